@@ -1,0 +1,126 @@
+"""The composition root: ``build_application`` makes the whole bot from settings.
+
+Production (``sigap run``), the end-to-end tests, the benchmark and the sandbox all call this same
+function; they differ only in settings (API base URL, database) and the injected clock.
+"""
+
+from __future__ import annotations
+
+import logging
+from zoneinfo import ZoneInfo
+
+from telegram import BotCommandScopeDefault, Update
+from telegram.constants import ParseMode
+from telegram.error import TelegramError
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    Defaults,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
+from telegram.request import HTTPXRequest
+
+from bot.processor import ChatOrderedProcessor
+from bot.services import Services, SigapContext
+from bot.settings import LANGUAGES, Settings
+from domain.clock import Clock, SystemClock
+from handlers import errors, invite, start
+from handlers.common import load_sender
+from models.db import Database
+
+log = logging.getLogger("sigap")
+
+ALLOWED_UPDATES = [
+    Update.MESSAGE,
+    Update.EDITED_MESSAGE,
+    Update.CALLBACK_QUERY,
+    Update.MY_CHAT_MEMBER,
+]
+
+
+def build_application(
+    settings: Settings, *, db: Database | None = None, clock: Clock | None = None
+) -> Application:  # type: ignore[type-arg]
+    token = settings.require_token()
+    services = Services(
+        settings=settings,
+        db=db or Database(settings.resolved_database_url),
+        clock=clock or SystemClock(),
+    )
+    pool = settings.concurrent_updates + 8
+    application = (
+        Application.builder()
+        .token(token)
+        .base_url(settings.bot_api_url)
+        .base_file_url(settings.bot_file_url)
+        .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=ZoneInfo(settings.timezone)))
+        .context_types(ContextTypes(context=SigapContext))
+        .update_processor(ChatOrderedProcessor(settings.concurrent_updates))
+        .request(HTTPXRequest(connection_pool_size=pool, read_timeout=15, write_timeout=15))
+        .get_updates_request(HTTPXRequest(connection_pool_size=1, read_timeout=40))
+        # Replies are not throttled overall (a reminder wave brings hundreds of replies at once);
+        # groups are held to 20/min and a 429 is waited out and retried instead of lost
+        # (PTB's defaults lose messages under a strict limit: perf-notes.md).
+        .rate_limiter(AIORateLimiter(overall_max_rate=0, max_retries=3))
+        .post_init(_post_init)
+        .post_shutdown(_post_shutdown)
+        .build()
+    )
+    application.bot_data["services"] = services
+    register_handlers(application)
+    return application
+
+
+def register_handlers(application: Application) -> None:  # type: ignore[type-arg]
+    """Every handler, in one place. Order matters within group 0: the first match answers.
+
+    group -1  load who is talking (stops updates without a sender)
+    group 0   commands → known buttons → flow buttons → unknown commands → edits →
+              everything else to the open conversation (or the no-conversation answer) →
+              leftover buttons (stale)
+    """
+    application.add_handler(TypeHandler(Update, load_sender), group=-1)
+    private = filters.ChatType.PRIVATE
+    add = application.add_handler
+    add(CommandHandler("start", start.start))
+    add(CommandHandler(["bantuan", "help"], start.help_command))
+    add(CommandHandler(["bahasa", "language"], start.language_command))
+    add(CommandHandler(["batal", "cancel"], start.cancel_command))
+    add(CommandHandler(["undang", "invite"], invite.invite_command))
+    add(CallbackQueryHandler(start.language_chosen, pattern=r"^lang:"))
+    add(CallbackQueryHandler(start.route_message, pattern=r"^f:"))
+    add(
+        MessageHandler(
+            filters.COMMAND & private & filters.UpdateType.MESSAGE, start.unknown_command
+        )
+    )
+    add(MessageHandler(filters.UpdateType.EDITED, start.edited_message))
+    add(MessageHandler(filters.UpdateType.MESSAGE & ~filters.COMMAND, start.route_message))
+    add(CallbackQueryHandler(start.stale_button))
+    application.add_error_handler(errors.on_error)  # type: ignore[arg-type]
+
+
+async def _post_init(application: Application) -> None:  # type: ignore[type-arg]
+    services: Services = application.bot_data["services"]
+    services.bot_username = application.bot.username
+    # Citizens (everyone by default) get the citizen menu; employees get theirs per chat.
+    for language in LANGUAGES:
+        commands = start.commands_for([], language)
+        try:
+            await application.bot.set_my_commands(
+                commands,
+                scope=BotCommandScopeDefault(),
+                language_code=None if language == "id" else language,
+            )
+        except TelegramError as exc:
+            log.warning("could not set the command menu: %s", exc)
+
+
+async def _post_shutdown(application: Application) -> None:  # type: ignore[type-arg]
+    services: Services = application.bot_data["services"]
+    await services.db.dispose()

@@ -1,0 +1,299 @@
+"""The ``sigap`` command: run the bot and operate it.
+
+Every subcommand exits non-zero with a one-line reason on bad input or configuration; the
+reason is printed in the default language's catalogue where it is about the user's data.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import csv
+import logging
+import sys
+from collections.abc import Sequence
+from datetime import timedelta
+from pathlib import Path
+from typing import NoReturn
+
+from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
+
+from bot.i18n import texts
+from bot.settings import ConfigError, Settings, load_settings
+from domain.clock import SystemClock
+from models.db import Database, DatabaseConfigError
+
+
+class CliError(Exception):
+    """One line for the operator; the command exits with status 1."""
+
+
+def _fail(message: str, code: int = 1) -> NoReturn:
+    print(f"sigap: {message}", file=sys.stderr)
+    raise SystemExit(code)
+
+
+def _database(settings: Settings) -> Database:
+    return Database(settings.resolved_database_url)
+
+
+def _describe_db_error(exc: SQLAlchemyError) -> str:
+    original = getattr(exc, "orig", None)
+    detail = str(original or exc).splitlines()[0]
+    if "locked" in detail:
+        return f"{detail} (another program holds the database; try again when it is done)"
+    if "not a database" in detail or "malformed" in detail:
+        return f"{detail} (the file is damaged or not a Sigap database; restore a backup)"
+    return detail
+
+
+async def _upgrade(settings: Settings) -> str:
+    from models.migrate import head_revision, upgrade_database
+
+    db = _database(settings)
+    try:
+        await upgrade_database(db)
+    finally:
+        await db.dispose()
+    return head_revision() or "-"
+
+
+def cmd_run(args: argparse.Namespace, settings: Settings) -> None:
+    from telegram import Update
+
+    from bot.app import ALLOWED_UPDATES, build_application
+
+    settings.require_token()
+    logging.basicConfig(
+        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    # httpx logs every request at INFO: far too chatty for an office server.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    asyncio.run(_upgrade(settings))
+    application = build_application(settings)
+    application.run_polling(
+        allowed_updates=ALLOWED_UPDATES or Update.ALL_TYPES, drop_pending_updates=False
+    )
+
+
+def cmd_db_upgrade(args: argparse.Namespace, settings: Settings) -> None:
+    revision = asyncio.run(_upgrade(settings))
+    print(texts(settings.default_language).plain("cli.db_upgraded", revision=revision))
+
+
+def cmd_roster_import(args: argparse.Namespace, settings: Settings) -> None:
+    from domain.roster import RosterFileError, read_roster
+    from models.roster import import_roster
+
+    tr = texts(settings.default_language)
+    try:
+        rows = read_roster(Path(args.file))
+    except RosterFileError as exc:
+        raise CliError(tr.plain("cli.file_error", message=render_file_error(exc, tr))) from None
+
+    async def go() -> None:
+        await _upgrade(settings)
+        db = _database(settings)
+        try:
+            result = await import_roster(
+                db,
+                rows,
+                dry_run=args.dry_run,
+                actor="cli",
+                now=SystemClock().now(),
+                timezone=settings.timezone,
+            )
+        finally:
+            await db.dispose()
+        if result.problems:
+            print(tr.plain("cli.roster_problems", count=len(result.problems)), file=sys.stderr)
+            for problem in result.problems:
+                print(
+                    tr.plain(
+                        "cli.roster_problem_line",
+                        line=problem.line,
+                        nip=problem.nip or "-",
+                        message=render_problem(problem, tr),
+                    ),
+                    file=sys.stderr,
+                )
+            raise SystemExit(1)
+        c = result.changes
+        print(
+            tr.plain(
+                "cli.roster_summary",
+                units_new=c.units_new,
+                units_changed=c.units_changed,
+                units_same=c.units_same,
+                new=c.new,
+                changed=c.changed,
+                same=c.same,
+            )
+        )
+        print(tr.plain("cli.roster_dry_run" if args.dry_run else "cli.roster_saved"))
+
+    asyncio.run(go())
+
+
+def render_problem(problem: object, tr: object) -> str:
+    from domain.roster import RosterProblem
+
+    assert isinstance(problem, RosterProblem)
+    params = {
+        k: (", ".join(map(str, v)) if isinstance(v, (list, tuple, set, frozenset)) else v)
+        for k, v in problem.params.items()
+    }
+    if problem.code == "invalid_nip" and "reason" in params:
+        params["reason"] = tr.plain(f"nip.{params['reason']}")  # type: ignore[attr-defined]
+    return tr.plain(f"roster.{problem.code}", **params)  # type: ignore[attr-defined,no-any-return]
+
+
+def render_file_error(error: object, tr: object) -> str:
+    code = getattr(error, "code", "unreadable")
+    params = {
+        k: (", ".join(map(str, v)) if isinstance(v, (list, tuple)) else v)
+        for k, v in getattr(error, "params", {}).items()
+    }
+    key = f"roster_file.{code}"
+    if not tr.has(key):  # type: ignore[attr-defined]
+        return str(error)
+    return tr.plain(key, **params)  # type: ignore[attr-defined,no-any-return]
+
+
+def cmd_invites_create(args: argparse.Namespace, settings: Settings) -> None:
+    from domain.dates import format_datetime
+    from domain.nip import validate_nip
+    from handlers.invite import invite_link
+    from models.identity import issue_invites
+
+    tr = texts(settings.default_language)
+    nip = None
+    if args.nip:
+        check = validate_nip(args.nip)
+        if not check.ok:
+            raise CliError(tr.plain("cli.nip_invalid", reason=tr.plain(f"nip.{check.code}")))
+        nip = check.nip
+    username = settings.bot_username or asyncio.run(_bot_username(settings))
+    out = Path(args.out)
+
+    async def go() -> list:  # type: ignore[type-arg]
+        await _upgrade(settings)
+        db = _database(settings)
+        try:
+            return await issue_invites(
+                db,
+                now=SystemClock().now(),
+                ttl=timedelta(days=settings.invite_ttl_days),
+                actor="cli",
+                unit_code=args.unit,
+                nip=nip,
+                include_linked=args.include_linked,
+            )
+        finally:
+            await db.dispose()
+
+    issued = asyncio.run(go())
+    if not issued:
+        raise CliError(tr.plain("cli.invites_none"))
+    out.parent.mkdir(parents=True, exist_ok=True)
+    # utf-8-sig: Excel on Windows opens it with the names intact.
+    with out.open("w", newline="", encoding="utf-8-sig") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["nip", "nama", "unit", "tautan", "berlaku_sampai"])
+        for invite in issued:
+            writer.writerow(
+                [
+                    invite.employee.nip,
+                    invite.employee.name,
+                    invite.unit_code,
+                    invite_link(username, invite.token),
+                    invite.expires_at.isoformat(timespec="minutes"),
+                ]
+            )
+    from zoneinfo import ZoneInfo
+
+    expires = format_datetime(issued[0].expires_at, ZoneInfo(settings.timezone), tr.language)
+    print(tr.plain("cli.invites_written", count=len(issued), path=out, expires=expires))
+
+
+async def _bot_username(settings: Settings) -> str:
+    from telegram import Bot
+    from telegram.error import TelegramError
+
+    tr = texts(settings.default_language)
+    if not settings.telegram_bot_token:
+        raise CliError(tr.plain("cli.needs_bot_username"))
+    bot = Bot(settings.require_token(), base_url=settings.bot_api_url)
+    try:
+        async with bot:
+            return bot.username
+    except TelegramError as exc:
+        raise CliError(f"{tr.plain('cli.needs_bot_username')} ({exc.message})") from None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="sigap", description="Sigap: Telegram bot for ASN work logs and public complaints."
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    run = commands.add_parser("run", help="run the bot (long polling); migrates the database first")
+    run.set_defaults(handler=cmd_run)
+
+    db = commands.add_parser("db", help="database maintenance")
+    db_commands = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
+    db_commands.add_parser("upgrade", help="apply migrations to DATABASE_URL").set_defaults(
+        handler=cmd_db_upgrade
+    )
+
+    roster = commands.add_parser("roster", help="the employee roster")
+    roster_commands = roster.add_subparsers(dest="roster_command", required=True, metavar="ACTION")
+    imp = roster_commands.add_parser(
+        "import",
+        help="import employees from CSV or XLSX (all rows or none)",
+        description="Columns: NIP, name, position, unit code, unit name, supervisor NIP, roles.",
+    )
+    imp.add_argument("file", help="roster file (.csv or .xlsx)")
+    imp.add_argument(
+        "--dry-run", action="store_true", help="report what would change, save nothing"
+    )
+    imp.set_defaults(handler=cmd_roster_import)
+
+    invites = commands.add_parser("invites", help="invite links for employees")
+    invite_commands = invites.add_subparsers(
+        dest="invites_command", required=True, metavar="ACTION"
+    )
+    create = invite_commands.add_parser(
+        "create",
+        help="write one invite link per employee to a CSV file",
+        description="Creates single-use invite links (earlier unused links stop working).",
+    )
+    create.add_argument("--unit", help="only employees of this unit code")
+    create.add_argument("--nip", help="only this employee")
+    create.add_argument(
+        "--include-linked", action="store_true", help="also employees who already linked an account"
+    )
+    create.add_argument("--out", required=True, help="CSV file to write")
+    create.set_defaults(handler=cmd_invites_create)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    args = build_parser().parse_args(argv)
+    try:
+        settings = load_settings()
+        args.handler(args, settings)
+    except ConfigError as exc:
+        _fail(str(exc))
+    except DatabaseConfigError as exc:
+        _fail(str(exc))
+    except CliError as exc:
+        _fail(str(exc))
+    except (OperationalError, DBAPIError, SQLAlchemyError) as exc:
+        _fail(f"database: {_describe_db_error(exc)}")
+    except KeyboardInterrupt:
+        _fail("interrupted", 130)
+
+
+if __name__ == "__main__":
+    main()

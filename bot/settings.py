@@ -1,0 +1,141 @@
+"""Typed configuration read from the environment and an optional ``.env`` file.
+
+Nothing here runs at import time: ``load_settings()`` is called by the CLI (the composition
+root), and tests build ``Settings(...)`` directly.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Annotated
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+LANGUAGES = ("id", "en")
+
+# BotFather tokens look like "123456789:AA...". The emulator uses the same shape.
+_TOKEN_RE = re.compile(r"^\d{3,20}:[A-Za-z0-9_-]{20,100}$")
+
+
+class ConfigError(Exception):
+    """A configuration value is missing or wrong; the message is one line for the operator."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    telegram_bot_token: str | None = Field(default=None, validation_alias="TELEGRAM_BOT_TOKEN")
+    # The server root; PTB's request URLs are derived from it (see ``bot_api_url``).
+    telegram_api_base_url: str = Field(
+        default="https://api.telegram.org", validation_alias="TELEGRAM_API_BASE_URL"
+    )
+    database_url: str | None = Field(default=None, validation_alias="DATABASE_URL")
+    data_dir: Path = Field(default=Path("data"), validation_alias="SIGAP_DATA_DIR")
+    timezone: str = Field(default="Asia/Jakarta", validation_alias="SIGAP_TIMEZONE")
+    admin_ids: Annotated[list[int], NoDecode] = Field(
+        default_factory=list, validation_alias="SIGAP_ADMIN_IDS"
+    )
+    default_language: str = Field(default="id", validation_alias="SIGAP_DEFAULT_LANGUAGE")
+    organization: str = Field(
+        default="Kecamatan Medan Belawan", max_length=120, validation_alias="SIGAP_ORGANIZATION"
+    )
+    # Needed to write invite links without asking Telegram (getMe) first.
+    bot_username: str | None = Field(default=None, validation_alias="SIGAP_BOT_USERNAME")
+    log_level: str = Field(default="INFO", validation_alias="SIGAP_LOG_LEVEL")
+    invite_ttl_days: int = Field(default=14, ge=1, le=365, validation_alias="SIGAP_INVITE_TTL_DAYS")
+    # Updates of different chats handled at once; each chat's updates stay in order.
+    # Bounded on purpose: unbounded concurrency is slower than none (perf-notes.md).
+    concurrent_updates: int = Field(
+        default=32, ge=1, le=512, validation_alias="SIGAP_CONCURRENT_UPDATES"
+    )
+
+    @field_validator("admin_ids", mode="before")
+    @classmethod
+    def _split_ids(cls, value: object) -> object:
+        if isinstance(value, str):
+            parts = [p for p in re.split(r"[,\s]+", value.strip()) if p]
+            try:
+                return [int(p) for p in parts]
+            except ValueError:
+                raise ValueError("must be Telegram user ids separated by commas") from None
+        if isinstance(value, int):
+            return [value]
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _check_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r} (example: Asia/Jakarta)") from None
+        return value
+
+    @field_validator("default_language")
+    @classmethod
+    def _check_language(cls, value: str) -> str:
+        value = value.strip().lower()
+        if value not in LANGUAGES:
+            raise ValueError(f"must be one of {', '.join(LANGUAGES)}")
+        return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _check_log_level(cls, value: str) -> str:
+        value = value.strip().upper()
+        if value not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+            raise ValueError("must be DEBUG, INFO, WARNING, ERROR or CRITICAL")
+        return value
+
+    @field_validator("telegram_api_base_url")
+    @classmethod
+    def _check_base_url(cls, value: str) -> str:
+        value = value.strip().rstrip("/")
+        if not re.match(r"^https?://[^/\s]+", value):
+            raise ValueError("must be an http(s) URL such as https://api.telegram.org")
+        # Accept the PTB-style ".../bot" too, people copy it from examples.
+        return value.removesuffix("/bot")
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{(self.data_dir / 'sigap.db').as_posix()}"
+
+    @property
+    def bot_api_url(self) -> str:
+        return f"{self.telegram_api_base_url}/bot"
+
+    @property
+    def bot_file_url(self) -> str:
+        return f"{self.telegram_api_base_url}/file/bot"
+
+    def require_token(self) -> str:
+        token = (self.telegram_bot_token or "").strip()
+        if not token:
+            raise ConfigError(
+                "TELEGRAM_BOT_TOKEN is not set: put the token from @BotFather in the environment "
+                "or in .env"
+            )
+        if not _TOKEN_RE.match(token):
+            raise ConfigError(
+                "TELEGRAM_BOT_TOKEN does not look like a bot token (expected digits, a colon, "
+                "then 20+ letters, digits, '_' or '-')"
+            )
+        return token
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read settings; turn pydantic's multi-line report into one line per bad variable."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            name = str(err["loc"][0]) if err["loc"] else "?"
+            message = str(err["msg"]).removeprefix("Value error, ")
+            problems.append(f"{name}: {message}")
+        raise ConfigError("invalid configuration: " + "; ".join(problems)) from None

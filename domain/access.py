@@ -1,0 +1,101 @@
+"""Who may do what: the one place where access is decided.
+
+Handlers never test roles themselves; they ask ``allowed(actor, action)``
+(or go through ``handlers.common.requires``), so a rule changes in one line here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+ROLES = ("employee", "supervisor", "complaint_handler", "admin")
+
+
+class Audience(StrEnum):
+    """The menu a person sees, from the strongest role they hold."""
+
+    CITIZEN = "citizen"
+    EMPLOYEE = "employee"
+    SUPERVISOR = "supervisor"
+    COMPLAINT_HANDLER = "complaint_handler"
+    ADMIN = "admin"
+
+
+class Action(StrEnum):
+    USE_CITIZEN_SERVICES = "use_citizen_services"
+    USE_EMPLOYEE_SERVICES = "use_employee_services"
+    SUPERVISE = "supervise"
+    HANDLE_COMPLAINTS = "handle_complaints"
+    CREATE_INVITE = "create_invite"
+    ADMINISTER = "administer"
+
+
+# Which roles grant an action. Operators named in SIGAP_ADMIN_IDS count as "admin".
+_GRANTS: dict[Action, frozenset[str] | None] = {
+    Action.USE_CITIZEN_SERVICES: None,  # everyone, employees included
+    Action.USE_EMPLOYEE_SERVICES: frozenset({"employee"}),
+    Action.SUPERVISE: frozenset({"supervisor"}),
+    Action.HANDLE_COMPLAINTS: frozenset({"complaint_handler"}),
+    Action.CREATE_INVITE: frozenset({"admin"}),
+    Action.ADMINISTER: frozenset({"admin"}),
+}
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The person behind an update, as far as Sigap knows them."""
+
+    telegram_id: int
+    language: str
+    first_name: str = ""
+    employee_id: int | None = None
+    employee_name: str | None = None
+    nip: str | None = None
+    unit_id: int | None = None
+    unit_code: str | None = None
+    roles: frozenset[str] = field(default_factory=frozenset)
+    is_operator: bool = False  # listed in SIGAP_ADMIN_IDS
+    language_chosen: bool = False
+
+    @property
+    def is_employee(self) -> bool:
+        return self.employee_id is not None
+
+    @property
+    def effective_roles(self) -> frozenset[str]:
+        roles = self.roles if self.is_employee else frozenset()
+        return roles | {"admin"} if self.is_operator else roles
+
+    @property
+    def audiences(self) -> list[Audience]:
+        """Every menu section this person gets, weakest first."""
+        result = [Audience.EMPLOYEE] if self.is_employee else [Audience.CITIZEN]
+        roles = self.effective_roles
+        for role, audience in (
+            ("supervisor", Audience.SUPERVISOR),
+            ("complaint_handler", Audience.COMPLAINT_HANDLER),
+            ("admin", Audience.ADMIN),
+        ):
+            if role in roles:
+                result.append(audience)
+        return result
+
+    @property
+    def audience(self) -> Audience:
+        return self.audiences[-1]
+
+
+def allowed(actor: Actor, action: Action) -> bool:
+    needed = _GRANTS[action]
+    if needed is None:
+        return True
+    return bool(needed & actor.effective_roles)
+
+
+def parse_roles(text: str) -> frozenset[str]:
+    return frozenset(r for r in text.split(",") if r in ROLES)
+
+
+def format_roles(roles: frozenset[str] | set[str]) -> str:
+    return ",".join(r for r in ROLES if r in roles)

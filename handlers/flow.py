@@ -1,0 +1,199 @@
+"""Multi-step conversations whose state lives in the database.
+
+A flow is a set of named steps; each step can prompt, and react to text, a button or other
+content (a photo, a location). Every answer is committed with the next step before the next
+prompt is sent, so a bot killed at any moment continues at the step where the person was, on
+whichever process receives their next update (PTB's ConversationHandler reads persisted state
+only at start-up: PTB #4452, #5225).
+
+Flow buttons carry the conversation's version (``f:<version>:<value>``): a press on a button of an
+earlier step, or of a flow that ended, is recognised as stale and answered, never replayed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from telegram import InlineKeyboardMarkup, Message, Update
+
+from bot.i18n import Texts
+from bot.services import SigapContext
+from handlers.common import answer_button, buttons, reply
+from models import conversation as store
+from models.tables import Conversation
+
+PREFIX = "f"
+MAX_TEXT = 4000  # answers longer than one Telegram message are refused, never truncated
+
+
+@dataclass
+class Step:
+    prompt: Callable[[FlowCall], Awaitable[None]]
+    on_text: Callable[[FlowCall, str], Awaitable[None]] | None = None
+    on_button: Callable[[FlowCall, str], Awaitable[None]] | None = None
+    # Photos, documents, locations, contacts: whatever the step can take besides text.
+    on_message: Callable[[FlowCall, Message], Awaitable[bool]] | None = None
+
+
+@dataclass
+class Flow:
+    name: str
+    first_step: str
+    steps: dict[str, Step] = field(default_factory=dict)
+
+    async def start(
+        self, update: Update, context: SigapContext, data: dict[str, Any] | None = None
+    ) -> None:
+        chat, user = update.effective_chat, update.effective_user
+        assert chat is not None and user is not None
+        conversation = await store.begin(
+            context.services.db,
+            chat.id,
+            user.id,
+            self.name,
+            self.first_step,
+            data or {},
+            update.update_id,
+            context.services.clock.now(),
+        )
+        context.forget_conversation(conversation)
+        await self.steps[self.first_step].prompt(FlowCall(update, context, self, conversation))
+
+
+_FLOWS: dict[str, Flow] = {}
+
+
+def register(flow: Flow) -> Flow:
+    if flow.name in _FLOWS and _FLOWS[flow.name] is not flow:
+        raise ValueError(f"two flows named {flow.name!r}")
+    _FLOWS[flow.name] = flow
+    return flow
+
+
+@dataclass
+class FlowCall:
+    """One update arriving at one step: what a step handler works with."""
+
+    update: Update
+    context: SigapContext
+    flow: Flow
+    conversation: Conversation
+
+    @property
+    def texts(self) -> Texts:
+        return self.context.texts
+
+    @property
+    def data(self) -> dict[str, Any]:
+        return dict(self.conversation.data)
+
+    def keyboard(self, rows: Sequence[Sequence[tuple[str, str]]]) -> InlineKeyboardMarkup:
+        """Buttons for the current step: (label, value) pairs, tagged with the version."""
+        version = self.conversation.version
+        return buttons(
+            [[(label, f"{PREFIX}:{version}:{value}") for label, value in row] for row in rows]
+        )
+
+    async def say(self, text: str, rows: Sequence[Sequence[tuple[str, str]]] | None = None) -> None:
+        await reply(self.update, self.context, text, self.keyboard(rows) if rows else None)
+
+    async def goto(self, step: str, data: dict[str, Any]) -> None:
+        """Commit the answer and the next step, then ask the next step's question."""
+        self.conversation = await store.advance(
+            self.context.services.db,
+            self.conversation,
+            step,
+            data,
+            self.update.update_id,
+            self.context.services.clock.now(),
+        )
+        self.context.forget_conversation(self.conversation)
+        await self.flow.steps[step].prompt(self)
+
+    async def finish(self) -> None:
+        await store.finish(
+            self.context.services.db, self.conversation.chat_id, self.conversation.user_id
+        )
+        self.context.forget_conversation(None)
+
+
+def parse_button(data: str) -> tuple[int, str] | None:
+    parts = data.split(":", 2)
+    if len(parts) != 3 or parts[0] != PREFIX or not parts[1].isdigit():
+        return None
+    return int(parts[1]), parts[2]
+
+
+NoFlowHandler = Callable[[Update, SigapContext], Awaitable[None]]
+
+
+async def dispatch(update: Update, context: SigapContext, no_flow: NoFlowHandler) -> None:
+    """Route a message or flow button to the open conversation, else to ``no_flow``."""
+    chat, user = update.effective_chat, update.effective_user
+    assert chat is not None and user is not None
+    conversation = await context.conversation(chat.id, user.id)
+    query = update.callback_query
+    if conversation is not None and update.update_id <= conversation.last_update_id:
+        # Delivered again after a restart; its effect is already committed.
+        await answer_button(update)
+        return
+    if query is not None:
+        await _dispatch_button(update, context, conversation, query.data or "")
+        return
+    if conversation is None:
+        await no_flow(update, context)
+        return
+    flow = _FLOWS.get(conversation.flow)
+    step = flow.steps.get(conversation.step) if flow else None
+    if flow is None or step is None:
+        # A flow or step that no longer exists after an upgrade: end it rather than trap them.
+        await store.finish(context.services.db, chat.id, user.id)
+        await no_flow(update, context)
+        return
+    call = FlowCall(update, context, flow, conversation)
+    message = update.effective_message
+    assert message is not None
+    if message.text is not None and step.on_text is not None:
+        if len(message.text) > MAX_TEXT:
+            await reply(
+                update,
+                context,
+                context.texts.t("common.too_long", length=len(message.text), limit=MAX_TEXT),
+            )
+            return
+        await step.on_text(call, message.text)
+        return
+    if step.on_message is not None and await step.on_message(call, message):
+        return
+    await reply(update, context, context.texts.t("common.expected_text"))
+
+
+async def _dispatch_button(
+    update: Update, context: SigapContext, conversation: Conversation | None, data: str
+) -> None:
+    parsed = parse_button(data)
+    if conversation is None or parsed is None or parsed[0] != conversation.version:
+        await answer_button(update, context.texts.plain("common.stale_button"), alert=False)
+        return
+    flow = _FLOWS.get(conversation.flow)
+    step = flow.steps.get(conversation.step) if flow else None
+    if flow is None or step is None or step.on_button is None:
+        await answer_button(update, context.texts.plain("common.stale_button"))
+        return
+    await answer_button(update)
+    try:
+        await step.on_button(FlowCall(update, context, flow, conversation), parsed[1])
+    except store.StaleStep:
+        # A second tap raced the first one; the first one won and answered.
+        return
+
+
+async def cancel(update: Update, context: SigapContext) -> None:
+    chat, user = update.effective_chat, update.effective_user
+    assert chat is not None and user is not None
+    ended = await store.finish(context.services.db, chat.id, user.id)
+    context.forget_conversation(None)
+    key = "common.cancelled" if ended else "common.nothing_to_cancel"
+    await reply(update, context, context.texts.t(key))

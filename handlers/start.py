@@ -1,0 +1,206 @@
+"""/start (with invite deep links), /bantuan, /bahasa, /batal and what answers everything else."""
+
+from __future__ import annotations
+
+from telegram import BotCommand, BotCommandScopeChat, Update
+from telegram.error import BadRequest
+
+from bot.i18n import Texts, texts
+from bot.services import SigapContext
+from domain.access import Actor, Audience
+from handlers import flow
+from handlers.common import answer_button, buttons, is_private, reply
+from models import identity
+from models.identity import LinkOutcome
+
+# Which commands each audience sees in Telegram's menu, in both languages (Indonesian name,
+# English name, description key). Later features add their rows here.
+COMMANDS: dict[Audience, list[tuple[str, str, str]]] = {
+    Audience.CITIZEN: [
+        ("start", "start", "commands.start"),
+        ("bantuan", "help", "commands.help"),
+        ("bahasa", "language", "commands.language"),
+        ("batal", "cancel", "commands.cancel"),
+    ],
+    Audience.EMPLOYEE: [],
+    Audience.SUPERVISOR: [],
+    Audience.COMPLAINT_HANDLER: [],
+    Audience.ADMIN: [("undang", "invite", "commands.invite")],
+}
+
+
+def commands_for(audiences: list[Audience], language: str) -> list[BotCommand]:
+    tr = texts(language)
+    rows = COMMANDS[Audience.CITIZEN] + [r for a in audiences for r in COMMANDS[a]]
+    return [
+        BotCommand(name_id if language == "id" else name_en, tr.plain(key))
+        for name_id, name_en, key in rows
+    ]
+
+
+async def set_chat_commands(context: SigapContext, chat_id: int, actor: Actor) -> None:
+    """Telegram's command menu for one person, for their roles and language."""
+    await context.bot.set_my_commands(
+        commands_for(actor.audiences, actor.language), scope=BotCommandScopeChat(chat_id)
+    )
+
+
+def greeting(actor: Actor, tr: Texts, organization: str, unit_name: str | None = None) -> str:
+    if actor.is_employee:
+        head = tr.t(
+            "start.employee", name=actor.employee_name, unit=unit_name or actor.unit_code or ""
+        )
+        roles = ", ".join(tr.plain(f"roles.{r}") for r in sorted(actor.effective_roles))
+        head += f" ({roles})"
+    else:
+        head = tr.t("start.citizen", name=actor.first_name or "Anda", organization=organization)
+    menu = "\n".join(tr.t(f"menu.{audience.value}") for audience in actor.audiences)
+    return f"{head}\n\n<b>{tr.t('start.menu_title')}</b>\n{menu}"
+
+
+async def start(update: Update, context: SigapContext) -> None:
+    if not is_private(update):
+        await reply(update, context, context.texts.t("common.private_only"))
+        return
+    args = context.args or []
+    if args:
+        await _redeem(update, context, args[0])
+        return
+    services = context.services
+    await reply(
+        update, context, greeting(context.actor, context.texts, services.settings.organization)
+    )
+
+
+async def _redeem(update: Update, context: SigapContext, token: str) -> None:
+    user = update.effective_user
+    assert user is not None
+    services = context.services
+    try:
+        result = await identity.redeem_invite(
+            services.db,
+            token[:64],
+            telegram_id=user.id,
+            first_name=user.first_name or "",
+            username=user.username,
+            now=services.clock.now(),
+        )
+    except identity.LinkRace:
+        result = await identity.redeem_invite(
+            services.db,
+            token[:64],
+            telegram_id=user.id,
+            first_name=user.first_name or "",
+            username=user.username,
+            now=services.clock.now(),
+        )
+    tr = context.texts
+    if result.outcome is not LinkOutcome.LINKED:
+        await reply(update, context, tr.t(f"invite.{result.outcome.value}", nip=result.nip or ""))
+        return
+    # Reload: from now on this person is an employee with a role-specific menu.
+    await _reload_actor(update, context)
+    actor = context.actor
+    await reply(
+        update,
+        context,
+        tr.t("start.linked", name=result.employee_name, nip=result.nip)
+        + "\n\n"
+        + greeting(actor, context.texts, services.settings.organization),
+    )
+    await set_chat_commands(context, user.id, actor)
+
+
+async def _reload_actor(update: Update, context: SigapContext) -> None:
+    from handlers.common import load_sender
+
+    await load_sender(update, context)
+
+
+async def help_command(update: Update, context: SigapContext) -> None:
+    actor, tr = context.actor, context.texts
+    organization = context.services.settings.organization
+    text = (
+        tr.t("help.employee")
+        if actor.is_employee
+        else tr.t("help.citizen", organization=organization)
+    )
+    if Audience.ADMIN in actor.audiences:
+        text += tr.t("help.admin")
+    await reply(update, context, text)
+
+
+async def language_command(update: Update, context: SigapContext) -> None:
+    tr = context.texts
+    await reply(
+        update,
+        context,
+        tr.t("language.choose"),
+        buttons(
+            [
+                [
+                    (tr.plain("language.button_id"), "lang:id"),
+                    (tr.plain("language.button_en"), "lang:en"),
+                ]
+            ]
+        ),
+    )
+
+
+async def language_chosen(update: Update, context: SigapContext) -> None:
+    query = update.callback_query
+    user = update.effective_user
+    assert query is not None and user is not None
+    language = (query.data or "").removeprefix("lang:")
+    if language not in ("id", "en"):
+        await answer_button(update, context.texts.plain("common.stale_button"))
+        return
+    services = context.services
+    await identity.set_language(
+        services.db, user.id, user.first_name or "", user.username, language, services.clock.now()
+    )
+    await answer_button(update)
+    await _reload_actor(update, context)
+    try:
+        await query.edit_message_text(texts(language).t("language.changed"))
+    except BadRequest:
+        # The choice message is gone or already says this (a double tap): confirm anew.
+        await reply(update, context, texts(language).t("language.changed"))
+    if is_private(update):
+        await set_chat_commands(context, user.id, context.actor)
+
+
+async def cancel_command(update: Update, context: SigapContext) -> None:
+    await flow.cancel(update, context)
+
+
+async def unknown_command(update: Update, context: SigapContext) -> None:
+    message = update.effective_message
+    assert message is not None and message.text is not None
+    command = message.text.split()[0][:64]
+    await reply(update, context, context.texts.t("common.unknown_command", command=command))
+
+
+async def not_understood(update: Update, context: SigapContext) -> None:
+    """Text, a photo or anything else outside a flow. Later features (quick activity log,
+    complaint replies) plug in here."""
+    if not is_private(update):
+        return
+    message = update.effective_message
+    if message is not None and message.text is None:
+        await reply(update, context, context.texts.t("common.unsupported_message"))
+        return
+    await reply(update, context, context.texts.t("common.not_understood"))
+
+
+async def route_message(update: Update, context: SigapContext) -> None:
+    await flow.dispatch(update, context, not_understood)
+
+
+async def edited_message(update: Update, context: SigapContext) -> None:
+    if is_private(update):
+        await reply(update, context, context.texts.t("common.edit_ignored"))
+
+
+async def stale_button(update: Update, context: SigapContext) -> None:
+    await answer_button(update, context.texts.plain("common.stale_button"))

@@ -1,0 +1,104 @@
+"""Storage of multi-step conversations (see ``Conversation`` in ``models.tables``)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, select, update
+
+from models.db import Database
+from models.tables import Conversation
+
+
+class StaleStep(Exception):
+    """Another update already moved this conversation on (a double tap, a redelivery)."""
+
+
+async def load(db: Database, chat_id: int, user_id: int) -> Conversation | None:
+    async with db.read() as session:
+        return (
+            await session.execute(
+                select(Conversation).where(
+                    Conversation.chat_id == chat_id, Conversation.user_id == user_id
+                )
+            )
+        ).scalar_one_or_none()
+
+
+async def begin(
+    db: Database,
+    chat_id: int,
+    user_id: int,
+    flow: str,
+    step: str,
+    data: dict[str, Any],
+    update_id: int,
+    now: datetime,
+) -> Conversation:
+    """Start a flow, replacing any flow this person had open in this chat."""
+    async with db.write() as session:
+        await session.execute(
+            delete(Conversation).where(
+                Conversation.chat_id == chat_id, Conversation.user_id == user_id
+            )
+        )
+        conversation = Conversation(
+            chat_id=chat_id,
+            user_id=user_id,
+            flow=flow,
+            step=step,
+            data=data,
+            last_update_id=update_id,
+            started_at=now,
+            updated_at=now,
+        )
+        session.add(conversation)
+    return conversation
+
+
+async def advance(
+    db: Database,
+    current: Conversation,
+    step: str,
+    data: dict[str, Any],
+    update_id: int,
+    now: datetime,
+) -> Conversation:
+    """Move to ``step`` only if nobody else moved the conversation since it was read."""
+    async with db.write() as session:
+        result = await session.execute(
+            update(Conversation)
+            .where(Conversation.id == current.id, Conversation.version == current.version)
+            .values(
+                step=step,
+                data=data,
+                last_update_id=update_id,
+                updated_at=now,
+                version=current.version + 1,
+            )
+        )
+        if result.rowcount != 1:  # type: ignore[attr-defined]
+            raise StaleStep()
+    return Conversation(
+        id=current.id,
+        chat_id=current.chat_id,
+        user_id=current.user_id,
+        flow=current.flow,
+        step=step,
+        data=data,
+        last_update_id=update_id,
+        version=current.version + 1,
+        started_at=current.started_at,
+        updated_at=now,
+    )
+
+
+async def finish(db: Database, chat_id: int, user_id: int) -> bool:
+    async with db.write() as session:
+        result = await session.execute(
+            delete(Conversation).where(
+                Conversation.chat_id == chat_id, Conversation.user_id == user_id
+            )
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]

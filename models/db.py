@@ -1,0 +1,117 @@
+"""The database engine: one code path for SQLite (aiosqlite) and PostgreSQL (asyncpg).
+
+Reads use ``db.read()``; anything that changes data uses ``db.write()``, which commits on exit
+(acknowledged means durable) and rolls back on error. On SQLite, writers begin with
+``BEGIN IMMEDIATE`` so that two writers never both read and then fail to upgrade their lock (the
+classic "database is locked" lost update); inside one process they also queue on a lock instead
+of spinning on the busy timeout, because a burst of writers through a connection pool produced
+``database is locked`` even with a 5 s timeout (perf-notes.md).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+
+SQLITE_BUSY_TIMEOUT_S = 15
+
+
+class DatabaseConfigError(Exception):
+    """DATABASE_URL cannot be used; the message is one line for the operator."""
+
+
+class Database:
+    def __init__(self, url: str, *, echo: bool = False) -> None:
+        try:
+            self.url = make_url(url)
+        except ArgumentError:
+            raise DatabaseConfigError(f"DATABASE_URL is not a database URL: {url!r}") from None
+        backend = self.url.get_backend_name()
+        if backend not in {"sqlite", "postgresql"}:
+            raise DatabaseConfigError(
+                f"DATABASE_URL uses {backend!r}; Sigap supports sqlite and postgresql"
+            )
+        self.is_sqlite = backend == "sqlite"
+        if self.is_sqlite and self.url.drivername != "sqlite+aiosqlite":
+            self.url = self.url.set(drivername="sqlite+aiosqlite")
+        if not self.is_sqlite and self.url.drivername != "postgresql+asyncpg":
+            self.url = self.url.set(drivername="postgresql+asyncpg")
+        self._echo = echo
+        self._engine: AsyncEngine | None = None
+        self._write_lock = asyncio.Lock()
+
+    @property
+    def engine(self) -> AsyncEngine:
+        if self._engine is None:
+            self._engine = self._create_engine()
+        return self._engine
+
+    def _create_engine(self) -> AsyncEngine:
+        kwargs: dict[str, Any] = {"echo": self._echo}
+        if self.is_sqlite:
+            database = self.url.database or ""
+            if database and database != ":memory:":
+                Path(database).parent.mkdir(parents=True, exist_ok=True)
+            kwargs["connect_args"] = {"timeout": SQLITE_BUSY_TIMEOUT_S}
+        else:
+            kwargs.update(pool_size=10, max_overflow=10, pool_pre_ping=True)
+        engine = create_async_engine(self.url, **kwargs)
+        if self.is_sqlite:
+            _configure_sqlite(engine)
+        self._sessions = async_sessionmaker(engine, expire_on_commit=False)
+        self._write_engine = engine.execution_options(sigap_begin="BEGIN IMMEDIATE")
+        self._write_sessions = async_sessionmaker(self._write_engine, expire_on_commit=False)
+        return engine
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[AsyncSession]:
+        _ = self.engine
+        async with self._sessions() as session:
+            yield session
+
+    @asynccontextmanager
+    async def write(self) -> AsyncIterator[AsyncSession]:
+        """A session in one transaction, committed when the block ends without error."""
+        _ = self.engine
+        if self.is_sqlite:
+            async with self._write_lock, self._write_sessions() as session, session.begin():
+                yield session
+        else:
+            async with self._write_sessions() as session, session.begin():
+                yield session
+
+    async def dispose(self) -> None:
+        if self._engine is not None:
+            await self._engine.dispose()
+            self._engine = None
+
+
+def _configure_sqlite(engine: AsyncEngine) -> None:
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Take over BEGIN from the driver so that we can choose IMMEDIATE for writers.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        # FULL: a commit survives power loss, not just a killed process; writes are few.
+        cursor.execute("PRAGMA synchronous=FULL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_S * 1000}")
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        conn.exec_driver_sql(conn.get_execution_options().get("sigap_begin", "BEGIN"))

@@ -1,0 +1,283 @@
+"""Who is who: Telegram accounts, their link to an employee, and one-time invites."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.access import Actor, parse_roles
+from models import audit
+from models.db import Database
+from models.tables import Employee, Invite, TelegramLink, TelegramUser, Unit
+
+# Deep-link payloads allow 64 characters of [A-Za-z0-9_-]; 32 random bytes would not fit after
+# base64, 24 bytes (192 bits) do and cannot be guessed.
+TOKEN_BYTES = 24
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+async def load_actor(
+    db: Database,
+    telegram_id: int,
+    *,
+    first_name: str,
+    default_language: str,
+    operators: frozenset[int] | set[int] | list[int],
+) -> Actor:
+    """Everything handlers need about the sender, in one round trip."""
+    stmt = (
+        select(TelegramUser.language, Employee, Unit.code)
+        .select_from(TelegramUser)
+        .outerjoin(TelegramLink, TelegramLink.telegram_user_id == TelegramUser.id)
+        .outerjoin(Employee, (Employee.id == TelegramLink.employee_id) & Employee.active)
+        .outerjoin(Unit, Unit.id == Employee.unit_id)
+        .where(TelegramUser.id == telegram_id)
+    )
+    async with db.read() as session:
+        row = (await session.execute(stmt)).first()
+    language, employee, unit_code = row if row else (None, None, None)
+    return Actor(
+        telegram_id=telegram_id,
+        language=language or default_language,
+        language_chosen=language is not None,
+        first_name=first_name,
+        employee_id=employee.id if employee else None,
+        employee_name=employee.name if employee else None,
+        nip=employee.nip if employee else None,
+        unit_id=employee.unit_id if employee else None,
+        unit_code=unit_code,
+        roles=parse_roles(employee.roles) if employee else frozenset(),
+        is_operator=telegram_id in operators,
+    )
+
+
+async def remember_user(
+    session: AsyncSession, telegram_id: int, first_name: str, username: str | None, now: datetime
+) -> TelegramUser:
+    user = await session.get(TelegramUser, telegram_id)
+    if user is None:
+        user = TelegramUser(
+            id=telegram_id, first_name=first_name[:128], username=username, created_at=now
+        )
+        session.add(user)
+    else:
+        user.first_name, user.username, user.updated_at = first_name[:128], username, now
+        # Writing to us again means they unblocked the bot.
+        user.blocked_at = None
+    user.updated_at = now
+    return user
+
+
+async def set_language(
+    db: Database,
+    telegram_id: int,
+    first_name: str,
+    username: str | None,
+    language: str,
+    now: datetime,
+) -> None:
+    async with db.write() as session:
+        user = await remember_user(session, telegram_id, first_name, username, now)
+        user.language = language
+
+
+async def mark_blocked(db: Database, chat_id: int, now: datetime) -> None:
+    """Telegram answered 403 for this private chat: stop sending to it."""
+    async with db.write() as session:
+        user = await session.get(TelegramUser, chat_id)
+        if user is None:
+            session.add(TelegramUser(id=chat_id, blocked_at=now, created_at=now))
+        elif user.blocked_at is None:
+            user.blocked_at = now
+
+
+@dataclass(frozen=True)
+class IssuedInvite:
+    employee: Employee
+    unit_code: str
+    token: str
+    expires_at: datetime
+
+
+async def issue_invites(
+    db: Database,
+    *,
+    now: datetime,
+    ttl: timedelta,
+    actor: str,
+    unit_code: str | None = None,
+    nip: str | None = None,
+    include_linked: bool = False,
+) -> list[IssuedInvite]:
+    """New invites for the selected active employees; earlier unused invites stop working,
+    so only the newest link handed out is valid."""
+    stmt = (
+        select(Employee, Unit.code)
+        .join(Unit, Unit.id == Employee.unit_id)
+        .where(Employee.active)
+        .order_by(Unit.code, Employee.name)
+    )
+    if unit_code:
+        stmt = stmt.where(Unit.code == unit_code)
+    if nip:
+        stmt = stmt.where(Employee.nip == nip)
+    if not include_linked:
+        stmt = stmt.where(~Employee.id.in_(select(TelegramLink.employee_id)))
+    issued: list[IssuedInvite] = []
+    async with db.write() as session:
+        rows = (await session.execute(stmt)).all()
+        ids = [employee.id for employee, _ in rows]
+        if ids:
+            await session.execute(
+                update(Invite)
+                .where(
+                    Invite.employee_id.in_(ids), Invite.used_at.is_(None), Invite.expires_at > now
+                )
+                .values(expires_at=now)
+            )
+        for employee, code in rows:
+            token = secrets.token_urlsafe(TOKEN_BYTES)
+            session.add(
+                Invite(
+                    employee_id=employee.id,
+                    token_hash=hash_token(token),
+                    created_at=now,
+                    expires_at=now + ttl,
+                )
+            )
+            issued.append(IssuedInvite(employee, code, token, now + ttl))
+        if issued:
+            audit.record(
+                session,
+                actor,
+                "invites.create",
+                unit_code or nip or "all",
+                at=now,
+                count=len(issued),
+            )
+    return issued
+
+
+class LinkOutcome(StrEnum):
+    LINKED = "linked"
+    INVALID = "invalid"
+    USED = "used"
+    EXPIRED = "expired"
+    ACCOUNT_TAKEN = "account_taken"  # this Telegram account already belongs to an employee
+    EMPLOYEE_TAKEN = "employee_taken"  # that employee already has a Telegram account
+    INACTIVE = "inactive"
+
+
+@dataclass(frozen=True)
+class LinkResult:
+    outcome: LinkOutcome
+    employee_name: str | None = None
+    nip: str | None = None
+
+
+async def redeem_invite(
+    db: Database,
+    token: str,
+    *,
+    telegram_id: int,
+    first_name: str,
+    username: str | None,
+    now: datetime,
+) -> LinkResult:
+    token_hash = hash_token(token)
+    actor = audit.telegram_actor(telegram_id)
+    async with db.write() as session:
+        invite = (
+            await session.execute(select(Invite).where(Invite.token_hash == token_hash))
+        ).scalar_one_or_none()
+        if invite is None:
+            # Forged or mistyped tokens are worth a trace: someone may be probing.
+            audit.record(session, actor, "invite.rejected", at=now, reason="invalid")
+            return LinkResult(LinkOutcome.INVALID)
+        employee = await session.get(Employee, invite.employee_id)
+        assert employee is not None
+        result = await _check_invite(session, invite, employee, telegram_id, now)
+        if result is not None:
+            audit.record(
+                session,
+                actor,
+                "invite.rejected",
+                employee.nip,
+                at=now,
+                reason=result.value,
+                invite_id=invite.id,
+            )
+            return LinkResult(result, employee.name, employee.nip)
+        await remember_user(session, telegram_id, first_name, username, now)
+        invite.used_at, invite.used_by = now, telegram_id
+        session.add(
+            TelegramLink(
+                employee_id=employee.id,
+                telegram_user_id=telegram_id,
+                invite_id=invite.id,
+                linked_at=now,
+            )
+        )
+        audit.record(session, actor, "account.linked", employee.nip, at=now, invite_id=invite.id)
+        try:
+            await session.flush()
+        except IntegrityError:
+            # Two taps on the same link at once: the unique constraints decide, not a race.
+            raise LinkRace() from None
+        return LinkResult(LinkOutcome.LINKED, employee.name, employee.nip)
+
+
+class LinkRace(Exception):
+    """The same link was redeemed concurrently; the caller re-checks."""
+
+
+async def _check_invite(
+    session: AsyncSession, invite: Invite, employee: Employee, telegram_id: int, now: datetime
+) -> LinkOutcome | None:
+    if invite.used_at is not None:
+        return LinkOutcome.USED
+    if invite.expires_at <= now:
+        return LinkOutcome.EXPIRED
+    if not employee.active:
+        return LinkOutcome.INACTIVE
+    account = (
+        await session.execute(
+            select(TelegramLink.employee_id).where(TelegramLink.telegram_user_id == telegram_id)
+        )
+    ).scalar_one_or_none()
+    if account is not None:
+        return LinkOutcome.ACCOUNT_TAKEN
+    taken = (
+        await session.execute(
+            select(TelegramLink.id).where(TelegramLink.employee_id == employee.id)
+        )
+    ).scalar_one_or_none()
+    if taken is not None:
+        return LinkOutcome.EMPLOYEE_TAKEN
+    return None
+
+
+async def find_employee(db: Database, nip: str) -> tuple[Employee, str, bool] | None:
+    """An employee by NIP with their unit code and whether they have linked Telegram."""
+    stmt = (
+        select(Employee, Unit.code, TelegramLink.id)
+        .join(Unit, Unit.id == Employee.unit_id)
+        .outerjoin(TelegramLink, TelegramLink.employee_id == Employee.id)
+        .where(Employee.nip == nip)
+    )
+    async with db.read() as session:
+        row = (await session.execute(stmt)).first()
+    if row is None:
+        return None
+    employee, code, link_id = row
+    return employee, code, link_id is not None
