@@ -18,9 +18,10 @@ from typing import NoReturn
 
 from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
 
-from bot.i18n import texts
+from bot.i18n import Texts, texts
 from bot.settings import ConfigError, Settings, load_settings
 from domain.clock import SystemClock
+from domain.roster import RosterFileError, RosterProblem, read_roster
 from models.db import Database, DatabaseConfigError
 
 
@@ -82,7 +83,6 @@ def cmd_db_upgrade(args: argparse.Namespace, settings: Settings) -> None:
 
 
 def cmd_roster_import(args: argparse.Namespace, settings: Settings) -> None:
-    from domain.roster import RosterFileError, read_roster
     from models.roster import import_roster
 
     tr = texts(settings.default_language)
@@ -135,29 +135,34 @@ def cmd_roster_import(args: argparse.Namespace, settings: Settings) -> None:
     asyncio.run(go())
 
 
-def render_problem(problem: object, tr: object) -> str:
-    from domain.roster import RosterProblem
-
-    assert isinstance(problem, RosterProblem)
-    params = {
-        k: (", ".join(map(str, v)) if isinstance(v, (list, tuple, set, frozenset)) else v)
-        for k, v in problem.params.items()
-    }
-    if problem.code == "invalid_nip" and "reason" in params:
-        params["reason"] = tr.plain(f"nip.{params['reason']}")  # type: ignore[attr-defined]
-    return tr.plain(f"roster.{problem.code}", **params)  # type: ignore[attr-defined,no-any-return]
+def _listing(value: object) -> str:
+    return (
+        ", ".join(map(str, value))
+        if isinstance(value, (list, tuple, set, frozenset))
+        else str(value)
+    )
 
 
-def render_file_error(error: object, tr: object) -> str:
-    code = getattr(error, "code", "unreadable")
-    params = {
-        k: (", ".join(map(str, v)) if isinstance(v, (list, tuple)) else v)
-        for k, v in getattr(error, "params", {}).items()
-    }
-    key = f"roster_file.{code}"
-    if not tr.has(key):  # type: ignore[attr-defined]
+def render_problem(problem: RosterProblem, tr: Texts) -> str:
+    """A roster problem in the operator's language (codes and params come from the domain)."""
+    params: dict[str, object] = {"nip": problem.nip}
+    for key, value in problem.params.items():
+        if key == "cycle" and isinstance(value, (list, tuple)) and value:
+            params[key] = " → ".join([*map(str, value), str(value[0])])
+        elif key == "reason":
+            params[key] = tr.plain(f"nip.{value}")
+        elif key == "field":
+            params[key] = tr.plain(f"roster_field.{value}")
+        else:
+            params[key] = _listing(value)
+    return tr.plain(f"roster.{problem.code}", **params)
+
+
+def render_file_error(error: RosterFileError, tr: Texts) -> str:
+    key = f"roster_file.{error.code}"
+    if not tr.has(key):
         return str(error)
-    return tr.plain(key, **params)  # type: ignore[attr-defined,no-any-return]
+    return tr.plain(key, **{k: _listing(v) for k, v in error.params.items()})
 
 
 def cmd_invites_create(args: argparse.Namespace, settings: Settings) -> None:

@@ -1,0 +1,93 @@
+"""End-to-end harness: the emulator plus the real Application from ``build_application``.
+
+Only the API base URL and the database differ from production. Tests drive users through the
+emulator's client side and read what each chat received and what the database holds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from telegram.ext import Application
+
+from bot.app import ALLOWED_UPDATES, build_application
+from bot.settings import Settings
+from domain.clock import ManualClock
+from domain.roster import read_roster
+from emulator import BotApiEmulator
+from models.db import Database
+from models.identity import issue_invites
+from models.roster import import_roster
+
+TOKEN = "123456789:TEST-token-for-the-emulator_xyz"
+BOT_USERNAME = "sigap_test_bot"
+# A Tuesday morning in Belawan (09:00 WIB).
+START = datetime(2026, 11, 24, 2, 0, tzinfo=UTC)
+OPERATOR_ID = 999_000_001
+
+
+@dataclass
+class Harness:
+    emulator: BotApiEmulator
+    application: Application  # type: ignore[type-arg]
+    db: Database
+    clock: ManualClock
+    settings: Settings
+    _linked: dict[str, object] = field(default_factory=dict)
+
+    def user(self, **kwargs: object):  # type: ignore[no-untyped-def]
+        return self.emulator.user(**kwargs)
+
+    async def import_roster(self, path: Path) -> None:
+        result = await import_roster(self.db, read_roster(path), dry_run=False, actor="test",
+                                     now=self.clock.now())
+        assert not result.problems, result.problems
+
+    async def invite_token(self, nip: str, ttl: timedelta = timedelta(days=14)) -> str:
+        issued = await issue_invites(self.db, now=self.clock.now(), ttl=ttl, actor="test",
+                                     nip=nip, include_linked=True)
+        assert len(issued) == 1, f"no employee {nip}"
+        return issued[0].token
+
+    async def employee(self, nip: str, **user_kwargs: object):  # type: ignore[no-untyped-def]
+        """A Telegram user who linked to the employee with this NIP, the way people do."""
+        person = self.user(**user_kwargs)
+        token = await self.invite_token(nip)
+        await person.send(f"/start {token}")
+        await person.wait_for(1)
+        assert "NIP" in person.last.text, person.last.text
+        return person
+
+
+async def start_harness(db_url: str, **settings_overrides: object) -> Harness:
+    emulator = BotApiEmulator(token=TOKEN, bot_username=BOT_USERNAME)
+    await emulator.start()
+    settings = Settings(
+        TELEGRAM_BOT_TOKEN=TOKEN,
+        TELEGRAM_API_BASE_URL=emulator.base_url,
+        DATABASE_URL=db_url,
+        SIGAP_ADMIN_IDS=str(OPERATOR_ID),
+        **settings_overrides,  # type: ignore[arg-type]
+    )
+    db = Database(db_url)
+    clock = ManualClock(START)
+    application = build_application(settings, db=db, clock=clock)
+    await application.initialize()
+    await application.post_init(application)  # type: ignore[misc]
+    assert application.updater is not None
+    await application.updater.start_polling(poll_interval=0, timeout=1,
+                                            allowed_updates=ALLOWED_UPDATES)
+    await application.start()
+    return Harness(emulator, application, db, clock, settings)
+
+
+async def stop_harness(harness: Harness) -> None:
+    application = harness.application
+    assert application.updater is not None
+    await application.updater.stop()
+    await application.stop()
+    await application.shutdown()
+    await harness.emulator.stop()
+    await harness.db.dispose()

@@ -1,0 +1,187 @@
+"""/start by role, invite links, language, help, and the polite answers to odd input."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from models.tables import AuditEntry, TelegramLink
+from tests.e2e.harness import OPERATOR_ID
+
+CAMAT = "198105142003121002"  # supervisor + admin at the kecamatan
+STAFF = "197508121999031007"  # plain employee in the secretariat
+
+
+async def test_citizen_start_shows_citizen_menu(office) -> None:  # type: ignore[no-untyped-def]
+    warga = office.user(first_name="Siti")
+    await warga.send("/start")
+    [reply] = await warga.wait_for(1)
+    assert "Halo, Siti!" in reply.text
+    assert "Kecamatan Medan Belawan" in reply.text
+    assert "/undang" not in reply.text
+
+
+async def test_employee_links_with_invite_and_gets_employee_menu(office) -> None:  # type: ignore[no-untyped-def]
+    person = office.user(first_name="Agus")
+    token = await office.invite_token(STAFF)
+    await person.send(f"/start {token}")
+    [reply] = await person.wait_for(1)
+    assert "Akun Telegram Anda sekarang tertaut ke" in reply.text
+    assert "Agus Salim Daulay" in reply.text and STAFF in reply.text
+    assert "Pegawai" in reply.text
+    # Telegram's command menu for this chat is the employee one.
+    commands = office.emulator.commands(scope={"type": "chat", "chat_id": person.chat_id})
+    assert [c["command"] for c in commands][:2] == ["start", "bantuan"]
+    await person.send("/start")
+    [again] = await person.wait_for(1)
+    assert "Selamat datang, Agus Salim Daulay" in again.text
+    async with office.db.read() as session:
+        link = (await session.execute(select(TelegramLink))).scalar_one()
+        assert link.telegram_user_id == person.chat_id
+        actions = (await session.execute(select(AuditEntry.action))).scalars().all()
+    assert "account.linked" in actions
+
+
+async def test_supervisor_and_admin_see_their_sections(office) -> None:  # type: ignore[no-untyped-def]
+    camat = await office.employee(CAMAT, first_name="Rahmad")
+    text = camat.last.text
+    assert "Atasan" in text and "Admin" in text
+    assert "/undang" in text
+    commands = office.emulator.commands(scope={"type": "chat", "chat_id": camat.chat_id})
+    assert "undang" in [c["command"] for c in commands]
+
+
+async def test_operator_from_settings_is_admin(office) -> None:  # type: ignore[no-untyped-def]
+    operator = office.user(user_id=OPERATOR_ID, first_name="Operator")
+    await operator.send("/start")
+    [reply] = await operator.wait_for(1)
+    assert "/undang" in reply.text
+
+
+async def test_invite_cannot_be_reused(office) -> None:  # type: ignore[no-untyped-def]
+    token = await office.invite_token(STAFF)
+    first, second = office.user(first_name="A"), office.user(first_name="B")
+    await first.send(f"/start {token}")
+    await first.wait_for(1)
+    await second.send(f"/start {token}")
+    [reply] = await second.wait_for(1)
+    assert "sudah pernah dipakai" in reply.text
+    await second.send("/start")
+    [menu] = await second.wait_for(1)
+    assert "Halo, B!" in menu.text  # still a citizen
+
+
+async def test_expired_invite_is_refused(office) -> None:  # type: ignore[no-untyped-def]
+    token = await office.invite_token(STAFF, ttl=timedelta(days=1))
+    office.clock.advance(timedelta(days=1, minutes=1))
+    person = office.user()
+    await person.send(f"/start {token}")
+    [reply] = await person.wait_for(1)
+    assert "kedaluwarsa" in reply.text
+
+
+async def test_forged_token_is_refused_and_audited(office) -> None:  # type: ignore[no-untyped-def]
+    person = office.user()
+    await person.send("/start AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")
+    [reply] = await person.wait_for(1)
+    assert "tidak valid" in reply.text
+    async with office.db.read() as session:
+        rejected = (await session.execute(
+            select(func.count()).select_from(AuditEntry)
+            .where(AuditEntry.action == "invite.rejected"))).scalar_one()
+    assert rejected == 1
+
+
+async def test_newer_invite_replaces_older_one(office) -> None:  # type: ignore[no-untyped-def]
+    old = await office.invite_token(STAFF)
+    new = await office.invite_token(STAFF)
+    person = office.user()
+    await person.send(f"/start {old}")
+    [reply] = await person.wait_for(1)
+    assert "kedaluwarsa" in reply.text
+    await person.send(f"/start {new}")
+    [reply] = await person.wait_for(1)
+    assert "tertaut" in reply.text
+
+
+async def test_one_account_one_employee(office) -> None:  # type: ignore[no-untyped-def]
+    person = await office.employee(STAFF)
+    # The same account cannot take a second employee ...
+    other_token = await office.invite_token(CAMAT)
+    await person.send(f"/start {other_token}")
+    [reply] = await person.wait_for(1)
+    assert "sudah tertaut ke pegawai lain" in reply.text
+    # ... and a second account cannot take an employee who is already linked.
+    again = await office.invite_token(STAFF)
+    intruder = office.user()
+    await intruder.send(f"/start {again}")
+    [reply] = await intruder.wait_for(1)
+    assert "sudah tertaut ke akun Telegram lain" in reply.text
+
+
+async def test_language_switch_is_remembered(office) -> None:  # type: ignore[no-untyped-def]
+    warga = office.user(first_name="John")
+    await warga.send("/bahasa")
+    [choice] = await warga.wait_for(1)
+    assert choice.button_texts == ["🇮🇩 Bahasa Indonesia", "🇬🇧 English"]
+    await warga.press("🇬🇧 English")
+    edited = await warga.wait_for_edit()
+    assert edited.text == "OK, I'll use English."
+    await warga.send("/start")
+    [reply] = await warga.wait_for(1)
+    assert "Hello, John!" in reply.text
+    await warga.send("/help")
+    [reply] = await warga.wait_for(1)
+    assert "Sigap help" in reply.text
+    # Pressing the old Indonesian button again switches back; pressing twice is harmless.
+    await warga.press("🇮🇩 Bahasa Indonesia", message_id=choice.message_id)
+    await warga.wait_for_edit()
+    await warga.send("/bantuan")
+    [reply] = await warga.wait_for(1)
+    assert "Bantuan Sigap" in reply.text
+
+
+async def test_names_with_html_are_escaped(office) -> None:  # type: ignore[no-untyped-def]
+    # Unescaped, this name would make Telegram answer 400 "can't parse entities".
+    warga = office.user(first_name="<b>Budi & <i>")
+    await warga.send("/start")
+    [reply] = await warga.wait_for(1)
+    assert "Halo, <b>Budi & <i>!" in reply.text
+
+
+async def test_unknown_command_and_odd_messages_get_answers(office) -> None:  # type: ignore[no-untyped-def]
+    warga = office.user()
+    await warga.send("/terbang")
+    [reply] = await warga.wait_for(1)
+    assert "/terbang" in reply.text and "tidak dikenal" in reply.text
+    await warga.send_sticker()
+    [reply] = await warga.wait_for(1)
+    assert "belum bisa membaca jenis pesan ini" in reply.text
+    await warga.send("halo")
+    [reply] = await warga.wait_for(1)
+    assert "belum mengerti" in reply.text
+    sent = await warga.send("apa kabar")
+    await warga.wait_for(1)
+    await warga.edit(sent, "apa kabar?")
+    [reply] = await warga.wait_for(1)
+    assert "Perubahan pada pesan" in reply.text
+
+
+async def test_button_from_nowhere_is_answered_as_stale(office) -> None:  # type: ignore[no-untyped-def]
+    warga = office.user()
+    await warga.send("/bahasa")
+    [choice] = await warga.wait_for(1)
+    # A forged press with data no handler knows.
+    await warga.press(callback_data="f:99:create", message_id=choice.message_id)
+    await warga.press(callback_data="zzz", message_id=choice.message_id)
+    assert [a["text"] for a in warga.callback_answers][-2:] == [
+        "Tombol ini sudah tidak berlaku. Silakan mulai lagi dari menu."] * 2
+
+
+async def test_start_in_a_group_points_to_private_chat(office) -> None:  # type: ignore[no-untyped-def]
+    group = office.emulator.group(title="Kantor Camat")
+    warga = office.user()
+    await warga.send("/start", chat=group)
+    [reply] = await group.wait_for(1)
+    assert "chat pribadi" in reply.text

@@ -1,0 +1,38 @@
+from __future__ import annotations
+
+from domain.access import Action, Actor, Audience, allowed
+
+
+def _actor(roles: set[str] | None = None, *, operator: bool = False) -> Actor:
+    if roles is None:
+        return Actor(telegram_id=1, language="id", is_operator=operator)
+    return Actor(telegram_id=1, language="id", employee_id=7, roles=frozenset(roles),
+                 is_operator=operator)
+
+
+def test_citizen_gets_citizen_services_only() -> None:
+    citizen = _actor()
+    assert citizen.audience is Audience.CITIZEN
+    assert allowed(citizen, Action.USE_CITIZEN_SERVICES)
+    for action in (Action.USE_EMPLOYEE_SERVICES, Action.SUPERVISE, Action.HANDLE_COMPLAINTS,
+                   Action.CREATE_INVITE, Action.ADMINISTER):
+        assert not allowed(citizen, action), action
+
+
+def test_roles_grant_their_actions_and_menus_stack() -> None:
+    boss = _actor({"employee", "supervisor"})
+    assert boss.audiences == [Audience.EMPLOYEE, Audience.SUPERVISOR]
+    assert allowed(boss, Action.SUPERVISE) and not allowed(boss, Action.CREATE_INVITE)
+    handler = _actor({"employee", "complaint_handler"})
+    assert allowed(handler, Action.HANDLE_COMPLAINTS) and not allowed(handler, Action.SUPERVISE)
+
+
+def test_operator_is_admin_even_without_employee_record() -> None:
+    operator = _actor(operator=True)
+    assert operator.audiences == [Audience.CITIZEN, Audience.ADMIN]
+    assert allowed(operator, Action.CREATE_INVITE)
+
+
+def test_roles_of_an_unlinked_person_count_for_nothing() -> None:
+    ghost = Actor(telegram_id=1, language="id", roles=frozenset({"admin"}))
+    assert not allowed(ghost, Action.ADMINISTER)
