@@ -30,17 +30,17 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from telegram import Update  # noqa: E402
-from telegram.ext import Application, MessageHandler, filters  # noqa: E402
+from telegram import Update
+from telegram.ext import Application, MessageHandler, filters
 
-from bot.app import build_application  # noqa: E402
-from bot.settings import Settings  # noqa: E402
-from domain.roster import read_roster  # noqa: E402
-from emulator import BotApiEmulator  # noqa: E402
-from models.db import Database  # noqa: E402
-from models.migrate import upgrade_database  # noqa: E402
-from models.roster import import_roster  # noqa: E402
-from models.types import utcnow  # noqa: E402
+from bot.app import build_application
+from bot.settings import Settings
+from domain.roster import read_roster
+from emulator import BotApiEmulator
+from models.db import Database
+from models.migrate import upgrade_database
+from models.roster import import_roster
+from models.types import utcnow
 
 TOKEN = "123456789:BENCH-token-for-the-emulator_xyz"
 ROOT = Path(__file__).resolve().parent.parent
@@ -67,8 +67,11 @@ async def _echo(update: Update, _context: object) -> None:
 
 def echo_application(emulator: BotApiEmulator) -> Application:  # type: ignore[type-arg]
     application = (
-        Application.builder().token(TOKEN).base_url(f"{emulator.base_url}/bot")
-        .base_file_url(f"{emulator.base_url}/file/bot").build()
+        Application.builder()
+        .token(TOKEN)
+        .base_url(f"{emulator.base_url}/bot")
+        .base_file_url(f"{emulator.base_url}/file/bot")
+        .build()
     )
     application.add_handler(MessageHandler(filters.TEXT, _echo))
     return application
@@ -78,19 +81,35 @@ async def sigap_application(emulator: BotApiEmulator, workdir: Path) -> Applicat
     url = f"sqlite+aiosqlite:///{workdir / 'bench.db'}"
     db = Database(url)
     await upgrade_database(db)
-    await import_roster(db, read_roster(ROOT / "examples" / "roster_belawan.csv"), dry_run=False,
-                        actor="bench", now=utcnow())
+    await import_roster(
+        db,
+        read_roster(ROOT / "examples" / "roster_belawan.csv"),
+        dry_run=False,
+        actor="bench",
+        now=utcnow(),
+    )
     await db.dispose()
-    settings = Settings(TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_API_BASE_URL=emulator.base_url,
-                        DATABASE_URL=url)  # type: ignore[call-arg]
+    settings = Settings(
+        TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_API_BASE_URL=emulator.base_url, DATABASE_URL=url
+    )  # type: ignore[call-arg]
     return build_application(settings, db=Database(url))
 
 
-async def run_case(name: str, *, sigap: bool, latency: float, chats: int, per_chat: int,
-                   workdir: Path, seed: int = 1) -> Result:
+async def run_case(
+    name: str,
+    *,
+    sigap: bool,
+    latency: float,
+    chats: int,
+    per_chat: int,
+    workdir: Path,
+    seed: int = 1,
+) -> Result:
     emulator = BotApiEmulator(token=TOKEN, bot_username="bench_bot", latency=latency)
     await emulator.start()
-    application = (await sigap_application(emulator, workdir)) if sigap else echo_application(emulator)
+    application = (
+        (await sigap_application(emulator, workdir)) if sigap else echo_application(emulator)
+    )
     await application.initialize()
     assert application.updater is not None
     await application.updater.start_polling(poll_interval=0, timeout=10)
@@ -120,7 +139,7 @@ async def run_case(name: str, *, sigap: bool, latency: float, chats: int, per_ch
         disorder = 0
         for user in users:
             answers = [m.text for m in user.messages]
-            answers = answers[len(answers) - len(expected[user.chat_id]):]
+            answers = answers[len(answers) - len(expected[user.chat_id]) :]
             if sigap:
                 got = ["/bantuan" if "Bantuan Sigap" in a else "/start" for a in answers]
             else:
@@ -138,10 +157,18 @@ async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--chats", type=int, default=1000)
     parser.add_argument("--per-chat", type=int, default=10, help="updates per chat, no latency")
-    parser.add_argument("--per-chat-latency", type=int, default=5,
-                        help="updates per chat for Sigap with 50 ms latency")
-    parser.add_argument("--echo-latency-updates", type=int, default=300,
-                        help="updates for the (slow) echo bot with 50 ms latency")
+    parser.add_argument(
+        "--per-chat-latency",
+        type=int,
+        default=5,
+        help="updates per chat for Sigap with 50 ms latency",
+    )
+    parser.add_argument(
+        "--echo-latency-updates",
+        type=int,
+        default=300,
+        help="updates for the (slow) echo bot with 50 ms latency",
+    )
     parser.add_argument("--repeat", type=int, default=3, help="runs per no-latency case (median)")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
@@ -158,32 +185,59 @@ async def main() -> None:
             for i in range(args.repeat):
                 run_dir = workdir / f"{name}{i}"
                 run_dir.mkdir()
-                runs.append(await run_case(name, sigap=sigap, latency=0.0, chats=args.chats,
-                                           per_chat=args.per_chat, workdir=run_dir, seed=i))
+                runs.append(
+                    await run_case(
+                        name,
+                        sigap=sigap,
+                        latency=0.0,
+                        chats=args.chats,
+                        per_chat=args.per_chat,
+                        workdir=run_dir,
+                        seed=i,
+                    )
+                )
             results[name] = median(runs)
         (workdir / "echo-lat").mkdir()
         results["echo+50ms"] = await run_case(
-            "echo+50ms", sigap=False, latency=0.05, chats=min(args.chats, args.echo_latency_updates),
-            per_chat=1, workdir=workdir / "echo-lat")
+            "echo+50ms",
+            sigap=False,
+            latency=0.05,
+            chats=min(args.chats, args.echo_latency_updates),
+            per_chat=1,
+            workdir=workdir / "echo-lat",
+        )
         (workdir / "sigap-lat").mkdir()
         results["sigap+50ms"] = await run_case(
-            "sigap+50ms", sigap=True, latency=0.05, chats=args.chats,
-            per_chat=args.per_chat_latency, workdir=workdir / "sigap-lat")
+            "sigap+50ms",
+            sigap=True,
+            latency=0.05,
+            chats=args.chats,
+            per_chat=args.per_chat_latency,
+            workdir=workdir / "sigap-lat",
+        )
 
-    print(f"{'case':<12} {'updates':>8} {'chats':>6} {'seconds':>8} {'updates/s':>10} "
-          f"{'lost':>5} {'disorder':>8}")
+    print(
+        f"{'case':<12} {'updates':>8} {'chats':>6} {'seconds':>8} {'updates/s':>10} "
+        f"{'lost':>5} {'disorder':>8}"
+    )
     for r in results.values():
-        print(f"{r.name:<12} {r.updates:>8} {r.chats:>6} {r.seconds:>8.2f} {r.rate:>10.0f} "
-              f"{r.lost:>5} {r.out_of_order:>8}")
+        print(
+            f"{r.name:<12} {r.updates:>8} {r.chats:>6} {r.seconds:>8.2f} {r.rate:>10.0f} "
+            f"{r.lost:>5} {r.out_of_order:>8}"
+        )
     no_latency = results["sigap"].rate / results["echo"].rate
     with_latency = results["sigap+50ms"].rate / results["echo+50ms"].rate
     print()
     print(f"sigap / echo, no added latency : {no_latency:.2f}x   (target >= 1.0x)")
     print(f"sigap / echo, 50 ms per call   : {with_latency:.1f}x")
-    print(f"sigap with 50 ms per call      : {results['sigap+50ms'].rate:.0f} updates/s "
-          f"across {args.chats} chats (target >= 400)")
-    print(f"median of {args.repeat} runs for the no-latency cases; "
-          f"{statistics.fmean(r.lost for r in results.values()):.0f} lost on average")
+    print(
+        f"sigap with 50 ms per call      : {results['sigap+50ms'].rate:.0f} updates/s "
+        f"across {args.chats} chats (target >= 400)"
+    )
+    print(
+        f"median of {args.repeat} runs for the no-latency cases; "
+        f"{statistics.fmean(r.lost for r in results.values()):.0f} lost on average"
+    )
 
 
 if __name__ == "__main__":

@@ -41,13 +41,15 @@ class Harness:
         return self.emulator.user(**kwargs)
 
     async def import_roster(self, path: Path) -> None:
-        result = await import_roster(self.db, read_roster(path), dry_run=False, actor="test",
-                                     now=self.clock.now())
+        result = await import_roster(
+            self.db, read_roster(path), dry_run=False, actor="test", now=self.clock.now()
+        )
         assert not result.problems, result.problems
 
     async def invite_token(self, nip: str, ttl: timedelta = timedelta(days=14)) -> str:
-        issued = await issue_invites(self.db, now=self.clock.now(), ttl=ttl, actor="test",
-                                     nip=nip, include_linked=True)
+        issued = await issue_invites(
+            self.db, now=self.clock.now(), ttl=ttl, actor="test", nip=nip, include_linked=True
+        )
         assert len(issued) == 1, f"no employee {nip}"
         return issued[0].token
 
@@ -77,8 +79,9 @@ async def start_harness(db_url: str, **settings_overrides: object) -> Harness:
     await application.initialize()
     await application.post_init(application)  # type: ignore[misc]
     assert application.updater is not None
-    await application.updater.start_polling(poll_interval=0, timeout=1,
-                                            allowed_updates=ALLOWED_UPDATES)
+    await application.updater.start_polling(
+        poll_interval=0, timeout=1, allowed_updates=ALLOWED_UPDATES
+    )
     await application.start()
     return Harness(emulator, application, db, clock, settings)
 

@@ -50,8 +50,11 @@ class BotProcess:
         self.starts += 1
         log = (self.workdir / f"bot-{self.starts}.log").open("wb")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "bot.cli", "run"], env=self.env, cwd=self.workdir,
-            stdout=log, stderr=subprocess.STDOUT,
+            [sys.executable, "-m", "bot.cli", "run"],
+            env=self.env,
+            cwd=self.workdir,
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
 
     def kill(self) -> None:
@@ -69,10 +72,13 @@ class BotProcess:
 
 
 @pytest.fixture
-async def crashable(db_url: str, tmp_path: Path) -> AsyncIterator[tuple[BotApiEmulator, BotProcess, Database]]:
+async def crashable(
+    db_url: str, tmp_path: Path
+) -> AsyncIterator[tuple[BotApiEmulator, BotProcess, Database]]:
     db = Database(db_url)
-    result = await import_roster(db, read_roster(EXAMPLES / "roster_belawan.csv"),
-                                 dry_run=False, actor="test", now=utcnow())
+    result = await import_roster(
+        db, read_roster(EXAMPLES / "roster_belawan.csv"), dry_run=False, actor="test", now=utcnow()
+    )
     assert not result.problems
     emulator = BotApiEmulator(token=TOKEN, bot_username=BOT_USERNAME)
     await emulator.start()

@@ -87,9 +87,13 @@ async def test_forged_token_is_refused_and_audited(office) -> None:  # type: ign
     [reply] = await person.wait_for(1)
     assert "tidak valid" in reply.text
     async with office.db.read() as session:
-        rejected = (await session.execute(
-            select(func.count()).select_from(AuditEntry)
-            .where(AuditEntry.action == "invite.rejected"))).scalar_one()
+        rejected = (
+            await session.execute(
+                select(func.count())
+                .select_from(AuditEntry)
+                .where(AuditEntry.action == "invite.rejected")
+            )
+        ).scalar_one()
     assert rejected == 1
 
 
@@ -176,7 +180,8 @@ async def test_button_from_nowhere_is_answered_as_stale(office) -> None:  # type
     await warga.press(callback_data="f:99:create", message_id=choice.message_id)
     await warga.press(callback_data="zzz", message_id=choice.message_id)
     assert [a["text"] for a in warga.callback_answers][-2:] == [
-        "Tombol ini sudah tidak berlaku. Silakan mulai lagi dari menu."] * 2
+        "Tombol ini sudah tidak berlaku. Silakan mulai lagi dari menu."
+    ] * 2
 
 
 async def test_start_in_a_group_points_to_private_chat(office) -> None:  # type: ignore[no-untyped-def]

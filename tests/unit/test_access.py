@@ -6,16 +6,22 @@ from domain.access import Action, Actor, Audience, allowed
 def _actor(roles: set[str] | None = None, *, operator: bool = False) -> Actor:
     if roles is None:
         return Actor(telegram_id=1, language="id", is_operator=operator)
-    return Actor(telegram_id=1, language="id", employee_id=7, roles=frozenset(roles),
-                 is_operator=operator)
+    return Actor(
+        telegram_id=1, language="id", employee_id=7, roles=frozenset(roles), is_operator=operator
+    )
 
 
 def test_citizen_gets_citizen_services_only() -> None:
     citizen = _actor()
     assert citizen.audience is Audience.CITIZEN
     assert allowed(citizen, Action.USE_CITIZEN_SERVICES)
-    for action in (Action.USE_EMPLOYEE_SERVICES, Action.SUPERVISE, Action.HANDLE_COMPLAINTS,
-                   Action.CREATE_INVITE, Action.ADMINISTER):
+    for action in (
+        Action.USE_EMPLOYEE_SERVICES,
+        Action.SUPERVISE,
+        Action.HANDLE_COMPLAINTS,
+        Action.CREATE_INVITE,
+        Action.ADMINISTER,
+    ):
         assert not allowed(citizen, action), action
 
 
