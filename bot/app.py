@@ -29,7 +29,7 @@ from bot.processor import ChatOrderedProcessor
 from bot.services import Services, SigapContext
 from bot.settings import LANGUAGES, Settings
 from domain.clock import Clock, SystemClock
-from handlers import errors, invite, start
+from handlers import errors, invite, start, worklog
 from handlers.common import load_sender
 from models.db import Database
 
@@ -60,7 +60,7 @@ def build_application(
         .base_file_url(settings.bot_file_url)
         .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=ZoneInfo(settings.timezone)))
         .context_types(ContextTypes(context=SigapContext))
-        .update_processor(ChatOrderedProcessor(settings.concurrent_updates))
+        .concurrent_updates(ChatOrderedProcessor(settings.concurrent_updates))
         .request(HTTPXRequest(connection_pool_size=pool, read_timeout=15, write_timeout=15))
         .get_updates_request(HTTPXRequest(connection_pool_size=1, read_timeout=40))
         # Replies are not throttled overall (a reminder wave brings hundreds of replies at once);
@@ -92,6 +92,7 @@ def register_handlers(application: Application) -> None:  # type: ignore[type-ar
     add(CommandHandler(["bahasa", "language"], start.language_command))
     add(CommandHandler(["batal", "cancel"], start.cancel_command))
     add(CommandHandler(["undang", "invite"], invite.invite_command))
+    add(CommandHandler(["lapor", "log"], worklog.lapor_command))
     add(CallbackQueryHandler(start.language_chosen, pattern=r"^lang:"))
     add(CallbackQueryHandler(start.route_message, pattern=r"^f:"))
     add(

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from telegram import InlineKeyboardMarkup, Message, Update
+from telegram.error import BadRequest
 
 from bot.i18n import Texts
 from bot.services import SigapContext
@@ -44,22 +45,28 @@ class Flow:
     steps: dict[str, Step] = field(default_factory=dict)
 
     async def start(
-        self, update: Update, context: SigapContext, data: dict[str, Any] | None = None
+        self,
+        update: Update,
+        context: SigapContext,
+        data: dict[str, Any] | None = None,
+        step: str | None = None,
     ) -> None:
+        """Begin at ``step`` (default: the first), replacing any open flow of this person."""
         chat, user = update.effective_chat, update.effective_user
         assert chat is not None and user is not None
+        step = step or self.first_step
         conversation = await store.begin(
             context.services.db,
             chat.id,
             user.id,
             self.name,
-            self.first_step,
+            step,
             data or {},
             update.update_id,
             context.services.clock.now(),
         )
         context.forget_conversation(conversation)
-        await self.steps[self.first_step].prompt(FlowCall(update, context, self, conversation))
+        await self.steps[step].prompt(FlowCall(update, context, self, conversation))
 
 
 _FLOWS: dict[str, Flow] = {}
@@ -111,6 +118,18 @@ class FlowCall:
         )
         self.context.forget_conversation(self.conversation)
         await self.flow.steps[step].prompt(self)
+
+    async def save(self, data: dict[str, Any]) -> None:
+        """Commit new answers without moving to another step (evidence arriving one by one);
+        the step's buttons stay valid."""
+        self.conversation = await store.save_data(
+            self.context.services.db,
+            self.conversation,
+            data,
+            self.update.update_id,
+            self.context.services.clock.now(),
+        )
+        self.context.forget_conversation(self.conversation)
 
     async def finish(self) -> None:
         await store.finish(
@@ -183,11 +202,24 @@ async def _dispatch_button(
         await answer_button(update, context.texts.plain("common.stale_button"))
         return
     await answer_button(update)
+    await _retire_buttons(update)
     try:
         await step.on_button(FlowCall(update, context, flow, conversation), parsed[1])
     except store.StaleStep:
         # A second tap raced the first one; the first one won and answered.
         return
+
+
+async def _retire_buttons(update: Update) -> None:
+    """Take the keyboard off the message whose button was used, so that it cannot be pressed
+    again by mistake (a stale press would still be refused, but this is clearer on a phone)."""
+    query = update.callback_query
+    if query is None or query.message is None:
+        return
+    try:
+        await query.edit_message_reply_markup(None)
+    except BadRequest:
+        pass  # already gone or unchanged: nothing to retire
 
 
 async def cancel(update: Update, context: SigapContext) -> None:

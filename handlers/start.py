@@ -8,8 +8,8 @@ from telegram.error import BadRequest
 from bot.i18n import Texts, texts
 from bot.services import SigapContext
 from domain.access import Actor, Audience
-from handlers import flow
-from handlers.common import answer_button, buttons, is_private, reply
+from handlers import flow, worklog
+from handlers.common import answer_button, buttons, is_private, load_sender, reply
 from models import identity
 from models.identity import LinkOutcome
 
@@ -22,7 +22,9 @@ COMMANDS: dict[Audience, list[tuple[str, str, str]]] = {
         ("bahasa", "language", "commands.language"),
         ("batal", "cancel", "commands.cancel"),
     ],
-    Audience.EMPLOYEE: [],
+    Audience.EMPLOYEE: [
+        ("lapor", "log", "commands.log"),
+    ],
     Audience.SUPERVISOR: [],
     Audience.COMPLAINT_HANDLER: [],
     Audience.ADMIN: [("undang", "invite", "commands.invite")],
@@ -101,6 +103,7 @@ async def _redeem(update: Update, context: SigapContext, token: str) -> None:
     # Reload: from now on this person is an employee with a role-specific menu.
     await _reload_actor(update, context)
     actor = context.actor
+    await set_chat_commands(context, user.id, actor)
     await reply(
         update,
         context,
@@ -108,12 +111,9 @@ async def _redeem(update: Update, context: SigapContext, token: str) -> None:
         + "\n\n"
         + greeting(actor, context.texts, services.settings.organization),
     )
-    await set_chat_commands(context, user.id, actor)
 
 
 async def _reload_actor(update: Update, context: SigapContext) -> None:
-    from handlers.common import load_sender
-
     await load_sender(update, context)
 
 
@@ -161,13 +161,13 @@ async def language_chosen(update: Update, context: SigapContext) -> None:
     )
     await answer_button(update)
     await _reload_actor(update, context)
+    if is_private(update):
+        await set_chat_commands(context, user.id, context.actor)
     try:
         await query.edit_message_text(texts(language).t("language.changed"))
     except BadRequest:
         # The choice message is gone or already says this (a double tap): confirm anew.
         await reply(update, context, texts(language).t("language.changed"))
-    if is_private(update):
-        await set_chat_commands(context, user.id, context.actor)
 
 
 async def cancel_command(update: Update, context: SigapContext) -> None:
@@ -189,6 +189,8 @@ async def not_understood(update: Update, context: SigapContext) -> None:
     message = update.effective_message
     if message is not None and message.text is None:
         await reply(update, context, context.texts.t("common.unsupported_message"))
+        return
+    if await worklog.quick_log_or_not_understood(update, context):
         return
     await reply(update, context, context.texts.t("common.not_understood"))
 

@@ -94,6 +94,37 @@ async def advance(
     )
 
 
+async def save_data(
+    db: Database, current: Conversation, data: dict[str, Any], update_id: int, now: datetime
+) -> Conversation:
+    """Store answers within the same step; the version stays, so the step's buttons stay valid,
+    but only if nobody else changed the conversation meanwhile."""
+    async with db.write() as session:
+        result = await session.execute(
+            update(Conversation)
+            .where(
+                Conversation.id == current.id,
+                Conversation.version == current.version,
+                Conversation.step == current.step,
+            )
+            .values(data=data, last_update_id=update_id, updated_at=now)
+        )
+        if result.rowcount != 1:  # type: ignore[attr-defined]
+            raise StaleStep()
+    return Conversation(
+        id=current.id,
+        chat_id=current.chat_id,
+        user_id=current.user_id,
+        flow=current.flow,
+        step=current.step,
+        data=data,
+        last_update_id=update_id,
+        version=current.version,
+        started_at=current.started_at,
+        updated_at=now,
+    )
+
+
 async def finish(db: Database, chat_id: int, user_id: int) -> bool:
     async with db.write() as session:
         result = await session.execute(

@@ -8,7 +8,7 @@ filters by unit first.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import JSON, Column, ForeignKey, Index, UniqueConstraint
@@ -144,3 +144,123 @@ class Conversation(SQLModel, table=True):
     version: int = Field(default=1)
     started_at: datetime = _ts()
     updated_at: datetime = _ts()
+
+
+# --- Work log (issue: employees log their daily work) -------------------------------------
+
+
+class SkpTarget(SQLModel, table=True):
+    """One row of an employee's SKP (Sasaran Kinerja Pegawai): an RHK (Rencana Hasil Kerja)
+    with its indicator and yearly target quantity; ``kind`` is "utama" or "tambahan"."""
+
+    __tablename__ = "skp_target"
+    __table_args__ = (
+        UniqueConstraint("employee_id", "year", "rhk", "indicator", name="uq_skp_target_row"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    employee_id: int = Field(
+        sa_column_args=[ForeignKey("employee.id", ondelete="CASCADE")], index=True
+    )
+    year: int
+    rhk: str = Field(max_length=500)
+    indicator: str = Field(max_length=500)
+    target_quantity: int
+    unit: str = Field(max_length=40)
+    kind: str = Field(default="utama", max_length=10)
+    created_at: datetime = _ts()
+    updated_at: datetime = _ts()
+
+
+class Activity(SQLModel, table=True):
+    """A "progres harian" entry: what an employee did on a work date, as evidence for SKP."""
+
+    __tablename__ = "activity"
+    __table_args__ = (Index("ix_activity_employee_date", "employee_id", "work_date"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    employee_id: int = Field(sa_column_args=[ForeignKey("employee.id", ondelete="CASCADE")])
+    work_date: date
+    description: str = Field(max_length=1000)
+    quantity: int | None = Field(default=None)
+    output_unit: str | None = Field(default=None, max_length=40)
+    minutes: int
+    target_id: int | None = Field(
+        default=None, sa_column_args=[ForeignKey("skp_target.id", ondelete="SET NULL")]
+    )
+    # submitted / approved / revision_requested / rejected
+    status: str = Field(default="submitted", max_length=20, index=True)
+    reviewer_id: int | None = Field(default=None, sa_column_args=[ForeignKey("employee.id")])
+    review_note: str | None = Field(default=None, max_length=1000)
+    reviewed_at: datetime | None = Field(default=None, sa_type=UTCDateTime, nullable=True)
+    late: bool = Field(default=False)
+    source: str = Field(default="guided", max_length=10)  # guided / quick
+    # Competency development (pengembangan kompetensi), counted in JP (jam pelajaran).
+    training_jp: int | None = Field(default=None)
+    deleted_at: datetime | None = Field(default=None, sa_type=UTCDateTime, nullable=True)
+    created_at: datetime = _ts()
+    updated_at: datetime = _ts()
+
+
+class ActivityEvidence(SQLModel, table=True):
+    """A photo or document backing an activity: Telegram's file id plus our own copy on disk,
+    so the evidence survives the bot token being replaced."""
+
+    __tablename__ = "activity_evidence"
+
+    id: int | None = Field(default=None, primary_key=True)
+    activity_id: int = Field(
+        sa_column_args=[ForeignKey("activity.id", ondelete="CASCADE")], index=True
+    )
+    kind: str = Field(max_length=10)  # photo / document
+    telegram_file_id: str = Field(max_length=200)
+    file_unique_id: str = Field(max_length=100)
+    file_name: str | None = Field(default=None, max_length=200)
+    mime_type: str | None = Field(default=None, max_length=100)
+    size: int | None = Field(default=None)
+    stored_path: str | None = Field(default=None, max_length=300)
+    created_at: datetime = _ts()
+
+
+class ActivityHistory(SQLModel, table=True):
+    """Every change to an activity, with the values before it (the audit trail of the log)."""
+
+    __tablename__ = "activity_history"
+
+    id: int | None = Field(default=None, primary_key=True)
+    activity_id: int = Field(
+        sa_column_args=[ForeignKey("activity.id", ondelete="CASCADE")], index=True
+    )
+    at: datetime = _ts()
+    actor: str = Field(max_length=64)
+    action: str = Field(max_length=20)  # created / edited / deleted / reviewed
+    before: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class Leave(SQLModel, table=True):
+    """Cuti, sakit, izin, dinas luar or tugas belajar: days the employee is not expected to log."""
+
+    __tablename__ = "leave"
+    __table_args__ = (Index("ix_leave_employee_start", "employee_id", "start"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    employee_id: int = Field(sa_column_args=[ForeignKey("employee.id", ondelete="CASCADE")])
+    kind: str = Field(max_length=20)
+    start: date
+    end: date
+    note: str | None = Field(default=None, max_length=500)
+    cancelled_at: datetime | None = Field(default=None, sa_type=UTCDateTime, nullable=True)
+    created_at: datetime = _ts()
+
+
+class CalendarOverride(SQLModel, table=True):
+    """A local decision about one day: an extra holiday, or a working day the national calendar
+    does not know (``sigap calendar add|remove``)."""
+
+    __tablename__ = "calendar_override"
+
+    id: int | None = Field(default=None, primary_key=True)
+    day: date = Field(unique=True)
+    kind: str = Field(default="holiday", max_length=10)  # holiday / workday
+    name: str = Field(max_length=120)
+    created_at: datetime = _ts()

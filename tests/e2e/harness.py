@@ -94,3 +94,15 @@ async def stop_harness(harness: Harness) -> None:
     await application.shutdown()
     await harness.emulator.stop()
     await harness.db.dispose()
+
+
+async def eventually(condition, timeout: float = 5.0) -> None:  # type: ignore[no-untyped-def]  # noqa: ASYNC109
+    """Wait until ``condition()`` holds (for effects with no message to wait for)."""
+    import asyncio
+
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not condition():
+        if loop.time() > deadline:
+            raise AssertionError("condition not met in time")
+        await asyncio.sleep(0.01)

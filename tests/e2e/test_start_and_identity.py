@@ -7,7 +7,7 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from models.tables import AuditEntry, TelegramLink
-from tests.e2e.harness import OPERATOR_ID
+from tests.e2e.harness import OPERATOR_ID, eventually
 
 CAMAT = "198105142003121002"  # supervisor + admin at the kecamatan
 STAFF = "197508121999031007"  # plain employee in the secretariat
@@ -138,8 +138,12 @@ async def test_language_switch_is_remembered(office) -> None:  # type: ignore[no
     await warga.send("/help")
     [reply] = await warga.wait_for(1)
     assert "Sigap help" in reply.text
-    # Pressing the old Indonesian button again switches back; pressing twice is harmless.
-    await warga.press("🇮🇩 Bahasa Indonesia", message_id=choice.message_id)
+    # The choice replaced its buttons with the confirmation, as Telegram shows it.
+    shown = next(m for m in warga.messages if m.message_id == choice.message_id)
+    assert shown.text == "OK, I'll use English." and shown.button_texts == []
+    await warga.send("/language")
+    await warga.wait_for(1)
+    await warga.press("🇮🇩 Bahasa Indonesia")
     await warga.wait_for_edit()
     await warga.send("/bantuan")
     [reply] = await warga.wait_for(1)
@@ -176,9 +180,10 @@ async def test_button_from_nowhere_is_answered_as_stale(office) -> None:  # type
     warga = office.user()
     await warga.send("/bahasa")
     [choice] = await warga.wait_for(1)
-    # A forged press with data no handler knows.
-    await warga.press(callback_data="f:99:create", message_id=choice.message_id)
-    await warga.press(callback_data="zzz", message_id=choice.message_id)
+    # Forged presses (a modified client): a flow button of no flow, and data nobody knows.
+    await warga.press(callback_data="f:99:create", message_id=choice.message_id, forge=True)
+    await warga.press(callback_data="zzz", message_id=choice.message_id, forge=True)
+    await eventually(lambda: len(warga.callback_answers) == 2)
     assert [a["text"] for a in warga.callback_answers][-2:] == [
         "Tombol ini sudah tidak berlaku. Silakan mulai lagi dari menu."
     ] * 2

@@ -1,0 +1,582 @@
+"""Employees log their daily work ("progres harian").
+
+Guided (/lapor): description → output (quantity and unit) → duration → SKP target → evidence →
+summary with Save / Edit / Cancel. Quick: "/lapor Rapat koordinasi 2 jam" or a plain message is
+parsed and shown back as the same summary before anything is saved. Editing an entry from
+/hariini runs the same flow with the entry's values. Saving ends the flow in the same transaction
+that writes the entry, so a second Save cannot create a second row.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+from telegram import Message, Update
+from telegram.error import BadRequest
+
+from bot.i18n import Texts
+from bot.services import SigapContext
+from domain.access import Action, allowed
+from domain.dates import format_date
+from domain.worklog import (
+    COMMON_UNITS,
+    ParseProblem,
+    is_late,
+    normalize_unit,
+    parse_duration,
+    parse_quantity,
+    parse_quick_log,
+    parse_work_date,
+    validate_description,
+)
+from handlers.common import reply, requires
+from handlers.flow import Flow, FlowCall, Step, register
+from models import activities
+from models.activities import ActivityDraft, EvidenceDraft
+
+MAX_EVIDENCE = 10
+DURATION_BUTTONS = (("30m", 30), ("1j", 60), ("2j", 120), ("4j", 240))
+BACKDATE_WINDOW_DAYS = 3
+
+
+def today_for(context: SigapContext) -> date:
+    services = context.services
+    return services.clock.now().astimezone(services.timezone).date()
+
+
+def format_minutes(minutes: int, tr: Texts) -> str:
+    hours, rest = divmod(minutes, 60)
+    if hours and rest:
+        return tr.plain("log.hours_minutes", hours=hours, minutes=rest)
+    if hours:
+        return tr.plain("log.hours", hours=hours)
+    return tr.plain("log.minutes", minutes=rest)
+
+
+def problem_text(problem: ParseProblem, tr: Texts) -> str:
+    params = {
+        k: (format_date(v, tr.language) if isinstance(v, date) else v)
+        for k, v in problem.params.items()
+    }
+    return tr.t(f"worklog.{problem.code}", **params)
+
+
+def _next(data: dict[str, Any], default: str) -> str:
+    """After a field is answered: back to the summary when editing, else onwards."""
+    return "summary" if data.get("back") else default
+
+
+# --- steps ------------------------------------------------------------------------------
+
+
+async def _ask_description(call: FlowCall) -> None:
+    day = date.fromisoformat(call.data["work_date"])
+    await call.say(call.texts.t("log.ask_description", date=format_date(day, call.texts.language)))
+
+
+async def _got_description(call: FlowCall, text: str) -> None:
+    result = validate_description(text)
+    if isinstance(result, ParseProblem):
+        await call.say(problem_text(result, call.texts))
+        return
+    data = call.data | {"description": result}
+    await call.goto(_next(data, "quantity"), data)
+
+
+def _unit_rows(call: FlowCall) -> list[list[tuple[str, str]]]:
+    labels = [(unit, f"u:{i}") for i, unit in enumerate(COMMON_UNITS)]
+    return [labels[i : i + 2] for i in range(0, len(labels), 2)]
+
+
+async def _ask_quantity(call: FlowCall) -> None:
+    await call.say(call.texts.t("log.ask_quantity"), _unit_rows(call))
+
+
+async def _got_quantity(call: FlowCall, text: str) -> None:
+    result = parse_quantity(text)
+    if isinstance(result, ParseProblem):
+        await call.say(problem_text(result, call.texts))
+        return
+    quantity, unit = result
+    data = call.data | {"quantity": quantity}
+    if unit is None:
+        await call.goto("unit", data)
+        return
+    data["unit"] = unit
+    await call.goto(_next(data, "duration"), data)
+
+
+async def _quantity_unit_button(call: FlowCall, value: str) -> None:
+    unit = _unit_from_button(value)
+    if unit is None:
+        return
+    await call.goto("quantity_number", call.data | {"unit": unit})
+
+
+def _unit_from_button(value: str) -> str | None:
+    if not value.startswith("u:") or not value[2:].isdigit():
+        return None
+    index = int(value[2:])
+    return COMMON_UNITS[index] if index < len(COMMON_UNITS) else None
+
+
+async def _ask_quantity_number(call: FlowCall) -> None:
+    await call.say(call.texts.t("log.ask_quantity_number", unit=call.data["unit"]))
+
+
+async def _got_quantity_number(call: FlowCall, text: str) -> None:
+    result = parse_quantity(text)
+    if isinstance(result, ParseProblem):
+        await call.say(problem_text(result, call.texts))
+        return
+    data = call.data | {"quantity": result[0]}
+    await call.goto(_next(data, "duration"), data)
+
+
+async def _ask_unit(call: FlowCall) -> None:
+    await call.say(call.texts.t("log.ask_unit", quantity=call.data["quantity"]), _unit_rows(call))
+
+
+async def _got_unit_text(call: FlowCall, text: str) -> None:
+    unit = normalize_unit(text)
+    if not unit or len(unit) > 40:
+        await call.say(call.texts.t("log.unit_invalid"))
+        return
+    data = call.data | {"unit": unit}
+    await call.goto(_next(data, "duration"), data)
+
+
+async def _got_unit_button(call: FlowCall, value: str) -> None:
+    unit = _unit_from_button(value)
+    if unit is not None:
+        data = call.data | {"unit": unit}
+        await call.goto(_next(data, "duration"), data)
+
+
+async def _ask_duration(call: FlowCall) -> None:
+    await call.say(
+        call.texts.t("log.ask_duration"),
+        [[(label, str(minutes)) for label, minutes in DURATION_BUTTONS]],
+    )
+
+
+async def _got_duration(call: FlowCall, text: str) -> None:
+    result = parse_duration(text)
+    if isinstance(result, ParseProblem):
+        await call.say(problem_text(result, call.texts))
+        return
+    await _set_duration(call, result)
+
+
+async def _duration_button(call: FlowCall, value: str) -> None:
+    if value.isdigit() and int(value) in {m for _, m in DURATION_BUTTONS}:
+        await _set_duration(call, int(value))
+
+
+async def _set_duration(call: FlowCall, minutes: int) -> None:
+    data = call.data | {"minutes": minutes}
+    await call.goto(_next(data, "target"), data)
+
+
+async def _ask_target(call: FlowCall) -> None:
+    employee_id = call.context.actor.employee_id
+    assert employee_id is not None
+    year = date.fromisoformat(call.data["work_date"]).year
+    targets = await activities.targets_for(call.context.services.db, employee_id, year)
+    if not targets:
+        data = call.data
+        if data.get("back"):
+            await call.say(call.texts.t("log.no_targets"))
+        await call.goto(_next(data, "evidence"), data | {"target_id": None})
+        return
+    rows = [[(_short(t.indicator or t.rhk), f"t:{t.id}")] for t in targets]
+    rows.append([(call.texts.plain("log.button_skip"), "skip")])
+    await call.say(call.texts.t("log.ask_target"), rows)
+
+
+def _short(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+async def _target_button(call: FlowCall, value: str) -> None:
+    data = call.data
+    if value == "skip":
+        data |= {"target_id": None, "target_label": None}
+    elif value.startswith("t:") and value[2:].isdigit():
+        employee_id = call.context.actor.employee_id
+        assert employee_id is not None
+        year = date.fromisoformat(data["work_date"]).year
+        targets = {
+            t.id: t
+            for t in await activities.targets_for(call.context.services.db, employee_id, year)
+        }
+        target = targets.get(int(value[2:]))
+        if target is None:  # not theirs, or a forged press
+            await call.say(call.texts.t("common.stale_button"))
+            return
+        data |= {"target_id": target.id, "target_label": _short(target.indicator or target.rhk)}
+    else:
+        return
+    await call.goto(_next(data, "evidence"), data)
+
+
+async def _ask_evidence(call: FlowCall) -> None:
+    count = len(call.data.get("evidence", []))
+    await call.say(
+        call.texts.t("log.ask_evidence", count=count),
+        [[(call.texts.plain("log.button_done" if count else "log.button_skip"), "done")]],
+    )
+
+
+async def _got_evidence(call: FlowCall, message: Message) -> bool:
+    draft = await _download_evidence(call, message)
+    if draft is None:
+        return (message.photo is not None and len(message.photo) > 0) or message.document is not None
+    data = call.data
+    evidence = list(data.get("evidence", []))
+    if len(evidence) >= MAX_EVIDENCE:
+        await call.say(call.texts.t("log.evidence_full", limit=MAX_EVIDENCE))
+        return True
+    evidence.append(draft.as_dict())
+    data["evidence"] = evidence
+    group = message.media_group_id
+    first_of_album = group is None or data.get("album") != group
+    data["album"] = group
+    await call.save(data)
+    if first_of_album:
+        # One acknowledgement per album, not one per photo (Telegram allows ~1 message/s/chat).
+        await call.say(
+            call.texts.t("log.evidence_received"), [[(call.texts.plain("log.button_done"), "done")]]
+        )
+    return True
+
+
+async def _download_evidence(call: FlowCall, message: Message) -> EvidenceDraft | None:
+    if message.photo:
+        size = message.photo[-1]
+        kind, file_id, unique, name, mime = (
+            "photo",
+            size.file_id,
+            size.file_unique_id,
+            None,
+            "image/jpeg",
+        )
+        file_size = size.file_size
+    elif message.document is not None:
+        doc = message.document
+        kind, file_id, unique, name, mime = (
+            "document",
+            doc.file_id,
+            doc.file_unique_id,
+            doc.file_name,
+            doc.mime_type,
+        )
+        file_size = doc.file_size
+    else:
+        return None
+    tr = call.texts
+    if file_size and file_size > 20 * 1024 * 1024:
+        await call.say(tr.t("log.evidence_too_big"))
+        return None
+    try:
+        telegram_file = await call.context.bot.get_file(file_id)
+    except BadRequest as exc:
+        if "too big" in exc.message:
+            await call.say(tr.t("log.evidence_too_big"))
+            return None
+        raise
+    suffix = Path(telegram_file.file_path or name or "").suffix or (
+        ".jpg" if kind == "photo" else ".bin"
+    )
+    folder = call.context.services.settings.data_dir / "evidence" / date.today().strftime("%Y-%m")
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / f"{unique}{suffix[:10]}"
+    if not target.exists():
+        await telegram_file.download_to_drive(target)
+    return EvidenceDraft(
+        kind=kind,
+        telegram_file_id=file_id,
+        file_unique_id=unique,
+        file_name=name,
+        mime_type=mime,
+        size=file_size,
+        stored_path=str(target),
+    )
+
+
+async def _evidence_button(call: FlowCall, value: str) -> None:
+    if value == "done":
+        await call.goto("summary", call.data)
+
+
+def summary_text(data: dict[str, Any], tr: Texts, today: date) -> str:
+    day = date.fromisoformat(data["work_date"])
+    quantity = (
+        f"{data['quantity']} {data.get('unit') or ''}".strip()
+        if data.get("quantity") is not None
+        else tr.plain("log.missing")
+    )
+    minutes = (
+        format_minutes(data["minutes"], tr)
+        if data.get("minutes") is not None
+        else tr.plain("log.missing")
+    )
+    late = tr.plain("log.late_mark") if is_late(day, today) else ""
+    lines = [
+        tr.t("log.summary_title"),
+        tr.t("log.field_date", value=format_date(day, tr.language), late=late),
+        tr.t("log.field_description", value=data.get("description") or tr.plain("log.missing")),
+        tr.t("log.field_quantity", value=quantity),
+        tr.t("log.field_duration", value=minutes),
+        tr.t("log.field_target", value=data.get("target_label") or "—"),
+        tr.t("log.field_evidence", value=len(data.get("evidence", []))),
+    ]
+    if data.get("training_jp"):
+        lines.append(tr.t("log.field_training", value=data["training_jp"]))
+    return "\n".join(lines)
+
+
+def _missing_step(data: dict[str, Any]) -> str | None:
+    if not data.get("description"):
+        return "description"
+    if data.get("quantity") is None:
+        return "quantity"
+    if not data.get("unit"):
+        return "unit"
+    if data.get("minutes") is None:
+        return "duration"
+    return None
+
+
+async def _show_summary(call: FlowCall) -> None:
+    tr, data = call.texts, call.data
+    text = summary_text(data, tr, today_for(call.context))
+    missing = _missing_step(data)
+    first = (
+        (tr.plain("log.button_complete"), "complete")
+        if missing
+        else (tr.plain("log.button_save"), "save")
+    )
+    last = (
+        (tr.plain("log.button_not_activity"), "not")
+        if data.get("source") == "quick"
+        else (tr.plain("log.button_cancel"), "cancel")
+    )
+    await call.say(text, [[first, (tr.plain("log.button_edit"), "edit")], [last]])
+
+
+async def _summary_button(call: FlowCall, value: str) -> None:
+    tr, data = call.texts, call.data
+    if value in {"cancel", "not"}:
+        await call.finish()
+        await call.say(tr.t("log.not_saved" if value == "not" else "common.cancelled"))
+    elif value == "edit":
+        await call.goto("edit_menu", data | {"back": True})
+    elif value == "complete":
+        missing = _missing_step(data)
+        await call.goto(missing or "summary", data | {"back": True})
+    elif value == "save":
+        await _save(call)
+
+
+async def _save(call: FlowCall) -> None:
+    tr, data, context = call.texts, call.data, call.context
+    if _missing_step(data):
+        await call.goto("summary", data)
+        return
+    employee_id = context.actor.employee_id
+    assert employee_id is not None
+    today = today_for(context)
+    day = date.fromisoformat(data["work_date"])
+    draft = ActivityDraft(
+        work_date=day,
+        description=data["description"],
+        minutes=data["minutes"],
+        quantity=data.get("quantity"),
+        output_unit=data.get("unit"),
+        target_id=data.get("target_id"),
+        training_jp=data.get("training_jp") or None,
+        late=is_late(day, today),
+        evidence=[EvidenceDraft(**e) for e in data.get("evidence", [])],
+    )
+    conv = call.conversation
+    token = (conv.chat_id, conv.user_id, conv.version)
+    actor = f"tg:{context.actor.telegram_id}"
+    now = context.services.clock.now()
+    try:
+        if data.get("activity_id"):
+            await activities.update_activity(
+                context.services.db,
+                data["activity_id"],
+                draft.as_changes(),
+                actor=actor,
+                now=now,
+                expected_employee_id=employee_id,
+                conversation=token,
+                evidence=draft.evidence,
+            )
+        else:
+            await activities.save_activity(
+                context.services.db,
+                employee_id,
+                draft,
+                source=data.get("source", "guided"),
+                actor=actor,
+                now=now,
+                conversation=token,
+            )
+    except activities.AlreadySaved:
+        return  # the first tap saved it and answered
+    except activities.NotEditable:
+        await call.finish()
+        await call.say(tr.t("log.locked"))
+        return
+    except LookupError:
+        await call.finish()
+        await call.say(tr.t("log.not_found"))
+        return
+    context.forget_conversation(None)
+    count, minutes = await activities.minutes_on(context.services.db, employee_id, day)
+    await call.say(
+        tr.t(
+            "log.saved",
+            date=format_date(day, tr.language),
+            count=count,
+            total=format_minutes(minutes, tr),
+        )
+    )
+
+
+EDIT_FIELDS = ("description", "quantity", "duration", "target", "date", "evidence", "training")
+
+
+async def _ask_edit_field(call: FlowCall) -> None:
+    tr = call.texts
+    labels = [(tr.plain(f"log.edit_{field}"), field) for field in EDIT_FIELDS]
+    rows = [labels[i : i + 2] for i in range(0, len(labels), 2)]
+    rows.append([(tr.plain("log.button_back"), "back")])
+    await call.say(tr.t("log.ask_edit_field"), rows)
+
+
+async def _edit_field_button(call: FlowCall, value: str) -> None:
+    if value == "back":
+        await call.goto("summary", call.data)
+    elif value in EDIT_FIELDS:
+        await call.goto(value, call.data | {"back": True})
+
+
+async def _ask_date(call: FlowCall) -> None:
+    tr = call.texts
+    await call.say(
+        tr.t("log.ask_date", days=BACKDATE_WINDOW_DAYS),
+        [[(tr.plain("log.button_today"), "0"), (tr.plain("log.button_yesterday"), "1")]],
+    )
+
+
+async def _got_date(call: FlowCall, text: str) -> None:
+    result = parse_work_date(text, today_for(call.context), BACKDATE_WINDOW_DAYS)
+    if isinstance(result, ParseProblem):
+        await call.say(problem_text(result, call.texts))
+        return
+    await call.goto("summary", call.data | {"work_date": result.isoformat()})
+
+
+async def _date_button(call: FlowCall, value: str) -> None:
+    if value in {"0", "1"}:
+        day = today_for(call.context) - timedelta(days=int(value))
+        await call.goto("summary", call.data | {"work_date": day.isoformat()})
+
+
+async def _ask_training(call: FlowCall) -> None:
+    await call.say(call.texts.t("log.ask_training"))
+
+
+async def _got_training(call: FlowCall, text: str) -> None:
+    value = text.strip()
+    if not value.isdigit() or int(value) > 200:
+        await call.say(call.texts.t("log.training_invalid"))
+        return
+    await call.goto("summary", call.data | {"training_jp": int(value) or None})
+
+
+LOG_FLOW = register(
+    Flow(
+        "log",
+        "description",
+        {
+            "description": Step(prompt=_ask_description, on_text=_got_description),
+            "quantity": Step(
+                prompt=_ask_quantity, on_text=_got_quantity, on_button=_quantity_unit_button
+            ),
+            "quantity_number": Step(prompt=_ask_quantity_number, on_text=_got_quantity_number),
+            "unit": Step(prompt=_ask_unit, on_text=_got_unit_text, on_button=_got_unit_button),
+            "duration": Step(
+                prompt=_ask_duration, on_text=_got_duration, on_button=_duration_button
+            ),
+            "target": Step(prompt=_ask_target, on_button=_target_button),
+            "evidence": Step(
+                prompt=_ask_evidence, on_message=_got_evidence, on_button=_evidence_button
+            ),
+            "summary": Step(prompt=_show_summary, on_button=_summary_button),
+            "edit_menu": Step(prompt=_ask_edit_field, on_button=_edit_field_button),
+            "date": Step(prompt=_ask_date, on_text=_got_date, on_button=_date_button),
+            "training": Step(prompt=_ask_training, on_text=_got_training),
+        },
+    )
+)
+
+
+# --- entry points -----------------------------------------------------------------------
+
+
+@requires(Action.USE_EMPLOYEE_SERVICES, private=True)
+async def lapor_command(update: Update, context: SigapContext) -> None:
+    text = " ".join(context.args or []).strip()
+    if text:
+        await start_quick_log(update, context, text)
+        return
+    await LOG_FLOW.start(
+        update,
+        context,
+        {"work_date": today_for(context).isoformat(), "source": "guided", "evidence": []},
+    )
+
+
+async def start_quick_log(update: Update, context: SigapContext, text: str) -> None:
+    today = today_for(context)
+    work_date = today
+    words = text.split(maxsplit=1)
+    if words and words[0].lower() in {"kemarin", "yesterday"} and len(words) > 1:
+        work_date, text = today - timedelta(days=1), words[1]
+    parsed = parse_quick_log(text)
+    if isinstance(parsed, ParseProblem):
+        await reply(update, context, problem_text(parsed, context.texts))
+        return
+    data: dict[str, Any] = {
+        "work_date": work_date.isoformat(),
+        "source": "quick",
+        "evidence": [],
+        "description": parsed.description,
+        "quantity": parsed.quantity,
+        "unit": parsed.unit,
+        "minutes": parsed.minutes,
+    }
+    if parsed.quantity is None:
+        # "Rapat 2 jam" has no count: one activity of that kind is what people mean.
+        data["quantity"], data["unit"] = 1, "kegiatan"
+    await LOG_FLOW.start(update, context, data | {"back": True}, step="summary")
+
+
+async def quick_log_or_not_understood(update: Update, context: SigapContext) -> bool:
+    """A plain message from a linked employee outside any flow is offered as an activity."""
+    message = update.effective_message
+    if (
+        message is None
+        or message.text is None
+        or not allowed(context.actor, Action.USE_EMPLOYEE_SERVICES)
+    ):
+        return False
+    await start_quick_log(update, context, message.text)
+    return True

@@ -1,0 +1,397 @@
+"""Data functions for the work log: activities and their evidence and history, SKP targets,
+leave, and local calendar overrides."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import and_, delete, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from models.db import Database
+from models.tables import (
+    Activity,
+    ActivityEvidence,
+    ActivityHistory,
+    CalendarOverride,
+    Conversation,
+    Leave,
+    SkpTarget,
+)
+
+EDITABLE_FIELDS = (
+    "description",
+    "quantity",
+    "output_unit",
+    "minutes",
+    "target_id",
+    "work_date",
+    "training_jp",
+)
+
+
+@dataclass
+class EvidenceDraft:
+    kind: str
+    telegram_file_id: str
+    file_unique_id: str
+    file_name: str | None = None
+    mime_type: str | None = None
+    size: int | None = None
+    stored_path: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+@dataclass
+class ActivityDraft:
+    """What a person has told us so far; kept in the conversation until they press Save."""
+
+    work_date: date
+    description: str
+    minutes: int
+    quantity: int | None = None
+    output_unit: str | None = None
+    target_id: int | None = None
+    training_jp: int | None = None
+    late: bool = False
+    evidence: list[EvidenceDraft] = field(default_factory=list)
+
+    def as_changes(self) -> dict[str, Any]:
+        """The editable fields, for updating an existing entry (evidence is handled apart)."""
+        return {name: getattr(self, name) for name in EDITABLE_FIELDS} | {"late": self.late}
+
+
+def _snapshot(activity: Activity) -> dict[str, Any]:
+    values = {name: getattr(activity, name) for name in (*EDITABLE_FIELDS, "status")}
+    values["work_date"] = activity.work_date.isoformat()
+    return values
+
+
+async def _finish_conversation(
+    session: AsyncSession, chat_id: int | None, user_id: int | None, version: int | None
+) -> bool:
+    """End the flow in the same transaction as the save, so that a second Save (a double tap,
+    a redelivered update) finds no flow and can create no second row."""
+    if chat_id is None or user_id is None:
+        return True
+    stmt = delete(Conversation).where(
+        Conversation.chat_id == chat_id, Conversation.user_id == user_id
+    )
+    if version is not None:
+        stmt = stmt.where(Conversation.version == version)
+    result = await session.execute(stmt)
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+class AlreadySaved(Exception):
+    """The flow this save came from was already finished (double tap)."""
+
+
+async def save_activity(
+    db: Database,
+    employee_id: int,
+    draft: ActivityDraft,
+    *,
+    source: str,
+    actor: str,
+    now: datetime,
+    conversation: tuple[int, int, int] | None = None,
+) -> Activity:
+    async with db.write() as session:
+        if conversation is not None and not await _finish_conversation(session, *conversation):
+            raise AlreadySaved()
+        activity = Activity(
+            employee_id=employee_id,
+            work_date=draft.work_date,
+            description=draft.description,
+            quantity=draft.quantity,
+            output_unit=draft.output_unit,
+            minutes=draft.minutes,
+            target_id=draft.target_id,
+            training_jp=draft.training_jp,
+            late=draft.late,
+            source=source,
+            created_at=now,
+            updated_at=now,
+        )
+        session.add(activity)
+        await session.flush()
+        for evidence in draft.evidence:
+            session.add(
+                ActivityEvidence(activity_id=activity.id, created_at=now, **evidence.as_dict())
+            )
+        session.add(
+            ActivityHistory(
+                activity_id=activity.id, at=now, actor=actor, action="created", before={}
+            )
+        )
+    return activity
+
+
+async def minutes_on(db: Database, employee_id: int, day: date) -> tuple[int, int]:
+    """(entries, minutes) logged for a day, rejected and deleted entries excluded."""
+    stmt = select(func.count(), func.coalesce(func.sum(Activity.minutes), 0)).where(
+        Activity.employee_id == employee_id,
+        Activity.work_date == day,
+        Activity.deleted_at.is_(None),
+        Activity.status != "rejected",
+    )
+    async with db.read() as session:
+        count, minutes = (await session.execute(stmt)).one()
+    return int(count), int(minutes)
+
+
+async def activities_between(
+    db: Database, employee_id: int, start: date, end: date
+) -> list[Activity]:
+    stmt = (
+        select(Activity)
+        .where(
+            Activity.employee_id == employee_id,
+            Activity.work_date >= start,
+            Activity.work_date <= end,
+            Activity.deleted_at.is_(None),
+        )
+        .order_by(Activity.work_date, Activity.id)
+    )
+    async with db.read() as session:
+        return list((await session.execute(stmt)).scalars())
+
+
+async def evidence_counts(db: Database, activity_ids: Sequence[int]) -> dict[int, int]:
+    if not activity_ids:
+        return {}
+    stmt = (
+        select(ActivityEvidence.activity_id, func.count())
+        .where(ActivityEvidence.activity_id.in_(activity_ids))
+        .group_by(ActivityEvidence.activity_id)
+    )
+    async with db.read() as session:
+        return {a: int(n) for a, n in (await session.execute(stmt)).all()}
+
+
+async def get_activity(db: Database, activity_id: int) -> Activity | None:
+    async with db.read() as session:
+        activity = await session.get(Activity, activity_id)
+    if activity is None or activity.deleted_at is not None:
+        return None
+    return activity
+
+
+class NotEditable(Exception):
+    """Approved (or otherwise locked) entries cannot be changed by the employee."""
+
+
+async def update_activity(
+    db: Database,
+    activity_id: int,
+    changes: dict[str, Any],
+    *,
+    actor: str,
+    now: datetime,
+    expected_employee_id: int,
+    conversation: tuple[int, int, int] | None = None,
+    evidence: Sequence[EvidenceDraft] | None = None,
+) -> Activity:
+    """Change fields of one's own entry; the status check happens inside the transaction so
+    an approval that lands meanwhile wins."""
+    async with db.write() as session:
+        if conversation is not None and not await _finish_conversation(session, *conversation):
+            raise AlreadySaved()
+        activity = await session.get(Activity, activity_id)
+        if (
+            activity is None
+            or activity.deleted_at is not None
+            or activity.employee_id != expected_employee_id
+        ):
+            raise LookupError(activity_id)
+        if activity.status == "approved":
+            raise NotEditable(activity_id)
+        before = _snapshot(activity)
+        for name, value in changes.items():
+            if name not in (*EDITABLE_FIELDS, "late"):
+                raise ValueError(name)
+            setattr(activity, name, value)
+        if evidence is not None:
+            known = set(
+                (
+                    await session.execute(
+                        select(ActivityEvidence.file_unique_id).where(
+                            ActivityEvidence.activity_id == activity_id
+                        )
+                    )
+                ).scalars()
+            )
+            for item in evidence:
+                if item.file_unique_id not in known:
+                    session.add(
+                        ActivityEvidence(activity_id=activity_id, created_at=now, **item.as_dict())
+                    )
+        if activity.status == "revision_requested":
+            # Revised as asked: back to the supervisor's queue.
+            activity.status = "submitted"
+        activity.updated_at = now
+        session.add(
+            ActivityHistory(
+                activity_id=activity_id, at=now, actor=actor, action="edited", before=before
+            )
+        )
+    return activity
+
+
+async def delete_activity(
+    db: Database, activity_id: int, *, actor: str, now: datetime, expected_employee_id: int
+) -> Activity:
+    async with db.write() as session:
+        activity = await session.get(Activity, activity_id)
+        if (
+            activity is None
+            or activity.deleted_at is not None
+            or activity.employee_id != expected_employee_id
+        ):
+            raise LookupError(activity_id)
+        if activity.status == "approved":
+            raise NotEditable(activity_id)
+        session.add(
+            ActivityHistory(
+                activity_id=activity_id,
+                at=now,
+                actor=actor,
+                action="deleted",
+                before=_snapshot(activity),
+            )
+        )
+        activity.deleted_at = now
+    return activity
+
+
+# --- SKP targets ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TargetProgress:
+    target: SkpTarget
+    realised: int  # sum of quantities of linked entries that were not rejected
+    approved: int  # of which approved by the supervisor
+    entries: int
+
+
+async def targets_with_progress(db: Database, employee_id: int, year: int) -> list[TargetProgress]:
+    realised = func.coalesce(func.sum(Activity.quantity), 0)
+    approved = func.coalesce(func.sum(Activity.quantity).filter(Activity.status == "approved"), 0)
+    stmt = (
+        select(SkpTarget, realised, approved, func.count(Activity.id))
+        .outerjoin(
+            Activity,
+            and_(
+                Activity.target_id == SkpTarget.id,
+                Activity.deleted_at.is_(None),
+                Activity.status != "rejected",
+            ),
+        )
+        .where(SkpTarget.employee_id == employee_id, SkpTarget.year == year)
+        .group_by(SkpTarget.id)
+        .order_by(SkpTarget.kind.desc(), SkpTarget.id)  # utama before tambahan
+    )
+    async with db.read() as session:
+        rows = (await session.execute(stmt)).all()
+    return [TargetProgress(t, int(r), int(a), int(n)) for t, r, a, n in rows]
+
+
+async def targets_for(db: Database, employee_id: int, year: int) -> list[SkpTarget]:
+    stmt = (
+        select(SkpTarget)
+        .where(SkpTarget.employee_id == employee_id, SkpTarget.year == year)
+        .order_by(SkpTarget.kind.desc(), SkpTarget.id)
+    )
+    async with db.read() as session:
+        return list((await session.execute(stmt)).scalars())
+
+
+async def training_jp(db: Database, employee_id: int, year: int) -> int:
+    stmt = select(func.coalesce(func.sum(Activity.training_jp), 0)).where(
+        Activity.employee_id == employee_id,
+        Activity.deleted_at.is_(None),
+        Activity.status != "rejected",
+        Activity.work_date >= date(year, 1, 1),
+        Activity.work_date <= date(year, 12, 31),
+    )
+    async with db.read() as session:
+        return int((await session.execute(stmt)).scalar_one())
+
+
+# --- Leave and calendar -------------------------------------------------------------------
+
+
+async def add_leave(
+    db: Database,
+    employee_id: int,
+    kind: str,
+    start: date,
+    end: date,
+    note: str | None,
+    *,
+    actor: str,
+    now: datetime,
+    conversation: tuple[int, int, int] | None = None,
+) -> Leave:
+    async with db.write() as session:
+        if conversation is not None and not await _finish_conversation(session, *conversation):
+            raise AlreadySaved()
+        leave = Leave(
+            employee_id=employee_id, kind=kind, start=start, end=end, note=note, created_at=now
+        )
+        session.add(leave)
+    return leave
+
+
+async def leaves_between(db: Database, employee_id: int, start: date, end: date) -> list[Leave]:
+    stmt = (
+        select(Leave)
+        .where(
+            Leave.employee_id == employee_id,
+            Leave.cancelled_at.is_(None),
+            Leave.start <= end,
+            Leave.end >= start,
+        )
+        .order_by(Leave.start)
+    )
+    async with db.read() as session:
+        return list((await session.execute(stmt)).scalars())
+
+
+async def calendar_overrides(db: Database) -> list[CalendarOverride]:
+    async with db.read() as session:
+        return list((await session.execute(select(CalendarOverride))).scalars())
+
+
+async def set_calendar_override(
+    db: Database, day: date, kind: str, name: str, *, actor: str, now: datetime
+) -> None:
+    from models import audit
+
+    async with db.write() as session:
+        existing = (
+            await session.execute(select(CalendarOverride).where(CalendarOverride.day == day))
+        ).scalar_one_or_none()
+        if existing is None:
+            session.add(CalendarOverride(day=day, kind=kind, name=name, created_at=now))
+        else:
+            existing.kind, existing.name = kind, name
+        audit.record(session, actor, "calendar.set", day.isoformat(), at=now, kind=kind, name=name)
+
+
+async def remove_calendar_override(db: Database, day: date, *, actor: str, now: datetime) -> bool:
+    from models import audit
+
+    async with db.write() as session:
+        result = await session.execute(delete(CalendarOverride).where(CalendarOverride.day == day))
+        removed = bool(result.rowcount)  # type: ignore[attr-defined]
+        if removed:
+            audit.record(session, actor, "calendar.remove", day.isoformat(), at=now)
+    return removed

@@ -1,0 +1,159 @@
+"""Employees log their daily work by chat: guided, quick, dates, evidence, bad input."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from models.tables import Activity, ActivityEvidence, ActivityHistory
+from tests.e2e.harness import eventually
+
+AGUS = "197508121999031007"
+
+
+async def _activities(office) -> list[Activity]:  # type: ignore[no-untyped-def]
+    async with office.db.read() as session:
+        return list((await session.execute(select(Activity).order_by(Activity.id))).scalars())
+
+
+async def test_guided_log_with_buttons_and_evidence(office, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    agus = await office.employee(AGUS)
+    await agus.send("/lapor")
+    [ask] = await agus.wait_for(1)
+    assert "Lapor kegiatan" in ask.text and "Selasa, 24 November 2026" in ask.text
+    await agus.send("Verifikasi berkas <KTP> & KK warga 🙂")
+    [qty] = await agus.wait_for(1)
+    assert "berkas" in qty.button_texts
+    await agus.press("berkas")
+    await agus.wait_for(1)
+    await agus.send("15")
+    [dur] = await agus.wait_for(1)
+    assert dur.button_texts == ["30m", "1j", "2j", "4j"]
+    await agus.send("1,5 jam")
+    # No SKP targets imported: the target step is skipped.
+    [evidence] = await agus.wait_for(1)
+    assert "bukti" in evidence.text.lower()
+    await agus.send_photo(b"\xff\xd8\xff fake jpeg bytes", caption=None)
+    [got] = await agus.wait_for(1)
+    assert "Bukti diterima" in got.text
+    await agus.press("Selesai")
+    [summary] = await agus.wait_for(1)
+    assert "Verifikasi berkas <KTP> & KK warga 🙂" in summary.text
+    assert "15 berkas" in summary.text and "1 jam 30 menit" in summary.text
+    assert "Bukti: 1" in summary.text
+    await agus.press("✅ Simpan")
+    [saved] = await agus.wait_for(1)
+    assert "Tersimpan" in saved.text and "1 kegiatan, total 1 jam 30 menit" in saved.text
+    [activity] = await _activities(office)
+    assert (
+        activity.description,
+        activity.quantity,
+        activity.output_unit,
+        activity.minutes,
+        activity.status,
+        activity.late,
+        activity.source,
+    ) == ("Verifikasi berkas <KTP> & KK warga 🙂", 15, "berkas", 90, "submitted", False, "guided")
+    async with office.db.read() as session:
+        [evidence_row] = (await session.execute(select(ActivityEvidence))).scalars().all()
+        history = (
+            await session.execute(select(func.count()).select_from(ActivityHistory))
+        ).scalar_one()
+    assert history == 1
+    from pathlib import Path
+
+    assert Path(evidence_row.stored_path).read_bytes() == b"\xff\xd8\xff fake jpeg bytes"
+
+
+async def test_quick_log_is_shown_before_saving(office) -> None:  # type: ignore[no-untyped-def]
+    agus = await office.employee(AGUS)
+    await agus.send("Verifikasi 15 berkas KTP 1,5 jam")
+    [summary] = await agus.wait_for(1)
+    assert "15 berkas" in summary.text and "1 jam 30 menit" in summary.text
+    assert "✖️ Bukan kegiatan" in summary.button_texts
+    assert await _activities(office) == []  # nothing saved until they say so
+    await agus.press("✅ Simpan")
+    await agus.press("✅ Simpan", message_id=summary.message_id, forge=True)  # a double tap
+    [saved] = await agus.wait_for(1)
+    assert "1 kegiatan" in saved.text
+    await eventually(lambda: len(agus.callback_answers) == 2)
+    [activity] = await _activities(office)
+    assert activity.source == "quick"
+
+
+async def test_quick_log_without_duration_asks_for_it(office) -> None:  # type: ignore[no-untyped-def]
+    agus = await office.employee(AGUS)
+    await agus.send("/lapor Rapat koordinasi kelurahan")
+    [summary] = await agus.wait_for(1)
+    assert "Durasi: belum diisi" in summary.text and "✏️ Lengkapi" in summary.button_texts
+    await agus.press("✏️ Lengkapi")
+    [ask] = await agus.wait_for(1)
+    assert "Berapa lama" in ask.text
+    await agus.press("2j")
+    [summary] = await agus.wait_for(1)
+    assert "2 jam" in summary.text and "1 kegiatan" in summary.text
+    await agus.press("✅ Simpan")
+    await agus.wait_for(1)
+    [activity] = await _activities(office)
+    assert (activity.minutes, activity.quantity, activity.output_unit) == (120, 1, "kegiatan")
+
+
+async def test_not_an_activity_saves_nothing(office) -> None:  # type: ignore[no-untyped-def]
+    agus = await office.employee(AGUS)
+    await agus.send("Selamat pagi pak 2 jam lagi saya datang")
+    await agus.wait_for(1)
+    await agus.press("✖️ Bukan kegiatan")
+    [reply] = await agus.wait_for(1)
+    assert "tidak dicatat" in reply.text
+    assert await _activities(office) == []
+
+
+async def test_bad_answers_are_explained(office) -> None:  # type: ignore[no-untyped-def]
+    agus = await office.employee(AGUS)
+    await agus.send("/lapor")
+    await agus.wait_for(1)
+    await agus.send("x" * 1500)
+    [reply] = await agus.wait_for(1)
+    assert "terlalu panjang (1500 karakter" in reply.text
+    await agus.send_voice()
+    [reply] = await agus.wait_for(1)
+    assert "berupa teks" in reply.text
+    await agus.send("Rapat")
+    await agus.wait_for(1)
+    await agus.send("0 dokumen")
+    [reply] = await agus.wait_for(1)
+    assert "minimal 1" in reply.text
+    await agus.send("1 laporan")
+    await agus.wait_for(1)
+    await agus.send("25 jam")
+    [reply] = await agus.wait_for(1)
+    assert "terlalu panjang untuk satu kegiatan" in reply.text
+    await agus.send("0 jam")
+    [reply] = await agus.wait_for(1)
+    assert "lebih dari 0" in reply.text
+    await agus.send("90")
+    [reply] = await agus.wait_for(1)
+    assert "menit atau jam" in reply.text
+
+
+async def test_backdating_marks_late_and_refuses_outside_window(office) -> None:  # type: ignore[no-untyped-def]
+    agus = await office.employee(AGUS)
+    await agus.send("kemarin Rapat koordinasi 2 jam")
+    [summary] = await agus.wait_for(1)
+    assert "Senin, 23 November 2026 (terlambat dilaporkan)" in summary.text
+    await agus.press("✏️ Ubah")
+    await agus.wait_for(1)
+    await agus.press("Tanggal")
+    await agus.wait_for(1)
+    await agus.send("25/11")
+    [reply] = await agus.wait_for(1)
+    assert "belum tiba" in reply.text
+    await agus.send("1/11")
+    [reply] = await agus.wait_for(1)
+    assert "sudah lewat batas" in reply.text and "Sabtu, 21 November 2026" in reply.text
+    await agus.send("22/11")
+    [summary] = await agus.wait_for(1)
+    assert "Minggu, 22 November 2026" in summary.text
+    await agus.press("✅ Simpan")
+    await agus.wait_for(1)
+    [activity] = await _activities(office)
+    assert activity.late and activity.work_date.isoformat() == "2026-11-22"
