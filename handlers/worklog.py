@@ -233,7 +233,8 @@ async def _ask_evidence(call: FlowCall) -> None:
 async def _got_evidence(call: FlowCall, message: Message) -> bool:
     draft = await _download_evidence(call, message)
     if draft is None:
-        return (message.photo is not None and len(message.photo) > 0) or message.document is not None
+        # A file we refused (too big) was answered already; anything else is not evidence.
+        return bool(message.photo) or message.document is not None
     data = call.data
     evidence = list(data.get("evidence", []))
     if len(evidence) >= MAX_EVIDENCE:
