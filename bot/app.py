@@ -29,7 +29,7 @@ from bot.processor import ChatOrderedProcessor
 from bot.services import Services, SigapContext
 from bot.settings import LANGUAGES, Settings
 from domain.clock import Clock, SystemClock
-from handlers import errors, invite, start, worklog
+from handlers import errors, invite, leave, myday, start, worklog
 from handlers.common import load_sender
 from models.db import Database
 
@@ -93,14 +93,22 @@ def register_handlers(application: Application) -> None:  # type: ignore[type-ar
     add(CommandHandler(["batal", "cancel"], start.cancel_command))
     add(CommandHandler(["undang", "invite"], invite.invite_command))
     add(CommandHandler(["lapor", "log"], worklog.lapor_command))
+    add(CommandHandler(["hariini", "today"], myday.today_command))
+    add(CommandHandler(["rekap", "summary"], myday.recap_command))
+    add(CommandHandler("skp", myday.skp_command))
+    add(CommandHandler(["izin", "leave"], leave.leave_command))
     add(CallbackQueryHandler(start.language_chosen, pattern=r"^lang:"))
     add(CallbackQueryHandler(start.route_message, pattern=r"^f:"))
+    add(CallbackQueryHandler(myday.activity_button, pattern=r"^act:"))
     add(
         MessageHandler(
             filters.COMMAND & private & filters.UpdateType.MESSAGE, start.unknown_command
         )
     )
     add(MessageHandler(filters.UpdateType.EDITED, start.edited_message))
+    add(
+        MessageHandler(filters.Text(list(start.keyboard_labels())) & private, start.keyboard_button)
+    )
     add(MessageHandler(filters.UpdateType.MESSAGE & ~filters.COMMAND, start.route_message))
     add(CallbackQueryHandler(start.stale_button))
     application.add_error_handler(errors.on_error)  # type: ignore[arg-type]

@@ -99,3 +99,18 @@ def parse_roles(text: str) -> frozenset[str]:
 
 def format_roles(roles: frozenset[str] | set[str]) -> str:
     return ",".join(r for r in ROLES if r in roles)
+
+
+class Refusal(StrEnum):
+    NOT_FOUND = "not_found"  # also for other people's entries: do not reveal they exist
+    LOCKED = "locked"
+
+
+def activity_change_refusal(actor: Actor, owner_employee_id: int, status: str) -> Refusal | None:
+    """May this person edit or delete this activity? Only its owner, and only before the
+    supervisor approved it."""
+    if actor.employee_id is None or actor.employee_id != owner_employee_id:
+        return Refusal.NOT_FOUND
+    if status == "approved":
+        return Refusal.LOCKED
+    return None

@@ -4,30 +4,37 @@ The module only reads files and reports problems as codes with parameters; turni
 them into sentences is the job of the per-language text catalogues, and writing to the
 database is the importer's job.
 
-File-level problems (nothing sensible can be read) raise :class:`RosterFileError`.
+Opening the file, finding the header and the file-level problems are shared with other
+imports in :mod:`domain.tabular`; file-level problems (nothing sensible can be read)
+raise :class:`RosterFileError`, which is :class:`domain.tabular.TableFileError`.
 Row-level problems come from :func:`validate_roster`, which reports every bad row so an
 operator can fix the whole file in one go.
 """
 
 from __future__ import annotations
 
-import csv
-import io
-import math
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
-from decimal import Decimal
 from pathlib import Path
 from types import MappingProxyType
-from typing import Final, NamedTuple
-
-import openpyxl
+from typing import Final
 
 from domain.nip import normalize_nip, validate_nip
+from domain.tabular import (
+    DEFAULT_MAX_ROWS,
+    NIP_HEADER_ALIASES,
+    TABLE_FILE_ERROR_CODES,
+    Column,
+    TableFileError,
+    TableLayout,
+    TableRecord,
+    looks_like_rounded_nip,
+    read_table,
+)
 
 __all__ = [
+    "DEFAULT_MAX_ROWS",
     "FIELD_LIMITS",
     "ROLES",
     "ROSTER_FILE_ERROR_CODES",
@@ -48,16 +55,7 @@ FIELD_LIMITS: Final[Mapping[str, int]] = MappingProxyType(
 )
 
 #: Every RosterFileError.code, for catalogue completeness checks.
-ROSTER_FILE_ERROR_CODES: Final = (
-    "unsupported_format",
-    "unreadable",
-    "not_utf8",
-    "bad_csv",
-    "empty",
-    "missing_columns",
-    "duplicate_columns",
-    "too_many_rows",
-)
+ROSTER_FILE_ERROR_CODES: Final = TABLE_FILE_ERROR_CODES
 
 #: Every RosterProblem.code, for catalogue completeness checks.
 ROSTER_PROBLEM_CODES: Final = (
@@ -76,24 +74,7 @@ ROSTER_PROBLEM_CODES: Final = (
     "supervisor_cycle",
 )
 
-DEFAULT_MAX_ROWS: Final = 5000
-
-# A title block ("DAFTAR PEGAWAI KECAMATAN ...") above the header is common in
-# Indonesian office spreadsheets, so the header is looked for in the first few rows.
-_HEADER_SEARCH_ROWS: Final = 10
-
-# Doubles hold every integer up to 2**53 exactly; above that an integer may already
-# have been rounded by Excel (which keeps 15 significant digits) on the way in.
-_EXACT_FLOAT_INT_LIMIT: Final = 2**53
-
 _UNIT_CODE: Final = re.compile(r"[A-Za-z0-9_-]+")
-
-# How Excel shows a long number once it has turned it into a float: "1.98609E+17"
-# (General format, comma as decimal mark in Indonesian locale) or, with a 0-decimals
-# number format, 15 significant digits padded with zeros.  A NIP cannot end in "000"
-# (sequence starts at 001), so that pattern is a reliable sign of rounding.
-_SCIENTIFIC: Final = re.compile(r"[0-9]+(?:[.,][0-9]+)?[eE]\+?[0-9]+")
-_ROUNDED_18: Final = re.compile(r"[0-9]{15}000")
 
 _ROLE_SEPARATORS: Final = re.compile(r"[,;|/]")
 _ROLE_ALIASES: Final[Mapping[str, str]] = MappingProxyType(
@@ -113,53 +94,37 @@ _ROLE_ALIASES: Final[Mapping[str, str]] = MappingProxyType(
 )
 
 
-class _Column(NamedTuple):
-    field: str
-    header: str  # canonical Indonesian header, as in examples/roster_belawan.csv
-    aliases: tuple[str, ...]  # already in _header_key() form
-    required: bool
-
-
 # Jabatan and Peran are optional: a missing position is allowed and roles default to
 # "employee".  NIP Atasan is required even though a cell may be blank, so a file
 # without it is refused instead of silently making everyone a top-level employee.
-_COLUMNS: Final = (
-    _Column(
-        "nip", "NIP", ("nip", "nip baru", "ni pppk", "nip/ni pppk", "nomor induk pegawai"), True
+_LAYOUT: Final = TableLayout(
+    (
+        Column("nip", "NIP", NIP_HEADER_ALIASES, True),
+        Column("name", "Nama", ("nama", "name", "nama pegawai", "nama lengkap", "full name"), True),
+        Column("position", "Jabatan", ("jabatan", "position", "nama jabatan", "job title"), False),
+        Column("unit_code", "Kode Unit", ("kode unit", "unit code", "kode unit kerja"), True),
+        Column(
+            "unit_name",
+            "Nama Unit",
+            ("nama unit", "unit name", "unit kerja", "nama unit kerja"),
+            True,
+        ),
+        Column(
+            "supervisor_nip",
+            "NIP Atasan",
+            ("nip atasan", "supervisor nip", "nip atasan langsung", "supervisor"),
+            True,
+        ),
+        Column("roles", "Peran", ("peran", "roles", "role"), False),
     ),
-    _Column("name", "Nama", ("nama", "name", "nama pegawai", "nama lengkap", "full name"), True),
-    _Column("position", "Jabatan", ("jabatan", "position", "nama jabatan", "job title"), False),
-    _Column("unit_code", "Kode Unit", ("kode unit", "unit code", "kode unit kerja"), True),
-    _Column(
-        "unit_name", "Nama Unit", ("nama unit", "unit name", "unit kerja", "nama unit kerja"), True
-    ),
-    _Column(
-        "supervisor_nip",
-        "NIP Atasan",
-        ("nip atasan", "supervisor nip", "nip atasan langsung", "supervisor"),
-        True,
-    ),
-    _Column("roles", "Peran", ("peran", "roles", "role"), False),
+    key_field="nip",
 )
-_FIELD_BY_ALIAS: Final[Mapping[str, str]] = MappingProxyType(
-    {alias: column.field for column in _COLUMNS for alias in column.aliases}
-)
-
-_REQUIRED: Final = frozenset(column.field for column in _COLUMNS if column.required)
 
 _NO_EXISTING: Final[Mapping[str, str | None]] = MappingProxyType({})
 
-
-class RosterFileError(Exception):
-    """The file as a whole cannot be used; ``code`` and ``params`` feed the catalogue."""
-
-    def __init__(self, code: str, **params: object) -> None:
-        super().__init__(code, params)
-        self.code = code
-        self.params: dict[str, object] = params
-
-    def __str__(self) -> str:
-        return f"{self.code} {self.params}" if self.params else self.code
+#: Kept under its historical name; the same class serves every tabular import, so a
+#: caller may catch either name.
+RosterFileError = TableFileError
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,13 +156,6 @@ class RosterProblem:
     params: dict[str, object] = field(default_factory=dict)
 
 
-class _Record(NamedTuple):
-    line: int
-    cells: list[str]
-    # Column indexes whose value came from a number that may have lost digits.
-    lossy: frozenset[int]
-
-
 # --------------------------------------------------------------------------- reading
 
 
@@ -208,248 +166,30 @@ def read_roster(path: Path, *, max_rows: int = DEFAULT_MAX_ROWS) -> list[RosterR
     the text line where the record starts (they differ only after a cell containing a
     line break).  ``max_rows`` guards the bot against huge uploads.
     """
-    suffix = path.suffix.lower()
-    if suffix == ".csv":
-        return _parse_records(_csv_records(path), max_rows)
-    if suffix in (".xlsx", ".xlsm"):
-        try:
-            workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
-        except Exception as exc:  # missing file, not a zip, damaged XML: openpyxl varies
-            raise RosterFileError("unreadable") from exc
-        try:
-            if not workbook.worksheets:
-                raise RosterFileError("empty")
-            sheet = workbook.worksheets[0]
-            # Some writers store a wrong <dimension>; without this rows could be cut off.
-            sheet.reset_dimensions()
-            return _parse_records(_xlsx_records(sheet.iter_rows(values_only=True)), max_rows)
-        finally:
-            workbook.close()  # read-only mode keeps the file handle open until closed
-    raise RosterFileError("unsupported_format", suffix=suffix or path.name)
+    return [_make_row(record) for record in read_table(path, _LAYOUT, max_rows=max_rows)]
 
 
-def _csv_records(path: Path) -> Iterator[_Record]:
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise RosterFileError("unreadable") from exc
-    try:
-        # utf-8-sig drops the BOM Excel writes for "CSV UTF-8" and accepts files without.
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        # Plain "CSV" from Excel is in the Windows code page; guessing it could garble
-        # names, so ask for "CSV UTF-8" instead.
-        raise RosterFileError("not_utf8") from exc
-    # strict: an unbalanced quote would otherwise swallow the rest of the file silently.
-    delimiter = _sniff_delimiter(text)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
-    end_of_previous = 0
-    while True:
-        try:
-            cells = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as exc:
-            raise RosterFileError("bad_csv", line=end_of_previous + 1) from exc
-        yield _Record(end_of_previous + 1, cells, frozenset())
-        end_of_previous = reader.line_num
-
-
-def _sniff_delimiter(text: str) -> str:
-    """Pick ``;``, ``,`` or tab: the one that occurs most often, outside quotes, on one line.
-
-    csv.Sniffer guesses wrong on short files and on commas inside names.  Taking the
-    best single line among the first few means the header (one delimiter per column)
-    wins over a title line such as "Daftar Pegawai, Kecamatan Medan Belawan".
-    """
-    best, best_count = ",", 0
-    counts = dict.fromkeys(";,\t", 0)
-    lines_seen = 0
-    in_quotes = False
-    for char in text[:65536]:
-        if char == '"':
-            in_quotes = not in_quotes
-        elif in_quotes:
-            continue
-        elif char in counts:
-            counts[char] += 1
-        elif char == "\n":
-            for delimiter, count in counts.items():
-                if count > best_count:
-                    best, best_count = delimiter, count
-            counts = dict.fromkeys(counts, 0)
-            lines_seen += 1
-            if lines_seen >= _HEADER_SEARCH_ROWS:
-                break
-    for delimiter, count in counts.items():  # last line without a trailing newline
-        if count > best_count:
-            best, best_count = delimiter, count
-    return best
-
-
-def _xlsx_records(rows: Iterator[tuple[object, ...]]) -> Iterator[_Record]:
-    line = 0
-    while True:
-        try:
-            values = next(rows)
-        except StopIteration:
-            return
-        except Exception as exc:  # a damaged sheet only shows up while it is being read
-            raise RosterFileError("unreadable") from exc
-        line += 1  # read-only sheets yield empty tuples for absent rows, so this is the row number
-        cells: list[str] = []
-        lossy: set[int] = set()
-        for index, value in enumerate(values):
-            text, is_lossy = _cell_text(value)
-            cells.append(text)
-            if is_lossy:
-                lossy.add(index)
-        yield _Record(line, cells, frozenset(lossy))
-
-
-def _cell_text(value: object) -> tuple[str, bool]:
-    """Spreadsheet value as text, and whether it is a number that may have lost digits."""
-    if value is None:
-        return "", False
-    if isinstance(value, bool):  # before int: bool is an int subclass
-        return str(value).upper(), False
-    if isinstance(value, int):
-        # An int arrives only if the file literally stores all digits, which Excel
-        # never does (it keeps numbers as doubles).  If the value is one a double can
-        # hold, it may be the leftover of such rounding, so it cannot be trusted.
-        return str(value), abs(value) > _EXACT_FLOAT_INT_LIMIT and float(value) == value
-    if isinstance(value, float):
-        if not math.isfinite(value) or not value.is_integer():
-            return repr(value), False
-        if abs(value) <= _EXACT_FLOAT_INT_LIMIT:
-            return str(int(value)), False
-        # Shortest round-trip digits, i.e. what Excel displays ("...051000"), not the
-        # binary value's noise ("...051008").
-        return format(Decimal(repr(value)), "f"), True
-    if isinstance(value, datetime | date | time):
-        return value.isoformat(), False
-    return str(value), False
-
-
-def _header_key(text: str) -> str:
-    key = " ".join(text.replace("\ufeff", "").replace("_", " ").casefold().split())
-    return re.sub(r"\s*/\s*", "/", key)
-
-
-def _map_header(cells: list[str]) -> tuple[dict[str, int], list[str]]:
-    """Column index per field, and the header texts that name an already-mapped field."""
-    mapping: dict[str, int] = {}
-    duplicates: list[str] = []
-    for index, cell in enumerate(cells):
-        field_name = _FIELD_BY_ALIAS.get(_header_key(cell))
-        if field_name is None:
-            continue  # extra columns (No., Golongan, ...) are allowed and ignored
-        if field_name in mapping:
-            duplicates.append(cell.strip())
-        else:
-            mapping[field_name] = index
-    return mapping, duplicates
-
-
-def _is_blank(cells: Iterable[str]) -> bool:
-    return all(not cell.strip() for cell in cells)
-
-
-def _parse_records(records: Iterator[_Record], max_rows: int) -> list[RosterRow]:
-    first: tuple[_Record, dict[str, int]] | None = None
-    header: tuple[_Record, dict[str, int], list[str]] | None = None
-    seen = 0
-    for record in records:
-        if _is_blank(record.cells):
-            continue
-        mapping, duplicates = _map_header(record.cells)
-        if first is None:
-            first = (record, mapping)
-        # NIP plus one other required column: enough to tell a header from a title.
-        if "nip" in mapping and len(mapping.keys() & _REQUIRED) >= 2:
-            header = (record, mapping, duplicates)
-            break
-        seen += 1
-        if seen >= _HEADER_SEARCH_ROWS:
-            break
-    if first is None:
-        raise RosterFileError("empty")
-    if header is None:
-        # No row had NIP plus another required column, so something is always missing.
-        raise _missing_columns(first[1]) or RosterFileError("empty")
-    _, mapping, duplicates = header
-    if duplicates:
-        raise RosterFileError("duplicate_columns", columns=duplicates)
-    if error := _missing_columns(mapping):
-        raise error
-
-    rows: list[RosterRow] = []
-    for record in records:
-        row = _make_row(record, mapping)
-        if row is None:
-            continue
-        if len(rows) >= max_rows:
-            raise RosterFileError("too_many_rows", max=max_rows)
-        rows.append(row)
-    if not rows:
-        raise RosterFileError("empty")
-    return rows
-
-
-def _missing_columns(mapping: Mapping[str, int]) -> RosterFileError | None:
-    missing = [c for c in _COLUMNS if c.required and c.field not in mapping]
-    if not missing:
-        return None
-    # Canonical Indonesian headers for the message (the user has to add exactly those),
-    # field names for code.
-    return RosterFileError(
-        "missing_columns",
-        columns=[c.header for c in missing],
-        fields=[c.field for c in missing],
-    )
-
-
-def _make_row(record: _Record, mapping: Mapping[str, int]) -> RosterRow | None:
-    def raw(field_name: str) -> str:
-        index = mapping.get(field_name)
-        if index is None or index >= len(record.cells):
-            return ""
-        return record.cells[index]
-
-    def text(field_name: str) -> str:
-        # Collapses line breaks and no-break spaces from multi-line or pasted cells.
-        return " ".join(raw(field_name).split())
-
-    # Rows with only an unmapped column filled (a pre-numbered "No." column in a
-    # template) carry no employee data and are treated like blank rows.
-    if _is_blank(raw(c.field) for c in _COLUMNS):
-        return None
-
+def _make_row(record: TableRecord) -> RosterRow:
     mangled = frozenset(
         name
         for name in ("nip", "supervisor_nip")
-        if mapping.get(name) in record.lossy or _looks_rounded(raw(name))
+        if name in record.lossy or looks_like_rounded_nip(record.raw(name))
     )
-    supervisor = normalize_nip(raw("supervisor_nip"))
-    roles, unknown = _parse_roles(raw("roles"))
+    supervisor = normalize_nip(record.raw("supervisor_nip"))
+    roles, unknown = _parse_roles(record.raw("roles"))
     return RosterRow(
         line=record.line,
-        nip=normalize_nip(raw("nip")),
-        name=text("name"),
-        position=text("position"),
-        unit_code=text("unit_code").upper(),  # codes compare case-insensitively
-        unit_name=text("unit_name"),
+        nip=normalize_nip(record.raw("nip")),
+        name=record.text("name"),
+        position=record.text("position"),
+        unit_code=record.text("unit_code").upper(),  # codes compare case-insensitively
+        unit_name=record.text("unit_name"),
         # "-" is how many people mark an empty cell; normalisation turns it into "".
         supervisor_nip=supervisor or None,
         roles=roles,
         unknown_roles=unknown,
         excel_mangled=mangled,
     )
-
-
-def _looks_rounded(value: str) -> bool:
-    compact = "".join(value.split())
-    return bool(_SCIENTIFIC.fullmatch(compact) or _ROUNDED_18.fullmatch(normalize_nip(compact)))
 
 
 def _parse_roles(value: str) -> tuple[frozenset[str], tuple[str, ...]]:

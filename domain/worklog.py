@@ -703,24 +703,31 @@ def _read_date(text: str, today: date) -> date | ParseProblem:
     return ParseProblem("date_unreadable", {"text": text})
 
 
-def parse_work_date(
-    text: str, today: date, window_days: int = DEFAULT_DATE_WINDOW_DAYS
-) -> date | ParseProblem:
-    """The day a piece of work was done, from what the employee typed.
+def parse_date(text: str, today: date) -> date | ParseProblem:
+    """Any day, past or future, from what a person typed (leave can be planned ahead).
 
     Day before month, always (Indonesian order: "23/11"); a year left out is the one that puts
-    the date nearest to ``today``.  Allowed: ``today - window_days`` up to ``today``.
+    the date nearest to ``today``.
     """
-    if window_days < 0:
-        raise ValueError("window_days must not be negative")
     squashed = _squash(text)
     # Phones type a curly apostrophe in "Jum’at".
     key = _DATE_PREFIX.sub("", squashed.lower().replace("\u2019", "'").rstrip("."))
     parsed = _read_date(key, today)
+    if isinstance(parsed, ParseProblem) and parsed.code == "date_unreadable":
+        # Echo what the person typed, not our lowercased working copy.
+        return ParseProblem("date_unreadable", {"text": squashed})
+    return parsed
+
+
+def parse_work_date(
+    text: str, today: date, window_days: int = DEFAULT_DATE_WINDOW_DAYS
+) -> date | ParseProblem:
+    """The day a piece of work was done: ``parse_date`` limited to
+    ``today - window_days`` up to ``today``."""
+    if window_days < 0:
+        raise ValueError("window_days must not be negative")
+    parsed = parse_date(text, today)
     if isinstance(parsed, ParseProblem):
-        if parsed.code == "date_unreadable":
-            # Echo what the person typed, not our lowercased working copy.
-            return ParseProblem("date_unreadable", {"text": squashed})
         return parsed
     if parsed > today:
         return ParseProblem("date_in_future", {"date": parsed, "today": today})

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from telegram import BotCommand, BotCommandScopeChat, Update
+from telegram import BotCommand, BotCommandScopeChat, ReplyKeyboardMarkup, Update
 from telegram.error import BadRequest
 
 from bot.i18n import Texts, texts
 from bot.services import SigapContext
-from domain.access import Actor, Audience
+from bot.settings import LANGUAGES
+from domain.access import Action, Actor, Audience, allowed
 from handlers import flow, worklog
 from handlers.common import answer_button, buttons, is_private, load_sender, reply
 from models import identity
@@ -24,6 +25,10 @@ COMMANDS: dict[Audience, list[tuple[str, str, str]]] = {
     ],
     Audience.EMPLOYEE: [
         ("lapor", "log", "commands.log"),
+        ("hariini", "today", "commands.today"),
+        ("rekap", "summary", "commands.recap"),
+        ("skp", "skp", "commands.skp"),
+        ("izin", "leave", "commands.leave"),
     ],
     Audience.SUPERVISOR: [],
     Audience.COMPLAINT_HANDLER: [],
@@ -60,6 +65,29 @@ def greeting(actor: Actor, tr: Texts, organization: str, unit_name: str | None =
     return f"{head}\n\n<b>{tr.t('start.menu_title')}</b>\n{menu}"
 
 
+KEYBOARD = (("log", "today"), ("recap", "leave"))
+
+
+def employee_keyboard(tr: Texts) -> ReplyKeyboardMarkup:
+    """The always-visible menu for employees: one tap instead of typing a command."""
+    return ReplyKeyboardMarkup(
+        [[tr.plain(f"keyboard.{key}") for key in row] for row in KEYBOARD],
+        resize_keyboard=True,
+        is_persistent=True,
+    )
+
+
+def keyboard_labels() -> dict[str, str]:
+    """Every keyboard label in every language → its key (an old keyboard keeps working after
+    a language switch)."""
+    return {
+        texts(language).plain(f"keyboard.{key}"): key
+        for language in LANGUAGES
+        for row in KEYBOARD
+        for key in row
+    }
+
+
 async def start(update: Update, context: SigapContext) -> None:
     if not is_private(update):
         await reply(update, context, context.texts.t("common.private_only"))
@@ -68,10 +96,28 @@ async def start(update: Update, context: SigapContext) -> None:
     if args:
         await _redeem(update, context, args[0])
         return
-    services = context.services
+    actor, tr = context.actor, context.texts
+    markup = employee_keyboard(tr) if allowed(actor, Action.USE_EMPLOYEE_SERVICES) else None
     await reply(
-        update, context, greeting(context.actor, context.texts, services.settings.organization)
+        update, context, greeting(actor, tr, context.services.settings.organization), markup
     )
+
+
+async def keyboard_button(update: Update, context: SigapContext) -> None:
+    """A press on the reply keyboard arrives as plain text: treat it as the command."""
+    from handlers import leave, myday
+
+    message = update.effective_message
+    key = keyboard_labels().get(message.text or "") if message else None
+    handlers = {
+        "log": worklog.lapor_command,
+        "today": myday.today_command,
+        "recap": myday.recap_command,
+        "leave": leave.leave_command,
+    }
+    context.args = []
+    if key in handlers:
+        await handlers[key](update, context)
 
 
 async def _redeem(update: Update, context: SigapContext, token: str) -> None:
@@ -110,6 +156,7 @@ async def _redeem(update: Update, context: SigapContext, token: str) -> None:
         tr.t("start.linked", name=result.employee_name, nip=result.nip)
         + "\n\n"
         + greeting(actor, context.texts, services.settings.organization),
+        employee_keyboard(context.texts),
     )
 
 

@@ -332,7 +332,10 @@ def summary_text(data: dict[str, Any], tr: Texts, today: date) -> str:
         tr.t("log.field_quantity", value=quantity),
         tr.t("log.field_duration", value=minutes),
         tr.t("log.field_target", value=data.get("target_label") or "—"),
-        tr.t("log.field_evidence", value=len(data.get("evidence", []))),
+        tr.t(
+            "log.field_evidence",
+            value=len(data.get("evidence", [])) + data.get("evidence_existing", 0),
+        ),
     ]
     if data.get("training_jp"):
         lines.append(tr.t("log.field_training", value=data["training_jp"]))

@@ -11,6 +11,9 @@ from typing import Any
 from sqlalchemy import and_, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain.calendar import CalendarOverride as DomainOverride
+from domain.calendar import Leave as DomainLeave
+from domain.calendar import WorkCalendar
 from models.db import Database
 from models.tables import (
     Activity,
@@ -395,3 +398,60 @@ async def remove_calendar_override(db: Database, day: date, *, actor: str, now: 
         if removed:
             audit.record(session, actor, "calendar.remove", day.isoformat(), at=now)
     return removed
+
+
+# --- Summaries ----------------------------------------------------------------------------
+
+
+@dataclass
+class DaySummary:
+    entries: int = 0
+    minutes: int = 0
+    by_status: dict[str, int] = field(default_factory=dict)
+
+
+async def day_summaries(
+    db: Database, employee_id: int, start: date, end: date
+) -> dict[date, DaySummary]:
+    """Entries and minutes per day and status, aggregated in SQL."""
+    stmt = (
+        select(
+            Activity.work_date,
+            Activity.status,
+            func.count(),
+            func.coalesce(func.sum(Activity.minutes), 0),
+        )
+        .where(
+            Activity.employee_id == employee_id,
+            Activity.work_date >= start,
+            Activity.work_date <= end,
+            Activity.deleted_at.is_(None),
+        )
+        .group_by(Activity.work_date, Activity.status)
+    )
+    result: dict[date, DaySummary] = {}
+    async with db.read() as session:
+        for day, status, count, minutes in (await session.execute(stmt)).all():
+            summary = result.setdefault(day, DaySummary())
+            summary.by_status[status] = int(count)
+            if status != "rejected":
+                summary.entries += int(count)
+                summary.minutes += int(minutes)
+    return result
+
+
+async def work_calendar(db: Database) -> WorkCalendar:
+    """The national calendar with this office's overrides."""
+    return WorkCalendar(
+        DomainOverride(row.day, row.kind, row.name)  # type: ignore[arg-type]
+        for row in await calendar_overrides(db)
+    )
+
+
+async def employee_leaves(
+    db: Database, employee_id: int, start: date, end: date
+) -> list[DomainLeave]:
+    return [
+        DomainLeave(row.start, row.end, row.kind)
+        for row in await leaves_between(db, employee_id, start, end)
+    ]

@@ -79,9 +79,11 @@ async def test_cancel_ends_the_flow(office) -> None:  # type: ignore[no-untyped-
     await camat.send("/batal")
     [reply] = await camat.wait_for(1)
     assert "dibatalkan" in reply.text
-    await camat.send(STAFF)  # no flow now: just text
+    await camat.send(STAFF)  # no invite flow now: an employee's text is offered as an activity
     [reply] = await camat.wait_for(1)
-    assert "belum mengerti" in reply.text
+    assert "Buat tautan undangan" not in reply.text and "Periksa dulu" in reply.text
+    await camat.press("✖️ Bukan kegiatan")
+    await camat.wait_for(1)
     await camat.send("/batal")
     [reply] = await camat.wait_for(1)
     assert "Tidak ada proses" in reply.text

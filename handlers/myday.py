@@ -1,0 +1,285 @@
+"""What employees see of their own log: /hariini (today, with edit and delete), /rekap (week,
+month, SKP progress, JP), /skp (targets with progress)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from babel.dates import format_date as babel_date
+from telegram import Update
+from telegram.error import BadRequest
+
+from bot.i18n import Texts
+from bot.services import SigapContext
+from domain.access import Action, Refusal, activity_change_refusal
+from domain.dates import format_date
+from handlers.common import answer_button, buttons, reply, requires
+from handlers.worklog import LOG_FLOW, format_minutes, today_for
+from models import activities
+from models.tables import Activity
+
+WEEK_MINUTES = 37 * 60 + 30  # Perpres 21/2023: 37.5 hours a week
+MIN_JP_PER_YEAR = 20  # PP 11/2017 art. 203: at least 20 JP of competency development a year
+STATUS_ICONS = {"submitted": "⏳", "approved": "✅", "revision_requested": "↩️", "rejected": "❌"}
+
+
+def _entry_line(index: int, activity: Activity, tr: Texts) -> str:
+    output = (
+        f"{activity.quantity} {activity.output_unit or ''}".strip() if activity.quantity else ""
+    )
+    status = tr.plain(f"status.{activity.status}")
+    return tr.t(
+        "myday.entry",
+        n=index,
+        description=activity.description,
+        output=output,
+        duration=format_minutes(activity.minutes, tr),
+        status=f"{STATUS_ICONS.get(activity.status, '')} {status}",
+    )
+
+
+@requires(Action.USE_EMPLOYEE_SERVICES, private=True)
+async def today_command(update: Update, context: SigapContext) -> None:
+    tr, employee_id = context.texts, context.actor.employee_id
+    assert employee_id is not None
+    day = today_for(context)
+    entries = await activities.activities_between(context.services.db, employee_id, day, day)
+    title = tr.t("myday.today_title", date=format_date(day, tr.language))
+    if not entries:
+        await reply(update, context, f"{title}\n{tr.t('myday.today_empty')}")
+        return
+    lines = [title]
+    rows: list[list[tuple[str, str]]] = []
+    for index, activity in enumerate(entries, start=1):
+        lines.append(_entry_line(index, activity, tr))
+        if activity.status != "approved":
+            rows.append(
+                [
+                    (tr.plain("myday.button_edit", n=index), f"act:edit:{activity.id}"),
+                    (tr.plain("myday.button_delete", n=index), f"act:del:{activity.id}"),
+                ]
+            )
+    total = sum(a.minutes for a in entries if a.status != "rejected")
+    lines.append(tr.t("myday.today_total", count=len(entries), total=format_minutes(total, tr)))
+    await reply(update, context, "\n".join(lines), buttons(rows) if rows else None)
+
+
+async def _own_activity(update: Update, context: SigapContext, activity_id: int) -> Activity | None:
+    """The activity if this person may change it; otherwise answer why not and return None."""
+    activity = await activities.get_activity(context.services.db, activity_id)
+    refusal = (
+        Refusal.NOT_FOUND
+        if activity is None
+        else activity_change_refusal(context.actor, activity.employee_id, activity.status)
+    )
+    if refusal is not None:
+        key = "log.locked" if refusal is Refusal.LOCKED else "log.not_found"
+        await answer_button(update, context.texts.plain(key), alert=True)
+        return None
+    return activity
+
+
+@requires(Action.USE_EMPLOYEE_SERVICES, private=True)
+async def activity_button(update: Update, context: SigapContext) -> None:
+    query = update.callback_query
+    assert query is not None
+    parts = (query.data or "").split(":")
+    if (
+        len(parts) != 3
+        or not parts[2].isdigit()
+        or parts[1] not in {"edit", "del", "delok", "keep"}
+    ):
+        await answer_button(update, context.texts.plain("common.stale_button"))
+        return
+    action, activity_id = parts[1], int(parts[2])
+    tr = context.texts
+    if action == "keep":
+        await answer_button(update)
+        await _edit_or_send(update, context, tr.t("myday.kept"))
+        return
+    activity = await _own_activity(update, context, activity_id)
+    if activity is None:
+        return
+    await answer_button(update)
+    if action == "edit":
+        evidence = await activities.evidence_counts(context.services.db, [activity_id])
+        await LOG_FLOW.start(
+            update,
+            context,
+            {
+                "activity_id": activity.id,
+                "work_date": activity.work_date.isoformat(),
+                "description": activity.description,
+                "quantity": activity.quantity,
+                "unit": activity.output_unit,
+                "minutes": activity.minutes,
+                "target_id": activity.target_id,
+                "training_jp": activity.training_jp,
+                "source": "edit",
+                "evidence": [],
+                "evidence_existing": evidence.get(activity_id, 0),
+                "back": True,
+            },
+            step="summary",
+        )
+    elif action == "del":
+        await reply(
+            update,
+            context,
+            tr.t("myday.confirm_delete", description=activity.description),
+            buttons(
+                [
+                    [
+                        (tr.plain("myday.button_delete_yes"), f"act:delok:{activity.id}"),
+                        (tr.plain("myday.button_delete_no"), f"act:keep:{activity.id}"),
+                    ]
+                ]
+            ),
+        )
+    else:
+        try:
+            await activities.delete_activity(
+                context.services.db,
+                activity_id,
+                actor=f"tg:{context.actor.telegram_id}",
+                now=context.services.clock.now(),
+                expected_employee_id=activity.employee_id,
+            )
+        except activities.NotEditable:
+            await _edit_or_send(update, context, tr.t("log.locked"))
+            return
+        except LookupError:
+            await _edit_or_send(update, context, tr.t("log.not_found"))
+            return
+        await _edit_or_send(
+            update, context, tr.t("myday.deleted", description=activity.description)
+        )
+
+
+async def _edit_or_send(update: Update, context: SigapContext, text: str) -> None:
+    query = update.callback_query
+    try:
+        assert query is not None
+        await query.edit_message_text(text)
+    except (BadRequest, AssertionError):
+        await reply(update, context, text)
+
+
+@requires(Action.USE_EMPLOYEE_SERVICES, private=True)
+async def recap_command(update: Update, context: SigapContext) -> None:
+    tr, db = context.texts, context.services.db
+    employee_id = context.actor.employee_id
+    assert employee_id is not None
+    today = today_for(context)
+    monday = today - timedelta(days=today.weekday())
+    sunday = monday + timedelta(days=6)
+    month_start = today.replace(day=1)
+    first = min(monday, month_start)
+    calendar = await activities.work_calendar(db)
+    leaves = await activities.employee_leaves(db, employee_id, first, sunday)
+    days = await activities.day_summaries(db, employee_id, first, max(today, sunday))
+
+    lines = [
+        tr.t(
+            "recap.week_title",
+            start=format_date(monday, tr.language, weekday=False),
+            end=format_date(sunday, tr.language, weekday=False),
+        )
+    ]
+    week_minutes = 0
+    for offset in range(7):
+        day = monday + timedelta(days=offset)
+        summary = days.get(day)
+        label = babel_date(day, "EEE d/M", locale=tr.language)
+        working = calendar.is_working_day(day)
+        if summary is None and not working and day.weekday() >= 5:
+            continue  # an empty weekend says nothing
+        leave = next((lv for lv in leaves if lv.start <= day <= lv.end), None)
+        if summary is not None:
+            week_minutes += summary.minutes
+            counts = " ".join(
+                f"{STATUS_ICONS[s]}{n}"
+                for s, n in sorted(summary.by_status.items())
+                if s in STATUS_ICONS
+            )
+            lines.append(
+                tr.t(
+                    "recap.day_entries",
+                    day=label,
+                    count=summary.entries,
+                    minutes=format_minutes(summary.minutes, tr),
+                    statuses=counts,
+                )
+            )
+        elif not working:
+            lines.append(
+                tr.t(
+                    "recap.day_off",
+                    day=label,
+                    reason=calendar.day_off_reason(day, tr.language) or "",
+                )
+            )
+        elif leave is not None:
+            lines.append(tr.t("recap.day_leave", day=label, kind=tr.plain(f"leave.{leave.kind}")))
+        elif day > today:
+            continue
+        else:
+            lines.append(tr.t("recap.day_empty", day=label))
+    percent = round(100 * week_minutes / WEEK_MINUTES)
+    lines.append(
+        tr.t(
+            "recap.week_total",
+            total=format_minutes(week_minutes, tr),
+            norm=format_minutes(WEEK_MINUTES, tr),
+            percent=percent,
+        )
+    )
+
+    month = [s for d, s in days.items() if d >= month_start]
+    lines.append("")
+    lines.append(
+        tr.t(
+            "recap.month",
+            month=babel_date(today, "MMMM y", locale=tr.language),
+            count=sum(s.entries for s in month),
+            total=format_minutes(sum(s.minutes for s in month), tr),
+        )
+    )
+    lines.extend(await _target_lines(context, employee_id, today.year, tr))
+    jp = await activities.training_jp(db, employee_id, today.year)
+    lines.append(tr.t("recap.training", jp=jp, minimum=MIN_JP_PER_YEAR))
+    await reply(update, context, "\n".join(lines))
+
+
+async def _target_lines(context: SigapContext, employee_id: int, year: int, tr: Texts) -> list[str]:
+    progress = await activities.targets_with_progress(context.services.db, employee_id, year)
+    if not progress:
+        return [tr.t("skp.none", year=year)]
+    lines = [tr.t("skp.title", year=year)]
+    for item in progress:
+        target = item.target
+        percent = (
+            round(100 * item.realised / target.target_quantity) if target.target_quantity else 0
+        )
+        lines.append(
+            tr.t(
+                "skp.row",
+                kind=tr.plain(f"skp.kind_{target.kind}"),
+                indicator=target.indicator,
+                realised=item.realised,
+                approved=item.approved,
+                target=target.target_quantity,
+                unit=target.unit,
+                percent=percent,
+            )
+        )
+    return lines
+
+
+@requires(Action.USE_EMPLOYEE_SERVICES, private=True)
+async def skp_command(update: Update, context: SigapContext) -> None:
+    employee_id = context.actor.employee_id
+    assert employee_id is not None
+    year = today_for(context).year
+    lines = await _target_lines(context, employee_id, year, context.texts)
+    await reply(update, context, "\n".join(lines))
