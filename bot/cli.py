@@ -12,9 +12,10 @@ import csv
 import logging
 import sys
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import NoReturn
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
 
@@ -22,6 +23,7 @@ from bot.i18n import Texts, texts
 from bot.settings import ConfigError, Settings, load_settings
 from domain.clock import SystemClock
 from domain.roster import RosterFileError, RosterProblem, read_roster
+from domain.skp import TargetProblem
 from models.db import Database, DatabaseConfigError
 
 
@@ -106,18 +108,7 @@ def cmd_roster_import(args: argparse.Namespace, settings: Settings) -> None:
         finally:
             await db.dispose()
         if result.problems:
-            print(tr.plain("cli.roster_problems", count=len(result.problems)), file=sys.stderr)
-            for problem in result.problems:
-                print(
-                    tr.plain(
-                        "cli.roster_problem_line",
-                        line=problem.line,
-                        nip=problem.nip or "-",
-                        message=render_problem(problem, tr),
-                    ),
-                    file=sys.stderr,
-                )
-            raise SystemExit(1)
+            _print_problems(result.problems, tr, "roster")
         c = result.changes
         print(
             tr.plain(
@@ -143,8 +134,10 @@ def _listing(value: object) -> str:
     )
 
 
-def render_problem(problem: RosterProblem, tr: Texts) -> str:
-    """A roster problem in the operator's language (codes and params come from the domain)."""
+def render_problem(
+    problem: RosterProblem | TargetProblem, tr: Texts, section: str = "roster"
+) -> str:
+    """A file problem in the operator's language (codes and params come from the domain)."""
     params: dict[str, object] = {"nip": problem.nip}
     for key, value in problem.params.items():
         if key == "cycle" and isinstance(value, (list, tuple)) and value:
@@ -152,17 +145,75 @@ def render_problem(problem: RosterProblem, tr: Texts) -> str:
         elif key == "reason":
             params[key] = tr.plain(f"nip.{value}")
         elif key == "field":
-            params[key] = tr.plain(f"roster_field.{value}")
+            params[key] = tr.plain(f"{section}_field.{value}")
         else:
             params[key] = _listing(value)
-    return tr.plain(f"roster.{problem.code}", **params)
+    return tr.plain(f"{section}.{problem.code}", **params)
 
 
-def render_file_error(error: RosterFileError, tr: Texts) -> str:
-    key = f"roster_file.{error.code}"
-    if not tr.has(key):
-        return str(error)
-    return tr.plain(key, **{k: _listing(v) for k, v in error.params.items()})
+def render_file_error(error: RosterFileError, tr: Texts, section: str = "roster") -> str:
+    """File-level errors; a section may word some codes its own way (``targets_file.empty``)."""
+    params = {k: _listing(v) for k, v in error.params.items()}
+    for key in (f"{section}_file.{error.code}", f"roster_file.{error.code}"):
+        if tr.has(key):
+            return tr.plain(key, **params)
+    return str(error)
+
+
+def _print_problems(
+    problems: Sequence[RosterProblem | TargetProblem], tr: Texts, section: str
+) -> NoReturn:
+    print(tr.plain("cli.roster_problems", count=len(problems)), file=sys.stderr)
+    for problem in problems:
+        print(
+            tr.plain(
+                "cli.roster_problem_line",
+                line=problem.line,
+                nip=problem.nip or "-",
+                message=render_problem(problem, tr, section),
+            ),
+            file=sys.stderr,
+        )
+    raise SystemExit(1)
+
+
+def cmd_targets_import(args: argparse.Namespace, settings: Settings) -> None:
+    from domain.skp import read_targets
+    from models.targets import import_targets
+
+    tr = texts(settings.default_language)
+    try:
+        rows = read_targets(Path(args.file))
+    except RosterFileError as exc:
+        raise CliError(
+            tr.plain("cli.file_error", message=render_file_error(exc, tr, "targets"))
+        ) from None
+
+    async def go() -> None:
+        await _upgrade(settings)
+        db = _database(settings)
+        now = SystemClock().now()
+        try:
+            result = await import_targets(
+                db,
+                rows,
+                dry_run=args.dry_run,
+                actor="cli",
+                now=now,
+                current_year=now.astimezone(ZoneInfo(settings.timezone)).year,
+            )
+        finally:
+            await db.dispose()
+        if result.problems:
+            _print_problems(result.problems, tr, "targets")
+        print(
+            tr.plain(
+                "cli.targets_summary", new=result.new, changed=result.changed, same=result.same
+            )
+        )
+        print(tr.plain("cli.roster_dry_run" if args.dry_run else "cli.targets_saved"))
+
+    asyncio.run(go())
 
 
 def cmd_invites_create(args: argparse.Namespace, settings: Settings) -> None:
@@ -236,6 +287,53 @@ async def _bot_username(settings: Settings) -> str:
         raise CliError(f"{tr.plain('cli.needs_bot_username')} ({exc.message})") from None
 
 
+def _parse_day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2026-12-24") from None
+
+
+def cmd_calendar(args: argparse.Namespace, settings: Settings) -> None:
+    from models import activities
+
+    tr = texts(settings.default_language)
+
+    async def go() -> None:
+        await _upgrade(settings)
+        db = _database(settings)
+        now = SystemClock().now()
+        try:
+            if args.calendar_command == "add":
+                kind = "workday" if args.workday else "holiday"
+                await activities.set_calendar_override(
+                    db, args.day, kind, args.name, actor="cli", now=now
+                )
+                print(
+                    tr.plain(f"cli.calendar_added_{kind}", day=args.day.isoformat(), name=args.name)
+                )
+            elif args.calendar_command == "remove":
+                if not await activities.remove_calendar_override(
+                    db, args.day, actor="cli", now=now
+                ):
+                    raise CliError(tr.plain("cli.calendar_not_found", day=args.day.isoformat()))
+                print(tr.plain("cli.calendar_removed", day=args.day.isoformat()))
+            else:
+                calendar = await activities.work_calendar(db)
+                year = args.year or now.year
+                day = date(year, 1, 1)
+                while day.year == year:
+                    reason = calendar.day_off_reason(day, tr.language)
+                    if (reason and day.weekday() < 5) or day in calendar.overrides:
+                        mark = "+" if calendar.is_working_day(day) else "-"
+                        print(f"{day.isoformat()} {mark} {reason or calendar.overrides[day].name}")
+                    day += timedelta(days=1)
+        finally:
+            await db.dispose()
+
+    asyncio.run(go())
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="sigap", description="Sigap: Telegram bot for ASN work logs and public complaints."
@@ -280,6 +378,48 @@ def build_parser() -> argparse.ArgumentParser:
     )
     create.add_argument("--out", required=True, help="CSV file to write")
     create.set_defaults(handler=cmd_invites_create)
+
+    targets = commands.add_parser("targets", help="SKP targets")
+    target_commands = targets.add_subparsers(
+        dest="targets_command", required=True, metavar="ACTION"
+    )
+    timp = target_commands.add_parser(
+        "import",
+        help="import SKP targets from CSV or XLSX (all rows or none)",
+        description="Columns: NIP, Tahun, RHK, Indikator, Target, Satuan, Jenis (Utama/Tambahan).",
+    )
+    timp.add_argument("file", help="targets file (.csv or .xlsx)")
+    timp.add_argument(
+        "--dry-run", action="store_true", help="report what would change, save nothing"
+    )
+    timp.set_defaults(handler=cmd_targets_import)
+
+    calendar = commands.add_parser("calendar", help="local holidays and working days")
+    calendar_commands = calendar.add_subparsers(
+        dest="calendar_command", required=True, metavar="ACTION"
+    )
+    add = calendar_commands.add_parser(
+        "add",
+        help="mark a day as a local holiday (or, with --workday, as a working day)",
+        description="National holidays and cuti bersama come from the 'holidays' package; "
+        "this adds the office's own decisions on top.",
+    )
+    add.add_argument("day", type=_parse_day, help="YYYY-MM-DD")
+    add.add_argument("name", help='what the day is, e.g. "Cuti bersama Natal"')
+    add.add_argument(
+        "--workday",
+        action="store_true",
+        help="the day is a working day even if the national calendar says otherwise",
+    )
+    add.set_defaults(handler=cmd_calendar)
+    remove = calendar_commands.add_parser("remove", help="remove the office's decision for a day")
+    remove.add_argument("day", type=_parse_day, help="YYYY-MM-DD")
+    remove.set_defaults(handler=cmd_calendar)
+    listing = calendar_commands.add_parser(
+        "list", help="weekday holidays and local decisions of a year (- day off, + working)"
+    )
+    listing.add_argument("--year", type=int, help="default: this year")
+    listing.set_defaults(handler=cmd_calendar)
     return parser
 
 

@@ -78,11 +78,18 @@ TARGET_PROBLEM_CODES: Final = (
 # early in the next, so one year either side is accepted; anything further is a typo.
 _YEAR_SLACK: Final = 1
 
-_DIGITS: Final = re.compile(r"[0-9]+")
+# Lengths are capped so that a pasted run of digits cannot hit int()'s digit limit;
+# anything that long is refused by the range checks anyway.
+_YEAR_DIGITS: Final = re.compile(r"[0-9]{1,6}")
+_PLAIN_DIGITS: Final = re.compile(r"[0-9]{1,15}")
 # Indonesian writes thousands with dots ("1.500"); Excel in the Indonesian locale
 # exports them that way too.  Groups must be exactly three digits, so "1.5" and "12,5"
 # (decimal comma) are refused instead of being silently read as 15 or 125.
-_DOTTED_THOUSANDS: Final = re.compile(r"[0-9]{1,3}(?:\.[0-9]{3})+")
+_DOTTED_THOUSANDS: Final = re.compile(r"[0-9]{1,3}(?:\.[0-9]{3}){1,4}")
+
+# A quoted cell in a problem report is cut to this many characters: the report has to
+# fit a chat message even when a whole paragraph landed in the Tahun column.
+_QUOTE_MAX: Final = 40
 
 _KIND_ALIASES: Final[Mapping[str, Kind]] = MappingProxyType(
     {
@@ -208,7 +215,7 @@ def read_targets(path: Path, *, max_rows: int = DEFAULT_MAX_ROWS) -> list[Target
 
 def _make_row(record: TableRecord) -> TargetRow:
     year_cell = record.text("year")
-    year = int(year_cell) if _DIGITS.fullmatch(year_cell) else None
+    year = int(year_cell) if _YEAR_DIGITS.fullmatch(year_cell) else None
     quantity_cell = record.text("target_quantity")
     quantity = parse_quantity(quantity_cell)
     kind_cell = record.text("kind")
@@ -239,7 +246,7 @@ def parse_quantity(text: str) -> int | None:
     comma is the Indonesian decimal mark, so "1,000" is refused rather than guessed.
     """
     compact = text.strip()
-    if _DIGITS.fullmatch(compact):
+    if _PLAIN_DIGITS.fullmatch(compact):
         return int(compact)
     if _DOTTED_THOUSANDS.fullmatch(compact):
         return int(compact.replace(".", ""))
@@ -302,7 +309,7 @@ def _check_row(
     lowest, highest = current_year - _YEAR_SLACK, current_year + _YEAR_SLACK
     year_ok = lowest <= row.year <= highest
     if not year_ok:
-        value = row.year_text if row.year == 0 else str(row.year)
+        value = _quote(row.year_text) if row.year == 0 else str(row.year)
         yield "bad_year", {"value": value, "min": lowest, "max": highest}
 
     if not row.rhk:
@@ -310,12 +317,12 @@ def _check_row(
     if not row.indicator:
         yield "missing_indicator", {}
     if not 1 <= row.target_quantity <= MAX_TARGET_QUANTITY:
-        value = row.quantity_text if row.target_quantity == 0 else str(row.target_quantity)
+        value = _quote(row.quantity_text) if row.target_quantity == 0 else str(row.target_quantity)
         yield "bad_quantity", {"value": value, "max": MAX_TARGET_QUANTITY}
     if not row.unit:
         yield "missing_unit", {}
     if row.kind_text or row.kind not in KINDS:
-        yield "bad_kind", {"value": row.kind_text or str(row.kind)}
+        yield "bad_kind", {"value": _quote(row.kind_text or str(row.kind))}
     for text_field, limit in FIELD_LIMITS.items():
         if len(getattr(row, text_field)) > limit:
             yield "field_too_long", {"field": text_field, "max": limit}
@@ -328,3 +335,7 @@ def _check_row(
         first = first_line.setdefault(key, row.line)
         if first != row.line:
             yield "duplicate_target", {"first_line": first}
+
+
+def _quote(text: str) -> str:
+    return text if len(text) <= _QUOTE_MAX else text[: _QUOTE_MAX - 1] + "…"

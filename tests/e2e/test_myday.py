@@ -76,7 +76,7 @@ async def test_approved_entries_are_locked_and_others_entries_invisible(office) 
     agus = await office.employee(AGUS)
     await _log(agus, "Rapat koordinasi kelurahan 2 jam")
     await agus.send("/hariini")
-    [today] = await agus.wait_for(1)
+    await agus.wait_for(1)
     async with office.db.write() as session:
         await session.execute(update(Activity).values(status="approved"))
     await agus.press("✏️ Ubah 1")
