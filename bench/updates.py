@@ -1,8 +1,9 @@
 """Throughput of Sigap's /start path against a bare PTB echo bot, through the project's emulator.
 
 Not part of the test suite (timings on shared machines are noisy): run ``make bench`` or
-``python bench/updates.py``. Each case starts a fresh emulator and bot in this process, pushes
-updates from many private chats, and waits until every update has been answered. Figures are
+``python bench/updates.py``. Each case starts a fresh emulator in this process and the bot in a
+process of its own (as against the real Telegram, which is another machine), pushes updates from
+many private chats, and waits until every update has been answered. Figures are
 reported as ratios against the echo bot measured in the same run, which is what to compare
 across machines.
 
@@ -20,6 +21,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import random
 import statistics
 import sys
@@ -30,11 +32,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from telegram import Update
-from telegram.ext import Application, MessageHandler, filters
 
-from bot.app import build_application
-from bot.settings import Settings
 from domain.roster import read_roster
 from emulator import BotApiEmulator
 from models.db import Database
@@ -42,6 +40,7 @@ from models.migrate import upgrade_database
 from models.roster import import_roster
 from models.types import utcnow
 
+BOT_CPU: dict[str, float] = {}  # seconds of CPU the bot process used, by case
 TOKEN = "123456789:BENCH-token-for-the-emulator_xyz"
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -60,39 +59,14 @@ class Result:
         return self.updates / self.seconds
 
 
-async def _echo(update: Update, _context: object) -> None:
-    assert update.message is not None
-    await update.message.reply_text(update.message.text or "")
-
-
-def echo_application(emulator: BotApiEmulator) -> Application:  # type: ignore[type-arg]
-    application = (
-        Application.builder()
-        .token(TOKEN)
-        .base_url(f"{emulator.base_url}/bot")
-        .base_file_url(f"{emulator.base_url}/file/bot")
-        .build()
-    )
-    application.add_handler(MessageHandler(filters.TEXT, _echo))
-    return application
-
-
-async def sigap_application(emulator: BotApiEmulator, workdir: Path) -> Application:  # type: ignore[type-arg]
+async def prepare_database(workdir: Path) -> str:
     url = f"sqlite+aiosqlite:///{workdir / 'bench.db'}"
     db = Database(url)
     await upgrade_database(db)
-    await import_roster(
-        db,
-        read_roster(ROOT / "examples" / "roster_belawan.csv"),
-        dry_run=False,
-        actor="bench",
-        now=utcnow(),
-    )
+    rows = read_roster(ROOT / "examples" / "roster_belawan.csv")
+    await import_roster(db, rows, dry_run=False, actor="bench", now=utcnow())
     await db.dispose()
-    settings = Settings(
-        TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_API_BASE_URL=emulator.base_url, DATABASE_URL=url
-    )  # type: ignore[call-arg]
-    return build_application(settings, db=Database(url))
+    return url
 
 
 async def run_case(
@@ -104,24 +78,32 @@ async def run_case(
     per_chat: int,
     workdir: Path,
     seed: int = 1,
+    concurrency: int = 64,
 ) -> Result:
-    emulator = BotApiEmulator(token=TOKEN, bot_username="bench_bot", latency=latency)
-    await emulator.start()
-    application = (
-        (await sigap_application(emulator, workdir)) if sigap else echo_application(emulator)
+    """One measured run: this process plays Telegram (the emulator and the people), the bot
+    runs in a process of its own, as it does against the real Telegram."""
+    emulator = BotApiEmulator(
+        token=TOKEN, bot_username="bench_bot", latency=latency, record_calls=False
     )
-    await application.initialize()
-    assert application.updater is not None
-    await application.updater.start_polling(poll_interval=0, timeout=10)
-    await application.start()
+    await emulator.start()
+    args = [
+        sys.executable,
+        str(ROOT / "bench" / "bot_process.py"),
+        "sigap" if sigap else "echo",
+        emulator.base_url,
+        TOKEN,
+    ]
+    if sigap:
+        args += [await prepare_database(workdir), str(concurrency)]
+    bot = await asyncio.create_subprocess_exec(*args, cwd=workdir)
     try:
         rng = random.Random(seed)
         users = [emulator.user(first_name=f"Warga{i}") for i in range(chats)]
         expected: dict[int, list[str]] = {u.chat_id: [] for u in users}
-        # Warm-up: connections opened, caches filled; not timed.
-        for user in users[:20]:
+        # Warm-up (not timed): the process starts, connections open, identities get cached.
+        for user in users:
             emulator.inject_text(user, "/start" if sigap else "warm")
-        await emulator.wait_idle(expected_sent=20, timeout=60)
+        await emulator.wait_idle(expected_sent=chats, timeout=120)
         base = emulator.sent_count
         plan: list[tuple[object, str]] = []
         for round_ in range(per_chat):
@@ -135,11 +117,11 @@ async def run_case(
             emulator.inject_text(user, text)  # type: ignore[arg-type]
         await emulator.wait_idle(expected_sent=base + total, timeout=max(120, total * 0.2))
         seconds = time.perf_counter() - started
+        await asyncio.sleep(0.2)  # anything sent twice would arrive now
         lost = total - (emulator.sent_count - base)
         disorder = 0
         for user in users:
-            answers = [m.text for m in user.messages]
-            answers = answers[len(answers) - len(expected[user.chat_id]) :]
+            answers = [m.text for m in user.messages][-len(expected[user.chat_id]) :]
             if sigap:
                 got = ["/bantuan" if "Bantuan Sigap" in a else "/start" for a in answers]
             else:
@@ -147,9 +129,13 @@ async def run_case(
             disorder += sum(1 for a, b in zip(got, expected[user.chat_id], strict=False) if a != b)
         return Result(name, total, chats, seconds, lost, disorder)
     finally:
-        await application.updater.stop()
-        await application.stop()
-        await application.shutdown()
+        try:
+            fields = Path(f"/proc/{bot.pid}/stat").read_text().rsplit(")", 1)[1].split()
+            BOT_CPU[name] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        except (OSError, IndexError, ValueError):
+            pass
+        bot.terminate()
+        await bot.wait()
         await emulator.stop()
 
 

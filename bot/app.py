@@ -23,8 +23,8 @@ from telegram.ext import (
     TypeHandler,
     filters,
 )
-from telegram.request import HTTPXRequest
 
+from bot.http import AiohttpRequest
 from bot.processor import ChatOrderedProcessor
 from bot.services import Services, SigapContext
 from bot.settings import LANGUAGES, Settings
@@ -32,6 +32,7 @@ from domain.clock import Clock, SystemClock
 from handlers import errors, invite, leave, myday, start, worklog
 from handlers.common import load_sender
 from models.db import Database
+from models.identity import IdentityCache
 
 log = logging.getLogger("sigap")
 
@@ -51,6 +52,7 @@ def build_application(
         settings=settings,
         db=db or Database(settings.resolved_database_url),
         clock=clock or SystemClock(),
+        identities=IdentityCache(ttl=settings.identity_cache_seconds),
     )
     pool = settings.concurrent_updates + 8
     application = (
@@ -61,8 +63,8 @@ def build_application(
         .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=ZoneInfo(settings.timezone)))
         .context_types(ContextTypes(context=SigapContext))
         .concurrent_updates(ChatOrderedProcessor(settings.concurrent_updates))
-        .request(HTTPXRequest(connection_pool_size=pool, read_timeout=15, write_timeout=15))
-        .get_updates_request(HTTPXRequest(connection_pool_size=1, read_timeout=40))
+        .request(AiohttpRequest(connection_limit=pool, read_timeout=15, write_timeout=15))
+        .get_updates_request(AiohttpRequest(connection_limit=1, read_timeout=40))
         # Replies are not throttled overall (a reminder wave brings hundreds of replies at once);
         # groups are held to 20/min and a 429 is waited out and retried instead of lost
         # (PTB's defaults lose messages under a strict limit: perf-notes.md).

@@ -14,6 +14,7 @@ from domain.access import Actor
 from domain.clock import Clock, SystemClock
 from models import conversation as conversation_store
 from models.db import Database
+from models.identity import IdentityCache
 from models.tables import Conversation
 
 
@@ -23,6 +24,7 @@ class Services:
     db: Database
     clock: Clock = field(default_factory=SystemClock)
     bot_username: str = ""
+    identities: IdentityCache = field(default_factory=lambda: IdentityCache(ttl=60))
 
     @property
     def timezone(self) -> ZoneInfo:

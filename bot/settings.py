@@ -44,12 +44,16 @@ class Settings(BaseSettings):
     )
     # Needed to write invite links without asking Telegram (getMe) first.
     bot_username: str | None = Field(default=None, validation_alias="SIGAP_BOT_USERNAME")
+    # How long (seconds) a sender's identity is reused in a process; see IdentityCache.
+    identity_cache_seconds: float = Field(
+        default=60, ge=0, le=3600, validation_alias="SIGAP_IDENTITY_CACHE_SECONDS"
+    )
     log_level: str = Field(default="INFO", validation_alias="SIGAP_LOG_LEVEL")
     invite_ttl_days: int = Field(default=14, ge=1, le=365, validation_alias="SIGAP_INVITE_TTL_DAYS")
     # Updates of different chats handled at once; each chat's updates stay in order.
     # Bounded on purpose: unbounded concurrency is slower than none (perf-notes.md).
     concurrent_updates: int = Field(
-        default=32, ge=1, le=512, validation_alias="SIGAP_CONCURRENT_UPDATES"
+        default=64, ge=1, le=512, validation_alias="SIGAP_CONCURRENT_UPDATES"
     )
 
     @field_validator("admin_ids", mode="before")

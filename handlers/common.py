@@ -12,7 +12,7 @@ from telegram.ext import ApplicationHandlerStop
 
 from bot.services import SigapContext
 from domain.access import Action, allowed
-from models.identity import load_actor
+from models.identity import actor_from
 
 Callback = Callable[[Update, SigapContext], Awaitable[Any]]
 
@@ -24,13 +24,21 @@ async def load_sender(update: Update, context: SigapContext) -> None:
         # Channel posts, polls and other updates nobody asked for: nothing to answer.
         raise ApplicationHandlerStop
     services = context.services
-    context.actor = await load_actor(
-        services.db,
+    identity = await services.identities.get(services.db, user.id)
+    context.actor = actor_from(
+        identity,
         user.id,
         first_name=user.first_name or "",
         default_language=services.settings.default_language,
         operators=services.settings.admin_ids,
     )
+
+
+async def reload_sender(update: Update, context: SigapContext) -> None:
+    """After this update changed who the sender is (linked, new language)."""
+    if update.effective_user is not None:
+        context.services.identities.forget(update.effective_user.id)
+    await load_sender(update, context)
 
 
 async def reply(update: Update, context: SigapContext, text: str, markup: Any = None) -> None:

@@ -10,7 +10,7 @@ from bot.services import SigapContext
 from bot.settings import LANGUAGES
 from domain.access import Action, Actor, Audience, allowed
 from handlers import flow, worklog
-from handlers.common import answer_button, buttons, is_private, load_sender, reply
+from handlers.common import answer_button, buttons, is_private, reload_sender, reply
 from models import identity
 from models.identity import LinkOutcome
 
@@ -147,7 +147,7 @@ async def _redeem(update: Update, context: SigapContext, token: str) -> None:
         await reply(update, context, tr.t(f"invite.{result.outcome.value}", nip=result.nip or ""))
         return
     # Reload: from now on this person is an employee with a role-specific menu.
-    await _reload_actor(update, context)
+    await reload_sender(update, context)
     actor = context.actor
     await set_chat_commands(context, user.id, actor)
     await reply(
@@ -158,10 +158,6 @@ async def _redeem(update: Update, context: SigapContext, token: str) -> None:
         + greeting(actor, context.texts, services.settings.organization),
         employee_keyboard(context.texts),
     )
-
-
-async def _reload_actor(update: Update, context: SigapContext) -> None:
-    await load_sender(update, context)
 
 
 async def help_command(update: Update, context: SigapContext) -> None:
@@ -207,7 +203,7 @@ async def language_chosen(update: Update, context: SigapContext) -> None:
         services.db, user.id, user.first_name or "", user.username, language, services.clock.now()
     )
     await answer_button(update)
-    await _reload_actor(update, context)
+    await reload_sender(update, context)
     if is_private(update):
         await set_chat_commands(context, user.id, context.actor)
     try:

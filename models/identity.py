@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import time
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -26,14 +28,20 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-async def load_actor(
-    db: Database,
-    telegram_id: int,
-    *,
-    first_name: str,
-    default_language: str,
-    operators: frozenset[int] | set[int] | list[int],
-) -> Actor:
+@dataclass(frozen=True)
+class Identity:
+    """What the database knows about a Telegram account (the cacheable part of an Actor)."""
+
+    language: str | None = None
+    employee_id: int | None = None
+    employee_name: str | None = None
+    nip: str | None = None
+    unit_id: int | None = None
+    unit_code: str | None = None
+    roles: frozenset[str] = frozenset()
+
+
+async def fetch_identity(db: Database, telegram_id: int) -> Identity:
     """Everything handlers need about the sender, in one round trip."""
     stmt = (
         select(TelegramUser.language, Employee, Unit.code)
@@ -45,20 +53,74 @@ async def load_actor(
     )
     async with db.read() as session:
         row = (await session.execute(stmt)).first()
-    language, employee, unit_code = row if row else (None, None, None)
+    if row is None:
+        return Identity()
+    language, employee, unit_code = row
+    if employee is None:
+        return Identity(language=language)
+    return Identity(
+        language=language,
+        employee_id=employee.id,
+        employee_name=employee.name,
+        nip=employee.nip,
+        unit_id=employee.unit_id,
+        unit_code=unit_code,
+        roles=parse_roles(employee.roles),
+    )
+
+
+def actor_from(
+    identity: Identity,
+    telegram_id: int,
+    *,
+    first_name: str,
+    default_language: str,
+    operators: Collection[int],
+) -> Actor:
     return Actor(
         telegram_id=telegram_id,
-        language=language or default_language,
-        language_chosen=language is not None,
+        language=identity.language or default_language,
+        language_chosen=identity.language is not None,
         first_name=first_name,
-        employee_id=employee.id if employee else None,
-        employee_name=employee.name if employee else None,
-        nip=employee.nip if employee else None,
-        unit_id=employee.unit_id if employee else None,
-        unit_code=unit_code,
-        roles=parse_roles(employee.roles) if employee else frozenset(),
+        employee_id=identity.employee_id,
+        employee_name=identity.employee_name,
+        nip=identity.nip,
+        unit_id=identity.unit_id,
+        unit_code=identity.unit_code,
+        roles=identity.roles,
         is_operator=telegram_id in operators,
     )
+
+
+class IdentityCache:
+    """Identities for a short time, in this process.
+
+    Every update needs its sender's identity, and on SQLite each lookup costs several thread
+    round trips (about 1 ms here): more than the rest of handling a /start. Changes made by this
+    process (language, linking) evict the entry at once; changes made elsewhere (a roster import
+    by the CLI, another bot process) apply within ``ttl`` seconds. ``ttl`` 0 turns it off.
+    """
+
+    def __init__(
+        self, ttl: float, clock: Callable[[], float] = time.monotonic, max_entries: int = 50_000
+    ) -> None:
+        self._ttl, self._clock, self._max = ttl, clock, max_entries
+        self._entries: dict[int, tuple[float, Identity]] = {}
+
+    async def get(self, db: Database, telegram_id: int) -> Identity:
+        now = self._clock()
+        cached = self._entries.get(telegram_id)
+        if cached is not None and cached[0] > now:
+            return cached[1]
+        identity = await fetch_identity(db, telegram_id)
+        if self._ttl > 0:
+            if len(self._entries) >= self._max:
+                self._entries.clear()  # rare; simpler than LRU bookkeeping on every hit
+            self._entries[telegram_id] = (now + self._ttl, identity)
+        return identity
+
+    def forget(self, telegram_id: int) -> None:
+        self._entries.pop(telegram_id, None)
 
 
 async def remember_user(
