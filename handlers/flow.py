@@ -186,6 +186,11 @@ async def dispatch(update: Update, context: SigapContext, no_flow: NoFlowHandler
         return
     if step.on_message is not None and await step.on_message(call, message):
         return
+    if step.on_text is None:
+        # This step is answered with its buttons: show them again rather than a dead end.
+        await reply(update, context, context.texts.t("common.use_buttons"))
+        await step.prompt(call)
+        return
     await reply(update, context, context.texts.t("common.expected_text"))
 
 

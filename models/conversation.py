@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 from typing import Any
 
@@ -44,6 +45,9 @@ async def begin(
             )
         )
         conversation = Conversation(
+            # A random start: buttons of an earlier conversation in this chat carry a version
+            # that the new one will not reach, so an old summary's Save cannot save a new draft.
+            version=secrets.randbelow(2**30) + 1,
             chat_id=chat_id,
             user_id=user_id,
             flow=flow,

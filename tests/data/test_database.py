@@ -1,0 +1,92 @@
+"""The data layer on both databases: migrations, concurrent writers, conversations."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import select, text
+from sqlmodel import SQLModel
+
+from models import conversation
+from models.db import Database
+from models.migrate import current_revision, head_revision
+from models.tables import TelegramUser
+from models.types import utcnow
+
+
+async def test_migrations_match_the_models(db: Database) -> None:
+    assert await current_revision(db) == head_revision()
+
+    def diff(connection: Any) -> list[Any]:
+        return compare_metadata(MigrationContext.configure(connection), SQLModel.metadata)
+
+    async with db.engine.connect() as connection:
+        differences = await connection.run_sync(diff)
+    assert differences == []
+
+
+async def test_telegram_ids_fit_64_bits(db: Database) -> None:
+    supergroup_sized = 9_007_199_254_740_991
+    async with db.write() as session:
+        session.add(TelegramUser(id=supergroup_sized, first_name="Big"))
+    async with db.read() as session:
+        user = await session.get(TelegramUser, supergroup_sized)
+    assert user is not None and user.first_name == "Big"
+
+
+async def test_concurrent_read_modify_write_loses_no_update(db: Database) -> None:
+    """50 writers each add one to a counter; with immediate transactions none is lost."""
+    async with db.write() as session:
+        session.add(TelegramUser(id=1, first_name="0"))
+
+    async def bump() -> None:
+        async with db.write() as session:
+            user = (
+                await session.execute(
+                    select(TelegramUser).where(TelegramUser.id == 1).with_for_update()
+                )
+            ).scalar_one()
+            await asyncio.sleep(0)  # give the others every chance to interleave
+            user.first_name = str(int(user.first_name) + 1)
+
+    await asyncio.gather(*(bump() for _ in range(50)))
+    async with db.read() as session:
+        assert (await session.get(TelegramUser, 1)).first_name == "50"  # type: ignore[union-attr]
+
+
+async def test_a_failed_write_leaves_nothing_behind(db: Database) -> None:
+    with pytest.raises(RuntimeError):
+        async with db.write() as session:
+            session.add(TelegramUser(id=2, first_name="half"))
+            await session.flush()
+            raise RuntimeError("crash in the middle")
+    async with db.read() as session:
+        assert await session.get(TelegramUser, 2) is None
+
+
+async def test_conversation_steps_are_versioned(db: Database) -> None:
+    now = utcnow()
+    first = await conversation.begin(db, 10, 10, "demo", "a", {"x": 1}, update_id=5, now=now)
+    second = await conversation.advance(db, first, "b", {"x": 2}, update_id=6, now=now)
+    assert (second.step, second.version) == ("b", first.version + 1)
+    with pytest.raises(conversation.StaleStep):
+        await conversation.advance(db, first, "c", {}, update_id=7, now=now)
+    loaded = await conversation.load(db, 10, 10)
+    assert loaded is not None and (loaded.step, loaded.data, loaded.last_update_id) == (
+        "b",
+        {"x": 2},
+        6,
+    )
+    assert await conversation.finish(db, 10, 10)
+    assert await conversation.load(db, 10, 10) is None
+
+
+async def test_sqlite_runs_in_wal_mode(db: Database) -> None:
+    if not db.is_sqlite:
+        pytest.skip("SQLite only")
+    async with db.read() as session:
+        assert (await session.execute(text("PRAGMA journal_mode"))).scalar() == "wal"
