@@ -16,6 +16,7 @@ from telegram.ext import (
     AIORateLimiter,
     Application,
     CallbackQueryHandler,
+    ChatMemberHandler,
     CommandHandler,
     ContextTypes,
     Defaults,
@@ -107,6 +108,7 @@ def register_handlers(application: Application) -> None:  # type: ignore[type-ar
             filters.COMMAND & private & filters.UpdateType.MESSAGE, start.unknown_command
         )
     )
+    add(ChatMemberHandler(start.membership_changed, ChatMemberHandler.MY_CHAT_MEMBER))
     add(MessageHandler(filters.UpdateType.EDITED, start.edited_message))
     add(
         MessageHandler(filters.Text(list(start.keyboard_labels())) & private, start.keyboard_button)

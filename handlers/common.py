@@ -12,7 +12,7 @@ from telegram.ext import ApplicationHandlerStop
 
 from bot.services import SigapContext
 from domain.access import Action, allowed
-from models.identity import actor_from
+from models.identity import actor_from, mark_unblocked
 
 Callback = Callable[[Update, SigapContext], Awaitable[Any]]
 
@@ -25,6 +25,11 @@ async def load_sender(update: Update, context: SigapContext) -> None:
         raise ApplicationHandlerStop
     services = context.services
     identity = await services.identities.get(services.db, user.id)
+    if identity.blocked and update.effective_chat is not None and is_private(update):
+        # Someone who writes to us again has unblocked the bot: deliver to them again.
+        await mark_unblocked(services.db, user.id)
+        services.identities.forget(user.id)
+        identity = await services.identities.get(services.db, user.id)
     context.actor = actor_from(
         identity,
         user.id,

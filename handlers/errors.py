@@ -32,6 +32,7 @@ async def on_error(update: object, context: SigapContext) -> None:
     if isinstance(error, Forbidden) and chat is not None and chat.type == "private":
         log.info("%s: %s; chat marked as blocked", where, error.message)
         await mark_blocked(context.services.db, chat.id, context.services.clock.now())
+        context.services.identities.forget(chat.id)
         return
     if isinstance(error, (NetworkError, TimedOut, RetryAfter)) and not isinstance(update, Update):
         # Polling hiccups: PTB retries on its own; a warning is enough.

@@ -242,6 +242,19 @@ async def route_message(update: Update, context: SigapContext) -> None:
     await flow.dispatch(update, context, not_understood)
 
 
+async def membership_changed(update: Update, context: SigapContext) -> None:
+    """A person blocked (status "kicked") or unblocked the bot in their private chat."""
+    change = update.my_chat_member
+    if change is None or change.chat.type != "private":
+        return
+    services = context.services
+    if change.new_chat_member.status == "kicked":
+        await identity.mark_blocked(services.db, change.chat.id, services.clock.now())
+    elif change.new_chat_member.status == "member":
+        await identity.mark_unblocked(services.db, change.chat.id)
+    services.identities.forget(change.chat.id)
+
+
 async def edited_message(update: Update, context: SigapContext) -> None:
     if is_private(update):
         await reply(update, context, context.texts.t("common.edit_ignored"))

@@ -33,6 +33,7 @@ class Identity:
     """What the database knows about a Telegram account (the cacheable part of an Actor)."""
 
     language: str | None = None
+    blocked: bool = False
     employee_id: int | None = None
     employee_name: str | None = None
     nip: str | None = None
@@ -44,7 +45,7 @@ class Identity:
 async def fetch_identity(db: Database, telegram_id: int) -> Identity:
     """Everything handlers need about the sender, in one round trip."""
     stmt = (
-        select(TelegramUser.language, Employee, Unit.code)
+        select(TelegramUser.language, TelegramUser.blocked_at, Employee, Unit.code)
         .select_from(TelegramUser)
         .outerjoin(TelegramLink, TelegramLink.telegram_user_id == TelegramUser.id)
         .outerjoin(Employee, (Employee.id == TelegramLink.employee_id) & Employee.active)
@@ -55,11 +56,13 @@ async def fetch_identity(db: Database, telegram_id: int) -> Identity:
         row = (await session.execute(stmt)).first()
     if row is None:
         return Identity()
-    language, employee, unit_code = row
+    language, blocked_at, employee, unit_code = row
+    blocked = blocked_at is not None
     if employee is None:
-        return Identity(language=language)
+        return Identity(language=language, blocked=blocked)
     return Identity(
         language=language,
+        blocked=blocked,
         employee_id=employee.id,
         employee_name=employee.name,
         nip=employee.nip,
@@ -161,6 +164,13 @@ async def mark_blocked(db: Database, chat_id: int, now: datetime) -> None:
             session.add(TelegramUser(id=chat_id, blocked_at=now, created_at=now))
         elif user.blocked_at is None:
             user.blocked_at = now
+
+
+async def mark_unblocked(db: Database, chat_id: int) -> None:
+    async with db.write() as session:
+        user = await session.get(TelegramUser, chat_id)
+        if user is not None:
+            user.blocked_at = None
 
 
 @dataclass(frozen=True)

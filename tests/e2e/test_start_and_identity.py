@@ -195,3 +195,60 @@ async def test_start_in_a_group_points_to_private_chat(office) -> None:  # type:
     await warga.send("/start", chat=group)
     [reply] = await group.wait_for(1)
     assert "chat pribadi" in reply.text
+
+
+async def test_unexpected_updates_are_survived(office) -> None:  # type: ignore[no-untyped-def]
+    import asyncio
+
+    from models.tables import TelegramUser
+
+    warga = office.user(first_name="Dina")
+    await warga.send("/start")
+    await warga.wait_for(1)
+    # A kind of message the bot has no use for, and update types nobody handles.
+    office.emulator.user_message(warga, {"dice": {"emoji": "🎲", "value": 3}})
+    [reply] = await warga.wait_for(1)
+    assert "belum bisa membaca jenis pesan ini" in reply.text
+    office.emulator._queue.push(
+        "channel_post",
+        {  # noqa: SLF001  (a raw update, no client API)
+            "message_id": 1,
+            "date": 0,
+            "chat": {"id": -100123, "type": "channel", "title": "X"},
+            "text": "announcement",
+        },
+    )
+    # The person blocks the bot: Telegram tells the bot with my_chat_member.
+    office.emulator._queue.push(
+        "my_chat_member",
+        {  # noqa: SLF001
+            "chat": {"id": warga.chat_id, "type": "private", "first_name": "Dina"},
+            "from": {"id": warga.chat_id, "is_bot": False, "first_name": "Dina"},
+            "date": 0,
+            "old_chat_member": {
+                "status": "member",
+                "user": {"id": office.emulator.bot_id, "is_bot": True, "first_name": "Sigap"},
+            },
+            "new_chat_member": {
+                "status": "kicked",
+                "until_date": 0,
+                "user": {"id": office.emulator.bot_id, "is_bot": True, "first_name": "Sigap"},
+            },
+        },
+    )
+
+    async def blocked() -> bool:
+        async with office.db.read() as session:
+            user = await session.get(TelegramUser, warga.chat_id)
+        return user is not None and user.blocked_at is not None
+
+    for _ in range(200):
+        if await blocked():
+            break
+        await asyncio.sleep(0.01)
+    assert await blocked()
+    # Writing again means they unblocked the bot: the mark goes, and the bot answers.
+    await warga.send("/start")
+    [reply] = await warga.wait_for(1)
+    assert "Halo, Dina!" in reply.text
+    assert not await blocked()
