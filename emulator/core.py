@@ -480,6 +480,11 @@ class BotApiEmulator:
         """Queue a text message from ``user`` without yielding: the benchmark's bulk path."""
         return self.user_text(user, text, chat=chat)
 
+    def push_update(self, kind: str, payload: dict[str, Any]) -> None:
+        """Queue a raw update of any type (``channel_post``, ``my_chat_member``...) for the
+        kinds of update the client side has no verb for."""
+        self._queue.push(kind, payload)
+
     async def wait_idle(self, expected_sent: int, timeout: float = 30.0) -> None:  # noqa: ASYNC109
         """Wait until the bot has sent ``expected_sent`` messages in total."""
         if self.sent_count >= expected_sent:

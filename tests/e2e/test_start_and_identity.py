@@ -209,9 +209,9 @@ async def test_unexpected_updates_are_survived(office) -> None:  # type: ignore[
     office.emulator.user_message(warga, {"dice": {"emoji": "🎲", "value": 3}})
     [reply] = await warga.wait_for(1)
     assert "belum bisa membaca jenis pesan ini" in reply.text
-    office.emulator._queue.push(
+    office.emulator.push_update(
         "channel_post",
-        {  # noqa: SLF001  (a raw update, no client API)
+        {
             "message_id": 1,
             "date": 0,
             "chat": {"id": -100123, "type": "channel", "title": "X"},
@@ -219,9 +219,9 @@ async def test_unexpected_updates_are_survived(office) -> None:  # type: ignore[
         },
     )
     # The person blocks the bot: Telegram tells the bot with my_chat_member.
-    office.emulator._queue.push(
+    office.emulator.push_update(
         "my_chat_member",
-        {  # noqa: SLF001
+        {
             "chat": {"id": warga.chat_id, "type": "private", "first_name": "Dina"},
             "from": {"id": warga.chat_id, "is_bot": False, "first_name": "Dina"},
             "date": 0,
