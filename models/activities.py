@@ -190,6 +190,17 @@ class NotEditable(Exception):
     """Approved (or otherwise locked) entries cannot be changed by the employee."""
 
 
+async def _changeable(session: AsyncSession, activity_id: int, employee_id: int) -> Activity:
+    """The employee's own, not deleted, not yet approved entry, read inside the writing
+    transaction so that an approval landing meanwhile wins."""
+    activity = await session.get(Activity, activity_id)
+    if activity is None or activity.deleted_at is not None or activity.employee_id != employee_id:
+        raise LookupError(activity_id)
+    if activity.status == "approved":
+        raise NotEditable(activity_id)
+    return activity
+
+
 async def update_activity(
     db: Database,
     activity_id: int,
@@ -206,15 +217,7 @@ async def update_activity(
     async with db.write() as session:
         if conversation is not None and not await _finish_conversation(session, *conversation):
             raise AlreadySaved()
-        activity = await session.get(Activity, activity_id)
-        if (
-            activity is None
-            or activity.deleted_at is not None
-            or activity.employee_id != expected_employee_id
-        ):
-            raise LookupError(activity_id)
-        if activity.status == "approved":
-            raise NotEditable(activity_id)
+        activity = await _changeable(session, activity_id, expected_employee_id)
         before = _snapshot(activity)
         for name, value in changes.items():
             if name not in (*EDITABLE_FIELDS, "late"):
@@ -251,15 +254,7 @@ async def delete_activity(
     db: Database, activity_id: int, *, actor: str, now: datetime, expected_employee_id: int
 ) -> Activity:
     async with db.write() as session:
-        activity = await session.get(Activity, activity_id)
-        if (
-            activity is None
-            or activity.deleted_at is not None
-            or activity.employee_id != expected_employee_id
-        ):
-            raise LookupError(activity_id)
-        if activity.status == "approved":
-            raise NotEditable(activity_id)
+        activity = await _changeable(session, activity_id, expected_employee_id)
         session.add(
             ActivityHistory(
                 activity_id=activity_id,

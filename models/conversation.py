@@ -61,26 +61,27 @@ async def begin(
     return conversation
 
 
-async def advance(
+async def _compare_and_set(
     db: Database,
     current: Conversation,
+    *,
     step: str,
+    version: int,
     data: dict[str, Any],
     update_id: int,
     now: datetime,
 ) -> Conversation:
-    """Move to ``step`` only if nobody else moved the conversation since it was read."""
+    """Write the new state only if the row still has the version (and step) that was read:
+    a double tap or a second process that got there first makes this raise ``StaleStep``."""
     async with db.write() as session:
         result = await session.execute(
             update(Conversation)
-            .where(Conversation.id == current.id, Conversation.version == current.version)
-            .values(
-                step=step,
-                data=data,
-                last_update_id=update_id,
-                updated_at=now,
-                version=current.version + 1,
+            .where(
+                Conversation.id == current.id,
+                Conversation.version == current.version,
+                Conversation.step == current.step,
             )
+            .values(step=step, data=data, last_update_id=update_id, updated_at=now, version=version)
         )
         if result.rowcount != 1:  # type: ignore[attr-defined]
             raise StaleStep()
@@ -92,40 +93,39 @@ async def advance(
         step=step,
         data=data,
         last_update_id=update_id,
-        version=current.version + 1,
+        version=version,
         started_at=current.started_at,
         updated_at=now,
+    )
+
+
+async def advance(
+    db: Database,
+    current: Conversation,
+    step: str,
+    data: dict[str, Any],
+    update_id: int,
+    now: datetime,
+) -> Conversation:
+    """Move to ``step``; the new version makes the buttons of the previous step stale."""
+    return await _compare_and_set(
+        db, current, step=step, version=current.version + 1, data=data, update_id=update_id, now=now
     )
 
 
 async def save_data(
     db: Database, current: Conversation, data: dict[str, Any], update_id: int, now: datetime
 ) -> Conversation:
-    """Store answers within the same step; the version stays, so the step's buttons stay valid,
-    but only if nobody else changed the conversation meanwhile."""
-    async with db.write() as session:
-        result = await session.execute(
-            update(Conversation)
-            .where(
-                Conversation.id == current.id,
-                Conversation.version == current.version,
-                Conversation.step == current.step,
-            )
-            .values(data=data, last_update_id=update_id, updated_at=now)
-        )
-        if result.rowcount != 1:  # type: ignore[attr-defined]
-            raise StaleStep()
-    return Conversation(
-        id=current.id,
-        chat_id=current.chat_id,
-        user_id=current.user_id,
-        flow=current.flow,
+    """Store answers within the same step; the version stays, so the step's buttons stay
+    valid."""
+    return await _compare_and_set(
+        db,
+        current,
         step=current.step,
-        data=data,
-        last_update_id=update_id,
         version=current.version,
-        started_at=current.started_at,
-        updated_at=now,
+        data=data,
+        update_id=update_id,
+        now=now,
     )
 
 
