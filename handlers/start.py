@@ -146,6 +146,8 @@ async def _redeem(update: Update, context: SigapContext, token: str) -> None:
     if result.outcome is not LinkOutcome.LINKED:
         await reply(update, context, tr.t(f"invite.{result.outcome.value}", nip=result.nip or ""))
         return
+    if result.replaced_telegram_id is not None:
+        services.identities.forget(result.replaced_telegram_id)
     # Reload: from now on this person is an employee with a role-specific menu.
     await reload_sender(update, context)
     actor = context.actor

@@ -255,6 +255,7 @@ class LinkResult:
     outcome: LinkOutcome
     employee_name: str | None = None
     nip: str | None = None
+    replaced_telegram_id: int | None = None  # the account that lost the link (re-linking)
 
 
 async def redeem_invite(
@@ -292,6 +293,26 @@ async def redeem_invite(
             return LinkResult(result, employee.name, employee.nip)
         await remember_user(session, telegram_id, first_name, username, now)
         invite.used_at, invite.used_by = now, telegram_id
+        previous = (
+            await session.execute(
+                select(TelegramLink).where(TelegramLink.employee_id == employee.id)
+            )
+        ).scalar_one_or_none()
+        replaced: int | None = None
+        if previous is not None:
+            # Re-linking with a newer invite: the old account stops being this employee.
+            audit.record(
+                session,
+                actor,
+                "account.unlinked",
+                employee.nip,
+                at=now,
+                old_telegram_id=previous.telegram_user_id,
+                invite_id=invite.id,
+            )
+            replaced = previous.telegram_user_id
+            await session.delete(previous)
+            await session.flush()
         session.add(
             TelegramLink(
                 employee_id=employee.id,
@@ -306,7 +327,7 @@ async def redeem_invite(
         except IntegrityError:
             # Two taps on the same link at once: the unique constraints decide, not a race.
             raise LinkRace() from None
-        return LinkResult(LinkOutcome.LINKED, employee.name, employee.nip)
+        return LinkResult(LinkOutcome.LINKED, employee.name, employee.nip, replaced)
 
 
 class LinkRace(Exception):
@@ -330,11 +351,11 @@ async def _check_invite(
     if account is not None:
         return LinkOutcome.ACCOUNT_TAKEN
     taken = (
-        await session.execute(
-            select(TelegramLink.id).where(TelegramLink.employee_id == employee.id)
-        )
+        await session.execute(select(TelegramLink).where(TelegramLink.employee_id == employee.id))
     ).scalar_one_or_none()
-    if taken is not None:
+    if taken is not None and invite.created_at <= taken.linked_at:
+        # Only an invite issued after the current link may move it (a new phone); an older
+        # one is a leftover.
         return LinkOutcome.EMPLOYEE_TAKEN
     return None
 

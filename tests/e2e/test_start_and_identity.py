@@ -111,17 +111,33 @@ async def test_newer_invite_replaces_older_one(office) -> None:  # type: ignore[
 
 async def test_one_account_one_employee(office) -> None:  # type: ignore[no-untyped-def]
     person = await office.employee(STAFF)
-    # The same account cannot take a second employee ...
+    # The same account cannot take a second employee.
     other_token = await office.invite_token(CAMAT)
     await person.send(f"/start {other_token}")
     [reply] = await person.wait_for(1)
     assert "sudah tertaut ke pegawai lain" in reply.text
-    # ... and a second account cannot take an employee who is already linked.
-    again = await office.invite_token(STAFF)
-    intruder = office.user()
-    await intruder.send(f"/start {again}")
-    [reply] = await intruder.wait_for(1)
-    assert "sudah tertaut ke akun Telegram lain" in reply.text
+
+
+async def test_relinking_needs_a_new_invite_and_disconnects_the_old_account(office) -> None:  # type: ignore[no-untyped-def]
+    old_phone = await office.employee(STAFF, first_name="Agus")
+    office.clock.advance(timedelta(minutes=5))
+    token = await office.invite_token(STAFF)  # the admin issues a new link (new phone)
+    new_phone = office.user(first_name="Agus")
+    await new_phone.send(f"/start {token}")
+    [reply] = await new_phone.wait_for(1)
+    assert "sekarang tertaut ke Agus Salim Daulay" in reply.text
+    await old_phone.send("/start")
+    [menu] = await old_phone.wait_for(1)
+    assert "Halo, Agus!" in menu.text  # a citizen now
+    async with office.db.read() as session:
+        [link] = (await session.execute(select(TelegramLink))).scalars().all()
+        actions = (await session.execute(select(AuditEntry.action))).scalars().all()
+    assert link.telegram_user_id == new_phone.chat_id
+    assert "account.unlinked" in actions
+    # The used invite cannot move it back.
+    await old_phone.send(f"/start {token}")
+    [reply] = await old_phone.wait_for(1)
+    assert "sudah pernah dipakai" in reply.text
 
 
 async def test_language_switch_is_remembered(office) -> None:  # type: ignore[no-untyped-def]

@@ -16,9 +16,14 @@ AGUS = "197508121999031007"
 
 
 async def _with_targets(office) -> None:  # type: ignore[no-untyped-def]
-    result = await import_targets(office.db, read_targets(EXAMPLES / "skp_targets_belawan.csv"),
-                                  dry_run=False, actor="test", now=office.clock.now(),
-                                  current_year=2026)
+    result = await import_targets(
+        office.db,
+        read_targets(EXAMPLES / "skp_targets_belawan.csv"),
+        dry_run=False,
+        actor="test",
+        now=office.clock.now(),
+        current_year=2026,
+    )
     assert not result.problems and result.new == 31
 
 
@@ -65,8 +70,9 @@ async def test_forged_target_of_someone_else_is_refused(office) -> None:  # type
     async with office.db.read() as session:
         others = (await session.execute(select(SkpTarget.id))).scalars().all()
     foreign = next(t for t in others if str(t) not in own)
-    await agus.press(callback_data=f"f:{version}:t:{foreign}", message_id=ask.message_id,
-                     forge=True)
+    await agus.press(
+        callback_data=f"f:{version}:t:{foreign}", message_id=ask.message_id, forge=True
+    )
     [reply] = await agus.wait_for(1)
     assert "tidak berlaku" in reply.text
 
@@ -105,12 +111,12 @@ async def test_a_file_over_20_mb_is_refused_politely(office) -> None:  # type: i
     await agus.wait_for(1)
     await agus.press("4j")
     await agus.wait_for(1)
-    await agus.send_document(b"%PDF", file_name="besar.pdf", mime_type="application/pdf",
-                             file_size=21_000_000)
+    await agus.send_document(
+        b"%PDF", file_name="besar.pdf", mime_type="application/pdf", file_size=21_000_000
+    )
     [reply] = await agus.wait_for(1)
     assert "lebih dari 20 MB" in reply.text
-    await agus.send_document(b"%PDF-1.4 small", file_name="kecil.pdf",
-                             mime_type="application/pdf")
+    await agus.send_document(b"%PDF-1.4 small", file_name="kecil.pdf", mime_type="application/pdf")
     [reply] = await agus.wait_for(1)
     assert "Bukti diterima" in reply.text
 
