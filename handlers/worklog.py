@@ -291,7 +291,11 @@ async def _download_evidence(call: FlowCall, message: Message) -> EvidenceDraft 
     suffix = Path(telegram_file.file_path or name or "").suffix or (
         ".jpg" if kind == "photo" else ".bin"
     )
-    folder = call.context.services.settings.data_dir / "evidence" / date.today().strftime("%Y-%m")
+    folder = (
+        call.context.services.settings.data_dir
+        / "evidence"
+        / today_for(call.context).strftime("%Y-%m")
+    )
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / f"{unique}{suffix[:10]}"
     if not target.exists():

@@ -127,10 +127,10 @@ EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
 
 @pytest.fixture
-async def harness(db_url: str):  # type: ignore[no-untyped-def]
+async def harness(db_url: str, tmp_path: Path):  # type: ignore[no-untyped-def]
     from tests.e2e.harness import start_harness, stop_harness
 
-    running = await start_harness(db_url)
+    running = await start_harness(db_url, SIGAP_DATA_DIR=str(tmp_path / "data"))
     try:
         yield running
     finally:
