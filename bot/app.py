@@ -30,10 +30,12 @@ from bot.processor import ChatOrderedProcessor
 from bot.services import Services, SigapContext
 from bot.settings import LANGUAGES, Settings
 from domain.clock import Clock, SystemClock
-from handlers import errors, invite, leave, myday, start, worklog
+from handlers import complaints, desk, errors, invite, leave, myday, reminders, start, worklog
 from handlers.common import load_sender
 from models.db import Database
 from models.identity import IdentityCache
+from scheduler.outbox import OutboxSender, outbox_bot
+from scheduler.service import Scheduler, blocked_hook
 
 log = logging.getLogger("sigap")
 
@@ -75,6 +77,17 @@ def build_application(
         .build()
     )
     application.bot_data["services"] = services
+    # Notifications that are not replies go through the outbox, paced by its own sender on a
+    # Bot without PTB's rate limiter (the sender handles 429s itself).
+    notifier = outbox_bot(token, settings.bot_api_url)
+    sender = OutboxSender(
+        services.db,
+        notifier,
+        services.clock,
+        on_blocked=blocked_hook(services),
+        data_dir=settings.data_dir,
+    )
+    application.bot_data["scheduler"] = Scheduler(services, sender, notifier)
     register_handlers(application)
     return application
 
@@ -84,6 +97,7 @@ def register_handlers(application: Application) -> None:  # type: ignore[type-ar
 
     group -1  load who is talking (stops updates without a sender)
     group 0   commands → known buttons → flow buttons → unknown commands → edits →
+              replies in groups (complaint desks) →
               everything else to the open conversation (or the no-conversation answer) →
               leftover buttons (stale)
     """
@@ -100,9 +114,17 @@ def register_handlers(application: Application) -> None:  # type: ignore[type-ar
     add(CommandHandler(["rekap", "summary"], myday.recap_command))
     add(CommandHandler("skp", myday.skp_command))
     add(CommandHandler(["izin", "leave"], leave.leave_command))
+    add(CommandHandler(["pengingat", "reminder"], reminders.reminder_command))
+    add(CommandHandler(["aduan", "complaint"], complaints.complaint_command))
+    add(CommandHandler("status", complaints.status_command))
+    add(CommandHandler(["pasang_meja", "install_desk"], desk.install_desk_command))
     add(CallbackQueryHandler(start.language_chosen, pattern=r"^lang:"))
     add(CallbackQueryHandler(start.route_message, pattern=r"^f:"))
     add(CallbackQueryHandler(myday.activity_button, pattern=r"^act:"))
+    add(CallbackQueryHandler(reminders.reminder_button, pattern=r"^rem:"))
+    add(CallbackQueryHandler(reminders.reminder_time_button, pattern=r"^remt:"))
+    add(CallbackQueryHandler(complaints.complaint_button, pattern=r"^cmp:"))
+    add(CallbackQueryHandler(desk.desk_button, pattern=r"^desk:"))
     add(
         MessageHandler(
             filters.COMMAND & private & filters.UpdateType.MESSAGE, start.unknown_command
@@ -112,6 +134,14 @@ def register_handlers(application: Application) -> None:  # type: ignore[type-ar
     add(MessageHandler(filters.UpdateType.EDITED, start.edited_message))
     add(
         MessageHandler(filters.Text(list(start.keyboard_labels())) & private, start.keyboard_button)
+    )
+    # Replies in groups: answers to complaint tickets and reasons the desk asked for. Before
+    # the catch-all, which answers private chats only.
+    add(
+        MessageHandler(
+            filters.ChatType.GROUPS & filters.REPLY & filters.UpdateType.MESSAGE & ~filters.COMMAND,
+            desk.group_reply,
+        )
     )
     add(MessageHandler(filters.UpdateType.MESSAGE & ~filters.COMMAND, start.route_message))
     add(CallbackQueryHandler(start.stale_button))
@@ -132,8 +162,10 @@ async def _post_init(application: Application) -> None:  # type: ignore[type-arg
             )
         except TelegramError as exc:
             log.warning("could not set the command menu: %s", exc)
+    await application.bot_data["scheduler"].start()
 
 
 async def _post_shutdown(application: Application) -> None:  # type: ignore[type-arg]
     services: Services = application.bot_data["services"]
+    await application.bot_data["scheduler"].stop()
     await services.db.dispose()

@@ -12,7 +12,7 @@ import csv
 import logging
 import sys
 from collections.abc import Sequence
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import NoReturn
 from zoneinfo import ZoneInfo
@@ -334,6 +334,169 @@ def cmd_calendar(args: argparse.Namespace, settings: Settings) -> None:
     asyncio.run(go())
 
 
+def cmd_complaints(args: argparse.Namespace, settings: Settings) -> None:
+    """``sigap complaints categories import|list``, ``purge``, ``ban``, ``unban``."""
+    from domain.complaints import DEFAULT_CATEGORIES, parse_tracking_number, read_categories
+    from models import complaints
+
+    tr = texts(settings.default_language)
+    action = args.complaints_command
+    if action == "categories" and args.categories_command == "import":
+        try:
+            rows = read_categories(Path(args.file)) if args.file else list(DEFAULT_CATEGORIES)
+        except RosterFileError as exc:
+            raise CliError(tr.plain("cli.file_error", message=render_file_error(exc, tr))) from None
+    number = None
+    if action in ("ban", "unban"):
+        number = parse_tracking_number(args.number)
+        if number is None:
+            raise CliError(tr.plain("complaint_cli.invalid_number", text=args.number))
+
+    async def go() -> None:
+        await _upgrade(settings)
+        db = _database(settings)
+        now = SystemClock().now()
+        try:
+            if action == "categories" and args.categories_command == "import":
+                result = await complaints.import_categories(
+                    db, rows, dry_run=args.dry_run, actor="cli", now=now
+                )
+                if result.problems:
+                    _print_category_problems(result.problems, tr)
+                print(
+                    tr.plain(
+                        "complaint_cli.categories_summary",
+                        new=result.new,
+                        changed=result.changed,
+                        same=result.same,
+                        deactivated=result.deactivated,
+                    )
+                )
+                key = "categories_dry_run" if args.dry_run else "categories_saved"
+                print(tr.plain(f"complaint_cli.{key}"))
+            elif action == "categories":
+                listed = await complaints.all_categories(db)
+                if not listed:
+                    print(tr.plain("complaint_cli.categories_none"))
+                for category, unit_code in listed:
+                    inactive = (
+                        "" if category.active else tr.plain("complaint_cli.categories_inactive")
+                    )
+                    print(
+                        tr.plain(
+                            "complaint_cli.categories_line",
+                            code=category.code,
+                            unit=unit_code,
+                            name=category.name,
+                            inactive=inactive,
+                        )
+                    )
+            elif action == "purge":
+                before = now - timedelta(days=args.older_than)
+                result = await complaints.purge_personal_data(
+                    db, closed_before=before, now=now, actor="cli", dry_run=args.dry_run
+                )
+                shown = before.astimezone(ZoneInfo(settings.timezone)).strftime("%Y-%m-%d %H:%M")
+                key = "purge_dry_run" if args.dry_run else "purged"
+                print(
+                    tr.plain(
+                        f"complaint_cli.{key}",
+                        count=result.complaints,
+                        files=result.files,
+                        before=shown,
+                    )
+                )
+            elif action == "ban":
+                if not await complaints.ban_reporter(
+                    db,
+                    number,
+                    args.reason,
+                    actor="cli",
+                    now=now,  # type: ignore[arg-type]
+                ):
+                    raise CliError(tr.plain("complaint_cli.not_found", number=number))
+                print(tr.plain("complaint_cli.banned", number=number))
+            else:
+                if not await complaints.unban_reporter(db, number, actor="cli", now=now):  # type: ignore[arg-type]
+                    raise CliError(tr.plain("complaint_cli.not_banned", number=number))
+                print(tr.plain("complaint_cli.unbanned", number=number))
+        finally:
+            await db.dispose()
+
+    asyncio.run(go())
+
+
+def _print_category_problems(problems: Sequence[object], tr: Texts) -> NoReturn:
+    print(tr.plain("complaint_cli.problems", count=len(problems)), file=sys.stderr)
+    for problem in problems:
+        params = {k: _listing(v) for k, v in problem.params.items()}  # type: ignore[attr-defined]
+        message = tr.plain(f"complaint_category.{problem.code}", **params)  # type: ignore[attr-defined]
+        print(
+            tr.plain("complaint_cli.problem_line", line=problem.line, message=message),  # type: ignore[attr-defined]
+            file=sys.stderr,
+        )
+    raise SystemExit(1)
+
+
+def _non_negative_days(text: str) -> int:
+    if not text.isdigit():
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of days (0 or more)")
+    return int(text)
+
+
+def _parse_moment(text: str) -> str:
+    try:
+        datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a date or time like 2026-12-21 or 2026-12-21T14:00"
+        ) from None
+    return text
+
+
+def cmd_jobs(args: argparse.Namespace, settings: Settings) -> None:
+    from bot.services import Services
+    from scheduler.service import JOBS, Scheduler, next_run
+
+    tr = texts(settings.default_language)
+    zone = ZoneInfo(settings.timezone)
+
+    async def go() -> None:
+        await _upgrade(settings)
+        db = _database(settings)
+        try:
+            services = Services(settings=settings, db=db)
+            now = SystemClock().now()
+            if args.jobs_command == "list":
+                for job in JOBS.values():
+                    upcoming = await next_run(services, job.name, now)
+                    when = upcoming.astimezone(zone).strftime("%Y-%m-%d %H:%M") if upcoming else "-"
+                    print(f"{job.name:<12} {when:<17} {job.schedule}")
+                    print(f"{'':<12} {job.description}")
+                return
+            if args.name not in JOBS:
+                raise CliError(tr.plain("cli.job_unknown", name=args.name, names=", ".join(JOBS)))
+            moment = now
+            if args.at:
+                parsed = datetime.fromisoformat(args.at)
+                if len(args.at) == 10:  # a date: that day at the current local time of day
+                    parsed = datetime.combine(parsed.date(), now.astimezone(zone).time())
+                moment = parsed if parsed.tzinfo else parsed.replace(tzinfo=zone)
+            written = await Scheduler(services, None).run_job(args.name, moment)
+            print(
+                tr.plain(
+                    "cli.job_ran",
+                    name=args.name,
+                    count=written,
+                    at=moment.astimezone(zone).strftime("%Y-%m-%d %H:%M"),
+                )
+            )
+        finally:
+            await db.dispose()
+
+    asyncio.run(go())
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="sigap", description="Sigap: Telegram bot for ASN work logs and public complaints."
@@ -394,6 +557,27 @@ def build_parser() -> argparse.ArgumentParser:
     )
     timp.set_defaults(handler=cmd_targets_import)
 
+    jobs = commands.add_parser("jobs", help="scheduled jobs")
+    jobs_commands = jobs.add_subparsers(dest="jobs_command", required=True, metavar="ACTION")
+    jobs_commands.add_parser("list", help="every job with its next run").set_defaults(
+        handler=cmd_jobs
+    )
+    run_job = jobs_commands.add_parser(
+        "run",
+        help="run one job now, or as if at another time; the running bot delivers",
+        description="Jobs only decide and write to the outbox; the bot's sender delivers them "
+        "within SIGAP_SCHEDULER_INTERVAL. Each notification is written once, so running a job "
+        "twice sends nothing twice.",
+    )
+    run_job.add_argument("name", help="job name (see: sigap jobs list)")
+    run_job.add_argument(
+        "--date",
+        dest="at",
+        type=_parse_moment,
+        help="local date (that day at the current time) or date and time",
+    )
+    run_job.set_defaults(handler=cmd_jobs)
+
     calendar = commands.add_parser("calendar", help="local holidays and working days")
     calendar_commands = calendar.add_subparsers(
         dest="calendar_command", required=True, metavar="ACTION"
@@ -420,6 +604,45 @@ def build_parser() -> argparse.ArgumentParser:
     )
     listing.add_argument("--year", type=int, help="default: this year")
     listing.set_defaults(handler=cmd_calendar)
+
+    complaints = commands.add_parser("complaints", help="public complaints: categories, retention")
+    complaint_commands = complaints.add_subparsers(
+        dest="complaints_command", required=True, metavar="ACTION"
+    )
+    categories = complaint_commands.add_parser("categories", help="complaint categories")
+    category_commands = categories.add_subparsers(
+        dest="categories_command", required=True, metavar="ACTION"
+    )
+    cimp = category_commands.add_parser(
+        "import",
+        help="load categories from CSV/XLSX, or the Belawan defaults without a file",
+        description="Columns: Kode, Nama, Nama (EN), Kode Unit, Urutan. All rows or none; "
+        "categories missing from the file are deactivated.",
+    )
+    cimp.add_argument("file", nargs="?", help="categories file (.csv or .xlsx); default: built-in")
+    cimp.add_argument(
+        "--dry-run", action="store_true", help="report what would change, save nothing"
+    )
+    cimp.set_defaults(handler=cmd_complaints)
+    category_commands.add_parser("list", help="categories and their units").set_defaults(
+        handler=cmd_complaints
+    )
+    purge = complaint_commands.add_parser(
+        "purge",
+        help="remove personal data of complaints closed more than DAYS ago (keeps statistics)",
+    )
+    purge.add_argument("--older-than", type=_non_negative_days, required=True, metavar="DAYS")
+    purge.add_argument("--dry-run", action="store_true", help="count only")
+    purge.set_defaults(handler=cmd_complaints)
+    ban = complaint_commands.add_parser(
+        "ban", help="stop the reporter of a complaint from filing more (abuse)"
+    )
+    ban.add_argument("number", help="tracking number, e.g. BLW-2611-0042")
+    ban.add_argument("--reason", required=True)
+    ban.set_defaults(handler=cmd_complaints)
+    unban = complaint_commands.add_parser("unban", help="lift a ban")
+    unban.add_argument("number", help="tracking number of one of their complaints")
+    unban.set_defaults(handler=cmd_complaints)
     return parser
 
 

@@ -7,6 +7,7 @@ root), and tests build ``Settings(...)`` directly.
 from __future__ import annotations
 
 import re
+from datetime import time
 from pathlib import Path
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -49,11 +50,31 @@ class Settings(BaseSettings):
         default=60, ge=0, le=3600, validation_alias="SIGAP_IDENTITY_CACHE_SECONDS"
     )
     log_level: str = Field(default="INFO", validation_alias="SIGAP_LOG_LEVEL")
+    # Daily reminders (local time of each unit): first and second, and no reminder after this.
+    reminder_times: str = Field(default="14:00,15:30", validation_alias="SIGAP_REMINDER_TIMES")
+    reminder_quiet_from: str = Field(default="20:00", validation_alias="SIGAP_REMINDER_QUIET_FROM")
+    # How often the scheduler looks at the clock (seconds).
+    scheduler_interval: float = Field(
+        default=30, gt=0, le=3600, validation_alias="SIGAP_SCHEDULER_INTERVAL"
+    )
     invite_ttl_days: int = Field(default=14, ge=1, le=365, validation_alias="SIGAP_INVITE_TTL_DAYS")
     # Updates of different chats handled at once; each chat's updates stay in order.
     # Bounded on purpose: unbounded concurrency is slower than none (perf-notes.md).
     concurrent_updates: int = Field(
         default=64, ge=1, le=512, validation_alias="SIGAP_CONCURRENT_UPDATES"
+    )
+    # Complaints: deadlines in working days (LAPOR! practice, not law) and abuse limits.
+    complaint_verify_days: int = Field(
+        default=3, ge=1, le=30, validation_alias="SIGAP_COMPLAINT_VERIFY_DAYS"
+    )
+    complaint_follow_up_days: int = Field(
+        default=5, ge=1, le=60, validation_alias="SIGAP_COMPLAINT_FOLLOW_UP_DAYS"
+    )
+    complaint_reopen_days: int = Field(
+        default=10, ge=1, le=60, validation_alias="SIGAP_COMPLAINT_REOPEN_DAYS"
+    )
+    complaints_per_day: int = Field(
+        default=3, ge=1, le=100, validation_alias="SIGAP_COMPLAINTS_PER_DAY"
     )
 
     @field_validator("admin_ids", mode="before")
@@ -68,6 +89,16 @@ class Settings(BaseSettings):
         if isinstance(value, int):
             return [value]
         return value
+
+    @field_validator("reminder_times", "reminder_quiet_from")
+    @classmethod
+    def _check_times(cls, value: str) -> str:
+        try:
+            for part in value.split(","):
+                time.fromisoformat(part.strip())
+        except ValueError:
+            raise ValueError("must be times like 14:00 (several separated by commas)") from None
+        return value.replace(" ", "")
 
     @field_validator("timezone")
     @classmethod

@@ -114,3 +114,35 @@ def activity_change_refusal(actor: Actor, owner_employee_id: int, status: str) -
     if status == "approved":
         return Refusal.LOCKED
     return None
+
+
+# --- Complaints ----------------------------------------------------------------------------
+
+
+class DeskRefusal(StrEnum):
+    NOT_HANDLER = "not_handler"  # not a linked employee with the complaint handler role
+    OTHER_UNIT = "other_unit"  # a complaint handler, but of another unit
+
+
+def complaint_desk_refusal(actor: Actor, unit_id: int) -> DeskRefusal | None:
+    """May this person work a complaint of this unit (ticket buttons, answers to the citizen)?
+    Only linked employees with the complaint handler role *of that unit*: an operator or an
+    admin is not enough, and neither is sitting in the desk group."""
+    if not actor.is_employee or "complaint_handler" not in actor.roles:
+        return DeskRefusal.NOT_HANDLER
+    if actor.unit_id != unit_id:
+        return DeskRefusal.OTHER_UNIT
+    return None
+
+
+def complaint_owner_refusal(actor: Actor, reporter_telegram_id: int | None) -> Refusal | None:
+    """A citizen sees and acts on their own complaints only; anyone else's is "not found"
+    (never "not yours", which would confirm the number exists)."""
+    if reporter_telegram_id is None or reporter_telegram_id != actor.telegram_id:
+        return Refusal.NOT_FOUND
+    return None
+
+
+def may_install_desk(actor: Actor) -> bool:
+    """Turning a group into a unit's complaint desk routes citizens' personal data there."""
+    return allowed(actor, Action.ADMINISTER)

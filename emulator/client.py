@@ -238,11 +238,15 @@ class EmulatedUser(ChatView):
         chat: EmulatedGroup | int | None = None,
         reply_to: MessageRef | None = None,
         file_size: int | None = None,
+        media_group_id: str | None = None,
     ) -> dict[str, Any]:
         """Send a photo. ``file_size`` pretends a size without allocating it (for the 20 MB
-        getFile limit)."""
+        getFile limit); ``media_group_id`` makes it part of an album, which Telegram delivers
+        as one message per item sharing that id."""
         sizes = self._emulator.files.add_photo(data, size=file_size)
         content: dict[str, Any] = {"photo": sizes}
+        if media_group_id is not None:
+            content["media_group_id"] = media_group_id
         self._emulator.add_caption(content, caption)
         message = self._emulator.user_message(self, content, chat=chat, reply_to=reply_to)
         await asyncio.sleep(0)
@@ -258,12 +262,15 @@ class EmulatedUser(ChatView):
         chat: EmulatedGroup | int | None = None,
         reply_to: MessageRef | None = None,
         file_size: int | None = None,
+        media_group_id: str | None = None,
     ) -> dict[str, Any]:
         files = self._emulator.files
         stored = files.add(
             "document", data, size=file_size, file_name=file_name, mime_type=mime_type
         )
         content: dict[str, Any] = {"document": files.document(stored)}
+        if media_group_id is not None:
+            content["media_group_id"] = media_group_id
         self._emulator.add_caption(content, caption)
         message = self._emulator.user_message(self, content, chat=chat, reply_to=reply_to)
         await asyncio.sleep(0)

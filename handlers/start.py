@@ -9,7 +9,7 @@ from bot.i18n import Texts, texts
 from bot.services import SigapContext
 from bot.settings import LANGUAGES
 from domain.access import Action, Actor, Audience, allowed
-from handlers import flow, worklog
+from handlers import complaints, flow, worklog
 from handlers.common import answer_button, buttons, is_private, reload_sender, reply
 from models import identity
 from models.identity import LinkOutcome
@@ -20,6 +20,8 @@ COMMANDS: dict[Audience, list[tuple[str, str, str]]] = {
     Audience.CITIZEN: [
         ("start", "start", "commands.start"),
         ("bantuan", "help", "commands.help"),
+        ("aduan", "complaint", "complaint_commands.complaint"),
+        ("status", "status", "complaint_commands.status"),
         ("bahasa", "language", "commands.language"),
         ("batal", "cancel", "commands.cancel"),
     ],
@@ -29,10 +31,14 @@ COMMANDS: dict[Audience, list[tuple[str, str, str]]] = {
         ("rekap", "summary", "commands.recap"),
         ("skp", "skp", "commands.skp"),
         ("izin", "leave", "commands.leave"),
+        ("pengingat", "reminder", "commands.reminder"),
     ],
     Audience.SUPERVISOR: [],
     Audience.COMPLAINT_HANDLER: [],
-    Audience.ADMIN: [("undang", "invite", "commands.invite")],
+    Audience.ADMIN: [
+        ("undang", "invite", "commands.invite"),
+        ("pasang_meja", "install_desk", "complaint_commands.install_desk"),
+    ],
 }
 
 
@@ -230,6 +236,8 @@ async def not_understood(update: Update, context: SigapContext) -> None:
     """Text, a photo or anything else outside a flow. Later features (quick activity log,
     complaint replies) plug in here."""
     if not is_private(update):
+        return
+    if await complaints.citizen_reply(update, context):
         return
     message = update.effective_message
     if message is not None and message.text is None:

@@ -264,3 +264,178 @@ class CalendarOverride(SQLModel, table=True):
     kind: str = Field(default="holiday", max_length=10)  # holiday / workday
     name: str = Field(max_length=120)
     created_at: datetime = _ts()
+
+
+# --- Complaints (issue: citizens file and follow complaints; units handle them) ----------
+
+
+class ComplaintCategory(SQLModel, table=True):
+    """What a complaint is about, and the unit it goes to (``sigap complaints categories``)."""
+
+    __tablename__ = "complaint_category"
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=30, unique=True)
+    name: str = Field(max_length=120)
+    name_en: str = Field(default="", max_length=120)
+    unit_id: int = Field(sa_column_args=[ForeignKey("unit.id")])
+    position: int = Field(default=0)
+    active: bool = Field(default=True)
+    created_at: datetime = _ts()
+    updated_at: datetime = _ts()
+
+
+class ComplaintDesk(SQLModel, table=True):
+    """The Telegram group where a unit works its complaints (``/pasang_meja``)."""
+
+    __tablename__ = "complaint_desk"
+
+    id: int | None = Field(default=None, primary_key=True)
+    unit_id: int = Field(sa_column_args=[ForeignKey("unit.id", ondelete="CASCADE")], unique=True)
+    chat_id: int = Field(sa_type=TelegramId, index=True)
+    title: str = Field(default="", max_length=255)
+    installed_by: int = Field(sa_type=TelegramId)
+    created_at: datetime = _ts()
+    updated_at: datetime = _ts()
+
+
+class Complaint(SQLModel, table=True):
+    """A pengaduan, aspirasi or permintaan informasi, with its status and due dates.
+
+    Personal data (reporter's Telegram id and name, contact, location, the story) is removed by
+    ``sigap complaints purge`` after the retention period; the rest stays for statistics.
+    """
+
+    __tablename__ = "complaint"
+    __table_args__ = (
+        UniqueConstraint("period", "sequence", name="uq_complaint_period_sequence"),
+        Index("ix_complaint_reporter_created", "reporter_telegram_id", "created_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    tracking_number: str = Field(max_length=20, unique=True)
+    period: str = Field(max_length=4)  # YYMM of the tracking number
+    sequence: int
+    kind: str = Field(max_length=12)  # pengaduan / aspirasi / informasi
+    category_id: int = Field(sa_column_args=[ForeignKey("complaint_category.id")])
+    unit_id: int = Field(sa_column_args=[ForeignKey("unit.id")], index=True)
+    story: str = Field(max_length=2500)
+    location_text: str | None = Field(default=None, max_length=300)
+    latitude: float | None = Field(default=None)
+    longitude: float | None = Field(default=None)
+    privacy: str = Field(max_length=10)  # biasa / rahasia / anonim
+    reporter_alias: int  # "Pelapor #<n>" for anonymous reports; unrelated to any identity
+    reporter_telegram_id: int | None = Field(default=None, sa_type=TelegramId, nullable=True)
+    reporter_name: str | None = Field(default=None, max_length=255)
+    contact_phone: str | None = Field(default=None, max_length=32)
+    contact_consent_at: datetime | None = Field(default=None, sa_type=UTCDateTime, nullable=True)
+    status: str = Field(default="baru", max_length=20, index=True)
+    outcome: str | None = Field(default=None, max_length=20)
+    assignee_id: int | None = Field(
+        default=None, sa_column_args=[ForeignKey("employee.id", ondelete="SET NULL")]
+    )
+    verification_due: date
+    follow_up_due: date | None = Field(default=None)
+    reopen_until: date | None = Field(default=None)
+    resolution_note: str | None = Field(default=None, max_length=1000)
+    verified_at: datetime | None = Field(default=None, sa_type=UTCDateTime, nullable=True)
+    resolved_at: datetime | None = Field(default=None, sa_type=UTCDateTime, nullable=True)
+    closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime, nullable=True)
+    # Where the ticket of the unit now handling it stands (set once posted to its desk).
+    desk_chat_id: int | None = Field(default=None, sa_type=TelegramId, nullable=True)
+    ticket_message_id: int | None = Field(default=None)
+    purged_at: datetime | None = Field(default=None, sa_type=UTCDateTime, nullable=True)
+    created_at: datetime = _ts()
+    updated_at: datetime = _ts()
+
+
+class ComplaintCounter(SQLModel, table=True):
+    """The last sequence number handed out per month: its row lock makes concurrent
+    submissions on PostgreSQL wait for each other instead of taking the same number."""
+
+    __tablename__ = "complaint_counter"
+
+    period: str = Field(max_length=4, primary_key=True)
+    last: int = Field(default=0)
+
+
+class ComplaintEvent(SQLModel, table=True):
+    """The history of a complaint: every status change, assignment and message, with who and
+    when. ``actor`` is "citizen", "system" or "tg:<id>" of the staff member, whose employee id
+    is kept apart so the citizen is never shown who it was."""
+
+    __tablename__ = "complaint_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    complaint_id: int = Field(
+        sa_column_args=[ForeignKey("complaint.id", ondelete="CASCADE")], index=True
+    )
+    at: datetime = _ts()
+    actor: str = Field(max_length=64)
+    employee_id: int | None = Field(
+        default=None, sa_column_args=[ForeignKey("employee.id", ondelete="SET NULL")]
+    )
+    # submitted, a domain Move (verify, forward, ...), citizen_message or staff_message
+    action: str = Field(max_length=20)
+    from_status: str | None = Field(default=None, max_length=20)
+    to_status: str | None = Field(default=None, max_length=20)
+    note: str | None = Field(default=None, max_length=4096)
+    detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class ComplaintAttachment(SQLModel, table=True):
+    """A photo or document sent with a complaint or a message about it."""
+
+    __tablename__ = "complaint_attachment"
+
+    id: int | None = Field(default=None, primary_key=True)
+    complaint_id: int = Field(
+        sa_column_args=[ForeignKey("complaint.id", ondelete="CASCADE")], index=True
+    )
+    event_id: int | None = Field(
+        default=None, sa_column_args=[ForeignKey("complaint_event.id", ondelete="CASCADE")]
+    )
+    kind: str = Field(max_length=10)  # photo / document
+    telegram_file_id: str = Field(max_length=200)
+    file_unique_id: str = Field(max_length=100)
+    file_name: str | None = Field(default=None, max_length=200)
+    mime_type: str | None = Field(default=None, max_length=100)
+    size: int | None = Field(default=None)
+    stored_path: str | None = Field(default=None, max_length=300)
+    created_at: datetime = _ts()
+
+
+class ComplaintMessage(SQLModel, table=True):
+    """A Telegram message the bot sent about a complaint, so that a reply to it can be routed:
+    the ticket and its follow-ups in a desk, a question waiting for a reason, or a notice in
+    the citizen's chat."""
+
+    __tablename__ = "complaint_message"
+    __table_args__ = (
+        UniqueConstraint("chat_id", "message_id", name="uq_complaint_message_chat_message"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    complaint_id: int = Field(
+        sa_column_args=[ForeignKey("complaint.id", ondelete="CASCADE")], index=True
+    )
+    chat_id: int = Field(sa_type=TelegramId)
+    message_id: int
+    kind: str = Field(max_length=10)  # ticket / desk / prompt / citizen
+    # For a prompt: the move waiting for its note, who was asked, and e.g. the target unit.
+    move: str | None = Field(default=None, max_length=20)
+    employee_id: int | None = Field(default=None)
+    detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    created_at: datetime = _ts()
+
+
+class ComplaintBan(SQLModel, table=True):
+    """A Telegram account that may no longer file complaints (abuse), set by an operator."""
+
+    __tablename__ = "complaint_ban"
+
+    id: int | None = Field(default=None, primary_key=True)
+    telegram_user_id: int = Field(sa_type=TelegramId, unique=True)
+    reason: str = Field(max_length=500)
+    banned_by: str = Field(max_length=64)
+    created_at: datetime = _ts()

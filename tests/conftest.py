@@ -94,6 +94,8 @@ def postgres_database() -> Iterator[str]:
 async def _truncate_all(db: Database) -> None:
     from sqlmodel import SQLModel
 
+    import models.outbox
+    import models.schedule
     import models.tables  # noqa: F401
 
     names = ", ".join(f'"{t.name}"' for t in SQLModel.metadata.sorted_tables)

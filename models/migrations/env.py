@@ -6,7 +6,9 @@ from __future__ import annotations
 from alembic import context
 from sqlmodel import SQLModel
 
-import models.tables  # noqa: F401  (registers the tables on the metadata)
+import models.outbox
+import models.schedule
+import models.tables  # noqa: F401
 
 connection = context.config.attributes["connection"]
 context.configure(

@@ -179,3 +179,30 @@ async def test_calendar_overrides(db_url: str, cwd: Path) -> None:
     assert code == 1 and "Tidak ada keputusan lokal" in err
     code, _, err = await sigap("calendar", "add", "31/12/2026", "x", env=env, cwd=cwd)
     assert code == 2 and "is not a date" in err
+
+
+async def test_jobs_list_and_run_once(db_url: str, cwd: Path) -> None:
+    from sqlalchemy import select
+
+    from models.db import Database
+    from models.tables import Employee, TelegramLink
+
+    env = {"DATABASE_URL": db_url}
+    await sigap("roster", "import", str(EXAMPLES / "roster_belawan.csv"), env=env, cwd=cwd)
+    db = Database(db_url)
+    async with db.write() as session:
+        agus = (await session.execute(
+            select(Employee.id).where(Employee.nip == "197508121999031007"))).scalar_one()
+        session.add(TelegramLink(employee_id=agus, telegram_user_id=555))
+    await db.dispose()
+    code, out, _ = await sigap("jobs", "list", env=env, cwd=cwd)
+    assert code == 0 and out.startswith("reminders")
+    code, out, err = await sigap("jobs", "run", "reminders", "--date", "2026-12-21T14:00",
+                                 env=env, cwd=cwd)
+    assert code == 0 and "1 pesan baru" in out, err
+    code, out, _ = await sigap("jobs", "run", "reminders", "--date", "2026-12-21T14:05",
+                               env=env, cwd=cwd)
+    assert code == 0 and "0 pesan baru" in out  # written once, whoever runs it again
+    code, out, _ = await sigap("jobs", "run", "reminders", "--date", "2026-12-25T14:00",
+                               env=env, cwd=cwd)
+    assert "0 pesan baru" in out  # Christmas

@@ -11,6 +11,8 @@ from alembic.migration import MigrationContext
 from sqlalchemy import select, text
 from sqlmodel import SQLModel
 
+import models.outbox  # noqa: F401  (every table module, for the comparison below)
+import models.schedule  # noqa: F401
 from models import conversation
 from models.db import Database
 from models.migrate import current_revision, head_revision

@@ -20,6 +20,7 @@ from emulator import BotApiEmulator
 from models.db import Database
 from models.identity import issue_invites
 from models.roster import import_roster
+from scheduler.service import Scheduler
 
 TOKEN = "123456789:TEST-token-for-the-emulator_xyz"
 BOT_USERNAME = "sigap_test_bot"
@@ -35,6 +36,7 @@ class Harness:
     db: Database
     clock: ManualClock
     settings: Settings
+    scheduler: Scheduler
     _linked: dict[str, object] = field(default_factory=dict)
 
     def user(self, **kwargs: object):  # type: ignore[no-untyped-def]
@@ -71,6 +73,8 @@ async def start_harness(db_url: str, **settings_overrides: object) -> Harness:
         TELEGRAM_API_BASE_URL=emulator.base_url,
         DATABASE_URL=db_url,
         SIGAP_ADMIN_IDS=str(OPERATOR_ID),
+        # Tests tick the scheduler themselves, at the times they set on the clock.
+        SIGAP_SCHEDULER_INTERVAL=3600,
         **settings_overrides,  # type: ignore[arg-type]
     )
     db = Database(db_url)
@@ -83,7 +87,7 @@ async def start_harness(db_url: str, **settings_overrides: object) -> Harness:
         poll_interval=0, timeout=1, allowed_updates=ALLOWED_UPDATES
     )
     await application.start()
-    return Harness(emulator, application, db, clock, settings)
+    return Harness(emulator, application, db, clock, settings, application.bot_data["scheduler"])
 
 
 async def stop_harness(harness: Harness) -> None:
@@ -92,8 +96,8 @@ async def stop_harness(harness: Harness) -> None:
     await application.updater.stop()
     await application.stop()
     await application.shutdown()
+    await application.post_shutdown(application)  # type: ignore[misc]
     await harness.emulator.stop()
-    await harness.db.dispose()
 
 
 async def eventually(condition, timeout: float = 5.0) -> None:  # type: ignore[no-untyped-def]  # noqa: ASYNC109

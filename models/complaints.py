@@ -1,0 +1,902 @@
+"""Data functions for complaints: categories, unit desks, complaints with their history,
+attachments and Telegram messages, bans, and the retention purge.
+
+One transaction per acknowledged action: a submission, a status change or a message is
+committed (with its history row) before anyone is told about it. Status rules live in
+``domain.complaints`` and are checked inside the transaction, on the row as it is then, so a
+double tap or two staff members pressing at once cannot both move a complaint.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.calendar import WorkCalendar
+from domain.complaints import (
+    FINAL,
+    OUTCOMES,
+    CategoryProblem,
+    CategoryRow,
+    Deadlines,
+    Earlier,
+    InvalidMove,
+    Move,
+    Status,
+    can_reopen,
+    due_dates,
+    format_tracking_number,
+    next_status,
+    period_of,
+    validate_categories,
+)
+from models import audit
+from models.activities import AlreadySaved, EvidenceDraft, _finish_conversation  # shared
+from models.db import Database
+from models.tables import (
+    Complaint,
+    ComplaintAttachment,
+    ComplaintBan,
+    ComplaintCategory,
+    ComplaintCounter,
+    ComplaintDesk,
+    ComplaintEvent,
+    ComplaintMessage,
+    Employee,
+    TelegramLink,
+    TelegramUser,
+    Unit,
+)
+
+DAY = timedelta(hours=24)
+
+
+class Banned(Exception):
+    """This account may not file complaints."""
+
+
+class LimitReached(Exception):
+    """Too many complaints from this account in the last 24 hours."""
+
+
+class ComplaintClosed(Exception):
+    """The complaint is closed (or its personal data purged): nothing more can be added."""
+
+
+class ReopenExpired(Exception):
+    """The citizen answered "belum selesai" after the reopening window."""
+
+
+# --- Categories -------------------------------------------------------------------------------
+
+
+async def active_categories(db: Database) -> list[ComplaintCategory]:
+    stmt = (
+        select(ComplaintCategory)
+        .where(ComplaintCategory.active)
+        .order_by(ComplaintCategory.position, ComplaintCategory.id)
+    )
+    async with db.read() as session:
+        return list((await session.execute(stmt)).scalars())
+
+
+async def all_categories(db: Database) -> list[tuple[ComplaintCategory, str]]:
+    stmt = (
+        select(ComplaintCategory, Unit.code)
+        .join(Unit, Unit.id == ComplaintCategory.unit_id)
+        .order_by(ComplaintCategory.active.desc(), ComplaintCategory.position)
+    )
+    async with db.read() as session:
+        return [(c, code) for c, code in (await session.execute(stmt)).all()]
+
+
+@dataclass
+class CategoryImport:
+    problems: list[CategoryProblem] = field(default_factory=list)
+    new: int = 0
+    changed: int = 0
+    same: int = 0
+    deactivated: int = 0
+
+
+async def import_categories(
+    db: Database, rows: Sequence[CategoryRow], *, dry_run: bool, actor: str, now: datetime
+) -> CategoryImport:
+    """All rows or none. Categories missing from the file are deactivated (complaints keep
+    theirs); importing the same rows again changes nothing."""
+    result = CategoryImport()
+    try:
+        async with db.write() as session:
+            await _apply_categories(session, rows, result, now)
+            if result.problems or dry_run:
+                raise _Rollback()
+            audit.record(
+                session,
+                actor,
+                "complaints.categories",
+                at=now,
+                new=result.new,
+                changed=result.changed,
+                deactivated=result.deactivated,
+            )
+    except _Rollback:
+        pass
+    return result
+
+
+class _Rollback(Exception):
+    """Leave the transaction without saving (a dry run, or bad rows)."""
+
+
+async def _apply_categories(
+    session: AsyncSession, rows: Sequence[CategoryRow], result: CategoryImport, now: datetime
+) -> None:
+    units = {code: unit_id for code, unit_id in (await session.execute(select(Unit.code, Unit.id)))}
+    result.problems = validate_categories(rows, units)
+    if result.problems:
+        return
+    existing = {c.code: c for c in (await session.execute(select(ComplaintCategory))).scalars()}
+    for row in rows:
+        values = {
+            "name": row.name,
+            "name_en": row.name_en,
+            "unit_id": units[row.unit_code],
+            "position": row.position,
+            "active": True,
+        }
+        category = existing.pop(row.code, None)
+        if category is None:
+            result.new += 1
+            session.add(ComplaintCategory(code=row.code, created_at=now, updated_at=now, **values))
+        elif any(getattr(category, k) != v for k, v in values.items()):
+            result.changed += 1
+            for key, value in values.items():
+                setattr(category, key, value)
+            category.updated_at = now
+        else:
+            result.same += 1
+    for category in existing.values():
+        if category.active:
+            result.deactivated += 1
+            category.active, category.updated_at = False, now
+
+
+# --- Desks ------------------------------------------------------------------------------------
+
+
+async def install_desk(
+    db: Database, unit_code: str, chat_id: int, title: str, *, telegram_id: int, now: datetime
+) -> Unit | None:
+    """Make this group the unit's complaint desk (replacing an earlier group); None if no
+    unit has this code."""
+    async with db.write() as session:
+        unit = (
+            await session.execute(select(Unit).where(func.upper(Unit.code) == unit_code.upper()))
+        ).scalar_one_or_none()
+        if unit is None:
+            return None
+        desk = (
+            await session.execute(select(ComplaintDesk).where(ComplaintDesk.unit_id == unit.id))
+        ).scalar_one_or_none()
+        if desk is None:
+            session.add(
+                ComplaintDesk(
+                    unit_id=unit.id,
+                    chat_id=chat_id,
+                    title=title[:255],
+                    installed_by=telegram_id,
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
+        else:
+            desk.chat_id, desk.title, desk.installed_by = chat_id, title[:255], telegram_id
+            desk.updated_at = now
+        audit.record(
+            session,
+            audit.telegram_actor(telegram_id),
+            "complaints.desk_installed",
+            unit.code,
+            at=now,
+            chat_id=chat_id,
+        )
+    return unit
+
+
+async def desk_chat(db: Database, unit_id: int) -> int | None:
+    async with db.read() as session:
+        return (
+            await session.execute(
+                select(ComplaintDesk.chat_id).where(ComplaintDesk.unit_id == unit_id)
+            )
+        ).scalar_one_or_none()
+
+
+async def units_with_desks(db: Database) -> list[Unit]:
+    stmt = select(Unit).join(ComplaintDesk, ComplaintDesk.unit_id == Unit.id).order_by(Unit.code)
+    async with db.read() as session:
+        return list((await session.execute(stmt)).scalars())
+
+
+async def get_unit(db: Database, unit_id: int) -> Unit | None:
+    async with db.read() as session:
+        return await session.get(Unit, unit_id)
+
+
+async def unit_handlers(db: Database, unit_id: int) -> list[Employee]:
+    """Linked, active complaint handlers of a unit: whom a ticket can be assigned to."""
+    stmt = (
+        select(Employee)
+        .join(TelegramLink, TelegramLink.employee_id == Employee.id)
+        .where(Employee.unit_id == unit_id, Employee.active)
+        .order_by(Employee.name)
+    )
+    async with db.read() as session:
+        employees = (await session.execute(stmt)).scalars()
+        return [e for e in employees if "complaint_handler" in e.role_set]
+
+
+async def employee_chat(db: Database, employee_id: int) -> int | None:
+    async with db.read() as session:
+        return (
+            await session.execute(
+                select(TelegramLink.telegram_user_id).where(TelegramLink.employee_id == employee_id)
+            )
+        ).scalar_one_or_none()
+
+
+async def unposted(db: Database, unit_id: int) -> list[Complaint]:
+    """Open complaints of a unit that never reached a desk (it had none yet)."""
+    stmt = (
+        select(Complaint)
+        .where(
+            Complaint.unit_id == unit_id,
+            Complaint.ticket_message_id.is_(None),
+            Complaint.status.not_in([s.value for s in FINAL]),
+            Complaint.purged_at.is_(None),
+        )
+        .order_by(Complaint.id)
+    )
+    async with db.read() as session:
+        return list((await session.execute(stmt)).scalars())
+
+
+# --- Filing ----------------------------------------------------------------------------------
+
+
+@dataclass
+class ComplaintDraft:
+    """What the citizen told us, kept in the conversation until they press Submit."""
+
+    reporter_telegram_id: int
+    reporter_name: str
+    kind: str
+    category_id: int
+    story: str
+    privacy: str
+    location_text: str | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+    contact_phone: str | None = None
+    attachments: list[EvidenceDraft] = field(default_factory=list)
+
+
+async def is_banned(db: Database, telegram_id: int) -> bool:
+    async with db.read() as session:
+        return await _banned(session, telegram_id)
+
+
+async def _banned(session: AsyncSession, telegram_id: int) -> bool:
+    found = await session.execute(
+        select(ComplaintBan.id).where(ComplaintBan.telegram_user_id == telegram_id)
+    )
+    return found.first() is not None
+
+
+async def filed_since(db: Database, telegram_id: int, since: datetime) -> list[datetime]:
+    """When this account filed complaints since ``since``, oldest first (for the daily limit)."""
+    async with db.read() as session:
+        return await _filed_since(session, telegram_id, since)
+
+
+async def _filed_since(session: AsyncSession, telegram_id: int, since: datetime) -> list[datetime]:
+    stmt = (
+        select(Complaint.created_at)
+        .where(Complaint.reporter_telegram_id == telegram_id, Complaint.created_at >= since)
+        .order_by(Complaint.created_at)
+    )
+    return list((await session.execute(stmt)).scalars())
+
+
+async def recent_stories(db: Database, telegram_id: int, since: datetime) -> list[Earlier]:
+    """This account's open complaints since ``since``, for duplicate detection."""
+    stmt = select(Complaint).where(
+        Complaint.reporter_telegram_id == telegram_id,
+        Complaint.created_at >= since,
+        Complaint.status.not_in([s.value for s in FINAL]),
+    )
+    async with db.read() as session:
+        return [
+            Earlier(c.id, c.tracking_number, c.story, c.created_at)  # type: ignore[arg-type]
+            for c in (await session.execute(stmt)).scalars()
+        ]
+
+
+async def submit_complaint(
+    db: Database,
+    draft: ComplaintDraft,
+    *,
+    now: datetime,
+    today: date,
+    calendar: WorkCalendar,
+    deadlines: Deadlines,
+    daily_limit: int,
+    conversation: tuple[int, int, int] | None = None,
+) -> Complaint:
+    """Store a complaint with the next tracking number of the month; ends the flow in the same
+    transaction so that a second Submit cannot file it twice."""
+    period = period_of(today)
+    dues = due_dates(None, today, calendar, deadlines)
+    for attempt in range(5):
+        try:
+            async with db.write() as session:
+                if conversation is not None and not await _finish_conversation(
+                    session, *conversation
+                ):
+                    raise AlreadySaved()
+                if await _banned(session, draft.reporter_telegram_id):
+                    raise Banned()
+                filed = await _filed_since(session, draft.reporter_telegram_id, now - DAY)
+                if len(filed) >= daily_limit:
+                    raise LimitReached()
+                category = await session.get(ComplaintCategory, draft.category_id)
+                if category is None or not category.active:
+                    raise LookupError(draft.category_id)
+                sequence = await _next_sequence(session, period)
+                complaint = Complaint(
+                    tracking_number=format_tracking_number(period, sequence),
+                    period=period,
+                    sequence=sequence,
+                    kind=draft.kind,
+                    category_id=category.id,  # type: ignore[arg-type]
+                    unit_id=category.unit_id,
+                    story=draft.story,
+                    location_text=draft.location_text,
+                    latitude=draft.latitude,
+                    longitude=draft.longitude,
+                    privacy=draft.privacy,
+                    reporter_alias=1000 + secrets.randbelow(9000),
+                    reporter_telegram_id=draft.reporter_telegram_id,
+                    reporter_name=draft.reporter_name[:255],
+                    contact_phone=draft.contact_phone,
+                    contact_consent_at=now if draft.contact_phone else None,
+                    status=Status.BARU.value,
+                    created_at=now,
+                    updated_at=now,
+                    **dues,
+                )
+                session.add(complaint)
+                await session.flush()
+                event = ComplaintEvent(
+                    complaint_id=complaint.id,  # type: ignore[arg-type]
+                    at=now,
+                    actor="citizen",
+                    action="submitted",
+                    to_status=Status.BARU.value,
+                )
+                session.add(event)
+                await session.flush()
+                _add_attachments(session, complaint, event, draft.attachments, now)
+                return complaint
+        except IntegrityError:
+            # The first two submissions of a month both created its counter: the loser retries
+            # and then waits on the winner's row lock.
+            if attempt == 4:
+                raise
+    raise AssertionError("unreachable")
+
+
+async def _next_sequence(session: AsyncSession, period: str) -> int:
+    counter = (
+        await session.execute(
+            select(ComplaintCounter).where(ComplaintCounter.period == period).with_for_update()
+        )
+    ).scalar_one_or_none()
+    if counter is None:
+        counter = ComplaintCounter(period=period, last=0)
+        session.add(counter)
+    counter.last += 1
+    await session.flush()
+    return counter.last
+
+
+def _add_attachments(
+    session: AsyncSession,
+    complaint: Complaint,
+    event: ComplaintEvent,
+    attachments: Sequence[EvidenceDraft],
+    now: datetime,
+) -> None:
+    for item in attachments:
+        session.add(
+            ComplaintAttachment(
+                complaint_id=complaint.id,  # type: ignore[arg-type]
+                event_id=event.id,
+                created_at=now,
+                **item.as_dict(),
+            )
+        )
+
+
+# --- Reading ------------------------------------------------------------------------------------
+
+
+async def get_complaint(db: Database, complaint_id: int) -> Complaint | None:
+    async with db.read() as session:
+        return await session.get(Complaint, complaint_id)
+
+
+async def find_by_number(db: Database, tracking_number: str) -> Complaint | None:
+    async with db.read() as session:
+        return (
+            await session.execute(
+                select(Complaint).where(Complaint.tracking_number == tracking_number)
+            )
+        ).scalar_one_or_none()
+
+
+async def complaints_of(db: Database, telegram_id: int, limit: int = 10) -> list[Complaint]:
+    stmt = (
+        select(Complaint)
+        .where(Complaint.reporter_telegram_id == telegram_id)
+        .order_by(Complaint.created_at.desc(), Complaint.id.desc())
+        .limit(limit)
+    )
+    async with db.read() as session:
+        return list((await session.execute(stmt)).scalars())
+
+
+async def category_of(db: Database, category_id: int) -> ComplaintCategory | None:
+    async with db.read() as session:
+        return await session.get(ComplaintCategory, category_id)
+
+
+async def history(db: Database, complaint_id: int) -> list[ComplaintEvent]:
+    stmt = (
+        select(ComplaintEvent)
+        .where(ComplaintEvent.complaint_id == complaint_id)
+        .order_by(ComplaintEvent.at, ComplaintEvent.id)
+    )
+    async with db.read() as session:
+        return list((await session.execute(stmt)).scalars())
+
+
+async def attachments_of(
+    db: Database, complaint_id: int, event_id: int | None = None
+) -> list[ComplaintAttachment]:
+    stmt = select(ComplaintAttachment).where(ComplaintAttachment.complaint_id == complaint_id)
+    if event_id is not None:
+        stmt = stmt.where(ComplaintAttachment.event_id == event_id)
+    async with db.read() as session:
+        return list((await session.execute(stmt.order_by(ComplaintAttachment.id))).scalars())
+
+
+async def citizen_chat_state(db: Database, telegram_id: int) -> tuple[str | None, bool]:
+    """(language chosen, has blocked the bot) of a reporter, for relaying to them."""
+    async with db.read() as session:
+        user = await session.get(TelegramUser, telegram_id)
+    if user is None:
+        return None, False
+    return user.language, user.blocked_at is not None
+
+
+# --- Moves --------------------------------------------------------------------------------------
+
+
+@dataclass
+class MoveResult:
+    complaint: Complaint
+    event: ComplaintEvent
+    previous_status: Status
+    previous_unit_id: int
+    previous_ticket: tuple[int, int] | None  # (chat, message) of the ticket before a forward
+
+
+async def apply_move(
+    db: Database,
+    complaint_id: int,
+    move: Move,
+    *,
+    actor: str,
+    now: datetime,
+    today: date,
+    calendar: WorkCalendar,
+    deadlines: Deadlines,
+    employee_id: int | None = None,
+    note: str | None = None,
+    target_unit_id: int | None = None,
+    assignee_id: int | None = None,
+    reporter_telegram_id: int | None = None,
+) -> MoveResult:
+    """Move a complaint, with its history row, in one transaction.
+
+    Raises ``InvalidMove`` (the status no longer allows it), ``LookupError`` (no such
+    complaint, or not this reporter's), ``ReopenExpired``.
+    """
+    async with db.write() as session:
+        complaint = (
+            await session.execute(
+                select(Complaint).where(Complaint.id == complaint_id).with_for_update()
+            )
+        ).scalar_one_or_none()
+        if complaint is None or complaint.purged_at is not None:
+            raise LookupError(complaint_id)
+        if reporter_telegram_id is not None and complaint.reporter_telegram_id != (
+            reporter_telegram_id
+        ):
+            raise LookupError(complaint_id)
+        before = Status(complaint.status)
+        after = next_status(before, move)
+        if move is Move.REOPEN and not can_reopen(today, complaint.reopen_until):
+            raise ReopenExpired()
+        if move is Move.FORWARD and (target_unit_id is None or target_unit_id == complaint.unit_id):
+            raise InvalidMove(move, before)
+        previous_unit, previous_ticket = complaint.unit_id, None
+        detail: dict[str, Any] = {}
+        if move is Move.FORWARD:
+            assert target_unit_id is not None
+            if complaint.desk_chat_id is not None and complaint.ticket_message_id is not None:
+                previous_ticket = (complaint.desk_chat_id, complaint.ticket_message_id)
+            detail = {"from_unit_id": complaint.unit_id, "to_unit_id": target_unit_id}
+            complaint.unit_id = target_unit_id
+            complaint.assignee_id = None
+            complaint.desk_chat_id = complaint.ticket_message_id = None
+        if move is Move.ASSIGN:
+            detail = {"assignee_id": assignee_id}
+            complaint.assignee_id = assignee_id
+        for name, value in due_dates(move, today, calendar, deadlines).items():
+            setattr(complaint, name, value)
+        if move is Move.VERIFY:
+            complaint.verified_at = now
+        if move is Move.RESOLVE:
+            complaint.resolved_at, complaint.resolution_note = now, note
+        if move in OUTCOMES:
+            complaint.outcome = OUTCOMES[move].value
+        if after in FINAL:
+            complaint.closed_at = now
+        complaint.status = after.value
+        complaint.updated_at = now
+        event = ComplaintEvent(
+            complaint_id=complaint_id,
+            at=now,
+            actor=actor,
+            employee_id=employee_id,
+            action=move.value,
+            from_status=before.value,
+            to_status=after.value,
+            note=note,
+            detail=detail,
+        )
+        session.add(event)
+        await session.flush()
+    return MoveResult(complaint, event, before, previous_unit, previous_ticket)
+
+
+async def add_message(
+    db: Database,
+    complaint_id: int,
+    *,
+    side: str,
+    text: str | None,
+    attachments: Sequence[EvidenceDraft] = (),
+    actor: str,
+    now: datetime,
+    employee_id: int | None = None,
+    reporter_telegram_id: int | None = None,
+) -> tuple[Complaint, ComplaintEvent]:
+    """A message from the citizen (``side="citizen"``) or from staff, stored with the
+    complaint. Raises ``ComplaintClosed`` on closed complaints, ``LookupError`` if the
+    reporter does not match."""
+    async with db.write() as session:
+        complaint = await session.get(Complaint, complaint_id)
+        if complaint is None or (
+            reporter_telegram_id is not None
+            and complaint.reporter_telegram_id != reporter_telegram_id
+        ):
+            raise LookupError(complaint_id)
+        if Status(complaint.status) in FINAL or complaint.purged_at is not None:
+            raise ComplaintClosed()
+        event = ComplaintEvent(
+            complaint_id=complaint_id,
+            at=now,
+            actor=actor,
+            employee_id=employee_id,
+            action=f"{side}_message",
+            note=text,
+        )
+        session.add(event)
+        await session.flush()
+        _add_attachments(session, complaint, event, attachments, now)
+        complaint.updated_at = now
+    return complaint, event
+
+
+# --- Telegram messages about complaints --------------------------------------------------------
+
+
+async def set_ticket(db: Database, complaint_id: int, chat_id: int, message_id: int) -> None:
+    async with db.write() as session:
+        await session.execute(
+            update(Complaint)
+            .where(Complaint.id == complaint_id)
+            .values(desk_chat_id=chat_id, ticket_message_id=message_id)
+        )
+        session.add(
+            ComplaintMessage(
+                complaint_id=complaint_id, chat_id=chat_id, message_id=message_id, kind="ticket"
+            )
+        )
+
+
+async def remember_messages(
+    db: Database,
+    complaint_id: int,
+    chat_id: int,
+    message_ids: Sequence[int],
+    kind: str,
+    *,
+    move: str | None = None,
+    employee_id: int | None = None,
+    detail: dict[str, Any] | None = None,
+    now: datetime | None = None,
+) -> None:
+    if not message_ids:
+        return
+    async with db.write() as session:
+        for message_id in message_ids:
+            row = ComplaintMessage(
+                complaint_id=complaint_id,
+                chat_id=chat_id,
+                message_id=message_id,
+                kind=kind,
+                move=move,
+                employee_id=employee_id,
+                detail=detail or {},
+            )
+            if now is not None:
+                row.created_at = now
+            session.add(row)
+
+
+async def find_message(db: Database, chat_id: int, message_id: int) -> ComplaintMessage | None:
+    async with db.read() as session:
+        return (
+            await session.execute(
+                select(ComplaintMessage).where(
+                    ComplaintMessage.chat_id == chat_id, ComplaintMessage.message_id == message_id
+                )
+            )
+        ).scalar_one_or_none()
+
+
+async def take_prompt(db: Database, prompt_id: int) -> bool:
+    """Use a question once: True for the first answer, False for any later one."""
+    async with db.write() as session:
+        result = await session.execute(
+            delete(ComplaintMessage).where(
+                ComplaintMessage.id == prompt_id, ComplaintMessage.kind == "prompt"
+            )
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+# --- Privacy ------------------------------------------------------------------------------------
+
+
+async def record_disclosure(
+    db: Database, complaint: Complaint, action: str, actor: str, now: datetime, **detail: Any
+) -> None:
+    """Personal data of a reporter was shown to staff: write it to the audit log."""
+    async with db.write() as session:
+        audit.record(session, actor, action, complaint.tracking_number, at=now, **detail)
+
+
+async def ban_reporter(
+    db: Database, tracking_number: str, reason: str, *, actor: str, now: datetime
+) -> bool:
+    """Ban whoever filed this complaint, without anyone having to see who that is."""
+    async with db.write() as session:
+        reporter = (
+            await session.execute(
+                select(Complaint.reporter_telegram_id).where(
+                    Complaint.tracking_number == tracking_number
+                )
+            )
+        ).scalar_one_or_none()
+        if reporter is None:
+            return False
+        if not await _banned(session, reporter):
+            session.add(
+                ComplaintBan(
+                    telegram_user_id=reporter, reason=reason, banned_by=actor, created_at=now
+                )
+            )
+        audit.record(session, actor, "complaints.ban", tracking_number, at=now, reason=reason)
+    return True
+
+
+async def unban_reporter(db: Database, tracking_number: str, *, actor: str, now: datetime) -> bool:
+    async with db.write() as session:
+        reporter = select(Complaint.reporter_telegram_id).where(
+            Complaint.tracking_number == tracking_number
+        )
+        result = await session.execute(
+            delete(ComplaintBan).where(ComplaintBan.telegram_user_id.in_(reporter))
+        )
+        removed = bool(result.rowcount)  # type: ignore[attr-defined]
+        if removed:
+            audit.record(session, actor, "complaints.unban", tracking_number, at=now)
+    return removed
+
+
+@dataclass
+class PurgeResult:
+    complaints: int = 0
+    files: int = 0
+
+
+async def purge_personal_data(
+    db: Database, *, closed_before: datetime, now: datetime, actor: str, dry_run: bool = False
+) -> PurgeResult:
+    """Remove personal data of complaints closed before ``closed_before`` (UU 27/2022: keep
+    only what is needed). Kept for statistics: kind, category, unit, privacy choice, status,
+    outcome, dates and the history's moves without their text."""
+    result = PurgeResult()
+    async with db.write() as session:
+        ids = list(
+            (
+                await session.execute(
+                    select(Complaint.id).where(
+                        Complaint.status.in_([s.value for s in FINAL]),
+                        Complaint.closed_at < closed_before,
+                        Complaint.purged_at.is_(None),
+                    )
+                )
+            ).scalars()
+        )
+        result.complaints = len(ids)
+        if not ids or dry_run:
+            return result
+        paths = list(
+            (
+                await session.execute(
+                    select(ComplaintAttachment.stored_path).where(
+                        ComplaintAttachment.complaint_id.in_(ids)
+                    )
+                )
+            ).scalars()
+        )
+        await session.execute(
+            update(Complaint)
+            .where(Complaint.id.in_(ids))
+            .values(
+                reporter_telegram_id=None,
+                reporter_name=None,
+                contact_phone=None,
+                contact_consent_at=None,
+                location_text=None,
+                latitude=None,
+                longitude=None,
+                story="",
+                resolution_note=None,
+                purged_at=now,
+                updated_at=now,
+            )
+        )
+        await session.execute(
+            update(ComplaintEvent).where(ComplaintEvent.complaint_id.in_(ids)).values(note=None)
+        )
+        await session.execute(
+            delete(ComplaintAttachment).where(ComplaintAttachment.complaint_id.in_(ids))
+        )
+        # The same photo sent again with a complaint that is kept shares the stored file.
+        still_used = set(
+            (
+                await session.execute(
+                    select(ComplaintAttachment.stored_path).where(
+                        ComplaintAttachment.stored_path.in_([p for p in paths if p])
+                    )
+                )
+            ).scalars()
+        )
+        paths = [p for p in paths if p and p not in still_used]
+        await session.execute(
+            delete(ComplaintMessage).where(ComplaintMessage.complaint_id.in_(ids))
+        )
+        audit.record(
+            session,
+            actor,
+            "complaints.purge",
+            at=now,
+            complaints=len(ids),
+            before=closed_before.isoformat(),
+        )
+    result.files = await asyncio.to_thread(_delete_files, paths)
+    return result
+
+
+def _delete_files(paths: Sequence[str]) -> int:
+    deleted = 0
+    for stored in paths:
+        path = Path(stored)
+        if path.exists():
+            path.unlink()
+            deleted += 1
+    return deleted
+
+
+async def status_counts(db: Database) -> dict[tuple[str, str, str | None], int]:
+    """(category code, status, outcome) → number of complaints: the statistics a purge keeps."""
+    stmt = (
+        select(ComplaintCategory.code, Complaint.status, Complaint.outcome, func.count())
+        .join(ComplaintCategory, ComplaintCategory.id == Complaint.category_id)
+        .group_by(ComplaintCategory.code, Complaint.status, Complaint.outcome)
+    )
+    async with db.read() as session:
+        return {(c, s, o): int(n) for c, s, o, n in (await session.execute(stmt)).all()}
+
+
+@dataclass
+class TicketDetails:
+    """What a ticket shows besides the complaint row itself."""
+
+    category: ComplaintCategory
+    unit: Unit
+    assignee: Employee | None
+    attachments: int
+    forwarded_from: tuple[str, str | None] | None  # (unit name, reason) of the last forward
+
+
+async def ticket_details(db: Database, complaint: Complaint) -> TicketDetails:
+    async with db.read() as session:
+        category = await session.get(ComplaintCategory, complaint.category_id)
+        unit = await session.get(Unit, complaint.unit_id)
+        assignee = (
+            await session.get(Employee, complaint.assignee_id) if complaint.assignee_id else None
+        )
+        attachments = (
+            await session.execute(
+                select(func.count()).where(ComplaintAttachment.complaint_id == complaint.id)
+            )
+        ).scalar_one()
+        forward = (
+            await session.execute(
+                select(ComplaintEvent)
+                .where(
+                    ComplaintEvent.complaint_id == complaint.id,
+                    ComplaintEvent.action == Move.FORWARD.value,
+                )
+                .order_by(ComplaintEvent.id.desc())
+                .limit(1)
+            )
+        ).scalar_one_or_none()
+        forwarded_from = None
+        if forward is not None:
+            source = await session.get(Unit, forward.detail.get("from_unit_id"))
+            forwarded_from = (source.name if source else "?", forward.note)
+    assert category is not None and unit is not None
+    return TicketDetails(category, unit, assignee, int(attachments), forwarded_from)
+
+
+async def unit_codes(db: Database) -> list[str]:
+    async with db.read() as session:
+        return list((await session.execute(select(Unit.code).order_by(Unit.code))).scalars())

@@ -1,0 +1,137 @@
+"""The scheduler: looks at the (injected) clock, decides what is due, writes it to the outbox,
+and lets the outbox sender deliver it paced to Telegram's limits.
+
+Jobs only decide and enqueue; delivery is the sender's. A tick is safe to run twice or from two
+processes: every decision is keyed (outbox keys, ``job_run`` periods). ``sigap jobs run`` and the
+tests call ``tick``/``run_job`` with the time they want; the bot runs ``run_forever``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+
+from telegram import Bot
+
+from bot.services import Services
+from models import activities
+from models.identity import mark_blocked
+from scheduler.outbox import OutboxSender
+from scheduler.reminders import enqueue_reminders, parse_times
+
+log = logging.getLogger("sigap.scheduler")
+
+
+@dataclass(frozen=True)
+class Job:
+    name: str
+    description: str
+    schedule: str  # for people: when it runs
+    run: Callable[[Services, datetime], Awaitable[int]]
+
+
+async def _reminders(services: Services, now: datetime) -> int:
+    settings = services.settings
+    return await enqueue_reminders(
+        services.db,
+        now=now,
+        calendar=await activities.work_calendar(services.db),
+        default_times=parse_times(settings.reminder_times),
+        quiet_from=time.fromisoformat(settings.reminder_quiet_from),
+        default_language=settings.default_language,
+    )
+
+
+JOBS: dict[str, Job] = {
+    job.name: job
+    for job in (
+        Job(
+            "reminders",
+            "daily reminder to employees who logged nothing today",
+            "working days, SIGAP_REMINDER_TIMES (default 14:00 and 15:30) or /pengingat",
+            _reminders,
+        ),
+    )
+}
+
+
+async def next_run(services: Services, name: str, now: datetime) -> datetime | None:
+    """When the job will next have something to decide (for ``sigap jobs list``)."""
+    if name != "reminders":
+        return None
+    zone = services.timezone
+    calendar = await activities.work_calendar(services.db)
+    local = now.astimezone(zone)
+    times = parse_times(services.settings.reminder_times)
+    day = local.date()
+    for _ in range(370):
+        if calendar.is_working_day(day):
+            for moment in times:
+                candidate = datetime.combine(day, moment, tzinfo=zone)
+                if candidate > local:
+                    return candidate
+        day += timedelta(days=1)
+    return None
+
+
+class Scheduler:
+    def __init__(
+        self, services: Services, sender: OutboxSender | None, bot: Bot | None = None
+    ) -> None:
+        self.services = services
+        self.sender = sender
+        self._bot = bot  # the sender's own Bot, opened and closed with the scheduler
+        self._task: asyncio.Task[None] | None = None
+
+    async def run_job(self, name: str, now: datetime | None = None) -> int:
+        written = await JOBS[name].run(self.services, now or self.services.clock.now())
+        if written and self.sender is not None:
+            self.sender.notify()
+        return written
+
+    async def tick(self, now: datetime | None = None) -> dict[str, int]:
+        """Run every job for the time ``now`` (default: the clock's); returns what each wrote."""
+        moment = now or self.services.clock.now()
+        return {name: await self.run_job(name, moment) for name in JOBS}
+
+    async def run_forever(self) -> None:
+        interval = self.services.settings.scheduler_interval
+        while True:
+            try:
+                await self.tick()
+            except Exception:  # a bad tick must not stop the next one
+                log.exception("scheduler tick failed")
+            await asyncio.sleep(interval)
+
+    async def start(self) -> None:
+        if self._bot is not None:
+            await self._bot.initialize()
+        if self.sender is not None:
+            self.sender.start()
+        self._task = asyncio.create_task(self.run_forever(), name="sigap-scheduler")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            try:
+                await self._task
+            except asyncio.CancelledError:
+                pass
+            self._task = None
+        if self.sender is not None:
+            await self.sender.stop()
+        if self._bot is not None:
+            await self._bot.shutdown()
+
+
+def blocked_hook(services: Services) -> Callable[[int], Awaitable[None]]:
+    """The sender met a 403: mark the chat so nothing more is queued for it."""
+
+    async def hook(chat_id: int) -> None:
+        await mark_blocked(services.db, chat_id, services.clock.now())
+        services.identities.forget(chat_id)
+
+    return hook
