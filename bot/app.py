@@ -84,6 +84,8 @@ def build_application(
         services.db,
         notifier,
         services.clock,
+        # 25/s rather than Telegram's 30/s: replies to people share the same overall limit.
+        overall_rate=25,
         on_blocked=blocked_hook(services),
         data_dir=settings.data_dir,
     )

@@ -131,6 +131,10 @@ def blocked_hook(services: Services) -> Callable[[int], Awaitable[None]]:
     """The sender met a 403: mark the chat so nothing more is queued for it."""
 
     async def hook(chat_id: int) -> None:
+        if chat_id < 0:
+            # A group (a complaint desk) removed the bot: people must fix that, not code.
+            log.warning("the bot was removed from group %s; its notifications stop", chat_id)
+            return
         await mark_blocked(services.db, chat_id, services.clock.now())
         services.identities.forget(chat_id)
 
