@@ -17,8 +17,10 @@ from datetime import datetime, time, timedelta
 from telegram import Bot
 
 from bot.services import Services
+from domain.complaints import Deadlines
 from models import activities
 from models.identity import mark_blocked
+from scheduler.escalations import escalate_complaints
 from scheduler.outbox import OutboxSender
 from scheduler.reminders import enqueue_reminders, parse_times
 
@@ -45,6 +47,22 @@ async def _reminders(services: Services, now: datetime) -> int:
     )
 
 
+async def _escalations(services: Services, now: datetime) -> int:
+    settings = services.settings
+    return await escalate_complaints(
+        services.db,
+        now=now,
+        today=now.astimezone(services.timezone).date(),
+        calendar=await activities.work_calendar(services.db),
+        deadlines=Deadlines(
+            verify_days=settings.complaint_verify_days,
+            follow_up_days=settings.complaint_follow_up_days,
+            reopen_days=settings.complaint_reopen_days,
+        ),
+        default_language=settings.default_language,
+    )
+
+
 JOBS: dict[str, Job] = {
     job.name: job
     for job in (
@@ -53,6 +71,12 @@ JOBS: dict[str, Job] = {
             "daily reminder to employees who logged nothing today",
             "working days, SIGAP_REMINDER_TIMES (default 14:00 and 15:30) or /pengingat",
             _reminders,
+        ),
+        Job(
+            "complaint_deadlines",
+            "escalate complaints past their due dates; close unanswered resolved ones",
+            "every tick; each escalation once per stage and due date",
+            _escalations,
         ),
     )
 }
