@@ -46,7 +46,7 @@ from domain.complaints import (
     validate_story,
 )
 from domain.dates import format_datetime
-from handlers import desk
+from handlers import desk, files
 from handlers.common import answer_button, buttons, reply, requires
 from handlers.flow import Flow, FlowCall, Step, register
 from models import activities, complaints
@@ -241,7 +241,7 @@ async def _ask_attachments(call: FlowCall) -> None:
 
 async def _got_attachment(call: FlowCall, message: Message) -> bool:
     tr = call.texts
-    if not desk.has_attachment(message):
+    if not files.has_attachment(message):
         await call.say(tr.t("complaint.attachments_expected"))
         return True
     data = call.data
@@ -259,8 +259,8 @@ async def _got_attachment(call: FlowCall, message: Message) -> bool:
             )
         return True
     try:
-        item = await desk.download_attachment(call.context, message)
-    except desk.AttachmentTooBig:
+        item = await files.download_attachment(call.context, message, "complaints")
+    except files.AttachmentTooBig:
         await call.say(tr.t("complaint.attachment_too_big"))
         return True
     items.append(item.as_dict())
@@ -491,10 +491,10 @@ async def add_citizen_message(
     attachments: list[EvidenceDraft] = []
     if message is not None:
         text = message.text or message.caption
-        if desk.has_attachment(message):
+        if files.has_attachment(message):
             try:
-                attachments.append(await desk.download_attachment(context, message))
-            except desk.AttachmentTooBig:
+                attachments.append(await files.download_attachment(context, message, "complaints"))
+            except files.AttachmentTooBig:
                 await reply(update, context, tr.t("complaint.attachment_too_big"))
                 return
         elif message.text is None:

@@ -16,7 +16,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from datetime import date
-from pathlib import Path
 
 from telegram import (
     ForceReply,
@@ -43,6 +42,7 @@ from domain.complaints import (
     validate_note,
 )
 from domain.dates import format_date
+from handlers import files
 from handlers.common import answer_button, buttons, reply
 from models import activities, complaints
 from models.activities import EvidenceDraft
@@ -51,7 +51,6 @@ from models.tables import Complaint, ComplaintAttachment, ComplaintMessage, Empl
 
 log = logging.getLogger("sigap.complaints")
 
-MAX_FILE_BYTES = 20 * 1024 * 1024  # the cloud Bot API does not hand out bigger files
 PREFIX = "desk"
 _TEXT_ROOM = 3500  # a relayed text longer than this goes in its own message (4096 limit)
 
@@ -262,63 +261,6 @@ async def send_attachments(
 
 
 # --- Attachments ------------------------------------------------------------------------------
-
-
-class AttachmentTooBig(Exception):
-    """Over the 20 MB that bots may download."""
-
-
-def attachment_of(message: Message) -> tuple[str, str, str, str | None, str | None, int | None]:
-    """(kind, file_id, file_unique_id, name, mime type, size) of a photo or document."""
-    if message.photo:
-        size = message.photo[-1]
-        return "photo", size.file_id, size.file_unique_id, None, "image/jpeg", size.file_size
-    document = message.document
-    assert document is not None
-    return (
-        "document",
-        document.file_id,
-        document.file_unique_id,
-        document.file_name,
-        document.mime_type,
-        document.file_size,
-    )
-
-
-def has_attachment(message: Message) -> bool:
-    return bool(message.photo) or message.document is not None
-
-
-async def download_attachment(context: SigapContext, message: Message) -> EvidenceDraft:
-    """Copy a message's photo or document into the data folder, so it outlives the bot token
-    (and can be deleted by the retention purge). Raises ``AttachmentTooBig``."""
-    kind, file_id, unique, name, mime, size = attachment_of(message)
-    if size and size > MAX_FILE_BYTES:
-        raise AttachmentTooBig()
-    try:
-        telegram_file = await context.bot.get_file(file_id)
-    except BadRequest as exc:
-        if "too big" in exc.message:
-            raise AttachmentTooBig() from None
-        raise
-    services = context.services
-    suffix = Path(telegram_file.file_path or name or "").suffix[:10] or (
-        ".jpg" if kind == "photo" else ".bin"
-    )
-    month = services.clock.now().strftime("%Y-%m")
-    target = services.settings.data_dir / "complaints" / month / f"{unique}{suffix}"
-    target.parent.mkdir(parents=True, exist_ok=True)
-    if not target.exists():
-        await telegram_file.download_to_drive(target)
-    return EvidenceDraft(
-        kind=kind,
-        telegram_file_id=file_id,
-        file_unique_id=unique,
-        file_name=name,
-        mime_type=mime,
-        size=size,
-        stored_path=str(target),
-    )
 
 
 # --- Posting tickets ----------------------------------------------------------------------------
@@ -916,10 +858,10 @@ async def _staff_answer(
     tr = desk_texts(context)
     text = message.text or message.caption
     attachments: list[EvidenceDraft] = []
-    if has_attachment(message):
+    if files.has_attachment(message):
         try:
-            attachments.append(await download_attachment(context, message))
-        except AttachmentTooBig:
+            attachments.append(await files.download_attachment(context, message, "complaints"))
+        except files.AttachmentTooBig:
             await _reply_in_group(update, context, tr.t("complaint.attachment_too_big"))
             return
     elif message.text is None:

@@ -10,11 +10,9 @@ that writes the entry, so a second Save cannot create a second row.
 from __future__ import annotations
 
 from datetime import date, timedelta
-from pathlib import Path
 from typing import Any
 
 from telegram import Message, Update
-from telegram.error import BadRequest
 
 from bot.i18n import Texts
 from bot.services import SigapContext
@@ -31,6 +29,7 @@ from domain.worklog import (
     parse_work_date,
     validate_description,
 )
+from handlers import files
 from handlers.common import reply, requires
 from handlers.flow import Flow, FlowCall, Step, register
 from models import activities
@@ -255,60 +254,13 @@ async def _got_evidence(call: FlowCall, message: Message) -> bool:
 
 
 async def _download_evidence(call: FlowCall, message: Message) -> EvidenceDraft | None:
-    if message.photo:
-        size = message.photo[-1]
-        kind, file_id, unique, name, mime = (
-            "photo",
-            size.file_id,
-            size.file_unique_id,
-            None,
-            "image/jpeg",
-        )
-        file_size = size.file_size
-    elif message.document is not None:
-        doc = message.document
-        kind, file_id, unique, name, mime = (
-            "document",
-            doc.file_id,
-            doc.file_unique_id,
-            doc.file_name,
-            doc.mime_type,
-        )
-        file_size = doc.file_size
-    else:
-        return None
-    tr = call.texts
-    if file_size and file_size > 20 * 1024 * 1024:
-        await call.say(tr.t("log.evidence_too_big"))
+    if not files.has_attachment(message):
         return None
     try:
-        telegram_file = await call.context.bot.get_file(file_id)
-    except BadRequest as exc:
-        if "too big" in exc.message:
-            await call.say(tr.t("log.evidence_too_big"))
-            return None
-        raise
-    suffix = Path(telegram_file.file_path or name or "").suffix or (
-        ".jpg" if kind == "photo" else ".bin"
-    )
-    folder = (
-        call.context.services.settings.data_dir
-        / "evidence"
-        / today_for(call.context).strftime("%Y-%m")
-    )
-    folder.mkdir(parents=True, exist_ok=True)
-    target = folder / f"{unique}{suffix[:10]}"
-    if not target.exists():
-        await telegram_file.download_to_drive(target)
-    return EvidenceDraft(
-        kind=kind,
-        telegram_file_id=file_id,
-        file_unique_id=unique,
-        file_name=name,
-        mime_type=mime,
-        size=file_size,
-        stored_path=str(target),
-    )
+        return await files.download_attachment(call.context, message, "evidence")
+    except files.AttachmentTooBig:
+        await call.say(call.texts.t("log.evidence_too_big"))
+        return None
 
 
 async def _evidence_button(call: FlowCall, value: str) -> None:
