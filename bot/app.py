@@ -30,7 +30,18 @@ from bot.processor import ChatOrderedProcessor
 from bot.services import Services, SigapContext
 from bot.settings import LANGUAGES, Settings
 from domain.clock import Clock, SystemClock
-from handlers import complaints, desk, errors, invite, leave, myday, reminders, start, worklog
+from handlers import (
+    complaints,
+    desk,
+    digest,
+    errors,
+    invite,
+    leave,
+    myday,
+    reminders,
+    start,
+    worklog,
+)
 from handlers.common import load_sender
 from models.db import Database
 from models.identity import IdentityCache
@@ -117,6 +128,7 @@ def register_handlers(application: Application) -> None:  # type: ignore[type-ar
     add(CommandHandler("skp", myday.skp_command))
     add(CommandHandler(["izin", "leave"], leave.leave_command))
     add(CommandHandler(["pengingat", "reminder"], reminders.reminder_command))
+    add(CommandHandler("digest", digest.digest_command))
     add(CommandHandler(["aduan", "complaint"], complaints.complaint_command))
     add(CommandHandler("status", complaints.status_command))
     add(CommandHandler(["pasang_meja", "install_desk"], desk.install_desk_command))

@@ -20,6 +20,7 @@ from bot.services import Services
 from domain.complaints import Deadlines
 from models import activities
 from models.identity import mark_blocked
+from scheduler.digest import enqueue_nudges, enqueue_weekly_digests
 from scheduler.escalations import escalate_complaints
 from scheduler.outbox import OutboxSender
 from scheduler.reminders import enqueue_reminders, parse_times
@@ -63,6 +64,27 @@ async def _escalations(services: Services, now: datetime) -> int:
     )
 
 
+async def _weekly_digest(services: Services, now: datetime) -> int:
+    return await enqueue_weekly_digests(
+        services.db,
+        now=now,
+        zone=services.timezone,
+        calendar=await activities.work_calendar(services.db),
+        data_dir=services.settings.data_dir,
+        default_language=services.settings.default_language,
+    )
+
+
+async def _supervisor_nudge(services: Services, now: datetime) -> int:
+    return await enqueue_nudges(
+        services.db,
+        now=now,
+        zone=services.timezone,
+        calendar=await activities.work_calendar(services.db),
+        default_language=services.settings.default_language,
+    )
+
+
 JOBS: dict[str, Job] = {
     job.name: job
     for job in (
@@ -77,6 +99,18 @@ JOBS: dict[str, Job] = {
             "escalate complaints past their due dates; close unanswered resolved ones",
             "every tick; each escalation once per stage and due date",
             _escalations,
+        ),
+        Job(
+            "weekly_digest",
+            "last week's digest to every supervisor (message, chart, XLSX)",
+            "Monday 07:00 for the previous week (or up to 12 hours later)",
+            _weekly_digest,
+        ),
+        Job(
+            "supervisor_nudge",
+            "supervisors with entries waiting more than 2 working days",
+            "working days 16:00 (or up to 12 hours later)",
+            _supervisor_nudge,
         ),
     )
 }

@@ -110,7 +110,15 @@ async def test_a_week_of_reminders(office) -> None:  # type: ignore[no-untyped-d
         assert (await _tick(office, wib(day, 15, 30)))["reminders"] == 0
 
     async with office.db.read() as session:
-        keys = (await session.execute(select(OutboxMessage.key))).scalars().all()
+        keys = (
+            (
+                await session.execute(
+                    select(OutboxMessage.key).where(OutboxMessage.kind == "reminder")
+                )
+            )
+            .scalars()
+            .all()
+        )
     assert len(keys) == len(set(keys))
     assert all(k.split(":")[2] < "2026-12-24" for k in keys)
 
