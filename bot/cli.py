@@ -471,8 +471,8 @@ def cmd_jobs(args: argparse.Namespace, settings: Settings) -> None:
                 for job in JOBS.values():
                     upcoming = await next_run(services, job.name, now)
                     when = upcoming.astimezone(zone).strftime("%Y-%m-%d %H:%M") if upcoming else "-"
-                    print(f"{job.name:<12} {when:<17} {job.schedule}")
-                    print(f"{'':<12} {job.description}")
+                    print(f"{job.name:<20} {when:<17} {job.schedule}")
+                    print(f"{'':<20} {job.description}")
                 return
             if args.name not in JOBS:
                 raise CliError(tr.plain("cli.job_unknown", name=args.name, names=", ".join(JOBS)))

@@ -118,12 +118,21 @@ JOBS: dict[str, Job] = {
 
 async def next_run(services: Services, name: str, now: datetime) -> datetime | None:
     """When the job will next have something to decide (for ``sigap jobs list``)."""
-    if name != "reminders":
-        return None
     zone = services.timezone
-    calendar = await activities.work_calendar(services.db)
     local = now.astimezone(zone)
-    times = parse_times(services.settings.reminder_times)
+    if name == "complaint_deadlines":
+        return now + timedelta(seconds=services.settings.scheduler_interval)
+    if name == "weekly_digest":
+        monday = local.date() + timedelta(days=(7 - local.weekday()) % 7)
+        candidate = datetime.combine(monday, time(7, 0), tzinfo=zone)
+        return candidate if candidate > local else candidate + timedelta(days=7)
+    times = {
+        "reminders": parse_times(services.settings.reminder_times),
+        "supervisor_nudge": [time(16, 0)],
+    }.get(name)
+    if times is None:
+        return None
+    calendar = await activities.work_calendar(services.db)
     day = local.date()
     for _ in range(370):
         if calendar.is_working_day(day):
