@@ -94,14 +94,18 @@ async def team_weeks(
     if supervisor_id is not None:
         reports_stmt = reports_stmt.where(Employee.supervisor_id == supervisor_id)
         in_scope = Employee.supervisor_id == supervisor_id
+    kept = Activity.status != "rejected"  # rejected entries count for nothing
+    # One row per employee and day (conditional sums per status), not one per activity.
     activity_stmt = (
         select(
             Activity.employee_id,
             Activity.work_date,
-            Activity.status,
-            func.count(),
-            func.coalesce(func.sum(Activity.minutes), 0),
-            func.coalesce(func.sum(case((Activity.late, 1), else_=0)), 0),
+            func.sum(case((Activity.status == "approved", 1), else_=0)),
+            func.sum(case((Activity.status == "submitted", 1), else_=0)),
+            func.sum(case((Activity.status == "revision_requested", 1), else_=0)),
+            func.sum(case((kept, 1), else_=0)),
+            func.coalesce(func.sum(case((kept, Activity.minutes), else_=0)), 0),
+            func.sum(case((kept & Activity.late, 1), else_=0)),
         )
         .join(Employee, Employee.id == Activity.employee_id)
         .where(
@@ -111,7 +115,7 @@ async def team_weeks(
             Activity.work_date <= end,
             Activity.deleted_at.is_(None),
         )
-        .group_by(Activity.employee_id, Activity.work_date, Activity.status)
+        .group_by(Activity.employee_id, Activity.work_date)
     )
     leave_stmt = (
         select(Leave.employee_id, Leave.start, Leave.end, Leave.kind)
@@ -138,7 +142,9 @@ async def team_weeks(
     for employee_id, name, boss, blocked_at in reports:
         if employee_id in people:  # one link per employee; be safe anyway
             continue
-        expected = calendar.working_days(start, end, leaves=leaves[employee_id])
+        # The calendar walk only for those with leave; everyone else has the unit's working days.
+        on_leave = leaves.get(employee_id)
+        expected = calendar.working_days(start, end, leaves=on_leave) if on_leave else list(working)
         person = PersonWeek(
             employee_id=employee_id,
             name=name,
@@ -150,21 +156,17 @@ async def team_weeks(
         people[employee_id] = person
         result[boss].append(person)
     logged: dict[int, set[date]] = defaultdict(set)
-    for employee_id, work_date, status, count, minutes, late in groups:
+    for employee_id, work_date, approved, waiting, revision, entries, minutes, late in groups:
         person = people.get(employee_id)
         if person is None:
             continue
-        count, minutes, late = int(count), int(minutes), int(late)
-        if status == "approved":
-            person.approved += count
-        elif status == "submitted":
-            person.waiting += count
-        elif status == "revision_requested":
-            person.revision += count
-        if status != "rejected":
-            person.entries += count
-            person.minutes += minutes
-            person.late += late
+        person.approved += int(approved)
+        person.waiting += int(waiting)
+        person.revision += int(revision)
+        if entries:
+            person.entries += int(entries)
+            person.minutes += int(minutes)
+            person.late += int(late)
             logged[employee_id].add(work_date)
     for employee_id, person in people.items():
         days = logged[employee_id]
