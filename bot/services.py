@@ -4,6 +4,7 @@ and handed to PTB as ``bot_data`` so nothing is global."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from zoneinfo import ZoneInfo
 
 from telegram.ext import Application, CallbackContext, ExtBot
@@ -29,6 +30,10 @@ class Services:
     @property
     def timezone(self) -> ZoneInfo:
         return ZoneInfo(self.settings.timezone)
+
+    def today(self) -> date:
+        """Today in the office's time zone (the clock is UTC)."""
+        return self.clock.now().astimezone(self.timezone).date()
 
 
 _UNSET = object()

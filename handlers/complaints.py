@@ -23,8 +23,9 @@ from telegram import (
     Update,
 )
 
-from bot.i18n import Html, Texts
+from bot.i18n import Html, Texts, texts
 from bot.services import SigapContext
+from bot.settings import LANGUAGES
 from domain.access import Action, allowed, complaint_owner_refusal
 from domain.complaints import (
     MAX_ATTACHMENTS,
@@ -225,9 +226,7 @@ async def _location_done(call: FlowCall, place: dict[str, Any], key: str) -> Non
 
 def _labels(key: str) -> set[str]:
     """A reply-keyboard label in every language (the keyboard may predate a /bahasa)."""
-    from bot.i18n import texts
-
-    return {texts(language).plain(key) for language in ("id", "en")}
+    return {texts(language).plain(key) for language in LANGUAGES}
 
 
 async def _ask_attachments(call: FlowCall) -> None:
@@ -407,7 +406,7 @@ async def _submit(call: FlowCall) -> None:
             services.db,
             draft,
             now=services.clock.now(),
-            today=desk.today(context),
+            today=context.services.today(),
             calendar=await activities.work_calendar(services.db),
             deadlines=desk.deadlines(context),
             daily_limit=services.settings.complaints_per_day,
@@ -630,7 +629,7 @@ async def _citizen_move(
             move,
             actor="citizen",
             now=services.clock.now(),
-            today=desk.today(context),
+            today=context.services.today(),
             calendar=await activities.work_calendar(services.db),
             deadlines=desk.deadlines(context),
             note=note,
@@ -697,7 +696,7 @@ async def complaint_button(update: Update, context: SigapContext) -> None:
         )
     elif what == "ok":
         await _citizen_move(update, context, complaint.id, Move.CONFIRM)  # type: ignore[arg-type]
-    elif not can_reopen(desk.today(context), complaint.reopen_until):
+    elif not can_reopen(context.services.today(), complaint.reopen_until):
         await reply(update, context, tr.t("complaint.reopen_expired"))
     else:
         await REOPEN_FLOW.start(update, context, data)

@@ -75,11 +75,6 @@ def deadlines(context: SigapContext) -> Deadlines:
     )
 
 
-def today(context: SigapContext) -> date:
-    services = context.services
-    return services.clock.now().astimezone(services.timezone).date()
-
-
 def desk_texts(context: SigapContext) -> Texts:
     """Desks are shared by several people: they read the office's default language."""
     return texts(context.services.settings.default_language)
@@ -651,7 +646,7 @@ async def _move_now(
             actor=f"tg:{actor.telegram_id}",
             employee_id=actor.employee_id,
             now=services.clock.now(),
-            today=today(context),
+            today=context.services.today(),
             calendar=await activities.work_calendar(services.db),
             deadlines=deadlines(context),
             note=note,

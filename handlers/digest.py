@@ -20,7 +20,7 @@ async def digest_command(update: Update, context: SigapContext) -> None:
         return
     services = context.services
     tr = context.texts
-    today = services.clock.now().astimezone(services.timezone).date()
+    today = services.today()
     calendar = await activities.work_calendar(services.db)
     digests = await build_digests(services.db, calendar, today, supervisor_id)
     if not digests:

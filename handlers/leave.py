@@ -18,7 +18,7 @@ from domain.dates import format_date
 from domain.worklog import ParseProblem, parse_date
 from handlers.common import requires
 from handlers.flow import Flow, FlowCall, Step, register
-from handlers.worklog import problem_text, today_for
+from handlers.worklog import problem_text
 from models import activities
 
 MAX_PAST_DAYS = 30  # sick leave is often reported after the fact, but not months later
@@ -52,7 +52,7 @@ def _check_day(day: date, today: date) -> str | None:
 
 
 async def _start_from(call: FlowCall, day: date) -> None:
-    today = today_for(call.context)
+    today = call.context.services.today()
     problem = _check_day(day, today)
     if problem:
         await call.say(call.texts.t(problem, days=MAX_PAST_DAYS))
@@ -61,7 +61,7 @@ async def _start_from(call: FlowCall, day: date) -> None:
 
 
 async def _got_start(call: FlowCall, text: str) -> None:
-    parsed = parse_date(text, today_for(call.context))
+    parsed = parse_date(text, call.context.services.today())
     if isinstance(parsed, ParseProblem):
         await call.say(problem_text(parsed, call.texts))
         return
@@ -70,7 +70,7 @@ async def _got_start(call: FlowCall, text: str) -> None:
 
 async def _start_button(call: FlowCall, value: str) -> None:
     if value in {"0", "1"}:
-        await _start_from(call, today_for(call.context) + timedelta(days=int(value)))
+        await _start_from(call, call.context.services.today() + timedelta(days=int(value)))
 
 
 async def _ask_end(call: FlowCall) -> None:

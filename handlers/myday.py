@@ -12,9 +12,10 @@ from telegram.error import BadRequest
 from bot.i18n import Texts
 from bot.services import SigapContext
 from domain.access import Action, Refusal, activity_change_refusal
+from domain.calendar import leave_on
 from domain.dates import format_date
 from handlers.common import answer_button, buttons, reply, requires
-from handlers.worklog import LOG_FLOW, format_minutes, today_for
+from handlers.worklog import LOG_FLOW, format_minutes
 from models import activities
 from models.tables import Activity
 
@@ -42,7 +43,7 @@ def _entry_line(index: int, activity: Activity, tr: Texts) -> str:
 async def today_command(update: Update, context: SigapContext) -> None:
     tr, employee_id = context.texts, context.actor.employee_id
     assert employee_id is not None
-    day = today_for(context)
+    day = context.services.today()
     entries = await activities.activities_between(context.services.db, employee_id, day, day)
     title = tr.t("myday.today_title", date=format_date(day, tr.language))
     if not entries:
@@ -158,11 +159,13 @@ async def activity_button(update: Update, context: SigapContext) -> None:
 
 async def _edit_or_send(update: Update, context: SigapContext, text: str) -> None:
     query = update.callback_query
-    try:
-        assert query is not None
-        await query.edit_message_text(text)
-    except (BadRequest, AssertionError):
-        await reply(update, context, text)
+    if query is not None:
+        try:
+            await query.edit_message_text(text)
+            return
+        except BadRequest:
+            pass  # the message is gone or already says this: send it anew
+    await reply(update, context, text)
 
 
 @requires(Action.USE_EMPLOYEE_SERVICES, private=True)
@@ -170,7 +173,7 @@ async def recap_command(update: Update, context: SigapContext) -> None:
     tr, db = context.texts, context.services.db
     employee_id = context.actor.employee_id
     assert employee_id is not None
-    today = today_for(context)
+    today = context.services.today()
     monday = today - timedelta(days=today.weekday())
     sunday = monday + timedelta(days=6)
     month_start = today.replace(day=1)
@@ -194,7 +197,7 @@ async def recap_command(update: Update, context: SigapContext) -> None:
         working = calendar.is_working_day(day)
         if summary is None and not working and day.weekday() >= 5:
             continue  # an empty weekend says nothing
-        leave = next((lv for lv in leaves if lv.start <= day <= lv.end), None)
+        leave = leave_on(day, leaves)
         if summary is not None:
             week_minutes += summary.minutes
             counts = " ".join(
@@ -280,6 +283,6 @@ async def _target_lines(context: SigapContext, employee_id: int, year: int, tr: 
 async def skp_command(update: Update, context: SigapContext) -> None:
     employee_id = context.actor.employee_id
     assert employee_id is not None
-    year = today_for(context).year
+    year = context.services.today().year
     lines = await _target_lines(context, employee_id, year, context.texts)
     await reply(update, context, "\n".join(lines))

@@ -27,7 +27,7 @@ async def reminder_button(update: Update, context: SigapContext) -> None:
     elif query.data == "rem:snooze":
         services = context.services
         await schedule.snooze_today(
-            services.db, employee_id, worklog.today_for(context), services.clock.now()
+            services.db, employee_id, context.services.today(), services.clock.now()
         )
         await answer_button(update, tr.plain("reminder.snoozed"))
         await reply(update, context, tr.t("reminder.snoozed"))

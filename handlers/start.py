@@ -9,7 +9,7 @@ from bot.i18n import Texts, texts
 from bot.services import SigapContext
 from bot.settings import LANGUAGES
 from domain.access import Action, Actor, Audience, allowed
-from handlers import complaints, flow, worklog
+from handlers import complaints, flow, leave, myday, worklog
 from handlers.common import answer_button, buttons, is_private, reload_sender, reply
 from models import identity
 from models.identity import LinkOutcome
@@ -111,8 +111,6 @@ async def start(update: Update, context: SigapContext) -> None:
 
 async def keyboard_button(update: Update, context: SigapContext) -> None:
     """A press on the reply keyboard arrives as plain text: treat it as the command."""
-    from handlers import leave, myday
-
     message = update.effective_message
     key = keyboard_labels().get(message.text or "") if message else None
     handlers = {

@@ -40,11 +40,6 @@ DURATION_BUTTONS = (("30m", 30), ("1j", 60), ("2j", 120), ("4j", 240))
 BACKDATE_WINDOW_DAYS = 3
 
 
-def today_for(context: SigapContext) -> date:
-    services = context.services
-    return services.clock.now().astimezone(services.timezone).date()
-
-
 def format_minutes(minutes: int, tr: Texts) -> str:
     hours, rest = divmod(minutes, 60)
     if hours and rest:
@@ -312,7 +307,7 @@ def _missing_step(data: dict[str, Any]) -> str | None:
 
 async def _show_summary(call: FlowCall) -> None:
     tr, data = call.texts, call.data
-    text = summary_text(data, tr, today_for(call.context))
+    text = summary_text(data, tr, call.context.services.today())
     missing = _missing_step(data)
     first = (
         (tr.plain("log.button_complete"), "complete")
@@ -348,7 +343,7 @@ async def _save(call: FlowCall) -> None:
         return
     employee_id = context.actor.employee_id
     assert employee_id is not None
-    today = today_for(context)
+    today = context.services.today()
     day = date.fromisoformat(data["work_date"])
     draft = ActivityDraft(
         work_date=day,
@@ -436,7 +431,7 @@ async def _ask_date(call: FlowCall) -> None:
 
 
 async def _got_date(call: FlowCall, text: str) -> None:
-    result = parse_work_date(text, today_for(call.context), BACKDATE_WINDOW_DAYS)
+    result = parse_work_date(text, call.context.services.today(), BACKDATE_WINDOW_DAYS)
     if isinstance(result, ParseProblem):
         await call.say(problem_text(result, call.texts))
         return
@@ -445,7 +440,7 @@ async def _got_date(call: FlowCall, text: str) -> None:
 
 async def _date_button(call: FlowCall, value: str) -> None:
     if value in {"0", "1"}:
-        day = today_for(call.context) - timedelta(days=int(value))
+        day = call.context.services.today() - timedelta(days=int(value))
         await call.goto("summary", call.data | {"work_date": day.isoformat()})
 
 
@@ -500,12 +495,12 @@ async def lapor_command(update: Update, context: SigapContext) -> None:
     await LOG_FLOW.start(
         update,
         context,
-        {"work_date": today_for(context).isoformat(), "source": "guided", "evidence": []},
+        {"work_date": context.services.today().isoformat(), "source": "guided", "evidence": []},
     )
 
 
 async def start_quick_log(update: Update, context: SigapContext, text: str) -> None:
-    today = today_for(context)
+    today = context.services.today()
     work_date = today
     words = text.split(maxsplit=1)
     if words and words[0].lower() in {"kemarin", "yesterday"} and len(words) > 1:

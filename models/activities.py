@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from domain.calendar import CalendarOverride as DomainOverride
 from domain.calendar import Leave as DomainLeave
 from domain.calendar import WorkCalendar
+from models import audit
 from models.db import Database
 from models.tables import (
     Activity,
@@ -371,8 +372,6 @@ async def calendar_overrides(db: Database) -> list[CalendarOverride]:
 async def set_calendar_override(
     db: Database, day: date, kind: str, name: str, *, actor: str, now: datetime
 ) -> None:
-    from models import audit
-
     async with db.write() as session:
         existing = (
             await session.execute(select(CalendarOverride).where(CalendarOverride.day == day))
@@ -385,8 +384,6 @@ async def set_calendar_override(
 
 
 async def remove_calendar_override(db: Database, day: date, *, actor: str, now: datetime) -> bool:
-    from models import audit
-
     async with db.write() as session:
         result = await session.execute(delete(CalendarOverride).where(CalendarOverride.day == day))
         removed = bool(result.rowcount)  # type: ignore[attr-defined]
