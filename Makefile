@@ -1,10 +1,11 @@
-# Two commands take a fresh clone to a running bot (`make run`) and a passing test suite
-# (`make test`). Both create the virtual environment on first use.
+# Two commands take a fresh clone to the product running on its embedded defaults
+# (`make sandbox`: no token, a browser page) and a passing test suite (`make test`); `make run`
+# is the production bot with a token. All create the virtual environment on first use.
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint bench clean
+.PHONY: run sandbox browser test lint bench clean
 
 $(BIN)/sigap: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -14,6 +15,19 @@ $(BIN)/sigap: pyproject.toml
 
 run: $(BIN)/sigap
 	$(BIN)/sigap run
+
+# The bot, the Bot API emulator and a Telegram-like page on http://127.0.0.1:8080 in one
+# process; e.g. `make sandbox SANDBOX_ARGS="--reset --port 8090"`.
+SANDBOX_ARGS ?=
+sandbox: $(BIN)/sigap
+	$(BIN)/sigap sandbox $(SANDBOX_ARGS)
+
+# Debian's chromium (and an emoji font) for the sandbox's browser test. Playwright drives this
+# binary; it never downloads browsers of its own.
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+browser:
+	@if command -v chromium >/dev/null; then echo "chromium: $$(command -v chromium)"; else \
+		$(SUDO) apt-get update && $(SUDO) apt-get install -y chromium fonts-noto-color-emoji; fi
 
 test: $(BIN)/sigap
 	$(BIN)/ruff check .

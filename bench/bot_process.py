@@ -1,7 +1,9 @@
 """One bot, in its own process, for the benchmarks: ``sigap`` (the production Application from
-``build_application``) or ``echo`` (PTB's echo bot as installed by default).
+``build_application``), ``sigap-webhook`` (the same in webhook mode, ``sigap run --webhook``'s
+server on PORT) or ``echo`` (PTB's echo bot as installed by default).
 
     python bench/bot_process.py sigap|echo BASE_URL TOKEN [DATABASE_URL [CONCURRENCY]]
+    python bench/bot_process.py sigap-webhook BASE_URL TOKEN DATABASE_URL CONCURRENCY PORT
 """
 
 from __future__ import annotations
@@ -37,14 +39,28 @@ def main() -> None:
         from bot.app import build_application
         from bot.settings import Settings
 
+        webhook: dict[str, object] = {}
+        if kind == "sigap-webhook":
+            port = int(sys.argv[6])
+            webhook = {
+                "SIGAP_WEBHOOK_URL": f"http://127.0.0.1:{port}/telegram",
+                "SIGAP_WEBHOOK_PORT": port,
+                "SIGAP_WEBHOOK_SECRET": "bench-secret",
+            }
         settings = Settings(  # type: ignore[call-arg]
             TELEGRAM_BOT_TOKEN=token,
             TELEGRAM_API_BASE_URL=base_url,
             DATABASE_URL=sys.argv[4],
             SIGAP_CONCURRENT_UPDATES=int(sys.argv[5]),
             SIGAP_LOG_LEVEL="WARNING",
+            **webhook,
         )
         application = build_application(settings)
+        if webhook:
+            from bot.webhook import run_webhook
+
+            run_webhook(application, settings)
+            return
     application.run_polling(poll_interval=0, timeout=10, drop_pending_updates=False)
 
 

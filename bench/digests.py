@@ -31,6 +31,7 @@ import time
 import uuid
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -48,6 +49,7 @@ from scheduler.digest import build_digests, recipients, render_text
 POSTGRES_URL = os.environ.get(
     "SIGAP_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 )
+ZONE = ZoneInfo("Asia/Jakarta")
 DIGEST_DAY = date(2026, 11, 23)  # a Monday: the digest covers 16–22 Nov 2026
 UNIT_SIZE = 25
 TOPS = 4
@@ -241,7 +243,7 @@ async def seed(db: Database, rows: dict[str, list[dict]]) -> None:
 async def digest_step(db: Database, calendar: WorkCalendar) -> tuple[float, float, int, int]:
     """(seconds to build, seconds for build+recipients+text, digests, messages)."""
     started = time.perf_counter()
-    digests = await build_digests(db, calendar, DIGEST_DAY)
+    digests = await build_digests(db, calendar, *previous_week(DIGEST_DAY), zone=ZONE)
     built = time.perf_counter()
     people = await recipients(db, [d.supervisor_id for d in digests])
     tr = {lang: texts(lang) for lang in ("id", "en")}

@@ -23,6 +23,7 @@ import asyncio
 import logging
 import os
 import random
+import socket
 import statistics
 import sys
 import tempfile
@@ -59,6 +60,12 @@ class Result:
         return self.updates / self.seconds
 
 
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
 async def prepare_database(workdir: Path) -> str:
     url = f"sqlite+aiosqlite:///{workdir / 'bench.db'}"
     db = Database(url)
@@ -79,6 +86,7 @@ async def run_case(
     workdir: Path,
     seed: int = 1,
     concurrency: int = 64,
+    webhook: bool = False,
 ) -> Result:
     """One measured run: this process plays Telegram (the emulator and the people), the bot
     runs in a process of its own, as it does against the real Telegram."""
@@ -89,12 +97,14 @@ async def run_case(
     args = [
         sys.executable,
         str(ROOT / "bench" / "bot_process.py"),
-        "sigap" if sigap else "echo",
+        ("sigap-webhook" if webhook else "sigap") if sigap else "echo",
         emulator.base_url,
         TOKEN,
     ]
     if sigap:
         args += [await prepare_database(workdir), str(concurrency)]
+    if webhook:
+        args.append(str(free_port()))
     bot = await asyncio.create_subprocess_exec(*args, cwd=workdir)
     try:
         rng = random.Random(seed)

@@ -31,15 +31,20 @@ from bot.services import Services, SigapContext
 from bot.settings import LANGUAGES, Settings
 from domain.clock import Clock, SystemClock
 from handlers import (
+    approvals,
+    assessment,
     complaints,
     desk,
     digest,
     errors,
+    export,
     invite,
     leave,
     myday,
     reminders,
     start,
+    survey,
+    team,
     worklog,
 )
 from handlers.common import load_sender
@@ -97,7 +102,8 @@ def build_application(
         services.clock,
         # 25/s rather than Telegram's 30/s: replies to people share the same overall limit.
         overall_rate=25,
-        on_blocked=blocked_hook(services),
+        on_blocked=desk.blocked_hook(application, then=blocked_hook(services)),
+        on_migrated=desk.migrated_hook(application),
         data_dir=settings.data_dir,
     )
     application.bot_data["scheduler"] = Scheduler(services, sender, notifier)
@@ -129,9 +135,17 @@ def register_handlers(application: Application) -> None:  # type: ignore[type-ar
     add(CommandHandler(["izin", "leave"], leave.leave_command))
     add(CommandHandler(["pengingat", "reminder"], reminders.reminder_command))
     add(CommandHandler("digest", digest.digest_command))
+    add(CommandHandler(["ekspor", "export"], export.export_command))
+    add(CommandHandler(["penilaian", "assessment"], assessment.assessment_command))
+    add(CommandHandler(["persetujuan", "approvals"], approvals.approvals_command))
+    add(CommandHandler(["tim", "team"], team.team_command))
+    add(CommandHandler(["catatan", "feedback"], team.feedback_command))
     add(CommandHandler(["aduan", "complaint"], complaints.complaint_command))
     add(CommandHandler("status", complaints.status_command))
+    add(CommandHandler(["survei", "survey"], survey.survey_command))
+    add(CommandHandler("ikm", survey.ikm_command))
     add(CommandHandler(["pasang_meja", "install_desk"], desk.install_desk_command))
+    add(CommandHandler(["lepas_meja", "uninstall_desk"], desk.uninstall_desk_command))
     add(CallbackQueryHandler(start.language_chosen, pattern=r"^lang:"))
     add(CallbackQueryHandler(start.route_message, pattern=r"^f:"))
     add(CallbackQueryHandler(myday.activity_button, pattern=r"^act:"))
@@ -139,12 +153,18 @@ def register_handlers(application: Application) -> None:  # type: ignore[type-ar
     add(CallbackQueryHandler(reminders.reminder_time_button, pattern=r"^remt:"))
     add(CallbackQueryHandler(complaints.complaint_button, pattern=r"^cmp:"))
     add(CallbackQueryHandler(desk.desk_button, pattern=r"^desk:"))
+    add(CallbackQueryHandler(desk.uninstall_button, pattern=r"^deskrm:"))
+    add(CallbackQueryHandler(approvals.approvals_button, pattern=r"^apv:"))
+    add(CallbackQueryHandler(team.team_button, pattern=r"^tim:"))
+    add(CallbackQueryHandler(survey.survey_button, pattern=r"^svy:"))
     add(
         MessageHandler(
             filters.COMMAND & private & filters.UpdateType.MESSAGE, start.unknown_command
         )
     )
     add(ChatMemberHandler(start.membership_changed, ChatMemberHandler.MY_CHAT_MEMBER))
+    # A group became a supergroup: a complaint desk follows it to the new id.
+    add(MessageHandler(filters.StatusUpdate.MIGRATE, desk.chat_migrated))
     add(MessageHandler(filters.UpdateType.EDITED, start.edited_message))
     add(
         MessageHandler(filters.Text(list(start.keyboard_labels())) & private, start.keyboard_button)

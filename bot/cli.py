@@ -72,11 +72,54 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> None:
     )
     # httpx logs every request at INFO: far too chatty for an office server.
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    if args.webhook:
+        settings.require_webhook()  # before migrating: a missing setting fails at once
     asyncio.run(_upgrade(settings))
     application = build_application(settings)
+    if args.webhook:
+        from bot.webhook import run_webhook
+
+        run_webhook(application, settings)
+        return
     application.run_polling(
         allowed_updates=ALLOWED_UPDATES or Update.ALL_TYPES, drop_pending_updates=False
     )
+
+
+def cmd_roster_status(args: argparse.Namespace, settings: Settings) -> None:
+    """Who has linked their Telegram account, per unit; with --missing, the NIPs to chase."""
+    from models.roster import LinkStatus, link_status
+
+    tr = texts(settings.default_language)
+
+    async def go() -> None:
+        await _upgrade(settings)
+        db = _database(settings)
+        try:
+            people = await link_status(db, args.unit)
+        finally:
+            await db.dispose()
+        if args.unit and not people:
+            raise CliError(tr.plain("cli.unit_unknown", code=args.unit))
+        units: dict[str, list[LinkStatus]] = {}
+        for person in people:
+            units.setdefault(person.unit_code, []).append(person)
+        for code, members in units.items():
+            linked = sum(p.linked for p in members)
+            blocked = sum(p.blocked for p in members)
+            print(
+                tr.plain(
+                    "cli.roster_status", code=code, linked=linked, total=len(members),
+                    blocked=blocked,
+                )
+            )  # fmt: skip
+            if args.missing:
+                for p in members:
+                    if not p.linked or p.blocked:
+                        mark = tr.plain("cli.roster_blocked") if p.linked else ""
+                        print(f"  {p.nip}  {p.name}{mark}")
+
+    asyncio.run(go())
 
 
 def cmd_db_upgrade(args: argparse.Namespace, settings: Settings) -> None:
@@ -334,6 +377,78 @@ def cmd_calendar(args: argparse.Namespace, settings: Settings) -> None:
     asyncio.run(go())
 
 
+def _reminder_times(text: str) -> str:
+    """``13:30,15:00`` (normalised) or ``default``."""
+    from scheduler.reminders import parse_times
+
+    if text == "default":
+        return text
+    try:
+        return ",".join(moment.strftime("%H:%M") for moment in parse_times(text))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a list of times like 13:30,15:00 (or 'default')"
+        ) from None
+
+
+def _timezone(text: str) -> str:
+    try:
+        ZoneInfo(text)
+    except (ValueError, KeyError):  # ZoneInfoNotFoundError is a KeyError
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a time zone like Asia/Jakarta, Asia/Makassar, Asia/Jayapura"
+        ) from None
+    return text
+
+
+def cmd_units(args: argparse.Namespace, settings: Settings) -> None:
+    """``sigap units list`` and ``sigap units schedule CODE``: each unit's clock."""
+    from models.schedule import UNSET, UnitTiming, set_unit_schedule, unit_timings
+
+    tr = texts(settings.default_language)
+    default_times = settings.reminder_times
+
+    def show(unit: UnitTiming) -> str:
+        return tr.plain(
+            "cli.unit_schedule",
+            code=unit.code,
+            name=unit.name,
+            timezone=unit.timezone,
+            reminders=unit.reminder_times or f"{default_times} ({tr.plain('cli.default')})",
+            digest=tr.plain(f"cli.digest_{unit.digest_mode}"),
+        )
+
+    async def go() -> None:
+        await _upgrade(settings)
+        db = _database(settings)
+        try:
+            if args.units_command == "list":
+                for unit in await unit_timings(db):
+                    print(show(unit))
+                return
+            if args.reminders is None and args.digest is None and args.timezone is None:
+                raise CliError(tr.plain("cli.unit_schedule_nothing"))
+            try:
+                unit = await set_unit_schedule(
+                    db,
+                    args.code,
+                    now=SystemClock().now(),
+                    actor="cli",
+                    reminder_times={None: UNSET, "default": None}.get(
+                        args.reminders, args.reminders
+                    ),
+                    digest_mode=args.digest,
+                    timezone=args.timezone,
+                )
+            except LookupError:
+                raise CliError(tr.plain("cli.unit_unknown", code=args.code)) from None
+            print(show(unit))
+        finally:
+            await db.dispose()
+
+    asyncio.run(go())
+
+
 def cmd_complaints(args: argparse.Namespace, settings: Settings) -> None:
     """``sigap complaints categories import|list``, ``purge``, ``ban``, ``unban``."""
     from domain.complaints import DEFAULT_CATEGORIES, parse_tracking_number, read_categories
@@ -497,14 +612,214 @@ def cmd_jobs(args: argparse.Namespace, settings: Settings) -> None:
     asyncio.run(go())
 
 
+def cmd_export(args: argparse.Namespace, settings: Settings) -> None:
+    """``sigap export activities``: one unit's (or one employee's) entries as XLSX."""
+    from domain.nip import normalize_nip
+    from models import export
+
+    tr = texts(settings.default_language)
+    if args.end < args.start:
+        raise CliError(tr.plain("export.cli_dates"))
+    out = Path(args.out)
+    if out.suffix.lower() != ".xlsx":
+        raise CliError(tr.plain("export.cli_not_xlsx", path=out))
+
+    async def go() -> None:
+        await _upgrade(settings)
+        db = _database(settings)
+        try:
+            unit = await export.unit_by_code(db, args.unit)
+            if unit is None or unit.id is None:
+                raise CliError(tr.plain("export.cli_unit_unknown", unit=args.unit))
+            people = await export.unit_members(db, unit.id, args.start, args.end)
+            scope = f"unit:{unit.code}"
+            if args.employee:
+                nip = normalize_nip(args.employee)
+                people = [p for p in people if p.nip == nip]
+                if not people:
+                    raise CliError(
+                        tr.plain("export.cli_not_in_unit", nip=args.employee, unit=unit.code)
+                    )
+                scope = f"employee:{nip}"
+            exports = await export.load_export(
+                db,
+                [p.id for p in people if p.id is not None],
+                args.start,
+                args.end,
+                tr,
+                settings.data_dir,
+            )
+            if not export.has_entries(exports):
+                raise CliError(
+                    tr.plain(
+                        "export.cli_empty",
+                        start=args.start.isoformat(),
+                        end=args.end.isoformat(),
+                    )
+                )
+            export.write_workbook(exports, args.start, args.end, tr, out)
+            await export.record_export(
+                db, "cli", scope, exports, args.start, args.end, SystemClock().now()
+            )
+        finally:
+            await db.dispose()
+        print(
+            tr.plain(
+                "export.cli_written",
+                path=out,
+                entries=sum(len(e.entries) for e in exports),
+                people=sum(1 for e in exports if e.entries),
+            )
+        )
+
+    asyncio.run(go())
+
+
+def cmd_sandbox(args: argparse.Namespace, settings: Settings) -> None:
+    from sandbox.seed import SandboxDataError
+    from sandbox.server import Sandbox, serve
+
+    logging.basicConfig(
+        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    start = None
+    if args.start:
+        parsed = datetime.fromisoformat(args.start)
+        start = parsed if parsed.tzinfo else parsed.replace(tzinfo=ZoneInfo(settings.timezone))
+    sandbox = Sandbox(Path(args.data_dir), port=args.port, reset=args.reset, start=start)
+
+    def ready(running: Sandbox) -> None:
+        print(f"Sigap sandbox: open {running.url} in a browser (Ctrl+C stops it)", flush=True)
+        print(f"  data: {running.data_dir} (fresh again with --reset)", flush=True)
+
+    try:
+        asyncio.run(serve(sandbox, ready))
+    except KeyboardInterrupt:
+        pass  # Ctrl+C is how the sandbox is stopped
+    except SandboxDataError as exc:
+        raise CliError(str(exc)) from None
+    except OSError as exc:
+        raise CliError(f"cannot serve on 127.0.0.1:{args.port}: {exc.strerror or exc}") from None
+    print("Sigap sandbox stopped.", flush=True)
+
+
+def _port(text: str) -> int:
+    if not text.isdigit() or not 0 < int(text) < 65536:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number (1-65535)")
+    return int(text)
+
+
+def cmd_skm(args: argparse.Namespace, settings: Settings) -> None:
+    """``sigap skm report`` (the table a unit publishes), ``sigap skm services seed|list|add``."""
+    from domain.skm import parse_period
+    from models import survey
+
+    tr = texts(settings.default_language)
+    period = None
+    if args.skm_command == "report":
+        period = parse_period(args.period)
+        if period is None:
+            raise CliError(tr.plain("skm_cli.bad_period", period=args.period))
+
+    async def go() -> None:
+        await _upgrade(settings)
+        db = _database(settings)
+        try:
+            unit = None
+            if getattr(args, "unit", None):
+                unit = await survey.unit_by_code(db, args.unit)
+                if unit is None or unit.id is None:
+                    raise CliError(tr.plain("skm_cli.unknown_unit", code=args.unit))
+            if args.skm_command == "report":
+                assert unit is not None and unit.id is not None and period is not None
+                report = await survey.unit_report(db, unit.id, period)
+                if report is None or report.result is None:
+                    raise CliError(tr.plain("skm_cli.no_answers", code=unit.code, period=period))
+                out = Path(args.out)
+                survey.write_report_xlsx(report, tr, out)
+                print(
+                    tr.plain(
+                        "skm_cli.written",
+                        code=unit.code,
+                        period=period,
+                        respondents=report.result.respondents,
+                        ikm=report.result.ikm,
+                        grade=report.result.grade,
+                        path=out,
+                    )
+                )
+            elif args.services_command == "seed":
+                count = await survey.seed_default_services(db)
+                print(tr.plain("skm_cli.services_seeded", count=count))
+            elif args.services_command == "add":
+                changed = await survey.add_service(
+                    db, args.code, args.name, args.name_en or "", unit.id if unit else None
+                )
+                key = "skm_cli.service_saved" if changed else "skm_cli.service_same"
+                print(tr.plain(key, code=args.code))
+            elif args.services_command == "remove":
+                if not await survey.deactivate_service(db, args.code):
+                    raise CliError(tr.plain("skm_cli.service_unknown", code=args.code))
+                print(tr.plain("skm_cli.service_removed", code=args.code))
+            else:
+                listed = await survey.all_services(db)
+                if not listed:
+                    print(tr.plain("skm_cli.services_none"))
+                for service, code in listed:
+                    inactive = "" if service.active else tr.plain("skm_cli.service_inactive")
+                    print(
+                        tr.plain(
+                            "skm_cli.service_line",
+                            code=service.code,
+                            unit=code or tr.plain("skm_cli.everywhere"),
+                            name=service.name,
+                            inactive=inactive,
+                        )
+                    )
+        finally:
+            await db.dispose()
+
+    asyncio.run(go())
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="sigap", description="Sigap: Telegram bot for ASN work logs and public complaints."
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    run = commands.add_parser("run", help="run the bot (long polling); migrates the database first")
+    run = commands.add_parser(
+        "run", help="run the bot (long polling, or --webhook); migrates the database first"
+    )
+    run.add_argument(
+        "--webhook",
+        action="store_true",
+        help="receive updates on our own HTTP server (SIGAP_WEBHOOK_URL, SIGAP_WEBHOOK_SECRET); "
+        "each update is acknowledged only once handled, so a crash loses none",
+    )
     run.set_defaults(handler=cmd_run)
+
+    sandbox = commands.add_parser(
+        "sandbox",
+        help="try Sigap in a browser: emulated Telegram, demo people, no token needed",
+        description="Starts the Bot API emulator, the bot and a Telegram-like web page on "
+        "http://127.0.0.1:PORT (loopback only), with demo people from the sample Belawan "
+        "roster and a clock you can move forward. Its data lives in its own SQLite file.",
+    )
+    sandbox.add_argument("--port", type=_port, default=8080, help="web page port (default 8080)")
+    sandbox.add_argument(
+        "--data-dir", default="data/sandbox", help="sandbox data folder (default data/sandbox)"
+    )
+    sandbox.add_argument(
+        "--reset", action="store_true", help="delete the sandbox data and seed it again"
+    )
+    sandbox.add_argument(
+        "--start",
+        type=_parse_moment,
+        help="start the sandbox clock at this local time, e.g. 2026-11-24T09:00 (default: now)",
+    )
+    sandbox.set_defaults(handler=cmd_sandbox)
 
     db = commands.add_parser("db", help="database maintenance")
     db_commands = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
@@ -524,6 +839,16 @@ def build_parser() -> argparse.ArgumentParser:
         "--dry-run", action="store_true", help="report what would change, save nothing"
     )
     imp.set_defaults(handler=cmd_roster_import)
+    status = roster_commands.add_parser(
+        "status", help="who has linked their Telegram account, per unit"
+    )
+    status.add_argument("--unit", help="one unit's code (default: every unit)")
+    status.add_argument(
+        "--missing",
+        action="store_true",
+        help="also list who has not linked (or has blocked the bot), to hand out invites",
+    )
+    status.set_defaults(handler=cmd_roster_status)
 
     invites = commands.add_parser("invites", help="invite links for employees")
     invite_commands = invites.add_subparsers(
@@ -605,6 +930,49 @@ def build_parser() -> argparse.ArgumentParser:
     listing.add_argument("--year", type=int, help="default: this year")
     listing.set_defaults(handler=cmd_calendar)
 
+    units = commands.add_parser("units", help="units' time zones, reminder times, digest day")
+    unit_commands = units.add_subparsers(dest="units_command", required=True, metavar="ACTION")
+    unit_commands.add_parser("list", help="every unit and its schedule").set_defaults(
+        handler=cmd_units
+    )
+    schedule = unit_commands.add_parser(
+        "schedule",
+        help="change one unit's schedule",
+        description="Reminders and digests follow each unit's own clock; what is not set here "
+        "follows SIGAP_REMINDER_TIMES and the Monday digest.",
+    )
+    schedule.add_argument("code", help="unit code, e.g. BLW-K01")
+    schedule.add_argument(
+        "--reminders",
+        type=_reminder_times,
+        help="the unit's reminder times, e.g. 13:30,15:00, or 'default'",
+    )
+    schedule.add_argument(
+        "--digest",
+        choices=["monday", "friday"],
+        help="monday: Monday 07:00 for the week before; friday: Friday 16:00 for the week ending",
+    )
+    schedule.add_argument(
+        "--timezone", type=_timezone, help="IANA time zone, e.g. Asia/Makassar (WITA)"
+    )
+    schedule.set_defaults(handler=cmd_units)
+
+    exports = commands.add_parser("export", help="export work-log entries")
+    export_commands = exports.add_subparsers(dest="export_command", required=True, metavar="ACTION")
+    exp = export_commands.add_parser(
+        "activities",
+        help="write a unit's entries of a period to XLSX (one sheet per employee)",
+        description="Columns close to an e-Kinerja upload: date, activity, quantity, unit, "
+        "minutes, SKP target, status, evidence (file names and the path of Sigap's copy under "
+        "the data folder). Deleted entries are left out; every export is audit-logged.",
+    )
+    exp.add_argument("--unit", required=True, help="unit code, e.g. BLW-K01")
+    exp.add_argument("--from", dest="start", type=_parse_day, required=True, metavar="YYYY-MM-DD")
+    exp.add_argument("--to", dest="end", type=_parse_day, required=True, metavar="YYYY-MM-DD")
+    exp.add_argument("--out", required=True, help="XLSX file to write")
+    exp.add_argument("--employee", metavar="NIP", help="only this employee of the unit")
+    exp.set_defaults(handler=cmd_export)
+
     complaints = commands.add_parser("complaints", help="public complaints: categories, retention")
     complaint_commands = complaints.add_subparsers(
         dest="complaints_command", required=True, metavar="ACTION"
@@ -643,6 +1011,34 @@ def build_parser() -> argparse.ArgumentParser:
     unban = complaint_commands.add_parser("unban", help="lift a ban")
     unban.add_argument("number", help="tracking number of one of their complaints")
     unban.set_defaults(handler=cmd_complaints)
+    skm = commands.add_parser("skm", help="public satisfaction survey (SKM): reports, services")
+    skm_commands = skm.add_subparsers(dest="skm_command", required=True, metavar="ACTION")
+    report = skm_commands.add_parser(
+        "report", help="write the table a unit publishes (element means, IKM, grade, profile)"
+    )
+    report.add_argument("--unit", required=True, help="unit code, e.g. BLW-PU")
+    report.add_argument("--period", required=True, help="quarter, e.g. 2026Q4")
+    report.add_argument("--out", required=True, help="XLSX file to write")
+    report.set_defaults(handler=cmd_skm)
+    services = skm_commands.add_parser("services", help="the services people can rate")
+    service_commands = services.add_subparsers(
+        dest="services_command", required=True, metavar="ACTION"
+    )
+    service_commands.add_parser("seed", help="add the Belawan default services").set_defaults(
+        handler=cmd_skm
+    )
+    service_commands.add_parser("list", help="every service and its unit").set_defaults(
+        handler=cmd_skm
+    )
+    sadd = service_commands.add_parser("add", help="add or rename a service")
+    sadd.add_argument("code", help="short unique code, e.g. imb")
+    sadd.add_argument("name", help="name in Indonesian")
+    sadd.add_argument("--name-en", help="name in English")
+    sadd.add_argument("--unit", help="unit code (default: every unit)")
+    sadd.set_defaults(handler=cmd_skm)
+    sremove = service_commands.add_parser("remove", help="stop offering a service")
+    sremove.add_argument("code")
+    sremove.set_defaults(handler=cmd_skm)
     return parser
 
 

@@ -10,6 +10,7 @@ import re
 from datetime import time
 from pathlib import Path
 from typing import Annotated
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, ValidationError, field_validator
@@ -19,6 +20,9 @@ LANGUAGES = ("id", "en")
 
 # BotFather tokens look like "123456789:AA...". The emulator uses the same shape.
 _TOKEN_RE = re.compile(r"^\d{3,20}:[A-Za-z0-9_-]{20,100}$")
+# What Telegram accepts as a webhook's secret_token.
+_SECRET_RE = re.compile(r"[A-Za-z0-9_-]{1,256}")
+_LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
 
 
 class ConfigError(Exception):
@@ -63,6 +67,11 @@ class Settings(BaseSettings):
     concurrent_updates: int = Field(
         default=64, ge=1, le=512, validation_alias="SIGAP_CONCURRENT_UPDATES"
     )
+    # Supervisors approve, review and export the work of their direct reports; with this on, also
+    # of their reports' reports (a camat over the kelurahan staff, say).
+    supervise_indirect_reports: bool = Field(
+        default=False, validation_alias="SIGAP_SUPERVISE_INDIRECT_REPORTS"
+    )
     # Complaints: deadlines in working days (LAPOR! practice, not law) and abuse limits.
     complaint_verify_days: int = Field(
         default=3, ge=1, le=30, validation_alias="SIGAP_COMPLAINT_VERIFY_DAYS"
@@ -76,6 +85,13 @@ class Settings(BaseSettings):
     complaints_per_day: int = Field(
         default=3, ge=1, le=100, validation_alias="SIGAP_COMPLAINTS_PER_DAY"
     )
+    # Webhook mode (``sigap run --webhook``): the public HTTPS URL Telegram calls, where our own
+    # server listens (behind a reverse proxy that terminates TLS), and the secret Telegram sends
+    # back in every request so nobody else can post updates.
+    webhook_url: str | None = Field(default=None, validation_alias="SIGAP_WEBHOOK_URL")
+    webhook_listen: str = Field(default="127.0.0.1", validation_alias="SIGAP_WEBHOOK_LISTEN")
+    webhook_port: int = Field(default=8443, ge=1, le=65535, validation_alias="SIGAP_WEBHOOK_PORT")
+    webhook_secret: str | None = Field(default=None, validation_alias="SIGAP_WEBHOOK_SECRET")
 
     @field_validator("admin_ids", mode="before")
     @classmethod
@@ -133,6 +149,51 @@ class Settings(BaseSettings):
             raise ValueError("must be an http(s) URL such as https://api.telegram.org")
         # Accept the PTB-style ".../bot" too, people copy it from examples.
         return value.removesuffix("/bot")
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _check_webhook_url(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        url = urlsplit(value.strip())
+        host = url.hostname or ""
+        if url.scheme not in ("http", "https") or not host:
+            raise ValueError(
+                "must be the public https URL Telegram calls, e.g. https://sigap.example.go.id/telegram"
+            )
+        if host not in _LOOPBACK:
+            # Telegram calls HTTPS only, and only these ports (a local Bot API server or the
+            # emulator on this machine may use anything).
+            if url.scheme != "https":
+                raise ValueError("must start with https:// (Telegram calls HTTPS only)")
+            if (url.port or 443) not in (443, 80, 88, 8443):
+                raise ValueError("Telegram only calls ports 443, 80, 88 or 8443")
+        return value.strip()
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _check_webhook_secret(cls, value: str | None) -> str | None:
+        if value is None or value == "":
+            return None
+        if not _SECRET_RE.fullmatch(value):
+            # Never echo the value: it is a secret.
+            raise ValueError("must be 1-256 characters, only A-Z, a-z, 0-9, '_' and '-'")
+        return value
+
+    def require_webhook(self) -> tuple[str, str]:
+        """The webhook URL and secret for ``sigap run --webhook``, or one line on what is
+        missing."""
+        if not self.webhook_url:
+            raise ConfigError(
+                "SIGAP_WEBHOOK_URL is not set: webhook mode needs the public https URL Telegram "
+                "calls (e.g. https://sigap.example.go.id/telegram)"
+            )
+        if not self.webhook_secret:
+            raise ConfigError(
+                "SIGAP_WEBHOOK_SECRET is not set: webhook mode needs a secret of 1-256 characters "
+                "(A-Z, a-z, 0-9, '_', '-'), e.g. from: openssl rand -hex 32"
+            )
+        return self.webhook_url, self.webhook_secret
 
     @property
     def resolved_database_url(self) -> str:

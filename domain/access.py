@@ -6,6 +6,7 @@ Handlers never test roles themselves; they ask ``allowed(actor, action)``
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -29,6 +30,7 @@ class Action(StrEnum):
     HANDLE_COMPLAINTS = "handle_complaints"
     CREATE_INVITE = "create_invite"
     ADMINISTER = "administer"
+    VIEW_SURVEY_RESULTS = "view_survey_results"  # a unit's IKM (SKM survey results)
 
 
 # Which roles grant an action. Operators named in SIGAP_ADMIN_IDS count as "admin".
@@ -39,6 +41,7 @@ _GRANTS: dict[Action, frozenset[str] | None] = {
     Action.HANDLE_COMPLAINTS: frozenset({"complaint_handler"}),
     Action.CREATE_INVITE: frozenset({"admin"}),
     Action.ADMINISTER: frozenset({"admin"}),
+    Action.VIEW_SURVEY_RESULTS: frozenset({"supervisor", "admin"}),
 }
 
 
@@ -116,6 +119,35 @@ def activity_change_refusal(actor: Actor, owner_employee_id: int, status: str) -
     return None
 
 
+# --- Supervision -------------------------------------------------------------------------
+
+
+def supervision_refusal(
+    actor: Actor, chain: Sequence[int], *, indirect: bool = False
+) -> Refusal | None:
+    """May this person act as supervisor of an employee (approve, review, nudge, export, assess)?
+
+    ``chain`` is the employee's line of supervisors, nearest first (``chain[0]`` is the direct
+    supervisor). A supervisor acts on direct reports; with ``indirect`` (setting
+    SIGAP_SUPERVISE_INDIRECT_REPORTS) on anyone below them. Anyone else gets "not found", so a
+    forged callback does not learn whether the employee exists.
+    """
+    if actor.employee_id is None or not allowed(actor, Action.SUPERVISE):
+        return Refusal.NOT_FOUND
+    reach = chain if indirect else chain[:1]
+    if actor.employee_id not in reach:
+        return Refusal.NOT_FOUND
+    return None
+
+
+def unit_export_refusal(actor: Actor, *, is_head: bool) -> Refusal | None:
+    """May this person export the work log of their whole unit? Only its head
+    (``models.supervision.is_unit_head``) and only as a supervisor: the log is personal data."""
+    if actor.employee_id is None or not is_head or not allowed(actor, Action.SUPERVISE):
+        return Refusal.NOT_FOUND
+    return None
+
+
 # --- Complaints ----------------------------------------------------------------------------
 
 
@@ -146,3 +178,17 @@ def complaint_owner_refusal(actor: Actor, reporter_telegram_id: int | None) -> R
 def may_install_desk(actor: Actor) -> bool:
     """Turning a group into a unit's complaint desk routes citizens' personal data there."""
     return allowed(actor, Action.ADMINISTER)
+
+
+# --- Satisfaction survey (SKM) -------------------------------------------------------------
+
+
+def survey_results_refusal(actor: Actor, unit_id: int) -> Refusal | None:
+    """May this person see a unit's survey results (IKM, element means, anonymous comments)?
+    Supervisors see their own unit; admins any unit. No one sees who answered what: the
+    answers carry no identity (``models.survey``)."""
+    if not allowed(actor, Action.VIEW_SURVEY_RESULTS):
+        return Refusal.NOT_FOUND
+    if "admin" in actor.effective_roles or actor.unit_id == unit_id:
+        return None
+    return Refusal.NOT_FOUND

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, time, timedelta
+from enum import StrEnum
+from statistics import median
 from typing import Final
 
 SILENT_DAYS: Final = 3  # working days without an entry that earn the flag
@@ -31,6 +33,32 @@ def iso_week(day: date) -> str:
     """``2026-W48`` for any day of that ISO week."""
     year, week, _ = day.isocalendar()
     return f"{year}-W{week:02d}"
+
+
+class DigestMode(StrEnum):
+    """When a unit's supervisors get their weekly digest."""
+
+    MONDAY = "monday"  # Monday 07:00, for the week before (the default)
+    FRIDAY = "friday"  # Friday 16:00, for the week that is ending
+
+
+@dataclass(frozen=True)
+class DigestSlot:
+    """The digest of one ISO week's schedule: when it goes out and which days it covers."""
+
+    send_on: date
+    at: time
+    start: date
+    end: date
+
+
+def digest_slot(mode: DigestMode, day: date) -> DigestSlot:
+    """The digest scheduled in the ISO week that holds ``day``."""
+    monday, sunday = week_of(day)
+    if mode is DigestMode.FRIDAY:
+        return DigestSlot(monday + timedelta(days=4), time(16, 0), monday, sunday)
+    start, end = previous_week(day)
+    return DigestSlot(monday, time(7, 0), start, end)
 
 
 def trailing_silent_days(expected: Sequence[date], logged: Iterable[date]) -> int:
@@ -94,6 +122,21 @@ class PersonWeek:
     @property
     def silent(self) -> bool:
         return self.silent_days >= SILENT_DAYS
+
+
+@dataclass(frozen=True)
+class ComplaintWeek:
+    """A complaint-handling unit's week: received and resolved in the week, overdue now, and
+    the median time from filing to verification of those verified in the week."""
+
+    received: int
+    resolved: int
+    overdue: int
+    hours_to_verification: list[float] = field(default_factory=list)
+
+    @property
+    def median_hours(self) -> float | None:
+        return round(median(self.hours_to_verification), 1) if self.hours_to_verification else None
 
 
 @dataclass(frozen=True)

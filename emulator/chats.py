@@ -33,6 +33,7 @@ class ChatState:
         "kicked",
         "known",
         "messages",
+        "migrated_to",
         "next_message_id",
         "privacy_mode",
         "send_mark",
@@ -61,6 +62,8 @@ class ChatState:
         self.known = known
         self.blocked = False
         self.kicked = False
+        # A group upgraded to a supergroup: the new chat's id (see BotApiEmulator.upgrade_group).
+        self.migrated_to: int | None = None
         self.privacy_mode = False
         self.bot_is_admin = False
         self.keyboard: dict[str, Any] | None = None

@@ -56,6 +56,17 @@ class ChatView:
         return next(reversed(self._state.bot_messages.values()), None)
 
     @property
+    def history(self) -> list[dict[str, Any]]:
+        """Every message in this chat, the users' and the bot's, oldest first, as Bot API
+        dicts (edits applied, deleted ones gone): what a Telegram client would show."""
+        return [self._state.messages[key] for key in sorted(self._state.messages)]
+
+    @property
+    def keyboard_markup(self) -> dict[str, Any] | None:
+        """The reply keyboard markup the bot currently shows here, as sent (or None)."""
+        return self._state.keyboard
+
+    @property
     def keyboard(self) -> list[list[ReplyButton]] | None:
         """The reply keyboard the bot currently shows here, if any."""
         markup = self._state.keyboard
@@ -89,13 +100,17 @@ class ChatView:
         state.edit_mark = len(state.edit_log)
         return edited
 
-    async def _wait(self, done: Callable[[], bool], seconds: float, count: int | None) -> None:
+    async def _wait(
+        self, done: Callable[[], bool], seconds: float, count: int | None, what: str | None = None
+    ) -> None:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + seconds
         state = self._state
         while not done():
             remaining = deadline - loop.time()
             if remaining <= 0:
+                if what is not None:
+                    raise AssertionError(f"no {what} within {seconds:g}s")
                 raise AssertionError(self._timeout_report(count, seconds))
             waiter: asyncio.Future[None] = loop.create_future()
             state.waiters.append(waiter)
@@ -194,6 +209,22 @@ class EmulatedUser(ChatView):
         )
         await asyncio.sleep(0)
         return query_id
+
+    async def answer_to(self, query_id: str, timeout: float = 5.0) -> dict[str, Any]:  # noqa: ASYNC109
+        """Wait until the bot answers the press ``query_id`` (the toast or alert the person
+        sees) and return that answer."""
+
+        def answer() -> dict[str, Any] | None:
+            return next(
+                (a for a in self.callback_answers if a["callback_query_id"] == query_id), None
+            )
+
+        await self._wait(
+            lambda: answer() is not None, timeout, None, what=f"an answer to {query_id}"
+        )
+        found = answer()
+        assert found is not None
+        return found
 
     async def share_location(
         self,
@@ -324,6 +355,11 @@ class EmulatedUser(ChatView):
         await asyncio.sleep(0)
         return edited
 
+    def open_private_chat(self) -> None:
+        """Let the bot write first, as if this user had started it before (a sandbox restarted
+        with its people already linked); normally a private chat opens when the user writes."""
+        self._state.known = True
+
     def block(self) -> None:
         """From now on the bot's sends to this user fail with 403 (until :meth:`unblock`)."""
         self._state.blocked = True
@@ -364,6 +400,16 @@ class EmulatedGroup(ChatView):
     @bot_is_admin.setter
     def bot_is_admin(self, value: bool) -> None:
         self._state.bot_is_admin = value
+
+    @property
+    def migrated_to(self) -> int | None:
+        """The supergroup's id once this basic group was upgraded."""
+        return self._state.migrated_to
+
+    def upgrade_to_supergroup(self, by: EmulatedUser | None = None) -> EmulatedGroup:
+        """An admin (``by``) turns this basic group into a supergroup; returns the supergroup.
+        See :meth:`BotApiEmulator.upgrade_group` for what the bot sees."""
+        return self._emulator.upgrade_group(self, by)
 
     def __repr__(self) -> str:
         return f"EmulatedGroup({self.title!r}, id={self.chat_id})"

@@ -36,7 +36,7 @@ from emulator.textparse import (
     utf16_len,
     utf16_slice,
 )
-from emulator.updates import UpdateQueue, Webhook
+from emulator.updates import Delivery, UpdateQueue, Webhook
 
 __all__ = ["BotApiEmulator", "UploadedFile"]
 
@@ -300,7 +300,11 @@ class BotApiEmulator:
         self._flood_limits = flood_limits
         self._queue = UpdateQueue()
         self._webhook = Webhook(
-            self._queue, retry_delay=webhook_retry_delay, retry_max_delay=webhook_retry_max_delay
+            self._queue,
+            retry_delay=webhook_retry_delay,
+            retry_max_delay=webhook_retry_max_delay,
+            latency=lambda: self.latency,
+            record=lambda: self.record_calls,
         )
         self._chats: dict[int, ChatState] = {}
         self._chats_by_username: dict[str, ChatState] = {}
@@ -312,7 +316,13 @@ class BotApiEmulator:
         self._queries: dict[str, _PendingQuery] = {}
         self._commands: dict[tuple[str, int | None, int | None, str], list[dict[str, str]]] = {}
         self._idle_waiters: list[tuple[int, asyncio.Future[None]]] = []
+        # slow_down(): per chat, the added seconds and the methods they apply to (empty: all).
+        self._slow_chats: dict[int, tuple[float, frozenset[str]]] = {}
+        self.abandoned_calls: list[tuple[str, dict[str, Any]]] = []
         self._warned_methods: set[str] = set()
+        # Called with a chat id whenever something in that chat changes (a message from either
+        # side, an edit, a delete, a callback answer to that user): the sandbox's live page.
+        self.listeners: list[Callable[[int], None]] = []
         self._runner: web.AppRunner | None = None
         self.base_url = ""
 
@@ -468,6 +478,76 @@ class BotApiEmulator:
         """Remove the bot from ``group``: its sends there fail with 403 from now on."""
         self._state_of(group).kicked = True
 
+    def upgrade_group(self, group: EmulatedGroup, by: EmulatedUser | None = None) -> EmulatedGroup:
+        """Turn a basic group into a supergroup, as Telegram does when an admin makes the history
+        visible to new members, makes the group public, and the like.
+
+        What the bot sees, as on Telegram: a service message with ``migrate_to_chat_id`` in the
+        old group, a ``my_chat_member`` update for the new supergroup (the bot is in it, as
+        everyone was) and a service message with ``migrate_from_chat_id`` in the supergroup,
+        which has the same title, a new ``-100…`` id and its own message ids starting at 1.
+
+        Afterwards sends to the old id answer 400 "group chat was upgraded to a supergroup
+        chat" with ``parameters.migrate_to_chat_id``; the old group still exists (deactivated)
+        and its messages stay there, so the bot can still edit and delete them *at the old id*
+        (the Bot API checks write access for sends only; tdlib/telegram-bot-api#266), and
+        buttons pressed on them arrive with the old chat in ``callback_query.message``. The old
+        message ids mean nothing in the supergroup. Users' new messages come from the new chat.
+        """
+        old = self._state_of(group)
+        if old.type != "group" or old.migrated_to is not None:
+            raise ValueError(f"{group!r} is not a basic group")
+        number = self._next_group_number
+        self._next_group_number += 1
+        chat_id = -(1_001_000_000_000 + number)
+        chat: dict[str, Any] = {"id": chat_id, "title": old.chat["title"], "type": "supergroup"}
+        new = ChatState(chat, known=True)
+        # A bot removed from the group is not in the supergroup either.
+        new.privacy_mode, new.bot_is_admin = old.privacy_mode, old.bot_is_admin
+        new.kicked = old.kicked
+        self._chats[chat_id] = new
+        upgraded = EmulatedGroup(self, new)
+        self._groups[chat_id] = upgraded
+        old.migrated_to = chat_id
+        sender = (
+            by.user
+            if by is not None
+            else {"id": 777_000, "is_bot": False, "first_name": "Telegram"}
+        )
+        now = int(time.time())
+        for state, field, other in (
+            (old, "migrate_to_chat_id", new),
+            (new, "migrate_from_chat_id", old),
+        ):
+            message = {
+                "message_id": state.take_message_id(),
+                "from": sender,
+                "chat": state.chat,
+                "date": now,
+                field: other.id,
+            }
+            state.messages[message["message_id"]] = message
+            if old.kicked:
+                continue  # a removed bot hears nothing of either chat
+            if state is new:
+                left = {"user": self.bot_user, "status": "left"}
+                member = {
+                    "user": self.bot_user,
+                    "status": "administrator" if new.bot_is_admin else "member",
+                }
+                update = {
+                    "chat": chat,
+                    "from": sender,
+                    "date": now,
+                    "old_chat_member": left,
+                    "new_chat_member": member,
+                }
+                self._queue.push("my_chat_member", update)
+            # Service messages reach the bot whatever its privacy mode.
+            self._queue.push("message", message)
+            self._changed(state.id)
+        return upgraded
+
     def users(self) -> list[EmulatedUser]:
         return list(self._users.values())
 
@@ -504,6 +584,22 @@ class BotApiEmulator:
             if entry in self._idle_waiters:
                 self._idle_waiters.remove(entry)
 
+    def slow_down(self, chat: ChatView | int, seconds: float, *methods: str) -> None:
+        """Make the bot's calls about ``chat`` (only ``methods``, if given) take ``seconds``
+        longer, e.g. to kill the bot while a handler waits on its reply. The delay stands for
+        the network before Telegram: a call whose client hangs up during it never takes effect
+        (it is listed in :attr:`abandoned_calls`). ``seconds=0`` removes the delay."""
+        chat_id = self._state_of(chat).id
+        if seconds > 0:
+            self._slow_chats[chat_id] = (seconds, frozenset(methods))
+        else:
+            self._slow_chats.pop(chat_id, None)
+
+    @property
+    def webhook_deliveries(self) -> list[Delivery]:
+        """Every POST to the webhook (update_id and error, None for 2xx), oldest first."""
+        return self._webhook.deliveries
+
     def calls_by_method(self, name: str) -> list[dict[str, Any]]:
         """Parameters of every recorded call to ``name`` (case-insensitive), oldest first."""
         wanted = name.lower()
@@ -515,6 +611,10 @@ class BotApiEmulator:
         """What setMyCommands stored for exactly this scope and language (no fallback)."""
         key = self._scope_key(scope, language_code)
         return [dict(command) for command in self._commands.get(key, [])]
+
+    def _changed(self, chat_id: int) -> None:
+        for listener in self.listeners:
+            listener(chat_id)
 
     # -- used by the client classes -----------------------------------------------------------
 
@@ -567,6 +667,8 @@ class BotApiEmulator:
         """Create a message from ``user`` in ``chat`` (default: their private chat) and queue
         the update the bot receives for it."""
         state = self._client_chat(user, chat)
+        while state.migrated_to is not None:  # the group became a supergroup: people write there
+            state = self._chats[state.migrated_to]
         state.mark_client_action()
         if not state.is_group:
             state.known = True
@@ -585,6 +687,7 @@ class BotApiEmulator:
         state.messages[message["message_id"]] = message
         if self._bot_sees(state, message):
             self._queue.push("message", message)
+        self._changed(state.id)
         return message
 
     def user_edit(
@@ -609,6 +712,7 @@ class BotApiEmulator:
         state.mark_client_action()
         if self._bot_sees(state, edited):
             self._queue.push("edited_message", edited)
+        self._changed(state.id)
         return edited
 
     def user_press(
@@ -795,6 +899,8 @@ class BotApiEmulator:
         name = entry[0] if entry is not None else method
         if self.record_calls:
             self.calls.append((name, params))
+        if self._slow_chats and await self._slowed_and_abandoned(request, name, params):
+            return self._error(ApiError(499, "Client Closed Request"))
         if entry is None:
             if name not in self._warned_methods:
                 self._warned_methods.add(name)
@@ -814,6 +920,21 @@ class BotApiEmulator:
             body = {"ok": True, "result": result.result, "description": result.description}
             return self._json(200, body)
         return self._json(200, {"ok": True, "result": result})
+
+    async def _slowed_and_abandoned(
+        self, request: web.Request, method: str, params: dict[str, Any]
+    ) -> bool:
+        """Apply :meth:`slow_down`; True when the bot hung up meanwhile (the call is dropped)."""
+        chat_id = params.get("chat_id")
+        slow = self._slow_chats.get(chat_id) if isinstance(chat_id, int) else None
+        if slow is None or (slow[1] and method not in slow[1]):
+            return False
+        await asyncio.sleep(slow[0])
+        transport = request.transport
+        if transport is None or transport.is_closing():
+            self.abandoned_calls.append((method, params))
+            return True
+        return False
 
     def _note_chat_error(self, params: dict[str, Any], method: str, error: ApiError) -> None:
         chat_id = params.get("chat_id")
@@ -849,8 +970,18 @@ class BotApiEmulator:
             raise bad_request(errors.CHAT_NOT_FOUND)
         return state
 
-    def _writable_chat(self, params: Params, *, blocked_ok: bool = False) -> ChatState:
+    def _writable_chat(
+        self, params: Params, *, blocked_ok: bool = False, edit: bool = False
+    ) -> ChatState:
+        """The chat a method acts on. ``edit``: editing or deleting existing messages, which
+        an upgraded group still allows (its messages stay there); sending does not."""
         state = self._lookup_chat(params)
+        if state.migrated_to is not None and not edit:
+            raise ApiError(
+                400,
+                f"Bad Request: {errors.GROUP_UPGRADED}",
+                {"migrate_to_chat_id": state.migrated_to},
+            )
         if state.kicked:
             kind = "supergroup" if state.type == "supergroup" else "group"
             raise forbidden(f"bot was kicked from the {kind} chat")
@@ -1014,6 +1145,7 @@ class BotApiEmulator:
         state.sent_log.append(message.snapshot())
         self.sent_count += 1
         state.notify()
+        self._changed(state.id)
         if self._idle_waiters:
             for threshold, waiter in self._idle_waiters:
                 if self.sent_count >= threshold and not waiter.done():
@@ -1056,7 +1188,7 @@ class BotApiEmulator:
     def _bot_message_to_edit(self, params: Params) -> tuple[ChatState, dict[str, Any]]:
         if params.raw.get("inline_message_id") and params.raw.get("chat_id") is None:
             raise bad_request("MESSAGE_ID_INVALID")  # inline messages are not emulated
-        state = self._writable_chat(params)
+        state = self._writable_chat(params, edit=True)
         message_id = params.get_int("message_id")
         if message_id is None:
             raise bad_request(errors.MESSAGE_ID_MISSING)
@@ -1103,6 +1235,7 @@ class BotApiEmulator:
             message.sent_markup = markup
             state.edit_log.append(message.snapshot())
             state.notify()
+            self._changed(state.id)
         return edited
 
     # =========================================================================================
@@ -1152,10 +1285,20 @@ class BotApiEmulator:
         if isinstance(allowed, list):
             webhook.allowed_updates = [str(item) for item in allowed]
         max_connections = params.get_int("max_connections")
+        before = webhook.max_connections
         webhook.max_connections = (
             40 if max_connections is None else min(100, max(1, max_connections))
         )
         webhook.ip_address = params.get_str("ip_address")
+        if (
+            webhook.active
+            and (webhook.url, webhook.secret_token) == (url, secret)
+            and webhook.max_connections == before
+            and not params.get_bool("drop_pending_updates")
+        ):
+            # A bot restarting with the same settings: deliveries (and their back-off) go on.
+            return _Described(True, "Webhook is already set")
+        await webhook.stop_delivery()  # new settings: start over, in-flight updates stay pending
         webhook.secret_token = secret
         changed = webhook.url != url
         webhook.url = url
@@ -1320,9 +1463,10 @@ class BotApiEmulator:
         message = state.bot_messages.pop(message_id, None)
         if message is not None:
             message.deleted = True
+        self._changed(state.id)
 
     async def _delete_message(self, params: Params) -> bool:
-        state = self._writable_chat(params, blocked_ok=True)
+        state = self._writable_chat(params, blocked_ok=True, edit=True)
         message_id = params.get_int("message_id")
         if message_id is None:
             raise bad_request(errors.MESSAGE_ID_MISSING)
@@ -1330,7 +1474,7 @@ class BotApiEmulator:
         return True
 
     async def _delete_messages(self, params: Params) -> bool:
-        state = self._writable_chat(params, blocked_ok=True)
+        state = self._writable_chat(params, blocked_ok=True, edit=True)
         message_ids = params.get_json("message_ids", "can't parse message identifiers")
         if not isinstance(message_ids, list) or not 1 <= len(message_ids) <= 100:
             raise bad_request("message identifiers are not specified")
@@ -1360,6 +1504,7 @@ class BotApiEmulator:
         if url:
             answer["url"] = url
         pending.user.callback_answers.append(answer)
+        self._changed(pending.user.id)
         return True
 
     async def _get_file(self, params: Params) -> dict[str, Any]:

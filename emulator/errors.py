@@ -84,6 +84,7 @@ WRONG_CHAT_ACTION = "wrong parameter action in request"
 BOT_COMMAND_INVALID = "BOT_COMMAND_INVALID"
 BOT_COMMAND_DESCRIPTION_INVALID = "BOT_COMMAND_DESCRIPTION_INVALID"
 BLOCKED = "bot was blocked by the user"
+GROUP_UPGRADED = "group chat was upgraded to a supergroup chat"
 CONFLICT_POLLING = (
     "Conflict: terminated by other getUpdates request; make sure that only one bot instance is"
     " running"

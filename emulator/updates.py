@@ -2,6 +2,14 @@
 
 One queue serves both ways of receiving updates, as on Telegram: an update stays queued until
 a getUpdates call confirms it with a higher ``offset`` or the webhook answers it with 2xx.
+
+Webhook delivery follows the Bot API server (tdlib/telegram-bot-api, ``WebhookActor``): updates
+are sorted into one delivery queue per chat; each queue has at most one update in flight and
+sends its next one only after a 2xx, so a chat's updates arrive in order, while different chats
+go out in parallel over up to ``max_connections`` connections. A failed update (not 2xx, refused
+or dropped connection, time-out) is retried with a doubling delay, or after the response's
+``Retry-After``, and never skipped. At most ``2 * max_connections`` updates are loaded at a time,
+in update order: a chat whose updates keep failing ends up holding back every other chat.
 """
 
 from __future__ import annotations
@@ -10,7 +18,7 @@ import asyncio
 import itertools
 import logging
 import time
-from collections import deque
+from collections import OrderedDict, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -60,21 +68,27 @@ DEFAULT_ALLOWED_UPDATES = ALL_UPDATE_TYPES - {
 
 
 class UpdateQueue:
-    """Pending updates in order; getUpdates and the webhook both drain it from the left."""
+    """Pending updates in update_id order; getUpdates confirms them from the front, the webhook
+    acknowledges them one by one."""
 
     def __init__(self) -> None:
-        self._items: deque[dict[str, Any]] = deque()
+        self._items: OrderedDict[int, dict[str, Any]] = OrderedDict()
         self._next_id = 1
         self.allowed: frozenset[str] = DEFAULT_ALLOWED_UPDATES
         # At most one long poll can be parked; a second getUpdates bumps the generation so
         # the first one wakes up and answers 409, like Telegram does.
         self._poll_waiter: asyncio.Future[None] | None = None
         self._poll_generation = 0
-        self._listener: asyncio.Future[None] | None = None
+        # The webhook's hooks: told of every new update and of drop_pending_updates.
+        self.on_push: Callable[[dict[str, Any]], None] | None = None
+        self.on_drop: Callable[[], None] | None = None
         self.closed = False
 
     def __len__(self) -> int:
         return len(self._items)
+
+    def __contains__(self, update_id: object) -> bool:
+        return update_id in self._items
 
     def push(self, kind: str, payload: dict[str, Any]) -> dict[str, Any] | None:
         """Queue an update unless allowed_updates filters its type out (then it is lost)."""
@@ -82,17 +96,16 @@ class UpdateQueue:
             return None
         update = {"update_id": self._next_id, kind: payload}
         self._next_id += 1
-        self._items.append(update)
+        self._items[update["update_id"]] = update
         self._wake()
+        if self.on_push is not None:
+            self.on_push(update)
         return update
 
     def _wake(self) -> None:
         waiter = self._poll_waiter
         if waiter is not None and not waiter.done():
             waiter.set_result(None)
-        listener = self._listener
-        if listener is not None and not listener.done():
-            listener.set_result(None)
 
     def set_allowed(self, values: Any) -> None:
         """Apply an ``allowed_updates`` parameter: ``None`` keeps the current setting, an empty
@@ -107,25 +120,26 @@ class UpdateQueue:
         """Forget updates below ``offset``; a negative offset keeps only the last ``-offset``."""
         items = self._items
         if offset > 0:
-            while items and items[0]["update_id"] < offset:
-                items.popleft()
+            while items and next(iter(items)) < offset:
+                items.popitem(last=False)
         elif offset < 0:
             while len(items) > -offset:
-                items.popleft()
+                items.popitem(last=False)
+
+    def acknowledge(self, update_id: int) -> None:
+        """The webhook answered this update with 2xx."""
+        self._items.pop(update_id, None)
 
     def peek(self, limit: int) -> list[dict[str, Any]]:
-        return list(itertools.islice(self._items, limit))
+        return list(itertools.islice(self._items.values(), limit))
 
-    def first(self) -> dict[str, Any] | None:
-        return self._items[0] if self._items else None
-
-    def drop_first(self, update: dict[str, Any]) -> None:
-        """Remove ``update`` if it is still first (it may have been dropped meanwhile)."""
-        if self._items and self._items[0] is update:
-            self._items.popleft()
+    def pending(self) -> list[dict[str, Any]]:
+        return list(self._items.values())
 
     def drop_all(self) -> None:
         self._items.clear()
+        if self.on_drop is not None:
+            self.on_drop()
 
     def close(self) -> None:
         """Release every parked long poll (they answer with no updates) on shutdown."""
@@ -174,21 +188,33 @@ class UpdateQueue:
                 if self._poll_waiter is waiter:
                     self._poll_waiter = None
 
-    async def wait_for_items(self) -> None:
-        """Block until the queue is non-empty (used by the webhook sender)."""
-        while not self._items:
-            listener: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-            self._listener = listener
-            try:
-                await listener
-            finally:
-                if self._listener is listener:
-                    self._listener = None
+
+def delivery_key(update: dict[str, Any]) -> int | str:
+    """The delivery queue of an update: its chat (or, without one, its sender); updates that
+    belong to nobody get a queue of their own."""
+    for kind, payload in update.items():
+        if kind == "update_id" or not isinstance(payload, dict):
+            continue
+        message = payload.get("message") if kind == "callback_query" else payload
+        if isinstance(message, dict) and isinstance(message.get("chat"), dict):
+            return int(message["chat"]["id"])
+        sender = payload.get("from") or payload.get("user")
+        if isinstance(sender, dict) and "id" in sender:
+            return int(sender["id"])
+    return f"update-{update['update_id']}"
+
+
+@dataclass
+class Delivery:
+    """One POST of an update to the webhook, as recorded in ``Webhook.deliveries``."""
+
+    update_id: int
+    error: str | None  # None: answered 2xx
 
 
 @dataclass
 class Webhook:
-    """Webhook settings plus the task that POSTs queued updates to ``url`` in order."""
+    """Webhook settings plus the workers that POST queued updates to ``url``."""
 
     queue: UpdateQueue
     url: str = ""
@@ -202,7 +228,22 @@ class Webhook:
     retry_max_delay: float = 2.0
     request_timeout: float = 10.0
     delivered: int = 0
-    _task: asyncio.Task[None] | None = field(default=None, repr=False)
+    # Seconds added before each POST (the emulator's ``latency``: the network both ways).
+    latency: Callable[[], float] = lambda: 0.0
+    # Every POST and its outcome, oldest first (tests read redeliveries from it), kept while
+    # ``record()`` says so (the emulator's ``record_calls``).
+    deliveries: list[Delivery] = field(default_factory=list)
+    record: Callable[[], bool] = lambda: True
+    _workers: list[asyncio.Task[None]] = field(default_factory=list, repr=False)
+    _session: aiohttp.ClientSession | None = field(default=None, repr=False)
+    _ready: asyncio.Queue[int | str] | None = field(default=None, repr=False)
+    # Updates not yet loaded, in order; loaded ones per delivery queue (the first is in flight
+    # or waiting for its retry); failures so far per update.
+    _fresh: deque[dict[str, Any]] = field(default_factory=deque, repr=False)
+    _chats: dict[int | str, deque[dict[str, Any]]] = field(default_factory=dict, repr=False)
+    _loaded: int = 0
+    _failures: dict[int, int] = field(default_factory=dict, repr=False)
+    _timers: set[asyncio.TimerHandle] = field(default_factory=set, repr=False)
 
     def info(self) -> dict[str, Any]:
         """The getWebhookInfo result."""
@@ -222,57 +263,165 @@ class Webhook:
             result["last_error_message"] = self.last_error_message
         return result
 
-    def activate(self) -> None:
-        if self._task is None or self._task.done():
-            self._task = asyncio.get_running_loop().create_task(self._deliver_forever())
+    @property
+    def active(self) -> bool:
+        return bool(self._workers)
 
-    async def deactivate(self) -> None:
-        self.url = ""
-        task, self._task = self._task, None
-        if task is not None and not task.done():
+    def activate(self) -> None:
+        """Start delivering every pending update (and every new one) to ``url``."""
+        if self._workers:
+            return
+        self._ready = asyncio.Queue()
+        self._fresh = deque(self.queue.pending())
+        self._chats.clear()
+        self._loaded = 0
+        self._failures.clear()
+        self.queue.on_push = self._on_push
+        self.queue.on_drop = self._on_drop
+        self._session = aiohttp.ClientSession(
+            timeout=aiohttp.ClientTimeout(total=self.request_timeout),
+            connector=aiohttp.TCPConnector(limit=self.max_connections),
+        )
+        loop = asyncio.get_running_loop()
+        self._workers = [
+            loop.create_task(self._work(), name=f"emulator-webhook-{n}")
+            for n in range(self.max_connections)
+        ]
+        self._load()
+
+    async def stop_delivery(self) -> None:
+        """Stop the workers; updates in flight stay pending and are sent again later."""
+        workers, self._workers = self._workers, []
+        for timer in self._timers:
+            timer.cancel()
+        self._timers.clear()
+        self.queue.on_push = self.queue.on_drop = None
+        for task in workers:
             task.cancel()
+        for task in workers:
             try:
                 await task
             except asyncio.CancelledError:
                 pass
+        session, self._session = self._session, None
+        if session is not None:
+            await session.close()
+        self._chats.clear()
+        self._fresh.clear()
+        self._loaded = 0
 
-    async def _deliver_forever(self) -> None:
-        timeout = aiohttp.ClientTimeout(total=self.request_timeout)
-        delay = self.retry_delay
-        async with aiohttp.ClientSession(timeout=timeout) as session:
-            while self.url:
-                await self.queue.wait_for_items()
-                update = self.queue.first()
-                if update is None or not self.url:
-                    continue
-                problem = await self._post(session, update)
-                if problem is None:
-                    self.queue.drop_first(update)
-                    self.delivered += 1
-                    delay = self.retry_delay
-                    continue
-                self.last_error_date = int(time.time())
-                self.last_error_message = problem
-                _log.debug("webhook delivery to %s failed: %s", self.url, problem)
-                # Telegram retries the same update, backing off, and never skips ahead: updates
-                # stay in order.
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, self.retry_max_delay)
+    async def deactivate(self) -> None:
+        self.url = ""
+        await self.stop_delivery()
 
-    async def _post(self, session: aiohttp.ClientSession, update: dict[str, Any]) -> str | None:
+    def _on_push(self, update: dict[str, Any]) -> None:
+        self._fresh.append(update)
+        self._load()
+
+    def _on_drop(self) -> None:
+        # drop_pending_updates: what is in flight still completes, nothing else goes out.
+        self._fresh.clear()
+        for key in list(self._chats):
+            self._chats[key] = deque(itertools.islice(self._chats[key], 1))
+        self._loaded = len(self._chats)
+
+    def _load(self) -> None:
+        """Move updates, in order, into their delivery queues, up to 2 x max_connections."""
+        limit = 2 * self.max_connections
+        ready = self._ready
+        assert ready is not None
+        while self._loaded < limit and self._fresh:
+            update = self._fresh.popleft()
+            if update["update_id"] not in self.queue:
+                continue
+            key = delivery_key(update)
+            waiting = self._chats.get(key)
+            if waiting is None:
+                waiting = self._chats[key] = deque()
+                ready.put_nowait(key)
+            waiting.append(update)
+            self._loaded += 1
+
+    async def _work(self) -> None:
+        ready = self._ready
+        assert ready is not None and self._session is not None
+        while True:
+            key = await ready.get()
+            waiting = self._chats.get(key)
+            if not waiting:
+                continue
+            update = waiting[0]
+            update_id = update["update_id"]
+            if update_id not in self.queue:  # dropped meanwhile
+                self._next_of(key)
+                continue
+            problem, retry_after = await self._post(self._session, update)
+            if self.record():
+                self.deliveries.append(Delivery(update_id, problem))
+            if problem is None:
+                self.queue.acknowledge(update_id)
+                self.delivered += 1
+                self._next_of(key)
+                continue
+            self.last_error_date = int(time.time())
+            self.last_error_message = problem
+            _log.debug("webhook delivery of %s to %s failed: %s", update_id, self.url, problem)
+            failures = self._failures.get(update_id, 0) + 1
+            self._failures[update_id] = failures
+            delay = min(self.retry_delay * 2 ** (failures - 1), self.retry_max_delay)
+            if retry_after is not None:
+                delay = min(float(retry_after), 3600.0)
+            # The same update again after the delay, never the next one of this chat before it;
+            # the connection serves other chats meanwhile.
+            self._retry_later(key, delay)
+
+    def _retry_later(self, key: int | str, delay: float) -> None:
+        def due() -> None:
+            self._timers.discard(timer)
+            if self._ready is not None:
+                self._ready.put_nowait(key)
+
+        timer = asyncio.get_running_loop().call_later(delay, due)
+        self._timers.add(timer)
+
+    def _next_of(self, key: int | str) -> None:
+        waiting = self._chats[key]
+        done = waiting.popleft()
+        self._failures.pop(done["update_id"], None)
+        self._loaded -= 1
+        if waiting:
+            assert self._ready is not None
+            self._ready.put_nowait(key)
+        else:
+            del self._chats[key]
+        self._load()
+
+    async def _post(
+        self, session: aiohttp.ClientSession, update: dict[str, Any]
+    ) -> tuple[str | None, int | None]:
         headers = {}
         if self.secret_token:
             headers["X-Telegram-Bot-Api-Secret-Token"] = self.secret_token
+        delay = self.latency()
+        if delay > 0:
+            await asyncio.sleep(delay)
         try:
             async with session.post(self.url, json=update, headers=headers) as response:
                 await response.read()
                 if 200 <= response.status < 300:
-                    return None
-                return f"Wrong response from the webhook: {response.status} {response.reason}"
+                    return None, None
+                retry_after = response.headers.get("Retry-After", "")
+                return (
+                    f"Wrong response from the webhook: {response.status} {response.reason}",
+                    int(retry_after) if retry_after.isdigit() else None,
+                )
         except TimeoutError:
-            return "Read timeout expired"
+            return "Read timeout expired", None
         except aiohttp.ClientConnectorError:
-            return "Connection refused"
+            return "Connection refused", None
+        except aiohttp.ServerDisconnectedError:
+            # The process behind the webhook died (or closed) before answering.
+            return "Webhook connection closed", None
         except (aiohttp.ClientError, OSError, ValueError) as error:
             # Whatever went wrong, the sender must live on and retry, as Telegram does.
-            return f"Connection error: {error}"
+            return f"Connection error: {error}", None

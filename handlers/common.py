@@ -8,6 +8,7 @@ from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ChatType
+from telegram.error import BadRequest
 from telegram.ext import ApplicationHandlerStop
 
 from bot.services import SigapContext
@@ -55,8 +56,16 @@ async def reply(update: Update, context: SigapContext, text: str, markup: Any = 
 
 
 async def answer_button(update: Update, text: str | None = None, alert: bool = False) -> None:
-    if update.callback_query is not None:
+    if update.callback_query is None:
+        return
+    try:
         await update.callback_query.answer(text, show_alert=alert)
+    except BadRequest as exc:
+        # A press handled again after a restart (redelivered, or pressed while the bot was down)
+        # is older than Telegram's 15 s or was answered before the crash: the spinner is gone
+        # either way, and the press itself must still be handled.
+        if "query is too old" not in exc.message.lower():
+            raise
 
 
 def buttons(rows: Sequence[Sequence[tuple[str, str]]]) -> InlineKeyboardMarkup:

@@ -47,6 +47,7 @@ from domain.complaints import (
     validate_story,
 )
 from domain.dates import format_datetime
+from domain.ids import parse_id
 from handlers import desk, files
 from handlers.common import answer_button, buttons, reply, requires
 from handlers.flow import Flow, FlowCall, Step, register
@@ -99,9 +100,18 @@ async def _ask_kind(call: FlowCall) -> None:
     )
 
 
+async def _advance(call: FlowCall, step: str, data: dict[str, Any]) -> None:
+    """Go on to ``step``, or back to the summary when the person is changing one answer
+    from there (``editing``)."""
+    if data.pop("editing", False):
+        await call.goto("summary", data)
+    else:
+        await call.goto(step, data)
+
+
 async def _kind_chosen(call: FlowCall, value: str) -> None:
     if value in {k.value for k in Kind}:
-        await call.goto("category", call.data | {"kind": value})
+        await _advance(call, "category", call.data | {"kind": value})
 
 
 async def _ask_category(call: FlowCall) -> None:
@@ -114,13 +124,14 @@ async def _ask_category(call: FlowCall) -> None:
 
 
 async def _category_chosen(call: FlowCall, value: str) -> None:
-    if not value.startswith("c:") or not value[2:].isdigit():
+    category_id = parse_id(value.removeprefix("c:")) if value.startswith("c:") else None
+    if category_id is None:
         return
-    category = await complaints.category_of(call.context.services.db, int(value[2:]))
+    category = await complaints.category_of(call.context.services.db, category_id)
     if category is None or not category.active:
         await call.say(call.texts.t("common.stale_button"))
         return
-    await call.goto("story", call.data | {"category_id": category.id})
+    await _advance(call, "story", call.data | {"category_id": category.id})
 
 
 async def _ask_story(call: FlowCall) -> None:
@@ -133,6 +144,9 @@ async def _got_story(call: FlowCall, text: str) -> None:
         await call.say(_problem(story, call.texts))
         return
     data = call.data | {"story": story}
+    if data.get("editing"):  # the near-duplicate offer was made (or not) the first time
+        await _advance(call, "location", data)
+        return
     services = call.context.services
     now = services.clock.now()
     earlier = await complaints.recent_stories(
@@ -221,7 +235,7 @@ async def _got_location(call: FlowCall, message: Message) -> bool:
 
 async def _location_done(call: FlowCall, place: dict[str, Any], key: str) -> None:
     await reply(call.update, call.context, call.texts.t(key), _after_keyboard(call.context))
-    await call.goto("attachments", call.data | place)
+    await _advance(call, "attachments", call.data | place)
 
 
 def _labels(key: str) -> set[str]:
@@ -283,7 +297,7 @@ async def _attachment_text(call: FlowCall, text: str) -> None:
 
 async def _attachments_done(call: FlowCall, value: str) -> None:
     if value == "done":
-        await call.goto("privacy", call.data)
+        await _advance(call, "privacy", call.data)
 
 
 async def _ask_privacy(call: FlowCall) -> None:
@@ -298,6 +312,7 @@ async def _privacy_chosen(call: FlowCall, value: str) -> None:
     if value not in {p.value for p in Privacy}:
         return
     data = call.data | {"privacy": value}
+    data.pop("editing", None)  # the contact question (when allowed) leads to the summary anyway
     if contact_allowed(Privacy(value)):
         await call.goto("contact", data)
     else:
@@ -370,6 +385,7 @@ async def _show_summary(call: FlowCall) -> None:
         text,
         [
             [(tr.plain("complaint.button_submit"), "submit")],
+            [(tr.plain("complaint.button_edit"), "edit")],
             [(tr.plain("complaint.button_cancel"), "cancel")],
         ],
     )
@@ -381,6 +397,35 @@ async def _summary_button(call: FlowCall, value: str) -> None:
         await call.say(call.texts.t("common.cancelled"))
     elif value == "submit":
         await _submit(call)
+    elif value == "edit":
+        await call.goto("edit", call.data)
+
+
+# Answers that can be changed from the summary, each asked again by its own step. Changing the
+# privacy asks for the contact again where it is allowed.
+EDITABLE = ("kind", "category", "story", "location", "attachments", "privacy")
+# What a step's answer consists of, cleared before it is asked again.
+_ANSWER_KEYS = {
+    "location": ("latitude", "longitude", "location_text"),
+    "attachments": ("attachments", "album", "told_full"),
+    "privacy": ("contact_phone",),
+}
+
+
+async def _ask_edit(call: FlowCall) -> None:
+    tr = call.texts
+    rows = [[(tr.plain(f"complaint.edit_{field}"), field)] for field in EDITABLE]
+    await call.say(
+        tr.t("complaint.ask_edit"), [*rows, [(tr.plain("complaint.button_back"), "back")]]
+    )
+
+
+async def _edit_chosen(call: FlowCall, value: str) -> None:
+    if value == "back":
+        await call.goto("summary", call.data)
+    elif value in EDITABLE:
+        data = {k: v for k, v in call.data.items() if k not in _ANSWER_KEYS.get(value, ())}
+        await call.goto(value, data | {"editing": True})
 
 
 async def _submit(call: FlowCall) -> None:
@@ -457,6 +502,7 @@ COMPLAINT_FLOW = register(
                 prompt=_ask_contact, on_text=_got_contact_text, on_message=_got_contact
             ),
             "summary": Step(prompt=_show_summary, on_button=_summary_button),
+            "edit": Step(prompt=_ask_edit, on_button=_edit_chosen),
         },
     )
 )
@@ -512,7 +558,10 @@ async def add_citizen_message(
             actor="citizen",
             now=services.clock.now(),
             reporter_telegram_id=context.actor.telegram_id,
+            source=None if message is None else (message.chat_id, message.message_id),
         )
+    except complaints.AlreadyRecorded:
+        return  # Telegram delivered this message again; it was relayed the first time
     except LookupError:
         await reply(update, context, tr.t("complaint.not_found"))
         return
@@ -671,10 +720,11 @@ async def complaint_button(update: Update, context: SigapContext) -> None:
     assert query is not None
     tr = context.texts
     parts = (query.data or "").split(":")
-    if len(parts) != 3 or not parts[2].isdigit() or parts[1] not in {"show", "ok", "no", "note"}:
+    complaint_id = parse_id(parts[2]) if len(parts) == 3 else None
+    if complaint_id is None or parts[1] not in {"show", "ok", "no", "note"}:
         await answer_button(update, tr.plain("common.stale_button"))
         return
-    complaint = await _own_complaint(context, int(parts[2]))
+    complaint = await _own_complaint(context, complaint_id)
     if complaint is None:
         await answer_button(update, tr.plain("complaint.not_found"), alert=True)
         return

@@ -9,23 +9,30 @@ answers the citizen: the bot relays it in the unit's name, never the staff membe
 
 Everything the citizen is told about their complaint also goes out from here
 (``notify_citizen``), so both directions of the relay live in one module.
+
+The desk follows its group when Telegram turns it into a supergroup (``desk_migrated``: from
+the service messages, a 400 on a direct send, or the outbox sender's hook), and an admin
+removes it with ``/lepas_meja``; a group that removed the bot loses its desk too. Tickets the
+desk no longer shows wait in ``complaints.unposted`` for the next one.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import date
+from typing import Any, cast
 
 from telegram import (
     ForceReply,
     InlineKeyboardMarkup,
+    MaybeInaccessibleMessage,
     Message,
     ReplyParameters,
     Update,
 )
 from telegram.constants import ChatType
-from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram.error import BadRequest, ChatMigrated, Forbidden, TelegramError
 
 from bot.i18n import Html, Texts, escape, texts
 from bot.services import SigapContext
@@ -42,11 +49,13 @@ from domain.complaints import (
     validate_note,
 )
 from domain.dates import format_date
+from domain.ids import parse_id
 from handlers import files
 from handlers.common import answer_button, buttons, reply
 from models import activities, complaints
 from models.activities import EvidenceDraft
 from models.identity import mark_blocked
+from models.outbox import text_payload
 from models.tables import Complaint, ComplaintAttachment, ComplaintMessage, Employee, Unit
 
 log = logging.getLogger("sigap.complaints")
@@ -290,6 +299,8 @@ async def post_ticket(context: SigapContext, complaint: Complaint) -> bool:
                 reply_parameters=_reply_to(ticket.message_id),
             )
             extra.append(location.message_id)
+    except ChatMigrated as exc:
+        return await _posted_after_upgrade(context, complaint, chat_id, exc.new_chat_id)
     except TelegramError as exc:
         log.warning("could not post %s to desk %s: %s", complaint.tracking_number, chat_id, exc)
         return False
@@ -329,6 +340,10 @@ async def refresh_ticket(
             message_id=where[1],
             reply_markup=markup,
         )
+    except ChatMigrated as exc:
+        # Edits in an upgraded group's old messages are allowed today; should Telegram refuse
+        # them, the desk moves all the same and the ticket is posted again with its news.
+        await desk_migrated(context, where[0], exc.new_chat_id)
     except BadRequest as exc:
         if "not modified" not in exc.message:
             log.warning("could not update ticket %s: %s", complaint.tracking_number, exc)
@@ -349,6 +364,12 @@ async def tell_desk(
     try:
         sent = await send_with_header(context, chat_id, header, body, reply_to=ticket)
         sent += await send_attachments(context, chat_id, attachments, reply_to=ticket)
+    except ChatMigrated as exc:
+        await desk_migrated(context, chat_id, exc.new_chat_id)
+        fresh = await complaints.get_complaint(context.services.db, complaint.id)  # type: ignore[arg-type]
+        if fresh is None or fresh.desk_chat_id == chat_id:
+            return False
+        return await tell_desk(context, fresh, header, body, attachments)
     except TelegramError as exc:
         log.warning("could not relay to desk %s: %s", chat_id, exc)
         return False
@@ -478,6 +499,235 @@ async def install_desk_command(update: Update, context: SigapContext) -> None:
         await post_ticket(context, waiting)
 
 
+# --- The desk's group changes: upgraded to a supergroup, desk removed ----------------------------
+
+
+async def _posted_after_upgrade(
+    context: SigapContext, complaint: Complaint, old_chat_id: int, new_chat_id: int
+) -> bool:
+    """Posting met "group chat was upgraded": move the desk (which posts what waits, this
+    complaint too) or, when another path moved it meanwhile, post at the new id."""
+    db = context.services.db
+    await desk_migrated(context, old_chat_id, new_chat_id)
+    fresh = await complaints.get_complaint(db, complaint.id)  # type: ignore[arg-type]
+    if fresh is None:
+        return False
+    if fresh.ticket_message_id is None and await complaints.desk_chat(db, fresh.unit_id) not in (
+        None,
+        old_chat_id,
+    ):
+        return await post_ticket(context, fresh)
+    complaint.desk_chat_id, complaint.ticket_message_id = (
+        fresh.desk_chat_id,
+        fresh.ticket_message_id,
+    )
+    return fresh.ticket_message_id is not None
+
+
+async def desk_migrated(context: SigapContext, old_chat_id: int, new_chat_id: int) -> bool:
+    """A desk's group became a supergroup (its service messages, or a send that answered 400
+    with ``migrate_to_chat_id``): move the desk, say so in the new group, and post its open
+    tickets again there (the old messages stay in the old group, out of the bot's reach
+    through the new id). Their buttons in the old group are retired. True if this call moved
+    the desk; False when there was no desk at ``old_chat_id`` (or another path moved it)."""
+    services = context.services
+    moved = await complaints.move_desk(
+        services.db, old_chat_id, new_chat_id, actor="telegram", now=services.clock.now()
+    )
+    if moved is None:
+        return False
+    unit = moved.unit
+    log.info("desk of %s moved from %s to supergroup %s", unit.code, old_chat_id, new_chat_id)
+    for message_id in moved.old_tickets:
+        try:
+            await context.bot.edit_message_reply_markup(old_chat_id, message_id, reply_markup=None)
+        except TelegramError:
+            pass  # gone or already without buttons; a press there is answered anyway
+    waiting = await complaints.unposted(services.db, unit.id)  # type: ignore[arg-type]
+    try:
+        await context.bot.send_message(
+            new_chat_id,
+            desk_texts(context).t(
+                "desk_lifecycle.moved", unit=unit.name, code=unit.code, count=len(waiting)
+            ),
+        )
+    except TelegramError as exc:
+        log.warning("could not greet the desk of %s in %s: %s", unit.code, new_chat_id, exc)
+    for complaint in waiting:
+        await post_ticket(context, complaint)
+    return True
+
+
+async def chat_migrated(update: Update, context: SigapContext) -> None:
+    """The service messages of a group that became a supergroup (one in each chat)."""
+    message = update.effective_message
+    assert message is not None
+    if message.migrate_to_chat_id:
+        await desk_migrated(context, message.chat.id, message.migrate_to_chat_id)
+    elif message.migrate_from_chat_id:
+        await desk_migrated(context, message.migrate_from_chat_id, message.chat.id)
+
+
+class _Detached:
+    """What posting tickets needs from a handler's context, outside any update."""
+
+    def __init__(self, bot: Any, services: Any) -> None:
+        self.bot, self.services = bot, services
+        self.application: Any = None
+
+
+def migrated_hook(application: Any) -> Callable[[int, int], Awaitable[None]]:
+    """For the outbox sender: a queued message met the 400 of an upgraded group."""
+
+    async def hook(old_chat_id: int, new_chat_id: int) -> None:
+        context = _Detached(application.bot, application.bot_data["services"])
+        await desk_migrated(cast(SigapContext, context), old_chat_id, new_chat_id)
+
+    return hook
+
+
+async def uninstall_desk_command(update: Update, context: SigapContext) -> None:
+    """``/lepas_meja`` in a desk group, by an admin: asks before removing the desk."""
+    chat = update.effective_chat
+    assert chat is not None
+    if chat.type == ChatType.PRIVATE:
+        await reply(update, context, context.texts.t("desk_lifecycle.uninstall_in_group"))
+        return
+    tr = desk_texts(context)
+    if not may_install_desk(context.actor):
+        await reply(update, context, tr.t("common.denied"))
+        return
+    unit = await complaints.desk_unit(context.services.db, chat.id)
+    if unit is None:
+        await reply(update, context, tr.t("desk_lifecycle.not_a_desk"))
+        return
+    markup = buttons(
+        [
+            [
+                (tr.plain("desk_lifecycle.button_confirm"), f"deskrm:yes:{unit.id}"),
+                (tr.plain("desk_lifecycle.button_cancel"), f"deskrm:no:{unit.id}"),
+            ]
+        ]
+    )
+    await reply(
+        update, context, tr.t("desk_lifecycle.confirm", unit=unit.name, code=unit.code), markup
+    )
+
+
+async def uninstall_button(update: Update, context: SigapContext) -> None:
+    query = update.callback_query
+    assert query is not None
+    tr = desk_texts(context)
+    parts = (query.data or "").split(":")
+    unit_id = parse_id(parts[2]) if len(parts) == 3 and parts[1] in ("yes", "no") else None
+    if unit_id is None:
+        await answer_button(update, context.texts.plain("common.stale_button"))
+        return
+    if not may_install_desk(context.actor) or query.message is None:
+        await answer_button(update, context.texts.plain("common.denied"), alert=True)
+        return
+    chat_id = query.message.chat.id
+    if parts[1] == "no":
+        await answer_button(update)
+        await _replace_question(update, tr.t("desk_lifecycle.cancelled"))
+        return
+    services = context.services
+    removed = await complaints.remove_desk(
+        services.db,
+        chat_id,
+        actor=f"tg:{context.actor.telegram_id}",
+        now=services.clock.now(),
+        reason="uninstalled",
+        unit_id=unit_id,
+    )
+    if removed is None:
+        await answer_button(update, tr.plain("desk_lifecycle.already_removed"), alert=True)
+        await _retire_keyboard(update)
+        return
+    await answer_button(update)
+    unit = removed.unit
+    await _replace_question(
+        update,
+        tr.t("desk_lifecycle.removed", unit=unit.name, code=unit.code, count=removed.open_tickets),
+    )
+
+
+async def _replace_question(update: Update, text: str) -> None:
+    query = update.callback_query
+    assert query is not None
+    try:
+        await query.edit_message_text(text, reply_markup=None)
+    except BadRequest as exc:
+        if "not modified" not in exc.message:
+            raise
+
+
+async def bot_left_group(update: Update, context: SigapContext) -> None:
+    """The bot was removed from a group (``my_chat_member`` left/kicked)."""
+    change = update.my_chat_member
+    assert change is not None
+    await desk_lost(
+        context,
+        change.chat.id,
+        actor=f"tg:{change.from_user.id}" if change.from_user else "telegram",
+        reason=f"bot_{change.new_chat_member.status}",
+    )
+
+
+async def desk_lost(context: SigapContext, chat_id: int, *, actor: str, reason: str) -> None:
+    """The bot is no longer in this group. If it was a desk, the desk is removed and the
+    operators (``SIGAP_ADMIN_IDS``) are told through the outbox, in the same transaction."""
+    services = context.services
+    now = services.clock.now()
+    tr = texts(services.settings.default_language)
+
+    def notices(unit: Unit, open_tickets: int, title: str) -> list[tuple[str, int, dict[str, Any]]]:
+        text = tr.t(
+            "desk_lifecycle.bot_removed",
+            title=title or str(chat_id),
+            unit=unit.name,
+            code=unit.code,
+            count=open_tickets,
+        )
+        stamp = now.strftime("%Y%m%dT%H%M%S")
+        return [
+            (f"desk_removed:{chat_id}:{stamp}:{admin}", admin, text_payload(text))
+            for admin in services.settings.admin_ids
+        ]
+
+    removed = await complaints.remove_desk(
+        services.db, chat_id, actor=actor, now=now, reason=reason, notices=notices
+    )
+    if removed is not None:
+        log.warning("the bot was removed from the desk group of %s", removed.unit.code)
+        scheduler = _scheduler_of(context)
+        if scheduler is not None and scheduler.sender is not None:
+            scheduler.sender.notify()
+
+
+def _scheduler_of(context: SigapContext) -> Any:
+    application = getattr(context, "application", None)
+    return application.bot_data.get("scheduler") if application is not None else None
+
+
+def blocked_hook(
+    application: Any, then: Callable[[int], Awaitable[None]]
+) -> Callable[[int], Awaitable[None]]:
+    """For the outbox sender: a chat answered 403. A desk group that removed the bot (while
+    this process was not listening, so no ``my_chat_member``) loses its desk; then ``then``."""
+
+    async def hook(chat_id: int) -> None:
+        if chat_id < 0:
+            context = _Detached(application.bot, application.bot_data["services"])
+            context.application = application
+            await desk_lost(
+                cast(SigapContext, context), chat_id, actor="telegram", reason="bot_unreachable"
+            )
+        await then(chat_id)
+
+    return hook
+
+
 async def _unit_codes(context: SigapContext) -> str:
     return ", ".join(await complaints.unit_codes(context.services.db))
 
@@ -509,11 +759,12 @@ async def desk_button(update: Update, context: SigapContext) -> None:
     assert query is not None
     tr = context.texts
     parts = (query.data or "").split(":")
-    if len(parts) not in (3, 4) or not parts[2].isdigit():
+    complaint_id = parse_id(parts[2]) if len(parts) in (3, 4) else None
+    if complaint_id is None:
         await answer_button(update, tr.plain("common.stale_button"))
         return
-    action, complaint_id = parts[1], int(parts[2])
-    extra = int(parts[3]) if len(parts) == 4 and parts[3].isdigit() else None
+    action = parts[1]
+    extra = parse_id(parts[3]) if len(parts) == 4 else None
     complaint = await complaints.get_complaint(context.services.db, complaint_id)
     if complaint is None or complaint.purged_at is not None:
         await answer_button(update, tr.plain("common.stale_button"))
@@ -527,6 +778,17 @@ async def desk_button(update: Update, context: SigapContext) -> None:
             tr.plain(
                 "desk.closed", number=complaint.tracking_number, status=status_name(status, tr)
             ),
+            alert=True,
+        )
+        await _retire_keyboard(update)
+        return
+    if await _earlier_ticket(context, complaint, query.message):
+        # Its group became a supergroup (the ticket was posted again there) or its desk was
+        # removed: one live ticket per complaint.
+        moved = "ticket_moved" if complaint.desk_chat_id is not None else "ticket_waiting"
+        await answer_button(
+            update,
+            tr.plain(f"desk_lifecycle.{moved}", number=complaint.tracking_number),
             alert=True,
         )
         await _retire_keyboard(update)
@@ -556,6 +818,24 @@ async def desk_button(update: Update, context: SigapContext) -> None:
         await _ask_note(update, context, complaint, move, target_unit_id=extra)
 
 
+async def _earlier_ticket(
+    context: SigapContext, complaint: Complaint, pressed: Message | MaybeInaccessibleMessage | None
+) -> bool:
+    """Is the pressed message a ticket of this complaint that is no longer its ticket?"""
+    if pressed is None:
+        return False
+    where = (pressed.chat.id, pressed.message_id)
+    if where == (complaint.desk_chat_id, complaint.ticket_message_id):
+        return False
+    db = context.services.db
+    ref = await complaints.find_message(db, *where)
+    if ref is None or ref.kind != "ticket" or ref.complaint_id != complaint.id:
+        return False
+    # Read again: the ticket may have been recorded after ``complaint`` was read.
+    fresh = await complaints.get_complaint(db, complaint.id)  # type: ignore[arg-type]
+    return fresh is not None and where != (fresh.desk_chat_id, fresh.ticket_message_id)
+
+
 async def _not_now(update: Update, context: SigapContext, complaint: Complaint) -> None:
     tr = context.texts
     await answer_button(
@@ -582,8 +862,8 @@ async def _set_keyboard(update: Update, markup: InlineKeyboardMarkup | None) -> 
 async def _retire_keyboard(update: Update) -> None:
     try:
         await _set_keyboard(update, None)
-    except BadRequest:
-        pass  # the message is gone: nothing to retire
+    except (BadRequest, ChatMigrated):
+        pass  # the message is gone (or out of reach): nothing to retire
 
 
 async def _offer_assignees(update: Update, context: SigapContext, complaint: Complaint) -> None:
@@ -873,7 +1153,10 @@ async def _staff_answer(
             actor=f"tg:{context.actor.telegram_id}",
             employee_id=context.actor.employee_id,
             now=services.clock.now(),
+            source=(message.chat_id, message.message_id),
         )
+    except complaints.AlreadyRecorded:
+        return  # Telegram delivered this answer again; it was relayed the first time
     except complaints.ComplaintClosed:
         await _reply_in_group(
             update,

@@ -6,6 +6,7 @@ from telegram import Update
 
 from bot.services import SigapContext
 from domain.access import Action
+from domain.digest import previous_week
 from handlers.common import reply, requires
 from models import activities
 from scheduler.digest import build_digests, render
@@ -22,7 +23,14 @@ async def digest_command(update: Update, context: SigapContext) -> None:
     tr = context.texts
     today = services.today()
     calendar = await activities.work_calendar(services.db)
-    digests = await build_digests(services.db, calendar, today, supervisor_id)
+    digests = await build_digests(
+        services.db,
+        calendar,
+        *previous_week(today),
+        [supervisor_id],
+        zone=services.timezone,
+        today=today,
+    )
     if not digests:
         await reply(update, context, tr.t("digest.no_reports"))
         return

@@ -11,6 +11,7 @@ from telegram.error import Forbidden, NetworkError, RetryAfter, TimedOut
 
 from bot.i18n import texts
 from bot.services import SigapContext
+from handlers.common import answer_button
 from models.identity import mark_blocked
 
 log = logging.getLogger("sigap.errors")
@@ -42,17 +43,32 @@ async def on_error(update: object, context: SigapContext) -> None:
     log.error("error handling %s", where, exc_info=error)
     if chat is None:
         return
-    language = (
-        context.actor.language if context.has_actor else context.services.settings.default_language
-    )
+    language = await _language(context, user.id if user else None)
     try:
-        if isinstance(update, Update) and update.callback_query is not None:
-            await update.callback_query.answer()
+        if isinstance(update, Update):
+            await answer_button(update)  # a press too old to answer still gets the apology
         await context.bot.send_message(chat.id, texts(language).t("common.error"))
     except Exception as follow_up:
         log.warning("could not tell chat %s about the error: %s", chat.id, follow_up)
 
     await _tell_operators(context, where, error)
+
+
+async def _language(context: SigapContext, user_id: int | None) -> str:
+    """The person's language: PTB gives error handlers a fresh context, without the actor that
+    group -1 loaded, so it is looked up again (the database may be what failed: then the
+    default)."""
+    services = context.services
+    if context.has_actor:
+        return context.actor.language
+    if user_id is None:
+        return services.settings.default_language
+    try:
+        identity = await services.identities.get(services.db, user_id)
+    except Exception as exc:
+        log.warning("could not look up the language of user %s: %s", user_id, exc)
+        return services.settings.default_language
+    return identity.language or services.settings.default_language
 
 
 async def _tell_operators(context: SigapContext, where: str, error: BaseException | None) -> None:

@@ -21,6 +21,7 @@ from telegram.error import BadRequest
 
 from bot.i18n import Texts
 from bot.services import SigapContext
+from domain.ids import parse_id
 from handlers.common import answer_button, buttons, reply
 from models import conversation as store
 from models.tables import Conversation
@@ -140,9 +141,10 @@ class FlowCall:
 
 def parse_button(data: str) -> tuple[int, str] | None:
     parts = data.split(":", 2)
-    if len(parts) != 3 or parts[0] != PREFIX or not parts[1].isdigit():
+    version = parse_id(parts[1]) if len(parts) == 3 and parts[0] == PREFIX else None
+    if version is None:
         return None
-    return int(parts[1]), parts[2]
+    return version, parts[2]
 
 
 NoFlowHandler = Callable[[Update, SigapContext], Awaitable[None]]
@@ -157,6 +159,10 @@ async def dispatch(update: Update, context: SigapContext, no_flow: NoFlowHandler
     if conversation is not None and update.update_id <= conversation.last_update_id:
         # Delivered again after a restart; its effect is already committed.
         await answer_button(update)
+        if update.update_id == conversation.last_update_id:
+            # The update that brought the conversation here: the bot may have died before its
+            # question reached Telegram, so ask it again (at worst the person sees it twice).
+            await _prompt_again(update, context, conversation)
         return
     if query is not None:
         await _dispatch_button(update, context, conversation, query.data or "")
@@ -194,6 +200,13 @@ async def dispatch(update: Update, context: SigapContext, no_flow: NoFlowHandler
     await reply(update, context, context.texts.t("common.expected_text"))
 
 
+async def _prompt_again(update: Update, context: SigapContext, conversation: Conversation) -> None:
+    flow = _FLOWS.get(conversation.flow)
+    step = flow.steps.get(conversation.step) if flow else None
+    if flow is not None and step is not None:
+        await step.prompt(FlowCall(update, context, flow, conversation))
+
+
 async def _dispatch_button(
     update: Update, context: SigapContext, conversation: Conversation | None, data: str
 ) -> None:
@@ -206,13 +219,31 @@ async def _dispatch_button(
     if flow is None or step is None or step.on_button is None:
         await answer_button(update, context.texts.plain("common.stale_button"))
         return
-    await answer_button(update)
-    await _retire_buttons(update)
+    if _shown(update, data):
+        await answer_button(update)
+        await _retire_buttons(update)
+    else:
+        # Not a button of this message: forged, or its keyboard is already gone. The step
+        # still decides (and refuses what is not the person's), but the keyboard stays and the
+        # press is answered, so a value the step ignores is never a silent dead end.
+        await answer_button(update, context.texts.plain("common.stale_button"))
     try:
         await step.on_button(FlowCall(update, context, flow, conversation), parsed[1])
     except store.StaleStep:
         # A second tap raced the first one; the first one won and answered.
         return
+
+
+def _shown(update: Update, data: str) -> bool:
+    """Whether the pressed message shows a button with this data (Telegram only sends data of
+    a button on the message)."""
+    message = update.callback_query.message if update.callback_query else None
+    if not isinstance(message, Message):
+        return True  # too old for Telegram to show it: the version check has to do
+    markup = message.reply_markup
+    return markup is not None and any(
+        button.callback_data == data for row in markup.inline_keyboard for button in row
+    )
 
 
 async def _retire_buttons(update: Update) -> None:

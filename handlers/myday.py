@@ -14,6 +14,7 @@ from bot.services import SigapContext
 from domain.access import Action, Refusal, activity_change_refusal
 from domain.calendar import leave_on
 from domain.dates import format_date
+from domain.ids import parse_id
 from handlers.common import answer_button, buttons, reply, requires
 from handlers.worklog import LOG_FLOW, format_minutes
 from models import activities
@@ -85,14 +86,11 @@ async def activity_button(update: Update, context: SigapContext) -> None:
     query = update.callback_query
     assert query is not None
     parts = (query.data or "").split(":")
-    if (
-        len(parts) != 3
-        or not parts[2].isdigit()
-        or parts[1] not in {"edit", "del", "delok", "keep"}
-    ):
+    activity_id = parse_id(parts[2]) if len(parts) == 3 else None
+    if activity_id is None or parts[1] not in {"edit", "del", "delok", "keep"}:
         await answer_button(update, context.texts.plain("common.stale_button"))
         return
-    action, activity_id = parts[1], int(parts[2])
+    action = parts[1]
     tr = context.texts
     if action == "keep":
         await answer_button(update)

@@ -9,7 +9,7 @@ from bot.i18n import Texts, texts
 from bot.services import SigapContext
 from bot.settings import LANGUAGES
 from domain.access import Action, Actor, Audience, allowed
-from handlers import complaints, flow, leave, myday, worklog
+from handlers import complaints, desk, flow, leave, myday, worklog
 from handlers.common import answer_button, buttons, is_private, reload_sender, reply
 from models import identity
 from models.identity import LinkOutcome
@@ -22,6 +22,7 @@ COMMANDS: dict[Audience, list[tuple[str, str, str]]] = {
         ("bantuan", "help", "commands.help"),
         ("aduan", "complaint", "complaint_commands.complaint"),
         ("status", "status", "complaint_commands.status"),
+        ("survei", "survey", "survey_commands.survey"),
         ("bahasa", "language", "commands.language"),
         ("batal", "cancel", "commands.cancel"),
     ],
@@ -32,12 +33,20 @@ COMMANDS: dict[Audience, list[tuple[str, str, str]]] = {
         ("skp", "skp", "commands.skp"),
         ("izin", "leave", "commands.leave"),
         ("pengingat", "reminder", "commands.reminder"),
+        ("catatan", "feedback", "commands.feedback"),
+        ("ekspor", "export", "export.command"),
     ],
-    Audience.SUPERVISOR: [],
+    Audience.SUPERVISOR: [
+        ("persetujuan", "approvals", "commands.approvals"),
+        ("tim", "team", "commands.team"),
+        ("penilaian", "assessment", "assessment.command"),
+        ("ikm", "ikm", "survey_commands.ikm"),
+    ],
     Audience.COMPLAINT_HANDLER: [],
     Audience.ADMIN: [
         ("undang", "invite", "commands.invite"),
         ("pasang_meja", "install_desk", "complaint_commands.install_desk"),
+        ("lepas_meja", "uninstall_desk", "desk_lifecycle.command"),
     ],
 }
 
@@ -174,6 +183,9 @@ async def help_command(update: Update, context: SigapContext) -> None:
         if actor.is_employee
         else tr.t("help.citizen", organization=organization)
     )
+    text += tr.t("survey.help")
+    if allowed(actor, Action.VIEW_SURVEY_RESULTS):
+        text += tr.t("skm.help")
     if Audience.ADMIN in actor.audiences:
         text += tr.t("help.admin")
     await reply(update, context, text)
@@ -251,9 +263,14 @@ async def route_message(update: Update, context: SigapContext) -> None:
 
 
 async def membership_changed(update: Update, context: SigapContext) -> None:
-    """A person blocked (status "kicked") or unblocked the bot in their private chat."""
+    """A person blocked (status "kicked") or unblocked the bot in their private chat; or the
+    bot was removed from a group (a complaint desk is then removed)."""
     change = update.my_chat_member
-    if change is None or change.chat.type != "private":
+    if change is None:
+        return
+    if change.chat.type != "private":
+        if change.new_chat_member.status in ("left", "kicked"):
+            await desk.bot_left_group(update, context)
         return
     services = context.services
     if change.new_chat_member.status == "kicked":

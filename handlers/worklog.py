@@ -18,6 +18,7 @@ from bot.i18n import Texts
 from bot.services import SigapContext
 from domain.access import Action, allowed
 from domain.dates import format_date
+from domain.ids import parse_id
 from domain.worklog import (
     COMMON_UNITS,
     ParseProblem,
@@ -110,10 +111,8 @@ async def _quantity_unit_button(call: FlowCall, value: str) -> None:
 
 
 def _unit_from_button(value: str) -> str | None:
-    if not value.startswith("u:") or not value[2:].isdigit():
-        return None
-    index = int(value[2:])
-    return COMMON_UNITS[index] if index < len(COMMON_UNITS) else None
+    index = parse_id(value.removeprefix("u:")) if value.startswith("u:") else None
+    return COMMON_UNITS[index] if index is not None and index < len(COMMON_UNITS) else None
 
 
 async def _ask_quantity_number(call: FlowCall) -> None:
@@ -165,8 +164,9 @@ async def _got_duration(call: FlowCall, text: str) -> None:
 
 
 async def _duration_button(call: FlowCall, value: str) -> None:
-    if value.isdigit() and int(value) in {m for _, m in DURATION_BUTTONS}:
-        await _set_duration(call, int(value))
+    minutes = parse_id(value)
+    if minutes is not None and minutes in {m for _, m in DURATION_BUTTONS}:
+        await _set_duration(call, minutes)
 
 
 async def _set_duration(call: FlowCall, minutes: int) -> None:
@@ -198,7 +198,7 @@ async def _target_button(call: FlowCall, value: str) -> None:
     data = call.data
     if value == "skip":
         data |= {"target_id": None, "target_label": None}
-    elif value.startswith("t:") and value[2:].isdigit():
+    elif value.startswith("t:") and (target_id := parse_id(value[2:])) is not None:
         employee_id = call.context.actor.employee_id
         assert employee_id is not None
         year = date.fromisoformat(data["work_date"]).year
@@ -206,7 +206,7 @@ async def _target_button(call: FlowCall, value: str) -> None:
             t.id: t
             for t in await activities.targets_for(call.context.services.db, employee_id, year)
         }
-        target = targets.get(int(value[2:]))
+        target = targets.get(target_id)
         if target is None:  # not theirs, or a forged press
             await call.say(call.texts.t("common.stale_button"))
             return
@@ -217,11 +217,14 @@ async def _target_button(call: FlowCall, value: str) -> None:
 
 
 async def _ask_evidence(call: FlowCall) -> None:
-    count = len(call.data.get("evidence", []))
-    await call.say(
-        call.texts.t("log.ask_evidence", count=count),
-        [[(call.texts.plain("log.button_done" if count else "log.button_skip"), "done")]],
-    )
+    tr, data = call.texts, call.data
+    count = len(data.get("evidence", []))
+    rows = [[(tr.plain("log.button_done" if count else "log.button_skip"), "done")]]
+    existing = data.get("evidence_existing", 0)
+    if data.get("activity_id") and existing:
+        # Editing a saved entry: a wrong photo can be taken away, not only added to.
+        rows.append([(tr.plain("log.button_clear_evidence", count=existing), "clear")])
+    await call.say(tr.t("log.ask_evidence", count=count + existing), rows)
 
 
 async def _got_evidence(call: FlowCall, message: Message) -> bool:
@@ -261,6 +264,11 @@ async def _download_evidence(call: FlowCall, message: Message) -> EvidenceDraft 
 async def _evidence_button(call: FlowCall, value: str) -> None:
     if value == "done":
         await call.goto("summary", call.data)
+    elif value == "clear" and call.data.get("activity_id"):
+        await call.say(
+            call.texts.t("log.evidence_cleared", count=call.data.get("evidence_existing", 0))
+        )
+        await call.goto("evidence", call.data | {"evidence_existing": 0, "replace_evidence": True})
 
 
 def summary_text(data: dict[str, Any], tr: Texts, today: date) -> str:
@@ -371,6 +379,7 @@ async def _save(call: FlowCall) -> None:
                 expected_employee_id=employee_id,
                 conversation=token,
                 evidence=draft.evidence,
+                replace_evidence=bool(data.get("replace_evidence")),
             )
         else:
             await activities.save_activity(
@@ -449,11 +458,11 @@ async def _ask_training(call: FlowCall) -> None:
 
 
 async def _got_training(call: FlowCall, text: str) -> None:
-    value = text.strip()
-    if not value.isdigit() or int(value) > 200:
+    hours = parse_id(text.strip())
+    if hours is None or hours > 200:
         await call.say(call.texts.t("log.training_invalid"))
         return
-    await call.goto("summary", call.data | {"training_jp": int(value) or None})
+    await call.goto("summary", call.data | {"training_jp": hours or None})
 
 
 LOG_FLOW = register(

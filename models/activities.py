@@ -212,9 +212,11 @@ async def update_activity(
     expected_employee_id: int,
     conversation: tuple[int, int, int] | None = None,
     evidence: Sequence[EvidenceDraft] | None = None,
+    replace_evidence: bool = False,
 ) -> Activity:
     """Change fields of one's own entry; the status check happens inside the transaction so
-    an approval that lands meanwhile wins."""
+    an approval that lands meanwhile wins. ``replace_evidence`` removes the evidence stored
+    before (kept in the history) so that ``evidence`` is all there is."""
     async with db.write() as session:
         if conversation is not None and not await _finish_conversation(session, *conversation):
             raise AlreadySaved()
@@ -224,6 +226,23 @@ async def update_activity(
             if name not in (*EDITABLE_FIELDS, "late"):
                 raise ValueError(name)
             setattr(activity, name, value)
+        if replace_evidence:
+            removed = (
+                (
+                    await session.execute(
+                        select(ActivityEvidence).where(ActivityEvidence.activity_id == activity_id)
+                    )
+                )
+                .scalars()
+                .all()
+            )
+            before["evidence_removed"] = [
+                {"kind": e.kind, "file_name": e.file_name, "stored_path": e.stored_path}
+                for e in removed
+            ]
+            for item in removed:
+                await session.delete(item)
+            await session.flush()
         if evidence is not None:
             known = set(
                 (

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import secrets
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -39,9 +39,10 @@ from domain.complaints import (
     period_of,
     validate_categories,
 )
-from models import audit
+from models import audit, survey
 from models.activities import AlreadySaved, EvidenceDraft, _finish_conversation  # shared
-from models.db import Database
+from models.db import Database, insert_once
+from models.outbox import enqueue
 from models.tables import (
     Complaint,
     ComplaintAttachment,
@@ -70,6 +71,11 @@ class LimitReached(Exception):
 
 class ComplaintClosed(Exception):
     """The complaint is closed (or its personal data purged): nothing more can be added."""
+
+
+class AlreadyRecorded(Exception):
+    """This incoming Telegram message was stored before: Telegram delivered it again (a
+    webhook retried after a crash). It was relayed the first time."""
 
 
 class ReopenExpired(Exception):
@@ -219,6 +225,129 @@ async def desk_chat(db: Database, unit_id: int) -> int | None:
                 select(ComplaintDesk.chat_id).where(ComplaintDesk.unit_id == unit_id)
             )
         ).scalar_one_or_none()
+
+
+async def desk_unit(db: Database, chat_id: int) -> Unit | None:
+    """The unit whose desk is this group, if any."""
+    stmt = select(Unit).join(ComplaintDesk, ComplaintDesk.unit_id == Unit.id)
+    async with db.read() as session:
+        return (
+            await session.execute(stmt.where(ComplaintDesk.chat_id == chat_id))
+        ).scalar_one_or_none()
+
+
+@dataclass
+class DeskMove:
+    """A desk that moved to the supergroup its group became, and the tickets it showed."""
+
+    unit: Unit
+    old_tickets: list[int]  # message ids, in the old group, of the open tickets there
+
+
+async def move_desk(
+    db: Database, old_chat_id: int, new_chat_id: int, *, actor: str, now: datetime
+) -> DeskMove | None:
+    """The desk group became a supergroup with a new id: the desk follows it.
+
+    Open tickets keep their desk but lose their message (the supergroup has its own message
+    ids, and the old messages cannot be reached through the new id), so ``unposted`` returns
+    them and they are posted again in the new group. None when no desk is at ``old_chat_id``
+    (not a desk, or already moved: both service messages and a failed send all report the
+    same upgrade, and only the first moves anything).
+    """
+    async with db.write() as session:
+        desk = (
+            await session.execute(
+                select(ComplaintDesk).where(ComplaintDesk.chat_id == old_chat_id).with_for_update()
+            )
+        ).scalar_one_or_none()
+        if desk is None:
+            return None
+        unit = await session.get(Unit, desk.unit_id)
+        assert unit is not None
+        desk.chat_id, desk.updated_at = new_chat_id, now
+        tickets = await _clear_tickets(session, old_chat_id, new_chat_id)
+        audit.record(
+            session,
+            actor,
+            "complaints.desk_moved",
+            unit.code,
+            at=now,
+            from_chat_id=old_chat_id,
+            to_chat_id=new_chat_id,
+            tickets=len(tickets),
+        )
+    return DeskMove(unit, tickets)
+
+
+async def _clear_tickets(session: AsyncSession, chat_id: int, new_chat_id: int | None) -> list[int]:
+    """Open complaints whose ticket is in ``chat_id``: their desk becomes ``new_chat_id`` and
+    the ticket is forgotten, to be posted again (``unposted``). Returns the old message ids."""
+    open_here = (
+        Complaint.desk_chat_id == chat_id,
+        Complaint.status.not_in([s.value for s in FINAL]),
+        Complaint.purged_at.is_(None),
+    )
+    tickets = [
+        m
+        for m in (
+            await session.execute(select(Complaint.ticket_message_id).where(*open_here))
+        ).scalars()
+        if m is not None
+    ]
+    await session.execute(
+        update(Complaint).where(*open_here).values(desk_chat_id=new_chat_id, ticket_message_id=None)
+    )
+    return tickets
+
+
+@dataclass
+class DeskRemoval:
+    unit: Unit
+    open_tickets: int  # open complaints whose ticket was in the group: posted at the next desk
+
+
+async def remove_desk(
+    db: Database,
+    chat_id: int,
+    *,
+    actor: str,
+    now: datetime,
+    reason: str,
+    unit_id: int | None = None,
+    notices: Callable[[Unit, int, str], Sequence[tuple[str, int, dict[str, Any]]]] | None = None,
+) -> DeskRemoval | None:
+    """This group is no longer its unit's desk (``/lepas_meja``, or the bot was removed from
+    it). New complaints of the unit wait for the next desk (``unposted``), and so do the open
+    ones shown here; meanwhile overdue ones are escalated to the unit's head.
+    ``notices(unit, open tickets, group title)`` gives (key, chat id, outbox payload) to queue
+    in the same transaction. ``unit_id``: only if the desk still belongs to that unit. None
+    when this group is no desk (any more)."""
+    async with db.write() as session:
+        stmt = select(ComplaintDesk).where(ComplaintDesk.chat_id == chat_id)
+        if unit_id is not None:
+            stmt = stmt.where(ComplaintDesk.unit_id == unit_id)
+        desk = (await session.execute(stmt.with_for_update())).scalar_one_or_none()
+        if desk is None:
+            return None
+        unit = await session.get(Unit, desk.unit_id)
+        assert unit is not None
+        title = desk.title
+        await session.delete(desk)
+        tickets = await _clear_tickets(session, chat_id, None)
+        audit.record(
+            session,
+            actor,
+            "complaints.desk_removed",
+            unit.code,
+            at=now,
+            chat_id=chat_id,
+            reason=reason,
+            open_tickets=len(tickets),
+        )
+        for key, target, payload in notices(unit, len(tickets), title) if notices else ():
+            await enqueue(session, key, target, "desk", payload, now=now)
+    return DeskRemoval(unit, len(tickets))
 
 
 async def units_with_desks(db: Database) -> list[Unit]:
@@ -588,6 +717,9 @@ async def apply_move(
         )
         session.add(event)
         await session.flush()
+        if after is Status.DITUTUP:
+            # The SKM invitation commits with the closing (issue 8).
+            await survey.offer_after_complaint(session, complaint, now)
     return MoveResult(complaint, event, before, previous_unit, previous_ticket)
 
 
@@ -602,10 +734,12 @@ async def add_message(
     now: datetime,
     employee_id: int | None = None,
     reporter_telegram_id: int | None = None,
+    source: tuple[int, int] | None = None,
 ) -> tuple[Complaint, ComplaintEvent]:
     """A message from the citizen (``side="citizen"``) or from staff, stored with the
     complaint. Raises ``ComplaintClosed`` on closed complaints, ``LookupError`` if the
-    reporter does not match."""
+    reporter does not match, ``AlreadyRecorded`` when ``source`` (the incoming message's chat
+    and message id) was stored before."""
     async with db.write() as session:
         complaint = await session.get(Complaint, complaint_id)
         if complaint is None or (
@@ -615,6 +749,8 @@ async def add_message(
             raise LookupError(complaint_id)
         if Status(complaint.status) in FINAL or complaint.purged_at is not None:
             raise ComplaintClosed()
+        if source is not None and not await _claim_incoming(session, complaint_id, source, now):
+            raise AlreadyRecorded()
         event = ComplaintEvent(
             complaint_id=complaint_id,
             at=now,
@@ -628,6 +764,22 @@ async def add_message(
         _add_attachments(session, complaint, event, attachments, now)
         complaint.updated_at = now
     return complaint, event
+
+
+async def _claim_incoming(
+    session: AsyncSession, complaint_id: int, source: tuple[int, int], now: datetime
+) -> bool:
+    """Remember an incoming message under the (chat, message) key that routes replies; False if
+    it was remembered before. Kind ``received`` is never a reply target."""
+    values = {
+        "complaint_id": complaint_id,
+        "chat_id": source[0],
+        "message_id": source[1],
+        "kind": "received",
+        "detail": {},
+        "created_at": now,
+    }
+    return await insert_once(session, ComplaintMessage, values, key=["chat_id", "message_id"])
 
 
 # --- Telegram messages about complaints --------------------------------------------------------

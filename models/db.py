@@ -11,12 +11,13 @@ of spinning on the busy timeout, because a burst of writers through a connection
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.ext.asyncio import (
@@ -120,3 +121,22 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         begin = conn.get_execution_options().get("sigap_begin")
         if begin:
             conn.exec_driver_sql(begin)
+
+
+async def insert_once(
+    session: AsyncSession, table: Any, values: dict[str, Any], *, key: Sequence[str]
+) -> bool:
+    """``INSERT … ON CONFLICT (key) DO NOTHING`` in the caller's transaction; False (and nothing
+    written) when a row with that key exists.
+
+    Not a caught IntegrityError: a failed INSERT aborts the caller's whole transaction on
+    PostgreSQL, and a savepoint per row costs a round trip. ``table`` needs an ``id`` column.
+    """
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    statement = (
+        insert(table)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=list(key))
+        .returning(table.id)
+    )
+    return (await session.execute(statement)).scalar_one_or_none() is not None

@@ -279,6 +279,11 @@ async def redeem_invite(
             return LinkResult(LinkOutcome.INVALID)
         employee = await session.get(Employee, invite.employee_id)
         assert employee is not None
+        if invite.used_by == telegram_id and await _linked_by(session, invite, telegram_id):
+            # The same person with the same link again: a second tap, or the update delivered
+            # again after a restart before its answer went out. They are linked; say so again
+            # and change nothing.
+            return LinkResult(LinkOutcome.LINKED, employee.name, employee.nip)
         result = await _check_invite(session, invite, employee, telegram_id, now)
         if result is not None:
             audit.record(
@@ -334,6 +339,17 @@ class LinkRace(Exception):
     """The same link was redeemed concurrently; the caller re-checks."""
 
 
+async def _linked_by(session: AsyncSession, invite: Invite, telegram_id: int) -> bool:
+    link = (
+        await session.execute(
+            select(TelegramLink.id).where(
+                TelegramLink.invite_id == invite.id, TelegramLink.telegram_user_id == telegram_id
+            )
+        )
+    ).scalar_one_or_none()
+    return link is not None
+
+
 async def _check_invite(
     session: AsyncSession, invite: Invite, employee: Employee, telegram_id: int, now: datetime
 ) -> LinkOutcome | None:
@@ -374,3 +390,28 @@ async def find_employee(db: Database, nip: str) -> tuple[Employee, str, bool] | 
         return None
     employee, code, link_id = row
     return employee, code, link_id is not None
+
+
+@dataclass(frozen=True)
+class Contact:
+    """Where and in which language to write to a linked employee."""
+
+    telegram_id: int
+    language: str | None
+
+
+async def employee_contact(session: AsyncSession, employee_id: int) -> Contact | None:
+    """The employee's linked Telegram chat and language; None when not linked."""
+    row = (
+        await session.execute(
+            select(TelegramLink.telegram_user_id, TelegramUser.language)
+            .outerjoin(TelegramUser, TelegramUser.id == TelegramLink.telegram_user_id)
+            .where(TelegramLink.employee_id == employee_id)
+        )
+    ).one_or_none()
+    return None if row is None else Contact(int(row[0]), row[1])
+
+
+async def contact_of(db: Database, employee_id: int) -> Contact | None:
+    async with db.read() as session:
+        return await employee_contact(session, employee_id)

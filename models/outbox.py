@@ -28,11 +28,10 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from sqlalchemy import JSON, Column, Index, func, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import Field, SQLModel
 
-from models.db import Database
+from models.db import Database, insert_once
 from models.types import TelegramId, UTCDateTime, utcnow
 
 SEND_METHODS = ("sendMessage", "sendPhoto", "sendDocument")
@@ -241,18 +240,7 @@ async def enqueue(
         "created_at": stamp,
         "updated_at": stamp,
     }
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    # ON CONFLICT DO NOTHING rather than catching IntegrityError: a failed INSERT would abort
-    # the caller's whole transaction on PostgreSQL, and a savepoint per row costs a round trip.
-    statement = (
-        insert(OutboxMessage)
-        .values(**values)
-        .on_conflict_do_nothing(index_elements=["key"])
-        .returning(OutboxMessage.id)  # type: ignore[arg-type]
-    )
-    inserted = (await session.execute(statement)).scalar_one_or_none()
-    return inserted is not None
+    return await insert_once(session, OutboxMessage, values, key=["key"])
 
 
 def _short(error: str) -> str:
@@ -463,6 +451,13 @@ async def status_counts(db: Database) -> dict[str, int]:
     statement = select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
     async with db.read() as session:
         return {status: count for status, count in (await session.execute(statement)).all()}
+
+
+async def pending_count(db: Database) -> int:
+    """Notifications waiting to be sent (the health check's figure; uses the status index)."""
+    statement = select(func.count()).where(OutboxMessage.status == OutboxStatus.PENDING)  # type: ignore[arg-type]
+    async with db.read() as session:
+        return int((await session.execute(statement)).scalar_one())
 
 
 async def ensure_outbox_table(db: Database) -> None:

@@ -19,7 +19,7 @@ from domain.access import format_roles
 from domain.roster import RosterProblem, RosterRow, validate_roster
 from models import audit
 from models.db import Database
-from models.tables import Employee, Unit
+from models.tables import Employee, TelegramLink, TelegramUser, Unit
 
 
 @dataclass
@@ -174,3 +174,39 @@ async def _apply_unit_parents(
         if units[code].parent_id != parent.id:
             units[code].parent_id = parent.id
     await session.flush()
+
+
+async def get_employee(db: Database, employee_id: int) -> Employee | None:
+    async with db.read() as session:
+        return await session.get(Employee, employee_id)
+
+
+@dataclass(frozen=True)
+class LinkStatus:
+    """One employee's Telegram account as the office sees it, for chasing invites."""
+
+    unit_code: str
+    nip: str
+    name: str
+    linked: bool
+    blocked: bool  # linked, but Telegram refuses messages to them (they blocked the bot)
+
+
+async def link_status(db: Database, unit_code: str | None = None) -> list[LinkStatus]:
+    """Active employees (of one unit, or all) with whether they linked their account."""
+    stmt = (
+        select(Unit.code, Employee.nip, Employee.name, TelegramLink.id, TelegramUser.blocked_at)
+        .join(Unit, Unit.id == Employee.unit_id)
+        .outerjoin(TelegramLink, TelegramLink.employee_id == Employee.id)
+        .outerjoin(TelegramUser, TelegramUser.id == TelegramLink.telegram_user_id)
+        .where(Employee.active)
+        .order_by(Unit.code, Employee.name)
+    )
+    if unit_code is not None:
+        stmt = stmt.where(Unit.code == unit_code)
+    async with db.read() as session:
+        rows = (await session.execute(stmt)).all()
+    return [
+        LinkStatus(code, nip, name, link is not None, blocked is not None)
+        for code, nip, name, link, blocked in rows
+    ]

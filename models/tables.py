@@ -421,7 +421,7 @@ class ComplaintMessage(SQLModel, table=True):
     )
     chat_id: int = Field(sa_type=TelegramId)
     message_id: int
-    kind: str = Field(max_length=10)  # ticket / desk / prompt / citizen
+    kind: str = Field(max_length=10)  # ticket / desk / prompt / citizen / received (incoming)
     # For a prompt: the move waiting for its note, who was asked, and e.g. the target unit.
     move: str | None = Field(default=None, max_length=20)
     employee_id: int | None = Field(default=None)
@@ -438,4 +438,23 @@ class ComplaintBan(SQLModel, table=True):
     telegram_user_id: int = Field(sa_type=TelegramId, unique=True)
     reason: str = Field(max_length=500)
     banned_by: str = Field(max_length=64)
+    created_at: datetime = _ts()
+
+
+# --- Supervision (issue 6: approvals, team view, feedback notes) ----------------------------
+
+
+class FeedbackNote(SQLModel, table=True):
+    """A "catatan kinerja": continuous feedback a supervisor writes to one employee
+    (PermenPANRB 6/2022 "dialog kinerja"), kept as the record and delivered to the employee."""
+
+    __tablename__ = "feedback_note"
+    __table_args__ = (Index("ix_feedback_note_employee_created", "employee_id", "created_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    employee_id: int = Field(sa_column_args=[ForeignKey("employee.id", ondelete="CASCADE")])
+    supervisor_id: int | None = Field(
+        default=None, sa_column_args=[ForeignKey("employee.id", ondelete="SET NULL")]
+    )
+    text: str = Field(max_length=2000)
     created_at: datetime = _ts()

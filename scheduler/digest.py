@@ -11,37 +11,53 @@ that moment if the bot was down; it writes the message (split under 4096 charact
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
+from babel.numbers import format_decimal
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from openpyxl import Workbook
-from sqlalchemy import case, func, select
+from sqlalchemy import case, distinct, func, select
 
 from bot.i18n import Texts, texts
 from domain.calendar import Leave as DomainLeave
-from domain.calendar import WorkCalendar
+from domain.calendar import WorkCalendar, leave_on
 from domain.dates import format_date
 from domain.digest import (
     Change,
+    ComplaintWeek,
+    DigestMode,
     PersonWeek,
     Totals,
     compliance_per_day,
+    digest_slot,
     iso_week,
-    previous_week,
     split_message,
     totals,
     trailing_silent_days,
-    week_of,
 )
+from domain.skm import period_bounds, period_of
 from models.db import Database
 from models.outbox import document_payload, enqueue, photo_payload, text_payload
-from models.schedule import JobRun
-from models.tables import Activity, Employee, Leave, TelegramLink, TelegramUser
+from models.schedule import UnitSchedule, claim_run, has_run
+from models.survey import SurveyResponse, SurveyWeek, survey_week_figures
+from models.tables import (
+    Activity,
+    Complaint,
+    ComplaintCategory,
+    ComplaintDesk,
+    Employee,
+    Leave,
+    TelegramLink,
+    TelegramUser,
+    Unit,
+)
+from scheduler.escalations import overdue
 
 DIGEST_TIME = time(7, 0)
 NUDGE_TIME = time(16, 0)
@@ -66,6 +82,10 @@ class Digest:
     end: date
     people: list[PersonWeek]
     previous: Totals
+    # For a supervisor in a unit that handles complaints (it has a desk or categories).
+    unit_name: str = ""
+    complaints: ComplaintWeek | None = None
+    survey: SurveyWeek | None = None  # for units whose citizens answer the SKM survey
 
     @property
     def totals(self) -> Totals:
@@ -75,14 +95,26 @@ class Digest:
 # --- figures (SQL) -------------------------------------------------------------------------
 
 
+def _day_bits(days: Sequence[date]) -> Any:
+    """A CASE giving each day its own bit, so ``SUM(DISTINCT …)`` over a person's entries is
+    the set of days they logged: one integer per person instead of one row per person-day."""
+    return case(*((Activity.work_date == day, 1 << index) for index, day in enumerate(days)))
+
+
 async def team_weeks(
     db: Database,
     calendar: WorkCalendar,
-    start: date,
-    end: date,
-    supervisor_id: int | None = None,
-) -> dict[int, list[PersonWeek]]:
-    """Each supervisor's direct reports' weeks (``start``..``end``), by supervisor id."""
+    weeks: Sequence[tuple[date, date]],
+    supervisor_ids: Collection[int] | None = None,
+) -> list[dict[int, list[PersonWeek]]]:
+    """For each period in ``weeks``: each supervisor's direct reports' figures, by supervisor.
+
+    One scan of the activities for all periods, grouped by person and period (two rows per
+    person for a digest), with the days logged as a bit set: at 10,000 employees this is
+    20,000 rows of integers, where grouping by day gave 100,000 rows with dates to parse.
+    """
+    first = min(start for start, _ in weeks)
+    last = max(end for _, end in weeks)
     reports_stmt = (
         select(Employee.id, Employee.name, Employee.supervisor_id, TelegramUser.blocked_at)
         .outerjoin(TelegramLink, TelegramLink.employee_id == Employee.id)
@@ -91,31 +123,38 @@ async def team_weeks(
         .order_by(Employee.name)
     )
     in_scope = Employee.supervisor_id.is_not(None)
-    if supervisor_id is not None:
-        reports_stmt = reports_stmt.where(Employee.supervisor_id == supervisor_id)
-        in_scope = Employee.supervisor_id == supervisor_id
+    if supervisor_ids is not None:
+        in_scope = Employee.supervisor_id.in_(supervisor_ids)
+        reports_stmt = reports_stmt.where(in_scope)
+    all_days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
+    period = case(
+        *(
+            (Activity.work_date.between(start, end), index)
+            for index, (start, end) in enumerate(weeks)
+        )
+    )
     kept = Activity.status != "rejected"  # rejected entries count for nothing
-    # One row per employee and day (conditional sums per status), not one per activity.
     activity_stmt = (
         select(
             Activity.employee_id,
-            Activity.work_date,
+            period,
             func.sum(case((Activity.status == "approved", 1), else_=0)),
             func.sum(case((Activity.status == "submitted", 1), else_=0)),
             func.sum(case((Activity.status == "revision_requested", 1), else_=0)),
             func.sum(case((kept, 1), else_=0)),
             func.coalesce(func.sum(case((kept, Activity.minutes), else_=0)), 0),
             func.sum(case((kept & Activity.late, 1), else_=0)),
+            func.coalesce(func.sum(distinct(case((kept, _day_bits(all_days)), else_=0))), 0),
         )
         .join(Employee, Employee.id == Activity.employee_id)
         .where(
             in_scope,
             Employee.active,
-            Activity.work_date >= start,
-            Activity.work_date <= end,
+            Activity.work_date >= first,
+            Activity.work_date <= last,
             Activity.deleted_at.is_(None),
         )
-        .group_by(Activity.employee_id, Activity.work_date)
+        .group_by(Activity.employee_id, period)
     )
     leave_stmt = (
         select(Leave.employee_id, Leave.start, Leave.end, Leave.kind)
@@ -124,13 +163,12 @@ async def team_weeks(
             in_scope,
             Employee.active,
             Leave.cancelled_at.is_(None),
-            Leave.start <= end,
-            Leave.end >= start,
+            Leave.start <= last,
+            Leave.end >= first,
         )
     )
     async with db.read() as session:
-        # Plain column rows: the Core connection skips the ORM's per-row result processing,
-        # which was most of the time at 10,000 employees (~100k rows).
+        # Plain column rows: the Core connection skips the ORM's per-row result processing.
         connection = await session.connection()
         reports = (await connection.execute(reports_stmt)).all()
         groups = (await connection.execute(activity_stmt)).all()
@@ -139,58 +177,167 @@ async def team_weeks(
     leaves: dict[int, list[DomainLeave]] = defaultdict(list)
     for employee_id, leave_start, leave_end, kind in leave_rows:
         leaves[employee_id].append(DomainLeave(leave_start, leave_end, kind))
-    working = calendar.working_days(start, end)
-    people: dict[int, PersonWeek] = {}
-    result: dict[int, list[PersonWeek]] = defaultdict(list)
+    working = [calendar.working_days(start, end) for start, end in weeks]
+    people: list[dict[int, PersonWeek]] = [{} for _ in weeks]
+    results: list[dict[int, list[PersonWeek]]] = [defaultdict(list) for _ in weeks]
     for employee_id, name, boss, blocked_at in reports:
-        if employee_id in people:  # one link per employee; be safe anyway
+        if employee_id in people[0]:  # one link per employee; be safe anyway
             continue
-        # The calendar walk only for those with leave; everyone else has the unit's working days.
         on_leave = leaves.get(employee_id)
-        expected = calendar.working_days(start, end, leaves=on_leave) if on_leave else list(working)
-        person = PersonWeek(
-            employee_id=employee_id,
-            name=name,
-            expected_days=len(expected),
-            leave_days=len(working) - len(expected),
-            unreachable=blocked_at is not None,
-            expected_on=expected,
-        )
-        people[employee_id] = person
-        result[boss].append(person)
-    logged: dict[int, set[date]] = defaultdict(set)
-    for employee_id, work_date, approved, waiting, revision, entries, minutes, late in groups:
-        person = people.get(employee_id)
+        for index, days in enumerate(working):
+            # Only those with leave need a look at each day; the rest have the unit's days.
+            expected = [d for d in days if leave_on(d, on_leave) is None] if on_leave else days
+            person = PersonWeek(
+                employee_id=employee_id,
+                name=name,
+                expected_days=len(expected),
+                leave_days=len(days) - len(expected),
+                unreachable=blocked_at is not None,
+                expected_on=expected,
+            )
+            people[index][employee_id] = person
+            results[index][boss].append(person)
+    for employee_id, index, approved, waiting, revision, entries, minutes, late, bits in groups:
+        person = people[index].get(employee_id) if index is not None else None
         if person is None:
             continue
         person.approved += int(approved)
         person.waiting += int(waiting)
         person.revision += int(revision)
-        if entries:
-            person.entries += int(entries)
-            person.minutes += int(minutes)
-            person.late += int(late)
-            logged[employee_id].add(work_date)
-    for employee_id, person in people.items():
-        days = logged[employee_id]
-        person.logged_on = sorted(days)
-        person.days_with_entries = len(days)
-        person.silent_days = trailing_silent_days(person.expected_on, days)
-    return dict(result)
+        person.entries += int(entries)
+        person.minutes += int(minutes)
+        person.late += int(late)
+        person.logged_on = [day for n, day in enumerate(all_days) if int(bits) >> n & 1]
+    for by_person in people:
+        for person in by_person.values():
+            person.days_with_entries = len(person.logged_on)
+            person.silent_days = trailing_silent_days(person.expected_on, person.logged_on)
+    return [dict(result) for result in results]
 
 
 async def build_digests(
-    db: Database, calendar: WorkCalendar, day: date, supervisor_id: int | None = None
+    db: Database,
+    calendar: WorkCalendar,
+    start: date,
+    end: date,
+    supervisor_ids: Collection[int] | None = None,
+    *,
+    zone: ZoneInfo,
+    today: date | None = None,
 ) -> list[Digest]:
-    """Digests for the week before the one holding ``day``, with the week before that."""
-    start, end = previous_week(day)
-    current = await team_weeks(db, calendar, start, end, supervisor_id)
-    before_start, before_end = previous_week(start)
-    before = await team_weeks(db, calendar, before_start, before_end, supervisor_id)
-    return [
-        Digest(boss, start, end, people, totals(before.get(boss, [])))
-        for boss, people in sorted(current.items())
-    ]
+    """Digests for the period ``start``..``end`` (a week), with the week before it.
+
+    ``today`` is the day the complaints' "overdue" figure is counted on (default: the day
+    after the period).
+    """
+    before = (start - timedelta(days=7), end - timedelta(days=7))
+    current, previous = await team_weeks(db, calendar, [(start, end), before], supervisor_ids)
+    digests = []
+    for boss, people in sorted(current.items()):
+        earlier = {p.employee_id: p for p in previous.get(boss, [])}
+        for person in people:
+            # A silence that began the week before counts in full (Thursday, Friday, Monday
+            # are three working days without an entry, whatever the week boundary).
+            if person.silent_days == person.expected_days and person.employee_id in earlier:
+                last = earlier[person.employee_id]
+                person.silent_days = trailing_silent_days(
+                    last.expected_on + person.expected_on, last.logged_on + person.logged_on
+                )
+        digests.append(Digest(boss, start, end, people, totals(list(earlier.values()))))
+    units = await _supervisor_units(db, [d.supervisor_id for d in digests])
+    unit_ids = sorted({unit_id for unit_id, _ in units.values()})
+    complaints = await complaint_weeks(
+        db,
+        unit_ids,
+        since=datetime.combine(start, time(0), tzinfo=zone),
+        until=datetime.combine(end + timedelta(days=1), time(0), tzinfo=zone),
+        today=today or end + timedelta(days=1),
+    )
+    surveys = await survey_weeks(db, unit_ids, start, end)
+    for digest in digests:
+        unit_id, digest.unit_name = units.get(digest.supervisor_id, (0, ""))
+        digest.complaints = complaints.get(unit_id)
+        digest.survey = surveys.get(unit_id)
+    return digests
+
+
+async def _supervisor_units(
+    db: Database, supervisor_ids: Sequence[int]
+) -> dict[int, tuple[int, str]]:
+    stmt = (
+        select(Employee.id, Unit.id, Unit.name)
+        .join(Unit, Unit.id == Employee.unit_id)
+        .where(Employee.id.in_(supervisor_ids))
+    )
+    async with db.read() as session:
+        return {
+            boss: (unit_id, name) for boss, unit_id, name in (await session.execute(stmt)).all()
+        }
+
+
+async def complaint_weeks(
+    db: Database, unit_ids: Sequence[int], *, since: datetime, until: datetime, today: date
+) -> dict[int, ComplaintWeek]:
+    """The complaint figures of the units among ``unit_ids`` that handle complaints (have a
+    desk or a category routed to them). A handful of units: plain queries per unit."""
+    handling_stmt = select(Unit.id).where(
+        Unit.id.in_(unit_ids),
+        Unit.id.in_(select(ComplaintDesk.unit_id))
+        | Unit.id.in_(select(ComplaintCategory.unit_id).where(ComplaintCategory.active)),
+    )
+
+    def within(column: Any) -> Any:
+        return func.sum(case(((column >= since) & (column < until), 1), else_=0))
+
+    result: dict[int, ComplaintWeek] = {}
+    async with db.read() as session:
+        for unit_id in (await session.execute(handling_stmt)).scalars().all():
+            mine = (Complaint.unit_id == unit_id) & Complaint.purged_at.is_(None)
+            received, resolved, late = (
+                await session.execute(
+                    select(
+                        within(Complaint.created_at),
+                        within(Complaint.resolved_at),
+                        func.sum(case((overdue(today), 1), else_=0)),
+                    ).where(mine)
+                )
+            ).one()
+            verified = (
+                await session.execute(
+                    select(Complaint.created_at, Complaint.verified_at).where(
+                        mine, Complaint.verified_at >= since, Complaint.verified_at < until
+                    )
+                )
+            ).all()
+            result[unit_id] = ComplaintWeek(
+                received=int(received or 0),
+                resolved=int(resolved or 0),
+                overdue=int(late or 0),
+                hours_to_verification=[
+                    (done - filed).total_seconds() / 3600 for filed, done in verified
+                ],
+            )
+    return result
+
+
+async def survey_weeks(
+    db: Database, unit_ids: Sequence[int], start: date, end: date
+) -> dict[int, SurveyWeek]:
+    """The SKM figures (the week's responses, the running quarter's IKM) of the units among
+    ``unit_ids`` that have survey responses this quarter; the others get no survey block."""
+    quarter_start, _ = period_bounds(period_of(end))
+    stmt = (
+        select(SurveyResponse.unit_id)
+        .where(
+            SurveyResponse.unit_id.in_(unit_ids),
+            SurveyResponse.submitted_on >= quarter_start,
+            SurveyResponse.submitted_on <= end,
+        )
+        .distinct()
+    )
+    async with db.read() as session:
+        active = (await session.execute(stmt)).scalars().all()
+    return {unit_id: await survey_week_figures(db, unit_id, start, end) for unit_id in active}
 
 
 async def recipients(db: Database, employee_ids: Iterable[int]) -> dict[int, Recipient]:
@@ -272,7 +419,40 @@ def render_text(tr: Texts, digest: Digest, supervisor_name: str) -> list[str]:
             compliance=_signed(Change(now.compliance, before.compliance).delta),
         )
     )
+    if digest.complaints is not None:
+        week = digest.complaints
+        median_hours = week.median_hours
+        blocks.append(
+            tr.t(
+                "digest.complaints",
+                unit=digest.unit_name,
+                received=week.received,
+                resolved=week.resolved,
+                overdue=week.overdue,
+                median=tr.plain("digest.median_none")
+                if median_hours is None
+                else tr.plain("digest.median_hours", hours=f"{median_hours:g}"),
+            )
+        )
+    if digest.survey is not None:
+        blocks.append(_survey_block(tr, digest.unit_name, digest.survey))
     return split_message(blocks)
+
+
+def _survey_block(tr: Texts, unit: str, week: SurveyWeek) -> str:
+    result = week.quarter
+    if result is None:  # responses this quarter, but none up to the digest's last day
+        return tr.t("digest.survey_none", unit=unit, responses=week.responses, period=week.period)
+    return tr.t(
+        "digest.survey",
+        unit=unit,
+        responses=week.responses,
+        period=week.period,
+        ikm=format_decimal(result.ikm, format="0.00", locale=tr.language),
+        grade=result.grade,
+        label=tr.plain(f"skm.grade_{result.grade}"),
+        respondents=result.respondents,
+    )
 
 
 def write_chart(tr: Texts, digest: Digest, path: Path) -> None:
@@ -325,6 +505,13 @@ def write_xlsx(tr: Texts, digest: Digest, path: Path) -> None:
         ]
     )  # fmt: skip
     sheet.column_dimensions["A"].width = 40
+    if digest.complaints is not None:
+        week = digest.complaints
+        extra = workbook.create_sheet(tr.plain("digest.complaints_sheet"))
+        extra.append(
+            [tr.plain(f"digest.col_{c}") for c in ("received", "resolved", "overdue", "median")]
+        )
+        extra.append([week.received, week.resolved, week.overdue, week.median_hours])
     path.parent.mkdir(parents=True, exist_ok=True)
     workbook.save(path)
 
@@ -369,30 +556,74 @@ def _due(local: datetime, day: date, moment: time, zone: ZoneInfo) -> bool:
     return scheduled <= local < scheduled + GRACE
 
 
-async def _has_run(db: Database, job: str, period: str) -> bool:
-    stmt = select(JobRun.id).where(JobRun.job == job, JobRun.period == period)
+async def supervisor_clocks(db: Database) -> dict[tuple[str, DigestMode], list[int]]:
+    """Supervisors (anyone with a direct report), grouped by their unit's time zone and digest
+    mode: each group gets its digest at its own local time."""
+    stmt = (
+        select(Employee.id, Unit.timezone, UnitSchedule.digest_mode)
+        .join(Unit, Unit.id == Employee.unit_id)
+        .outerjoin(UnitSchedule, UnitSchedule.unit_id == Unit.id)
+        .where(
+            Employee.active,
+            Employee.id.in_(select(Employee.supervisor_id).where(Employee.active)),
+        )
+    )
+    groups: dict[tuple[str, DigestMode], list[int]] = defaultdict(list)
     async with db.read() as session:
-        return (await session.execute(stmt)).first() is not None
+        for employee_id, zone, mode in (await session.execute(stmt)).all():
+            groups[(zone, DigestMode(mode or DigestMode.MONDAY))].append(employee_id)
+    return dict(groups)
 
 
 async def enqueue_weekly_digests(
     db: Database,
     *,
     now: datetime,
-    zone: ZoneInfo,
     calendar: WorkCalendar,
     data_dir: Path,
     default_language: str,
 ) -> int:
-    """Monday 07:00 local (or up to 12 hours later): last week's digest to every supervisor."""
-    local = now.astimezone(zone)
-    monday, _ = week_of(local.date())
-    if not _due(local, monday, DIGEST_TIME, zone):
-        return 0
-    period = iso_week(previous_week(local.date())[0])
-    if await _has_run(db, DIGEST_JOB, period):
-        return 0
-    digests = await build_digests(db, calendar, local.date())
+    """Each supervisor's digest at their unit's slot (Monday 07:00 for the week before, or
+    Friday 16:00 for the week ending; local time, or up to 12 hours later)."""
+    written = 0
+    groups = await supervisor_clocks(db)
+    for (zone_name, mode), supervisors in sorted(groups.items()):
+        zone = ZoneInfo(zone_name)
+        local = now.astimezone(zone)
+        slot = digest_slot(mode, local.date())
+        if not _due(local, slot.send_on, slot.at, zone):
+            continue
+        week = iso_week(slot.start)
+        period = f"{week}:{mode.value}:{zone_name}"
+        if await has_run(db, DIGEST_JOB, period):
+            continue
+        digests = await build_digests(
+            db,
+            calendar,
+            slot.start,
+            slot.end,
+            # Only this group's teams; every team (no IN list) when all share one clock.
+            supervisors if len(groups) > 1 else None,
+            zone=zone,
+            today=local.date(),
+        )
+        written += await _enqueue_digests(
+            db, digests, now=now, period=period, week=week, data_dir=data_dir,
+            default_language=default_language,
+        )  # fmt: skip
+    return written
+
+
+async def _enqueue_digests(
+    db: Database,
+    digests: Sequence[Digest],
+    *,
+    now: datetime,
+    period: str,
+    week: str,
+    data_dir: Path,
+    default_language: str,
+) -> int:
     people = await recipients(db, [d.supervisor_id for d in digests])
     rows: list[tuple[str, int, dict[str, object]]] = []
     for digest in digests:
@@ -401,7 +632,9 @@ async def enqueue_weekly_digests(
             continue
         tr = texts(person.language or default_language)
         out = render(tr, digest, person.name, data_dir)
-        base = f"digest:{digest.supervisor_id}:{period}"
+        # Keyed by the week covered, not the slot: a unit that changes its mode mid-week
+        # does not get the same week twice.
+        base = f"digest:{digest.supervisor_id}:{week}"
         for index, text in enumerate(out.texts):
             suffix = "text" if index == 0 else f"text{index + 1}"
             rows.append((f"{base}:{suffix}", person.telegram_id, text_payload(text)))
@@ -421,7 +654,8 @@ async def enqueue_weekly_digests(
         )
     written = 0
     async with db.write() as session:
-        session.add(JobRun(job=DIGEST_JOB, period=period, started_at=now, detail=f"{len(rows)}"))
+        if not await claim_run(session, DIGEST_JOB, period, now, detail=f"{len(rows)}"):
+            return 0  # another process got there first
         for key, chat_id, payload in rows:
             if await enqueue(session, key, chat_id, "digest", payload, now=now):  # type: ignore[arg-type]
                 written += 1
@@ -441,17 +675,38 @@ async def enqueue_nudges(
     db: Database,
     *,
     now: datetime,
-    zone: ZoneInfo,
     calendar: WorkCalendar,
     default_language: str,
 ) -> int:
-    """Working days 16:00: one message to each supervisor with entries waiting too long."""
+    """Working days 16:00 in each supervisor's unit's time zone: one message to each
+    supervisor with entries waiting too long."""
+    zones: dict[str, list[int]] = defaultdict(list)
+    for (zone_name, _), supervisors in (await supervisor_clocks(db)).items():
+        zones[zone_name].extend(supervisors)
+    written = 0
+    for zone_name, supervisors in sorted(zones.items()):
+        written += await _nudge_zone(
+            db, ZoneInfo(zone_name), set(supervisors), now=now, calendar=calendar,
+            default_language=default_language,
+        )  # fmt: skip
+    return written
+
+
+async def _nudge_zone(
+    db: Database,
+    zone: ZoneInfo,
+    supervisors: set[int],
+    *,
+    now: datetime,
+    calendar: WorkCalendar,
+    default_language: str,
+) -> int:
     local = now.astimezone(zone)
     today = local.date()
     if not calendar.is_working_day(today) or not _due(local, today, NUDGE_TIME, zone):
         return 0
-    period = today.isoformat()
-    if await _has_run(db, NUDGE_JOB, period):
+    period = f"{today.isoformat()}:{zone.key}"
+    if await has_run(db, NUDGE_JOB, period):
         return 0
     cutoff = waiting_cutoff(calendar, today)
     submitted_before = datetime.combine(cutoff + timedelta(days=1), time(0), tzinfo=zone)
@@ -468,12 +723,15 @@ async def enqueue_nudges(
     )
     async with db.read() as session:
         waiting = {
-            boss: (int(n), oldest) for boss, n, oldest in (await session.execute(stmt)).all()
+            boss: (int(n), oldest)
+            for boss, n, oldest in (await session.execute(stmt)).all()
+            if boss in supervisors
         }
     people = await recipients(db, waiting)
     written = 0
     async with db.write() as session:
-        session.add(JobRun(job=NUDGE_JOB, period=period, started_at=now))
+        if not await claim_run(session, NUDGE_JOB, period, now):
+            return 0  # another process got there first
         for boss, (count, oldest) in sorted(waiting.items()):
             person = people.get(boss)
             if person is None:
@@ -485,9 +743,11 @@ async def enqueue_nudges(
                 count=count,
                 date=format_date(oldest, tr.language, weekday=False),
             )
-            key = f"nudge:{boss}:{period}"
-            if await enqueue(
-                session, key, person.telegram_id, "nudge", text_payload(text), now=now
-            ):
+            key = f"nudge:{boss}:{today.isoformat()}"
+            # One tap opens /persetujuan (handlers.approvals.OPEN; the scheduler does not
+            # import handlers).
+            review = {"text": tr.plain("digest.nudge_button"), "callback_data": "apv:open"}
+            payload = text_payload(text, reply_markup={"inline_keyboard": [[review]]})
+            if await enqueue(session, key, person.telegram_id, "nudge", payload, now=now):
                 written += 1
     return written

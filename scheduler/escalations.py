@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 
 from bot.i18n import texts
 from domain.calendar import WorkCalendar
@@ -23,6 +23,14 @@ from models.tables import Complaint, ComplaintDesk, Employee, TelegramLink, Tele
 
 UNVERIFIED = (Status.BARU.value, Status.DIALIHKAN.value)
 IN_WORK = (Status.TERVERIFIKASI.value, Status.DIPROSES.value, Status.DIBUKA_KEMBALI.value)
+
+
+def overdue(today: date) -> ColumnElement[bool]:
+    """Open complaints past the due date of the stage they are in (the escalation rule, also
+    the digest's "overdue" figure)."""
+    return ((Complaint.status.in_(UNVERIFIED)) & (Complaint.verification_due < today)) | (
+        (Complaint.status.in_(IN_WORK)) & (Complaint.follow_up_due < today)
+    )
 
 
 async def _unit_heads(db: Database, unit_id: int) -> list[int]:
@@ -65,8 +73,7 @@ async def escalate_complaints(
         .outerjoin(ComplaintDesk, ComplaintDesk.unit_id == Complaint.unit_id)
         .where(
             Complaint.purged_at.is_(None),
-            ((Complaint.status.in_(UNVERIFIED)) & (Complaint.verification_due < today))
-            | ((Complaint.status.in_(IN_WORK)) & (Complaint.follow_up_due < today)),
+            overdue(today),
         )
         .order_by(Complaint.id)
     )

@@ -29,7 +29,8 @@ Errors
     exponential backoff up to ``max_attempts``, then ``failed``. 403 (blocked, kicked,
     deactivated): this row and the chat's other pending rows become ``blocked`` and
     ``on_blocked(chat_id)`` is called. 400: ``failed`` with Telegram's description, no retry.
-    A group that became a supergroup: its rows move to the new chat id and go out there.
+    A group that became a supergroup: its rows move to the new chat id and go out there, and
+    ``on_migrated(old_id, new_id)`` is called (a complaint desk follows its group).
 
 Writes are few and short (SQLite serialises writers): all state changes go through one queue
 that commits whatever has accumulated in one transaction, so the ``sent`` of one message rides
@@ -86,6 +87,7 @@ log = logging.getLogger("sigap.outbox")
 
 T = TypeVar("T")
 BlockedHook = Callable[[int], Awaitable[None]]
+MigratedHook = Callable[[int, int], Awaitable[None]]  # (old chat id, new chat id)
 ReplyMarkup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | ForceReply
 
 # Several chats refused within this window means the overall limit, not theirs.
@@ -324,6 +326,7 @@ class OutboxSender:
         poll_interval: float = 30.0,
         fatal_pause: float = 60.0,
         on_blocked: BlockedHook | None = None,
+        on_migrated: MigratedHook | None = None,
         data_dir: Path | None = None,
     ) -> None:
         if overall_rate <= 0 or max_in_flight < 1 or max_attempts < 1:
@@ -340,6 +343,7 @@ class OutboxSender:
         self._poll_interval = poll_interval
         self._fatal_pause = fatal_pause
         self._on_blocked = on_blocked
+        self._on_migrated_hook = on_migrated
         self._data_dir = data_dir
         self.pacing = Pacing(
             overall_rate=overall_rate,
@@ -811,6 +815,11 @@ class OutboxSender:
             message.chat_id,
             new_chat_id,
         )
+        if self._on_migrated_hook is not None:
+            try:
+                await self._on_migrated_hook(message.chat_id, new_chat_id)
+            except Exception:
+                log.exception("on_migrated hook failed for chat %s", message.chat_id)
 
     def _backoff(self, attempts: int) -> float:
         delay = min(self._backoff_max, self._backoff_base * 2 ** max(0, attempts - 1))

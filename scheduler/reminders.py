@@ -1,5 +1,6 @@
 """The daily reminder: on the unit's working days, employees who have logged nothing today get
-a polite reminder at 14:00 and a second one at 15:30 (or at their own time from /pengingat).
+a polite reminder at 14:00 and a second one at 15:30 (or at their unit's times, ``sigap units
+schedule``, or at their own time from /pengingat), in their unit's time zone.
 
 Deciding is one SQL query; what is decided is written to the outbox under a key per employee,
 day and reminder number, so a tick that runs twice, or two processes ticking at once, enqueue
@@ -21,18 +22,27 @@ from domain.calendar import WorkCalendar
 from domain.dates import format_date
 from models.db import Database
 from models.outbox import enqueue, text_payload
-from models.schedule import ReminderPreference
+from models.schedule import ReminderPreference, UnitSchedule
 from models.tables import Activity, Employee, Leave, TelegramLink, TelegramUser, Unit
 
 SECOND_AFTER = timedelta(minutes=90)  # an own reminder time gets its second one 90 min later
 
 
 def parse_times(text: str) -> list[time]:
-    """ "14:00,15:30" → [14:00, 15:30]; raises ValueError on anything else."""
-    result = sorted(time.fromisoformat(part.strip()) for part in text.split(",") if part.strip())
+    """ "14:00,15:30" (also "9:05", "13.30": how times are written in Indonesia) → sorted
+    times; raises ValueError on anything else."""
+    result = []
+    for part in text.split(","):
+        part = part.strip().replace(".", ":")
+        if not part:
+            continue
+        hours, _, minutes = part.partition(":")
+        if not (hours.isdigit() and minutes.isdigit() and len(minutes) == 2):
+            raise ValueError(f"not a time: {part!r}")
+        result.append(time(int(hours), int(minutes)))
     if not result:
         raise ValueError("no reminder time")
-    return result
+    return sorted(result)
 
 
 @dataclass(frozen=True)
@@ -42,6 +52,7 @@ class Candidate:
     name: str
     language: str | None
     own_time: str | None
+    unit_times: str | None  # the unit's own reminder times (``sigap units schedule``)
 
 
 async def candidates(db: Database, timezone: str, today: date) -> list[Candidate]:
@@ -65,11 +76,13 @@ async def candidates(db: Database, timezone: str, today: date) -> list[Candidate
             Employee.name,
             TelegramUser.language,
             ReminderPreference.reminder_time,
+            UnitSchedule.reminder_times,
         )
         .join(TelegramLink, TelegramLink.employee_id == Employee.id)
         .join(Unit, Unit.id == Employee.unit_id)
         .outerjoin(TelegramUser, TelegramUser.id == TelegramLink.telegram_user_id)
         .outerjoin(ReminderPreference, ReminderPreference.employee_id == Employee.id)
+        .outerjoin(UnitSchedule, UnitSchedule.unit_id == Unit.id)
         .where(
             Employee.active,
             Unit.timezone == timezone,
@@ -119,7 +132,12 @@ async def enqueue_reminders(
         people = await candidates(db, zone, today)
         due: list[tuple[Candidate, int]] = []
         for person in people:
-            times = own_times(person.own_time) if person.own_time else list(default_times)
+            if person.own_time:
+                times = own_times(person.own_time)
+            elif person.unit_times:
+                times = parse_times(person.unit_times)
+            else:
+                times = list(default_times)
             index = latest_due(times, local.time())
             if index is not None:
                 due.append((person, index + 1))

@@ -10,17 +10,21 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from telegram import Bot
 
 from bot.services import Services
+from domain.calendar import WorkCalendar
 from domain.complaints import Deadlines
+from domain.digest import DigestMode, digest_slot
 from models import activities
 from models.identity import mark_blocked
-from scheduler.digest import enqueue_nudges, enqueue_weekly_digests
+from models.schedule import unit_timings
+from scheduler.digest import NUDGE_TIME, enqueue_nudges, enqueue_weekly_digests, supervisor_clocks
 from scheduler.escalations import escalate_complaints
 from scheduler.outbox import OutboxSender
 from scheduler.reminders import enqueue_reminders, parse_times
@@ -68,7 +72,6 @@ async def _weekly_digest(services: Services, now: datetime) -> int:
     return await enqueue_weekly_digests(
         services.db,
         now=now,
-        zone=services.timezone,
         calendar=await activities.work_calendar(services.db),
         data_dir=services.settings.data_dir,
         default_language=services.settings.default_language,
@@ -79,7 +82,6 @@ async def _supervisor_nudge(services: Services, now: datetime) -> int:
     return await enqueue_nudges(
         services.db,
         now=now,
-        zone=services.timezone,
         calendar=await activities.work_calendar(services.db),
         default_language=services.settings.default_language,
     )
@@ -91,7 +93,8 @@ JOBS: dict[str, Job] = {
         Job(
             "reminders",
             "daily reminder to employees who logged nothing today",
-            "working days, SIGAP_REMINDER_TIMES (default 14:00 and 15:30) or /pengingat",
+            "working days, SIGAP_REMINDER_TIMES (default 14:00 and 15:30), the unit's own times"
+            " (sigap units schedule) or /pengingat; each unit's time zone",
             _reminders,
         ),
         Job(
@@ -103,7 +106,8 @@ JOBS: dict[str, Job] = {
         Job(
             "weekly_digest",
             "last week's digest to every supervisor (message, chart, XLSX)",
-            "Monday 07:00 for the previous week (or up to 12 hours later)",
+            "Monday 07:00 for the previous week, or Friday 16:00 for the current week per unit"
+            " (sigap units schedule); up to 12 hours late after downtime",
             _weekly_digest,
         ),
         Job(
@@ -117,22 +121,52 @@ JOBS: dict[str, Job] = {
 
 
 async def next_run(services: Services, name: str, now: datetime) -> datetime | None:
-    """When the job will next have something to decide (for ``sigap jobs list``)."""
-    zone = services.timezone
-    local = now.astimezone(zone)
+    """When the job will next have something to decide (for ``sigap jobs list``): the
+    earliest over every unit's own time zone and times."""
     if name == "complaint_deadlines":
         return now + timedelta(seconds=services.settings.scheduler_interval)
+    default_zone = services.settings.timezone
     if name == "weekly_digest":
-        monday = local.date() + timedelta(days=(7 - local.weekday()) % 7)
-        candidate = datetime.combine(monday, time(7, 0), tzinfo=zone)
-        return candidate if candidate > local else candidate + timedelta(days=7)
-    times = {
-        "reminders": parse_times(services.settings.reminder_times),
-        "supervisor_nudge": [time(16, 0)],
-    }.get(name)
-    if times is None:
+        groups = list(await supervisor_clocks(services.db)) or [(default_zone, DigestMode.MONDAY)]
+        return min(_next_digest(ZoneInfo(zone), mode, now) for zone, mode in groups)
+    default_times = parse_times(services.settings.reminder_times)
+    if name == "reminders":
+        units = await unit_timings(services.db)
+        clocks = {
+            (
+                u.timezone,
+                tuple(parse_times(u.reminder_times) if u.reminder_times else default_times),
+            )
+            for u in units
+        } or {(default_zone, tuple(default_times))}
+    elif name == "supervisor_nudge":
+        zones = {zone for zone, _ in await supervisor_clocks(services.db)} or {default_zone}
+        clocks = {(zone, (NUDGE_TIME,)) for zone in zones}
+    else:
         return None
     calendar = await activities.work_calendar(services.db)
+    found = [
+        moment
+        for zone, times in clocks
+        if (moment := _next_working_moment(calendar, ZoneInfo(zone), times, now)) is not None
+    ]
+    return min(found, default=None)
+
+
+def _next_digest(zone: ZoneInfo, mode: DigestMode, now: datetime) -> datetime:
+    local = now.astimezone(zone)
+    for weeks in (0, 1):
+        slot = digest_slot(mode, local.date() + timedelta(weeks=weeks))
+        candidate = datetime.combine(slot.send_on, slot.at, tzinfo=zone)
+        if candidate > local:
+            return candidate
+    raise AssertionError("a weekly slot is always within two weeks")  # pragma: no cover
+
+
+def _next_working_moment(
+    calendar: WorkCalendar, zone: ZoneInfo, times: Sequence[time], now: datetime
+) -> datetime | None:
+    local = now.astimezone(zone)
     day = local.date()
     for _ in range(370):
         if calendar.is_working_day(day):
@@ -172,6 +206,11 @@ class Scheduler:
             except Exception:  # a bad tick must not stop the next one
                 log.exception("scheduler tick failed")
             await asyncio.sleep(interval)
+
+    @property
+    def running(self) -> bool:
+        """Whether the scheduler's loop is alive (the webhook's health check)."""
+        return self._task is not None and not self._task.done()
 
     async def start(self) -> None:
         if self._bot is not None:

@@ -94,8 +94,10 @@ def postgres_database() -> Iterator[str]:
 async def _truncate_all(db: Database) -> None:
     from sqlmodel import SQLModel
 
+    import models.assessment
     import models.outbox
     import models.schedule
+    import models.survey
     import models.tables  # noqa: F401
 
     names = ", ".join(f'"{t.name}"' for t in SQLModel.metadata.sorted_tables)

@@ -6,8 +6,10 @@ from __future__ import annotations
 from alembic import context
 from sqlmodel import SQLModel
 
+import models.assessment
 import models.outbox
 import models.schedule
+import models.survey
 import models.tables  # noqa: F401
 
 connection = context.config.attributes["connection"]

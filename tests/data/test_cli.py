@@ -148,13 +148,17 @@ async def test_targets_import_validates_against_the_roster(db_url: str, cwd: Pat
     assert code == 0 and "31 baru" in out and "Uji coba" in out, err
     code, out, _ = await sigap("targets", "import", targets, env=env, cwd=cwd)
     assert code == 0 and "31 baru" in out
-    code, out, _ = await sigap("targets", "import", str(EXAMPLES / "skp_targets_belawan.xlsx"),
-                               env=env, cwd=cwd)
+    code, out, _ = await sigap(
+        "targets", "import", str(EXAMPLES / "skp_targets_belawan.xlsx"), env=env, cwd=cwd
+    )
     assert code == 0 and "0 baru, 0 berubah, 31 tetap" in out
     bad = cwd / "bad.csv"
-    bad.write_text("NIP;Tahun;RHK;Indikator;Target;Satuan;Jenis\n"
-                   "197508121999031007;2026;RHK;Indikator;12,5;berkas;Utama\n"
-                   "197508121999031007;1999;RHK;Indikator 2;5;berkas;Sampingan\n", encoding="utf-8")
+    bad.write_text(
+        "NIP;Tahun;RHK;Indikator;Target;Satuan;Jenis\n"
+        "197508121999031007;2026;RHK;Indikator;12,5;berkas;Utama\n"
+        "197508121999031007;1999;RHK;Indikator 2;5;berkas;Sampingan\n",
+        encoding="utf-8",
+    )
     code, _, err = await sigap("targets", "import", str(bad), env=env, cwd=cwd)
     assert code == 1
     assert 'baris 2 (NIP 197508121999031007): Target "12,5" tidak valid' in err
@@ -163,11 +167,13 @@ async def test_targets_import_validates_against_the_roster(db_url: str, cwd: Pat
 
 async def test_calendar_overrides(db_url: str, cwd: Path) -> None:
     env = {"DATABASE_URL": db_url}
-    code, out, _ = await sigap("calendar", "add", "2026-12-31", "Libur lokal akhir tahun",
-                               env=env, cwd=cwd)
+    code, out, _ = await sigap(
+        "calendar", "add", "2026-12-31", "Libur lokal akhir tahun", env=env, cwd=cwd
+    )
     assert code == 0 and "hari libur" in out
-    code, out, _ = await sigap("calendar", "add", "2026-12-24", "Masuk kerja", "--workday",
-                               env=env, cwd=cwd)
+    code, out, _ = await sigap(
+        "calendar", "add", "2026-12-24", "Masuk kerja", "--workday", env=env, cwd=cwd
+    )
     assert code == 0 and "hari kerja" in out
     code, out, _ = await sigap("calendar", "list", "--year", "2026", env=env, cwd=cwd)
     assert "2026-12-31 - Libur lokal akhir tahun" in out
@@ -191,18 +197,93 @@ async def test_jobs_list_and_run_once(db_url: str, cwd: Path) -> None:
     await sigap("roster", "import", str(EXAMPLES / "roster_belawan.csv"), env=env, cwd=cwd)
     db = Database(db_url)
     async with db.write() as session:
-        agus = (await session.execute(
-            select(Employee.id).where(Employee.nip == "197508121999031007"))).scalar_one()
+        agus = (
+            await session.execute(select(Employee.id).where(Employee.nip == "197508121999031007"))
+        ).scalar_one()
         session.add(TelegramLink(employee_id=agus, telegram_user_id=555))
     await db.dispose()
     code, out, _ = await sigap("jobs", "list", env=env, cwd=cwd)
     assert code == 0 and out.startswith("reminders")
-    code, out, err = await sigap("jobs", "run", "reminders", "--date", "2026-12-21T14:00",
-                                 env=env, cwd=cwd)
+    code, out, err = await sigap(
+        "jobs", "run", "reminders", "--date", "2026-12-21T14:00", env=env, cwd=cwd
+    )
     assert code == 0 and "1 pesan baru" in out, err
-    code, out, _ = await sigap("jobs", "run", "reminders", "--date", "2026-12-21T14:05",
-                               env=env, cwd=cwd)
+    code, out, _ = await sigap(
+        "jobs", "run", "reminders", "--date", "2026-12-21T14:05", env=env, cwd=cwd
+    )
     assert code == 0 and "0 pesan baru" in out  # written once, whoever runs it again
-    code, out, _ = await sigap("jobs", "run", "reminders", "--date", "2026-12-25T14:00",
-                               env=env, cwd=cwd)
+    code, out, _ = await sigap(
+        "jobs", "run", "reminders", "--date", "2026-12-25T14:00", env=env, cwd=cwd
+    )
     assert "0 pesan baru" in out  # Christmas
+
+
+async def test_unit_schedule(db_url: str, cwd: Path) -> None:
+    env = {"DATABASE_URL": db_url, "SIGAP_REMINDER_TIMES": "14:00,15:30"}
+    await sigap("roster", "import", str(EXAMPLES / "roster_belawan.csv"), env=env, cwd=cwd)
+    code, out, err = await sigap(
+        "units", "schedule", "BLW-K01", "--reminders", "13:30, 9:05", "--digest", "friday",
+        "--timezone", "Asia/Makassar", env=env, cwd=cwd,
+    )  # fmt: skip
+    assert code == 0, err
+    assert out.strip() == (
+        "BLW-K01 (Kelurahan Belawan I): zona waktu Asia/Makassar; pengingat 09:05,13:30; "
+        "ringkasan mingguan Jumat 16.00 untuk minggu berjalan"
+    )
+    code, out, _ = await sigap("units", "list", env=env, cwd=cwd)
+    lines = out.splitlines()
+    assert any(line.startswith("BLW-K01 (") and "09:05,13:30" in line for line in lines)
+    assert any(
+        line.startswith("BLW (") and "14:00,15:30 (bawaan)" in line and "Senin 07.00" in line
+        for line in lines
+    )
+    code, out, _ = await sigap("units", "schedule", "BLW-K01", "--reminders", "default",
+                               env=env, cwd=cwd)  # fmt: skip
+    assert "pengingat 14:00,15:30 (bawaan)" in out
+    for args, reason in (
+        (["--reminders", "25:00"], "is not a list of times"),
+        (["--timezone", "Mars/Olympus"], "is not a time zone"),
+        (["--digest", "sunday"], "invalid choice"),
+    ):
+        code, _, err = await sigap("units", "schedule", "BLW-K01", *args, env=env, cwd=cwd)
+        assert code == 2 and reason in err, args
+    code, _, err = await sigap("units", "schedule", "NOPE", "--digest", "friday", env=env, cwd=cwd)
+    assert code == 1 and "NOPE" in err and err.count("\n") == 1
+    code, _, err = await sigap("units", "schedule", "BLW-K01", env=env, cwd=cwd)
+    assert code == 1 and "--reminders" in err
+
+
+async def test_roster_status_lists_who_still_needs_an_invite(db_url: str, cwd: Path) -> None:
+    from datetime import UTC, datetime
+
+    from sqlalchemy import select
+
+    from models.db import Database
+    from models.tables import Employee, TelegramLink, TelegramUser
+
+    env = {"DATABASE_URL": db_url}
+    await sigap("roster", "import", str(EXAMPLES / "roster_belawan.csv"), env=env, cwd=cwd)
+    db = Database(db_url)
+    async with db.write() as session:
+        ids = dict(
+            (await session.execute(select(Employee.nip, Employee.id).where(Employee.nip.in_(
+                ["198407222009012003", "197508121999031007"])))).all()
+        )  # fmt: skip
+        session.add(TelegramUser(id=501, blocked_at=datetime(2026, 11, 20, tzinfo=UTC)))
+        session.add(TelegramLink(employee_id=ids["198407222009012003"], telegram_user_id=501))
+        session.add(TelegramLink(employee_id=ids["197508121999031007"], telegram_user_id=502))
+    await db.dispose()
+    code, out, err = await sigap("roster", "status", "--unit", "BLW-SEK", "--missing",
+                                 env=env, cwd=cwd)  # fmt: skip
+    assert code == 0, err
+    lines = out.splitlines()
+    assert lines[0].startswith("BLW-SEK: 2 dari ") and lines[0].endswith("; 1 memblokir bot")
+    listed = [line.split()[0] for line in lines[1:]]
+    assert "198407222009012003" in listed  # linked, but blocked the bot
+    assert "197508121999031007" not in listed  # linked and reachable
+    assert "197203181998032004" in listed  # the sekcam never linked
+    assert any(line.endswith("(memblokir bot)") for line in lines[1:])
+    code, out, _ = await sigap("roster", "status", env=env, cwd=cwd)
+    assert code == 0 and len(out.splitlines()) == 12  # one line per unit of the sample roster
+    code, _, err = await sigap("roster", "status", "--unit", "NOPE", env=env, cwd=cwd)
+    assert code == 1 and "NOPE" in err

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from domain.digest import (
     Change,
@@ -68,3 +68,22 @@ def test_split_message_keeps_blocks_and_stays_under_the_limit() -> None:
     huge = "\n".join("y" * 99 for _ in range(100))  # 9,999 characters in one block
     parts = split_message([huge])
     assert all(len(m) <= 4096 for m in parts) and len(parts) == 3
+
+
+def test_digest_slots() -> None:
+    from datetime import time
+
+    from domain.digest import DigestMode, DigestSlot, digest_slot
+
+    # Any day of the week of Mon 30 Nov – Sun 6 Dec 2026 names the same slot.
+    for day in range(30, 37):
+        d = date(2026, 11, 30) + timedelta(days=day - 30)
+        assert digest_slot(DigestMode.MONDAY, d) == DigestSlot(
+            date(2026, 11, 30), time(7, 0), date(2026, 11, 23), date(2026, 11, 29)
+        )
+        assert digest_slot(DigestMode.FRIDAY, d) == DigestSlot(
+            date(2026, 12, 4), time(16, 0), date(2026, 11, 30), date(2026, 12, 6)
+        )
+    # Across the year boundary: ISO week 2026-W53 ends on Sunday 3 January 2027.
+    assert digest_slot(DigestMode.MONDAY, date(2027, 1, 4)).start == date(2026, 12, 28)
+    assert digest_slot(DigestMode.FRIDAY, date(2027, 1, 2)).send_on == date(2027, 1, 1)

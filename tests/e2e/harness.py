@@ -65,18 +65,22 @@ class Harness:
         return person
 
 
-async def start_harness(db_url: str, **settings_overrides: object) -> Harness:
-    emulator = BotApiEmulator(token=TOKEN, bot_username=BOT_USERNAME)
-    await emulator.start()
-    settings = Settings(
+def harness_settings(emulator: BotApiEmulator, db_url: str, **overrides: object) -> Settings:
+    return Settings(
         TELEGRAM_BOT_TOKEN=TOKEN,
         TELEGRAM_API_BASE_URL=emulator.base_url,
         DATABASE_URL=db_url,
         SIGAP_ADMIN_IDS=str(OPERATOR_ID),
         # Tests tick the scheduler themselves, at the times they set on the clock.
         SIGAP_SCHEDULER_INTERVAL=3600,
-        **settings_overrides,  # type: ignore[arg-type]
+        **overrides,  # type: ignore[arg-type]
     )
+
+
+async def start_harness(db_url: str, **settings_overrides: object) -> Harness:
+    emulator = BotApiEmulator(token=TOKEN, bot_username=BOT_USERNAME)
+    await emulator.start()
+    settings = harness_settings(emulator, db_url, **settings_overrides)
     db = Database(db_url)
     clock = ManualClock(START)
     application = build_application(settings, db=db, clock=clock)

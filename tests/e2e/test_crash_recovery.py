@@ -7,12 +7,14 @@ kill is a real kill -9: nothing in memory survives, only what was committed.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import subprocess
 import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -34,6 +36,9 @@ STAFF = "197508121999031007"
 
 
 class BotProcess:
+    # ``sigap`` arguments; the webhook tests run ``run --webhook``.
+    command: tuple[str, ...] = ("run",)
+
     def __init__(self, emulator: BotApiEmulator, db_url: str, workdir: Path) -> None:
         self.env = {
             **os.environ,
@@ -41,6 +46,9 @@ class BotProcess:
             "TELEGRAM_API_BASE_URL": emulator.base_url,
             "DATABASE_URL": db_url,
             "SIGAP_LOG_LEVEL": "WARNING",
+            # The process runs on the wall clock: from 14:00 WIB a working day's reminder
+            # would land in the middle of the conversation under test. No reminders here.
+            "SIGAP_REMINDER_QUIET_FROM": "00:00",
         }
         self.workdir = workdir
         self.process: subprocess.Popen[bytes] | None = None
@@ -48,14 +56,15 @@ class BotProcess:
 
     def start(self) -> None:
         self.starts += 1
-        log = (self.workdir / f"bot-{self.starts}.log").open("wb")
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "bot.cli", "run"],
-            env=self.env,
-            cwd=self.workdir,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
+        # The child keeps its own copy of the file; ours is closed at once.
+        with (self.workdir / f"bot-{self.starts}.log").open("wb") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "bot.cli", *self.command],
+                env=self.env,
+                cwd=self.workdir,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
 
     def kill(self) -> None:
         assert self.process is not None
@@ -69,24 +78,33 @@ class BotProcess:
             self.process.wait(10)
 
 
-@pytest.fixture
-async def crashable(
-    db_url: str, tmp_path: Path
+@contextlib.asynccontextmanager
+async def crash_setup(
+    db_url: str, workdir: Path, process: type[BotProcess] = BotProcess, **emulator_options: Any
 ) -> AsyncIterator[tuple[BotApiEmulator, BotProcess, Database]]:
+    """The sample roster, an emulator and a bot process that is not started yet."""
     db = Database(db_url)
     result = await import_roster(
         db, read_roster(EXAMPLES / "roster_belawan.csv"), dry_run=False, actor="test", now=utcnow()
     )
     assert not result.problems
-    emulator = BotApiEmulator(token=TOKEN, bot_username=BOT_USERNAME)
+    emulator = BotApiEmulator(token=TOKEN, bot_username=BOT_USERNAME, **emulator_options)
     await emulator.start()
-    bot = BotProcess(emulator, db_url, tmp_path)
+    bot = process(emulator, db_url, workdir)
     try:
         yield emulator, bot, db
     finally:
         bot.stop()
         await emulator.stop()
         await db.dispose()
+
+
+@pytest.fixture
+async def crashable(
+    db_url: str, tmp_path: Path
+) -> AsyncIterator[tuple[BotApiEmulator, BotProcess, Database]]:
+    async with crash_setup(db_url, tmp_path) as running:
+        yield running
 
 
 async def _link(db: Database, emulator: BotApiEmulator, nip: str):  # type: ignore[no-untyped-def]

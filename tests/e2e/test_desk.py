@@ -128,9 +128,8 @@ async def test_handler_works_a_ticket_to_the_end(town: Harness) -> None:  # noqa
     assert desk.messages[1].button_texts == []  # a closed ticket has no buttons
 
     # A button pressed on the closed ticket (an old client) is answered, and changes nothing.
-    await dewi.press(callback_data=f"desk:verify:{complaint.id}", chat=desk, forge=True)
-    await asyncio.sleep(0.1)
-    assert "sudah selesai diproses" in dewi.callback_answers[-1]["text"]
+    late = await dewi.press(callback_data=f"desk:verify:{complaint.id}", chat=desk, forge=True)
+    assert "sudah selesai diproses" in (await dewi.answer_to(late))["text"]
     events = await _events(town)
     assert [e.action for e in events] == [
         "submitted",
@@ -155,15 +154,14 @@ async def test_only_handlers_of_the_unit_may_act(town: Harness) -> None:  # noqa
     stranger = town.user(first_name="Warga")
     await file_complaint(town.user(first_name="Siti"))
     [ticket] = await desk.wait_for(1)
-    await putri.press("✅ Verifikasi", chat=desk, message_id=ticket.message_id)
-    await kevin.press("⛔ Tolak", chat=desk, message_id=ticket.message_id)
-    await stranger.press("✅ Verifikasi", chat=desk, message_id=ticket.message_id)
-    await asyncio.sleep(0.2)
-    [to_putri] = putri.callback_answers
+    by_putri = await putri.press("✅ Verifikasi", chat=desk, message_id=ticket.message_id)
+    by_kevin = await kevin.press("⛔ Tolak", chat=desk, message_id=ticket.message_id)
+    by_stranger = await stranger.press("✅ Verifikasi", chat=desk, message_id=ticket.message_id)
+    to_putri = await putri.answer_to(by_putri)
     assert to_putri["show_alert"] and "ditangani Seksi Pelayanan Umum" in to_putri["text"]
-    [to_kevin] = kevin.callback_answers
-    assert "hanya penangan aduan yang terdaftar" in to_kevin["text"]
-    assert "hanya penangan aduan" in stranger.callback_answers[0]["text"]
+    assert "hanya penangan aduan yang terdaftar" in (await kevin.answer_to(by_kevin))["text"]
+    assert "hanya penangan aduan" in (await stranger.answer_to(by_stranger))["text"]
+    assert [len(p.callback_answers) for p in (putri, kevin, stranger)] == [1, 1, 1]
     await kevin.send("Saya jawab ya pak", chat=desk, reply_to=ticket)
     [refused] = await desk.wait_for(1)
     assert "hanya penangan aduan" in refused.text
@@ -181,9 +179,8 @@ async def test_only_handlers_of_the_unit_may_act(town: Harness) -> None:  # noqa
     await admin.send("/pasang_meja BLW-XX", chat=desk)
     [unknown] = await desk.wait_for(1)
     assert "Unit BLW-XX tidak dikenal" in unknown.text and "BLW-PU" in unknown.text
-    await admin.press("✅ Verifikasi", chat=desk, message_id=ticket.message_id)
-    await asyncio.sleep(0.1)
-    assert "hanya penangan aduan" in admin.callback_answers[-1]["text"]
+    by_admin = await admin.press("✅ Verifikasi", chat=desk, message_id=ticket.message_id)
+    assert "hanya penangan aduan" in (await admin.answer_to(by_admin))["text"]
 
 
 async def test_anonymous_report_answers_relayed_both_ways(town: Harness) -> None:  # noqa: F811
@@ -265,10 +262,10 @@ async def test_forward_reject_contact_and_purge(town: Harness, tmp_path: Path) -
     assert "Siti Rahma" in ticket.text and "Rahasia" in ticket.text
     k01 = await install_desk(town, "BLW-K01", "Meja Aduan Belawan I")
 
-    await dewi.press("📞 Kontak pelapor", chat=pu, message_id=ticket.message_id)
-    await asyncio.sleep(0.1)
-    assert "+6281234567890" in dewi.callback_answers[-1]["text"]
-    assert dewi.callback_answers[-1]["show_alert"]
+    contact = await dewi.answer_to(
+        await dewi.press("📞 Kontak pelapor", chat=pu, message_id=ticket.message_id)
+    )
+    assert "+6281234567890" in contact["text"] and contact["show_alert"]
     assert await audited(town, "complaints.contact_viewed") == [number]
 
     await dewi.press("🔀 Bukan wewenang", chat=pu, message_id=ticket.message_id)
@@ -287,9 +284,8 @@ async def test_forward_reject_contact_and_purge(town: Harness, tmp_path: Path) -
     [notice] = await siti.wait_for(1)
     assert "dialihkan ke Kelurahan Belawan I" in notice.text
     # Dewi's unit no longer holds it.
-    await dewi.press(callback_data=f"desk:verify:{1}", chat=k01, forge=True)
-    await asyncio.sleep(0.1)
-    assert "ditangani Kelurahan Belawan I" in dewi.callback_answers[-1]["text"]
+    moved = await dewi.press(callback_data=f"desk:verify:{1}", chat=k01, forge=True)
+    assert "ditangani Kelurahan Belawan I" in (await dewi.answer_to(moved))["text"]
 
     await putri.press("⛔ Tolak", chat=k01, message_id=new_ticket.message_id)
     [question] = await k01.wait_for(1)
@@ -334,3 +330,54 @@ async def _sigap(office: Harness, cwd: Path, *args: str) -> tuple[int, str, str]
     )
     out, err = await process.communicate()
     return process.returncode or 0, out.decode(), err.decode()
+
+
+async def _ticket_recorded(office: Harness) -> None:
+    from models.tables import ComplaintMessage
+
+    for _ in range(200):
+        async with office.db.read() as session:
+            found = await session.scalar(
+                select(ComplaintMessage.id).where(ComplaintMessage.kind == "ticket")
+            )
+        if found is not None:
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("no ticket recorded")
+
+
+async def test_an_answer_delivered_twice_is_relayed_once(town: Harness) -> None:  # noqa: F811
+    """Telegram delivers an update again when the bot died before acknowledging it (webhook
+    mode): a staff answer, and a citizen's reply, are stored and relayed once; the second
+    delivery is silent."""
+    desk = await install_desk(town)
+    dewi = await town.employee(DEWI, first_name="Dewi")
+    siti = town.user(first_name="Siti")
+    await file_complaint(siti)
+    [ticket] = await desk.wait_for(1)
+    await _ticket_recorded(town)  # the ticket is remembered just after it is posted
+    sent = await dewi.send("Berkas Anda sudah kami terima.", chat=desk, reply_to=ticket)
+    [relayed] = await desk.wait_for(1)
+    assert "diteruskan ke pelapor" in relayed.text, relayed.text
+    [answer] = await siti.wait_for(1)
+    assert "Berkas Anda sudah kami terima." in answer.text
+    before = (len(desk.messages), len(siti.messages))
+    town.emulator.push_update("message", sent)  # the same message, delivered again
+    await dewi.send("/bantuan")  # a later update in another chat, to know the first was handled
+    await dewi.wait_for(1)
+    await asyncio.sleep(0.1)
+    assert (len(desk.messages), len(siti.messages)) == before
+    # The citizen's reply, delivered twice, reaches the desk once.
+    mine = await siti.send("Terima kasih, saya tunggu kabarnya.", reply_to=answer.raw)
+    await siti.wait_for(1)
+    [relayed] = await desk.wait_for(1)
+    assert "saya tunggu kabarnya" in relayed.text
+    before = (len(desk.messages), len(siti.messages))
+    town.emulator.push_update("message", mine)
+    await dewi.send("/bantuan")
+    await dewi.wait_for(1)
+    await asyncio.sleep(0.1)
+    assert (len(desk.messages), len(siti.messages)) == before
+    events = await _events(town)
+    assert [e.action for e in events].count("staff_message") == 1
+    assert [e.action for e in events].count("citizen_message") == 1

@@ -189,3 +189,53 @@ async def test_citizens_cannot_use_employee_commands(office) -> None:  # type: i
         await warga.send(command)
         [reply] = await warga.wait_for(1)
         assert "tidak memiliki akses" in reply.text, command
+
+
+async def test_wrong_evidence_can_be_removed_when_editing(office) -> None:  # type: ignore[no-untyped-def]
+    """A photo sent by mistake: editing the entry offers to remove the evidence saved before;
+    saving replaces it with what was sent now (the removed files stay in the history)."""
+    from models.tables import ActivityEvidence
+
+    agus = await office.employee(AGUS)
+    await agus.send("Rapat koordinasi kelurahan 2 jam")
+    await agus.wait_for(1)
+    await agus.press("✅ Simpan")
+    await agus.wait_for(1)
+    async with office.db.write() as session:
+        activity_id = (await session.execute(select(Activity.id))).scalar_one()
+        for n in (1, 2):
+            session.add(
+                ActivityEvidence(
+                    activity_id=activity_id, kind="photo", telegram_file_id=f"wrong-{n}",
+                    file_unique_id=f"wrong-{n}", file_name=None,
+                )
+            )  # fmt: skip
+    await agus.send("/hariini")
+    await agus.wait_for(1)
+    await agus.press("✏️ Ubah 1")
+    [summary] = await agus.wait_for(1)
+    assert "Bukti: 2" in summary.text
+    await agus.press("✏️ Ubah")
+    await agus.wait_for(1)
+    await agus.press("Bukti")
+    [ask] = await agus.wait_for(1)
+    assert ask.button_texts == ["Lewati", "🗑 Hapus 2 bukti lama"]
+    await agus.press("🗑 Hapus 2 bukti lama")
+    _, ask_again = await agus.wait_for(2)
+    assert "Bukti sekarang: 0" in ask_again.text and ask_again.button_texts == ["Lewati"]
+    await agus.send_photo(b"\xff\xd8\xff the right photo")
+    await agus.wait_for(1)
+    await agus.press("Selesai")
+    [summary] = await agus.wait_for(1)
+    assert "Bukti: 1" in summary.text
+    await agus.press("✅ Simpan")
+    await agus.wait_for(1)
+    async with office.db.read() as session:
+        kept = (await session.execute(select(ActivityEvidence.file_unique_id))).scalars().all()
+        history = (
+            await session.execute(
+                select(ActivityHistory.before).where(ActivityHistory.action == "edited")
+            )
+        ).scalar_one()
+    assert len(kept) == 1 and not kept[0].startswith("wrong-")
+    assert [e["kind"] for e in history["evidence_removed"]] == ["photo", "photo"]

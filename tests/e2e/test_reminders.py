@@ -136,3 +136,43 @@ async def test_own_reminder_time(office) -> None:  # type: ignore[no-untyped-def
     assert (await _tick(office, wib(21, 13, 0)))["reminders"] == 1
     assert (await _tick(office, wib(21, 14, 30)))["reminders"] == 1  # 90 minutes later
     assert (await _tick(office, wib(21, 15, 30)))["reminders"] == 0
+
+
+async def test_units_have_their_own_reminder_times_and_time_zones(office) -> None:  # type: ignore[no-untyped-def]
+    """Kelurahan Belawan I (Putri, Syahrul) is moved, for the test, to Jayapura time (WIT,
+    UTC+9, two hours ahead of Belawan) with reminders at 13:00 and 14:30 local; the kecamatan
+    secretariat (Agus) keeps 14:00 and 15:30 WIB."""
+    from models.schedule import set_unit_schedule
+
+    office.clock.set(wib(21, 8))
+    agus = await office.employee(AGUS, first_name="Agus")
+    putri = await office.employee(PUTRI, first_name="Putri")
+    await set_unit_schedule(
+        office.db, "BLW-K01", now=office.clock.now(), actor="test",
+        reminder_times="13:00,14:30", timezone="Asia/Jayapura",
+    )  # fmt: skip
+    # 10:59 WIB = 12:59 WIT: nobody. 11:00 WIB = 13:00 WIT: the kelurahan (Putri and Syahrul,
+    # who is not linked, so only Putri).
+    assert (await _tick(office, wib(21, 10, 59)))["reminders"] == 0
+    assert (await _tick(office, wib(21, 11, 0)))["reminders"] == 1
+    [first] = await putri.wait_for(1)
+    assert "Senin, 21 Desember 2026" in first.text
+    assert _reminders(agus) == []
+    # 12:30 WIB = 14:30 WIT: Putri's second; Agus still nothing until 14:00 WIB.
+    assert (await _tick(office, wib(21, 12, 30)))["reminders"] == 1
+    await putri.wait_for(1)
+    assert "Pengingat kedua" in _reminders(putri)[-1]
+    assert (await _tick(office, wib(21, 13, 59)))["reminders"] == 0
+    assert (await _tick(office, wib(21, 14, 0)))["reminders"] == 1
+    await agus.wait_for(1)
+    assert len(_reminders(agus)) == 1 and len(_reminders(putri)) == 2
+    # New times the same day do not repeat a reminder already sent (keys are per number), and
+    # quiet hours are the unit's own evening: 18:30 WIB is 20:30 in Jayapura.
+    await set_unit_schedule(
+        office.db, "BLW-K01", now=office.clock.now(), actor="test", reminder_times="18:00,20:30"
+    )
+    assert (await _tick(office, wib(21, 16, 0)))["reminders"] == 1  # Agus's second (15:30 WIB)
+    assert len(_reminders(putri)) == 2  # 18:00 WIT is Putri's first again: already sent
+    assert (await _tick(office, wib(21, 18, 30)))["reminders"] == 0  # 20:30 WIT: quiet
+    await agus.wait_for(1)
+    assert len(_reminders(agus)) == 2 and len(_reminders(putri)) == 2

@@ -42,3 +42,16 @@ def test_operator_is_admin_even_without_employee_record() -> None:
 def test_roles_of_an_unlinked_person_count_for_nothing() -> None:
     ghost = Actor(telegram_id=1, language="id", roles=frozenset({"admin"}))
     assert not allowed(ghost, Action.ADMINISTER)
+
+
+def test_supervisor_acts_on_direct_reports_and_indirect_only_when_configured() -> None:
+    from domain.access import Refusal, supervision_refusal
+
+    boss = _actor({"employee", "supervisor"})  # employee_id 7
+    assert supervision_refusal(boss, [7, 3]) is None
+    assert supervision_refusal(boss, [5, 7]) is Refusal.NOT_FOUND
+    assert supervision_refusal(boss, [5, 7], indirect=True) is None
+    assert supervision_refusal(boss, []) is Refusal.NOT_FOUND
+    # The line in the roster is not enough without the supervisor role, nor for a citizen.
+    assert supervision_refusal(_actor({"employee"}), [7]) is Refusal.NOT_FOUND
+    assert supervision_refusal(_actor(operator=True), [7]) is Refusal.NOT_FOUND

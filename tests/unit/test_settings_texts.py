@@ -48,6 +48,12 @@ def test_unknown_language_falls_back_to_indonesian() -> None:
         ({"SIGAP_LOG_LEVEL": "LOUD"}, "SIGAP_LOG_LEVEL"),
         ({"TELEGRAM_API_BASE_URL": "api.telegram.org"}, "TELEGRAM_API_BASE_URL"),
         ({"SIGAP_CONCURRENT_UPDATES": "0"}, "SIGAP_CONCURRENT_UPDATES"),
+        ({"SIGAP_WEBHOOK_SECRET": "x" * 257}, "SIGAP_WEBHOOK_SECRET: must be 1-256"),
+        ({"SIGAP_WEBHOOK_SECRET": "rahasia!"}, "SIGAP_WEBHOOK_SECRET"),
+        ({"SIGAP_WEBHOOK_URL": "http://sigap.example.go.id/telegram"}, "https://"),
+        ({"SIGAP_WEBHOOK_URL": "https://sigap.example.go.id:9000/tg"}, "443, 80, 88 or 8443"),
+        ({"SIGAP_WEBHOOK_URL": "sigap.example.go.id/telegram"}, "SIGAP_WEBHOOK_URL"),
+        ({"SIGAP_WEBHOOK_PORT": "70000"}, "SIGAP_WEBHOOK_PORT"),
     ],
 )
 def test_bad_settings_give_one_line(

@@ -1,0 +1,67 @@
+"""Who reports to whom: the supervisor lines the roster draws (``Employee.supervisor_id``).
+
+Every supervisor action (approvals, team view, exports, assessments) asks these functions for the
+people in reach and ``domain.access.supervision_refusal`` for the decision on one person.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from models.tables import Employee
+
+# Deep enough for any kecamatan (camat → sekcam → kasubbag → staff); also stops a loop that a
+# bad roster edit could draw.
+MAX_DEPTH = 8
+
+
+async def supervisor_chain(session: AsyncSession, employee_id: int) -> list[int]:
+    """The employee's supervisors, nearest first; empty for the top of the tree."""
+    chain: list[int] = []
+    current: int | None = employee_id
+    for _ in range(MAX_DEPTH):
+        boss = await session.scalar(select(Employee.supervisor_id).where(Employee.id == current))
+        if boss is None or boss in chain or boss == employee_id:
+            break
+        chain.append(boss)
+        current = boss
+    return chain
+
+
+async def reports_of(
+    session: AsyncSession, supervisor_id: int, *, indirect: bool = False
+) -> list[Employee]:
+    """Active direct reports (and, with ``indirect``, everyone below them), by name."""
+    found: dict[int, Employee] = {}
+    frontier = [supervisor_id]
+    for _ in range(MAX_DEPTH if indirect else 1):
+        if not frontier:
+            break
+        rows = (
+            await session.scalars(
+                select(Employee).where(
+                    Employee.supervisor_id.in_(frontier),  # type: ignore[union-attr]
+                    Employee.active.is_(True),  # type: ignore[attr-defined]
+                )
+            )
+        ).all()
+        frontier = [
+            e.id for e in rows if e.id is not None and e.id not in found and e.id != supervisor_id
+        ]
+        for employee in rows:
+            if employee.id is not None and employee.id != supervisor_id:
+                found.setdefault(employee.id, employee)
+    return sorted(found.values(), key=lambda e: e.name.casefold())
+
+
+async def is_unit_head(session: AsyncSession, employee_id: int) -> bool:
+    """A unit's head is whoever in it has a supervisor outside the unit (or none): the rule the
+    roster import uses for unit parents."""
+    me = await session.get(Employee, employee_id)
+    if me is None:
+        return False
+    if me.supervisor_id is None:
+        return True
+    boss = await session.get(Employee, me.supervisor_id)
+    return boss is None or boss.unit_id != me.unit_id
