@@ -22,6 +22,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
 from bot.i18n import Texts, texts
 from bot.settings import ConfigError, Settings, load_settings
 from domain.clock import SystemClock
+from domain.dates import check_timezone, normalise_times
 from domain.roster import RosterFileError, RosterProblem, read_roster
 from domain.skp import TargetProblem
 from models.db import Database, DatabaseConfigError
@@ -379,12 +380,10 @@ def cmd_calendar(args: argparse.Namespace, settings: Settings) -> None:
 
 def _reminder_times(text: str) -> str:
     """``13:30,15:00`` (normalised) or ``default``."""
-    from scheduler.reminders import parse_times
-
     if text == "default":
         return text
     try:
-        return ",".join(moment.strftime("%H:%M") for moment in parse_times(text))
+        return normalise_times(text)
     except ValueError:
         raise argparse.ArgumentTypeError(
             f"{text!r} is not a list of times like 13:30,15:00 (or 'default')"
@@ -393,12 +392,9 @@ def _reminder_times(text: str) -> str:
 
 def _timezone(text: str) -> str:
     try:
-        ZoneInfo(text)
-    except (ValueError, KeyError):  # ZoneInfoNotFoundError is a KeyError
-        raise argparse.ArgumentTypeError(
-            f"{text!r} is not a time zone like Asia/Jakarta, Asia/Makassar, Asia/Jayapura"
-        ) from None
-    return text
+        return check_timezone(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def cmd_units(args: argparse.Namespace, settings: Settings) -> None:

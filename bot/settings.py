@@ -7,14 +7,14 @@ root), and tests build ``Settings(...)`` directly.
 from __future__ import annotations
 
 import re
-from datetime import time
 from pathlib import Path
 from typing import Annotated
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from domain.dates import check_timezone, normalise_times, parse_times
 
 LANGUAGES = ("id", "en")
 
@@ -106,24 +106,27 @@ class Settings(BaseSettings):
             return [value]
         return value
 
-    @field_validator("reminder_times", "reminder_quiet_from")
+    @field_validator("reminder_times")
     @classmethod
     def _check_times(cls, value: str) -> str:
         try:
-            for part in value.split(","):
-                time.fromisoformat(part.strip())
+            return normalise_times(value)
         except ValueError:
             raise ValueError("must be times like 14:00 (several separated by commas)") from None
-        return value.replace(" ", "")
+
+    @field_validator("reminder_quiet_from")
+    @classmethod
+    def _check_time(cls, value: str) -> str:
+        try:
+            [moment] = parse_times(value)
+        except ValueError:
+            raise ValueError("must be one time like 20:00") from None
+        return moment.strftime("%H:%M")
 
     @field_validator("timezone")
     @classmethod
     def _check_timezone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown time zone {value!r} (example: Asia/Jakarta)") from None
-        return value
+        return check_timezone(value)
 
     @field_validator("default_language")
     @classmethod

@@ -402,6 +402,9 @@ async def _decide_pressed(
     if activity.status != "submitted":
         await _already(update, context, activity.status)
         return
+    # The day is shown again after the decision at the page the entry was on, so a supervisor
+    # working through page 2 of a long day stays there.
+    page = await _page_of(context, activity)
     if decision.needs_note:
         await answer_button(update)
         person = await get_employee(db, activity.employee_id)
@@ -413,6 +416,7 @@ async def _decide_pressed(
                 "decision": decision.value,
                 "name": person.name if person else "",
                 "description": clip(activity.description, 500),
+                "page": page,
             },
         )
         return
@@ -421,7 +425,16 @@ async def _decide_pressed(
         await answer_button(update, refusal, alert=True)
         return
     await answer_button(update, tr.plain("approvals.approved"))
-    await _day(update, context, decided.employee_id, decided.work_date, 0)
+    await _day(update, context, decided.employee_id, decided.work_date, page)
+
+
+async def _page_of(context: SigapContext, activity: Activity) -> int:
+    """The page of its day's waiting list that shows ``activity``."""
+    waiting = await approvals.waiting_on(
+        context.services.db, activity.employee_id, activity.work_date
+    )
+    ids = [entry.activity.id for entry in waiting]
+    return ids.index(activity.id) // ENTRIES_PER_PAGE if activity.id in ids else 0
 
 
 async def _decide(
@@ -622,7 +635,8 @@ async def _got_note(call: FlowCall, text: str) -> None:
         return
     key = "approvals.revision_sent" if decision is Decision.REVISION else "approvals.rejected_sent"
     await call.say(tr.t(key, name=data["name"]))
-    await _day(call.update, context, decided.employee_id, decided.work_date, 0)
+    page = int(data.get("page") or 0)  # conversations saved before the page was kept have none
+    await _day(call.update, context, decided.employee_id, decided.work_date, page)
 
 
 NOTE_FLOW = register(

@@ -9,6 +9,8 @@ updates it. Access is checked when the person is chosen and again when saving.
 
 from __future__ import annotations
 
+from datetime import date
+
 from telegram import Update
 
 from bot.i18n import Texts, texts
@@ -145,9 +147,10 @@ async def _person_chosen(call: FlowCall, value: str) -> None:
 
 
 def realisation_text(
-    tr: Texts, realisation: store.QuarterRealisation, year: int, quarter: int
+    tr: Texts, realisation: store.QuarterRealisation, year: int, quarter: int, today: date
 ) -> str:
-    end = quarter_bounds(year, quarter)[1]
+    # "Up to" the quarter's last day, or today while the quarter is still running.
+    end = min(quarter_bounds(year, quarter)[1], today)
     lines = []
     for row in realisation.targets:
         target = row.target
@@ -194,7 +197,7 @@ async def _ask_hasil(call: FlowCall) -> None:
         name=data["employee_name"],
         quarter=quarter_label(tr, year, quarter),
     )
-    text += "\n" + realisation_text(tr, realisation, year, quarter)
+    text += "\n" + realisation_text(tr, realisation, year, quarter, call.context.services.today())
     if earlier is not None:
         text += "\n\n" + tr.t(
             "assessment.earlier",

@@ -19,30 +19,13 @@ from sqlalchemy import and_, exists, select
 
 from bot.i18n import texts
 from domain.calendar import WorkCalendar
-from domain.dates import format_date
+from domain.dates import format_date, parse_times
 from models.db import Database
 from models.outbox import enqueue, text_payload
 from models.schedule import ReminderPreference, UnitSchedule
 from models.tables import Activity, Employee, Leave, TelegramLink, TelegramUser, Unit
 
 SECOND_AFTER = timedelta(minutes=90)  # an own reminder time gets its second one 90 min later
-
-
-def parse_times(text: str) -> list[time]:
-    """ "14:00,15:30" (also "9:05", "13.30": how times are written in Indonesia) → sorted
-    times; raises ValueError on anything else."""
-    result = []
-    for part in text.split(","):
-        part = part.strip().replace(".", ":")
-        if not part:
-            continue
-        hours, _, minutes = part.partition(":")
-        if not (hours.isdigit() and minutes.isdigit() and len(minutes) == 2):
-            raise ValueError(f"not a time: {part!r}")
-        result.append(time(int(hours), int(minutes)))
-    if not result:
-        raise ValueError("no reminder time")
-    return sorted(result)
 
 
 @dataclass(frozen=True)

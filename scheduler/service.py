@@ -20,6 +20,7 @@ from telegram import Bot
 from bot.services import Services
 from domain.calendar import WorkCalendar
 from domain.complaints import Deadlines
+from domain.dates import parse_times
 from domain.digest import DigestMode, digest_slot
 from models import activities
 from models.identity import mark_blocked
@@ -27,7 +28,7 @@ from models.schedule import unit_timings
 from scheduler.digest import NUDGE_TIME, enqueue_nudges, enqueue_weekly_digests, supervisor_clocks
 from scheduler.escalations import escalate_complaints
 from scheduler.outbox import OutboxSender
-from scheduler.reminders import enqueue_reminders, parse_times
+from scheduler.reminders import enqueue_reminders
 
 log = logging.getLogger("sigap.scheduler")
 

@@ -242,7 +242,7 @@ async def test_unit_schedule(db_url: str, cwd: Path) -> None:
     assert "pengingat 14:00,15:30 (bawaan)" in out
     for args, reason in (
         (["--reminders", "25:00"], "is not a list of times"),
-        (["--timezone", "Mars/Olympus"], "is not a time zone"),
+        (["--timezone", "Mars/Olympus"], "unknown time zone"),
         (["--digest", "sunday"], "invalid choice"),
     ):
         code, _, err = await sigap("units", "schedule", "BLW-K01", *args, env=env, cwd=cwd)

@@ -242,8 +242,8 @@ async def test_approve_all_asks_first_and_skips_entries_sent_after_the_question(
     assert (await _activity(office, other_day)).status == "submitted"
     assert await _count(office, AuditEntry, AuditEntry.action == "activity.review") == 3
     # A second tap on the confirmation: nothing more is approved or sent.
-    await fitri.press("Ya, setujui semua", forge=True, message_id=confirm.message_id)
-    await eventually(lambda: "sudah diputuskan" in str(fitri.callback_answers[-1].get("text")))
+    again = await fitri.press("Ya, setujui semua", forge=True, message_id=confirm.message_id)
+    assert "sudah diputuskan" in (await fitri.answer_to(again))["text"]
     await _deliver(office)
     [told] = await agus.wait_for(1)
     assert "3 kegiatan Anda tanggal Selasa, 24 November 2026 disetujui" in told.text
@@ -420,6 +420,17 @@ async def test_many_reports_are_paged_and_every_message_fits(office) -> None:  #
     await camat.press("Berikutnya »")
     page_two = await camat.wait_for_edit()
     assert "7. 6 Uraian" in page_two.text and "9. 8 Uraian" in page_two.text
+    # A decision on page 2 shows page 2 again (now entries 7–8 of 8), not page 1.
+    await camat.press("✅ 8")
+    after = await camat.wait_for_edit()
+    assert "Halaman 2/2" in after.text and "7. 6 Uraian" in after.text
+    assert "8. 8 Uraian" in after.text and "7 Uraian" not in after.text
+    # So does a revision, whose note is typed in a message of its own.
+    await camat.press("↩️ 7", message_id=after.message_id)
+    await camat.wait_for(1)
+    await camat.send("Lengkapi buktinya")
+    _sent, again = await camat.wait_for(2)
+    assert "Halaman 2/2" in again.text and "7. 8 Uraian" in again.text
     assert camat.errors == []
 
 

@@ -28,7 +28,6 @@ from bot.app import ALLOWED_UPDATES, build_application
 from models.assessment import Assessment
 from models.outbox import OutboxMessage
 from models.tables import Activity, AuditEntry, Employee, SkpTarget
-from tests.e2e.harness import eventually
 
 SYAHRUL = "197605012002121003"
 PUTRI = "199512042020122005"
@@ -120,6 +119,22 @@ async def _assess(supervisor, hasil: str, perilaku: str, person: str = "Putri Ay
     return quarters, people, realisation, confirm
 
 
+async def test_the_running_quarter_counts_up_to_today(office) -> None:  # type: ignore[no-untyped-def]
+    syahrul = await office.employee(SYAHRUL)
+    ids = await _ids(office)
+    await _putri_year(office, ids[PUTRI])
+    await syahrul.send("/penilaian")
+    await syahrul.wait_for(1)
+    await syahrul.press(QUARTER_BUTTONS[1])  # Triwulan IV, which ends on 31 December
+    await syahrul.wait_for(1)
+    await syahrul.press("Putri Ayu Lestari, A.Md")
+    [realisation] = await syahrul.wait_for(1)
+    assert (
+        "    triwulan ini 70 berkas (1 kegiatan) · s.d. 24 November 2026: 270 dari 600 berkas (45%)"
+    ) in realisation.text
+    assert "31 Desember" not in realisation.text
+
+
 async def test_quarterly_assessment_stored_and_employee_told(office) -> None:  # type: ignore[no-untyped-def]
     syahrul = await office.employee(SYAHRUL)
     assert "/penilaian" in syahrul.last.text
@@ -169,8 +184,8 @@ async def test_quarterly_assessment_stored_and_employee_told(office) -> None:  #
     [saved] = await syahrul.wait_for(1)
     assert "Penilaian Triwulan III 2026 untuk Putri Ayu Lestari, A.Md tersimpan" in saved.text
     # A double tap on Save changes nothing more.
-    await syahrul.press("✅ Simpan", message_id=confirm.message_id, forge=True)
-    await eventually(lambda: "tidak berlaku" in (syahrul.callback_answers[-1].get("text") or ""))
+    again = await syahrul.press("✅ Simpan", message_id=confirm.message_id, forge=True)
+    assert "tidak berlaku" in (await syahrul.answer_to(again))["text"]
     [row] = await _assessments(office)
     assert (row.employee_id, row.supervisor_id, row.year, row.quarter) == (
         ids[PUTRI], ids[SYAHRUL], 2026, 3,
@@ -246,8 +261,8 @@ async def test_refusals_and_stale_buttons(office) -> None:  # type: ignore[no-un
     [people] = await syahrul.wait_for(1)
     assert people.text.startswith("Triwulan IV 2026")
     # The quarter buttons are stale now.
-    await syahrul.press(QUARTER_BUTTONS[0], message_id=quarters.message_id, forge=True)
-    await eventually(lambda: "tidak berlaku" in (syahrul.callback_answers[-1].get("text") or ""))
+    stale = await syahrul.press(QUARTER_BUTTONS[0], message_id=quarters.message_id, forge=True)
+    assert "tidak berlaku" in (await syahrul.answer_to(stale))["text"]
     # Agus is not his report: a forged press for him is refused and nothing is shown of him.
     version = people.buttons[0][0][1].split(":")[1]
     await syahrul.press(callback_data=f"f:{version}:p:{ids[AGUS]}", forge=True)

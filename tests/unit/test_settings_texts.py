@@ -54,6 +54,9 @@ def test_unknown_language_falls_back_to_indonesian() -> None:
         ({"SIGAP_WEBHOOK_URL": "https://sigap.example.go.id:9000/tg"}, "443, 80, 88 or 8443"),
         ({"SIGAP_WEBHOOK_URL": "sigap.example.go.id/telegram"}, "SIGAP_WEBHOOK_URL"),
         ({"SIGAP_WEBHOOK_PORT": "70000"}, "SIGAP_WEBHOOK_PORT"),
+        ({"SIGAP_REMINDER_TIMES": "14:00,jam 3"}, "SIGAP_REMINDER_TIMES: must be times"),
+        ({"SIGAP_REMINDER_TIMES": "25:00"}, "SIGAP_REMINDER_TIMES"),
+        ({"SIGAP_REMINDER_QUIET_FROM": "20:00,21:00"}, "SIGAP_REMINDER_QUIET_FROM: must be one"),
     ],
 )
 def test_bad_settings_give_one_line(
@@ -78,6 +81,16 @@ def test_settings_defaults_and_parsing(monkeypatch: pytest.MonkeyPatch) -> None:
     assert settings.bot_file_url == "http://127.0.0.1:8081/file/bot"
     assert settings.timezone == "Asia/Jakarta"
     assert settings.default_language == "id"
+    assert (settings.reminder_times, settings.reminder_quiet_from) == ("14:00,15:30", "20:00")
+
+
+def test_times_are_read_as_the_units_cli_reads_them(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The setting and `sigap units schedule --reminders` accept the same spellings."""
+    monkeypatch.chdir("/")
+    monkeypatch.setenv("SIGAP_REMINDER_TIMES", "15.30, 9:05")
+    monkeypatch.setenv("SIGAP_REMINDER_QUIET_FROM", "19.45")
+    settings = load_settings()
+    assert (settings.reminder_times, settings.reminder_quiet_from) == ("09:05,15:30", "19:45")
     assert settings.resolved_database_url.endswith("data/sigap.db")
 
 
