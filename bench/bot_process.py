@@ -2,12 +2,16 @@
 ``build_application``), ``sigap-webhook`` (the same in webhook mode, ``sigap run --webhook``'s
 server on PORT) or ``echo`` (PTB's echo bot as installed by default).
 
-    python bench/bot_process.py sigap|echo BASE_URL TOKEN [DATABASE_URL [CONCURRENCY]]
+    python bench/bot_process.py sigap|sigap-no-inbox|echo BASE_URL TOKEN [DATABASE_URL [CONC]]
+
+``sigap-no-inbox`` is the same Application polled by PTB's own Updater, which keeps no inbox
+(and so loses fetched updates at a kill -9): what the inbox costs.
     python bench/bot_process.py sigap-webhook BASE_URL TOKEN DATABASE_URL CONCURRENCY PORT
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import sys
 from pathlib import Path
@@ -15,7 +19,19 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from telegram import Update
-from telegram.ext import Application, MessageHandler, filters
+from telegram.ext import Application, MessageHandler, Updater, filters
+
+
+async def _ptb_polling(application: Application) -> None:  # type: ignore[type-arg]
+    from bot.app import ALLOWED_UPDATES
+
+    await application.initialize()
+    await application.post_init(application)  # type: ignore[misc]
+    await application.start()
+    updater = Updater(application.bot, application.update_queue)
+    await updater.initialize()
+    await updater.start_polling(poll_interval=0, timeout=10, allowed_updates=ALLOWED_UPDATES)
+    await asyncio.Event().wait()  # until the benchmark terminates the process
 
 
 async def _echo(update: Update, _context: object) -> None:
@@ -60,7 +76,14 @@ def main() -> None:
             from bot.webhook import run_webhook
 
             run_webhook(application, settings)
-            return
+        elif kind == "sigap-no-inbox":
+            asyncio.run(_ptb_polling(application))
+        else:
+            from bot.app import ALLOWED_UPDATES
+            from bot.polling import run_polling
+
+            run_polling(application, ALLOWED_UPDATES)
+        return
     application.run_polling(poll_interval=0, timeout=10, drop_pending_updates=False)
 
 

@@ -9,7 +9,9 @@ across machines.
 
 Cases
   echo            PTB's echo bot as installed by default (one update at a time)
-  sigap           Sigap's real Application (build_application) answering /start and /bantuan
+  sigap           Sigap's real Application (build_application) answering /start and /bantuan,
+                  polled by its own poller (every fetched batch kept in the inbox until handled)
+  sigap-no-inbox  the same Application polled by PTB's Updater (no inbox): the inbox's cost
   ...+latency     the same with 50 ms added by the emulator to every Bot API call
 
 Checks per case: no update lost (every update answered) and, per chat, answers in the order the
@@ -87,17 +89,19 @@ async def run_case(
     seed: int = 1,
     concurrency: int = 64,
     webhook: bool = False,
+    inbox: bool = True,
 ) -> Result:
     """One measured run: this process plays Telegram (the emulator and the people), the bot
     runs in a process of its own, as it does against the real Telegram."""
     emulator = BotApiEmulator(
         token=TOKEN, bot_username="bench_bot", latency=latency, record_calls=False
     )
+    kind = "sigap-webhook" if webhook else "sigap" if inbox else "sigap-no-inbox"
     await emulator.start()
     args = [
         sys.executable,
         str(ROOT / "bench" / "bot_process.py"),
-        ("sigap-webhook" if webhook else "sigap") if sigap else "echo",
+        kind if sigap else "echo",
         emulator.base_url,
         TOKEN,
     ]
@@ -176,7 +180,8 @@ async def main() -> None:
         def median(runs: list[Result]) -> Result:
             return sorted(runs, key=lambda r: r.rate)[len(runs) // 2]
 
-        for name, sigap in (("echo", False), ("sigap", True)):
+        cases = (("echo", False, True), ("sigap", True, True), ("sigap-no-inbox", True, False))
+        for name, sigap, inbox in cases:
             runs = []
             for i in range(args.repeat):
                 run_dir = workdir / f"{name}{i}"
@@ -190,6 +195,7 @@ async def main() -> None:
                         per_chat=args.per_chat,
                         workdir=run_dir,
                         seed=i,
+                        inbox=inbox,
                     )
                 )
             results[name] = median(runs)
@@ -213,12 +219,12 @@ async def main() -> None:
         )
 
     print(
-        f"{'case':<12} {'updates':>8} {'chats':>6} {'seconds':>8} {'updates/s':>10} "
+        f"{'case':<15} {'updates':>8} {'chats':>6} {'seconds':>8} {'updates/s':>10} "
         f"{'lost':>5} {'disorder':>8}"
     )
     for r in results.values():
         print(
-            f"{r.name:<12} {r.updates:>8} {r.chats:>6} {r.seconds:>8.2f} {r.rate:>10.0f} "
+            f"{r.name:<15} {r.updates:>8} {r.chats:>6} {r.seconds:>8.2f} {r.rate:>10.0f} "
             f"{r.lost:>5} {r.out_of_order:>8}"
         )
     no_latency = results["sigap"].rate / results["echo"].rate
@@ -226,6 +232,8 @@ async def main() -> None:
     print()
     print(f"sigap / echo, no added latency : {no_latency:.2f}x   (target >= 1.0x)")
     print(f"sigap / echo, 50 ms per call   : {with_latency:.1f}x")
+    inbox_cost = results["sigap"].rate / results["sigap-no-inbox"].rate
+    print(f"sigap / PTB's polling, no inbox: {inbox_cost:.2f}x   (what not losing updates costs)")
     print(
         f"sigap with 50 ms per call      : {results['sigap+50ms'].rate:.0f} updates/s "
         f"across {args.chats} chats (target >= 400)"

@@ -88,6 +88,9 @@ def build_application(
         # groups are held to 20/min and a 429 is waited out and retried instead of lost
         # (PTB's defaults lose messages under a strict limit: perf-notes.md).
         .rate_limiter(AIORateLimiter(overall_max_rate=0, max_retries=3))
+        # Updates come from bot.polling's DurablePoller or bot.webhook, never PTB's Updater,
+        # which confirms updates to Telegram before they are handled.
+        .updater(None)
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
         .build()

@@ -63,8 +63,6 @@ async def _upgrade(settings: Settings) -> str:
 
 
 def cmd_run(args: argparse.Namespace, settings: Settings) -> None:
-    from telegram import Update
-
     from bot.app import ALLOWED_UPDATES, build_application
 
     settings.require_token()
@@ -82,9 +80,9 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> None:
 
         run_webhook(application, settings)
         return
-    application.run_polling(
-        allowed_updates=ALLOWED_UPDATES or Update.ALL_TYPES, drop_pending_updates=False
-    )
+    from bot.polling import run_polling
+
+    run_polling(application, ALLOWED_UPDATES)
 
 
 def cmd_roster_status(args: argparse.Namespace, settings: Settings) -> None:

@@ -6,8 +6,7 @@ otherwise (an error status, a refused or dropped connection, a time-out). Answer
 handling therefore means that a process killed in the middle of an update loses nothing: the
 update comes again after the restart, and the handlers' own guards (a conversation's
 ``last_update_id``, compare-and-set steps, unique keys) keep the redelivery from saving anything
-twice. Long polling cannot promise this: PTB confirms a batch with its next getUpdates, before the
-batch has been handled, so a kill -9 loses whatever was fetched but not yet handled.
+twice. Long polling keeps the same promise through the inbox (``bot.polling``).
 
 Routes: ``POST <path of SIGAP_WEBHOOK_URL>`` takes updates (only with the secret header Telegram
 sends back); ``GET /healthz`` answers the office's monitoring.

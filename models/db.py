@@ -132,11 +132,20 @@ async def insert_once(
     Not a caught IntegrityError: a failed INSERT aborts the caller's whole transaction on
     PostgreSQL, and a savepoint per row costs a round trip. ``table`` needs an ``id`` column.
     """
+    return bool(await insert_new(session, table, [values], key=key))
+
+
+async def insert_new(
+    session: AsyncSession, table: Any, rows: Sequence[dict[str, Any]], *, key: Sequence[str]
+) -> set[Any]:
+    """:func:`insert_once` for several rows in one statement; the ids of the rows written."""
+    if not rows:
+        return set()
     insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
     statement = (
         insert(table)
-        .values(**values)
+        .values(list(rows))
         .on_conflict_do_nothing(index_elements=list(key))
         .returning(table.id)
     )
-    return (await session.execute(statement)).scalar_one_or_none() is not None
+    return set((await session.execute(statement)).scalars())

@@ -24,6 +24,7 @@ from babel.dates import format_date as babel_date
 from telegram.ext import Application
 
 from bot.app import ALLOWED_UPDATES, build_application
+from bot.polling import start_bot, stop_bot
 from bot.settings import Settings
 from domain.dates import format_date, zone_abbreviation
 from emulator import BotApiEmulator, EmulatedGroup, EmulatedUser
@@ -151,13 +152,7 @@ class Sandbox:
             }  # type: ignore[arg-type]
         )
         application = build_application(self.settings, db=db, clock=self.clock)
-        await application.initialize()
-        await application.post_init(application)  # type: ignore[misc]
-        assert application.updater is not None
-        await application.updater.start_polling(
-            poll_interval=0, timeout=10, allowed_updates=ALLOWED_UPDATES
-        )
-        await application.start()
+        await start_bot(application, ALLOWED_UPDATES, poll_seconds=10)
         self.application = application
 
         if seeded:
@@ -187,11 +182,7 @@ class Sandbox:
         application = self.application
         self.url = ""
         if application is not None:
-            assert application.updater is not None
-            await application.updater.stop()
-            await application.stop()
-            await application.shutdown()
-            await application.post_shutdown(application)  # type: ignore[misc]
+            await stop_bot(application)
             self.application = None
         elif self._db is not None:  # stopped while seeding: the bot never took the database
             await self._db.dispose()

@@ -685,7 +685,7 @@ class OutboxSender:
             sent = await call()
         except RetryAfter as exc:
             self.pacing.record(chat_id, time.monotonic())
-            self._on_retry_after(message, _seconds(exc))
+            self._on_retry_after(message, retry_after_seconds(exc))
         except Forbidden as exc:
             self.pacing.record(chat_id, time.monotonic())
             await self._on_forbidden(message, exc.message)
@@ -891,7 +891,7 @@ def _markup(data: Any) -> ReplyMarkup | None:
     return ForceReply.de_json(data, None)
 
 
-def _seconds(error: RetryAfter) -> float:
+def retry_after_seconds(error: RetryAfter) -> float:
     with warnings.catch_warnings():
         # PTB 22 warns that retry_after will become a timedelta; accept both.
         warnings.simplefilter("ignore", PTBDeprecationWarning)

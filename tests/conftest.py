@@ -95,6 +95,7 @@ async def _truncate_all(db: Database) -> None:
     from sqlmodel import SQLModel
 
     import models.assessment
+    import models.inbox
     import models.outbox
     import models.schedule
     import models.survey

@@ -7,6 +7,7 @@ from alembic import context
 from sqlmodel import SQLModel
 
 import models.assessment
+import models.inbox
 import models.outbox
 import models.schedule
 import models.survey

@@ -12,6 +12,7 @@ from sqlalchemy import select, text
 from sqlmodel import SQLModel
 
 import models.assessment  # noqa: F401
+import models.inbox  # noqa: F401
 import models.outbox  # noqa: F401  (every table module, for the comparison below)
 import models.schedule  # noqa: F401
 from models import conversation

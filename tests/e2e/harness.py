@@ -13,6 +13,7 @@ from pathlib import Path
 from telegram.ext import Application
 
 from bot.app import ALLOWED_UPDATES, build_application
+from bot.polling import start_bot, stop_bot
 from bot.settings import Settings
 from domain.clock import ManualClock
 from domain.roster import read_roster
@@ -84,24 +85,22 @@ async def start_harness(db_url: str, **settings_overrides: object) -> Harness:
     db = Database(db_url)
     clock = ManualClock(START)
     application = build_application(settings, db=db, clock=clock)
-    await application.initialize()
-    await application.post_init(application)  # type: ignore[misc]
-    assert application.updater is not None
-    await application.updater.start_polling(
-        poll_interval=0, timeout=1, allowed_updates=ALLOWED_UPDATES
-    )
-    await application.start()
+    await start_bot(application, ALLOWED_UPDATES, poll_seconds=1)
     return Harness(emulator, application, db, clock, settings, application.bot_data["scheduler"])
 
 
 async def stop_harness(harness: Harness) -> None:
-    application = harness.application
-    assert application.updater is not None
-    await application.updater.stop()
-    await application.stop()
-    await application.shutdown()
-    await application.post_shutdown(application)  # type: ignore[misc]
+    await stop_bot(harness.application)
     await harness.emulator.stop()
+
+
+async def restart(harness: Harness) -> None:
+    """Stop the bot and start a new Application on the same database and emulator: what a
+    restart leaves behind is only the database."""
+    await stop_bot(harness.application)
+    application = build_application(harness.settings, db=harness.db, clock=harness.clock)
+    await start_bot(application, ALLOWED_UPDATES, poll_seconds=1)
+    harness.application, harness.scheduler = application, application.bot_data["scheduler"]
 
 
 async def eventually(condition, timeout: float = 5.0) -> None:  # type: ignore[no-untyped-def]  # noqa: ASYNC109

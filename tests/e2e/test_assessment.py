@@ -24,10 +24,10 @@ from datetime import UTC, date, datetime
 
 from sqlalchemy import select
 
-from bot.app import ALLOWED_UPDATES, build_application
 from models.assessment import Assessment
 from models.outbox import OutboxMessage
 from models.tables import Activity, AuditEntry, Employee, SkpTarget
+from tests.e2e.harness import restart
 
 SYAHRUL = "197605012002121003"
 PUTRI = "199512042020122005"
@@ -313,22 +313,6 @@ async def test_supervisor_without_reports(office) -> None:  # type: ignore[no-un
     assert "Belum ada bawahan langsung" in answer.text
 
 
-async def _restart(office) -> None:  # type: ignore[no-untyped-def]
-    """A new bot process on the same database and emulator: nothing kept in memory."""
-    old = office.application
-    await old.updater.stop()
-    await old.stop()
-    await old.shutdown()
-    await old.post_shutdown(old)
-    new = build_application(office.settings, db=office.db, clock=office.clock)
-    await new.initialize()
-    await new.post_init(new)
-    await new.updater.start_polling(poll_interval=0, timeout=1, allowed_updates=ALLOWED_UPDATES)
-    await new.start()
-    office.application = new
-    office.scheduler = new.bot_data["scheduler"]
-
-
 async def test_assessment_survives_a_restart(office) -> None:  # type: ignore[no-untyped-def]
     syahrul = await office.employee(SYAHRUL)
     await syahrul.send("/penilaian")
@@ -337,12 +321,12 @@ async def test_assessment_survives_a_restart(office) -> None:  # type: ignore[no
     await syahrul.wait_for(1)
     await syahrul.press("Putri Ayu Lestari, A.Md")
     [hasil] = await syahrul.wait_for(1)
-    await _restart(office)
+    await restart(office)
     # The button shown before the restart still answers, at the step it belongs to.
     await syahrul.press("Di atas ekspektasi", message_id=hasil.message_id)
     [perilaku] = await syahrul.wait_for(1)
     assert "perilaku kerja" in perilaku.text
-    await _restart(office)
+    await restart(office)
     await syahrul.press("Di bawah ekspektasi")
     [confirm] = await syahrul.wait_for(1)
     assert "Hasil kerja: Di atas ekspektasi" in confirm.text

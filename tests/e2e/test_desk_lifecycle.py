@@ -9,7 +9,6 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from bot.app import ALLOWED_UPDATES
 from models import complaints
 from models.outbox import OutboxMessage
 from models.tables import ComplaintDesk
@@ -51,12 +50,11 @@ async def _unit_id(office: Harness, code: str) -> int:
 async def _upgrade_while_down(office: Harness, group):  # type: ignore[no-untyped-def]
     """The group becomes a supergroup while the bot is down, and the bot starts again without
     the updates it missed: it learns of the upgrade only from Telegram's answers."""
-    updater = office.application.updater
-    assert updater is not None
-    await updater.stop()
+    poller = office.application.bot_data["poller"]
+    await poller.stop()
     supergroup = group.upgrade_to_supergroup()
     await office.application.bot.delete_webhook(drop_pending_updates=True)
-    await updater.start_polling(poll_interval=0, timeout=1, allowed_updates=ALLOWED_UPDATES)
+    await poller.start()
     return supergroup
 
 

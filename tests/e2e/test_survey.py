@@ -21,13 +21,12 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import func, select, update
 
-from bot.app import ALLOWED_UPDATES, build_application
 from models import survey
 from models.outbox import OutboxMessage
 from models.survey import SurveyReceipt, SurveyResponse
 from models.tables import Complaint, Conversation, Unit
 from tests.data.test_cli import sigap
-from tests.e2e.harness import Harness, eventually
+from tests.e2e.harness import Harness, eventually, restart
 from tests.e2e.test_complaints import (
     file_complaint,
     town,  # noqa: F401 (fixture)
@@ -128,31 +127,13 @@ async def test_citizen_answers_with_buttons_and_stays_anonymous(services: Harnes
     assert str(warga.id) not in receipt.digest and len(receipt.digest) == 64
 
 
-async def _restart(office: Harness) -> None:
-    """Stop the bot and start a new Application on the same database (what a crash and a
-    restart leave behind: only the database)."""
-    old = office.application
-    assert old.updater is not None
-    await old.updater.stop()
-    await old.stop()
-    await old.shutdown()
-    await old.bot_data["scheduler"].stop()
-    new = build_application(office.settings, db=office.db, clock=office.clock)
-    await new.initialize()
-    await new.post_init(new)  # type: ignore[misc]
-    assert new.updater is not None
-    await new.updater.start_polling(poll_interval=0, timeout=1, allowed_updates=ALLOWED_UPDATES)
-    await new.start()
-    office.application, office.scheduler = new, new.bot_data["scheduler"]
-
-
 async def test_abandoned_survey_resumes_after_a_restart(services: Harness) -> None:
     warga = services.user(first_name="Budi")
     await _choose(warga)
     await _answer(warga, ANSWERS[:3])
     [fourth] = await warga.wait_for(1)
     assert "4/9" in fourth.text
-    await _restart(services)
+    await restart(services)
     # The buttons of the question asked before the restart still work.
     await warga.press(LABELS[ANSWERS[3]][3])
     [fifth] = await warga.wait_for(1)

@@ -3,9 +3,7 @@ handling an update loses nothing. The update was never answered 200, so the emul
 Telegram, delivers it again to the restarted process, which handles it once: one answer, one
 saved entry.
 
-The kill lands while the handler waits on a Bot API call that the emulator holds back for that
-chat (``slow_down``); the held call was never executed, as a request still on the network when
-its sender died never reaches Telegram.
+Long polling has the same promise through the inbox (``test_crash_recovery.py``).
 """
 
 from __future__ import annotations
@@ -15,13 +13,19 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
 
 from emulator import BotApiEmulator
 from models.db import Database
 from models.tables import Activity
 from tests.e2e.harness import eventually
-from tests.e2e.test_crash_recovery import BotProcess, _link, crash_setup
+from tests.e2e.test_crash_recovery import (
+    BotProcess,
+    _link,
+    assert_saved_once,
+    count,
+    crash_setup,
+    kill_while_waiting_on,
+)
 from tests.e2e.test_webhook import SECRET, free_port
 
 pytestmark = pytest.mark.slow
@@ -54,29 +58,14 @@ async def crashable_webhook(
         yield running
 
 
-async def _activities(db: Database) -> int:
-    async with db.read() as session:
-        return (await session.execute(select(func.count()).select_from(Activity))).scalar_one()
-
-
 async def test_kill_9_mid_update_redelivers_and_answers_once(crashable_webhook) -> None:  # type: ignore[no-untyped-def]
     emulator, bot, db = crashable_webhook
     bot.start()
     person = await _link(db, emulator, STAFF)
 
     async def killed_while_waiting_on(method: str, act) -> int:  # type: ignore[no-untyped-def]
-        """Hold ``method`` for this chat, do ``act``, kill the bot while the handler waits on
-        it; return the update id that was being handled."""
-        emulator.slow_down(person, 1.0, method)
-        seen = len(emulator.calls_by_method(method))
-        await act()
-        await eventually(lambda: len(emulator.calls_by_method(method)) > seen, timeout=10)
-        bot.kill()
-        await eventually(lambda: bool(emulator.abandoned_calls), timeout=5)
-        [(abandoned, _)] = emulator.abandoned_calls
-        assert abandoned == method
-        emulator.abandoned_calls.clear()
-        emulator.slow_down(person, 0)
+        """Kill the bot while it handles ``act``'s update; return that update's id."""
+        await kill_while_waiting_on(emulator, bot, person, method, act)
         closed = [d for d in emulator.webhook_deliveries if d.error == "Webhook connection closed"]
         assert closed, emulator.webhook_deliveries
         return closed[-1].update_id
@@ -94,18 +83,14 @@ async def test_kill_9_mid_update_redelivers_and_answers_once(crashable_webhook) 
     press_update = await killed_while_waiting_on(
         "editMessageReplyMarkup", lambda: person.press("✅ Simpan")
     )
-    assert await _activities(db) == 0
+    assert await count(db, Activity) == 0
     bot.start()
     [saved] = await person.wait_for(1, timeout=20)
     assert "Tersimpan" in saved.text
 
     # Exactly once: one summary, one confirmation, no apology; one entry in the database.
-    texts = [m.text for m in person.messages]
-    assert sum("Bagan Deli" in t for t in texts) == 1  # one summary
-    assert sum("Tersimpan" in t for t in texts) == 1
-    assert len([m for m in person.messages if "✅ Simpan" in m.button_texts]) <= 1
-    assert not any("maaf" in t.lower() for t in texts), texts
-    assert await _activities(db) == 1
+    assert_saved_once(person)
+    assert await count(db, Activity) == 1
     # Each of the two updates was delivered twice: once to the killed process, once after.
     delivered = [d.update_id for d in emulator.webhook_deliveries if d.error is None]
     assert delivered.count(text_update) == 1 and delivered.count(press_update) == 1

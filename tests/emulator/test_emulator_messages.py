@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dtm
-
 import pytest
 from telegram import (
     Bot,
@@ -17,6 +15,7 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, RetryAfter
 
 from emulator import BotApiEmulator, EmulatedUser
+from scheduler.outbox import retry_after_seconds
 
 
 @pytest.fixture
@@ -30,12 +29,6 @@ def keyboard(*buttons: tuple[str, str]) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         [[InlineKeyboardButton(text, callback_data=data)] for text, data in buttons]
     )
-
-
-def retry_after_seconds(error: RetryAfter) -> float:
-    # PTB 22 announces retry_after becoming a timedelta; accept both forms.
-    value = error.retry_after
-    return value.total_seconds() if isinstance(value, dtm.timedelta) else float(value)
 
 
 async def test_html_is_parsed_into_plain_text_and_entities(bot: Bot, siti: EmulatedUser) -> None:

@@ -1,0 +1,51 @@
+"""The inbox: updates fetched by long polling and not yet handled.
+
+Telegram forgets an update once a later getUpdates asks for the ones after it, whether or not the
+bot has handled it. Each fetched batch is therefore written here before the next getUpdates, and
+a row is removed once its update has been handled; what a killed process leaves here is handled
+first after the restart (``bot.polling``). Handlers already take an update delivered twice (a
+webhook redelivery) once, so an update handled just before the kill and not yet removed is harmless.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, delete, select
+from sqlmodel import Field, SQLModel
+
+from models.db import Database, insert_new
+from models.types import TelegramId, UTCDateTime
+
+
+class InboxUpdate(SQLModel, table=True):
+    __tablename__ = "inbox_update"
+
+    # Telegram's update_id: unique per bot, increasing.
+    id: int = Field(primary_key=True, sa_type=TelegramId, sa_column_kwargs={"autoincrement": False})
+    payload: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    received_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+
+
+async def keep(db: Database, updates: Sequence[dict[str, Any]], now: datetime) -> set[int]:
+    """Store fetched updates (Bot API dicts); the update ids that were not stored before."""
+    rows = [{"id": u["update_id"], "payload": u, "received_at": now} for u in updates]
+    async with db.write() as session:
+        return await insert_new(session, InboxUpdate, rows, key=["id"])
+
+
+async def unhandled(db: Database) -> list[dict[str, Any]]:
+    """What a previous process fetched and did not finish, oldest first."""
+    async with db.read() as session:
+        rows = await session.execute(select(InboxUpdate.payload).order_by(InboxUpdate.id))
+        return [payload for (payload,) in rows]
+
+
+async def handled(db: Database, update_ids: Iterable[int]) -> None:
+    ids = list(update_ids)
+    if not ids:
+        return
+    async with db.write() as session:
+        await session.execute(delete(InboxUpdate).where(InboxUpdate.id.in_(ids)))  # type: ignore[attr-defined]
