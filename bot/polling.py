@@ -79,7 +79,7 @@ class DurablePoller:
         for data in left:
             try:
                 update = Update.de_json(data, bot)
-            except (KeyError, TypeError, ValueError):
+            except Exception:  # whatever an older version stored that this one cannot read
                 log.exception("dropping a stored update that cannot be read: %r", data)
                 self._done.append(int(data.get("update_id", 0)))
                 continue

@@ -98,6 +98,11 @@ async def restart(harness: Harness) -> None:
     """Stop the bot and start a new Application on the same database and emulator: what a
     restart leaves behind is only the database."""
     await stop_bot(harness.application)
+    await start_again(harness)
+
+
+async def start_again(harness: Harness) -> None:
+    """A new Application (a new process) on the harness's database and emulator."""
     application = build_application(harness.settings, db=harness.db, clock=harness.clock)
     await start_bot(application, ALLOWED_UPDATES, poll_seconds=1)
     harness.application, harness.scheduler = application, application.bot_data["scheduler"]

@@ -1,0 +1,95 @@
+"""Long polling with an inbox (``bot.polling``), in process: what a killed poller leaves behind is
+handled after the restart, what cannot be read is dropped, and a second poller on the same
+token does not stop the bot. The real kill -9 is in ``test_crash_recovery.py``."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+from telegram import Bot
+
+from bot.polling import stop_bot
+from models import inbox
+from models.inbox import InboxUpdate
+from tests.e2e.harness import Harness, eventually, start_again
+
+
+async def _inbox_size(office: Harness) -> int:
+    async with office.db.read() as session:
+        return (await session.execute(select(func.count()).select_from(InboxUpdate))).scalar_one()
+
+
+async def _inbox_emptied(office: Harness) -> None:
+    for _ in range(200):
+        if await _inbox_size(office) == 0:
+            return
+        await asyncio.sleep(0.025)
+    raise AssertionError("updates left in the inbox")
+
+
+async def _fetch_and_confirm(office: Harness) -> list[dict[str, Any]]:
+    """What a poller does before it is killed: fetch the waiting updates, and tell Telegram
+    (by asking for the ones after them) that they arrived."""
+    async with Bot(office.settings.require_token(), base_url=office.settings.bot_api_url) as bot:
+        updates = await bot.get_updates(timeout=0)
+        await bot.get_updates(offset=updates[-1].update_id + 1, timeout=0)
+    return [u.to_dict() for u in updates]
+
+
+async def test_updates_left_in_the_inbox_are_handled_after_a_restart(office: Harness) -> None:
+    siti = office.user(first_name="Siti <b>")
+    await stop_bot(office.application)
+    await siti.send("/start")
+    await siti.send("/bantuan")
+    fetched = await _fetch_and_confirm(office)
+    assert office.emulator.pending_update_count == 0  # Telegram will not send them again
+    assert await inbox.keep(office.db, fetched, office.clock.now()) == {
+        u["update_id"] for u in fetched
+    }
+    await start_again(office)
+    welcome, help_text = await siti.wait_for(2)
+    assert "Siti &lt;b&gt;" in welcome.html and "Bantuan" in help_text.text
+    await _inbox_emptied(office)
+    # Nothing twice: the next message gets one answer.
+    await siti.send("/bantuan")
+    [again] = await siti.wait_for(1)
+    assert "Bantuan" in again.text
+    assert len(siti.messages) == 3
+
+
+async def test_an_update_that_cannot_be_read_is_dropped(
+    office: Harness, caplog: pytest.LogCaptureFixture
+) -> None:
+    siti = office.user(first_name="Siti")
+    await stop_bot(office.application)
+    await siti.send("/start")
+    [fetched] = await _fetch_and_confirm(office)
+    # Stored by an older version in a shape this one does not read.
+    garbled = {"update_id": fetched["update_id"], "message": "not a message"}
+    await inbox.keep(office.db, [garbled], office.clock.now())
+    with caplog.at_level(logging.ERROR, logger="sigap.polling"):
+        await start_again(office)
+    assert "cannot be read" in caplog.text
+    await siti.send("/start")
+    await siti.wait_for(1)
+    await _inbox_emptied(office)
+
+
+async def test_a_second_poller_on_the_same_token_does_not_stop_the_bot(
+    office: Harness, caplog: pytest.LogCaptureFixture
+) -> None:
+    """An operator starts a second copy by mistake: Telegram answers the older getUpdates with
+    409 Conflict. Sigap waits and polls again instead of giving up."""
+    token, url = office.settings.require_token(), office.settings.bot_api_url
+    with caplog.at_level(logging.WARNING, logger="sigap.polling"):
+        async with Bot(token, base_url=url) as intruder:
+            assert await intruder.get_updates(timeout=0) == ()
+        await eventually(lambda: "Conflict" in caplog.text)
+    siti = office.user(first_name="Siti")
+    await siti.send("/start")
+    [welcome] = await siti.wait_for(1, timeout=10)  # after the back-off of 1 s
+    assert "Siti" in welcome.text
