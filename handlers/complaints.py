@@ -548,6 +548,7 @@ async def add_citizen_message(
     if await complaints.is_banned(services.db, context.actor.telegram_id):
         await reply(update, context, tr.t("complaint.banned"))
         return
+    source = None if message is None else (message.chat_id, message.message_id)
     try:
         complaint, _ = await complaints.add_message(
             services.db,
@@ -558,10 +559,12 @@ async def add_citizen_message(
             actor="citizen",
             now=services.clock.now(),
             reporter_telegram_id=context.actor.telegram_id,
-            source=None if message is None else (message.chat_id, message.message_id),
+            source=source,
         )
-    except complaints.AlreadyRecorded:
-        return  # Telegram delivered this message again; it was relayed the first time
+    except complaints.AlreadyRecorded as again:
+        if again.relayed:
+            return  # delivered again after a crash; it reached the desk the first time
+        complaint = again.complaint  # stored, then the process died before relaying it
     except LookupError:
         await reply(update, context, tr.t("complaint.not_found"))
         return
@@ -575,6 +578,8 @@ async def add_citizen_message(
         reporter=desk.reporter_label(complaint, dtr),
     )
     await desk.tell_desk(context, complaint, header, text, attachments)
+    if source is not None:
+        await complaints.mark_relayed(services.db, source)
     if _first_of_album(context, message, complaint_id):
         await reply(
             update, context, tr.t("complaint.message_added", number=complaint.tracking_number)

@@ -1143,6 +1143,7 @@ async def _staff_answer(
         await _reply_in_group(update, context, tr.t("desk.answer_unsupported"))
         return
     services = context.services
+    source = (message.chat_id, message.message_id)
     try:
         complaint, _ = await complaints.add_message(
             services.db,
@@ -1153,10 +1154,12 @@ async def _staff_answer(
             actor=f"tg:{context.actor.telegram_id}",
             employee_id=context.actor.employee_id,
             now=services.clock.now(),
-            source=(message.chat_id, message.message_id),
+            source=source,
         )
-    except complaints.AlreadyRecorded:
-        return  # Telegram delivered this answer again; it was relayed the first time
+    except complaints.AlreadyRecorded as again:
+        if again.relayed:
+            return  # delivered again after a crash; it reached the citizen the first time
+        complaint = again.complaint  # stored, then the process died before relaying it
     except complaints.ComplaintClosed:
         await _reply_in_group(
             update,
@@ -1175,5 +1178,6 @@ async def _staff_answer(
         body=text,
         attachments=attachments,
     )
+    await complaints.mark_relayed(services.db, source)
     key = "desk.answer_sent" if delivered else "desk.answer_stored"
     await _reply_in_group(update, context, tr.t(key, number=complaint.tracking_number))

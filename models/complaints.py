@@ -74,8 +74,14 @@ class ComplaintClosed(Exception):
 
 
 class AlreadyRecorded(Exception):
-    """This incoming Telegram message was stored before: Telegram delivered it again (a
-    webhook retried after a crash). It was relayed the first time."""
+    """This incoming Telegram message was stored before: Telegram (or the polling inbox)
+    delivered it again after a crash. ``relayed`` says whether it also reached the other side
+    then; if not, the process died between storing and relaying, and the relay is owed."""
+
+    def __init__(self, complaint: Complaint, relayed: bool) -> None:
+        super().__init__(complaint.id)
+        self.complaint = complaint
+        self.relayed = relayed
 
 
 class ReopenExpired(Exception):
@@ -749,20 +755,34 @@ async def add_message(
             raise LookupError(complaint_id)
         if Status(complaint.status) in FINAL or complaint.purged_at is not None:
             raise ComplaintClosed()
+        again = None
         if source is not None and not await _claim_incoming(session, complaint_id, source, now):
-            raise AlreadyRecorded()
-        event = ComplaintEvent(
-            complaint_id=complaint_id,
-            at=now,
-            actor=actor,
-            employee_id=employee_id,
-            action=f"{side}_message",
-            note=text,
-        )
-        session.add(event)
-        await session.flush()
-        _add_attachments(session, complaint, event, attachments, now)
-        complaint.updated_at = now
+            received = (
+                await session.execute(
+                    select(ComplaintMessage.detail).where(
+                        ComplaintMessage.chat_id == source[0],
+                        ComplaintMessage.message_id == source[1],
+                    )
+                )
+            ).scalar_one()
+            # Rows from before the mark existed were relayed in the same update. Raised after
+            # the block: an exception inside it would roll back and detach ``complaint``.
+            again = AlreadyRecorded(complaint, relayed=received.get("relayed", True))
+        else:
+            event = ComplaintEvent(
+                complaint_id=complaint_id,
+                at=now,
+                actor=actor,
+                employee_id=employee_id,
+                action=f"{side}_message",
+                note=text,
+            )
+            session.add(event)
+            await session.flush()
+            _add_attachments(session, complaint, event, attachments, now)
+            complaint.updated_at = now
+    if again is not None:
+        raise again
     return complaint, event
 
 
@@ -776,10 +796,24 @@ async def _claim_incoming(
         "chat_id": source[0],
         "message_id": source[1],
         "kind": "received",
-        "detail": {},
+        "detail": {"relayed": False},
         "created_at": now,
     }
     return await insert_once(session, ComplaintMessage, values, key=["chat_id", "message_id"])
+
+
+async def mark_relayed(db: Database, source: tuple[int, int]) -> None:
+    """The incoming message ``source`` has been passed on (to the desk or to the citizen)."""
+    async with db.write() as session:
+        await session.execute(
+            update(ComplaintMessage)
+            .where(
+                ComplaintMessage.chat_id == source[0],
+                ComplaintMessage.message_id == source[1],
+                ComplaintMessage.kind == "received",
+            )
+            .values(detail={"relayed": True})
+        )
 
 
 # --- Telegram messages about complaints --------------------------------------------------------

@@ -8,12 +8,14 @@ import os
 import sys
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select
 
+from bot.polling import stop_bot
 from models import complaints
 from models.tables import Complaint, ComplaintEvent
-from tests.e2e.harness import Harness
+from tests.e2e.harness import Harness, start_again
 from tests.e2e.test_complaints import (
     audited,
     complaint_rows,
@@ -381,3 +383,60 @@ async def test_an_answer_delivered_twice_is_relayed_once(town: Harness) -> None:
     events = await _events(town)
     assert [e.action for e in events].count("staff_message") == 1
     assert [e.action for e in events].count("citizen_message") == 1
+
+
+async def _stored_by_a_process_that_died(
+    office: Harness, side: str, message: dict[str, Any], **kw: Any
+) -> None:
+    """What a process killed between storing a message and relaying it leaves behind."""
+    [complaint] = await complaint_rows(office)
+    await complaints.add_message(
+        office.db,
+        complaint.id,  # type: ignore[arg-type]
+        side=side,
+        text=message["text"],
+        now=office.clock.now(),
+        source=(message["chat"]["id"], message["message_id"]),
+        **kw,
+    )
+
+
+async def test_a_message_stored_but_not_relayed_before_a_crash_is_relayed_after(
+    town: Harness,  # noqa: F811
+) -> None:
+    """The process died after committing a message and before passing it on. When the update
+    comes again (polling's inbox, or Telegram in webhook mode) it is relayed then, once."""
+    desk = await install_desk(town)
+    dewi = await town.employee(DEWI, first_name="Dewi")
+    siti = town.user(first_name="Siti")
+    await file_complaint(siti)
+    [ticket] = await desk.wait_for(1)
+    await _ticket_recorded(town)
+    # Staff → citizen.
+    await stop_bot(town.application)
+    sent = await dewi.send("Petugas kami datang besok pagi.", chat=desk, reply_to=ticket)
+    await _stored_by_a_process_that_died(town, "staff", sent, actor="tg:dewi")
+    await start_again(town)
+    [answer] = await siti.wait_for(1)
+    assert "Petugas kami datang besok pagi." in answer.text
+    [relayed] = await desk.wait_for(1)
+    assert "diteruskan ke pelapor" in relayed.text
+    # Citizen → desk.
+    await stop_bot(town.application)
+    mine = await siti.send("Baik, saya tunggu di rumah.", reply_to=answer.raw)
+    [complaint] = await complaint_rows(town)
+    await _stored_by_a_process_that_died(
+        town, "citizen", mine, actor="citizen", reporter_telegram_id=siti.id
+    )
+    await start_again(town)
+    [ack] = await siti.wait_for(1)
+    assert complaint.tracking_number in ack.text
+    [at_desk] = await desk.wait_for(1)
+    assert "saya tunggu di rumah" in at_desk.text
+    # Once each: the messages were stored once and nothing more arrives.
+    await dewi.send("/bantuan")
+    await dewi.wait_for(1)
+    events = [e.action for e in await _events(town)]
+    assert events.count("staff_message") == 1 and events.count("citizen_message") == 1
+    assert sum("besok pagi" in (m.text or "") for m in siti.messages) == 1
+    assert sum("tunggu di rumah" in (m.text or "") for m in desk.messages) == 1
