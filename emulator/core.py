@@ -474,9 +474,36 @@ class BotApiEmulator:
         self._groups[chat_id] = emulated
         return emulated
 
-    def kick_bot(self, group: EmulatedGroup) -> None:
-        """Remove the bot from ``group``: its sends there fail with 403 from now on."""
-        self._state_of(group).kicked = True
+    def kick_bot(
+        self, group: EmulatedGroup, by: EmulatedUser | None = None, *, notify: bool = True
+    ) -> None:
+        """Remove the bot from ``group``: its sends there fail with 403 from now on, and, as on
+        Telegram, the bot gets a ``my_chat_member`` update (status ``kicked`` in a supergroup,
+        where removing a member bans them, ``left`` in a basic group). ``notify=False``: an
+        update the bot never saw (dropped while it was down)."""
+        state = self._state_of(group)
+        state.kicked = True
+        if not notify:
+            return
+        remover = (
+            by.user
+            if by is not None
+            else {"id": 777_000, "is_bot": False, "first_name": "Telegram"}
+        )
+        was = "administrator" if state.bot_is_admin else "member"
+        now: dict[str, Any] = {"user": self.bot_user, "status": "left"}
+        if state.type == "supergroup":
+            now = {"user": self.bot_user, "status": "kicked", "until_date": 0}
+        self._queue.push(
+            "my_chat_member",
+            {
+                "chat": state.chat,
+                "from": remover,
+                "date": int(time.time()),
+                "old_chat_member": {"user": self.bot_user, "status": was},
+                "new_chat_member": now,
+            },
+        )
 
     def upgrade_group(self, group: EmulatedGroup, by: EmulatedUser | None = None) -> EmulatedGroup:
         """Turn a basic group into a supergroup, as Telegram does when an admin makes the history

@@ -290,21 +290,7 @@ async def test_bot_removed_from_a_desk_group(town: Harness) -> None:  # noqa: F8
     unrelated = town.emulator.group("Grup Arisan")
 
     for group in (unrelated, desk):
-        town.emulator.kick_bot(group)
-        town.emulator.push_update(
-            "my_chat_member",
-            {
-                "chat": {"id": group.chat_id, "title": group.title, "type": "supergroup"},
-                "from": fitri.user,
-                "date": 1_796_000_000,
-                "old_chat_member": {"user": town.emulator.bot_user, "status": "member"},
-                "new_chat_member": {
-                    "user": town.emulator.bot_user,
-                    "status": "kicked",
-                    "until_date": 0,
-                },
-            },
-        )
+        town.emulator.kick_bot(group, by=fitri)  # Telegram tells the bot (my_chat_member)
 
     [told] = await operator.wait_for(1)
     assert "Bot dikeluarkan dari grup <b>Meja Aduan PU</b>" in told.source_text
@@ -341,7 +327,8 @@ async def test_a_desk_group_that_refuses_the_outbox_loses_its_desk(town: Harness
         siti, category=SAMPAH, story="Sampah menumpuk di Gang Mawar sudah satu minggu."
     )
     await desk.wait_for(1)
-    town.emulator.kick_bot(desk)
+    # Removed while the bot was down and its updates were dropped: it learns from a 403.
+    town.emulator.kick_bot(desk, notify=False)
 
     town.clock.advance(timedelta(days=10))
     assert await town.scheduler.run_job("complaint_deadlines") >= 1

@@ -100,9 +100,15 @@ async def test_only_basic_groups_upgrade_and_a_kicked_bot_hears_nothing(
     with pytest.raises(ValueError, match="not a basic group"):
         emu.group("Sudah super").upgrade_to_supergroup()
     group = emu.group("Lama", supergroup=False)
-    emu.kick_bot(group)
+    siti = emu.user(first_name="Siti")
+    emu.kick_bot(group, by=siti)
+    [removed] = await _updates(bot)  # the removal itself, as Telegram tells a bot
+    change = removed["my_chat_member"]
+    assert change["chat"]["id"] == group.chat_id and change["from"]["id"] == siti.id
+    assert change["old_chat_member"]["status"] == "member"
+    assert change["new_chat_member"]["status"] == "left"  # a basic group
     supergroup = group.upgrade_to_supergroup()
-    assert await _updates(bot) == []
+    assert await _updates(bot) == []  # a removed bot hears nothing of the upgrade
     with pytest.raises(Forbidden):
         await bot.send_message(supergroup.chat_id, "halo?")
     with pytest.raises(ValueError):
