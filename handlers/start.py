@@ -45,6 +45,7 @@ COMMANDS: dict[Audience, list[tuple[str, str, str]]] = {
     Audience.COMPLAINT_HANDLER: [],
     Audience.ADMIN: [
         ("undang", "invite", "commands.invite"),
+        ("ikm", "ikm", "survey_commands.ikm"),
         ("pasang_meja", "install_desk", "complaint_commands.install_desk"),
         ("lepas_meja", "uninstall_desk", "desk_lifecycle.command"),
     ],
@@ -54,9 +55,10 @@ COMMANDS: dict[Audience, list[tuple[str, str, str]]] = {
 def commands_for(audiences: list[Audience], language: str) -> list[BotCommand]:
     tr = texts(language)
     rows = COMMANDS[Audience.CITIZEN] + [r for a in audiences for r in COMMANDS[a]]
+    # A command two roles share (/ikm for a supervisor who is also an admin) is listed once.
     return [
         BotCommand(name_id if language == "id" else name_en, tr.plain(key))
-        for name_id, name_en, key in rows
+        for name_id, name_en, key in dict.fromkeys(rows)
     ]
 
 
