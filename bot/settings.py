@@ -92,6 +92,15 @@ class Settings(BaseSettings):
     webhook_listen: str = Field(default="127.0.0.1", validation_alias="SIGAP_WEBHOOK_LISTEN")
     webhook_port: int = Field(default=8443, ge=1, le=65535, validation_alias="SIGAP_WEBHOOK_PORT")
     webhook_secret: str | None = Field(default=None, validation_alias="SIGAP_WEBHOOK_SECRET")
+    # The key of the SKM survey's once-a-quarter receipts; from the bot token when unset.
+    survey_secret: str | None = Field(
+        default=None, min_length=16, validation_alias="SIGAP_SURVEY_SECRET"
+    )
+
+    def survey_receipt_secret(self) -> str:
+        """A secret kept outside the database (models.survey): the survey secret if set, else
+        the bot token (rotating the token then lets people answer the current quarter again)."""
+        return self.survey_secret or self.require_token()
 
     @field_validator("admin_ids", mode="before")
     @classmethod

@@ -54,7 +54,7 @@ def _service_label(data: dict[str, Any], tr: Texts) -> str:
 def _receipt(context: SigapContext, data: dict[str, Any]) -> str:
     services = context.services
     return survey.receipt_digest(
-        survey.receipt_key(services.settings.require_token()),
+        survey.receipt_key(services.settings.survey_receipt_secret()),
         context.actor.telegram_id,
         data["unit_id"],
         data["service_key"],

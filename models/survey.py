@@ -8,14 +8,15 @@ second answer is a separate ``SurveyReceipt`` row holding only
 
     HMAC-SHA256(key, "<telegram id>:<unit id>:<service key>:<period>")
 
-with the key derived from the bot token (``receipt_key``), which lives in the environment, not
-in the database. The receipt has no link to the response (no foreign key, no shared id, no
-timestamp finer than the quarter), so even someone holding the database and the key can learn
-only *that* a person answered for a unit, service and quarter, never *what* they answered; a
-staff view reads responses only, and shows comments without any identity. Rotating the token
+with the key derived from ``SIGAP_SURVEY_SECRET`` or, when that is not set, the bot token
+(``receipt_key``): a secret that lives in the environment, not in the database. The receipt has
+no link to the response (no foreign key, no shared id, no timestamp finer than the quarter), so
+even someone holding the database and the key can learn only *that* a person answered for a
+unit, service and quarter, never *what* they answered; a staff view reads responses only, and
+shows comments without any identity. Changing the secret (or, without one, rotating the token)
 changes the key: the current quarter's receipts stop matching, so a person could answer that
-quarter once more; nothing else depends on it. Receipts of past quarters are deleted by the
-next answer: they can no longer refuse anything.
+quarter once more; nothing else depends on it. Receipts of past quarters are deleted by the next
+answer: they can no longer refuse anything.
 
 While someone is still answering, their answers live in their conversation row (the flow's
 state, so that they can stop and resume); submitting deletes that row in the same transaction
@@ -149,9 +150,10 @@ class AlreadyAnswered(Exception):
 # --- receipts --------------------------------------------------------------------------------
 
 
-def receipt_key(bot_token: str) -> bytes:
-    """The HMAC key: from the bot token, a secret kept outside the database."""
-    return hashlib.sha256(b"sigap-skm-receipt\0" + bot_token.encode()).digest()
+def receipt_key(secret: str) -> bytes:
+    """The HMAC key, from a secret kept outside the database (``SIGAP_SURVEY_SECRET``, or the
+    bot token when that is not set)."""
+    return hashlib.sha256(b"sigap-skm-receipt\0" + secret.encode()).digest()
 
 
 def receipt_digest(

@@ -57,6 +57,7 @@ def test_unknown_language_falls_back_to_indonesian() -> None:
         ({"SIGAP_REMINDER_TIMES": "14:00,jam 3"}, "SIGAP_REMINDER_TIMES: must be times"),
         ({"SIGAP_REMINDER_TIMES": "25:00"}, "SIGAP_REMINDER_TIMES"),
         ({"SIGAP_REMINDER_QUIET_FROM": "20:00,21:00"}, "SIGAP_REMINDER_QUIET_FROM: must be one"),
+        ({"SIGAP_SURVEY_SECRET": "pendek"}, "SIGAP_SURVEY_SECRET"),
     ],
 )
 def test_bad_settings_give_one_line(
@@ -102,3 +103,17 @@ def test_token_is_required_and_checked(monkeypatch: pytest.MonkeyPatch, token: s
         monkeypatch.setenv("TELEGRAM_BOT_TOKEN", token)
     with pytest.raises(ConfigError, match="TELEGRAM_BOT_TOKEN"):
         load_settings().require_token()
+
+
+def test_the_survey_secret_outlives_a_new_bot_token(monkeypatch: pytest.MonkeyPatch) -> None:
+    from models.survey import receipt_key
+
+    monkeypatch.chdir("/")
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "123456789:first-token-AAAAAAAAAAAAAAAAAAAAAAAAAA")
+    by_token = receipt_key(load_settings().survey_receipt_secret())
+    monkeypatch.setenv("SIGAP_SURVEY_SECRET", "0123456789abcdef0123")
+    kept = receipt_key(load_settings().survey_receipt_secret())
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "123456789:second-token-BBBBBBBBBBBBBBBBBBBBBBBBB")
+    assert receipt_key(load_settings().survey_receipt_secret()) == kept != by_token
+    monkeypatch.delenv("SIGAP_SURVEY_SECRET")
+    assert receipt_key(load_settings().survey_receipt_secret()) != by_token  # the token's turn
