@@ -17,7 +17,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import signal
 from collections.abc import Sequence
 from datetime import timedelta
 
@@ -25,6 +24,7 @@ from telegram import Update
 from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.ext import Application
 
+from bot.lifecycle import run_until_signalled, start_application, stop_application
 from models import inbox
 from scheduler.outbox import retry_after_seconds
 
@@ -211,15 +211,7 @@ class DurablePoller:
 
 def run_polling(application: Application, allowed_updates: Sequence[str]) -> None:  # type: ignore[type-arg]
     """``sigap run``: poll until SIGINT or SIGTERM."""
-
-    async def main() -> None:
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(signum, stop.set)
-        await poll(application, allowed_updates, stop)
-
-    asyncio.run(main())
+    run_until_signalled(lambda stop: poll(application, allowed_updates, stop))
 
 
 async def poll(
@@ -244,10 +236,7 @@ async def start_bot(
 ) -> DurablePoller:
     """Initialise and start ``application`` and its poller (``sigap run``, the sandbox, the
     tests: one start-up for all of them)."""
-    await application.initialize()
-    if application.post_init is not None:
-        await application.post_init(application)
-    await application.start()
+    await start_application(application)
     poller = DurablePoller(application, allowed_updates=allowed_updates, timeout=poll_seconds)
     application.bot_data["poller"] = poller
     await poller.start()
@@ -259,8 +248,4 @@ async def stop_bot(application: Application) -> None:  # type: ignore[type-arg]
     poller = application.bot_data.pop("poller", None)
     if poller is not None:
         await poller.stop()
-    if application.running:
-        await application.stop()
-    await application.shutdown()
-    if application.post_shutdown is not None:
-        await application.post_shutdown(application)
+    await stop_application(application)

@@ -18,7 +18,6 @@ import asyncio
 import hmac
 import json
 import logging
-import signal
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -28,6 +27,7 @@ from telegram.error import TelegramError
 from telegram.ext import Application
 
 from bot.app import ALLOWED_UPDATES
+from bot.lifecycle import run_until_signalled, start_application, stop_application
 from bot.settings import ConfigError, Settings
 from models.outbox import pending_count
 
@@ -119,15 +119,7 @@ async def health_report(application: Application) -> tuple[bool, dict[str, Any]]
 
 def run_webhook(application: Application, settings: Settings) -> None:  # type: ignore[type-arg]
     """``sigap run --webhook``: serve until SIGINT or SIGTERM."""
-
-    async def main() -> None:
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(signum, stop.set)
-        await serve(application, settings, stop)
-
-    asyncio.run(main())
+    run_until_signalled(lambda stop: serve(application, settings, stop))
 
 
 async def serve(
@@ -139,11 +131,8 @@ async def serve(
     shut down, leaving the webhook set."""
     url, secret = settings.require_webhook()
     server = WebhookServer(application, secret=secret, path=webhook_path(url))
-    await application.initialize()
     try:
-        if application.post_init is not None:
-            await application.post_init(application)
-        await application.start()
+        await start_application(application)
         runner = web.AppRunner(
             server.make_app(),
             access_log=None,
@@ -172,11 +161,7 @@ async def serve(
             # The webhook stays set: Telegram keeps queueing updates while we restart.
             await runner.cleanup()
     finally:
-        if application.running:
-            await application.stop()
-        await application.shutdown()
-        if application.post_shutdown is not None:
-            await application.post_shutdown(application)
+        await stop_application(application)
 
 
 async def _set_webhook(

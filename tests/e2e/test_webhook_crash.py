@@ -16,15 +16,12 @@ import pytest
 
 from emulator import BotApiEmulator
 from models.db import Database
-from models.tables import Activity
 from tests.e2e.harness import eventually
 from tests.e2e.test_crash_recovery import (
     BotProcess,
     _link,
-    assert_saved_once,
-    count,
     crash_setup,
-    kill_while_waiting_on,
+    log_and_save_across_two_kills,
 )
 from tests.e2e.test_webhook import SECRET, free_port
 
@@ -63,37 +60,18 @@ async def test_kill_9_mid_update_redelivers_and_answers_once(crashable_webhook) 
     bot.start()
     person = await _link(db, emulator, STAFF)
 
-    async def killed_while_waiting_on(method: str, act) -> int:  # type: ignore[no-untyped-def]
-        """Kill the bot while it handles ``act``'s update; return that update's id."""
-        await kill_while_waiting_on(emulator, bot, person, method, act)
+    killed: list[int] = []
+
+    async def not_answered_200() -> None:
+        """Telegram still holds the update: its delivery to the killed process was cut."""
         closed = [d for d in emulator.webhook_deliveries if d.error == "Webhook connection closed"]
         assert closed, emulator.webhook_deliveries
-        return closed[-1].update_id
+        killed.append(closed[-1].update_id)
 
-    # 1. A quick log: the draft is committed, then the bot dies sending the summary.
-    text_update = await killed_while_waiting_on(
-        "sendMessage", lambda: person.send("Sosialisasi posyandu Bagan Deli 2 jam")
-    )
-    assert not any("Bagan Deli" in m.text for m in person.messages)  # nothing reached them
-    bot.start()
-    [summary] = await person.wait_for(1, timeout=20)
-    assert "Bagan Deli" in summary.text and "✅ Simpan" in summary.button_texts
-
-    # 2. Save: the bot dies before committing, while retiring the summary's buttons.
-    press_update = await killed_while_waiting_on(
-        "editMessageReplyMarkup", lambda: person.press("✅ Simpan")
-    )
-    assert await count(db, Activity) == 0
-    bot.start()
-    [saved] = await person.wait_for(1, timeout=20)
-    assert "Tersimpan" in saved.text
-
-    # Exactly once: one summary, one confirmation, no apology; one entry in the database.
-    assert_saved_once(person)
-    assert await count(db, Activity) == 1
+    await log_and_save_across_two_kills(emulator, bot, person, db, not_answered_200)
     # Each of the two updates was delivered twice: once to the killed process, once after.
     delivered = [d.update_id for d in emulator.webhook_deliveries if d.error is None]
-    assert delivered.count(text_update) == 1 and delivered.count(press_update) == 1
+    assert [delivered.count(update_id) for update_id in killed] == [1, 1]
     await eventually(lambda: emulator.pending_update_count == 0, timeout=10)
 
     # A clean stop (SIGTERM, as systemd does) exits 0 and leaves the webhook set, so Telegram
