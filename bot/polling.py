@@ -24,7 +24,12 @@ from telegram import Update
 from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.ext import Application
 
-from bot.lifecycle import run_until_signalled, start_application, stop_application
+from bot.lifecycle import (
+    only_instance,
+    run_until_signalled,
+    start_application,
+    stop_application,
+)
 from models import inbox
 from scheduler.outbox import retry_after_seconds
 
@@ -220,12 +225,13 @@ async def poll(
     stop: asyncio.Event,
 ) -> None:
     """Start the bot and poll; on ``stop``, finish what is in progress and shut down."""
-    try:
-        await start_bot(application, allowed_updates)
-        log.info("polling Telegram for updates")
-        await stop.wait()
-    finally:
-        await stop_bot(application)
+    async with only_instance(application.bot_data["services"].db):
+        try:
+            await start_bot(application, allowed_updates)
+            log.info("polling Telegram for updates")
+            await stop.wait()
+        finally:
+            await stop_bot(application)
 
 
 async def start_bot(

@@ -27,7 +27,12 @@ from telegram.error import TelegramError
 from telegram.ext import Application
 
 from bot.app import ALLOWED_UPDATES
-from bot.lifecycle import run_until_signalled, start_application, stop_application
+from bot.lifecycle import (
+    only_instance,
+    run_until_signalled,
+    start_application,
+    stop_application,
+)
 from bot.settings import ConfigError, Settings
 from models.outbox import pending_count
 
@@ -119,7 +124,12 @@ async def health_report(application: Application) -> tuple[bool, dict[str, Any]]
 
 def run_webhook(application: Application, settings: Settings) -> None:  # type: ignore[type-arg]
     """``sigap run --webhook``: serve until SIGINT or SIGTERM."""
-    run_until_signalled(lambda stop: serve(application, settings, stop))
+
+    async def serve_alone(stop: asyncio.Event) -> None:
+        async with only_instance(application.bot_data["services"].db):
+            await serve(application, settings, stop)
+
+    run_until_signalled(serve_alone)
 
 
 async def serve(

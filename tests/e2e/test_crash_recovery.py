@@ -258,3 +258,30 @@ async def test_polling_kill_9_mid_update_loses_nothing(db_url: str, tmp_path: Pa
 
         await log_and_save_across_two_kills(emulator, bot, person, db, kept_in_the_inbox)
         await idle(db)  # handled updates leave the inbox
+
+
+async def test_a_second_sigap_run_on_the_same_database_refuses_to_start(
+    crashable: tuple[BotApiEmulator, BotProcess, Database], tmp_path: Path
+) -> None:
+    """Started twice by mistake (a manual `sigap run` beside the systemd service): the second
+    says why and exits; the first goes on. After a kill -9 the lock is free at once."""
+    emulator, bot, db = crashable
+    bot.start()
+    person = await _link(db, emulator, STAFF)
+    second_dir = tmp_path / "second"
+    second_dir.mkdir()
+    second = BotProcess(emulator, bot.env["DATABASE_URL"], second_dir)
+    second.start()
+    assert second.process is not None
+    assert await asyncio.to_thread(second.process.wait, 30) != 0
+    said = (second_dir / "bot-1.log").read_text()
+    assert "another `sigap run` is already using this database" in said
+    assert "Traceback" not in said
+    await person.send("/bantuan")
+    await person.wait_for(1, timeout=10)  # the first still answers
+    # Killed: a new process takes over without waiting for anything.
+    bot.kill()
+    second.start()
+    await person.send("/bantuan")
+    await person.wait_for(1, timeout=30)
+    second.stop()
