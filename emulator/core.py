@@ -1531,6 +1531,7 @@ class BotApiEmulator:
         if url:
             answer["url"] = url
         pending.user.callback_answers.append(answer)
+        pending.user._state.notify()  # wakes answer_to() in the tests
         self._changed(pending.user.id)
         return True
 
