@@ -640,6 +640,11 @@ class BotApiEmulator:
         return [dict(command) for command in self._commands.get(key, [])]
 
     def _changed(self, chat_id: int) -> None:
+        """Something in this chat changed (a message, an edit, an answer to a press): wake the
+        tests waiting on it, which check again what they wait for, and tell the listeners."""
+        state = self._chats.get(chat_id)
+        if state is not None:
+            state.notify()
         for listener in self.listeners:
             listener(chat_id)
 
@@ -1171,7 +1176,6 @@ class BotApiEmulator:
         state.bot_messages[message_id] = message
         state.sent_log.append(message.snapshot())
         self.sent_count += 1
-        state.notify()
         self._changed(state.id)
         if self._idle_waiters:
             for threshold, waiter in self._idle_waiters:
@@ -1261,7 +1265,6 @@ class BotApiEmulator:
                 message.parse_mode = parse_mode
             message.sent_markup = markup
             state.edit_log.append(message.snapshot())
-            state.notify()
             self._changed(state.id)
         return edited
 
@@ -1531,7 +1534,6 @@ class BotApiEmulator:
         if url:
             answer["url"] = url
         pending.user.callback_answers.append(answer)
-        pending.user._state.notify()  # wakes answer_to() in the tests
         self._changed(pending.user.id)
         return True
 
