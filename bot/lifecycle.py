@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import fcntl
-import logging
 import signal
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -17,8 +16,6 @@ from telegram.ext import Application
 
 from bot.settings import ConfigError
 from models.db import Database
-
-log = logging.getLogger("sigap.lifecycle")
 
 # pg_advisory_lock key of a running bot (advisory locks are per database): "SIGAP" in ASCII.
 _PG_LOCK_KEY = 0x5349474150

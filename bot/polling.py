@@ -87,8 +87,12 @@ class DurablePoller:
             except Exception:  # whatever an older version stored that this one cannot read
                 log.exception("dropping a stored update that cannot be read: %r", data)
                 self._done.append(int(data.get("update_id", 0)))
+                self._done_added.set()
                 continue
             self._dispatch(update)
+        # A poller started again after stop(): what it cancelled then left the room closed.
+        if len(self._in_progress) < self._backlog:
+            self._room.set()
         self.running, self._closing = True, False
         self._forgetter = asyncio.create_task(self._forget_handled(), name="sigap-inbox")
         self._fetcher = asyncio.create_task(self._fetch(), name="sigap-poller")
