@@ -24,10 +24,9 @@ from telegram.ext import Application, MessageHandler, Updater, filters
 
 async def _ptb_polling(application: Application) -> None:  # type: ignore[type-arg]
     from bot.app import ALLOWED_UPDATES
+    from bot.lifecycle import start_application
 
-    await application.initialize()
-    await application.post_init(application)  # type: ignore[misc]
-    await application.start()
+    await start_application(application)
     updater = Updater(application.bot, application.update_queue)
     await updater.initialize()
     await updater.start_polling(poll_interval=0, timeout=10, allowed_updates=ALLOWED_UPDATES)
