@@ -6,10 +6,13 @@ emulator's client side and read what each chat received and what the database ho
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
+from sqlalchemy import func, select
 from telegram.ext import Application
 
 from bot.app import ALLOWED_UPDATES, build_application
@@ -20,6 +23,7 @@ from domain.roster import read_roster
 from emulator import BotApiEmulator
 from models.db import Database
 from models.identity import issue_invites
+from models.inbox import InboxUpdate
 from models.roster import import_roster
 from scheduler.service import Scheduler
 
@@ -110,11 +114,25 @@ async def start_again(harness: Harness) -> None:
 
 async def eventually(condition, timeout: float = 5.0) -> None:  # type: ignore[no-untyped-def]  # noqa: ASYNC109
     """Wait until ``condition()`` holds (for effects with no message to wait for)."""
-    import asyncio
-
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
     while not condition():
         if loop.time() > deadline:
             raise AssertionError("condition not met in time")
         await asyncio.sleep(0.01)
+
+
+async def count(db: Database, model: Any) -> int:
+    async with db.read() as session:
+        return (await session.execute(select(func.count()).select_from(model))).scalar_one()
+
+
+async def idle(db: Database) -> None:
+    """Wait until the bot has finished every update it fetched (its inbox is empty). A kill
+    before that, just after a reply went out, brings the update round again after the restart,
+    as Telegram does in webhook mode before the 200: its question is then asked twice."""
+    for _ in range(200):
+        if await count(db, InboxUpdate) == 0:
+            return
+        await asyncio.sleep(0.025)
+    raise AssertionError("updates still unhandled in the inbox")

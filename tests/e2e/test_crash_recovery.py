@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from domain.roster import read_roster
 from emulator import BotApiEmulator
@@ -32,7 +32,7 @@ from models.roster import import_roster
 from models.tables import Activity, Conversation
 from models.types import utcnow
 from tests.conftest import EXAMPLES
-from tests.e2e.harness import BOT_USERNAME, TOKEN, eventually
+from tests.e2e.harness import BOT_USERNAME, TOKEN, count, eventually, idle
 
 pytestmark = pytest.mark.slow
 
@@ -159,22 +159,6 @@ async def test_flow_survives_kill_9_at_every_step(crashable) -> None:  # type: i
     texts = [m.text for m in camat.messages]
     assert sum("Ketik NIP" in t for t in texts) == 1
     assert sum("Buat tautan undangan untuk" in t for t in texts) == 1
-
-
-async def count(db: Database, model: Any) -> int:
-    async with db.read() as session:
-        return (await session.execute(select(func.count()).select_from(model))).scalar_one()
-
-
-async def idle(db: Database) -> None:
-    """Wait until the bot has finished every update it fetched (its inbox is empty). A kill
-    before that, just after a reply went out, brings the update round again after the restart,
-    as Telegram does in webhook mode before the 200: its question is then asked twice."""
-    for _ in range(200):
-        if await count(db, InboxUpdate) == 0:
-            return
-        await asyncio.sleep(0.025)
-    raise AssertionError("updates still unhandled in the inbox")
 
 
 async def kill_while_waiting_on(

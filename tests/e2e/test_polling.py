@@ -4,31 +4,15 @@ token does not stop the bot. The real kill -9 is in ``test_crash_recovery.py``."
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
 from telegram import Bot
 
 from bot.polling import stop_bot
 from models import inbox
-from models.inbox import InboxUpdate
-from tests.e2e.harness import Harness, eventually, start_again
-
-
-async def _inbox_size(office: Harness) -> int:
-    async with office.db.read() as session:
-        return (await session.execute(select(func.count()).select_from(InboxUpdate))).scalar_one()
-
-
-async def _inbox_emptied(office: Harness) -> None:
-    for _ in range(200):
-        if await _inbox_size(office) == 0:
-            return
-        await asyncio.sleep(0.025)
-    raise AssertionError("updates left in the inbox")
+from tests.e2e.harness import Harness, eventually, idle, start_again
 
 
 async def _fetch_and_confirm(office: Harness) -> list[dict[str, Any]]:
@@ -53,7 +37,7 @@ async def test_updates_left_in_the_inbox_are_handled_after_a_restart(office: Har
     await start_again(office)
     welcome, help_text = await siti.wait_for(2)
     assert "Siti &lt;b&gt;" in welcome.html and "Bantuan" in help_text.text
-    await _inbox_emptied(office)
+    await idle(office.db)
     # Nothing twice: the next message gets one answer.
     await siti.send("/bantuan")
     [again] = await siti.wait_for(1)
@@ -76,7 +60,7 @@ async def test_an_update_that_cannot_be_read_is_dropped(
     assert "cannot be read" in caplog.text
     await siti.send("/start")
     await siti.wait_for(1)
-    await _inbox_emptied(office)
+    await idle(office.db)
 
 
 async def test_a_second_poller_on_the_same_token_does_not_stop_the_bot(
