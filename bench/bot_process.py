@@ -52,7 +52,7 @@ def main() -> None:
         application.add_handler(MessageHandler(filters.TEXT, _echo))
     else:
         from bot.app import build_application
-        from bot.settings import Settings
+        from services.settings import Settings
 
         webhook: dict[str, object] = {}
         if kind == "sigap-webhook":

@@ -38,13 +38,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sqlalchemy import insert, text
 from sqlalchemy.engine import make_url
 
-from bot.i18n import texts
 from domain.calendar import WorkCalendar
 from domain.digest import previous_week
 from models.db import Database
 from models.migrate import upgrade_database
 from models.tables import Activity, Employee, Leave, TelegramLink, TelegramUser, Unit
 from scheduler.digest import build_digests, recipients, render_text
+from texts import texts
 
 POSTGRES_URL = os.environ.get(
     "SIGAP_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"

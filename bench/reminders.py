@@ -35,6 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import delete
 
+from bot.http import outbox_bot
 from domain.clock import SystemClock
 from emulator import BotApiEmulator
 from models.db import Database
@@ -45,7 +46,7 @@ from models.outbox import (
     status_counts,
     text_payload,
 )
-from scheduler.outbox import OutboxSender, outbox_bot
+from scheduler.outbox import OutboxSender
 
 TOKEN = "123456789:BENCH-token-for-the-emulator_xyz"
 TELEGRAM_LIMIT = 30.0

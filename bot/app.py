@@ -7,6 +7,10 @@ function; they differ only in settings (API base URL, database) and the injected
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import partial
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from telegram import BotCommandScopeDefault, Update
@@ -25,10 +29,8 @@ from telegram.ext import (
     filters,
 )
 
-from bot.http import AiohttpRequest
+from bot.http import AiohttpRequest, outbox_bot
 from bot.processor import ChatOrderedProcessor
-from bot.services import Services, SigapContext
-from bot.settings import LANGUAGES, Settings
 from domain.clock import Clock, SystemClock
 from handlers import (
     approvals,
@@ -48,10 +50,15 @@ from handlers import (
     worklog,
 )
 from handlers.common import load_sender
+from handlers.context import BotData, SigapContext
+from handlers.routes import Button, Command, Key, Route, as_key, commands_for, key_labels
 from models.db import Database
 from models.identity import IdentityCache
-from scheduler.outbox import OutboxSender, outbox_bot
+from scheduler.outbox import OutboxSender
 from scheduler.service import Scheduler, blocked_hook
+from services import Services
+from services.settings import Settings
+from texts import LANGUAGES
 
 log = logging.getLogger("sigap")
 
@@ -61,6 +68,61 @@ ALLOWED_UPDATES = [
     Update.CALLBACK_QUERY,
     Update.MY_CHAT_MEMBER,
 ]
+
+
+MODULES = (
+    start,
+    complaints,
+    survey,
+    worklog,
+    myday,
+    leave,
+    reminders,
+    team,
+    export,
+    approvals,
+    assessment,
+    digest,
+    invite,
+    desk,
+)
+"""Every handler module with a ``ROUTES`` table. Their order is the order of the command menus
+(``handlers.routes.commands_for``); it does not decide which handler answers, see
+``register_handlers``."""
+
+
+class Poller(Protocol):
+    """``bot.polling.DurablePoller``, as the root stops and restarts it."""
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+
+@dataclass(eq=False)
+class AppData(BotData):
+    """PTB's ``bot_data`` as the composition root sees it: what the handlers get (``BotData``)
+    and what only the root starts and stops (handlers may not import the scheduler)."""
+
+    scheduler: Scheduler | None = None
+    poller: Poller | None = None
+
+    def require_scheduler(self) -> Scheduler:
+        if self.scheduler is None:
+            raise RuntimeError("bot_data has no scheduler: build the Application with bot.app")
+        return self.scheduler
+
+
+def app_data(application: Application) -> AppData:  # type: ignore[type-arg]
+    """The one accessor of ``bot_data`` outside the handlers."""
+    data = application.bot_data
+    if not isinstance(data, AppData):
+        raise TypeError("not an Application built by bot.app.build_application")
+    return data
+
+
+def all_routes() -> list[Route]:
+    return [route for module in MODULES for route in module.ROUTES]
 
 
 def build_application(
@@ -80,7 +142,7 @@ def build_application(
         .base_url(settings.bot_api_url)
         .base_file_url(settings.bot_file_url)
         .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=ZoneInfo(settings.timezone)))
-        .context_types(ContextTypes(context=SigapContext))
+        .context_types(ContextTypes(context=SigapContext, bot_data=AppData))
         .concurrent_updates(ChatOrderedProcessor(settings.concurrent_updates))
         .request(AiohttpRequest(connection_limit=pool, read_timeout=15, write_timeout=15))
         .get_updates_request(AiohttpRequest(connection_limit=1, read_timeout=40))
@@ -95,7 +157,11 @@ def build_application(
         .post_shutdown(_post_shutdown)
         .build()
     )
-    application.bot_data["services"] = services
+    routes = all_routes()
+    commands = [route for route in routes if isinstance(route, Command)]
+    data = app_data(application)
+    data.services = services
+    data.command_menu = partial(commands_for, commands)
     # Notifications that are not replies go through the outbox, paced by its own sender on a
     # Bot without PTB's rate limiter (the sender handles 429s itself).
     notifier = outbox_bot(token, settings.bot_api_url)
@@ -105,61 +171,44 @@ def build_application(
         services.clock,
         # 25/s rather than Telegram's 30/s: replies to people share the same overall limit.
         overall_rate=25,
-        on_blocked=desk.blocked_hook(application, then=blocked_hook(services)),
-        on_migrated=desk.migrated_hook(application),
+        on_blocked=desk.blocked_hook(
+            services,
+            # Late-bound: the hook runs only once the sender below delivers.
+            wake_outbox=lambda: sender.notify(),
+            then=blocked_hook(services),
+        ),
+        on_migrated=desk.migrated_hook(application.bot, services),
         data_dir=settings.data_dir,
     )
-    application.bot_data["scheduler"] = Scheduler(services, sender, notifier)
-    register_handlers(application)
+    data.wake_outbox = sender.notify
+    data.scheduler = Scheduler(services, sender, notifier)
+    register_handlers(application, routes)
     return application
 
 
-def register_handlers(application: Application) -> None:  # type: ignore[type-arg]
-    """Every handler, in one place. Order matters within group 0: the first match answers.
+def register_handlers(application: Application, routes: Sequence[Route]) -> None:  # type: ignore[type-arg]
+    """Every handler, in one place, from the modules' route tables.
+
+    Within a group PTB lets the first handler whose filter matches answer, so order matters
+    where two filters can match the same update; it does not among commands (each matches its
+    own names) nor among buttons (each prefix is its own; ``rem:`` is not ``remt:``):
 
     group -1  load who is talking (stops updates without a sender)
-    group 0   commands → known buttons → flow buttons → unknown commands → edits →
-              replies in groups (complaint desks) →
-              everything else to the open conversation (or the no-conversation answer) →
-              leftover buttons (stale)
+    group 0   commands → buttons (by prefix) → unknown commands (after every known one) →
+              membership, group upgrades → edits (before the keyboard labels, whose text filter
+              would also match an edited message) → keyboard labels → replies in groups
+              (complaint desks) → everything else to the open conversation (or the
+              no-conversation answer) → leftover buttons (no known prefix: stale)
     """
     application.add_handler(TypeHandler(Update, load_sender), group=-1)
     private = filters.ChatType.PRIVATE
     add = application.add_handler
-    add(CommandHandler("start", start.start))
-    add(CommandHandler(["bantuan", "help"], start.help_command))
-    add(CommandHandler(["bahasa", "language"], start.language_command))
-    add(CommandHandler(["batal", "cancel"], start.cancel_command))
-    add(CommandHandler(["undang", "invite"], invite.invite_command))
-    add(CommandHandler(["lapor", "log"], worklog.lapor_command))
-    add(CommandHandler(["hariini", "today"], myday.today_command))
-    add(CommandHandler(["rekap", "summary"], myday.recap_command))
-    add(CommandHandler("skp", myday.skp_command))
-    add(CommandHandler(["izin", "leave"], leave.leave_command))
-    add(CommandHandler(["pengingat", "reminder"], reminders.reminder_command))
-    add(CommandHandler("digest", digest.digest_command))
-    add(CommandHandler(["ekspor", "export"], export.export_command))
-    add(CommandHandler(["penilaian", "assessment"], assessment.assessment_command))
-    add(CommandHandler(["persetujuan", "approvals"], approvals.approvals_command))
-    add(CommandHandler(["tim", "team"], team.team_command))
-    add(CommandHandler(["catatan", "feedback"], team.feedback_command))
-    add(CommandHandler(["aduan", "complaint"], complaints.complaint_command))
-    add(CommandHandler("status", complaints.status_command))
-    add(CommandHandler(["survei", "survey"], survey.survey_command))
-    add(CommandHandler("ikm", survey.ikm_command))
-    add(CommandHandler(["pasang_meja", "install_desk"], desk.install_desk_command))
-    add(CommandHandler(["lepas_meja", "uninstall_desk"], desk.uninstall_desk_command))
-    add(CallbackQueryHandler(start.language_chosen, pattern=r"^lang:"))
-    add(CallbackQueryHandler(start.route_message, pattern=r"^f:"))
-    add(CallbackQueryHandler(myday.activity_button, pattern=r"^act:"))
-    add(CallbackQueryHandler(reminders.reminder_button, pattern=r"^rem:"))
-    add(CallbackQueryHandler(reminders.reminder_time_button, pattern=r"^remt:"))
-    add(CallbackQueryHandler(complaints.complaint_button, pattern=r"^cmp:"))
-    add(CallbackQueryHandler(desk.desk_button, pattern=r"^desk:"))
-    add(CallbackQueryHandler(desk.uninstall_button, pattern=r"^deskrm:"))
-    add(CallbackQueryHandler(approvals.approvals_button, pattern=r"^apv:"))
-    add(CallbackQueryHandler(team.team_button, pattern=r"^tim:"))
-    add(CallbackQueryHandler(survey.survey_button, pattern=r"^svy:"))
+    for route in routes:
+        if isinstance(route, Command):
+            add(CommandHandler(route.names, route.handler))
+    for route in routes:
+        if isinstance(route, Button):
+            add(CallbackQueryHandler(route.handler, pattern=route.data.pattern))
     add(
         MessageHandler(
             filters.COMMAND & private & filters.UpdateType.MESSAGE, start.unknown_command
@@ -169,9 +218,11 @@ def register_handlers(application: Application) -> None:  # type: ignore[type-ar
     # A group became a supergroup: a complaint desk follows it to the new id.
     add(MessageHandler(filters.StatusUpdate.MIGRATE, desk.chat_migrated))
     add(MessageHandler(filters.UpdateType.EDITED, start.edited_message))
-    add(
-        MessageHandler(filters.Text(list(start.keyboard_labels())) & private, start.keyboard_button)
-    )
+    for route in routes:
+        if isinstance(route, Key):
+            add(
+                MessageHandler(filters.Text(key_labels(route.key)) & private, as_key(route.handler))
+            )
     # Replies in groups: answers to complaint tickets and reasons the desk asked for. Before
     # the catch-all, which answers private chats only.
     add(
@@ -186,11 +237,11 @@ def register_handlers(application: Application) -> None:  # type: ignore[type-ar
 
 
 async def _post_init(application: Application) -> None:  # type: ignore[type-arg]
-    services: Services = application.bot_data["services"]
-    services.bot_username = application.bot.username
+    data = app_data(application)
+    data.require_services().bot_username = application.bot.username
     # Citizens (everyone by default) get the citizen menu; employees get theirs per chat.
     for language in LANGUAGES:
-        commands = start.commands_for([], language)
+        commands = data.command_menu([], language)
         try:
             await application.bot.set_my_commands(
                 commands,
@@ -199,10 +250,10 @@ async def _post_init(application: Application) -> None:  # type: ignore[type-arg
             )
         except TelegramError as exc:
             log.warning("could not set the command menu: %s", exc)
-    await application.bot_data["scheduler"].start()
+    await data.require_scheduler().start()
 
 
 async def _post_shutdown(application: Application) -> None:  # type: ignore[type-arg]
-    services: Services = application.bot_data["services"]
-    await application.bot_data["scheduler"].stop()
-    await services.db.dispose()
+    data = app_data(application)
+    await data.require_scheduler().stop()
+    await data.require_services().db.dispose()

@@ -19,13 +19,13 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
 
-from bot.i18n import Texts, texts
-from bot.settings import ConfigError, Settings, load_settings
 from domain.clock import SystemClock
 from domain.dates import check_timezone, normalise_times
 from domain.roster import RosterFileError, RosterProblem, read_roster
 from domain.skp import TargetProblem
 from models.db import Database, DatabaseConfigError
+from services.settings import ConfigError, Settings, load_settings
+from texts import Texts, texts
 
 
 class CliError(Exception):
@@ -564,8 +564,8 @@ def _parse_moment(text: str) -> str:
 
 
 def cmd_jobs(args: argparse.Namespace, settings: Settings) -> None:
-    from bot.services import Services
     from scheduler.service import JOBS, Scheduler, next_run
+    from services import Services
 
     tr = texts(settings.default_language)
     zone = ZoneInfo(settings.timezone)

@@ -5,6 +5,9 @@ connection pool rescans every connection for every queued request (perf-notes.md
 encode/httpcore#1035), so the CPU spent per Bot API call grows with concurrency: measured here
 it took 3.5 ms of CPU per update at 4 concurrent updates and 10 ms at 32. aiohttp, already in the
 stack for the webhook server, keeps the cost per request flat.
+
+The transport is the composition root's choice: the Application's Bot and the outbox sender's
+Bot (``outbox_bot``) are both made here and handed in; the scheduler only ever sees a ``Bot``.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 import aiohttp
+from telegram import Bot
 from telegram._utils.defaultvalue import DefaultValue
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
@@ -96,3 +100,13 @@ class AiohttpRequest(BaseRequest):
             raise TimedOut() from exc
         except aiohttp.ClientError as exc:
             raise NetworkError(f"aiohttp.{type(exc).__name__}: {exc}") from exc
+
+
+def outbox_bot(token: str, base_url: str, *, connection_limit: int = 16) -> Bot:
+    """A plain ``Bot`` for the outbox sender: no rate limiter (the sender paces and retries
+    itself), no Defaults (payloads carry their parse mode). ``base_url`` as in
+    ``Settings.bot_api_url``."""
+    request = AiohttpRequest(
+        connection_limit=connection_limit, read_timeout=10.0, write_timeout=10.0
+    )
+    return Bot(token, base_url=base_url, request=request)

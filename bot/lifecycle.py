@@ -14,8 +14,8 @@ from pathlib import Path
 from sqlalchemy import text
 from telegram.ext import Application
 
-from bot.settings import ConfigError
 from models.db import Database
+from services.settings import ConfigError
 
 # pg_advisory_lock key of a running bot (advisory locks are per database): "SIGAP" in ASCII.
 _PG_LOCK_KEY = 0x5349474150

@@ -24,6 +24,7 @@ from telegram import Update
 from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.ext import Application
 
+from bot.app import app_data
 from bot.lifecycle import (
     only_instance,
     run_until_signalled,
@@ -55,7 +56,7 @@ class DurablePoller:
         backlog: int | None = None,
     ) -> None:
         self._application = application
-        self._services = application.bot_data["services"]
+        self._services = app_data(application).require_services()
         self._allowed = list(allowed_updates) if allowed_updates is not None else None
         self._timeout = timeout
         # Fetch no more while this many updates wait or run: under a flood the rest stays with
@@ -229,7 +230,7 @@ async def poll(
     stop: asyncio.Event,
 ) -> None:
     """Start the bot and poll; on ``stop``, finish what is in progress and shut down."""
-    async with only_instance(application.bot_data["services"].db):
+    async with only_instance(app_data(application).require_services().db):
         try:
             await start_bot(application, allowed_updates)
             log.info("polling Telegram for updates")
@@ -248,14 +249,15 @@ async def start_bot(
     tests: one start-up for all of them)."""
     await start_application(application)
     poller = DurablePoller(application, allowed_updates=allowed_updates, timeout=poll_seconds)
-    application.bot_data["poller"] = poller
+    app_data(application).poller = poller
     await poller.start()
     return poller
 
 
 async def stop_bot(application: Application) -> None:  # type: ignore[type-arg]
     """Stop polling, let the updates in progress finish, and shut ``application`` down."""
-    poller = application.bot_data.pop("poller", None)
+    data = app_data(application)
+    poller, data.poller = data.poller, None
     if poller is not None:
         await poller.stop()
     await stop_application(application)

@@ -26,15 +26,15 @@ from telegram import Update
 from telegram.error import TelegramError
 from telegram.ext import Application
 
-from bot.app import ALLOWED_UPDATES
+from bot.app import ALLOWED_UPDATES, app_data
 from bot.lifecycle import (
     only_instance,
     run_until_signalled,
     start_application,
     stop_application,
 )
-from bot.settings import ConfigError, Settings
 from models.outbox import pending_count
+from services.settings import ConfigError, Settings
 
 log = logging.getLogger("sigap.webhook")
 
@@ -103,8 +103,8 @@ class WebhookServer:
 
 async def health_report(application: Application) -> tuple[bool, dict[str, Any]]:  # type: ignore[type-arg]
     """Database reachable, scheduler running, notifications waiting in the outbox."""
-    services = application.bot_data["services"]
-    scheduler = application.bot_data["scheduler"]
+    data = app_data(application)
+    services, scheduler = data.require_services(), data.scheduler
     report: dict[str, Any] = {"database": "ok", "scheduler": "running", "outbox_pending": None}
     healthy = True
     try:
@@ -115,7 +115,7 @@ async def health_report(application: Application) -> tuple[bool, dict[str, Any]]
         log.warning("health check: database unreachable: %s", exc)
         report["database"] = "unreachable"
         healthy = False
-    if not scheduler.running:
+    if scheduler is None or not scheduler.running:
         report["scheduler"] = "stopped"
         healthy = False
     report["status"] = "ok" if healthy else "failing"
@@ -126,7 +126,7 @@ def run_webhook(application: Application, settings: Settings) -> None:  # type: 
     """``sigap run --webhook``: serve until SIGINT or SIGTERM."""
 
     async def serve_alone(stop: asyncio.Event) -> None:
-        async with only_instance(application.bot_data["services"].db):
+        async with only_instance(app_data(application).require_services().db):
             await serve(application, settings, stop)
 
     run_until_signalled(serve_alone)

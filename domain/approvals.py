@@ -15,7 +15,6 @@ from enum import StrEnum
 from typing import TypeVar
 
 from domain.calendar import Leave, WorkCalendar, leave_on
-from domain.ids import parse_id
 
 T = TypeVar("T")
 
@@ -174,40 +173,3 @@ def chunks(blocks: Sequence[str], limit: int = MESSAGE_LIMIT, separator: str = "
     if current:
         messages.append(current)
     return messages
-
-
-# --- callback data -------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Press:
-    """A parsed button press: ``apv:day:12:20261124:0`` → verb "day", numbers (12, 0), day."""
-
-    verb: str
-    numbers: tuple[int, ...] = ()
-    day: date | None = None
-
-
-def parse_press(data: str, prefix: str, shapes: Mapping[str, str]) -> Press | None:
-    """Parse ``<prefix>:<verb>:<args>`` where ``shapes[verb]`` spells the arguments ("n" a
-    number, "d" a day as yyyymmdd). None for anything else (a forged or garbled press)."""
-    parts = data.split(":")
-    if len(parts) < 2 or parts[0] != prefix:
-        return None
-    verb, args = parts[1], parts[2:]
-    shape = shapes.get(verb)
-    if shape is None or len(args) != len(shape):
-        return None
-    numbers: list[int] = []
-    day = None
-    for kind, arg in zip(shape, args, strict=True):
-        if kind == "n":
-            number = parse_id(arg)
-            if number is None:
-                return None
-            numbers.append(number)
-        else:
-            day = parse_day(arg)
-            if day is None:
-                return None
-    return Press(verb, tuple(numbers), day)

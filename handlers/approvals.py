@@ -23,9 +23,7 @@ from babel.dates import format_date as babel_date
 from telegram import InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
 
-from bot.i18n import Texts, escape, texts
-from bot.services import SigapContext
-from domain.access import Action
+from domain.access import Action, Audience
 from domain.approvals import (
     ENTRIES_PER_PAGE,
     NOTE_LIMIT,
@@ -33,23 +31,42 @@ from domain.approvals import (
     VERBS,
     Decision,
     clip,
-    day_code,
     paginate,
-    parse_press,
 )
 from domain.dates import format_date
+from handlers import myday
+from handlers.callback import CallbackData
 from handlers.common import answer_button, buttons, reply, requires
+from handlers.context import SigapContext
 from handlers.flow import Flow, FlowCall, Step, register
+from handlers.routes import Button, Command, Route
 from handlers.worklog import format_minutes
 from models import activities, approvals
 from models.outbox import text_payload
 from models.roster import get_employee
 from models.supervision import reports_of
 from models.tables import Activity
+from services.buttons import OPEN_APPROVALS
+from texts import Texts, escape, texts
 
+BUTTONS = CallbackData(
+    "apv",
+    {
+        "open": "",
+        "ppl": "n",
+        "emp": "n",
+        "day": "ndn",
+        "ok": "n",
+        "rev": "n",
+        "rej": "n",
+        "ev": "n",
+        "all": "ndn",
+        "allok": "ndn",
+    },
+)
 # Opens the list in a new message: for buttons on other messages (the scheduler's 16:00 nudge).
-OPEN = "apv:open"
-BACK = "apv:ppl:0"  # back to the list from within it: replaces the message
+OPEN = OPEN_APPROVALS
+BACK = BUTTONS.pack("ppl", 0)  # back to the list from within it: replaces the message
 
 
 def _indirect(context: SigapContext) -> bool:
@@ -121,11 +138,11 @@ async def _people(
             [
                 (
                     tr.plain("approvals.button_person", name=clip(name, 40), count=person.entries),
-                    f"apv:emp:{person.employee_id}",
+                    BUTTONS.pack("emp", person.employee_id),
                 )
             ]
         )
-    rows.extend(_nav(tr, page, lambda n: f"apv:ppl:{n}"))
+    rows.extend(_nav(tr, page, lambda n: BUTTONS.pack("ppl", n)))
     if page.count > 1:
         lines.append(tr.t("approvals.page", page=page.number + 1, pages=page.count))
     await _out(update, context, "\n".join(lines), buttons(rows), new_message)
@@ -187,7 +204,7 @@ async def _person(update: Update, context: SigapContext, employee_id: int) -> No
 
 
 def _day_data(employee_id: int, day: date, page: int = 0) -> str:
-    return f"apv:day:{employee_id}:{day_code(day)}:{page}"
+    return BUTTONS.pack("day", employee_id, day, page)
 
 
 # --- one person-day ------------------------------------------------------------------------
@@ -246,12 +263,14 @@ async def _day(
         lines.append(_entry_text(n, entry, tr))
         activity_id = entry.activity.id
         row = [
-            (tr.plain("approvals.button_approve", n=n), f"apv:ok:{activity_id}"),
-            (tr.plain("approvals.button_revise", n=n), f"apv:rev:{activity_id}"),
-            (tr.plain("approvals.button_reject", n=n), f"apv:rej:{activity_id}"),
+            (tr.plain("approvals.button_approve", n=n), BUTTONS.pack("ok", activity_id)),
+            (tr.plain("approvals.button_revise", n=n), BUTTONS.pack("rev", activity_id)),
+            (tr.plain("approvals.button_reject", n=n), BUTTONS.pack("rej", activity_id)),
         ]
         if entry.evidence:
-            row.append((tr.plain("approvals.button_evidence", n=n), f"apv:ev:{activity_id}"))
+            row.append(
+                (tr.plain("approvals.button_evidence", n=n), BUTTONS.pack("ev", activity_id))
+            )
         rows.append(row)
     lines.append(tr.t("approvals.legend"))
     if page.count > 1:
@@ -262,7 +281,7 @@ async def _day(
         [
             (
                 tr.plain("approvals.button_approve_all", count=len(entries)),
-                f"apv:all:{employee_id}:{day_code(day)}:{last_id}",
+                BUTTONS.pack("all", employee_id, day, last_id),
             )
         ]
     )
@@ -293,7 +312,7 @@ def _notify_one(context: SigapContext, decision: Decision, note: str | None) -> 
         elif decision is Decision.REVISION:
             text = tr.t("approvals.notify_revision", note=note or "", **params)
             markup = buttons(
-                [[(tr.plain("approvals.button_edit"), f"act:edit:{activity.id}")]]
+                [[(tr.plain("approvals.button_edit"), myday.BUTTONS.pack("edit", activity.id))]]
             ).to_dict()
         else:
             text = tr.t("approvals.notify_rejected", reason=note or "", **params)
@@ -326,25 +345,11 @@ def _notify_all(context: SigapContext, day: date) -> Any:
 # --- buttons -------------------------------------------------------------------------------
 
 
-SHAPES = {
-    "open": "",
-    "ppl": "n",
-    "emp": "n",
-    "day": "ndn",
-    "ok": "n",
-    "rev": "n",
-    "rej": "n",
-    "ev": "n",
-    "all": "ndn",
-    "allok": "ndn",
-}
-
-
 @requires(Action.SUPERVISE, private=True)
 async def approvals_button(update: Update, context: SigapContext) -> None:
     query = update.callback_query
     assert query is not None
-    press = parse_press(query.data or "", "apv", SHAPES)
+    press = BUTTONS.unpack(query.data)
     if press is None:
         await answer_button(update, context.texts.plain("common.stale_button"))
         return
@@ -542,7 +547,7 @@ async def _confirm_all(
                 [
                     (
                         tr.plain("approvals.button_confirm_all"),
-                        f"apv:allok:{employee_id}:{day_code(day)}:{last_id}",
+                        BUTTONS.pack("allok", employee_id, day, last_id),
                     ),
                     (tr.plain("approvals.button_cancel"), _day_data(employee_id, day)),
                 ]
@@ -646,3 +651,15 @@ NOTE_FLOW = register(
         {"note": Step(prompt=_ask_note, on_text=_got_note, on_button=cancel_note)},
     )
 )
+
+
+ROUTES: list[Route] = [
+    Command(
+        "persetujuan",
+        approvals_command,
+        "commands.approvals",
+        (Audience.SUPERVISOR,),
+        english="approvals",
+    ),
+    Button(BUTTONS, approvals_button),
+]

@@ -13,9 +13,7 @@ from datetime import date
 
 from telegram import Update
 
-from bot.i18n import Texts, texts
-from bot.services import SigapContext
-from domain.access import Action, supervision_refusal
+from domain.access import Action, Audience, supervision_refusal
 from domain.assessment import (
     ROMAN,
     Predikat,
@@ -29,13 +27,16 @@ from domain.assessment import (
 from domain.dates import format_date
 from domain.ids import parse_id
 from handlers.common import reply, requires
+from handlers.context import SigapContext
 from handlers.flow import Flow, FlowCall, Step, register
+from handlers.routes import Command, Route
 from models import assessment as store
 from models import export
 from models.audit import telegram_actor
 from models.identity import contact_of
 from models.outbox import text_payload
 from models.roster import get_employee
+from texts import Texts, texts
 
 MAX_PEOPLE_BUTTONS = 40
 LABEL_MAX = 120
@@ -349,3 +350,14 @@ async def assessment_command(update: Update, context: SigapContext) -> None:
         await reply(update, context, context.texts.t("assessment.no_reports"))
         return
     await ASSESSMENT_FLOW.start(update, context, {})
+
+
+ROUTES: list[Route] = [
+    Command(
+        "penilaian",
+        assessment_command,
+        "assessment.command",
+        (Audience.SUPERVISOR,),
+        english="assessment",
+    ),
+]

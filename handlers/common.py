@@ -11,8 +11,8 @@ from telegram.constants import ChatType
 from telegram.error import BadRequest
 from telegram.ext import ApplicationHandlerStop
 
-from bot.services import SigapContext
 from domain.access import Action, allowed
+from handlers.context import SigapContext
 from models.identity import actor_from, mark_unblocked
 
 Callback = Callable[[Update, SigapContext], Awaitable[Any]]

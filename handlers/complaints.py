@@ -23,10 +23,7 @@ from telegram import (
     Update,
 )
 
-from bot.i18n import Html, Texts, texts
-from bot.services import SigapContext
-from bot.settings import LANGUAGES
-from domain.access import Action, allowed, complaint_owner_refusal
+from domain.access import Action, Audience, allowed, complaint_owner_refusal
 from domain.complaints import (
     MAX_ATTACHMENTS,
     STORY_MIN,
@@ -50,14 +47,16 @@ from domain.dates import format_datetime
 from domain.ids import parse_id
 from handlers import desk, files
 from handlers.common import answer_button, buttons, reply, requires
+from handlers.context import SigapContext
 from handlers.flow import Flow, FlowCall, Step, register
+from handlers.routes import Button, Command, Route, employee_keyboard
 from models import activities, complaints
 from models.activities import EvidenceDraft
 from models.complaints import DAY
 from models.tables import Complaint, ComplaintEvent
+from texts import LANGUAGES, Html, Texts, texts
 
 HISTORY_LINES = 12  # with notes cut to 150 characters, a history fits one message
-_ALBUMS = "complaint_albums"  # bot_data key: album id → the complaint it was added to
 
 
 def _problem(problem: Problem, tr: Texts) -> str:
@@ -68,8 +67,6 @@ def _after_keyboard(context: SigapContext) -> Any:
     """What replaces a one-off reply keyboard (location, contact): the employee menu for
     employees, nothing for citizens."""
     if allowed(context.actor, Action.USE_EMPLOYEE_SERVICES):
-        from handlers.start import employee_keyboard
-
         return employee_keyboard(context.texts)
     return ReplyKeyboardRemove()
 
@@ -603,7 +600,7 @@ def _first_of_album(context: SigapContext, message: Message | None, complaint_id
 
 
 def _albums(context: SigapContext) -> OrderedDict[str, int]:
-    return context.bot_data.setdefault(_ALBUMS, OrderedDict())  # type: ignore[no-any-return]
+    return context.bot_data.complaint_albums
 
 
 async def citizen_reply(update: Update, context: SigapContext) -> bool:
@@ -724,17 +721,17 @@ async def complaint_button(update: Update, context: SigapContext) -> None:
     query = update.callback_query
     assert query is not None
     tr = context.texts
-    parts = (query.data or "").split(":")
-    complaint_id = parse_id(parts[2]) if len(parts) == 3 else None
-    if complaint_id is None or parts[1] not in {"show", "ok", "no", "note"}:
+    press = desk.CITIZEN_BUTTONS.unpack(query.data)
+    if press is None:
         await answer_button(update, tr.plain("common.stale_button"))
         return
+    complaint_id = press.numbers[0]
     complaint = await _own_complaint(context, complaint_id)
     if complaint is None:
         await answer_button(update, tr.plain("complaint.not_found"), alert=True)
         return
     await answer_button(update)
-    what = parts[1]
+    what = press.verb
     data = {"id": complaint.id, "number": complaint.tracking_number}
     if what == "show":
         await _show(update, context, complaint)
@@ -796,7 +793,7 @@ async def status_command(update: Update, context: SigapContext) -> None:
             )
         )
     lines.append(tr.t("complaint.list_hint"))
-    rows = [[(c.tracking_number, f"cmp:show:{c.id}")] for c in mine[:5]]
+    rows = [[(c.tracking_number, desk.CITIZEN_BUTTONS.pack("show", c.id))] for c in mine[:5]]
     await reply(update, context, "\n".join(lines), buttons(rows))
 
 
@@ -849,3 +846,16 @@ def _history_line(event: ComplaintEvent, tr: Texts, context: SigapContext) -> st
         note = note[:149] + "…"
     what = tr.t(f"complaint_event.{event.action}", note=note or "—")
     return tr.t("complaint.history_line", when=when, what=Html(what))
+
+
+ROUTES: list[Route] = [
+    Command(
+        "aduan",
+        complaint_command,
+        "complaint_commands.complaint",
+        (Audience.CITIZEN,),
+        english="complaint",
+    ),
+    Command("status", status_command, "complaint_commands.status", (Audience.CITIZEN,)),
+    Button(desk.CITIZEN_BUTTONS, complaint_button),
+]

@@ -20,10 +20,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from datetime import date
-from typing import Any, cast
+from typing import Any, Protocol
 
 from telegram import (
+    Bot,
     ForceReply,
     InlineKeyboardMarkup,
     MaybeInaccessibleMessage,
@@ -34,9 +36,7 @@ from telegram import (
 from telegram.constants import ChatType
 from telegram.error import BadRequest, ChatMigrated, Forbidden, TelegramError
 
-from bot.i18n import Html, Texts, escape, texts
-from bot.services import SigapContext
-from domain.access import DeskRefusal, complaint_desk_refusal, may_install_desk
+from domain.access import Audience, DeskRefusal, complaint_desk_refusal, may_install_desk
 from domain.complaints import (
     Deadlines,
     InvalidMove,
@@ -49,18 +49,26 @@ from domain.complaints import (
     validate_note,
 )
 from domain.dates import format_date
-from domain.ids import parse_id
 from handlers import files
+from handlers.callback import CallbackData
 from handlers.common import answer_button, buttons, reply
+from handlers.context import SigapContext
+from handlers.routes import Button, Command, Route
 from models import activities, complaints
 from models.activities import EvidenceDraft
 from models.identity import mark_blocked
 from models.outbox import text_payload
 from models.tables import Complaint, ComplaintAttachment, ComplaintMessage, Employee, Unit
+from services import Services
+from texts import Html, Texts, escape, texts
 
 log = logging.getLogger("sigap.complaints")
 
-PREFIX = "desk"
+# A ticket's buttons: ``desk:<move>:<complaint>[:<assignee or unit>]``, ``desk:contact|back:<id>``.
+BUTTONS = CallbackData("desk", {m.value: "nn?" for m in Move} | {"contact": "n", "back": "n"})
+UNINSTALL = CallbackData("deskrm", {"yes": "n", "no": "n"})  # ``deskrm:yes|no:<unit>``
+# Under the notices to a citizen (answered by ``handlers.complaints``): ``cmp:<what>:<id>``.
+CITIZEN_BUTTONS = CallbackData("cmp", {"show": "n", "ok": "n", "no": "n", "note": "n"})
 _TEXT_ROOM = 3500  # a relayed text longer than this goes in its own message (4096 limit)
 
 # The ticket's buttons, in rows; only the moves the status allows are shown.
@@ -84,7 +92,24 @@ def deadlines(context: SigapContext) -> Deadlines:
     )
 
 
-def desk_texts(context: SigapContext) -> Texts:
+class Relay(Protocol):
+    """What posting and relaying need: a handler's context has both; the outbox sender's hooks,
+    outside any update, make an ``Outside``."""
+
+    @property
+    def bot(self) -> Bot: ...
+
+    @property
+    def services(self) -> Services: ...
+
+
+@dataclass(frozen=True)
+class Outside:
+    bot: Bot
+    services: Services
+
+
+def desk_texts(context: Relay) -> Texts:
     """Desks are shared by several people: they read the office's default language."""
     return texts(context.services.settings.default_language)
 
@@ -133,7 +158,7 @@ def reporter_label(complaint: Complaint, tr: Texts) -> str:
 
 
 async def ticket_text(
-    context: SigapContext, complaint: Complaint, tr: Texts, *, handling: bool = True
+    context: Relay, complaint: Complaint, tr: Texts, *, handling: bool = True
 ) -> str:
     details = await complaints.ticket_details(context.services.db, complaint)
     status = Status(complaint.status)
@@ -187,7 +212,7 @@ def ticket_keyboard(complaint: Complaint, tr: Texts) -> InlineKeyboardMarkup | N
         if shown:
             rows.append(
                 [
-                    (tr.plain(f"desk.button_{m.value}"), f"{PREFIX}:{m.value}:{complaint.id}")
+                    (tr.plain(f"desk.button_{m.value}"), BUTTONS.pack(m.value, complaint.id))
                     for m in shown
                 ]
             )
@@ -196,7 +221,7 @@ def ticket_keyboard(complaint: Complaint, tr: Texts) -> InlineKeyboardMarkup | N
         and identity_shown(Privacy(complaint.privacy))
         and not is_final(Status(complaint.status))
     ):
-        rows.append([(tr.plain("desk.button_contact"), f"{PREFIX}:contact:{complaint.id}")])
+        rows.append([(tr.plain("desk.button_contact"), BUTTONS.pack("contact", complaint.id))])
     return buttons(rows) if rows else None
 
 
@@ -207,14 +232,19 @@ def citizen_keyboard(complaint: Complaint, tr: Texts) -> InlineKeyboardMarkup | 
         return buttons(
             [
                 [
-                    (tr.plain("complaint.button_solved"), f"cmp:ok:{complaint.id}"),
-                    (tr.plain("complaint.button_not_solved"), f"cmp:no:{complaint.id}"),
+                    (tr.plain("complaint.button_solved"), CITIZEN_BUTTONS.pack("ok", complaint.id)),
+                    (
+                        tr.plain("complaint.button_not_solved"),
+                        CITIZEN_BUTTONS.pack("no", complaint.id),
+                    ),
                 ]
             ]
         )
     if is_final(status):
         return None
-    return buttons([[(tr.plain("complaint.button_add"), f"cmp:note:{complaint.id}")]])
+    return buttons(
+        [[(tr.plain("complaint.button_add"), CITIZEN_BUTTONS.pack("note", complaint.id))]]
+    )
 
 
 def _reply_to(message_id: int | None) -> ReplyParameters | None:
@@ -224,7 +254,7 @@ def _reply_to(message_id: int | None) -> ReplyParameters | None:
 
 
 async def send_with_header(
-    context: SigapContext,
+    context: Relay,
     chat_id: int,
     header: str,
     body: str | None,
@@ -249,7 +279,7 @@ async def send_with_header(
 
 
 async def send_attachments(
-    context: SigapContext,
+    context: Relay,
     chat_id: int,
     items: Sequence[ComplaintAttachment | EvidenceDraft],
     *,
@@ -270,7 +300,7 @@ async def send_attachments(
 # --- Posting tickets ----------------------------------------------------------------------------
 
 
-async def post_ticket(context: SigapContext, complaint: Complaint) -> bool:
+async def post_ticket(context: Relay, complaint: Complaint) -> bool:
     """Post a complaint to its unit's desk with its photos and location. False when the unit
     has no desk yet (the ticket is posted when one is installed) or the group is unreachable."""
     db = context.services.db
@@ -503,7 +533,7 @@ async def install_desk_command(update: Update, context: SigapContext) -> None:
 
 
 async def _posted_after_upgrade(
-    context: SigapContext, complaint: Complaint, old_chat_id: int, new_chat_id: int
+    context: Relay, complaint: Complaint, old_chat_id: int, new_chat_id: int
 ) -> bool:
     """Posting met "group chat was upgraded": move the desk (which posts what waits, this
     complaint too) or, when another path moved it meanwhile, post at the new id."""
@@ -524,7 +554,7 @@ async def _posted_after_upgrade(
     return fresh.ticket_message_id is not None
 
 
-async def desk_migrated(context: SigapContext, old_chat_id: int, new_chat_id: int) -> bool:
+async def desk_migrated(context: Relay, old_chat_id: int, new_chat_id: int) -> bool:
     """A desk's group became a supergroup (its service messages, or a send that answered 400
     with ``migrate_to_chat_id``): move the desk, say so in the new group, and post its open
     tickets again there (the old messages stay in the old group, out of the bot's reach
@@ -568,20 +598,11 @@ async def chat_migrated(update: Update, context: SigapContext) -> None:
         await desk_migrated(context, message.migrate_from_chat_id, message.chat.id)
 
 
-class _Detached:
-    """What posting tickets needs from a handler's context, outside any update."""
-
-    def __init__(self, bot: Any, services: Any) -> None:
-        self.bot, self.services = bot, services
-        self.application: Any = None
-
-
-def migrated_hook(application: Any) -> Callable[[int, int], Awaitable[None]]:
+def migrated_hook(bot: Bot, services: Services) -> Callable[[int, int], Awaitable[None]]:
     """For the outbox sender: a queued message met the 400 of an upgraded group."""
 
     async def hook(old_chat_id: int, new_chat_id: int) -> None:
-        context = _Detached(application.bot, application.bot_data["services"])
-        await desk_migrated(cast(SigapContext, context), old_chat_id, new_chat_id)
+        await desk_migrated(Outside(bot, services), old_chat_id, new_chat_id)
 
     return hook
 
@@ -604,8 +625,8 @@ async def uninstall_desk_command(update: Update, context: SigapContext) -> None:
     markup = buttons(
         [
             [
-                (tr.plain("desk_lifecycle.button_confirm"), f"deskrm:yes:{unit.id}"),
-                (tr.plain("desk_lifecycle.button_cancel"), f"deskrm:no:{unit.id}"),
+                (tr.plain("desk_lifecycle.button_confirm"), UNINSTALL.pack("yes", unit.id)),
+                (tr.plain("desk_lifecycle.button_cancel"), UNINSTALL.pack("no", unit.id)),
             ]
         ]
     )
@@ -618,16 +639,16 @@ async def uninstall_button(update: Update, context: SigapContext) -> None:
     query = update.callback_query
     assert query is not None
     tr = desk_texts(context)
-    parts = (query.data or "").split(":")
-    unit_id = parse_id(parts[2]) if len(parts) == 3 and parts[1] in ("yes", "no") else None
-    if unit_id is None:
+    press = UNINSTALL.unpack(query.data)
+    if press is None:
         await answer_button(update, context.texts.plain("common.stale_button"))
         return
+    unit_id = press.numbers[0]
     if not may_install_desk(context.actor) or query.message is None:
         await answer_button(update, context.texts.plain("common.denied"), alert=True)
         return
     chat_id = query.message.chat.id
-    if parts[1] == "no":
+    if press.verb == "no":
         await answer_button(update)
         await _replace_question(update, tr.t("desk_lifecycle.cancelled"))
         return
@@ -667,17 +688,24 @@ async def bot_left_group(update: Update, context: SigapContext) -> None:
     change = update.my_chat_member
     assert change is not None
     await desk_lost(
-        context,
+        context.services,
         change.chat.id,
         actor=f"tg:{change.from_user.id}" if change.from_user else "telegram",
         reason=f"bot_{change.new_chat_member.status}",
+        wake_outbox=context.bot_data.wake_outbox,
     )
 
 
-async def desk_lost(context: SigapContext, chat_id: int, *, actor: str, reason: str) -> None:
+async def desk_lost(
+    services: Services,
+    chat_id: int,
+    *,
+    actor: str,
+    reason: str,
+    wake_outbox: Callable[[], None],
+) -> None:
     """The bot is no longer in this group. If it was a desk, the desk is removed and the
     operators (``SIGAP_ADMIN_IDS``) are told through the outbox, in the same transaction."""
-    services = context.services
     now = services.clock.now()
     tr = texts(services.settings.default_language)
 
@@ -700,28 +728,26 @@ async def desk_lost(context: SigapContext, chat_id: int, *, actor: str, reason: 
     )
     if removed is not None:
         log.warning("the bot was removed from the desk group of %s", removed.unit.code)
-        scheduler = _scheduler_of(context)
-        if scheduler is not None and scheduler.sender is not None:
-            scheduler.sender.notify()
-
-
-def _scheduler_of(context: SigapContext) -> Any:
-    application = getattr(context, "application", None)
-    return application.bot_data.get("scheduler") if application is not None else None
+        wake_outbox()
 
 
 def blocked_hook(
-    application: Any, then: Callable[[int], Awaitable[None]]
+    services: Services,
+    *,
+    wake_outbox: Callable[[], None],
+    then: Callable[[int], Awaitable[None]],
 ) -> Callable[[int], Awaitable[None]]:
     """For the outbox sender: a chat answered 403. A desk group that removed the bot (while
     this process was not listening, so no ``my_chat_member``) loses its desk; then ``then``."""
 
     async def hook(chat_id: int) -> None:
         if chat_id < 0:
-            context = _Detached(application.bot, application.bot_data["services"])
-            context.application = application
             await desk_lost(
-                cast(SigapContext, context), chat_id, actor="telegram", reason="bot_unreachable"
+                services,
+                chat_id,
+                actor="telegram",
+                reason="bot_unreachable",
+                wake_outbox=wake_outbox,
             )
         await then(chat_id)
 
@@ -758,13 +784,12 @@ async def desk_button(update: Update, context: SigapContext) -> None:
     query = update.callback_query
     assert query is not None
     tr = context.texts
-    parts = (query.data or "").split(":")
-    complaint_id = parse_id(parts[2]) if len(parts) in (3, 4) else None
-    if complaint_id is None:
+    press = BUTTONS.unpack(query.data)
+    if press is None:
         await answer_button(update, tr.plain("common.stale_button"))
         return
-    action = parts[1]
-    extra = parse_id(parts[3]) if len(parts) == 4 else None
+    action, complaint_id = press.verb, press.numbers[0]
+    extra = press.numbers[1] if len(press.numbers) > 1 else None
     complaint = await complaints.get_complaint(context.services.db, complaint_id)
     if complaint is None or complaint.purged_at is not None:
         await answer_button(update, tr.plain("common.stale_button"))
@@ -893,9 +918,9 @@ def _choice_keyboard(
 ) -> InlineKeyboardMarkup:
     tr = desk_texts(context)
     rows = [
-        [(choice.name, f"{PREFIX}:{move.value}:{complaint.id}:{choice.id}")] for choice in choices
+        [(choice.name, BUTTONS.pack(move.value, complaint.id, choice.id))] for choice in choices
     ]
-    rows.append([(tr.plain("desk.button_back"), f"{PREFIX}:back:{complaint.id}")])
+    rows.append([(tr.plain("desk.button_back"), BUTTONS.pack("back", complaint.id))])
     return buttons(rows)
 
 
@@ -1181,3 +1206,23 @@ async def _staff_answer(
     await complaints.mark_relayed(services.db, source)
     key = "desk.answer_sent" if delivered else "desk.answer_stored"
     await _reply_in_group(update, context, tr.t(key, number=complaint.tracking_number))
+
+
+ROUTES: list[Route] = [
+    Command(
+        "pasang_meja",
+        install_desk_command,
+        "complaint_commands.install_desk",
+        (Audience.ADMIN,),
+        english="install_desk",
+    ),
+    Command(
+        "lepas_meja",
+        uninstall_desk_command,
+        "desk_lifecycle.command",
+        (Audience.ADMIN,),
+        english="uninstall_desk",
+    ),
+    Button(BUTTONS, desk_button),
+    Button(UNINSTALL, uninstall_button),
+]

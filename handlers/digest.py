@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from telegram import Update
 
-from bot.services import SigapContext
-from domain.access import Action
+from domain.access import Action, Audience
 from domain.digest import previous_week
 from handlers.common import reply, requires
+from handlers.context import SigapContext
+from handlers.routes import Command, Route
 from models import activities
 from scheduler.digest import build_digests, render
 
@@ -45,3 +46,8 @@ async def digest_command(update: Update, context: SigapContext) -> None:
         await context.bot.send_document(
             chat.id, xlsx, caption=out.xlsx_caption, filename=out.xlsx_name
         )
+
+
+ROUTES: list[Route] = [
+    Command("digest", digest_command, "commands.digest", (Audience.SUPERVISOR,)),
+]

@@ -9,10 +9,10 @@ import traceback
 from telegram import Update
 from telegram.error import Forbidden, NetworkError, RetryAfter, TimedOut
 
-from bot.i18n import texts
-from bot.services import SigapContext
 from handlers.common import answer_button
+from handlers.context import SigapContext
 from models.identity import mark_blocked
+from texts import texts
 
 log = logging.getLogger("sigap.errors")
 

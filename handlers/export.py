@@ -14,14 +14,15 @@ from pathlib import Path
 
 from telegram import Update
 
-from bot.services import SigapContext
-from domain.access import Action, allowed, supervision_refusal, unit_export_refusal
+from domain.access import Action, Audience, allowed, supervision_refusal, unit_export_refusal
 from domain.assessment import quarter_bounds, quarter_of
 from domain.dates import format_date
 from domain.ids import parse_id
 from domain.worklog import ParseProblem, parse_date
 from handlers.common import requires
+from handlers.context import SigapContext
 from handlers.flow import Flow, FlowCall, Step, register
+from handlers.routes import Command, Route
 from handlers.worklog import problem_text
 from models import export
 from models.audit import telegram_actor
@@ -264,3 +265,8 @@ async def export_command(update: Update, context: SigapContext) -> None:
         await EXPORT_FLOW.start(update, context, {})
     else:
         await EXPORT_FLOW.start(update, context, {"scope": "me"}, step="period")
+
+
+ROUTES: list[Route] = [
+    Command("ekspor", export_command, "export.command", (Audience.EMPLOYEE,), english="export"),
+]

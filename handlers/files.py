@@ -8,7 +8,7 @@ from pathlib import Path
 from telegram import Message
 from telegram.error import BadRequest
 
-from bot.services import SigapContext
+from handlers.context import SigapContext
 from models.activities import EvidenceDraft
 
 MAX_FILE_BYTES = 20 * 1024 * 1024  # the cloud Bot API does not hand out bigger files

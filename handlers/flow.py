@@ -19,14 +19,15 @@ from typing import Any
 from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest
 
-from bot.i18n import Texts
-from bot.services import SigapContext
-from domain.ids import parse_id
+from handlers.callback import CallbackData
 from handlers.common import answer_button, buttons, reply
+from handlers.context import SigapContext
 from models import conversation as store
 from models.tables import Conversation
+from texts import Texts
 
-PREFIX = "f"
+# ``f:<conversation version>:<the step's value>`` (the value may hold colons: ``q:2026:4``).
+BUTTONS = CallbackData("f", "ns")
 MAX_TEXT = 4000  # answers longer than one Telegram message are refused, never truncated
 
 
@@ -101,7 +102,7 @@ class FlowCall:
         """Buttons for the current step: (label, value) pairs, tagged with the version."""
         version = self.conversation.version
         return buttons(
-            [[(label, f"{PREFIX}:{version}:{value}") for label, value in row] for row in rows]
+            [[(label, BUTTONS.pack(version, value)) for label, value in row] for row in rows]
         )
 
     async def say(self, text: str, rows: Sequence[Sequence[tuple[str, str]]] | None = None) -> None:
@@ -140,11 +141,10 @@ class FlowCall:
 
 
 def parse_button(data: str) -> tuple[int, str] | None:
-    parts = data.split(":", 2)
-    version = parse_id(parts[1]) if len(parts) == 3 and parts[0] == PREFIX else None
-    if version is None:
+    press = BUTTONS.unpack(data)
+    if press is None or press.text is None:
         return None
-    return version, parts[2]
+    return press.numbers[0], press.text
 
 
 NoFlowHandler = Callable[[Update, SigapContext], Awaitable[None]]

@@ -9,14 +9,15 @@ from datetime import timedelta
 
 from telegram import Update
 
-from bot.i18n import Html
-from bot.services import SigapContext
-from domain.access import Action
+from domain.access import Action, Audience
 from domain.dates import format_datetime
 from domain.nip import validate_nip
 from handlers.common import requires
+from handlers.context import SigapContext
 from handlers.flow import Flow, FlowCall, Step, register
+from handlers.routes import Command, Route
 from models import identity
+from texts import Html
 
 
 def invite_link(bot_username: str, token: str) -> str:
@@ -105,3 +106,8 @@ INVITE_FLOW = register(
 @requires(Action.CREATE_INVITE, private=True)
 async def invite_command(update: Update, context: SigapContext) -> None:
     await INVITE_FLOW.start(update, context)
+
+
+ROUTES: list[Route] = [
+    Command("undang", invite_command, "commands.invite", (Audience.ADMIN,), english="invite"),
+]

@@ -11,13 +11,14 @@ from typing import Any
 
 from telegram import Update
 
-from bot.services import SigapContext
-from domain.access import Action
+from domain.access import Action, Audience
 from domain.calendar import LEAVE_KINDS
 from domain.dates import format_date
 from domain.worklog import ParseProblem, parse_date
 from handlers.common import requires
+from handlers.context import SigapContext
 from handlers.flow import Flow, FlowCall, Step, register
+from handlers.routes import Command, Key, Route
 from handlers.worklog import problem_text
 from models import activities
 
@@ -215,3 +216,9 @@ LEAVE_FLOW = register(
 @requires(Action.USE_EMPLOYEE_SERVICES, private=True)
 async def leave_command(update: Update, context: SigapContext) -> None:
     await LEAVE_FLOW.start(update, context, {})
+
+
+ROUTES: list[Route] = [
+    Command("izin", leave_command, "commands.leave", (Audience.EMPLOYEE,), english="leave"),
+    Key("leave", leave_command),
+]

@@ -9,20 +9,23 @@ from babel.dates import format_date as babel_date
 from telegram import Update
 from telegram.error import BadRequest
 
-from bot.i18n import Texts
-from bot.services import SigapContext
-from domain.access import Action, Refusal, activity_change_refusal
+from domain.access import Action, Audience, Refusal, activity_change_refusal
 from domain.calendar import leave_on
 from domain.dates import format_date
-from domain.ids import parse_id
+from handlers.callback import CallbackData
 from handlers.common import answer_button, buttons, reply, requires
+from handlers.context import SigapContext
+from handlers.routes import Button, Command, Key, Route
 from handlers.worklog import LOG_FLOW, format_minutes
 from models import activities
 from models.tables import Activity
+from texts import Texts
 
 WEEK_MINUTES = 37 * 60 + 30  # Perpres 21/2023: 37.5 hours a week
 MIN_JP_PER_YEAR = 20  # PP 11/2017 art. 203: at least 20 JP of competency development a year
 STATUS_ICONS = {"submitted": "⏳", "approved": "✅", "revision_requested": "↩️", "rejected": "❌"}
+# ``act:<what>:<activity>``: edit, del (asks), delok (deletes), keep (does not).
+BUTTONS = CallbackData("act", {"edit": "n", "del": "n", "delok": "n", "keep": "n"})
 
 
 def _entry_line(index: int, activity: Activity, tr: Texts) -> str:
@@ -57,8 +60,8 @@ async def today_command(update: Update, context: SigapContext) -> None:
         if activity.status != "approved":
             rows.append(
                 [
-                    (tr.plain("myday.button_edit", n=index), f"act:edit:{activity.id}"),
-                    (tr.plain("myday.button_delete", n=index), f"act:del:{activity.id}"),
+                    (tr.plain("myday.button_edit", n=index), BUTTONS.pack("edit", activity.id)),
+                    (tr.plain("myday.button_delete", n=index), BUTTONS.pack("del", activity.id)),
                 ]
             )
     total = sum(a.minutes for a in entries if a.status != "rejected")
@@ -85,12 +88,11 @@ async def _own_activity(update: Update, context: SigapContext, activity_id: int)
 async def activity_button(update: Update, context: SigapContext) -> None:
     query = update.callback_query
     assert query is not None
-    parts = (query.data or "").split(":")
-    activity_id = parse_id(parts[2]) if len(parts) == 3 else None
-    if activity_id is None or parts[1] not in {"edit", "del", "delok", "keep"}:
+    press = BUTTONS.unpack(query.data)
+    if press is None:
         await answer_button(update, context.texts.plain("common.stale_button"))
         return
-    action = parts[1]
+    action, activity_id = press.verb, press.numbers[0]
     tr = context.texts
     if action == "keep":
         await answer_button(update)
@@ -129,8 +131,8 @@ async def activity_button(update: Update, context: SigapContext) -> None:
             buttons(
                 [
                     [
-                        (tr.plain("myday.button_delete_yes"), f"act:delok:{activity.id}"),
-                        (tr.plain("myday.button_delete_no"), f"act:keep:{activity.id}"),
+                        (tr.plain("myday.button_delete_yes"), BUTTONS.pack("delok", activity.id)),
+                        (tr.plain("myday.button_delete_no"), BUTTONS.pack("keep", activity.id)),
                     ]
                 ]
             ),
@@ -284,3 +286,13 @@ async def skp_command(update: Update, context: SigapContext) -> None:
     year = context.services.today().year
     lines = await _target_lines(context, employee_id, year, context.texts)
     await reply(update, context, "\n".join(lines))
+
+
+ROUTES: list[Route] = [
+    Command("hariini", today_command, "commands.today", (Audience.EMPLOYEE,), english="today"),
+    Command("rekap", recap_command, "commands.recap", (Audience.EMPLOYEE,), english="summary"),
+    Command("skp", skp_command, "commands.skp", (Audience.EMPLOYEE,)),
+    Button(BUTTONS, activity_button),
+    Key("today", today_command),
+    Key("recap", recap_command),
+]

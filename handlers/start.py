@@ -2,70 +2,28 @@
 
 from __future__ import annotations
 
-from telegram import BotCommand, BotCommandScopeChat, ReplyKeyboardMarkup, Update
+from telegram import BotCommandScopeChat, Update
 from telegram.error import BadRequest
 
-from bot.i18n import Texts, texts
-from bot.services import SigapContext
-from bot.settings import LANGUAGES
 from domain.access import Action, Actor, Audience, allowed
-from handlers import complaints, desk, flow, leave, myday, worklog
+from handlers import complaints, desk, flow, worklog
+from handlers.callback import CallbackData
 from handlers.common import answer_button, buttons, is_private, reload_sender, reply
+from handlers.context import SigapContext
+from handlers.routes import Button, Command, Route, employee_keyboard
 from models import identity
 from models.identity import LinkOutcome
+from texts import LANGUAGES, Texts, texts
 
-# Which commands each audience sees in Telegram's menu, in both languages (Indonesian name,
-# English name, description key). Later features add their rows here.
-COMMANDS: dict[Audience, list[tuple[str, str, str]]] = {
-    Audience.CITIZEN: [
-        ("start", "start", "commands.start"),
-        ("bantuan", "help", "commands.help"),
-        ("aduan", "complaint", "complaint_commands.complaint"),
-        ("status", "status", "complaint_commands.status"),
-        ("survei", "survey", "survey_commands.survey"),
-        ("bahasa", "language", "commands.language"),
-        ("batal", "cancel", "commands.cancel"),
-    ],
-    Audience.EMPLOYEE: [
-        ("lapor", "log", "commands.log"),
-        ("hariini", "today", "commands.today"),
-        ("rekap", "summary", "commands.recap"),
-        ("skp", "skp", "commands.skp"),
-        ("izin", "leave", "commands.leave"),
-        ("pengingat", "reminder", "commands.reminder"),
-        ("catatan", "feedback", "commands.feedback"),
-        ("ekspor", "export", "export.command"),
-    ],
-    Audience.SUPERVISOR: [
-        ("persetujuan", "approvals", "commands.approvals"),
-        ("tim", "team", "commands.team"),
-        ("penilaian", "assessment", "assessment.command"),
-        ("ikm", "ikm", "survey_commands.ikm"),
-    ],
-    Audience.COMPLAINT_HANDLER: [],
-    Audience.ADMIN: [
-        ("undang", "invite", "commands.invite"),
-        ("ikm", "ikm", "survey_commands.ikm"),
-        ("pasang_meja", "install_desk", "complaint_commands.install_desk"),
-        ("lepas_meja", "uninstall_desk", "desk_lifecycle.command"),
-    ],
-}
-
-
-def commands_for(audiences: list[Audience], language: str) -> list[BotCommand]:
-    tr = texts(language)
-    rows = COMMANDS[Audience.CITIZEN] + [r for a in audiences for r in COMMANDS[a]]
-    # A command two roles share (/ikm for a supervisor who is also an admin) is listed once.
-    return [
-        BotCommand(name_id if language == "id" else name_en, tr.plain(key))
-        for name_id, name_en, key in dict.fromkeys(rows)
-    ]
+# ``lang:id``, ``lang:en``: one verb per language of the catalogues.
+LANGUAGE = CallbackData("lang", dict.fromkeys(LANGUAGES, ""))
 
 
 async def set_chat_commands(context: SigapContext, chat_id: int, actor: Actor) -> None:
     """Telegram's command menu for one person, for their roles and language."""
     await context.bot.set_my_commands(
-        commands_for(actor.audiences, actor.language), scope=BotCommandScopeChat(chat_id)
+        context.bot_data.command_menu(actor.audiences, actor.language),
+        scope=BotCommandScopeChat(chat_id),
     )
 
 
@@ -82,29 +40,6 @@ def greeting(actor: Actor, tr: Texts, organization: str, unit_name: str | None =
     return f"{head}\n\n<b>{tr.t('start.menu_title')}</b>\n{menu}"
 
 
-KEYBOARD = (("log", "today"), ("recap", "leave"))
-
-
-def employee_keyboard(tr: Texts) -> ReplyKeyboardMarkup:
-    """The always-visible menu for employees: one tap instead of typing a command."""
-    return ReplyKeyboardMarkup(
-        [[tr.plain(f"keyboard.{key}") for key in row] for row in KEYBOARD],
-        resize_keyboard=True,
-        is_persistent=True,
-    )
-
-
-def keyboard_labels() -> dict[str, str]:
-    """Every keyboard label in every language → its key (an old keyboard keeps working after
-    a language switch)."""
-    return {
-        texts(language).plain(f"keyboard.{key}"): key
-        for language in LANGUAGES
-        for row in KEYBOARD
-        for key in row
-    }
-
-
 async def start(update: Update, context: SigapContext) -> None:
     if not is_private(update):
         await reply(update, context, context.texts.t("common.private_only"))
@@ -118,21 +53,6 @@ async def start(update: Update, context: SigapContext) -> None:
     await reply(
         update, context, greeting(actor, tr, context.services.settings.organization), markup
     )
-
-
-async def keyboard_button(update: Update, context: SigapContext) -> None:
-    """A press on the reply keyboard arrives as plain text: treat it as the command."""
-    message = update.effective_message
-    key = keyboard_labels().get(message.text or "") if message else None
-    handlers = {
-        "log": worklog.lapor_command,
-        "today": myday.today_command,
-        "recap": myday.recap_command,
-        "leave": leave.leave_command,
-    }
-    context.args = []
-    if key in handlers:
-        await handlers[key](update, context)
 
 
 async def _redeem(update: Update, context: SigapContext, token: str) -> None:
@@ -202,8 +122,8 @@ async def language_command(update: Update, context: SigapContext) -> None:
         buttons(
             [
                 [
-                    (tr.plain("language.button_id"), "lang:id"),
-                    (tr.plain("language.button_en"), "lang:en"),
+                    (tr.plain("language.button_id"), LANGUAGE.pack("id")),
+                    (tr.plain("language.button_en"), LANGUAGE.pack("en")),
                 ]
             ]
         ),
@@ -214,10 +134,11 @@ async def language_chosen(update: Update, context: SigapContext) -> None:
     query = update.callback_query
     user = update.effective_user
     assert query is not None and user is not None
-    language = (query.data or "").removeprefix("lang:")
-    if language not in ("id", "en"):
+    press = LANGUAGE.unpack(query.data)
+    if press is None:
         await answer_button(update, context.texts.plain("common.stale_button"))
         return
+    language = press.verb
     services = context.services
     await identity.set_language(
         services.db, user.id, user.first_name or "", user.username, language, services.clock.now()
@@ -289,3 +210,16 @@ async def edited_message(update: Update, context: SigapContext) -> None:
 
 async def stale_button(update: Update, context: SigapContext) -> None:
     await answer_button(update, context.texts.plain("common.stale_button"))
+
+
+ROUTES: list[Route] = [
+    Command("start", start, "commands.start", (Audience.CITIZEN,)),
+    Command("bantuan", help_command, "commands.help", (Audience.CITIZEN,), english="help"),
+    Command(
+        "bahasa", language_command, "commands.language", (Audience.CITIZEN,), english="language"
+    ),
+    Command("batal", cancel_command, "commands.cancel", (Audience.CITIZEN,), english="cancel"),
+    Button(LANGUAGE, language_chosen),
+    # A flow's buttons go to the person's open conversation, as their messages do.
+    Button(flow.BUTTONS, route_message),
+]

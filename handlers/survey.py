@@ -20,9 +20,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from telegram import Update
 
-from bot.i18n import Texts
-from bot.services import SigapContext
-from domain.access import Action, complaint_owner_refusal, survey_results_refusal
+from domain.access import Action, Audience, complaint_owner_refusal, survey_results_refusal
 from domain.complaints import Status
 from domain.ids import parse_id
 from domain.skm import (
@@ -35,14 +33,20 @@ from domain.skm import (
     period_of,
     previous_periods,
 )
+from handlers.callback import CallbackData
 from handlers.common import answer_button, reply, requires
+from handlers.context import SigapContext
 from handlers.flow import Flow, FlowCall, Step, register
+from handlers.routes import Button, Command, Route
 from models import complaints, survey
 from models.activities import AlreadySaved
+from texts import Texts
 
 SERVICE_MIN, SERVICE_MAX = 3, 80
 HISTORY = 4  # quarters shown before the current one
 COMMENTS_SHOWN = 5
+# ``svy:c:<complaint>``: the invitation queued when a complaint closed (``services.buttons``).
+BUTTONS = CallbackData("svy", {"c": "n"})
 
 
 def _service_label(data: dict[str, Any], tr: Texts) -> str:
@@ -322,11 +326,11 @@ async def survey_button(update: Update, context: SigapContext) -> None:
     query = update.callback_query
     assert query is not None
     tr, db = context.texts, context.services.db
-    parts = (query.data or "").split(":")
-    complaint_id = parse_id(parts[2]) if len(parts) == 3 and parts[1] == "c" else None
-    if complaint_id is None:
+    press = BUTTONS.unpack(query.data)
+    if press is None:
         await answer_button(update, tr.plain("common.stale_button"))
         return
+    complaint_id = press.numbers[0]
     complaint = await complaints.get_complaint(db, complaint_id)
     if complaint is None or complaint_owner_refusal(context.actor, complaint.reporter_telegram_id):
         await answer_button(update, tr.plain("complaint.not_found"), alert=True)
@@ -462,3 +466,12 @@ def ikm_chart(tr: Texts, periods: list[str], results: dict[str, SkmResult | None
     out = BytesIO()
     figure.savefig(out, format="png", dpi=80)
     return out.getvalue()
+
+
+ROUTES: list[Route] = [
+    Command(
+        "survei", survey_command, "survey_commands.survey", (Audience.CITIZEN,), english="survey"
+    ),
+    Command("ikm", ikm_command, "survey_commands.ikm", (Audience.SUPERVISOR, Audience.ADMIN)),
+    Button(BUTTONS, survey_button),
+]

@@ -14,9 +14,7 @@ from typing import Any
 from babel.dates import format_date as babel_date
 from telegram import Update
 
-from bot.i18n import Texts, texts
-from bot.services import SigapContext
-from domain.access import Action
+from domain.access import Action, Audience
 from domain.approvals import (
     FEEDBACK_LIMIT,
     PEOPLE_PER_PAGE,
@@ -26,19 +24,24 @@ from domain.approvals import (
     first_day,
     last_weeks,
     paginate,
-    parse_press,
 )
 from domain.dates import format_date, format_datetime
+from handlers import reminders
 from handlers.approvals import OPEN, cancel_note, note_refused, show
+from handlers.callback import CallbackData
 from handlers.common import answer_button, buttons, reply, requires
+from handlers.context import SigapContext
 from handlers.flow import Flow, FlowCall, Step, register
 from handlers.myday import _target_lines
+from handlers.routes import Button, Command, Route
 from handlers.worklog import format_minutes
 from models import activities, approvals
 from models.outbox import text_payload
 from models.roster import get_employee
 from models.supervision import reports_of
+from texts import Texts, texts
 
+BUTTONS = CallbackData("tim", {"open": "", "pg": "n", "p": "n", "n": "n", "note": "n"})
 NOTES_SHOWN = 3  # in the person view; /catatan shows more
 NOTES_FOR_EMPLOYEE = 10
 
@@ -91,7 +94,7 @@ async def _team(update: Update, context: SigapContext, page_number: int) -> None
         assert person.id is not None
         name = person.name
         unlinked = "" if person.id in reachable else tr.t("team.not_linked")
-        row = [(tr.plain("team.button_person", name=clip(name, 30)), f"tim:p:{person.id}")]
+        row = [(tr.plain("team.button_person", name=clip(name, 30)), BUTTONS.pack("p", person.id))]
         if person.id in logged:
             count, minutes = logged[person.id]
             line = tr.t("team.logged", name=name, count=count, duration=format_minutes(minutes, tr))
@@ -102,7 +105,7 @@ async def _team(update: Update, context: SigapContext, page_number: int) -> None
         else:
             line = tr.t("team.silent", name=name)
             if person.id in reachable:
-                row.append((tr.plain("team.button_nudge"), f"tim:n:{person.id}"))
+                row.append((tr.plain("team.button_nudge"), BUTTONS.pack("n", person.id)))
         lines.append(line + unlinked)
         rows.append(row)
     waiting = sum(p.entries for p in await approvals.waiting_by_person(db, ids))
@@ -110,9 +113,9 @@ async def _team(update: Update, context: SigapContext, page_number: int) -> None
         rows.append([(tr.plain("team.button_approvals", count=waiting), OPEN)])
     nav = []
     if page.has_previous:
-        nav.append((tr.plain("approvals.button_previous"), f"tim:pg:{page.number - 1}"))
+        nav.append((tr.plain("approvals.button_previous"), BUTTONS.pack("pg", page.number - 1)))
     if page.has_next:
-        nav.append((tr.plain("approvals.button_next"), f"tim:pg:{page.number + 1}"))
+        nav.append((tr.plain("approvals.button_next"), BUTTONS.pack("pg", page.number + 1)))
     if nav:
         rows.append(nav)
         lines.append(tr.t("approvals.page", page=page.number + 1, pages=page.count))
@@ -122,15 +125,12 @@ async def _team(update: Update, context: SigapContext, page_number: int) -> None
 # --- buttons -------------------------------------------------------------------------------
 
 
-SHAPES = {"open": "", "pg": "n", "p": "n", "n": "n", "note": "n"}
-
-
 @requires(Action.SUPERVISE, private=True)
 async def team_button(update: Update, context: SigapContext) -> None:
     query = update.callback_query
     assert query is not None
     tr = context.texts
-    press = parse_press(query.data or "", "tim", SHAPES)
+    press = BUTTONS.unpack(query.data)
     if press is None:
         await answer_button(update, tr.plain("common.stale_button"))
         return
@@ -172,7 +172,9 @@ async def _nudge(update: Update, context: SigapContext, employee_id: int) -> Non
             supervisor=supervisor,
             date=format_date(today, their.language),
         )
-        markup = buttons([[(their.plain("reminder.button_log"), "rem:log")]]).to_dict()
+        markup = buttons(
+            [[(their.plain("reminder.button_log"), reminders.BUTTONS.pack("log"))]]
+        ).to_dict()
         return text_payload(text, reply_markup=markup)
 
     try:
@@ -244,8 +246,8 @@ async def _person(update: Update, context: SigapContext, employee_id: int) -> No
         )
     markup = buttons(
         [
-            [(tr.plain("team.button_note"), f"tim:note:{employee_id}")],
-            [(tr.plain("team.button_back"), "tim:open")],
+            [(tr.plain("team.button_note"), BUTTONS.pack("note", employee_id))],
+            [(tr.plain("team.button_back"), BUTTONS.pack("open"))],
         ]
     )
     messages = chunks(blocks)
@@ -340,3 +342,12 @@ async def feedback_command(update: Update, context: SigapContext) -> None:
         )
     for text in chunks(blocks, separator="\n\n"):
         await reply(update, context, text)
+
+
+ROUTES: list[Route] = [
+    Command("tim", team_command, "commands.team", (Audience.SUPERVISOR,), english="team"),
+    Command(
+        "catatan", feedback_command, "commands.feedback", (Audience.EMPLOYEE,), english="feedback"
+    ),
+    Button(BUTTONS, team_button),
+]

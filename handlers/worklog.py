@@ -14,9 +14,7 @@ from typing import Any
 
 from telegram import Message, Update
 
-from bot.i18n import Texts
-from bot.services import SigapContext
-from domain.access import Action, allowed
+from domain.access import Action, Audience, allowed
 from domain.dates import format_date
 from domain.ids import parse_id
 from domain.worklog import (
@@ -32,9 +30,12 @@ from domain.worklog import (
 )
 from handlers import files
 from handlers.common import reply, requires
+from handlers.context import SigapContext
 from handlers.flow import Flow, FlowCall, Step, register
+from handlers.routes import Command, Key, Route
 from models import activities
 from models.activities import ActivityDraft, EvidenceDraft
+from texts import Texts
 
 MAX_EVIDENCE = 10
 DURATION_BUTTONS = (("30m", 30), ("1j", 60), ("2j", 120), ("4j", 240))
@@ -544,3 +545,9 @@ async def quick_log_or_not_understood(update: Update, context: SigapContext) -> 
         return False
     await start_quick_log(update, context, message.text)
     return True
+
+
+ROUTES: list[Route] = [
+    Command("lapor", lapor_command, "commands.log", (Audience.EMPLOYEE,), english="log"),
+    Key("log", lapor_command),
+]

@@ -24,12 +24,12 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from sqlalchemy import exists, select
 
-from bot.i18n import Texts
 from domain.dates import format_date
 from models import audit
 from models.db import Database
 from models.supervision import is_unit_head, reports_of, supervisor_chain
 from models.tables import Activity, ActivityEvidence, Employee, SkpTarget, Unit
+from texts import Texts
 
 SHEET_TITLE_MAX = 31  # Excel's limit
 _SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")

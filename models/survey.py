@@ -40,8 +40,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import Field, SQLModel
 
-from bot.i18n import Texts, texts
-from bot.settings import LANGUAGES
 from domain.dates import format_date
 from domain.skm import (
     ELEMENTS,
@@ -57,6 +55,7 @@ from models.db import Database
 from models.outbox import enqueue, text_payload
 from models.tables import Complaint, TelegramUser, Unit
 from models.types import UTCDateTime, utcnow
+from texts import LANGUAGES, Texts, texts
 
 MAX_COMMENT = 1000
 MAX_SERVICE_NAME = 120

@@ -23,9 +23,8 @@ from aiohttp import WSMsgType, web
 from babel.dates import format_date as babel_date
 from telegram.ext import Application
 
-from bot.app import ALLOWED_UPDATES, build_application
+from bot.app import ALLOWED_UPDATES, app_data, build_application
 from bot.polling import start_bot, stop_bot
-from bot.settings import Settings
 from domain.dates import format_date, zone_abbreviation
 from emulator import BotApiEmulator, EmulatedGroup, EmulatedUser
 from models.db import Database
@@ -33,6 +32,7 @@ from sandbox.clock import SandboxClock, next_local_time, next_monday
 from sandbox.personas import PERSONAS, Persona, persona
 from sandbox.render import entities_to_html
 from sandbox.seed import CLOCK, HISTORY, MARKER, link_personas, prepare_data_dir, seed_database
+from services.settings import Settings
 
 log = logging.getLogger("sigap.sandbox")
 
@@ -537,7 +537,7 @@ class Sandbox:
             self.clock.jump_to(next_monday(now, time(7, 0), self.zone))
         elif action == "run":
             assert self.application is not None
-            ran = await self.application.bot_data["scheduler"].tick(self.clock.now())
+            ran = await app_data(self.application).require_scheduler().tick(self.clock.now())
         else:
             raise ApiProblem(400, f"unknown clock action {action!r}")
         clock = self.clock_json()

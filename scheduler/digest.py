@@ -24,7 +24,6 @@ from matplotlib.figure import Figure
 from openpyxl import Workbook
 from sqlalchemy import case, distinct, func, select
 
-from bot.i18n import Texts, texts
 from domain.calendar import Leave as DomainLeave
 from domain.calendar import WorkCalendar, leave_on
 from domain.dates import format_date
@@ -58,6 +57,7 @@ from models.tables import (
     Unit,
 )
 from scheduler.escalations import overdue
+from texts import Texts, texts
 
 DIGEST_TIME = time(7, 0)
 NUDGE_TIME = time(16, 0)

@@ -12,7 +12,6 @@ from datetime import date, datetime
 
 from sqlalchemy import ColumnElement, select
 
-from bot.i18n import texts
 from domain.calendar import WorkCalendar
 from domain.complaints import Deadlines, Move, Status
 from domain.dates import format_date
@@ -20,6 +19,7 @@ from models import complaints as complaint_data
 from models.db import Database
 from models.outbox import enqueue, text_payload
 from models.tables import Complaint, ComplaintDesk, Employee, TelegramLink, TelegramUser
+from texts import texts
 
 UNVERIFIED = (Status.BARU.value, Status.DIALIHKAN.value)
 IN_WORK = (Status.TERVERIFIKASI.value, Status.DIPROSES.value, Status.DIBUKA_KEMBALI.value)

@@ -20,7 +20,7 @@ Exactly once, and the one exception
     retried (as issue 5 asks): giving up on every timeout would lose messages whenever the
     network hiccups. If Telegram had in fact accepted the timed-out request, the retry is a
     duplicate; that is the one window for one, kept small by generous read timeouts (10 s in
-    :func:`outbox_bot`, against Telegram's usual well-under-a-second answers).
+    :func:`bot.http.outbox_bot`, against Telegram's usual well-under-a-second answers).
 
 Errors
     429: the chat waits ``retry_after`` and the message is retried; it is not a failure. When
@@ -77,7 +77,6 @@ from telegram.error import (
 )
 from telegram.warnings import PTBDeprecationWarning
 
-from bot.http import AiohttpRequest
 from domain.clock import Clock
 from models import outbox as store
 from models.db import Database
@@ -94,16 +93,6 @@ ReplyMarkup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove |
 _OVERALL_429_WINDOW = 1.0
 # Do not re-read the outbox more often than this while work is queued.
 _MIN_REFRESH_INTERVAL = 0.25
-
-
-def outbox_bot(token: str, base_url: str, *, connection_limit: int = 16) -> Bot:
-    """A plain ``Bot`` for the sender: no rate limiter (the sender paces and retries itself),
-    no Defaults (payloads carry their parse mode). ``base_url`` as in ``Settings.bot_api_url``.
-    """
-    request = AiohttpRequest(
-        connection_limit=connection_limit, read_timeout=10.0, write_timeout=10.0
-    )
-    return Bot(token, base_url=base_url, request=request)
 
 
 @dataclass
@@ -301,7 +290,7 @@ class PayloadError(Exception):
 
 class OutboxSender:
     """Drains the outbox through ``bot`` (a plain ``telegram.Bot``, initialised by the caller,
-    without a rate limiter: see :func:`outbox_bot`).
+    without a rate limiter: see :func:`bot.http.outbox_bot`).
 
     ``clock`` decides which rows are due (``not_before``) and stamps the rows; pacing uses real
     time, because Telegram's limits are real. ``data_dir`` is where payload file paths point.

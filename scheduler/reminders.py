@@ -17,13 +17,13 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, exists, select
 
-from bot.i18n import texts
 from domain.calendar import WorkCalendar
 from domain.dates import format_date, parse_times
 from models.db import Database
 from models.outbox import enqueue, text_payload
 from models.schedule import ReminderPreference, UnitSchedule
 from models.tables import Activity, Employee, Leave, TelegramLink, TelegramUser, Unit
+from texts import texts
 
 SECOND_AFTER = timedelta(minutes=90)  # an own reminder time gets its second one 90 min later
 

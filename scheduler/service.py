@@ -17,7 +17,6 @@ from zoneinfo import ZoneInfo
 
 from telegram import Bot
 
-from bot.services import Services
 from domain.calendar import WorkCalendar
 from domain.complaints import Deadlines
 from domain.dates import parse_times
@@ -29,6 +28,7 @@ from scheduler.digest import NUDGE_TIME, enqueue_nudges, enqueue_weekly_digests,
 from scheduler.escalations import escalate_complaints
 from scheduler.outbox import OutboxSender
 from scheduler.reminders import enqueue_reminders
+from services import Services
 
 log = logging.getLogger("sigap.scheduler")
 

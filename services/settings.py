@@ -15,8 +15,7 @@ from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from domain.dates import check_timezone, normalise_times, parse_times
-
-LANGUAGES = ("id", "en")
+from texts import LANGUAGES
 
 # BotFather tokens look like "123456789:AA...". The emulator uses the same shape.
 _TOKEN_RE = re.compile(r"^\d{3,20}:[A-Za-z0-9_-]{20,100}$")

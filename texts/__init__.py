@@ -1,4 +1,4 @@
-"""User-facing texts: one TOML catalogue per language under ``bot/texts/``.
+"""User-facing texts: one TOML catalogue per language in this package (``id.toml``, ``en.toml``).
 
 ``Texts.t(key, **params)`` HTML-escapes every parameter, because almost every parameter is
 something a person typed or a name from the roster; a fragment that is already safe HTML is
@@ -13,7 +13,8 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from bot.settings import LANGUAGES
+# Bahasa Indonesia first: the fallback for any other language.
+LANGUAGES = ("id", "en")
 
 
 class Html(str):
@@ -37,7 +38,7 @@ def _flatten(prefix: str, node: dict[str, Any], out: dict[str, str]) -> None:
 
 @cache
 def catalogue(language: str) -> dict[str, str]:
-    raw = resources.files("bot.texts").joinpath(f"{language}.toml").read_text(encoding="utf-8")
+    raw = resources.files("texts").joinpath(f"{language}.toml").read_text(encoding="utf-8")
     flat: dict[str, str] = {}
     _flatten("", tomllib.loads(raw), flat)
     return flat

@@ -1,4 +1,4 @@
-"""Paging, callback parsing, message splitting and the person view's four weeks."""
+"""Paging, day codes, message splitting and the person view's four weeks."""
 
 from __future__ import annotations
 
@@ -6,14 +6,12 @@ from datetime import date
 
 from domain.approvals import (
     DayFigures,
-    Press,
     chunks,
     clip,
     first_day,
     last_weeks,
     paginate,
     parse_day,
-    parse_press,
 )
 from domain.calendar import CalendarOverride, Leave, WorkCalendar
 
@@ -38,25 +36,6 @@ def test_clip_and_parse_day() -> None:
     assert parse_day("20261124") == TUESDAY
     assert parse_day("20261131") is None and parse_day("2026112") is None
     assert parse_day("2026112a") is None
-
-
-def test_parse_press_accepts_only_the_declared_shapes() -> None:
-    shapes = {"open": "", "ok": "n", "day": "ndn"}
-    assert parse_press("apv:open", "apv", shapes) == Press("open")
-    assert parse_press("apv:ok:17", "apv", shapes) == Press("ok", (17,))
-    assert parse_press("apv:day:3:20261124:1", "apv", shapes) == Press("day", (3, 1), TUESDAY)
-    for forged in (
-        "apv:ok",
-        "apv:ok:-1",
-        "apv:ok:1:2",
-        "apv:ok:abc",
-        "apv:ok:" + "9" * 13,
-        "apv:day:3:20261332:1",
-        "apv:drop:1",
-        "tim:ok:1",
-        "",
-    ):
-        assert parse_press(forged, "apv", shapes) is None, forged
 
 
 def test_chunks_keep_blocks_whole_and_messages_short() -> None:

@@ -15,9 +15,8 @@ from typing import Any
 from sqlalchemy import func, select
 from telegram.ext import Application
 
-from bot.app import ALLOWED_UPDATES, build_application
+from bot.app import ALLOWED_UPDATES, app_data, build_application
 from bot.polling import start_bot, stop_bot
-from bot.settings import Settings
 from domain.clock import ManualClock
 from domain.roster import read_roster
 from emulator import BotApiEmulator
@@ -26,6 +25,7 @@ from models.identity import issue_invites
 from models.inbox import InboxUpdate
 from models.roster import import_roster
 from scheduler.service import Scheduler
+from services.settings import Settings
 
 TOKEN = "123456789:TEST-token-for-the-emulator_xyz"
 BOT_USERNAME = "sigap_test_bot"
@@ -90,7 +90,9 @@ async def start_harness(db_url: str, **settings_overrides: object) -> Harness:
     clock = ManualClock(START)
     application = build_application(settings, db=db, clock=clock)
     await start_bot(application, ALLOWED_UPDATES, poll_seconds=1)
-    return Harness(emulator, application, db, clock, settings, application.bot_data["scheduler"])
+    return Harness(
+        emulator, application, db, clock, settings, app_data(application).require_scheduler()
+    )
 
 
 async def stop_harness(harness: Harness) -> None:
@@ -109,7 +111,7 @@ async def start_again(harness: Harness) -> None:
     """A new Application (a new process) on the harness's database and emulator."""
     application = build_application(harness.settings, db=harness.db, clock=harness.clock)
     await start_bot(application, ALLOWED_UPDATES, poll_seconds=1)
-    harness.application, harness.scheduler = application, application.bot_data["scheduler"]
+    harness.application, harness.scheduler = application, app_data(application).require_scheduler()
 
 
 async def eventually(condition, timeout: float = 5.0) -> None:  # type: ignore[no-untyped-def]  # noqa: ASYNC109

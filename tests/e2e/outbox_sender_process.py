@@ -13,9 +13,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent.parent))
 
+from bot.http import outbox_bot
 from domain.clock import SystemClock
 from models.db import Database
-from scheduler.outbox import OutboxSender, outbox_bot
+from scheduler.outbox import OutboxSender
 
 
 async def main(base_url: str, token: str, db_url: str, max_in_flight: int, rate: float) -> None:

@@ -9,6 +9,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from bot.app import app_data
 from models import complaints
 from models.outbox import OutboxMessage
 from models.tables import ComplaintDesk
@@ -50,7 +51,8 @@ async def _unit_id(office: Harness, code: str) -> int:
 async def _upgrade_while_down(office: Harness, group):  # type: ignore[no-untyped-def]
     """The group becomes a supergroup while the bot is down, and the bot starts again without
     the updates it missed: it learns of the upgrade only from Telegram's answers."""
-    poller = office.application.bot_data["poller"]
+    poller = app_data(office.application).poller
+    assert poller is not None
     await poller.stop()
     supergroup = group.upgrade_to_supergroup()
     await office.application.bot.delete_webhook(drop_pending_updates=True)

@@ -323,10 +323,10 @@ async def test_units_choose_their_digest_slot_and_two_schedulers_send_once(offic
     """Kelurahan Belawan I (Syahrul's unit) takes the Friday 16:00 digest of the week ending;
     the kecamatan (the camat) keeps Monday 07:00 for the week before. Two schedulers ticking
     at the same moment (two processes) write each digest once."""
-    from bot.services import Services
     from models.db import Database
     from models.schedule import set_unit_schedule
     from scheduler.service import Scheduler
+    from services import Services
 
     office.clock.set(wib(11, 30, 8))
     camat = await office.employee(CAMAT, first_name="Rahmad")

@@ -26,6 +26,7 @@ import aiohttp
 import pytest
 from sqlalchemy import select
 
+from bot.app import app_data
 from models.tables import Complaint, ComplaintDesk, Employee, TelegramLink
 from sandbox.clock import SandboxClock, next_local_time, next_monday
 from sandbox.personas import PERSONAS, persona
@@ -149,7 +150,7 @@ async def page(sandbox: Sandbox) -> AsyncIterator[Page]:
 
 
 async def test_fresh_sandbox_has_linked_people_and_an_installed_desk(sandbox: Sandbox) -> None:
-    db = sandbox.application.bot_data["services"].db  # type: ignore[union-attr]
+    db = app_data(sandbox.application).require_services().db  # type: ignore[arg-type]
     async with db.read() as session:
         employees = (await session.execute(select(Employee))).scalars().all()
         links = dict(
@@ -388,7 +389,7 @@ async def test_complaint_with_location_reaches_the_desk_and_is_verified(page: Pa
     assert verified["edited"] and "Terverifikasi" in verified["html"]
     assert any("location" in m for m in chat["messages"])  # the ticket's map pin
     await page.says("warga", "sudah <b>diverifikasi</b>")
-    db = page.sandbox.application.bot_data["services"].db  # type: ignore[union-attr]
+    db = app_data(page.sandbox.application).require_services().db  # type: ignore[arg-type]
     async with db.read() as session:
         [complaint] = (await session.execute(select(Complaint))).scalars().all()
     assert complaint.status == "terverifikasi"

@@ -16,7 +16,7 @@ import aiohttp
 import pytest
 from sqlalchemy import func, select
 
-from bot.app import build_application
+from bot.app import app_data, build_application
 from bot.webhook import SECRET_HEADER, serve
 from domain.clock import ManualClock
 from emulator import BotApiEmulator
@@ -71,7 +71,7 @@ async def webhook_office(db_url: str, tmp_path) -> AsyncIterator[WebhookHarness]
     if task.done():
         await task  # a start-up failure: show it
     harness = WebhookHarness(
-        emulator, application, db, clock, settings, application.bot_data["scheduler"]
+        emulator, application, db, clock, settings, app_data(application).require_scheduler()
     )
     harness.url, harness.stop, harness.task = url, stop, task
     await harness.import_roster(EXAMPLES / "roster_belawan.csv")
@@ -277,7 +277,7 @@ async def test_failing_handler_is_answered_200_and_not_redelivered(
 async def test_port_in_use_stops_with_one_line(webhook_office: WebhookHarness) -> None:
     """A second bot on the same port (the first still runs) stops with the reason, and the
     webhook Telegram knows is left as it was."""
-    from bot.settings import ConfigError
+    from services.settings import ConfigError
 
     office = webhook_office
     second = build_application(office.settings)  # its own Database: the first keeps running

@@ -6,9 +6,9 @@ import string
 
 import pytest
 
-from bot.i18n import Html, catalogue, texts
-from bot.settings import ConfigError, load_settings
 from domain.nip import NIP_PROBLEM_CODES
+from services.settings import ConfigError, load_settings
+from texts import Html, catalogue, texts
 
 
 def _fields(template: str) -> set[str]:

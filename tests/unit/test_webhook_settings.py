@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from bot.cli import main
-from bot.settings import ConfigError, load_settings
 from bot.webhook import webhook_path
+from services.settings import ConfigError, load_settings
 
 TOKEN = "123456789:TEST-token-for-the-emulator_xyz"
 

@@ -1,0 +1,104 @@
+"""The per-update context handlers receive, and the typed ``bot_data`` behind it.
+
+PTB makes ``bot_data`` from ``ContextTypes(bot_data=...)`` with no arguments when the Application
+is built; the composition root (``bot.app.build_application``) then fills it in. Handlers read
+it only as attributes of ``BotData`` (``context.services``, ``context.bot_data.wake_outbox``),
+never by string keys.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from telegram import BotCommand
+from telegram.ext import Application, CallbackContext, ExtBot
+
+from domain.access import Actor, Audience
+from models import conversation as conversation_store
+from models.tables import Conversation
+from services import Services
+from texts import Texts, texts
+
+
+def _nothing() -> None:
+    return None
+
+
+def _no_commands(audiences: Sequence[Audience], language: str) -> list[BotCommand]:
+    return []
+
+
+@dataclass(eq=False)
+class BotData:
+    """What every handler can reach besides the update. One object per Application."""
+
+    services: Services | None = None
+    # Telegram's command menu for a person's audiences and language, built by the root from the
+    # handler modules' route tables (``handlers.routes.commands_for``).
+    command_menu: Callable[[Sequence[Audience], str], list[BotCommand]] = _no_commands
+    # Tells the outbox sender that rows were queued outside its own jobs (a desk that lost its
+    # group tells the operators), so they go out now rather than at its next look.
+    wake_outbox: Callable[[], None] = _nothing
+    # Album id → the complaint its first photo was added to (``handlers.complaints``); the
+    # oldest are dropped past a few hundred.
+    complaint_albums: OrderedDict[str, int] = field(default_factory=OrderedDict)
+
+    def require_services(self) -> Services:
+        if self.services is None:
+            raise RuntimeError("bot_data has no services: build the Application with bot.app")
+        return self.services
+
+
+_UNSET = object()
+
+
+class SigapContext(CallbackContext[ExtBot[None], dict, dict, BotData]):  # type: ignore[type-var]
+    """PTB's context plus who is talking and the conversation they are in.
+
+    PTB builds one context per update and reuses it across handler groups, so what the
+    group -1 loader stores here is seen by the handler that answers.
+    """
+
+    def __init__(
+        self,
+        application: Application,
+        chat_id: int | None = None,  # type: ignore[type-arg]
+        user_id: int | None = None,
+    ) -> None:
+        super().__init__(application, chat_id=chat_id, user_id=user_id)
+        self._actor: Actor | None = None
+        self._conversation: object = _UNSET
+
+    @property
+    def services(self) -> Services:
+        return self.bot_data.require_services()
+
+    @property
+    def actor(self) -> Actor:
+        if self._actor is None:
+            raise RuntimeError("actor not loaded: the loader handler did not run for this update")
+        return self._actor
+
+    @actor.setter
+    def actor(self, value: Actor) -> None:
+        self._actor = value
+
+    @property
+    def has_actor(self) -> bool:
+        return self._actor is not None
+
+    @property
+    def texts(self) -> Texts:
+        language = self._actor.language if self._actor else self.services.settings.default_language
+        return texts(language)
+
+    async def conversation(self, chat_id: int, user_id: int) -> Conversation | None:
+        """The open conversation of this person in this chat, read once per update."""
+        if self._conversation is _UNSET:
+            self._conversation = await conversation_store.load(self.services.db, chat_id, user_id)
+        return self._conversation  # type: ignore[return-value]
+
+    def forget_conversation(self, value: Conversation | None = None) -> None:
+        self._conversation = value
