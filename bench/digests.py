@@ -41,9 +41,10 @@ from sqlalchemy.engine import make_url
 from domain.calendar import WorkCalendar
 from domain.digest import previous_week
 from models.db import Database
+from models.digest import build_digests, recipients
 from models.migrate import upgrade_database
 from models.tables import Activity, Employee, Leave, TelegramLink, TelegramUser, Unit
-from scheduler.digest import build_digests, recipients, render_text
+from services.digest import render_text
 from texts import texts
 
 POSTGRES_URL = os.environ.get(

@@ -610,6 +610,7 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> None:
     """``sigap export activities``: one unit's (or one employee's) entries as XLSX."""
     from domain.nip import normalize_nip
     from models import export
+    from services.export import write_workbook
 
     tr = texts(settings.default_language)
     if args.end < args.start:
@@ -640,7 +641,6 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> None:
                 [p.id for p in people if p.id is not None],
                 args.start,
                 args.end,
-                tr,
                 settings.data_dir,
             )
             if not export.has_entries(exports):
@@ -651,7 +651,7 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> None:
                         end=args.end.isoformat(),
                     )
                 )
-            export.write_workbook(exports, args.start, args.end, tr, out)
+            write_workbook(exports, args.start, args.end, tr, out)
             await export.record_export(
                 db, "cli", scope, exports, args.start, args.end, SystemClock().now()
             )
@@ -708,6 +708,7 @@ def cmd_skm(args: argparse.Namespace, settings: Settings) -> None:
     """``sigap skm report`` (the table a unit publishes), ``sigap skm services seed|list|add``."""
     from domain.skm import parse_period
     from models import survey
+    from services.survey import write_report_xlsx
 
     tr = texts(settings.default_language)
     period = None
@@ -731,7 +732,7 @@ def cmd_skm(args: argparse.Namespace, settings: Settings) -> None:
                 if report is None or report.result is None:
                     raise CliError(tr.plain("skm_cli.no_answers", code=unit.code, period=period))
                 out = Path(args.out)
-                survey.write_report_xlsx(report, tr, out)
+                write_report_xlsx(report, tr, out)
                 print(
                     tr.plain(
                         "skm_cli.written",

@@ -1,6 +1,6 @@
 """The weekly digest's figures, independent of the database and of how they are shown.
 
-The scheduler (``scheduler.digest``) aggregates in SQL and fills these; this module only derives
+``models.digest`` aggregates in SQL and fills these; this module only derives
 what follows from them: the silent-for-3+-working-days flag, team totals, the change from the week
 before, logging compliance per day, and splitting a long message under Telegram's limit.
 """

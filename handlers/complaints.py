@@ -54,6 +54,7 @@ from models import activities, complaints
 from models.activities import EvidenceDraft
 from models.complaints import DAY
 from models.tables import Complaint, ComplaintEvent
+from services.survey import offer_payload
 from texts import LANGUAGES, Html, Texts, texts
 
 HISTORY_LINES = 12  # with notes cut to 150 characters, a history fits one message
@@ -685,6 +686,7 @@ async def _citizen_move(
             deadlines=desk.deadlines(context),
             note=note,
             reporter_telegram_id=context.actor.telegram_id,
+            survey_offer=offer_payload,
         )
     except LookupError:
         await reply(update, context, tr.t("complaint.not_found"))

@@ -60,6 +60,7 @@ from models.identity import mark_blocked
 from models.outbox import text_payload
 from models.tables import Complaint, ComplaintAttachment, ComplaintMessage, Employee, Unit
 from services import Services
+from services.survey import offer_payload
 from texts import Html, Texts, escape, texts
 
 log = logging.getLogger("sigap.complaints")
@@ -957,6 +958,7 @@ async def _move_now(
             note=note,
             target_unit_id=target_unit_id,
             assignee_id=assignee_id,
+            survey_offer=offer_payload,
         )
     except (InvalidMove, LookupError):
         fresh = await complaints.get_complaint(services.db, complaint.id)  # type: ignore[arg-type]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from telegram import Update
 
 from domain.access import Action, Audience
@@ -10,7 +12,8 @@ from handlers.common import reply, requires
 from handlers.context import SigapContext
 from handlers.routes import Command, Route
 from models import activities
-from scheduler.digest import build_digests, render
+from models.digest import build_digests
+from services.digest import render
 
 
 @requires(Action.SUPERVISE, private=True)
@@ -37,7 +40,8 @@ async def digest_command(update: Update, context: SigapContext) -> None:
         return
     name = context.actor.employee_name or ""
     data_dir = services.settings.data_dir
-    out = render(tr, digests[0], name, data_dir)
+    # The chart and the spreadsheet are CPU work: off the event loop.
+    out = await asyncio.to_thread(render, tr, digests[0], name, data_dir)
     for text in out.texts:
         await reply(update, context, text)
     with (data_dir / out.chart).open("rb") as chart:

@@ -8,6 +8,7 @@ press cannot widen it; every export is audit-logged (``models.export``).
 
 from __future__ import annotations
 
+import asyncio
 import tempfile
 from datetime import date, timedelta
 from pathlib import Path
@@ -27,6 +28,7 @@ from handlers.worklog import problem_text
 from models import export
 from models.audit import telegram_actor
 from models.roster import get_employee
+from services.export import file_name, period_text, write_workbook
 
 MAX_DAYS = 366
 MAX_REPORT_BUTTONS = 40
@@ -199,8 +201,8 @@ async def _deliver(call: FlowCall, start: date, end: date) -> None:
         await call.say(tr.t(refusal or "export.not_found"))
         return
     ids, who, subject = people
-    period = export.period_text(start, end, tr.language)
-    exports = await export.load_export(services.db, ids, start, end, tr, services.settings.data_dir)
+    period = period_text(start, end, tr.language)
+    exports = await export.load_export(services.db, ids, start, end, services.settings.data_dir)
     if not export.has_entries(exports):
         await call.say(tr.t("export.empty", who=who, period=period))
         return
@@ -213,13 +215,14 @@ async def _deliver(call: FlowCall, start: date, end: date) -> None:
         end,
         services.clock.now(),
     )
-    name = export.file_name(start, end, subject.split(":", 1)[1])
+    name = file_name(start, end, subject.split(":", 1)[1])
     chat = call.update.effective_chat
     assert chat is not None
     # A temporary file: the export is personal data and is not kept after it is sent.
     with tempfile.TemporaryDirectory(prefix="sigap-export-") as folder:
         path = Path(folder) / name
-        export.write_workbook(exports, start, end, tr, path)
+        # The workbook is CPU work: off the event loop.
+        await asyncio.to_thread(write_workbook, exports, start, end, tr, path)
         with path.open("rb") as handle:
             await context.bot.send_document(
                 chat.id,

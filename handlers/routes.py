@@ -9,7 +9,7 @@ without being in a menu or marked hidden with a reason.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,10 +17,9 @@ from telegram import BotCommand, ReplyKeyboardMarkup, Update
 
 from domain.access import Audience
 from handlers.callback import CallbackData
+from handlers.common import Callback as Handler
 from handlers.context import SigapContext
 from texts import LANGUAGES, Texts, texts
-
-Handler = Callable[[Update, SigapContext], Awaitable[Any]]
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ A person answers once per unit, service and quarter; the answers are stored with
 
 from __future__ import annotations
 
+import asyncio
 from decimal import Decimal
 from io import BytesIO
 from typing import Any
@@ -40,6 +41,7 @@ from handlers.flow import Flow, FlowCall, Step, register
 from handlers.routes import Button, Command, Route
 from models import complaints, survey
 from models.activities import AlreadySaved
+from services.charts import CHART_LOCK
 from texts import Texts
 
 SERVICE_MIN, SERVICE_MAX = 3, 80
@@ -430,15 +432,22 @@ async def ikm_command(update: Update, context: SigapContext) -> None:
             for c in comments
         ]
     await reply(update, context, "\n".join(lines))
+    # Drawing is CPU work: off the event loop, one chart at a time (services.charts).
+    chart = await asyncio.to_thread(ikm_chart, tr, periods, results)
     await context.bot.send_photo(
         chat.id,
-        ikm_chart(tr, periods, results),
+        chart,
         caption=tr.t("skm.chart_caption", unit=unit.name, first=periods[0], last=period),
     )
 
 
 def ikm_chart(tr: Texts, periods: list[str], results: dict[str, SkmResult | None]) -> bytes:
     """IKM per quarter as bars, with the grade boundaries as lines (PNG)."""
+    with CHART_LOCK:
+        return _draw_ikm_chart(tr, periods, results)
+
+
+def _draw_ikm_chart(tr: Texts, periods: list[str], results: dict[str, SkmResult | None]) -> bytes:
     # The object API with the Agg canvas: no pyplot global state, safe beside the bot's loop.
     figure = Figure(figsize=(8, 4.5))
     FigureCanvasAgg(figure)

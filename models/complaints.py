@@ -661,8 +661,10 @@ async def apply_move(
     target_unit_id: int | None = None,
     assignee_id: int | None = None,
     reporter_telegram_id: int | None = None,
+    survey_offer: survey.SurveyOffer,
 ) -> MoveResult:
-    """Move a complaint, with its history row, in one transaction.
+    """Move a complaint, with its history row, in one transaction. A closing queues the SKM
+    invitation (rendered by ``survey_offer``) in the same transaction.
 
     Raises ``InvalidMove`` (the status no longer allows it), ``LookupError`` (no such
     complaint, or not this reporter's), ``ReopenExpired``.
@@ -725,7 +727,7 @@ async def apply_move(
         await session.flush()
         if after is Status.DITUTUP:
             # The SKM invitation commits with the closing (issue 8).
-            await survey.offer_after_complaint(session, complaint, now)
+            await survey.offer_after_complaint(session, complaint, now, survey_offer)
     return MoveResult(complaint, event, before, previous_unit, previous_ticket)
 
 

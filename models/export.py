@@ -1,12 +1,11 @@
-"""Exporting work-log entries as an XLSX close to what an e-Kinerja upload needs.
-
-One sheet per employee (date, activity, quantity, unit, minutes, SKP target, status, evidence)
-and a summary sheet first. Used by ``/ekspor`` in the chat and ``sigap export activities``.
+"""Exporting work-log entries: who may export whom, the entries of a period, the audit entry.
+The workbook itself (close to what an e-Kinerja upload needs) is ``services.export``'s. Used by
+``/ekspor`` in the chat and ``sigap export activities``.
 
 Evidence: Telegram file ids mean nothing outside this bot (and stop working with another token),
-so the export writes, per entry, the number of files and, for each, its name (photos have none:
-"foto") with the path of Sigap's own copy under the data folder
-(``evidence/2026-11/AgAD….pdf``), which the office can open on the server.
+so the export gives, per entry, each file's name (photos have none: "foto") with the path of
+Sigap's own copy under the data folder (``evidence/2026-11/AgAD….pdf``), which the office can
+open on the server.
 
 Entries are personal data (UU 27/2022): every export is written to the audit log with who asked,
 whose entries and which period.
@@ -14,25 +13,23 @@ whose entries and which period.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font
 from sqlalchemy import exists, select
 
-from domain.dates import format_date
 from models import audit
 from models.db import Database
 from models.supervision import is_unit_head, reports_of, supervisor_chain
 from models.tables import Activity, ActivityEvidence, Employee, SkpTarget, Unit
-from texts import Texts
 
-SHEET_TITLE_MAX = 31  # Excel's limit
-_SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
+
+@dataclass(frozen=True)
+class EvidenceFile:
+    name: str | None  # photos have none
+    path: str | None  # Sigap's copy, relative to the data folder when it is inside it
 
 
 @dataclass(frozen=True)
@@ -45,7 +42,7 @@ class ExportEntry:
     target: str | None
     status: str
     late: bool
-    evidence: list[str] = field(default_factory=list)  # one line per file
+    evidence: list[EvidenceFile] = field(default_factory=list)
 
 
 @dataclass
@@ -136,17 +133,16 @@ async def employee_by_nip(db: Database, nip: str) -> Employee | None:
 # --- reading --------------------------------------------------------------------------------
 
 
-def _evidence_line(row: ActivityEvidence, data_dir: Path | None, tr: Texts) -> str:
-    name = row.file_name or tr.plain("export.photo")
+def _evidence_file(row: ActivityEvidence, data_dir: Path | None) -> EvidenceFile:
     if not row.stored_path:
-        return name
+        return EvidenceFile(row.file_name, None)
     path = Path(row.stored_path)
     if data_dir is not None:
         try:
             path = path.resolve().relative_to(data_dir.resolve())
         except ValueError:
             pass
-    return f"{name} ({path.as_posix()})"
+    return EvidenceFile(row.file_name, path.as_posix())
 
 
 async def load_export(
@@ -154,7 +150,6 @@ async def load_export(
     employee_ids: Sequence[int],
     start: date,
     end: date,
-    tr: Texts,
     data_dir: Path | None = None,
 ) -> list[EmployeeExport]:
     """The employees (by name) with their entries in the period, deleted entries left out."""
@@ -182,7 +177,7 @@ async def load_export(
             )
         ).all()
         activity_ids = [a.id for a, _, _ in rows]
-        evidence: dict[int, list[str]] = {}
+        evidence: dict[int, list[EvidenceFile]] = {}
         if activity_ids:
             for item in (
                 await session.execute(
@@ -191,7 +186,7 @@ async def load_export(
                     .order_by(ActivityEvidence.id)
                 )
             ).scalars():
-                evidence.setdefault(item.activity_id, []).append(_evidence_line(item, data_dir, tr))
+                evidence.setdefault(item.activity_id, []).append(_evidence_file(item, data_dir))
     exports = {
         e.id: EmployeeExport(e.id, e.nip, e.name, e.position, code)  # type: ignore[arg-type]
         for e, code in people
@@ -215,105 +210,6 @@ async def load_export(
 
 def has_entries(exports: Sequence[EmployeeExport]) -> bool:
     return any(e.entries for e in exports)
-
-
-# --- the workbook ---------------------------------------------------------------------------
-
-
-def period_text(start: date, end: date, language: str) -> str:
-    """``1 November 2026 – 24 November 2026`` (one date for a single day)."""
-    first = format_date(start, language, weekday=False)
-    return first if start == end else f"{first} – {format_date(end, language, weekday=False)}"
-
-
-def sheet_titles(exports: Sequence[EmployeeExport]) -> list[str]:
-    """A valid, unique sheet title per employee: the name without the characters Excel refuses,
-    cut to 31 characters; a repeated title gets the end of the NIP, then a number."""
-    used = {"ringkasan", "summary"}
-    titles: list[str] = []
-    for export in exports:
-        base = " ".join(_SHEET_FORBIDDEN.sub(" ", export.name).split()).strip("'") or export.nip
-        candidates = [base[:SHEET_TITLE_MAX].rstrip()]
-        suffix = f" {export.nip[-4:]}"
-        candidates.append(base[: SHEET_TITLE_MAX - len(suffix)].rstrip() + suffix)
-        n = 2
-        while all(c.casefold() in used for c in candidates):
-            tail = f" ({n})"
-            candidates.append(base[: SHEET_TITLE_MAX - len(tail)].rstrip() + tail)
-            n += 1
-        title = next(c for c in candidates if c.casefold() not in used)
-        used.add(title.casefold())
-        titles.append(title)
-    return titles
-
-
-ENTRY_COLUMNS = (
-    "date", "description", "quantity", "unit", "minutes", "target", "status", "late",
-    "evidence_count", "evidence",
-)  # fmt: skip
-SUMMARY_COLUMNS = (
-    "name", "nip", "position", "unit_code", "entries", "minutes", "hours", "approved",
-    "submitted", "revision_requested", "rejected", "sheet",
-)  # fmt: skip
-
-
-def write_workbook(
-    exports: Sequence[EmployeeExport], start: date, end: date, tr: Texts, path: Path
-) -> None:
-    workbook = Workbook()
-    summary = workbook.active
-    assert summary is not None
-    summary.title = tr.plain("export.sheet_summary")
-    period = period_text(start, end, tr.language)
-    summary.append([tr.plain("export.summary_title", period=period)])
-    summary["A1"].font = Font(bold=True)
-    summary.append([])
-    summary.append([tr.plain(f"export.col_{c}") for c in SUMMARY_COLUMNS])
-    titles = sheet_titles(exports)
-    for export, title in zip(exports, titles, strict=True):
-        summary.append(
-            [
-                export.name, export.nip, export.position, export.unit_code, len(export.entries),
-                export.minutes, round(export.minutes / 60, 2), export.count("approved"),
-                export.count("submitted"), export.count("revision_requested"),
-                export.count("rejected"), title if export.entries else "",
-            ]
-        )  # fmt: skip
-    for cell in summary[3]:
-        cell.font = Font(bold=True)
-    summary.column_dimensions["A"].width = 40
-    summary.column_dimensions["B"].width = 21
-    yes = tr.plain("export.yes")
-    for export, title in zip(exports, titles, strict=True):
-        if not export.entries:
-            continue
-        sheet = workbook.create_sheet(title)
-        sheet.append([tr.plain(f"export.col_{c}") for c in ENTRY_COLUMNS])
-        for cell in sheet[1]:
-            cell.font = Font(bold=True)
-        for entry in export.entries:
-            sheet.append(
-                [
-                    entry.work_date, entry.description, entry.quantity, entry.unit or "",
-                    entry.minutes, entry.target or "", tr.plain(f"status.{entry.status}"),
-                    yes if entry.late else "", len(entry.evidence), "\n".join(entry.evidence),
-                ]
-            )  # fmt: skip
-            row = sheet.max_row
-            sheet.cell(row, 1).number_format = "yyyy-mm-dd"
-            for column in (2, 6, 10):
-                sheet.cell(row, column).alignment = Alignment(wrap_text=True, vertical="top")
-        for letter, width in zip("ABCDEFGHIJ", (12, 50, 10, 14, 8, 45, 22, 11, 8, 50), strict=True):
-            sheet.column_dimensions[letter].width = width
-        sheet.freeze_panes = "A2"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    workbook.save(path)
-
-
-def file_name(start: date, end: date, who: str) -> str:
-    """``kegiatan-BLW-K01-2026-11-01-2026-11-30.xlsx``; ``who`` is a unit code or a NIP."""
-    safe = re.sub(r"[^A-Za-z0-9-]+", "_", who)[:40] or "sigap"
-    return f"kegiatan-{safe}-{start.isoformat()}-{end.isoformat()}.xlsx"
 
 
 async def record_export(

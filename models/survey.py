@@ -28,19 +28,16 @@ from __future__ import annotations
 import hashlib
 import hmac
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from pathlib import Path
 from typing import Any
 
-from openpyxl import Workbook
-from openpyxl.styles import Font
 from sqlalchemy import ForeignKey, Index, SmallInteger, delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import Field, SQLModel
 
-from domain.dates import format_date
 from domain.skm import (
     ELEMENTS,
     PROFILE_CHOICES,
@@ -48,14 +45,12 @@ from domain.skm import (
     compute,
     period_bounds,
     period_of,
-    round_half_up,
 )
 from models.activities import AlreadySaved, _finish_conversation
 from models.db import Database
-from models.outbox import enqueue, text_payload
+from models.outbox import enqueue
 from models.tables import Complaint, TelegramUser, Unit
 from models.types import UTCDateTime, utcnow
-from texts import LANGUAGES, Texts, texts
 
 MAX_COMMENT = 1000
 MAX_SERVICE_NAME = 120
@@ -309,31 +304,22 @@ async def submit_response(
 # --- the invitation after a complaint ---------------------------------------------------------
 
 
-def offer_button_data(complaint_id: int) -> str:
-    return f"svy:c:{complaint_id}"
+# The invitation's outbox payload for the reporter's language (None: not known) and the
+# complaint. The data layer renders no text: the callers of ``models.complaints.apply_move``
+# pass ``services.survey.offer_payload``.
+SurveyOffer = Callable[[str | None, Complaint], dict[str, Any]]
 
 
-async def offer_after_complaint(session: AsyncSession, complaint: Complaint, now: datetime) -> bool:
+async def offer_after_complaint(
+    session: AsyncSession, complaint: Complaint, now: datetime, render: SurveyOffer
+) -> bool:
     """Queue the survey invitation to the reporter of a complaint that has just closed, in the
     caller's transaction (``models.complaints.apply_move``). Once per complaint (outbox key)."""
     reporter = complaint.reporter_telegram_id
     if reporter is None or complaint.id is None:
         return False
     user = await session.get(TelegramUser, reporter)
-    tr = texts((user.language if user else None) or LANGUAGES[0])
-    markup = {
-        "inline_keyboard": [
-            [
-                {
-                    "text": tr.plain("survey.button_offer"),
-                    "callback_data": offer_button_data(complaint.id),
-                }
-            ]
-        ]
-    }
-    payload = text_payload(
-        tr.t("survey.offer", number=complaint.tracking_number), reply_markup=markup
-    )
+    payload = render(user.language if user else None, complaint)
     return await enqueue(
         session, f"survey-offer:{complaint.id}", reporter, "survey", payload, now=now
     )
@@ -448,79 +434,6 @@ async def survey_week_figures(db: Database, unit_id: int, start: date, end: date
             )
         ).all()
     return SurveyWeek(int(week or 0), period, compute([tuple(r) for r in rows]))
-
-
-# --- the published table ---------------------------------------------------------------------
-
-
-def write_report_xlsx(report: SkmReport, tr: Texts, path: Path) -> None:
-    """The table a unit publishes (PermenPANRB 14/2017): element means, index, IKM, grade,
-    and the respondents' profile counts. Numbers are numbers (rounded for display only where
-    the regulation's table shows rounded values; the IKM is rounded once, from exact means)."""
-    result, unit = report.result, report.unit
-    assert result is not None
-    first, last = period_bounds(report.period)
-    workbook = Workbook()
-    sheet = workbook.active
-    assert sheet is not None
-    sheet.title = tr.plain("skm_cli.sheet")
-    sheet.append([tr.plain("skm_cli.title", unit=unit.name, code=unit.code)])
-    sheet["A1"].font = Font(bold=True)
-    sheet.append(
-        [
-            tr.plain("skm_cli.period"),
-            tr.plain(
-                "skm_cli.period_value",
-                period=report.period,
-                first=format_date(first, tr.language, weekday=False),
-                last=format_date(last, tr.language, weekday=False),
-            ),
-        ]
-    )
-    sheet.append([tr.plain("skm_cli.respondents"), result.respondents])
-    sheet.append([])
-    sheet.append(
-        [
-            tr.plain("skm_cli.col_number"),
-            tr.plain("skm_cli.col_element"),
-            tr.plain("skm_cli.col_nrr"),
-            tr.plain("skm_cli.col_weighted"),
-        ]
-    )
-    for position, element in enumerate(ELEMENTS):
-        sheet.append(
-            [
-                f"U{position + 1}",
-                tr.plain(f"skm_element.{element}"),
-                float(result.element_mean(position, "0.001")),
-                float(round_half_up(result.element_means[position] / len(ELEMENTS), "0.0001")),
-            ]
-        )
-    sheet.append(["", tr.plain("skm_cli.index"), float(result.index_rounded)])
-    sheet.append(["", tr.plain("skm_cli.ikm"), float(result.ikm)])
-    sheet.append(["", tr.plain("skm_cli.grade"), result.grade])
-    sheet.append(["", tr.plain("skm_cli.label"), tr.plain(f"skm.grade_{result.grade}")])
-    sheet.append([])
-    sheet.append([tr.plain("skm_cli.profile_title")])
-    sheet.cell(sheet.max_row, 1).font = Font(bold=True)
-    sheet.append(
-        [
-            tr.plain("skm_cli.col_field"),
-            tr.plain("skm_cli.col_value"),
-            tr.plain("skm_cli.col_count"),
-        ]
-    )
-    for name, choices in PROFILE_CHOICES.items():
-        counts = report.profile[name]
-        for choice in (*choices, None):
-            label = tr.plain(f"skm_profile.{name}_{choice}" if choice else "skm_profile.not_given")
-            sheet.append([tr.plain(f"skm_profile.{name}"), label, counts.get(choice, 0)])
-    sheet.column_dimensions["A"].width = 22
-    sheet.column_dimensions["B"].width = 44
-    sheet.column_dimensions["C"].width = 20
-    sheet.column_dimensions["D"].width = 22
-    path.parent.mkdir(parents=True, exist_ok=True)
-    workbook.save(path)
 
 
 async def deactivate_service(db: Database, code: str) -> bool:

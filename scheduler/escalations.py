@@ -10,27 +10,18 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import select
 
 from domain.calendar import WorkCalendar
 from domain.complaints import Deadlines, Move, Status
 from domain.dates import format_date
 from models import complaints as complaint_data
 from models.db import Database
+from models.deadlines import UNVERIFIED, overdue
 from models.outbox import enqueue, text_payload
 from models.tables import Complaint, ComplaintDesk, Employee, TelegramLink, TelegramUser
+from services.survey import offer_payload
 from texts import texts
-
-UNVERIFIED = (Status.BARU.value, Status.DIALIHKAN.value)
-IN_WORK = (Status.TERVERIFIKASI.value, Status.DIPROSES.value, Status.DIBUKA_KEMBALI.value)
-
-
-def overdue(today: date) -> ColumnElement[bool]:
-    """Open complaints past the due date of the stage they are in (the escalation rule, also
-    the digest's "overdue" figure)."""
-    return ((Complaint.status.in_(UNVERIFIED)) & (Complaint.verification_due < today)) | (
-        (Complaint.status.in_(IN_WORK)) & (Complaint.follow_up_due < today)
-    )
 
 
 async def _unit_heads(db: Database, unit_id: int) -> list[int]:
@@ -137,6 +128,7 @@ async def _expire_resolved(
                 today=today,
                 calendar=calendar,
                 deadlines=deadlines,
+                survey_offer=offer_payload,
             )
         except Exception:  # moved meanwhile (the citizen answered): nothing to close
             continue

@@ -22,9 +22,10 @@ from domain.complaints import Deadlines
 from domain.dates import parse_times
 from domain.digest import DigestMode, digest_slot
 from models import activities
+from models.digest import supervisor_clocks
 from models.identity import mark_blocked
 from models.schedule import unit_timings
-from scheduler.digest import NUDGE_TIME, enqueue_nudges, enqueue_weekly_digests, supervisor_clocks
+from scheduler.digest import NUDGE_TIME, enqueue_nudges, enqueue_weekly_digests
 from scheduler.escalations import escalate_complaints
 from scheduler.outbox import OutboxSender
 from scheduler.reminders import enqueue_reminders

@@ -16,6 +16,7 @@ from models import complaints
 from models import conversation as conversations
 from models.activities import EvidenceDraft
 from models.db import Database
+from services.survey import offer_payload
 from models.tables import (
     AuditEntry,
     ComplaintAttachment,
@@ -77,6 +78,7 @@ async def _move(db: Database, complaint_id: int, move: Move, **kwargs: object): 
         "today": TODAY,
         "calendar": CALENDAR,
         "deadlines": Deadlines(),
+        "survey_offer": offer_payload,
     }
     return await complaints.apply_move(db, complaint_id, move, **(options | kwargs))  # type: ignore[arg-type]
 

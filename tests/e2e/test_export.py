@@ -23,8 +23,9 @@ from sqlalchemy import select
 
 from domain.access import Actor, Refusal, unit_export_refusal
 from handlers.export import preset_period
-from models.export import EmployeeExport, sheet_titles
+from models.export import EmployeeExport
 from models.tables import Activity, ActivityEvidence, AuditEntry, Employee, SkpTarget
+from services.export import sheet_titles
 from tests.data.test_cli import sigap
 from tests.e2e.harness import eventually
 
