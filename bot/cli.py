@@ -62,15 +62,26 @@ async def _upgrade(settings: Settings) -> str:
     return head_revision() or "-"
 
 
+# Libraries that, at DEBUG, log what people sent: PTB whole updates (ids, names, texts), aiosqlite
+# each statement with its values. Sigap's own DEBUG must not put an anonymous reporter's identity
+# in the log, so these stay at INFO or above whatever SIGAP_LOG_LEVEL says.
+_TALKATIVE_LIBRARIES = ("telegram", "aiosqlite", "asyncpg", "sqlalchemy")
+
+
+def configure_logging(level: str) -> None:
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for name in _TALKATIVE_LIBRARIES:
+        logging.getLogger(name).setLevel(max(logging.INFO, logging.getLevelName(level)))
+    # httpx logs every request at INFO (with the bot token in the URL): far too chatty for an
+    # office server, and the token is a secret.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+
+
 def cmd_run(args: argparse.Namespace, settings: Settings) -> None:
     from bot.app import ALLOWED_UPDATES, build_application
 
     settings.require_token()
-    logging.basicConfig(
-        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    # httpx logs every request at INFO: far too chatty for an office server.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
+    configure_logging(settings.log_level)
     if args.webhook:
         settings.require_webhook()  # before migrating: a missing setting fails at once
     asyncio.run(_upgrade(settings))
@@ -673,10 +684,7 @@ def cmd_sandbox(args: argparse.Namespace, settings: Settings) -> None:
     from sandbox.seed import SandboxDataError
     from sandbox.server import Sandbox, serve
 
-    logging.basicConfig(
-        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    logging.getLogger("httpx").setLevel(logging.WARNING)
+    configure_logging(settings.log_level)
     start = None
     if args.start:
         parsed = datetime.fromisoformat(args.start)
