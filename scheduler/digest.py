@@ -41,6 +41,7 @@ from domain.digest import (
     totals,
     trailing_silent_days,
 )
+from domain.sheets import append_row
 from domain.skm import period_bounds, period_of
 from models.db import Database
 from models.outbox import document_payload, enqueue, photo_payload, text_payload
@@ -487,10 +488,11 @@ def write_xlsx(tr: Texts, digest: Digest, path: Path) -> None:
         "name", "expected", "logged", "entries", "hours", "approved", "waiting", "revision",
         "late", "leave", "silent", "unreachable",
     )  # fmt: skip
-    sheet.append([tr.plain(f"digest.col_{c}") for c in columns])
+    append_row(sheet, [tr.plain(f"digest.col_{c}") for c in columns])
     yes = tr.plain("digest.yes")
     for p in digest.people:
-        sheet.append(
+        append_row(
+            sheet,
             [
                 p.name, p.expected_days, p.days_with_entries, p.entries, p.hours, p.approved,
                 p.waiting, p.revision, p.late, p.leave_days, p.silent_days,
@@ -498,7 +500,8 @@ def write_xlsx(tr: Texts, digest: Digest, path: Path) -> None:
             ]
         )  # fmt: skip
     t = digest.totals
-    sheet.append(
+    append_row(
+        sheet,
         [
             tr.plain("digest.total_row"), t.expected_days, t.days_with_entries, t.entries,
             t.hours, t.approved, t.waiting, t.revision, t.late, t.leave_days, t.silent, "",
@@ -508,10 +511,11 @@ def write_xlsx(tr: Texts, digest: Digest, path: Path) -> None:
     if digest.complaints is not None:
         week = digest.complaints
         extra = workbook.create_sheet(tr.plain("digest.complaints_sheet"))
-        extra.append(
-            [tr.plain(f"digest.col_{c}") for c in ("received", "resolved", "overdue", "median")]
+        append_row(
+            extra,
+            [tr.plain(f"digest.col_{c}") for c in ("received", "resolved", "overdue", "median")],
         )
-        extra.append([week.received, week.resolved, week.overdue, week.median_hours])
+        append_row(extra, [week.received, week.resolved, week.overdue, week.median_hours])
     path.parent.mkdir(parents=True, exist_ok=True)
     workbook.save(path)
 
