@@ -20,8 +20,9 @@ LANGUAGES = ("id", "en")
 
 # BotFather tokens look like "123456789:AA...". The emulator uses the same shape.
 _TOKEN_RE = re.compile(r"^\d{3,20}:[A-Za-z0-9_-]{20,100}$")
-# What Telegram accepts as a webhook's secret_token.
-_SECRET_RE = re.compile(r"[A-Za-z0-9_-]{1,256}")
+# What Telegram accepts as a webhook's secret_token (1-256 of these characters), and at least 32
+# of them: the secret is all that keeps forged updates out, so it must not be guessable.
+_SECRET_RE = re.compile(r"[A-Za-z0-9_-]{32,256}")
 _LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
 
 
@@ -115,6 +116,21 @@ class Settings(BaseSettings):
             return [value]
         return value
 
+    @field_validator("admin_ids")
+    @classmethod
+    def _check_people(cls, value: list[int]) -> list[int]:
+        # Operators are people: admin rights go to these user ids, and error reports and
+        # notices are sent to them. A group's id (negative) would make no one an operator and
+        # send those reports to everyone in the group.
+        for chat_id in value:
+            if chat_id < 0:
+                raise ValueError(
+                    f"{chat_id} is a group or channel id; list people's Telegram user ids"
+                )
+            if chat_id == 0:
+                raise ValueError("0 is not a Telegram user id")
+        return value
+
     @field_validator("reminder_times")
     @classmethod
     def _check_times(cls, value: str) -> str:
@@ -189,7 +205,10 @@ class Settings(BaseSettings):
             return None
         if not _SECRET_RE.fullmatch(value):
             # Never echo the value: it is a secret.
-            raise ValueError("must be 1-256 characters, only A-Z, a-z, 0-9, '_' and '-'")
+            raise ValueError(
+                "must be 32-256 characters, only A-Z, a-z, 0-9, '_' and '-' "
+                "(e.g. the output of: openssl rand -hex 32)"
+            )
         return value
 
     def require_webhook(self) -> tuple[str, str]:
@@ -202,7 +221,7 @@ class Settings(BaseSettings):
             )
         if not self.webhook_secret:
             raise ConfigError(
-                "SIGAP_WEBHOOK_SECRET is not set: webhook mode needs a secret of 1-256 characters "
+                "SIGAP_WEBHOOK_SECRET is not set: webhook mode needs a secret of 32-256 characters "
                 "(A-Z, a-z, 0-9, '_', '-'), e.g. from: openssl rand -hex 32"
             )
         return self.webhook_url, self.webhook_secret
