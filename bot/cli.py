@@ -10,6 +10,7 @@ import argparse
 import asyncio
 import csv
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
@@ -64,8 +65,9 @@ async def _upgrade(settings: Settings) -> str:
 
 # Libraries that, at DEBUG, log what people sent: PTB whole updates (ids, names, texts), aiosqlite
 # each statement with its values. Sigap's own DEBUG must not put an anonymous reporter's identity
-# in the log, so these stay at INFO or above whatever SIGAP_LOG_LEVEL says.
-_TALKATIVE_LIBRARIES = ("telegram", "aiosqlite", "asyncpg", "sqlalchemy")
+# in the log, so these stay at INFO or above whatever SIGAP_LOG_LEVEL says. (SQLAlchemy keeps its
+# own loggers at WARNING unless told otherwise, and hides parameters: models.db.)
+_TALKATIVE_LIBRARIES = ("telegram", "aiosqlite")
 
 
 def configure_logging(level: str) -> None:
@@ -77,10 +79,26 @@ def configure_logging(level: str) -> None:
     logging.getLogger("httpx").setLevel(logging.WARNING)
 
 
+def private_file(path: Path) -> Path:
+    """Create (or empty) ``path`` readable and writable by its owner only, before anything is
+    written to it: invite files hold live links, exports personal data (UU 27/2022). Writers
+    that open it again afterwards keep the mode."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        os.fchmod(handle, 0o600)  # a file that was there keeps its old mode on O_CREAT
+    finally:
+        os.close(handle)
+    return path
+
+
 def cmd_run(args: argparse.Namespace, settings: Settings) -> None:
     from bot.app import ALLOWED_UPDATES, build_application
 
     settings.require_token()
+    # What the bot writes (the SQLite database, evidence and complaint attachments, digests) is
+    # personal data (UU 27/2022): the owner only, whatever umask the service was started with.
+    os.umask(0o077)
     configure_logging(settings.log_level)
     if args.webhook:
         settings.require_webhook()  # before migrating: a missing setting fails at once
@@ -304,9 +322,8 @@ def cmd_invites_create(args: argparse.Namespace, settings: Settings) -> None:
     issued = asyncio.run(go())
     if not issued:
         raise CliError(tr.plain("cli.invites_none"))
-    out.parent.mkdir(parents=True, exist_ok=True)
     # utf-8-sig: Excel on Windows opens it with the names intact.
-    with out.open("w", newline="", encoding="utf-8-sig") as handle:
+    with private_file(out).open("w", newline="", encoding="utf-8-sig") as handle:
         writer = csv.writer(handle)
         writer.writerow(["nip", "nama", "unit", "tautan", "berlaku_sampai"])
         for invite in issued:
@@ -662,7 +679,7 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> None:
                         end=args.end.isoformat(),
                     )
                 )
-            export.write_workbook(exports, args.start, args.end, tr, out)
+            export.write_workbook(exports, args.start, args.end, tr, private_file(out))
             await export.record_export(
                 db, "cli", scope, exports, args.start, args.end, SystemClock().now()
             )

@@ -15,6 +15,7 @@ Susanti: Fri 20 Nov  Menyusun SPJ <belanja> & "ATK", 3 dokumen, 90 min, revision
 from __future__ import annotations
 
 import io
+import stat
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -406,12 +407,15 @@ async def test_cli_export(office, tmp_path: Path, monkeypatch) -> None:  # type:
         "SIGAP_DATA_DIR": str(office.settings.data_dir),
     }
     out = tmp_path / "sek.xlsx"
+    out.write_bytes(b"")
+    out.chmod(0o644)  # an older file, readable by everyone: the export must not stay so
     code, stdout, err = await sigap(
         "export", "activities", "--unit", "blw-sek", "--from", "2026-11-01", "--to",
         "2026-11-30", "--out", str(out), env=env, cwd=tmp_path,
     )  # fmt: skip
     assert code == 0, err
     assert stdout.strip() == f"{out}: 3 kegiatan dari 2 pegawai."
+    assert stat.S_IMODE(out.stat().st_mode) == 0o600  # personal data: the owner only
     book = load_workbook(out)
     assert book.sheetnames == ["Ringkasan", "Agus Salim Daulay", "Susanti Halim, S.E."]
     assert _rows(book["Agus Salim Daulay"])[1][9] == (
