@@ -47,7 +47,17 @@ async def install_desk(office: Harness, code: str = "BLW-PU", title: str = "Meja
     return group
 
 
-async def file_complaint(  # type: ignore[no-untyped-def]
+async def file_complaint(person, **answers: Any) -> str:  # type: ignore[no-untyped-def]
+    """Walk the /aduan flow the way a citizen does; returns the tracking number."""
+    await fill_complaint(person, **answers)
+    await person.press("✅ Kirim aduan")
+    [receipt] = await person.wait_for(1)
+    match = NUMBER.search(receipt.text)
+    assert match is not None and "diterima" in receipt.text, receipt.text
+    return match.group()
+
+
+async def fill_complaint(  # type: ignore[no-untyped-def]
     person,
     *,
     story: str = STORY,
@@ -57,8 +67,8 @@ async def file_complaint(  # type: ignore[no-untyped-def]
     location: Any = None,
     photos: int = 0,
     share_contact: bool = False,
-) -> str:
-    """Walk the /aduan flow the way a citizen does; returns the tracking number."""
+) -> None:
+    """The /aduan flow up to its summary, with the Submit button not pressed yet."""
     await person.send("/aduan")
     await person.wait_for(1)
     await person.press(kind)
@@ -90,11 +100,6 @@ async def file_complaint(  # type: ignore[no-untyped-def]
         await person.wait_for(2)  # noted + the summary
     else:
         await person.wait_for(1)
-    await person.press("✅ Kirim aduan")
-    [receipt] = await person.wait_for(1)
-    match = NUMBER.search(receipt.text)
-    assert match is not None and "diterima" in receipt.text, receipt.text
-    return match.group()
 
 
 async def audited(office: Harness, action: str, count: int = 1) -> list[str]:

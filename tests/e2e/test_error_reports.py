@@ -15,7 +15,7 @@ from sqlalchemy import text
 from models import complaints
 from models.db import Database
 from tests.e2e.harness import OPERATOR_ID, Harness
-from tests.e2e.test_complaints import ADMINDUK, town  # noqa: F401 (fixture)
+from tests.e2e.test_complaints import fill_complaint, town  # noqa: F401 (fixture)
 
 STORY = "Petugas kelurahan meminta uang pelicin untuk KTP saya, nama saya Siti Anonimah."
 REFERENCE = re.compile(r"\b[0-9A-F]{8}\b")
@@ -60,20 +60,7 @@ async def test_anonymous_reporters_failure_reaches_operators_without_their_ident
 
     monkeypatch.setattr(complaints, "submit_complaint", database_refuses)
     siti = town.user(first_name="Siti", last_name="Anonimah", username="siti_anonimah")
-    await siti.send("/aduan")
-    await siti.wait_for(1)
-    await siti.press("Pengaduan")
-    await siti.wait_for(1)
-    await siti.press(ADMINDUK)
-    await siti.wait_for(1)
-    await siti.send(STORY)
-    await siti.wait_for(1)
-    await siti.send("Lewati")
-    await siti.wait_for(2)
-    await siti.press("Lewati")
-    await siti.wait_for(1)
-    await siti.press("Anonim")
-    await siti.wait_for(1)
+    await fill_complaint(siti, story=STORY, privacy="Anonim")
     await siti.press("✅ Kirim aduan")
     [apology] = await siti.wait_for(1)
     assert "kesalahan di pihak kami" in apology.text
