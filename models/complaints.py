@@ -10,14 +10,15 @@ double tap or two staff members pressing at once cannot both move a complaint.
 from __future__ import annotations
 
 import asyncio
+import re
 import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -39,10 +40,12 @@ from domain.complaints import (
     period_of,
     validate_categories,
 )
+from domain.files import stored_relative
 from models import audit, survey
 from models.activities import AlreadySaved, EvidenceDraft, _finish_conversation  # shared
 from models.db import Database, insert_once
-from models.outbox import enqueue
+from models.files import FileCount, delete_files, referenced
+from models.outbox import OutboxMessage, enqueue
 from models.tables import (
     Complaint,
     ComplaintAttachment,
@@ -934,100 +937,133 @@ async def unban_reporter(db: Database, tracking_number: str, *, actor: str, now:
     return removed
 
 
+# Outbox rows about one complaint, by their keys (written by ``scheduler.escalations`` and
+# ``models.survey``): some carry the reporter's chat id, so the purge removes them all.
+_OUTBOX_PREFIXES = ("escalation:", "complaint-closed:", "survey-offer:")
+_OUTBOX_KEY = re.compile(r"(?:escalation|complaint-closed|survey-offer):(\d+)(?::|$)")
+
+
 @dataclass
 class PurgeResult:
+    """What a purge removed (or, in a dry run, would remove)."""
+
     complaints: int = 0
-    files: int = 0
+    messages: int = 0  # texts in the history: messages, reasons, the resolution
+    telegram_messages: int = 0  # the routing records (chat and message ids) of sent messages
+    attachments: int = 0
+    outbox: int = 0
+    files: FileCount = field(default_factory=FileCount)
 
 
 async def purge_personal_data(
-    db: Database, *, closed_before: datetime, now: datetime, actor: str, dry_run: bool = False
+    db: Database,
+    *,
+    closed_before: datetime,
+    now: datetime,
+    actor: str,
+    data_dir: Path,
+    dry_run: bool = False,
 ) -> PurgeResult:
     """Remove personal data of complaints closed before ``closed_before`` (UU 27/2022: keep
     only what is needed). Kept for statistics: kind, category, unit, privacy choice, status,
-    outcome, dates and the history's moves without their text."""
+    outcome, dates and the history's moves without their text. Files are found under
+    ``data_dir``; those still used by a kept complaint, an activity or a draft stay."""
     result = PurgeResult()
-    async with db.write() as session:
-        ids = list(
-            (
-                await session.execute(
-                    select(Complaint.id).where(
-                        Complaint.status.in_([s.value for s in FINAL]),
-                        Complaint.closed_at < closed_before,
-                        Complaint.purged_at.is_(None),
+    unused: set[PurePosixPath] = set()
+    try:
+        async with db.write() as session:
+            ids = list(
+                (
+                    await session.execute(
+                        select(Complaint.id).where(
+                            Complaint.status.in_([s.value for s in FINAL]),
+                            Complaint.closed_at < closed_before,
+                            Complaint.purged_at.is_(None),
+                        )
                     )
-                )
-            ).scalars()
-        )
-        result.complaints = len(ids)
-        if not ids or dry_run:
-            return result
-        paths = list(
-            (
-                await session.execute(
-                    select(ComplaintAttachment.stored_path).where(
-                        ComplaintAttachment.complaint_id.in_(ids)
-                    )
-                )
-            ).scalars()
-        )
-        await session.execute(
-            update(Complaint)
-            .where(Complaint.id.in_(ids))
-            .values(
-                reporter_telegram_id=None,
-                reporter_name=None,
-                contact_phone=None,
-                contact_consent_at=None,
-                location_text=None,
-                latitude=None,
-                longitude=None,
-                story="",
-                resolution_note=None,
-                purged_at=now,
-                updated_at=now,
+                ).scalars()
             )
-        )
-        await session.execute(
-            update(ComplaintEvent).where(ComplaintEvent.complaint_id.in_(ids)).values(note=None)
-        )
-        await session.execute(
-            delete(ComplaintAttachment).where(ComplaintAttachment.complaint_id.in_(ids))
-        )
-        # The same photo sent again with a complaint that is kept shares the stored file.
-        still_used = set(
-            (
-                await session.execute(
-                    select(ComplaintAttachment.stored_path).where(
-                        ComplaintAttachment.stored_path.in_([p for p in paths if p])
-                    )
+            result.complaints = len(ids)
+            if ids:
+                unused = await _purge_rows(session, ids, now, result)
+                audit.record(
+                    session,
+                    actor,
+                    "complaints.purge",
+                    at=now,
+                    complaints=len(ids),
+                    before=closed_before.isoformat(),
+                    messages=result.messages,
+                    attachments=result.attachments,
+                    outbox=result.outbox,
                 )
-            ).scalars()
-        )
-        paths = [p for p in paths if p and p not in still_used]
-        await session.execute(
-            delete(ComplaintMessage).where(ComplaintMessage.complaint_id.in_(ids))
-        )
-        audit.record(
-            session,
-            actor,
-            "complaints.purge",
-            at=now,
-            complaints=len(ids),
-            before=closed_before.isoformat(),
-        )
-    result.files = await asyncio.to_thread(_delete_files, paths)
+            if dry_run:
+                raise _Rollback()
+    except _Rollback:
+        pass
+    result.files = await asyncio.to_thread(delete_files, data_dir, unused, dry_run=dry_run)
     return result
 
 
-def _delete_files(paths: Sequence[str]) -> int:
-    deleted = 0
-    for stored in paths:
-        path = Path(stored)
-        if path.exists():
-            path.unlink()
-            deleted += 1
-    return deleted
+async def _purge_rows(
+    session: AsyncSession, ids: list[int], now: datetime, result: PurgeResult
+) -> set[PurePosixPath]:
+    """Clear and delete what is personal about these complaints; the files nothing uses now."""
+    stored = (
+        await session.execute(
+            select(ComplaintAttachment.stored_path).where(ComplaintAttachment.complaint_id.in_(ids))
+        )
+    ).scalars()
+    candidates = {r for r in map(stored_relative, stored) if r is not None}
+    await session.execute(
+        update(Complaint)
+        .where(Complaint.id.in_(ids))
+        .values(
+            reporter_telegram_id=None,
+            reporter_name=None,
+            contact_phone=None,
+            contact_consent_at=None,
+            location_text=None,
+            latitude=None,
+            longitude=None,
+            story="",
+            resolution_note=None,
+            purged_at=now,
+            updated_at=now,
+        )
+    )
+    with_text = (ComplaintEvent.complaint_id.in_(ids), ComplaintEvent.note.is_not(None))
+    result.messages = await _rowcount(
+        session, update(ComplaintEvent).where(*with_text).values(note=None)
+    )
+    result.attachments = await _rowcount(
+        session, delete(ComplaintAttachment).where(ComplaintAttachment.complaint_id.in_(ids))
+    )
+    result.telegram_messages = await _rowcount(
+        session, delete(ComplaintMessage).where(ComplaintMessage.complaint_id.in_(ids))
+    )
+    wanted = set(ids)
+    outbox_rows = [
+        row_id
+        for row_id, key in (
+            await session.execute(
+                select(OutboxMessage.id, OutboxMessage.key).where(
+                    or_(*(OutboxMessage.key.startswith(p) for p in _OUTBOX_PREFIXES))
+                )
+            )
+        ).all()
+        if (match := _OUTBOX_KEY.match(key)) and int(match.group(1)) in wanted
+    ]
+    if outbox_rows:
+        result.outbox = await _rowcount(
+            session, delete(OutboxMessage).where(OutboxMessage.id.in_(outbox_rows))
+        )
+    # The same photo sent again with a complaint that is kept shares the stored file.
+    return candidates - await referenced(session, candidates)
+
+
+async def _rowcount(session: AsyncSession, statement: Any) -> int:
+    return int((await session.execute(statement)).rowcount)
 
 
 async def status_counts(db: Database) -> dict[tuple[str, str, str | None], int]:

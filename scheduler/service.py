@@ -23,8 +23,9 @@ from domain.complaints import Deadlines
 from domain.dates import parse_times
 from domain.digest import DigestMode, digest_slot
 from models import activities
+from models.conversation import expire_drafts
 from models.identity import mark_blocked
-from models.schedule import unit_timings
+from models.schedule import has_run, unit_timings
 from scheduler.digest import NUDGE_TIME, enqueue_nudges, enqueue_weekly_digests, supervisor_clocks
 from scheduler.escalations import escalate_complaints
 from scheduler.outbox import OutboxSender
@@ -79,6 +80,24 @@ async def _weekly_digest(services: Services, now: datetime) -> int:
     )
 
 
+async def _draft_expiry(services: Services, now: datetime) -> int:
+    period = now.astimezone(services.timezone).date().isoformat()
+    if await has_run(services.db, "draft_expiry", period):
+        return 0  # once a day; the claim in expire_drafts settles a race between processes
+    settings = services.settings
+    result = await expire_drafts(
+        services.db,
+        now=now,
+        idle=timedelta(days=settings.draft_retention_days),
+        data_dir=settings.data_dir,
+        actor="system",
+        period=period,
+    )
+    if result.ran and (result.drafts or result.files.deleted):
+        log.info("expired %d drafts, %d files", result.drafts, result.files.deleted)
+    return 0  # nothing to send
+
+
 async def _supervisor_nudge(services: Services, now: datetime) -> int:
     return await enqueue_nudges(
         services.db,
@@ -117,6 +136,12 @@ JOBS: dict[str, Job] = {
             "working days 16:00 (or up to 12 hours later)",
             _supervisor_nudge,
         ),
+        Job(
+            "draft_expiry",
+            "delete flows left unanswered (abandoned /aduan drafts) with their files",
+            "once a day; drafts idle for SIGAP_DRAFT_RETENTION_DAYS (default 30)",
+            _draft_expiry,
+        ),
     )
 }
 
@@ -126,6 +151,9 @@ async def next_run(services: Services, name: str, now: datetime) -> datetime | N
     earliest over every unit's own time zone and times."""
     if name == "complaint_deadlines":
         return now + timedelta(seconds=services.settings.scheduler_interval)
+    if name == "draft_expiry":
+        local = now.astimezone(services.timezone)
+        return datetime.combine(local.date() + timedelta(days=1), time(), tzinfo=services.timezone)
     default_zone = services.settings.timezone
     if name == "weekly_digest":
         groups = list(await supervisor_clocks(services.db)) or [(default_zone, DigestMode.MONDAY)]

@@ -301,7 +301,7 @@ async def test_forward_reject_contact_and_purge(town: Harness, tmp_path: Path) -
     # Retention: the operator's purge removes personal data and keeps the statistics.
     code, out, err = await _sigap(town, tmp_path, "complaints", "purge", "--older-than", "0")
     assert code == 0, err
-    assert "1 aduan" in out
+    assert "aduan (data pribadi pelapor): 1" in out
     [complaint] = await complaint_rows(town)
     assert complaint.reporter_telegram_id is None and complaint.reporter_name is None
     assert complaint.contact_phone is None and complaint.story == ""
