@@ -1157,10 +1157,12 @@ async def _staff_answer(
             source=source,
         )
     except complaints.AlreadyRecorded as again:
+        await files.discard(context, attachments)  # kept if the first delivery stored it
         if again.relayed:
             return  # delivered again after a crash; it reached the citizen the first time
         complaint = again.complaint  # stored, then the process died before relaying it
     except complaints.ComplaintClosed:
+        await files.discard(context, attachments)
         await _reply_in_group(
             update,
             context,
@@ -1169,6 +1171,9 @@ async def _staff_answer(
             ),
         )
         return
+    except Exception:
+        await files.discard(context, attachments)
+        raise
     unit = await complaints.get_unit(services.db, complaint.unit_id)
     unit_name = unit.name if unit else ""
     delivered = await notify_citizen(

@@ -32,6 +32,7 @@ from domain.complaints import (
     Earlier,
     InvalidMove,
     Move,
+    Privacy,
     Status,
     can_reopen,
     due_dates,
@@ -85,6 +86,14 @@ class AlreadyRecorded(Exception):
         super().__init__(complaint.id)
         self.complaint = complaint
         self.relayed = relayed
+
+
+class MessageLimit(Exception):
+    """The citizen sent the most messages allowed about this complaint in an hour."""
+
+    def __init__(self, tracking_number: str, again: datetime) -> None:
+        super().__init__(tracking_number)
+        self.tracking_number, self.again = tracking_number, again
 
 
 class ReopenExpired(Exception):
@@ -514,7 +523,7 @@ async def submit_complaint(
                     privacy=draft.privacy,
                     reporter_alias=1000 + secrets.randbelow(9000),
                     reporter_telegram_id=draft.reporter_telegram_id,
-                    reporter_name=draft.reporter_name[:255],
+                    reporter_name=_kept_name(draft),
                     contact_phone=draft.contact_phone,
                     contact_consent_at=now if draft.contact_phone else None,
                     status=Status.BARU.value,
@@ -541,6 +550,14 @@ async def submit_complaint(
             if attempt == 4:
                 raise
     raise AssertionError("unreachable")
+
+
+def _kept_name(draft: ComplaintDraft) -> str | None:
+    """Nobody may see an anonymous reporter's name, so it is not kept (UU 27/2022); their chat
+    id stays, to answer them."""
+    if draft.privacy == Privacy.ANONIM.value:
+        return None
+    return draft.reporter_name[:255]
 
 
 async def _next_sequence(session: AsyncSession, period: str) -> int:
@@ -744,20 +761,14 @@ async def add_message(
     employee_id: int | None = None,
     reporter_telegram_id: int | None = None,
     source: tuple[int, int] | None = None,
+    per_hour: int | None = None,
 ) -> tuple[Complaint, ComplaintEvent]:
     """A message from the citizen (``side="citizen"``) or from staff, stored with the
     complaint. Raises ``ComplaintClosed`` on closed complaints, ``LookupError`` if the
     reporter does not match, ``AlreadyRecorded`` when ``source`` (the incoming message's chat
-    and message id) was stored before."""
+    and message id) was stored before, ``MessageLimit`` past ``per_hour`` citizen messages."""
     async with db.write() as session:
-        complaint = await session.get(Complaint, complaint_id)
-        if complaint is None or (
-            reporter_telegram_id is not None
-            and complaint.reporter_telegram_id != reporter_telegram_id
-        ):
-            raise LookupError(complaint_id)
-        if Status(complaint.status) in FINAL or complaint.purged_at is not None:
-            raise ComplaintClosed()
+        complaint = await _open_complaint(session, complaint_id, reporter_telegram_id)
         again = None
         if source is not None and not await _claim_incoming(session, complaint_id, source, now):
             received = (
@@ -772,6 +783,8 @@ async def add_message(
             # the block: an exception inside it would roll back and detach ``complaint``.
             again = AlreadyRecorded(complaint, relayed=received.get("relayed", True))
         else:
+            if per_hour is not None:
+                await _check_limit(session, complaint, now, per_hour)
             event = ComplaintEvent(
                 complaint_id=complaint_id,
                 at=now,
@@ -787,6 +800,69 @@ async def add_message(
     if again is not None:
         raise again
     return complaint, event
+
+
+async def check_citizen_message(
+    db: Database,
+    complaint_id: int,
+    *,
+    reporter_telegram_id: int,
+    now: datetime,
+    per_hour: int,
+    source: tuple[int, int] | None = None,
+) -> None:
+    """Whether ``add_message`` would take this citizen's message, asked before anything is
+    downloaded for it: raises ``Banned``, ``LookupError``, ``ComplaintClosed`` or
+    ``MessageLimit`` as it would. A message stored before (delivered again) passes."""
+    async with db.read() as session:
+        if await _banned(session, reporter_telegram_id):
+            raise Banned()
+        complaint = await _open_complaint(session, complaint_id, reporter_telegram_id)
+        if source is not None:
+            known = await session.execute(
+                select(ComplaintMessage.id).where(
+                    ComplaintMessage.chat_id == source[0], ComplaintMessage.message_id == source[1]
+                )
+            )
+            if known.first() is not None:
+                return
+        await _check_limit(session, complaint, now, per_hour)
+
+
+async def _open_complaint(
+    session: AsyncSession, complaint_id: int, reporter_telegram_id: int | None
+) -> Complaint:
+    complaint = await session.get(Complaint, complaint_id)
+    if complaint is None or (
+        reporter_telegram_id is not None and complaint.reporter_telegram_id != reporter_telegram_id
+    ):
+        raise LookupError(complaint_id)
+    if Status(complaint.status) in FINAL or complaint.purged_at is not None:
+        raise ComplaintClosed()
+    return complaint
+
+
+async def _check_limit(
+    session: AsyncSession, complaint: Complaint, now: datetime, per_hour: int
+) -> None:
+    """At most ``per_hour`` citizen messages about a complaint in any hour: each one reaches
+    the unit's group, and a group takes about 20 messages a minute from the bot in all."""
+    hour = timedelta(hours=1)
+    sent = list(
+        (
+            await session.execute(
+                select(ComplaintEvent.at)
+                .where(
+                    ComplaintEvent.complaint_id == complaint.id,
+                    ComplaintEvent.action == "citizen_message",
+                    ComplaintEvent.at > now - hour,
+                )
+                .order_by(ComplaintEvent.at)
+            )
+        ).scalars()
+    )
+    if len(sent) >= per_hour:
+        raise MessageLimit(complaint.tracking_number, sent[len(sent) - per_hour] + hour)
 
 
 async def _claim_incoming(

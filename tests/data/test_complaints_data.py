@@ -9,7 +9,7 @@ from functools import partial
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from domain.calendar import WorkCalendar
 from domain.complaints import DEFAULT_CATEGORIES, CategoryRow, Deadlines, InvalidMove, Move
@@ -353,6 +353,54 @@ async def test_abandoned_drafts_expire_with_their_files(
     ]
     assert await conversations.load(db, 7, 7) is None
     assert await conversations.load(db, 8, 8) is not None
+
+
+async def test_anonymous_reporters_names_are_not_kept(
+    db: Database, categories: dict[str, int]
+) -> None:
+    anonymous = await _submit(db, _draft(categories, privacy="anonim", reporter_name="Siti A."))
+    named = await _submit(db, _draft(categories, privacy="rahasia", reporter_name="Siti R."))
+    assert (anonymous.reporter_name, anonymous.reporter_telegram_id) == (None, 7)
+    assert named.reporter_name == "Siti R."
+
+
+async def test_migration_forgets_anonymous_names_and_shortens_file_names(tmp_path: Path) -> None:
+    """Rows written before 0010: an anonymous reporter's name, and a file name longer than its
+    column (SQLite took it; PostgreSQL would not)."""
+    from models.migrate import upgrade_database
+
+    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'old.db'}")
+    await upgrade_database(db, "0009")
+    async with db.write() as session:
+        session.add(Unit(code="BLW-PU", name="Pelayanan Umum"))
+    await complaints.import_categories(
+        db, DEFAULT_CATEGORIES[:1], dry_run=False, actor="test", now=NOW
+    )
+    [category] = await complaints.active_categories(db)
+    made = [
+        await _submit(db, _draft({"adminduk": category.id}, privacy=p)) for p in ("anonim", "biasa")
+    ]
+    long_name = "KTP_Siti_Anonimah_" + "x" * 250 + ".pdf"
+    async with db.write() as session:
+        await session.execute(text("UPDATE complaint SET reporter_name = 'Siti Anonimah'"))
+        session.add(
+            ComplaintAttachment(
+                complaint_id=made[0].id, kind="document", telegram_file_id="f", file_unique_id="u"
+            )
+        )
+        await session.flush()
+        await session.execute(
+            text("UPDATE complaint_attachment SET file_name = :name"), {"name": long_name}
+        )
+    await upgrade_database(db)
+    names = [(await complaints.get_complaint(db, c.id)).reporter_name for c in made]  # type: ignore[union-attr]
+    assert names == [None, "Siti Anonimah"]
+    [attachment] = await complaints.attachments_of(db, made[0].id)
+    assert attachment.file_name is not None and len(attachment.file_name) == 200
+    assert attachment.file_name.startswith("KTP_Siti_Anonimah_x") and attachment.file_name.endswith(
+        "….pdf"
+    )
+    await db.dispose()
 
 
 def test_cli_categories_ban_and_purge(
