@@ -197,11 +197,23 @@ async def _apply_categories(
 # --- Desks ------------------------------------------------------------------------------------
 
 
+@dataclass
+class DeskInstall:
+    """A unit's desk installed in a group; ``moved_from`` is the group it was in before (None
+    for a new desk, or the same group again), whose open tickets now wait to be posted here."""
+
+    unit: Unit
+    moved_from: int | None = None
+    old_title: str = ""
+    old_tickets: list[int] = field(default_factory=list)  # message ids in the old group
+
+
 async def install_desk(
     db: Database, unit_code: str, chat_id: int, title: str, *, telegram_id: int, now: datetime
-) -> Unit | None:
-    """Make this group the unit's complaint desk (replacing an earlier group); None if no
-    unit has this code."""
+) -> DeskInstall | None:
+    """Make this group the unit's complaint desk, None if no unit has this code. Replacing an
+    earlier group moves the desk's open tickets: they are posted again here (``unposted``), so
+    the handlers answer, and the citizens' messages arrive, in the new group."""
     async with db.write() as session:
         unit = (
             await session.execute(select(Unit).where(func.upper(Unit.code) == unit_code.upper()))
@@ -209,8 +221,11 @@ async def install_desk(
         if unit is None:
             return None
         desk = (
-            await session.execute(select(ComplaintDesk).where(ComplaintDesk.unit_id == unit.id))
+            await session.execute(
+                select(ComplaintDesk).where(ComplaintDesk.unit_id == unit.id).with_for_update()
+            )
         ).scalar_one_or_none()
+        result = DeskInstall(unit)
         if desk is None:
             session.add(
                 ComplaintDesk(
@@ -223,6 +238,9 @@ async def install_desk(
                 )
             )
         else:
+            if desk.chat_id != chat_id:
+                result.moved_from, result.old_title = desk.chat_id, desk.title
+                result.old_tickets = await _clear_tickets(session, desk.chat_id, chat_id)
             desk.chat_id, desk.title, desk.installed_by = chat_id, title[:255], telegram_id
             desk.updated_at = now
         audit.record(
@@ -232,8 +250,10 @@ async def install_desk(
             unit.code,
             at=now,
             chat_id=chat_id,
+            from_chat_id=result.moved_from,
+            tickets=len(result.old_tickets),
         )
-    return unit
+    return result
 
 
 async def desk_chat(db: Database, unit_id: int) -> int | None:
