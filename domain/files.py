@@ -38,12 +38,17 @@ def _printable(char: str) -> bool:
 
 
 def _cut(text: str, length: int) -> str:
-    """At most ``length`` characters, never ending inside a character made of several code
-    points (a letter and its accent, an emoji and its modifier)."""
-    text = text[:length]
-    while text and (unicodedata.combining(text[-1]) or unicodedata.category(text[-1]) == "Mn"):
-        text = text[:-1]
-    return text
+    """At most ``length`` characters, never cutting a character made of several code points (a
+    letter and its accent, an emoji and its skin tone) in two."""
+    end = min(length, len(text))
+    while 0 < end < len(text) and _continues(text[end]):
+        end -= 1
+    return text[:end]
+
+
+def _continues(char: str) -> bool:
+    """Whether ``char`` belongs to the character before it."""
+    return unicodedata.category(char).startswith("M") or "\U0001f3fb" <= char <= "\U0001f3ff"
 
 
 def safe_file_name(name: str | None, length: int = FILE_NAME_LENGTH) -> str | None:
