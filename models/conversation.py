@@ -174,6 +174,7 @@ async def expire_drafts(
     # The last file of a month folder may have been downloaded just before it ended.
     old_months = (cutoff - timedelta(days=1)).strftime("%Y-%m")
     unused: set[PurePosixPath] = set()
+    swept = await asyncio.to_thread(_files_before, data_dir, old_months)
     try:
         async with db.write() as session:
             if period is not None and not await claim_run(session, "draft_expiry", period, now):
@@ -186,7 +187,7 @@ async def expire_drafts(
                 for relative in map(stored_relative, draft_files(data))
                 if relative is not None
             }
-            candidates |= await asyncio.to_thread(_files_before, data_dir, old_months)
+            candidates |= swept
             deleted = await session.execute(delete(Conversation).where(stale))
             result.drafts = int(deleted.rowcount)  # type: ignore[attr-defined]
             if result.drafts:

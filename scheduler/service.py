@@ -32,6 +32,7 @@ from scheduler.outbox import OutboxSender
 from scheduler.reminders import enqueue_reminders
 
 log = logging.getLogger("sigap.scheduler")
+STOP_WAIT_SECONDS = 30
 
 
 @dataclass(frozen=True)
@@ -215,6 +216,7 @@ class Scheduler:
         self.sender = sender
         self._bot = bot  # the sender's own Bot, opened and closed with the scheduler
         self._task: asyncio.Task[None] | None = None
+        self._tick: asyncio.Future[None] | None = None
 
     async def run_job(self, name: str, now: datetime | None = None) -> int:
         written = await JOBS[name].run(self.services, now or self.services.clock.now())
@@ -230,11 +232,18 @@ class Scheduler:
     async def run_forever(self) -> None:
         interval = self.services.settings.scheduler_interval
         while True:
-            try:
-                await self.tick()
-            except Exception:  # a bad tick must not stop the next one
-                log.exception("scheduler tick failed")
+            # Shielded: stopping waits for a tick in progress (``stop``) rather than cutting
+            # a job's transaction in two; a cut SQLite transaction can keep the database
+            # locked for whoever writes next.
+            self._tick = asyncio.ensure_future(self._tick_logged())
+            await asyncio.shield(self._tick)
             await asyncio.sleep(interval)
+
+    async def _tick_logged(self) -> None:
+        try:
+            await self.tick()
+        except Exception:  # a bad tick must not stop the next one
+            log.exception("scheduler tick failed")
 
     @property
     def running(self) -> bool:
@@ -256,6 +265,12 @@ class Scheduler:
             except asyncio.CancelledError:
                 pass
             self._task = None
+        if self._tick is not None:
+            try:  # the tick in progress, to its end (unless it hangs)
+                await asyncio.wait_for(self._tick, STOP_WAIT_SECONDS)
+            except TimeoutError:
+                log.warning("a scheduler tick did not end in %ss; cancelled", STOP_WAIT_SECONDS)
+            self._tick = None
         if self.sender is not None:
             await self.sender.stop()
         if self._bot is not None:

@@ -13,10 +13,9 @@ from models import complaints
 from models.tables import ActivityEvidence, ComplaintAttachment
 from tests.e2e.harness import Harness, idle
 from tests.e2e.test_complaints import (
-    ADMINDUK,
-    NUMBER,
-    STORY,
+    file_complaint,
     install_desk,
+    start_complaint,
     town,  # noqa: F401 (fixture)
 )
 
@@ -43,16 +42,7 @@ async def test_long_and_lying_file_names_on_a_complaint(town: Harness) -> None: 
     assert len(LONG_NAME) == 272
     desk = await install_desk(town)
     siti = town.user(first_name="Siti", last_name="Anonimah")
-    await siti.send("/aduan")
-    await siti.wait_for(1)
-    await siti.press("Pengaduan")
-    await siti.wait_for(1)
-    await siti.press(ADMINDUK)
-    await siti.wait_for(1)
-    await siti.send(STORY)
-    await siti.wait_for(1)
-    await siti.send("Lewati")
-    await siti.wait_for(2)
+    await start_complaint(siti)
     await siti.send_document(PDF, file_name=LONG_NAME, mime_type="application/pdf")
     await siti.wait_for(1)
     # A web page calling itself a photo, with a MIME type too long for its column.
@@ -116,23 +106,8 @@ async def test_follow_ups_are_limited_and_refused_ones_download_nothing(
     town.settings.complaint_messages_per_hour = 2
     desk = await install_desk(town)
     siti = town.user(first_name="Siti")
-    await siti.send("/aduan")
-    await siti.wait_for(1)
-    for press in ("Pengaduan", ADMINDUK):
-        await siti.press(press)
-        await siti.wait_for(1)
-    await siti.send(STORY)
-    await siti.wait_for(1)
-    await siti.send("Lewati")
-    await siti.wait_for(2)
-    await siti.press("Lewati")
-    await siti.wait_for(1)
-    await siti.press("Biasa")
-    await siti.wait_for(1)
-    await siti.send("Tidak usah")
-    await siti.wait_for(2)
-    await siti.press("✅ Kirim aduan")
-    [receipt] = await siti.wait_for(1)
+    number = await file_complaint(siti)
+    receipt = siti.messages[-1]
     await desk.wait_for(1)
     for text in ("Lampunya di tiang nomor 12.", "Sudah dua minggu."):
         await siti.send(text, reply_to=receipt.raw)
@@ -156,7 +131,6 @@ async def test_follow_ups_are_limited_and_refused_ones_download_nothing(
 
     # Banned, and a closed complaint: answered, nothing downloaded.
     town.clock.advance(timedelta(hours=1))
-    number = NUMBER.search(receipt.text).group()  # type: ignore[union-attr]
     assert await complaints.ban_reporter(town.db, number, "spam", actor="cli", now=town.clock.now())
     await siti.send_document(PDF, file_name="bukti.pdf", reply_to=receipt.raw)
     [banned] = await siti.wait_for(1)

@@ -59,22 +59,7 @@ async def file_complaint(  # type: ignore[no-untyped-def]
     share_contact: bool = False,
 ) -> str:
     """Walk the /aduan flow the way a citizen does; returns the tracking number."""
-    await person.send("/aduan")
-    await person.wait_for(1)
-    await person.press(kind)
-    await person.wait_for(1)
-    await person.press(category)
-    await person.wait_for(1)
-    await person.send(story)
-    [ask_location] = await person.wait_for(1)
-    assert "lokasi" in ask_location.text.lower(), ask_location.text
-    if location is None:
-        await person.send("Lewati")
-    elif isinstance(location, tuple):
-        await person.share_location(*location)
-    else:
-        await person.send(location)
-    await person.wait_for(2)  # noted + the attachments question
+    await start_complaint(person, story=story, category=category, kind=kind, location=location)
     for index in range(photos):
         await person.send_photo(b"\xff\xd8\xff photo %d" % index)
         await person.wait_for(1)
@@ -95,6 +80,28 @@ async def file_complaint(  # type: ignore[no-untyped-def]
     match = NUMBER.search(receipt.text)
     assert match is not None and "diterima" in receipt.text, receipt.text
     return match.group()
+
+
+async def start_complaint(  # type: ignore[no-untyped-def]
+    person, *, story: str = STORY, category: str = ADMINDUK, kind: str = "Pengaduan", location=None
+) -> None:
+    """/aduan up to the question for photos and documents."""
+    await person.send("/aduan")
+    await person.wait_for(1)
+    await person.press(kind)
+    await person.wait_for(1)
+    await person.press(category)
+    await person.wait_for(1)
+    await person.send(story)
+    [ask_location] = await person.wait_for(1)
+    assert "lokasi" in ask_location.text.lower(), ask_location.text
+    if location is None:
+        await person.send("Lewati")
+    elif isinstance(location, tuple):
+        await person.share_location(*location)
+    else:
+        await person.send(location)
+    await person.wait_for(2)  # noted + the attachments question
 
 
 async def audited(office: Harness, action: str, count: int = 1) -> list[str]:

@@ -17,11 +17,10 @@ from models.tables import Conversation
 from tests.conftest import EXAMPLES
 from tests.e2e.harness import Harness, count, start_harness, stop_harness
 from tests.e2e.test_complaints import (
-    ADMINDUK,
-    STORY,
     audited,
     file_complaint,
     install_desk,
+    start_complaint,
     town,  # noqa: F401 (fixture)
 )
 from tests.e2e.test_desk import DEWI, _sigap
@@ -30,15 +29,7 @@ from tests.e2e.test_desk import DEWI, _sigap
 async def _abandon_a_draft(office: Harness, name: str) -> None:
     """A citizen tells the story, sends a photo, and never comes back."""
     person = office.user(first_name=name)
-    await person.send("/aduan")
-    await person.wait_for(1)
-    for press in ("Pengaduan", ADMINDUK):
-        await person.press(press)
-        await person.wait_for(1)
-    await person.send(STORY)
-    await person.wait_for(1)
-    await person.send("Lewati")
-    await person.wait_for(2)
+    await start_complaint(person)
     await person.send_photo(b"\xff\xd8\xff " + name.encode())
     await person.wait_for(1)
 
