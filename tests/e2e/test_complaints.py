@@ -354,16 +354,7 @@ async def test_citizen_changes_answers_from_the_summary(town: Harness) -> None:
     """From the summary, "✏️ Ubah" asks one answer again and comes back to the summary; the
     old summary's buttons are no longer valid; what is sent is the changed complaint."""
     siti = town.user(first_name="Siti")
-    await siti.send("/aduan")
-    await siti.wait_for(1)
-    await siti.press("Pengaduan")
-    await siti.wait_for(1)
-    await siti.press(ADMINDUK)
-    await siti.wait_for(1)
-    await siti.send(STORY)
-    await siti.wait_for(1)
-    await siti.send("Jl. Stasiun No. 3")
-    await siti.wait_for(2)
+    await start_complaint(siti, location="Jl. Stasiun No. 3")
     await siti.press("Lewati")
     await siti.wait_for(1)
     await siti.press("Anonim")
