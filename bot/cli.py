@@ -529,20 +529,7 @@ def cmd_complaints(args: argparse.Namespace, settings: Settings) -> None:
                         )
                     )
             elif action == "purge":
-                before = now - timedelta(days=args.older_than)
-                result = await complaints.purge_personal_data(
-                    db, closed_before=before, now=now, actor="cli", dry_run=args.dry_run
-                )
-                shown = before.astimezone(ZoneInfo(settings.timezone)).strftime("%Y-%m-%d %H:%M")
-                key = "purge_dry_run" if args.dry_run else "purged"
-                print(
-                    tr.plain(
-                        f"complaint_cli.{key}",
-                        count=result.complaints,
-                        files=result.files,
-                        before=shown,
-                    )
-                )
+                await _purge(db, settings, now, args.older_than, args.dry_run, tr)
             elif action == "ban":
                 if not await complaints.ban_reporter(
                     db,
@@ -561,6 +548,48 @@ def cmd_complaints(args: argparse.Namespace, settings: Settings) -> None:
             await db.dispose()
 
     asyncio.run(go())
+
+
+async def _purge(
+    db: Database, settings: Settings, now: datetime, days: int, dry_run: bool, tr: Texts
+) -> None:
+    """Personal data of old closed complaints, and abandoned drafts: say exactly what went."""
+    from models import complaints
+    from models.conversation import expire_drafts
+
+    before = now - timedelta(days=days)
+    purged = await complaints.purge_personal_data(
+        db, closed_before=before, now=now, actor="cli", data_dir=settings.data_dir, dry_run=dry_run
+    )
+    drafts = await expire_drafts(
+        db,
+        now=now,
+        idle=timedelta(days=settings.draft_retention_days),
+        data_dir=settings.data_dir,
+        actor="cli",
+        dry_run=dry_run,
+    )
+    shown = before.astimezone(ZoneInfo(settings.timezone)).strftime("%Y-%m-%d %H:%M")
+    key = "purge_dry_run" if dry_run else "purged"
+    print(tr.plain(f"complaint_cli.{key}", before=shown, days=settings.draft_retention_days))
+    print(
+        tr.plain(
+            "complaint_cli.purge_counts",
+            complaints=purged.complaints,
+            messages=purged.messages,
+            telegram_messages=purged.telegram_messages,
+            attachments=purged.attachments,
+            outbox=purged.outbox,
+            drafts=drafts.drafts,
+            files=purged.files.deleted + drafts.files.deleted,
+        )
+    )
+    missing = purged.files.missing + drafts.files.missing
+    if missing:
+        print(
+            tr.plain("complaint_cli.purge_missing", missing=missing, data_dir=settings.data_dir),
+            file=sys.stderr,
+        )
 
 
 def _print_category_problems(problems: Sequence[object], tr: Texts) -> NoReturn:
@@ -1016,7 +1045,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     purge = complaint_commands.add_parser(
         "purge",
-        help="remove personal data of complaints closed more than DAYS ago (keeps statistics)",
+        help="remove personal data of complaints closed more than DAYS ago (keeps statistics),"
+        " and drafts abandoned for SIGAP_DRAFT_RETENTION_DAYS",
     )
     purge.add_argument("--older-than", type=_non_negative_days, required=True, metavar="DAYS")
     purge.add_argument("--dry-run", action="store_true", help="count only")

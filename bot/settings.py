@@ -86,6 +86,16 @@ class Settings(BaseSettings):
     complaints_per_day: int = Field(
         default=3, ge=1, le=100, validation_alias="SIGAP_COMPLAINTS_PER_DAY"
     )
+    # What a citizen may send about one complaint in an hour, relayed to the unit's group.
+    complaint_messages_per_hour: int = Field(
+        default=10, ge=1, le=1000, validation_alias="SIGAP_COMPLAINT_MESSAGES_PER_HOUR"
+    )
+    # An unfinished flow (an /aduan draft with its story, files and phone number) is deleted,
+    # files and all, after this many days without an answer (UU 27/2022: keep only what is
+    # needed).
+    draft_retention_days: int = Field(
+        default=30, ge=1, le=365, validation_alias="SIGAP_DRAFT_RETENTION_DAYS"
+    )
     # Webhook mode (``sigap run --webhook``): the public HTTPS URL Telegram calls, where our own
     # server listens (behind a reverse proxy that terminates TLS), and the secret Telegram sends
     # back in every request so nobody else can post updates.
@@ -130,6 +140,13 @@ class Settings(BaseSettings):
             if chat_id == 0:
                 raise ValueError("0 is not a Telegram user id")
         return value
+
+    @field_validator("data_dir")
+    @classmethod
+    def _absolute_data_dir(cls, value: Path) -> Path:
+        # Once, here: a relative folder means the one the process started in, and files must
+        # be found there even by a command run later from another folder.
+        return value.expanduser().absolute()
 
     @field_validator("reminder_times")
     @classmethod

@@ -23,14 +23,16 @@ from domain.complaints import Deadlines
 from domain.dates import parse_times
 from domain.digest import DigestMode, digest_slot
 from models import activities
+from models.conversation import expire_drafts
 from models.identity import mark_blocked
-from models.schedule import unit_timings
+from models.schedule import has_run, unit_timings
 from scheduler.digest import NUDGE_TIME, enqueue_nudges, enqueue_weekly_digests, supervisor_clocks
 from scheduler.escalations import escalate_complaints
 from scheduler.outbox import OutboxSender
 from scheduler.reminders import enqueue_reminders
 
 log = logging.getLogger("sigap.scheduler")
+STOP_WAIT_SECONDS = 30
 
 
 @dataclass(frozen=True)
@@ -79,6 +81,24 @@ async def _weekly_digest(services: Services, now: datetime) -> int:
     )
 
 
+async def _draft_expiry(services: Services, now: datetime) -> int:
+    period = now.astimezone(services.timezone).date().isoformat()
+    if await has_run(services.db, "draft_expiry", period):
+        return 0  # once a day; the claim in expire_drafts settles a race between processes
+    settings = services.settings
+    result = await expire_drafts(
+        services.db,
+        now=now,
+        idle=timedelta(days=settings.draft_retention_days),
+        data_dir=settings.data_dir,
+        actor="system",
+        period=period,
+    )
+    if result.ran and (result.drafts or result.files.deleted):
+        log.info("expired %d drafts, %d files", result.drafts, result.files.deleted)
+    return 0  # nothing to send
+
+
 async def _supervisor_nudge(services: Services, now: datetime) -> int:
     return await enqueue_nudges(
         services.db,
@@ -117,6 +137,12 @@ JOBS: dict[str, Job] = {
             "working days 16:00 (or up to 12 hours later)",
             _supervisor_nudge,
         ),
+        Job(
+            "draft_expiry",
+            "delete flows left unanswered (abandoned /aduan drafts) with their files",
+            "once a day; drafts idle for SIGAP_DRAFT_RETENTION_DAYS (default 30)",
+            _draft_expiry,
+        ),
     )
 }
 
@@ -126,6 +152,9 @@ async def next_run(services: Services, name: str, now: datetime) -> datetime | N
     earliest over every unit's own time zone and times."""
     if name == "complaint_deadlines":
         return now + timedelta(seconds=services.settings.scheduler_interval)
+    if name == "draft_expiry":
+        local = now.astimezone(services.timezone)
+        return datetime.combine(local.date() + timedelta(days=1), time(), tzinfo=services.timezone)
     default_zone = services.settings.timezone
     if name == "weekly_digest":
         groups = list(await supervisor_clocks(services.db)) or [(default_zone, DigestMode.MONDAY)]
@@ -187,6 +216,7 @@ class Scheduler:
         self.sender = sender
         self._bot = bot  # the sender's own Bot, opened and closed with the scheduler
         self._task: asyncio.Task[None] | None = None
+        self._tick: asyncio.Future[None] | None = None
 
     async def run_job(self, name: str, now: datetime | None = None) -> int:
         written = await JOBS[name].run(self.services, now or self.services.clock.now())
@@ -202,11 +232,18 @@ class Scheduler:
     async def run_forever(self) -> None:
         interval = self.services.settings.scheduler_interval
         while True:
-            try:
-                await self.tick()
-            except Exception:  # a bad tick must not stop the next one
-                log.exception("scheduler tick failed")
+            # Shielded: stopping waits for a tick in progress (``stop``) rather than cutting
+            # a job's transaction in two; a cut SQLite transaction can keep the database
+            # locked for whoever writes next.
+            self._tick = asyncio.ensure_future(self._tick_logged())
+            await asyncio.shield(self._tick)
             await asyncio.sleep(interval)
+
+    async def _tick_logged(self) -> None:
+        try:
+            await self.tick()
+        except Exception:  # a bad tick must not stop the next one
+            log.exception("scheduler tick failed")
 
     @property
     def running(self) -> bool:
@@ -228,6 +265,12 @@ class Scheduler:
             except asyncio.CancelledError:
                 pass
             self._task = None
+        if self._tick is not None:
+            try:  # the tick in progress, to its end (unless it hangs)
+                await asyncio.wait_for(self._tick, STOP_WAIT_SECONDS)
+            except TimeoutError:
+                log.warning("a scheduler tick did not end in %ss; cancelled", STOP_WAIT_SECONDS)
+            self._tick = None
         if self.sender is not None:
             await self.sender.stop()
         if self._bot is not None:
