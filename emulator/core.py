@@ -71,6 +71,12 @@ def _hang_up(request: web.Request) -> NoReturn:
     raise asyncio.CancelledError
 
 
+def _acts(method: str) -> bool:
+    """Whether a call changes something (what people see, what Telegram holds); getUpdates
+    does too: it hands updates out."""
+    return not method.startswith("get") or method == "getUpdates"
+
+
 def _client_gone(request: web.Request) -> bool:
     transport = request.transport
     return transport is None or transport.is_closing()
@@ -242,7 +248,7 @@ class BotApiEmulator(PeopleSide):
                 _log.warning("Bot API method %r is not emulated; answering 404 Not Found", name)
             return _error(ApiError(404, "Not Found"))
         response, result = await self._apply(entry[1], name, params)
-        if result is not None and (self.faults.active or fault is not None):
+        if result is not None and (self.faults.active or fault is not None) and _acts(name):
             lost = fault == "timeout" or _client_gone(request)
             self._record_applied(name, params, result, lost)
         if fault == "timeout":

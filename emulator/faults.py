@@ -136,7 +136,8 @@ class InjectedFault:
 
 @dataclass(slots=True)
 class AppliedCall:
-    """A call the emulator applied while faults were on, and whether its answer got lost.
+    """A call with an effect (not ``get...`` except getUpdates) the emulator applied while
+    faults were on, and whether its answer got lost.
 
     ``answer_lost``: the bot never learnt that this call succeeded (a ``timeout`` fault, or it
     hung up before the answer), so a retry by the bot would do the same thing twice.
