@@ -108,6 +108,12 @@ class ChatView:
         return [self._state.messages[key] for key in sorted(self._state.messages)]
 
     @property
+    def arrivals(self) -> list[BotMessage]:
+        """Every message the bot sent here, oldest first, as each arrived (snapshots; deleted
+        ones too): what scrolled past, where ``messages`` is what the chat shows now."""
+        return list(self._state.sent_log)
+
+    @property
     def keyboard_markup(self) -> dict[str, Any] | None:
         """The reply keyboard markup the bot currently shows here, as sent (or None)."""
         return self._state.keyboard

@@ -235,7 +235,7 @@ class BotApiEmulator(PeopleSide):
         name = entry[0] if entry is not None else method
         if self.record_calls:
             self.calls.append((name, params))
-        fault = self.faults.pick(name, params.get("chat_id")) if self.faults.active else None
+        fault = self.faults.pick(name, self._fault_chat(params)) if self.faults.active else None
         if fault is not None and fault != "timeout":
             refusal = await self._refuse(request, fault, name, params)
             if refusal is not None:
@@ -332,6 +332,15 @@ class BotApiEmulator(PeopleSide):
             self.abandoned_calls.append((method, params))
             _hang_up(request)
         return None
+
+    def _fault_chat(self, params: dict[str, Any]) -> object:
+        """The chat a call is about, for the fault draws: its ``chat_id``, or for a press's
+        answer the presser's chat, so each chat's faults follow that chat's own calls."""
+        chat_id = params.get("chat_id")
+        if chat_id is None and "callback_query_id" in params:
+            pending = self._queries.get(str(params["callback_query_id"]))
+            return pending.user_id if pending is not None else None
+        return chat_id
 
     def _record_applied(
         self, method: str, params: dict[str, Any], result: object, lost: bool
