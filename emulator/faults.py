@@ -17,7 +17,8 @@ Kinds, as a bot meets them on api.telegram.org:
 Each call draws one number from a hash of (seed, method, chat, how many such calls came
 before), so a run's faults depend only on the seed and on each chat's own sequence of calls,
 not on how the chats' calls interleave: the same scenario with the same seed meets the same
-faults.
+faults. (A press's answer counts for the presser's chat; getUpdates, which has no chat, follows
+the number of polls, which depends on timing.)
 """
 
 from __future__ import annotations
