@@ -1,0 +1,132 @@
+"""Counts of work done ("15 berkas") and their units."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import Final
+
+from domain.worklog.problems import ParseProblem
+from domain.worklog.text import DASH_CLASS, NOT_WORD, START, squash
+
+MAX_QUANTITY: Final = 10_000
+#: A unit is a word or two ("berkas", "orang dilayani"); longer text after a number is more
+#: likely a sentence typed in the wrong place.
+UNIT_MAX_LENGTH: Final = 40
+
+#: Output units offered as buttons (regional e-kinerja apps use the first three).
+COMMON_UNITS: Final = ("dokumen", "laporan", "kegiatan", "surat", "berkas", "orang dilayani")
+
+#: Nouns after which a number in a quick log is read as a quantity ("15 berkas", "12 warga").
+COUNT_NOUNS: Final = (
+    *COMMON_UNITS,
+    "warga",
+    "orang",
+    "pemohon",
+    "peserta",
+    "permohonan",
+    "undangan",
+    "paket",
+    "lokasi",
+    "rumah",
+    "KK",
+    "KTP",
+)
+
+# Other spellings -> canonical unit.  Indonesian nouns have no plural form, so only
+# abbreviations and English words need mapping; acronyms keep their capitals.
+_UNIT_ALIASES: Final[Mapping[str, str]] = MappingProxyType(
+    {
+        "org": "orang",
+        "dok": "dokumen",
+        "doc": "dokumen",
+        "docs": "dokumen",
+        "document": "dokumen",
+        "documents": "dokumen",
+        "report": "laporan",
+        "reports": "laporan",
+        "letter": "surat",
+        "letters": "surat",
+        "file": "berkas",
+        "files": "berkas",
+        "activity": "kegiatan",
+        "activities": "kegiatan",
+        "person": "orang",
+        "persons": "orang",
+        "people": "orang",
+        "resident": "warga",
+        "residents": "warga",
+        "citizen": "warga",
+        "citizens": "warga",
+        "people served": "orang dilayani",
+        "kk": "KK",
+        "ktp": "KTP",
+    }
+)
+
+
+# Whole numbers, optionally grouped in thousands ("1.000", "1,000"): a quantity is never a
+# fraction, so the grouping mark cannot be mistaken for a decimal mark.
+_INTEGER: Final = r"[0-9]{1,3}(?:\.[0-9]{3}){1,4}|[0-9]{1,3}(?:,[0-9]{3}){1,4}|[0-9]{1,15}"
+_QUANTITY_RE: Final = re.compile(
+    rf"(?P<sign>{DASH_CLASS})?\s*(?P<number>{_INTEGER})(?:\s*(?P<unit>[^\W\d_].*))?"
+)
+_REDUPLICATED: Final = re.compile(r"(\w+)-\1", re.IGNORECASE)
+
+_CANONICAL_UNITS: Final[Mapping[str, str]] = MappingProxyType(
+    {**{unit.lower(): unit for unit in COUNT_NOUNS}, **_UNIT_ALIASES}
+)
+
+
+def _count_noun_alternatives() -> str:
+    names = sorted(_CANONICAL_UNITS, key=len, reverse=True)  # "orang dilayani" before "orang"
+    return "|".join(re.escape(name).replace(r"\ ", r"\s+") for name in names)
+
+
+COUNT_RE: Final = re.compile(
+    rf"{START}(?P<number>{_INTEGER})\s*(?P<unit>{_count_noun_alternatives()}){NOT_WORD}",
+    re.IGNORECASE,
+)
+
+
+def normalize_unit(text: str) -> str:
+    """``" Berkas "`` → ``berkas``, ``"org"`` → ``orang``, ``"ktp"`` → ``KTP``.
+
+    Lowercase and whitespace-collapsed; reduplicated plurals ("berkas-berkas") and English or
+    abbreviated forms of known units map to the Indonesian unit, so reports add up.
+    """
+    unit = squash(text).lower()
+    reduplicated = _REDUPLICATED.fullmatch(unit)
+    if reduplicated:
+        unit = reduplicated[1]
+    return _CANONICAL_UNITS.get(unit, unit)
+
+
+def int_from_grouped(number: str) -> int:
+    return int(number.replace(".", "").replace(",", ""))
+
+
+def check_quantity(quantity: int, max_quantity: int) -> int | ParseProblem:
+    if quantity <= 0:
+        return ParseProblem("quantity_zero", {"quantity": quantity})
+    if quantity > max_quantity:
+        return ParseProblem(
+            "quantity_too_large", {"quantity": quantity, "max_quantity": max_quantity}
+        )
+    return quantity
+
+
+def parse_quantity(
+    text: str, *, max_quantity: int = MAX_QUANTITY
+) -> tuple[int, str | None] | ParseProblem:
+    """``"15"`` → ``(15, None)``; ``"15 berkas"`` → ``(15, "berkas")``."""
+    squashed = squash(text)
+    match = _QUANTITY_RE.fullmatch(squashed)
+    if match is None or (match["unit"] and len(match["unit"]) > UNIT_MAX_LENGTH):
+        return ParseProblem("quantity_unreadable", {"text": squashed})
+    number = int_from_grouped(match["number"])
+    checked = check_quantity(-number if match["sign"] else number, max_quantity)
+    if isinstance(checked, ParseProblem):
+        return checked
+    return checked, normalize_unit(match["unit"]) if match["unit"] else None
