@@ -22,6 +22,7 @@ WORKLOG_PROBLEM_CODES: Final = (
     "date_weekday_mismatch",
     "date_in_future",
     "date_too_old",
+    "day_dates_differ",
 )
 
 

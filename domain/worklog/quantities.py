@@ -18,50 +18,137 @@ UNIT_MAX_LENGTH: Final = 40
 #: Output units offered as buttons (regional e-kinerja apps use the first three).
 COMMON_UNITS: Final = ("dokumen", "laporan", "kegiatan", "surat", "berkas", "orang dilayani")
 
-#: Nouns after which a number in a quick log is read as a quantity ("15 berkas", "12 warga").
+#: Nouns after which a number in a quick log is read as a quantity ("15 berkas", "12 warga"):
+#: the outputs and the people served that kelurahan and kecamatan offices count.
 COUNT_NOUNS: Final = (
     *COMMON_UNITS,
     "warga",
     "orang",
+    "penduduk",
+    "jiwa",
+    "keluarga",
     "pemohon",
     "peserta",
+    "balita",
+    "lansia",
+    "KPM",  # keluarga penerima manfaat (bansos)
     "permohonan",
     "undangan",
+    "usulan",
+    "proposal",
+    "notulen",
+    "data",
+    "lembar",
+    "halaman",
+    "eksemplar",
+    "formulir",
+    "set",
     "paket",
+    "buah",
+    "unit",
+    "titik",
     "lokasi",
     "rumah",
+    "kali",
+    "foto",
+    "akta",
+    "sertifikat",
     "KK",
     "KTP",
+    "KIA",
+    "NIK",
+    "SKTM",
+    "SKU",
+    "SPPT",
 )
 
 # Other spellings -> canonical unit.  Indonesian nouns have no plural form, so only
-# abbreviations and English words need mapping; acronyms keep their capitals.
+# abbreviations and English words need mapping; acronyms keep their capitals.  Short forms
+# that are also common words ("hal" is "a matter", "kl" is "kurang lebih") are left out.
 _UNIT_ALIASES: Final[Mapping[str, str]] = MappingProxyType(
     {
         "org": "orang",
-        "dok": "dokumen",
-        "doc": "dokumen",
-        "docs": "dokumen",
-        "document": "dokumen",
-        "documents": "dokumen",
-        "report": "laporan",
-        "reports": "laporan",
-        "letter": "surat",
-        "letters": "surat",
-        "file": "berkas",
-        "files": "berkas",
-        "activity": "kegiatan",
-        "activities": "kegiatan",
+        "orng": "orang",
         "person": "orang",
         "persons": "orang",
         "people": "orang",
+        "people served": "orang dilayani",
+        "wrg": "warga",
         "resident": "warga",
         "residents": "warga",
         "citizen": "warga",
         "citizens": "warga",
-        "people served": "orang dilayani",
+        "pddk": "penduduk",
+        "pdd": "penduduk",
+        "family": "keluarga",
+        "families": "keluarga",
+        "household": "keluarga",
+        "households": "keluarga",
+        "applicant": "pemohon",
+        "applicants": "pemohon",
+        "participant": "peserta",
+        "participants": "peserta",
+        "invitation": "undangan",
+        "invitations": "undangan",
+        "proposals": "proposal",
+        "notula": "notulen",
+        "dok": "dokumen",
+        "dokumen2": "dokumen",
+        "doc": "dokumen",
+        "docs": "dokumen",
+        "document": "dokumen",
+        "documents": "dokumen",
+        "lap": "laporan",
+        "report": "laporan",
+        "reports": "laporan",
+        "srt": "surat",
+        "letter": "surat",
+        "letters": "surat",
+        "bks": "berkas",
+        "brks": "berkas",
+        "file": "berkas",
+        "files": "berkas",
+        "keg": "kegiatan",
+        "kgt": "kegiatan",
+        "activity": "kegiatan",
+        "activities": "kegiatan",
+        "lbr": "lembar",
+        "lmbr": "lembar",
+        "sheet": "lembar",
+        "sheets": "lembar",
+        "page": "halaman",
+        "pages": "halaman",
+        "eks": "eksemplar",
+        "copy": "eksemplar",
+        "copies": "eksemplar",
+        "form": "formulir",
+        "forms": "formulir",
+        "sets": "set",
+        "pkt": "paket",
+        "package": "paket",
+        "packages": "paket",
+        "bh": "buah",
+        "pcs": "buah",
+        "units": "unit",
+        "ttk": "titik",
+        "location": "lokasi",
+        "locations": "lokasi",
+        "rmh": "rumah",
+        "house": "rumah",
+        "houses": "rumah",
+        "times": "kali",
+        "photo": "foto",
+        "photos": "foto",
+        "akte": "akta",
+        "certificate": "sertifikat",
+        "certificates": "sertifikat",
         "kk": "KK",
         "ktp": "KTP",
+        # The electronic identity card is the only KTP issued today: one unit, so reports add up.
+        "ktp-el": "KTP",
+        "ktp el": "KTP",
+        "e-ktp": "KTP",
+        "ektp": "KTP",
     }
 )
 
@@ -72,7 +159,8 @@ _INTEGER: Final = r"[0-9]{1,3}(?:\.[0-9]{3}){1,4}|[0-9]{1,3}(?:,[0-9]{3}){1,4}|[
 _QUANTITY_RE: Final = re.compile(
     rf"(?P<sign>{DASH_CLASS})?\s*(?P<number>{_INTEGER})(?:\s*(?P<unit>[^\W\d_].*))?"
 )
-_REDUPLICATED: Final = re.compile(r"(\w+)-\1", re.IGNORECASE)
+# "berkas-berkas" and "berkas2" are plurals of "berkas".
+_REDUPLICATED: Final = re.compile(r"(\w+?)(?:-\1|2)", re.IGNORECASE)
 
 _CANONICAL_UNITS: Final[Mapping[str, str]] = MappingProxyType(
     {**{unit.lower(): unit for unit in COUNT_NOUNS}, **_UNIT_ALIASES}
@@ -85,7 +173,8 @@ def _count_noun_alternatives() -> str:
 
 
 COUNT_RE: Final = re.compile(
-    rf"{START}(?P<number>{_INTEGER})\s*(?P<unit>{_count_noun_alternatives()}){NOT_WORD}",
+    rf"{START}(?P<number>{_INTEGER})\s*(?P<unit>{_count_noun_alternatives()})"
+    rf"(?:-(?P=unit)|2)?{NOT_WORD}",
     re.IGNORECASE,
 )
 
@@ -98,7 +187,9 @@ def normalize_unit(text: str) -> str:
     """
     unit = squash(text).lower()
     reduplicated = _REDUPLICATED.fullmatch(unit)
-    if reduplicated:
+    if reduplicated and (
+        reduplicated[0].endswith("-" + reduplicated[1]) or reduplicated[1] in _CANONICAL_UNITS
+    ):
         unit = reduplicated[1]
     return _CANONICAL_UNITS.get(unit, unit)
 
@@ -130,3 +221,20 @@ def parse_quantity(
     if isinstance(checked, ParseProblem):
         return checked
     return checked, normalize_unit(match["unit"]) if match["unit"] else None
+
+
+def find_quantity(
+    description: str, *, max_quantity: int = MAX_QUANTITY
+) -> tuple[int, str] | ParseProblem | None:
+    """The one counted thing in a description ("Verifikasi 15 berkas KTP" → 15 berkas).
+
+    None when nothing is counted, or when two things are ("15 berkas dan 3 surat"): which one
+    the work is measured by is the person's choice, not ours.
+    """
+    counted = list(COUNT_RE.finditer(description))
+    if len(counted) != 1:
+        return None
+    value = check_quantity(int_from_grouped(counted[0]["number"]), max_quantity)
+    if isinstance(value, ParseProblem):
+        return value
+    return value, normalize_unit(counted[0]["unit"])

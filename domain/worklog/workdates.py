@@ -193,14 +193,21 @@ def parse_work_date(
     parsed = parse_date(text, today)
     if isinstance(parsed, ParseProblem):
         return parsed
-    if parsed > today:
-        return ParseProblem("date_in_future", {"date": parsed, "today": today})
+    return check_work_date(parsed, today, window_days)
+
+
+def check_work_date(
+    day: date, today: date, window_days: int = DEFAULT_DATE_WINDOW_DAYS
+) -> date | ParseProblem:
+    """``day`` if work may be logged for it: from ``today - window_days`` up to ``today``."""
+    if day > today:
+        return ParseProblem("date_in_future", {"date": day, "today": today})
     earliest = today - timedelta(days=window_days)
-    if parsed < earliest:
+    if day < earliest:
         return ParseProblem(
-            "date_too_old", {"date": parsed, "earliest": earliest, "window_days": window_days}
+            "date_too_old", {"date": day, "earliest": earliest, "window_days": window_days}
         )
-    return parsed
+    return day
 
 
 def is_late(work_date: date, today: date) -> bool:

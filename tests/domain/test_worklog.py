@@ -10,8 +10,10 @@ from domain.worklog import (
     WORKLOG_PROBLEM_CODES,
     ParseProblem,
     QuickLog,
+    TimeRange,
     is_late,
     normalize_unit,
+    parse_day,
     parse_duration,
     parse_quantity,
     parse_quick_log,
@@ -246,7 +248,10 @@ def test_description_too_long() -> None:
             "Verifikasi 15 berkas KTP 1,5 jam",
             QuickLog("Verifikasi 15 berkas KTP", 15, "berkas", 90),
         ),
-        ("Melayani 12 warga 08.00-10.30", QuickLog("Melayani 12 warga", 12, "warga", 150)),
+        (
+            "Melayani 12 warga 08.00-10.30",
+            QuickLog("Melayani 12 warga", 12, "warga", 150, TimeRange(480, 630)),
+        ),
         (
             "Melayani 12 orang dilayani 1 jam",
             QuickLog("Melayani 12 orang dilayani", 12, "orang dilayani", 60),
@@ -261,9 +266,15 @@ def test_description_too_long() -> None:
         ("Rapat selama 2 jam di kantor lurah", QuickLog("Rapat di kantor lurah", None, None, 120)),
         ("Rapat (2 jam) di aula", QuickLog("Rapat di aula", None, None, 120)),
         ("Rapat, durasi: 30 menit, di aula", QuickLog("Rapat, di aula", None, None, 30)),
-        ("Rapat pukul 08.00-10.30 di aula", QuickLog("Rapat di aula", None, None, 150)),
-        ("Rapat 08.00-10.30 di aula", QuickLog("Rapat di aula", None, None, 150)),
-        ("Rapat jam 8-10", QuickLog("Rapat", None, None, 120)),
+        (
+            "Rapat pukul 08.00-10.30 di aula",
+            QuickLog("Rapat di aula", None, None, 150, TimeRange(480, 630)),
+        ),
+        (
+            "Rapat 08.00-10.30 di aula",
+            QuickLog("Rapat di aula", None, None, 150, TimeRange(480, 630)),
+        ),
+        ("Rapat jam 8-10", QuickLog("Rapat", None, None, 120, TimeRange(480, 600))),
         # No duration found: the bot asks.
         ("Rapat koordinasi kelurahan", QuickLog("Rapat koordinasi kelurahan", None, None, None)),
         ("Rapat 2 jam di kantor lurah", QuickLog("Rapat 2 jam di kantor lurah", None, None, None)),
@@ -535,6 +546,11 @@ def test_every_problem_code_is_reachable() -> None:
         code(parse_work_date("Senin, 24 November 2026", TODAY)),
         code(parse_work_date("besok", TODAY)),
         code(parse_work_date("1/11", TODAY)),
+        code(
+            parse_day(
+                "Senin 23/11:\n- Apel 30 menit\nSelasa 24/11:\n- Rapat 1 jam", TODAY
+            ).work_date
+        ),
     }
     assert produced == set(WORKLOG_PROBLEM_CODES)
 
