@@ -13,7 +13,8 @@ Durations (:func:`parse_duration`; ``durations.py``, ``timeranges.py``)
     ``1j30m``, ``1:30``, ``2 hours``, halves and quarters (``1/2 jam``, ``1 1/2 jam``, ``½ jam``,
     ``3/4 jam``, ``setengah jam``, ``stgh jam``, ``1 setengah jam``, ``1 jam setengah``,
     ``sejam``, ``sejam setengah``, ``seperempat jam``).  Before a duration, ``selama``,
-    ``durasi:``, ``±``, ``kurang lebih``, ``sekitar`` mark it and are cut out with it.
+    ``durasi:``, ``±``, ``kurang lebih`` mark it and are cut out with it (not ``sekitar``:
+    in ``warga sekitar`` it means "nearby").
 
     Time ranges give end minus start and keep the range itself (:class:`TimeRange`):
     ``08.00-10.30``, ``08:00 - 10:30``, ``08.00 s/d 10.30 WIB``, ``08.00 WIB - 10.30 WIB``,

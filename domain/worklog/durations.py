@@ -85,8 +85,10 @@ _CLOCK_RE: Final = re.compile(
 _BARE_NUMBER_RE: Final = re.compile(_NUMBER)
 _DECIMAL_PARTS: Final = re.compile(r"(?P<whole>[0-9]+)(?:(?P<sep>[.,])(?P<frac>[0-9]+))?")
 # Words before a duration that mark it as one: "selama 2 jam", "± 2 jam", "kurang lebih 2 jam".
+# Not "sekitar": in "warga sekitar 2 jam" it means "nearby", and cutting it would change the
+# description.
 _MARKER_WORDS: Final = (
-    r"(?:selama|slm|durasi|waktu|for|about|around|approx\.?|sekitar|sktr"
+    r"(?:selama|slm|durasi|waktu|for|about|around|approx\.?"
     r"|kurang\s+lebih|lebih\s+kurang|kurleb|kl\.?|kira-kira|kira2|±|\+/-|\+-)"
 )
 #: A marker right at the end of the text before a duration.

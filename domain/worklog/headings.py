@@ -25,6 +25,7 @@ _HEADING_WORDS: Final = frozenset(
     assalamu'alaikum wr wb selamat pagi siang sore malam terima kasih makasih trims tks
     thanks thank you today todays today's daily report activities activity tasks task work log
     my done what i did list dear sir madam good morning afternoon evening
+    lurah camat sekcam seklur kasi kasubag kabag kepala kepling atasan
     """.split()
 )
 # "Nama: Budi", "Hari/Tanggal: Rabu, 25 November 2026": fields of a report's header.

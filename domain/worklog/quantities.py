@@ -30,6 +30,7 @@ COUNT_NOUNS: Final = (
     "pemohon",
     "peserta",
     "balita",
+    "anak",
     "lansia",
     "KPM",  # keluarga penerima manfaat (bansos)
     "permohonan",

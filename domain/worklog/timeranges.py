@@ -77,27 +77,34 @@ def _in_period(hour: int, period: str | None) -> int:
     return hour
 
 
+def _clock(match: re.Match[str], n: int, period: str | None) -> int | None:
+    hour, minute = int(match[f"h{n}"]), int(match[f"m{n}"] or 0)
+    hour = _in_period(hour, period)
+    if hour > 24 or minute > 59 or (hour == 24 and minute):
+        return None
+    return hour * 60 + minute
+
+
 def read_time_range(match: re.Match[str]) -> TimeRange | None:
     """The range a :data:`RANGE_RE` match names, or None if an end is no clock time ("25.00").
 
-    A part of the day written only after the end ("jam 1-3 siang") also applies to the start
-    when that keeps the start before the end ("jam 11-1 siang" is 11.00-13.00).
+    A part of the day written at one end only also applies to the other when that keeps the
+    start before the end: "jam 1-3 siang" is 13.00-15.00, "jam 1 siang - 3" too, while
+    "jam 11-1 siang" is 11.00-13.00.
     """
-    ends: list[int] = []
-    for n in (1, 2):
-        hour, minute = int(match[f"h{n}"]), int(match[f"m{n}"] or 0)
-        if hour > 24 or minute > 59 or (hour == 24 and minute):
-            return None
-        period = match[f"p{n}"]
-        if n == 1 and period is None and match["p2"] is not None:
-            shifted = _in_period(hour, match["p2"])
-            end = _in_period(int(match["h2"]), match["p2"]) * 60 + int(match["m2"] or 0)
-            period = match["p2"] if shifted * 60 + minute < end else None
-        hour = _in_period(hour, period)
-        if hour > 24 or (hour == 24 and minute):
-            return None
-        ends.append(hour * 60 + minute)
-    return TimeRange(ends[0], ends[1])
+    first, second = match["p1"], match["p2"]
+    start, end = _clock(match, 1, first), _clock(match, 2, second)
+    if start is None or end is None:
+        return None
+    if first is None and second is not None:
+        shifted = _clock(match, 1, second)
+        if shifted is not None and shifted < end:
+            start = shifted
+    elif second is None and first is not None and end <= start:
+        shifted = _clock(match, 2, first)
+        if shifted is not None and shifted > start:
+            end = shifted
+    return TimeRange(start, end)
 
 
 def is_clock_range(match: re.Match[str]) -> bool:
