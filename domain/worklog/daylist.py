@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -118,23 +119,31 @@ class _Open:
     lines: list[_Line]
     timed: bool
 
+    def add(self, line: _Line, timed: bool) -> None:
+        self.lines.append(line)
+        self.timed = self.timed or timed
 
-def _continues(line: _Line, piece: _Open, capitalised: bool) -> bool:
-    """Whether an unmarked line goes on with the piece above rather than starting its own."""
-    if line.marked or piece.timed:
+
+def _joins(line: _Line, piece: _Open) -> bool:
+    """Sure signs that a line goes on with the piece above: these win over heading words."""
+    if piece.timed:
         return False
-    if is_duration_only(line.body):
+    if is_duration_only(line.body):  # even "2. 30 menit": a duration alone is no activity
         return True
-    if line.after_blank:
+    if line.marked or line.after_blank:
         return False
-    last = piece.lines[-1].body
     return (
-        piece.lines[0].marked
-        or _word(_FIRST_WORD_RE, line.body) in _CONNECTORS
+        _word(_FIRST_WORD_RE, line.body) in _CONNECTORS
         or line.body.startswith("(")
-        or _word(_LAST_WORD_RE, last) in _OPEN_ENDINGS
-        or (capitalised and line.body[:1].islower())
+        or _word(_LAST_WORD_RE, piece.lines[-1].body) in _OPEN_ENDINGS
     )
+
+
+def _wraps(line: _Line, piece: _Open, capitalised: bool) -> bool:
+    """Weaker signs: the line sits under a list item, or starts small in a capitalised message."""
+    if piece.timed or line.marked or line.after_blank:
+        return False
+    return piece.lines[0].marked or (capitalised and line.body[:1].islower())
 
 
 def _is_list(pieces: list[_Open], day_headings: int, sections: int) -> bool:
@@ -147,49 +156,73 @@ def _is_list(pieces: list[_Open], day_headings: int, sections: int) -> bool:
     return sections == 0 and (marked >= 2 or (day_headings > 0 and len(pieces) > 0))
 
 
+class _Builder:
+    """Takes the lines of a message one by one into pieces and headings."""
+
+    def __init__(self, today: date) -> None:
+        self.today = today
+        self.pieces: list[_Open] = []
+        self.headings: list[str] = []
+        self.named: list[date | ParseProblem] = []
+        self.day_headings = self.sections = 0
+        self.capitalised = False
+        self.current: _Open | None = None
+
+    def take(self, line: _Line) -> None:
+        timed = mentions_duration(line.body)
+        piece = self.current
+        if piece is not None and _joins(line, piece):
+            piece.add(line, timed)
+        elif self._heading(line, timed):
+            self.current = None
+        elif piece is not None and _wraps(line, piece, self.capitalised):
+            piece.add(line, timed)
+        else:
+            self._start(line, timed)
+
+    def _heading(self, line: _Line, timed: bool) -> bool:
+        if line.marked or timed:
+            return False
+        is_day_heading, named_date = read_heading(line.body, self.today)
+        if not (is_day_heading or ends_with_colon(line.body)):
+            return False
+        self.headings.append(line.text)
+        self.day_headings += is_day_heading
+        self.sections += not is_day_heading
+        if is_day_heading and named_date is not None:
+            self.named.append(named_date)
+        return True
+
+    def _start(self, line: _Line, timed: bool) -> None:
+        if not self.pieces:
+            self.capitalised = line.body[:1].isupper()
+        self.current = _Open([line], timed)
+        self.pieces.append(self.current)
+
+
+def _typed(lines: list[_Line]) -> str:
+    """The lines of a piece as typed: parts of one line joined by "; ", lines by line breaks."""
+    typed = lines[0].text
+    for before, line in itertools.pairwise(lines):
+        typed += ("; " if line.number == before.number else "\n") + line.text
+    return typed
+
+
 def split_day(text: str, today: date) -> DaySplit:
     """Cut a message into activities; one piece (the whole text) unless it reads as a list."""
     lines = _lines(text)
-    pieces: list[_Open] = []
-    headings: list[str] = []
-    named: list[date | ParseProblem] = []
-    day_headings = sections = 0
-    capitalised = False
-    current: _Open | None = None
+    builder = _Builder(today)
     for line in lines if len(lines) > 1 else ():
-        timed = mentions_duration(line.body)
-        if not line.marked and not timed:
-            is_day_heading, named_date = read_heading(line.body, today)
-            if is_day_heading or ends_with_colon(line.body):
-                headings.append(line.text)
-                day_headings += is_day_heading
-                sections += not is_day_heading
-                if is_day_heading and named_date is not None:
-                    named.append(named_date)
-                current = None
-                continue
-        if current is not None and _continues(line, current, capitalised):
-            current.lines.append(line)
-            current.timed = current.timed or timed
-            continue
-        if not pieces:
-            capitalised = line.body[:1].isupper()
-        current = _Open([line], timed)
-        pieces.append(current)
-
-    if not _is_list(pieces, day_headings, sections):
-        whole = Piece(text, text, 1, False)
-        return DaySplit((whole,), (), ())
-    return DaySplit(
-        tuple(
-            Piece(
-                "\n".join(line.text for line in piece.lines),
-                " ".join(line.body for line in piece.lines),
-                piece.lines[0].number,
-                piece.lines[0].marked,
-            )
-            for piece in pieces
-        ),
-        tuple(headings),
-        tuple(named),
+        builder.take(line)
+    if not _is_list(builder.pieces, builder.day_headings, builder.sections):
+        return DaySplit((Piece(text, text, 1, False),), (), ())
+    pieces = tuple(
+        Piece(
+            _typed(piece.lines),
+            " ".join(line.body for line in piece.lines),
+            piece.lines[0].number,
+            piece.lines[0].marked,
+        )
+        for piece in builder.pieces
     )
+    return DaySplit(pieces, tuple(builder.headings), tuple(builder.named))

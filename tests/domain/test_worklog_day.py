@@ -326,6 +326,19 @@ def test_continuation_lines(text: str, first: str) -> None:
     assert readings(day) == [log(first, 120), log("Apel", 30)]
 
 
+def test_an_unfinished_line_wins_over_heading_words() -> None:
+    # "Lurah" alone could be a greeting's last word; after "dengan" it is who the meeting was with.
+    day = parse_day("Rapat koordinasi dengan\nLurah\n2 jam\nApel 30 menit", TODAY)
+    assert readings(day) == [log("Rapat koordinasi dengan Lurah", 120), log("Apel", 30)]
+    assert day.headings == ()
+
+
+def test_a_numbered_duration_alone_belongs_to_the_item_above() -> None:
+    day = parse_day("1. Apel pagi\n2. 30 menit\n3. Rapat 2 jam", TODAY)
+    assert readings(day) == [log("Apel pagi", 30), log("Rapat", 120)]
+    assert [line.number for line in day.lines] == [1, 2]
+
+
 def test_people_who_never_capitalise_give_no_wrap_signal() -> None:
     day = parse_day("apel pagi\nrapat 2 jam\ninput data 1 jam", TODAY)
     assert readings(day) == [log("apel pagi"), log("rapat", 120), log("input data", 60)]
@@ -481,6 +494,20 @@ def test_time_range_overlap_rule() -> None:
     assert not TimeRange(480, 600).overlaps(TimeRange(600, 660))
     assert TimeRange(480, 720).overlaps(TimeRange(540, 600))
     assert TimeRange(480, 630).minutes == 150
+
+
+def test_long_messages_are_read_line_by_line() -> None:
+    # As long as Telegram allows (4096 characters); a regular expression that backtracks
+    # badly would hang here.
+    durations = parse_day("- 1 jam\n" * 500, TODAY)
+    assert all(line.problems == (ParseProblem("description_empty"),) for line in durations.lines)
+    assert len(durations.lines) == 500
+    semicolons = parse_day("Rapat " + "; 1 jam" * 580, TODAY)
+    assert len(semicolons.lines) == 580  # the first "1 jam" is how long "Rapat" took
+    assert semicolons.lines[0].text == "Rapat; 1 jam"
+    many = "\n".join(f"{n}. Rapat dgn lurah, pkl 08.00 sd 09.00 ({n} berkas)" for n in range(1, 80))
+    day = parse_day(many, TODAY)
+    assert len(day.lines) == 79 and len(day.overlaps) == 79 * 78 // 2
 
 
 def test_every_worklog_problem_has_a_text() -> None:
