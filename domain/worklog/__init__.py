@@ -62,14 +62,16 @@ A day in one message (:func:`parse_day`; ``daylist.py``, ``headings.py``, ``day.
     greeting words and a date (``Kegiatan hari ini``, ``Laporan kegiatan Senin 23/11``,
     ``Selamat pagi Pak``, ``Terima kasih 🙏``).  A date in a heading is the day the list is for.
 
-    A line continues the activity above it, instead of starting one, when that activity has no
-    duration yet and the line has no list marker and either says only how long (``2 jam``,
-    even after a blank line), or follows an item that had a list marker, or starts with a
-    joining word (``dengan``, ``dgn``, ``dan``, ``untuk``, ``utk``, ``yang``...) or ``(``, or
-    follows a line ending in a joining word or ``,``/``&``/``-``, or starts with a small letter
-    in a message that starts with a capital (phones capitalise each new line, so a small letter
-    is a wrap; people who never capitalise give no such sign).  A line with its own duration or
-    marker never continues anything.
+    A line continues the activity above it, instead of starting one, only while that activity
+    has no duration yet, and when the line
+    - says only how long (``2 jam``, ``(08.00-10.00)``), even numbered or after a blank line; or,
+      having no list marker and no blank line before it,
+    - starts with a joining word (``dengan``, ``dgn``, ``dan``, ``untuk``, ``utk``, ``yang``...)
+      or ``(``, or follows a line that ends unfinished (a joining word, ``di``, ``ke``, ``,``,
+      ``&``, ``-``); these signs win over heading words (``Rapat dengan\\nLurah``); or
+    - is no heading and sits under an item with a list marker, or starts with a small letter in
+      a message that starts with a capital (phones capitalise each new line, so a small letter
+      is a wrap; people who never capitalise give no such sign).
 
     The message is a list when at least two activities carry their own duration; or, if there
     is no colon heading that is not a day heading (``Rapat koordinasi:`` over bullets is one

@@ -47,8 +47,6 @@ class Piece:
 
     text: str
     body: str
-    first_line: int
-    marked: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,7 +67,7 @@ class _Line:
     after_blank: bool
 
 
-def split_marker(line: str) -> tuple[bool, str]:
+def _split_marker(line: str) -> tuple[bool, str]:
     """Whether a line opens with a list marker, and the line without it."""
     numbered = _NUMBERED_RE.match(line)
     if numbered is not None:
@@ -101,7 +99,7 @@ def _lines(text: str) -> list[_Line]:
             after_blank = True
             continue
         for segment in _segments(physical):
-            marked, body = split_marker(segment)
+            marked, body = _split_marker(segment)
             lines.append(_Line(number, segment, body, marked, after_blank))
             after_blank = False
     return lines
@@ -215,14 +213,9 @@ def split_day(text: str, today: date) -> DaySplit:
     for line in lines if len(lines) > 1 else ():
         builder.take(line)
     if not _is_list(builder.pieces, builder.day_headings, builder.sections):
-        return DaySplit((Piece(text, text, 1, False),), (), ())
+        return DaySplit((Piece(text, text),), (), ())
     pieces = tuple(
-        Piece(
-            _typed(piece.lines),
-            " ".join(line.body for line in piece.lines),
-            piece.lines[0].number,
-            piece.lines[0].marked,
-        )
+        Piece(_typed(piece.lines), " ".join(line.body for line in piece.lines))
         for piece in builder.pieces
     )
     return DaySplit(pieces, tuple(builder.headings), tuple(builder.named))
