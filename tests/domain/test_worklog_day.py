@@ -17,23 +17,13 @@ from domain.worklog import (
     parse_day,
     parse_quick_log,
 )
-from tests.domain.test_worklog_lines import LINES
+from tests.domain.test_worklog_lines import LINES, r
 
 TODAY = date(2026, 11, 25)  # a Wednesday
 
 
 def readings(day: DayReading) -> list[QuickLog | None]:
     return [line.reading for line in day.lines]
-
-
-def log(description: str, minutes: int | None = None, **kw: object) -> QuickLog:
-    quantity = kw.get("quantity")
-    unit = kw.get("unit")
-    span = kw.get("span")
-    assert quantity is None or isinstance(quantity, int)
-    assert unit is None or isinstance(unit, str)
-    assert span is None or isinstance(span, TimeRange)
-    return QuickLog(description, quantity, unit, minutes, span)
 
 
 # --- the brief's example and every list style ------------------------------------------------
@@ -44,13 +34,13 @@ def test_numbered_and_bulleted_list() -> None:
         "1. Rapat koordinasi 2 jam\n2. Input 40 berkas SIAK 3 jam\n- Apel pagi 30 menit", TODAY
     )
     assert day.lines == (
-        DayLine(1, "1. Rapat koordinasi 2 jam", log("Rapat koordinasi", 120)),
+        DayLine(1, "1. Rapat koordinasi 2 jam", r("Rapat koordinasi", minutes=120)),
         DayLine(
             2,
             "2. Input 40 berkas SIAK 3 jam",
-            log("Input 40 berkas SIAK", 180, quantity=40, unit="berkas"),
+            r("Input 40 berkas SIAK", 40, "berkas", 180),
         ),
-        DayLine(3, "- Apel pagi 30 menit", log("Apel pagi", 30)),
+        DayLine(3, "- Apel pagi 30 menit", r("Apel pagi", minutes=30)),
     )
     assert day.total_minutes == 330
     assert day.work_date == TODAY
@@ -86,21 +76,29 @@ def test_list_styles(markers: tuple[str, str, str]) -> None:
     text = "\n".join(f"{marker} {item}" for marker, item in zip(markers, items, strict=True))
     day = parse_day(text, TODAY)
     assert readings(day) == [
-        log("Apel pagi", 30),
-        log("Pelayanan KTP-el 12 org", 120, quantity=12, unit="orang"),
-        log("Rapat minggon", 90),
+        r("Apel pagi", minutes=30),
+        r("Pelayanan KTP-el 12 org", 12, "orang", 120),
+        r("Rapat minggon", minutes=90),
     ]
     assert [line.text for line in day.lines] == text.split("\n")
 
 
 def test_markers_without_a_space() -> None:
     day = parse_day("1.Apel pagi 30 mnt\n2.Rapat 2 jam\n-Input data 1 jam", TODAY)
-    assert readings(day) == [log("Apel pagi", 30), log("Rapat", 120), log("Input data", 60)]
+    assert readings(day) == [
+        r("Apel pagi", minutes=30),
+        r("Rapat", minutes=120),
+        r("Input data", minutes=60),
+    ]
 
 
 def test_lines_joined_with_semicolons() -> None:
     day = parse_day("Rapat 2 jam; input data SIAK 1 jam; apel 30 menit", TODAY)
-    assert readings(day) == [log("Rapat", 120), log("input data SIAK", 60), log("apel", 30)]
+    assert readings(day) == [
+        r("Rapat", minutes=120),
+        r("input data SIAK", minutes=60),
+        r("apel", minutes=30),
+    ]
     assert [line.text for line in day.lines] == [
         "Rapat 2 jam",
         "input data SIAK 1 jam",
@@ -111,32 +109,36 @@ def test_lines_joined_with_semicolons() -> None:
 def test_a_semicolon_inside_one_activity_does_not_split_it() -> None:
     text = "Rapat koordinasi; bahas anggaran kelurahan 2 jam"
     assert readings(parse_day(text, TODAY)) == [
-        log("Rapat koordinasi; bahas anggaran kelurahan", 120)
+        r("Rapat koordinasi; bahas anggaran kelurahan", minutes=120)
     ]
     in_a_list = parse_day(f"1. {text}\n2. Apel 30 menit", TODAY)
     assert readings(in_a_list) == [
-        log("Rapat koordinasi; bahas anggaran kelurahan", 120),
-        log("Apel", 30),
+        r("Rapat koordinasi; bahas anggaran kelurahan", minutes=120),
+        r("Apel", minutes=30),
     ]
 
 
 def test_unmarked_lines_each_with_a_duration() -> None:
     day = parse_day("Apel pagi 30 menit\n\nRapat 2 jam\ninput data 1 jam", TODAY)
-    assert readings(day) == [log("Apel pagi", 30), log("Rapat", 120), log("input data", 60)]
+    assert readings(day) == [
+        r("Apel pagi", minutes=30),
+        r("Rapat", minutes=120),
+        r("input data", minutes=60),
+    ]
 
 
 def test_lines_that_start_with_the_time() -> None:
     day = parse_day("08.00-10.00 Pelayanan KTP\n10.00-12.00 Rapat koordinasi", TODAY)
     assert readings(day) == [
-        log("Pelayanan KTP", 120, span=TimeRange(480, 600)),
-        log("Rapat koordinasi", 120, span=TimeRange(600, 720)),
+        r("Pelayanan KTP", minutes=120, span=("08.00", "10.00")),
+        r("Rapat koordinasi", minutes=120, span=("10.00", "12.00")),
     ]
     assert day.overlaps == ()  # 10.00 is where one ends and the other begins
 
 
 def test_numbered_list_without_durations_asks_for_each() -> None:
     day = parse_day("1. Apel pagi\n2. Pelayanan KTP\n3. Rapat", TODAY)
-    assert readings(day) == [log("Apel pagi"), log("Pelayanan KTP"), log("Rapat")]
+    assert readings(day) == [r("Apel pagi"), r("Pelayanan KTP"), r("Rapat")]
     assert all(line.needs_duration and not line.ready for line in day.lines)
     assert day.total_minutes == 0
 
@@ -147,7 +149,7 @@ def test_numbered_list_without_durations_asks_for_each() -> None:
 def test_heading_is_not_an_activity() -> None:
     day = parse_day("Kegiatan hari ini:\n1. Apel 30 menit\n2. Rapat 2 jam", TODAY)
     assert day.headings == ("Kegiatan hari ini:",)
-    assert readings(day) == [log("Apel", 30), log("Rapat", 120)]
+    assert readings(day) == [r("Apel", minutes=30), r("Rapat", minutes=120)]
     assert day.work_date == TODAY
 
 
@@ -166,8 +168,8 @@ def test_greetings_and_thanks_around_the_list() -> None:
         "Terima kasih 🙏",
     )
     assert readings(day) == [
-        log("Apel pagi", 30),
-        log("Input data DTKS 50 KK", 180, quantity=50, unit="KK"),
+        r("Apel pagi", minutes=30),
+        r("Input data DTKS 50 KK", 50, "KK", 180),
     ]
 
 
@@ -206,8 +208,8 @@ def test_report_header_fields() -> None:
     assert len(day.headings) == 5
     assert day.work_date == date(2026, 11, 24)
     assert readings(day) == [
-        log("Apel pagi", 30),
-        log("Entri 25 KK ke SIAK", 120, quantity=25, unit="KK"),
+        r("Apel pagi", minutes=30),
+        r("Entri 25 KK ke SIAK", 25, "KK", 120),
     ]
 
 
@@ -287,8 +289,8 @@ def test_a_wrapped_description_joins_its_line() -> None:
     text = "Rapat koordinasi persiapan musrenbang tingkat\nkecamatan 2 jam\nInput data SIAK 1 jam"
     day = parse_day(text, TODAY)
     assert readings(day) == [
-        log("Rapat koordinasi persiapan musrenbang tingkat kecamatan", 120),
-        log("Input data SIAK", 60),
+        r("Rapat koordinasi persiapan musrenbang tingkat kecamatan", minutes=120),
+        r("Input data SIAK", minutes=60),
     ]
     assert day.lines[0].text == "Rapat koordinasi persiapan musrenbang tingkat\nkecamatan 2 jam"
 
@@ -323,31 +325,31 @@ def test_a_wrapped_description_joins_its_line() -> None:
 )
 def test_continuation_lines(text: str, first: str) -> None:
     day = parse_day(text, TODAY)
-    assert readings(day) == [log(first, 120), log("Apel", 30)]
+    assert readings(day) == [r(first, minutes=120), r("Apel", minutes=30)]
 
 
 def test_an_unfinished_line_wins_over_heading_words() -> None:
     # "Lurah" alone could be a greeting's last word; after "dengan" it is who the meeting was with.
     day = parse_day("Rapat koordinasi dengan\nLurah\n2 jam\nApel 30 menit", TODAY)
-    assert readings(day) == [log("Rapat koordinasi dengan Lurah", 120), log("Apel", 30)]
+    assert readings(day) == [r("Rapat koordinasi dengan Lurah", minutes=120), r("Apel", minutes=30)]
     assert day.headings == ()
 
 
 def test_a_numbered_duration_alone_belongs_to_the_item_above() -> None:
     day = parse_day("1. Apel pagi\n2. 30 menit\n3. Rapat 2 jam", TODAY)
-    assert readings(day) == [log("Apel pagi", 30), log("Rapat", 120)]
+    assert readings(day) == [r("Apel pagi", minutes=30), r("Rapat", minutes=120)]
     assert [line.number for line in day.lines] == [1, 2]
 
 
 def test_people_who_never_capitalise_give_no_wrap_signal() -> None:
     day = parse_day("apel pagi\nrapat 2 jam\ninput data 1 jam", TODAY)
-    assert readings(day) == [log("apel pagi"), log("rapat", 120), log("input data", 60)]
+    assert readings(day) == [r("apel pagi"), r("rapat", minutes=120), r("input data", minutes=60)]
     assert [line.needs_duration for line in day.lines] == [True, False, False]
 
 
 def test_a_line_with_its_own_duration_never_continues() -> None:
     day = parse_day("1. Rapat 2 jam\nbersama lurah 1 jam", TODAY)
-    assert readings(day) == [log("Rapat", 120), log("bersama lurah", 60)]
+    assert readings(day) == [r("Rapat", minutes=120), r("bersama lurah", minutes=60)]
 
 
 def test_a_duration_alone_after_a_timed_line_is_asked_about() -> None:
@@ -410,12 +412,12 @@ def test_mixed_good_and_bad_lines() -> None:
         ["quantity_too_large"],
     ]
     assert readings(day) == [
-        log("Apel", 30),
-        log("Rapat"),  # the duration is left out and asked about
+        r("Apel", minutes=30),
+        r("Rapat"),  # the duration is left out and asked about
         None,
-        log("Input data"),
-        log("Rapat"),
-        log("Input 20.000 data", 120),  # the duration stands, the quantity is asked about
+        r("Input data"),
+        r("Rapat"),
+        r("Input 20.000 data", minutes=120),  # the duration stands, the quantity is asked about
     ]
     assert [line.needs_duration for line in day.lines] == [False, True, False, True, True, False]
     assert day.total_minutes == 150
@@ -437,17 +439,11 @@ def test_a_five_activity_day_pasted_from_notes() -> None:
     day = parse_day(text, TODAY)
     assert day.headings == ("Selamat sore Pak Lurah, izin lapor kegiatan hari ini", "Trims 🙏")
     assert readings(day) == [
-        log("Apel pagi di kantor camat", 30, span=TimeRange(450, 480)),
-        log(
-            "Pelayanan KTP-el & KK di loket, 15 pemohon",
-            180,
-            quantity=15,
-            unit="pemohon",
-            span=TimeRange(480, 660),
-        ),
-        log("Rapat persiapan musrenbang dgn LPM dan kepling", 90, span=TimeRange(660, 750)),
-        log("Input data DTKS 1.250 data ke aplikasi SIKS-NG", 120, quantity=1250, unit="data"),
-        log("Antar 12 undangan posyandu ke kepling", 30, quantity=12, unit="undangan"),
+        r("Apel pagi di kantor camat", minutes=30, span=("07.30", "08.00")),
+        r("Pelayanan KTP-el & KK di loket, 15 pemohon", 15, "pemohon", 180, ("08.00", "11.00")),
+        r("Rapat persiapan musrenbang dgn LPM dan kepling", minutes=90, span=("11.00", "12.30")),
+        r("Input data DTKS 1.250 data ke aplikasi SIKS-NG", 1250, "data", 120),
+        r("Antar 12 undangan posyandu ke kepling", 12, "undangan", 30),
     ]
     assert (
         day.lines[1].text == "2. Pelayanan KTP-el & KK di loket,\n15 pemohon, jam 8 sampai jam 11"
