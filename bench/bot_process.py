@@ -60,7 +60,7 @@ def main() -> None:
             webhook = {
                 "SIGAP_WEBHOOK_URL": f"http://127.0.0.1:{port}/telegram",
                 "SIGAP_WEBHOOK_PORT": port,
-                "SIGAP_WEBHOOK_SECRET": "bench-secret",
+                "SIGAP_WEBHOOK_SECRET": "bench-secret-0123456789abcdef-0123",
             }
         settings = Settings(  # type: ignore[call-arg]
             TELEGRAM_BOT_TOKEN=token,

@@ -10,6 +10,7 @@ import argparse
 import asyncio
 import csv
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
@@ -62,15 +63,43 @@ async def _upgrade(settings: Settings) -> str:
     return head_revision() or "-"
 
 
+# Libraries that, at DEBUG, log what people sent: PTB whole updates (ids, names, texts), aiosqlite
+# each statement with its values. Sigap's own DEBUG must not put an anonymous reporter's identity
+# in the log, so these stay at INFO or above whatever SIGAP_LOG_LEVEL says. (SQLAlchemy keeps its
+# own loggers at WARNING unless told otherwise, and hides parameters: models.db.)
+_TALKATIVE_LIBRARIES = ("telegram", "aiosqlite")
+
+
+def configure_logging(level: str) -> None:
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for name in _TALKATIVE_LIBRARIES:
+        logging.getLogger(name).setLevel(max(logging.INFO, logging.getLevelName(level)))
+    # httpx logs every request at INFO (with the bot token in the URL): far too chatty for an
+    # office server, and the token is a secret.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+
+
+def private_file(path: Path) -> Path:
+    """Create (or empty) ``path`` readable and writable by its owner only, before anything is
+    written to it: invite files hold live links, exports personal data (UU 27/2022). Writers
+    that open it again afterwards keep the mode."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        os.fchmod(handle, 0o600)  # a file that was there keeps its old mode on O_CREAT
+    finally:
+        os.close(handle)
+    return path
+
+
 def cmd_run(args: argparse.Namespace, settings: Settings) -> None:
     from bot.app import ALLOWED_UPDATES, build_application
 
     settings.require_token()
-    logging.basicConfig(
-        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    # httpx logs every request at INFO: far too chatty for an office server.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
+    # What the bot writes (the SQLite database, evidence and complaint attachments, digests) is
+    # personal data (UU 27/2022): the owner only, whatever umask the service was started with.
+    os.umask(0o077)
+    configure_logging(settings.log_level)
     if args.webhook:
         settings.require_webhook()  # before migrating: a missing setting fails at once
     asyncio.run(_upgrade(settings))
@@ -293,9 +322,8 @@ def cmd_invites_create(args: argparse.Namespace, settings: Settings) -> None:
     issued = asyncio.run(go())
     if not issued:
         raise CliError(tr.plain("cli.invites_none"))
-    out.parent.mkdir(parents=True, exist_ok=True)
     # utf-8-sig: Excel on Windows opens it with the names intact.
-    with out.open("w", newline="", encoding="utf-8-sig") as handle:
+    with private_file(out).open("w", newline="", encoding="utf-8-sig") as handle:
         writer = csv.writer(handle)
         writer.writerow(["nip", "nama", "unit", "tautan", "berlaku_sampai"])
         for invite in issued:
@@ -501,20 +529,7 @@ def cmd_complaints(args: argparse.Namespace, settings: Settings) -> None:
                         )
                     )
             elif action == "purge":
-                before = now - timedelta(days=args.older_than)
-                result = await complaints.purge_personal_data(
-                    db, closed_before=before, now=now, actor="cli", dry_run=args.dry_run
-                )
-                shown = before.astimezone(ZoneInfo(settings.timezone)).strftime("%Y-%m-%d %H:%M")
-                key = "purge_dry_run" if args.dry_run else "purged"
-                print(
-                    tr.plain(
-                        f"complaint_cli.{key}",
-                        count=result.complaints,
-                        files=result.files,
-                        before=shown,
-                    )
-                )
+                await _purge(db, settings, now, args.older_than, args.dry_run, tr)
             elif action == "ban":
                 if not await complaints.ban_reporter(
                     db,
@@ -533,6 +548,48 @@ def cmd_complaints(args: argparse.Namespace, settings: Settings) -> None:
             await db.dispose()
 
     asyncio.run(go())
+
+
+async def _purge(
+    db: Database, settings: Settings, now: datetime, days: int, dry_run: bool, tr: Texts
+) -> None:
+    """Personal data of old closed complaints, and abandoned drafts: say exactly what went."""
+    from models import complaints
+    from models.conversation import expire_drafts
+
+    before = now - timedelta(days=days)
+    purged = await complaints.purge_personal_data(
+        db, closed_before=before, now=now, actor="cli", data_dir=settings.data_dir, dry_run=dry_run
+    )
+    drafts = await expire_drafts(
+        db,
+        now=now,
+        idle=timedelta(days=settings.draft_retention_days),
+        data_dir=settings.data_dir,
+        actor="cli",
+        dry_run=dry_run,
+    )
+    shown = before.astimezone(ZoneInfo(settings.timezone)).strftime("%Y-%m-%d %H:%M")
+    key = "purge_dry_run" if dry_run else "purged"
+    print(tr.plain(f"complaint_cli.{key}", before=shown, days=settings.draft_retention_days))
+    print(
+        tr.plain(
+            "complaint_cli.purge_counts",
+            complaints=purged.complaints,
+            messages=purged.messages,
+            telegram_messages=purged.telegram_messages,
+            attachments=purged.attachments,
+            outbox=purged.outbox,
+            drafts=drafts.drafts,
+            files=purged.files.deleted + drafts.files.deleted,
+        )
+    )
+    missing = purged.files.missing + drafts.files.missing
+    if missing:
+        print(
+            tr.plain("complaint_cli.purge_missing", missing=missing, data_dir=settings.data_dir),
+            file=sys.stderr,
+        )
 
 
 def _print_category_problems(problems: Sequence[object], tr: Texts) -> NoReturn:
@@ -651,7 +708,7 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> None:
                         end=args.end.isoformat(),
                     )
                 )
-            write_workbook(exports, args.start, args.end, tr, out)
+            write_workbook(exports, args.start, args.end, tr, private_file(out))
             await export.record_export(
                 db, "cli", scope, exports, args.start, args.end, SystemClock().now()
             )
@@ -673,10 +730,7 @@ def cmd_sandbox(args: argparse.Namespace, settings: Settings) -> None:
     from sandbox.seed import SandboxDataError
     from sandbox.server import Sandbox, serve
 
-    logging.basicConfig(
-        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    logging.getLogger("httpx").setLevel(logging.WARNING)
+    configure_logging(settings.log_level)
     start = None
     if args.start:
         parsed = datetime.fromisoformat(args.start)
@@ -992,7 +1046,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     purge = complaint_commands.add_parser(
         "purge",
-        help="remove personal data of complaints closed more than DAYS ago (keeps statistics)",
+        help="remove personal data of complaints closed more than DAYS ago (keeps statistics),"
+        " and drafts abandoned for SIGAP_DRAFT_RETENTION_DAYS",
     )
     purge.add_argument("--older-than", type=_non_negative_days, required=True, metavar="DAYS")
     purge.add_argument("--dry-run", action="store_true", help="count only")

@@ -86,7 +86,8 @@ class DurablePoller:
             try:
                 update = Update.de_json(data, bot)
             except Exception:  # whatever an older version stored that this one cannot read
-                log.exception("dropping a stored update that cannot be read: %r", data)
+                # Its id only: the update holds who sent it and what they wrote.
+                log.exception("dropping stored update %s: it cannot be read", data.get("update_id"))
                 self._done.append(int(data.get("update_id", 0)))
                 self._done_added.set()
                 continue

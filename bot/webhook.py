@@ -73,7 +73,8 @@ class WebhookServer:
         if given is None:
             return web.Response(status=401, text="secret token missing")
         # Constant time: the comparison must not tell a prober how much of a guess was right.
-        if not hmac.compare_digest(given.encode(), self._secret):
+        # aiohttp keeps header bytes that are not UTF-8 as surrogates: no secret of ours.
+        if not hmac.compare_digest(given.encode(errors="surrogateescape"), self._secret):
             log.warning("webhook request with a wrong secret token from %s", request.remote)
             return web.Response(status=403, text="wrong secret token")
         try:
@@ -81,7 +82,10 @@ class WebhookServer:
             if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
                 raise ValueError("not an update")
             update = Update.de_json(data, self._application.bot)
-        except (ValueError, TypeError, KeyError):
+        except Exception:
+            # Whatever the body is (not UTF-8, nested too deep, an object PTB cannot read:
+            # ValueError, RecursionError, AttributeError, ...), it is not an update: 400,
+            # and nothing of it in the log.
             return web.Response(status=400, text="not a Telegram update")
         application = self._application
         # The same path as polling: PTB hands every fetched update to the update processor

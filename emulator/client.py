@@ -9,18 +9,64 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, TypeAlias
+from typing import Any, Protocol, TypeAlias
 
 from emulator.chats import ChatState
+from emulator.files import FileStore
 from emulator.messages import BotMessage, ReplyButton
 
-if TYPE_CHECKING:
-    from emulator.core import BotApiEmulator
-
-__all__ = ["ChatView", "EmulatedGroup", "EmulatedUser", "MessageRef"]
+__all__ = ["ChatView", "EmulatedGroup", "EmulatedUser", "MessageRef", "PeopleHost"]
 
 # What a test may pass to mean "that message": a BotMessage, a Message dict or a message_id.
 MessageRef: TypeAlias = "BotMessage | dict[str, Any] | int"
+
+
+class PeopleHost(Protocol):
+    """What the views need of the server: the emulator's people side
+    (:class:`emulator.people.PeopleSide`), named here so that this module, which the server
+    imports, does not import the server back."""
+
+    @property
+    def files(self) -> FileStore: ...
+
+    def add_caption(self, content: dict[str, Any], caption: str | None) -> None: ...
+
+    def user_text(
+        self,
+        user: EmulatedUser,
+        text: str,
+        *,
+        chat: ChatView | int | None = None,
+        reply_to: MessageRef | None = None,
+    ) -> dict[str, Any]: ...
+
+    def user_message(
+        self,
+        user: EmulatedUser,
+        content: dict[str, Any],
+        *,
+        chat: ChatView | int | None = None,
+        reply_to: MessageRef | None = None,
+    ) -> dict[str, Any]: ...
+
+    def user_edit(
+        self, user: EmulatedUser, message_id: int, text: str, *, chat: ChatView | int | None
+    ) -> dict[str, Any]: ...
+
+    def user_press(
+        self,
+        user: EmulatedUser,
+        text: str | None,
+        *,
+        callback_data: str | None = None,
+        message_id: int | None = None,
+        chat: ChatView | int | None = None,
+        forge: bool = False,
+    ) -> str: ...
+
+    def upgrade_group(
+        self, group: EmulatedGroup, by: EmulatedUser | None = None
+    ) -> EmulatedGroup: ...
 
 
 def message_id_of(ref: MessageRef) -> int:
@@ -34,7 +80,7 @@ def message_id_of(ref: MessageRef) -> int:
 class ChatView:
     """One chat as a test observes it: the bot's messages, newest last."""
 
-    def __init__(self, emulator: BotApiEmulator, state: ChatState) -> None:
+    def __init__(self, emulator: PeopleHost, state: ChatState) -> None:
         self._emulator = emulator
         self._state = state
 
@@ -60,6 +106,12 @@ class ChatView:
         """Every message in this chat, the users' and the bot's, oldest first, as Bot API
         dicts (edits applied, deleted ones gone): what a Telegram client would show."""
         return [self._state.messages[key] for key in sorted(self._state.messages)]
+
+    @property
+    def arrivals(self) -> list[BotMessage]:
+        """Every message the bot sent here, oldest first, as each arrived (snapshots; deleted
+        ones too): what scrolled past, where ``messages`` is what the chat shows now."""
+        return list(self._state.sent_log)
 
     @property
     def keyboard_markup(self) -> dict[str, Any] | None:
@@ -144,7 +196,7 @@ class ChatView:
 class EmulatedUser(ChatView):
     """A Telegram user. The inherited chat view is the user's private chat with the bot."""
 
-    def __init__(self, emulator: BotApiEmulator, user: dict[str, Any], state: ChatState) -> None:
+    def __init__(self, emulator: PeopleHost, user: dict[str, Any], state: ChatState) -> None:
         super().__init__(emulator, state)
         self.user = user
         self.callback_answers: list[dict[str, Any]] = []

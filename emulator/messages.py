@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from emulator.textparse import utf16_slice
+from emulator.textparse.entities import utf16_slice
 
 __all__ = ["BotMessage", "ReplyButton"]
 

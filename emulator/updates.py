@@ -94,9 +94,10 @@ class UpdateQueue:
         """Queue an update unless allowed_updates filters its type out (then it is lost)."""
         if kind not in self.allowed:
             return None
-        update = {"update_id": self._next_id, kind: payload}
+        update_id = self._next_id
         self._next_id += 1
-        self._items[update["update_id"]] = update
+        update: dict[str, Any] = {"update_id": update_id, kind: payload}
+        self._items[update_id] = update
         self._wake()
         if self.on_push is not None:
             self.on_push(update)

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 from babel.dates import format_date as babel_date
@@ -34,6 +33,7 @@ from domain.approvals import (
     paginate,
 )
 from domain.dates import format_date
+from domain.files import stored_relative
 from handlers import myday
 from handlers.callback import CallbackData
 from handlers.common import answer_button, buttons, reply, requires
@@ -503,7 +503,8 @@ async def _evidence(update: Update, context: SigapContext, activity_id: int) -> 
 
 
 async def _send_stored(context: SigapContext, chat_id: int, item: Any, caption: str) -> bool:
-    path = Path(item.stored_path) if item.stored_path else None
+    relative = stored_relative(item.stored_path)
+    path = context.services.settings.data_dir / relative if relative else None
     if path is None or not path.is_file():
         return False
     with path.open("rb") as handle:

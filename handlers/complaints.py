@@ -529,25 +529,27 @@ async def add_citizen_message(
     text: str | None = None,
     message: Message | None = None,
 ) -> None:
-    """Store what the citizen adds to their complaint and relay it to the desk."""
+    """Store what the citizen adds to their complaint and relay it to the desk. Whether it
+    may be added (ban, closed, the hourly limit) is asked before a file is downloaded, and a
+    file downloaded for a message that is then not stored is deleted."""
     tr, services = context.texts, context.services
-    attachments: list[EvidenceDraft] = []
     if message is not None:
         text = message.text or message.caption
-        if files.has_attachment(message):
-            try:
-                attachments.append(await files.download_attachment(context, message, "complaints"))
-            except files.AttachmentTooBig:
-                await reply(update, context, tr.t("complaint.attachment_too_big"))
-                return
-        elif message.text is None:
+        if not files.has_attachment(message) and message.text is None:
             await reply(update, context, tr.t("complaint.note_unsupported"))
             return
-    if await complaints.is_banned(services.db, context.actor.telegram_id):
-        await reply(update, context, tr.t("complaint.banned"))
-        return
     source = None if message is None else (message.chat_id, message.message_id)
+    limits: dict[str, Any] = {
+        "reporter_telegram_id": context.actor.telegram_id,
+        "now": services.clock.now(),
+        "per_hour": services.settings.complaint_messages_per_hour,
+        "source": source,
+    }
+    attachments: list[EvidenceDraft] = []
     try:
+        await complaints.check_citizen_message(services.db, complaint_id, **limits)
+        if message is not None and files.has_attachment(message):
+            attachments.append(await files.download_attachment(context, message, "complaints"))
         complaint, _ = await complaints.add_message(
             services.db,
             complaint_id,
@@ -555,20 +557,20 @@ async def add_citizen_message(
             text=text,
             attachments=attachments,
             actor="citizen",
-            now=services.clock.now(),
-            reporter_telegram_id=context.actor.telegram_id,
-            source=source,
+            **limits,
         )
     except complaints.AlreadyRecorded as again:
+        await files.discard(context, attachments)  # kept if the first delivery stored it
         if again.relayed:
             return  # delivered again after a crash; it reached the desk the first time
         complaint = again.complaint  # stored, then the process died before relaying it
-    except LookupError:
-        await reply(update, context, tr.t("complaint.not_found"))
+    except _REFUSALS as refusal:
+        await files.discard(context, attachments)
+        await reply(update, context, _refusal_text(refusal, context))
         return
-    except complaints.ComplaintClosed:
-        await reply(update, context, tr.t("complaint.closed_for_messages"))
-        return
+    except Exception:
+        await files.discard(context, attachments)
+        raise
     dtr = desk.desk_texts(context)
     header = dtr.t(
         "desk.citizen_says",
@@ -582,6 +584,33 @@ async def add_citizen_message(
         await reply(
             update, context, tr.t("complaint.message_added", number=complaint.tracking_number)
         )
+
+
+_REFUSALS = (
+    complaints.Banned,
+    LookupError,
+    complaints.ComplaintClosed,
+    complaints.MessageLimit,
+    files.AttachmentTooBig,
+)
+
+
+def _refusal_text(refusal: Exception, context: SigapContext) -> str:
+    tr = context.texts
+    if isinstance(refusal, complaints.MessageLimit):
+        again = format_datetime(refusal.again, context.services.timezone, tr.language)
+        return tr.t(
+            "complaint.message_limit",
+            limit=context.services.settings.complaint_messages_per_hour,
+            number=refusal.tracking_number,
+            again=again,
+        )
+    key = {
+        complaints.Banned: "banned",
+        complaints.ComplaintClosed: "closed_for_messages",
+        files.AttachmentTooBig: "attachment_too_big",
+    }.get(type(refusal), "not_found")
+    return tr.t(f"complaint.{key}")
 
 
 def _first_of_album(context: SigapContext, message: Message | None, complaint_id: int) -> bool:

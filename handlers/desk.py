@@ -509,25 +509,51 @@ async def install_desk_command(update: Update, context: SigapContext) -> None:
     if not args:
         await reply(update, context, tr.t("desk.install_usage", codes=await _unit_codes(context)))
         return
-    unit = await complaints.install_desk(
+    installed = await complaints.install_desk(
         db, args[0], chat.id, chat.title or "", telegram_id=user.id, now=now
     )
-    if unit is None:
+    if installed is None:
         await reply(
             update,
             context,
             tr.t("desk.unknown_unit", code=args[0][:20], codes=await _unit_codes(context)),
         )
         return
+    unit = installed.unit
     handlers = await complaints.unit_handlers(db, unit.id)  # type: ignore[arg-type]
     names = ", ".join(e.name for e in handlers) or "—"
-    await reply(
-        update,
-        context,
-        tr.t("desk.installed", unit=unit.name, code=unit.code, count=len(handlers), names=names),
+    text = tr.t("desk.installed", unit=unit.name, code=unit.code, count=len(handlers), names=names)
+    waiting = await complaints.unposted(db, unit.id)  # type: ignore[arg-type]
+    if installed.moved_from is not None:
+        await _tell_old_desk(context, installed, chat.title or "", len(waiting))
+        text += "\n" + tr.t(
+            "desk_lifecycle.moved_here", title=installed.old_title or "—", count=len(waiting)
+        )
+    await reply(update, context, text)
+    for complaint in waiting:
+        await post_ticket(context, complaint)
+
+
+async def _tell_old_desk(
+    context: SigapContext, installed: complaints.DeskInstall, title: str, count: int
+) -> None:
+    """The desk moved to another group: say so where it was, and retire the buttons of the
+    tickets there (a press or a reply on them points to the new ticket)."""
+    old_chat_id, unit = installed.moved_from, installed.unit
+    assert old_chat_id is not None
+    text = desk_texts(context).t(
+        "desk_lifecycle.moved_away", unit=unit.name, code=unit.code, title=title, count=count
     )
-    for waiting in await complaints.unposted(db, unit.id):  # type: ignore[arg-type]
-        await post_ticket(context, waiting)
+    try:
+        await context.bot.send_message(old_chat_id, text)
+    except TelegramError as exc:
+        log.info("could not tell the old desk group %s of %s: %s", old_chat_id, unit.code, exc)
+        return
+    for message_id in installed.old_tickets:
+        try:
+            await context.bot.edit_message_reply_markup(old_chat_id, message_id, reply_markup=None)
+        except TelegramError:
+            pass  # gone or already without buttons; a press there is answered anyway
 
 
 # --- The desk's group changes: upgraded to a supergroup, desk removed ----------------------------
@@ -1098,18 +1124,23 @@ async def group_reply(update: Update, context: SigapContext) -> None:
     if ref.kind == "prompt":
         await _note_given(update, context, complaint, ref, message)
     elif ref.chat_id != complaint.desk_chat_id:
-        unit = await complaints.get_unit(context.services.db, complaint.unit_id)
-        await _reply_in_group(
-            update,
-            context,
-            tr.t(
-                "desk.forwarded_elsewhere",
-                number=complaint.tracking_number,
-                unit=unit.name if unit else "",
-            ),
-        )
+        await _reply_in_group(update, context, await _elsewhere(context, complaint, ref.chat_id))
     else:
         await _staff_answer(update, context, complaint, message)
+
+
+async def _elsewhere(context: SigapContext, complaint: Complaint, chat_id: int) -> str:
+    """Why an answer to an earlier ticket in this group does not reach the citizen: the
+    complaint went to another unit, or its unit's desk moved (to another group, or this group
+    became a supergroup) and the ticket was posted again there."""
+    tr, db = desk_texts(context), context.services.db
+    here = await complaints.desk_unit(db, chat_id)
+    if here is None or here.id == complaint.unit_id:
+        return tr.t("desk_lifecycle.ticket_moved", number=complaint.tracking_number)
+    unit = await complaints.get_unit(db, complaint.unit_id)
+    return tr.t(
+        "desk.forwarded_elsewhere", number=complaint.tracking_number, unit=unit.name if unit else ""
+    )
 
 
 async def _note_given(
@@ -1184,10 +1215,12 @@ async def _staff_answer(
             source=source,
         )
     except complaints.AlreadyRecorded as again:
+        await files.discard(context, attachments)  # kept if the first delivery stored it
         if again.relayed:
             return  # delivered again after a crash; it reached the citizen the first time
         complaint = again.complaint  # stored, then the process died before relaying it
     except complaints.ComplaintClosed:
+        await files.discard(context, attachments)
         await _reply_in_group(
             update,
             context,
@@ -1196,6 +1229,9 @@ async def _staff_answer(
             ),
         )
         return
+    except Exception:
+        await files.discard(context, attachments)
+        raise
     unit = await complaints.get_unit(services.db, complaint.unit_id)
     unit_name = unit.name if unit else ""
     delivered = await notify_citizen(

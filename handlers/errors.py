@@ -1,10 +1,15 @@
-"""The one error handler: log with context, mark chats that blocked us, answer politely."""
+"""The one error handler: log with context, mark chats that blocked us, answer politely.
+
+What it says about a failure never carries who the person was or what they wrote: an anonymous
+reporter (or any citizen mid-complaint) must not be identifiable from an operator's chat or the
+server log. Operators get an error reference and the exception's type; the log line with the
+same reference has the full traceback (the engine hides SQL parameters, ``models.db``).
+"""
 
 from __future__ import annotations
 
-import html
 import logging
-import traceback
+import secrets
 
 from telegram import Update
 from telegram.error import Forbidden, NetworkError, RetryAfter, TimedOut
@@ -16,22 +21,33 @@ from texts import texts
 
 log = logging.getLogger("sigap.errors")
 
+_KINDS = ("message", "edited_message", "callback_query", "my_chat_member")
+
+
+def where(update: object) -> str:
+    """The update's context for the log: its id, its kind and the kind of chat, never a user's
+    id, name, username or text. In a private chat the chat id is the person's Telegram id, and
+    whether they are an anonymous reporter cannot be known here (the database may be what
+    failed), so the rule is the same for everyone; a group's id (a complaint desk, staff only)
+    names no person and is kept."""
+    if not isinstance(update, Update):
+        return "no update"
+    kind = next((k for k in _KINDS if getattr(update, k) is not None), "other")
+    chat = update.effective_chat
+    place = "no chat" if chat is None else f"a {chat.type} chat"
+    if chat is not None and chat.type != "private":
+        place += f" {chat.id}"
+    return f"update {update.update_id} ({kind} in {place})"
+
 
 async def on_error(update: object, context: SigapContext) -> None:
     error = context.error
     chat = update.effective_chat if isinstance(update, Update) else None
     user = update.effective_user if isinstance(update, Update) else None
-    where = (
-        (
-            f"update {update.update_id} chat {chat.id if chat else '-'} "
-            f"user {user.id if user else '-'}"
-        )
-        if isinstance(update, Update)
-        else "no update"
-    )
+    context_line = where(update)
 
     if isinstance(error, Forbidden) and chat is not None and chat.type == "private":
-        log.info("%s: %s; chat marked as blocked", where, error.message)
+        log.info("%s: %s; chat marked as blocked", context_line, error.message)
         await mark_blocked(context.services.db, chat.id, context.services.clock.now())
         context.services.identities.forget(chat.id)
         return
@@ -40,7 +56,9 @@ async def on_error(update: object, context: SigapContext) -> None:
         log.warning("network trouble while polling: %s", error)
         return
 
-    log.error("error handling %s", where, exc_info=error)
+    # Short enough to read out over the phone, long enough not to repeat in a log's lifetime.
+    reference = secrets.token_hex(4).upper()
+    log.error("error %s handling %s", reference, context_line, exc_info=error)
     if chat is None:
         return
     language = await _language(context, user.id if user else None)
@@ -49,9 +67,9 @@ async def on_error(update: object, context: SigapContext) -> None:
             await answer_button(update)  # a press too old to answer still gets the apology
         await context.bot.send_message(chat.id, texts(language).t("common.error"))
     except Exception as follow_up:
-        log.warning("could not tell chat %s about the error: %s", chat.id, follow_up)
+        log.warning("could not apologise for error %s: %s", reference, follow_up)
 
-    await _tell_operators(context, where, error)
+    await _tell_operators(context, reference, error)
 
 
 async def _language(context: SigapContext, user_id: int | None) -> str:
@@ -66,17 +84,28 @@ async def _language(context: SigapContext, user_id: int | None) -> str:
     try:
         identity = await services.identities.get(services.db, user_id)
     except Exception as exc:
-        log.warning("could not look up the language of user %s: %s", user_id, exc)
+        log.warning("could not look up the person's language: %s", exc)
         return services.settings.default_language
     return identity.language or services.settings.default_language
 
 
-async def _tell_operators(context: SigapContext, where: str, error: BaseException | None) -> None:
-    """Operators (SIGAP_ADMIN_IDS) see the traceback, escaped, so they can act on it."""
+async def _tell_operators(
+    context: SigapContext, reference: str, error: BaseException | None
+) -> None:
+    """Operators (SIGAP_ADMIN_IDS) learn that something failed and where to look in the log:
+    the reference and the exception's type only. Its message and traceback stay in the log:
+    they may quote what was being saved, and a chat is no place for it."""
     if error is None:
         return
-    trace = "".join(traceback.format_exception(type(error), error, error.__traceback__))
-    text = f"⚠️ {html.escape(where)}\n<pre>{html.escape(trace[-3500:])}</pre>"
+    kind = type(error)
+    name = (
+        kind.__qualname__
+        if kind.__module__ == "builtins"
+        else f"{kind.__module__}.{kind.__qualname__}"
+    )
+    text = texts(context.services.settings.default_language).t(
+        "common.operator_error", reference=reference, error=name
+    )
     for operator in context.services.settings.admin_ids:
         try:
             await context.bot.send_message(operator, text)

@@ -3,13 +3,18 @@ complaint attachments outlive the bot token (and can be deleted by the retention
 
 from __future__ import annotations
 
+import asyncio
+import secrets
+from collections.abc import Sequence
 from pathlib import Path
 
 from telegram import Message
 from telegram.error import BadRequest
 
+from domain.files import SNIFF_BYTES, content_extension, stored_name
 from handlers.context import SigapContext
 from models.activities import EvidenceDraft
+from models.files import discard_unreferenced
 
 MAX_FILE_BYTES = 20 * 1024 * 1024  # the cloud Bot API does not hand out bigger files
 
@@ -42,7 +47,8 @@ def attachment_of(message: Message) -> tuple[str, str, str, str | None, str | No
 async def download_attachment(
     context: SigapContext, message: Message, folder: str
 ) -> EvidenceDraft:
-    """Copy a message's photo or document to ``<data>/<folder>/<YYYY-MM>/``. Raises
+    """Copy a message's photo or document to ``<data>/<folder>/<YYYY-MM>/``, under our own name
+    with the extension of what the bytes really are (``domain.files``). Raises
     ``AttachmentTooBig``."""
     kind, file_id, unique, name, mime, size = attachment_of(message)
     if size and size > MAX_FILE_BYTES:
@@ -54,14 +60,16 @@ async def download_attachment(
             raise AttachmentTooBig() from None
         raise
     services = context.services
-    suffix = Path(telegram_file.file_path or name or "").suffix[:10] or (
-        ".jpg" if kind == "photo" else ".bin"
-    )
     month = services.clock.now().astimezone(services.timezone).strftime("%Y-%m")
-    target = services.settings.data_dir / folder / month / f"{unique}{suffix}"
-    target.parent.mkdir(parents=True, exist_ok=True)
-    if not target.exists():
-        await telegram_file.download_to_drive(target)
+    directory = services.settings.data_dir / folder / month
+    directory.mkdir(parents=True, exist_ok=True)
+    # Downloaded under a name of its own first: the stored name needs the content's type.
+    partial = directory / f".{secrets.token_hex(8)}.part"
+    try:
+        await telegram_file.download_to_drive(partial)
+        stored = await asyncio.to_thread(_keep, partial, unique)
+    finally:
+        partial.unlink(missing_ok=True)
     return EvidenceDraft(
         kind=kind,
         telegram_file_id=file_id,
@@ -69,5 +77,25 @@ async def download_attachment(
         file_name=name,
         mime_type=mime,
         size=size,
-        stored_path=str(target),
+        stored_path=f"{folder}/{month}/{stored}",
+    )
+
+
+def _keep(partial: Path, unique: str) -> str:
+    """Give a downloaded file its stored name (the same file sent before keeps its copy)."""
+    with partial.open("rb") as handle:
+        head = handle.read(SNIFF_BYTES)
+    name = stored_name(unique, content_extension(head))
+    target = partial.with_name(name)
+    if not target.exists():
+        partial.replace(target)
+    return name
+
+
+async def discard(context: SigapContext, items: Sequence[EvidenceDraft]) -> None:
+    """Files downloaded for a message that was then not saved (refused, or the save failed):
+    nothing may stay on disk for them."""
+    services = context.services
+    await discard_unreferenced(
+        services.db, services.settings.data_dir, [item.stored_path for item in items]
     )

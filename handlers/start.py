@@ -79,7 +79,8 @@ async def _redeem(update: Update, context: SigapContext, token: str) -> None:
         )
     tr = context.texts
     if result.outcome is not LinkOutcome.LINKED:
-        await reply(update, context, tr.t(f"invite.{result.outcome.value}", nip=result.nip or ""))
+        # Never the NIP: whoever holds a stray link need not learn whose it was.
+        await reply(update, context, tr.t(f"invite.{result.outcome.value}"))
         return
     if result.replaced_telegram_id is not None:
         services.identities.forget(result.replaced_telegram_id)

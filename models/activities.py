@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from domain.calendar import CalendarOverride as DomainOverride
 from domain.calendar import Leave as DomainLeave
 from domain.calendar import WorkCalendar
+from domain.files import safe_file_name, safe_mime
 from models import audit
 from models.db import Database
 from models.tables import (
@@ -46,6 +47,12 @@ class EvidenceDraft:
     mime_type: str | None = None
     size: int | None = None
     stored_path: str | None = None
+
+    def __post_init__(self) -> None:
+        # Drafts saved before names were made safe (or by an older version) are cleaned here,
+        # on their way to the file_name and mime_type columns.
+        self.file_name = safe_file_name(self.file_name)
+        self.mime_type = safe_mime(self.mime_type)
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)

@@ -10,14 +10,15 @@ double tap or two staff members pressing at once cannot both move a complaint.
 from __future__ import annotations
 
 import asyncio
+import re
 import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -31,6 +32,7 @@ from domain.complaints import (
     Earlier,
     InvalidMove,
     Move,
+    Privacy,
     Status,
     can_reopen,
     due_dates,
@@ -39,10 +41,12 @@ from domain.complaints import (
     period_of,
     validate_categories,
 )
+from domain.files import stored_relative
 from models import audit, survey
 from models.activities import AlreadySaved, EvidenceDraft, _finish_conversation  # shared
 from models.db import Database, insert_once
-from models.outbox import enqueue
+from models.files import FileCount, delete_files, referenced
+from models.outbox import OutboxMessage, enqueue
 from models.tables import (
     Complaint,
     ComplaintAttachment,
@@ -82,6 +86,14 @@ class AlreadyRecorded(Exception):
         super().__init__(complaint.id)
         self.complaint = complaint
         self.relayed = relayed
+
+
+class MessageLimit(Exception):
+    """The citizen sent the most messages allowed about this complaint in an hour."""
+
+    def __init__(self, tracking_number: str, again: datetime) -> None:
+        super().__init__(tracking_number)
+        self.tracking_number, self.again = tracking_number, again
 
 
 class ReopenExpired(Exception):
@@ -185,11 +197,23 @@ async def _apply_categories(
 # --- Desks ------------------------------------------------------------------------------------
 
 
+@dataclass
+class DeskInstall:
+    """A unit's desk installed in a group; ``moved_from`` is the group it was in before (None
+    for a new desk, or the same group again), whose open tickets now wait to be posted here."""
+
+    unit: Unit
+    moved_from: int | None = None
+    old_title: str = ""
+    old_tickets: list[int] = field(default_factory=list)  # message ids in the old group
+
+
 async def install_desk(
     db: Database, unit_code: str, chat_id: int, title: str, *, telegram_id: int, now: datetime
-) -> Unit | None:
-    """Make this group the unit's complaint desk (replacing an earlier group); None if no
-    unit has this code."""
+) -> DeskInstall | None:
+    """Make this group the unit's complaint desk, None if no unit has this code. Replacing an
+    earlier group moves the desk's open tickets: they are posted again here (``unposted``), so
+    the handlers answer, and the citizens' messages arrive, in the new group."""
     async with db.write() as session:
         unit = (
             await session.execute(select(Unit).where(func.upper(Unit.code) == unit_code.upper()))
@@ -197,8 +221,11 @@ async def install_desk(
         if unit is None:
             return None
         desk = (
-            await session.execute(select(ComplaintDesk).where(ComplaintDesk.unit_id == unit.id))
+            await session.execute(
+                select(ComplaintDesk).where(ComplaintDesk.unit_id == unit.id).with_for_update()
+            )
         ).scalar_one_or_none()
+        result = DeskInstall(unit)
         if desk is None:
             session.add(
                 ComplaintDesk(
@@ -211,6 +238,9 @@ async def install_desk(
                 )
             )
         else:
+            if desk.chat_id != chat_id:
+                result.moved_from, result.old_title = desk.chat_id, desk.title
+                result.old_tickets = await _clear_tickets(session, desk.chat_id, chat_id)
             desk.chat_id, desk.title, desk.installed_by = chat_id, title[:255], telegram_id
             desk.updated_at = now
         audit.record(
@@ -220,8 +250,10 @@ async def install_desk(
             unit.code,
             at=now,
             chat_id=chat_id,
+            from_chat_id=result.moved_from,
+            tickets=len(result.old_tickets),
         )
-    return unit
+    return result
 
 
 async def desk_chat(db: Database, unit_id: int) -> int | None:
@@ -511,7 +543,7 @@ async def submit_complaint(
                     privacy=draft.privacy,
                     reporter_alias=1000 + secrets.randbelow(9000),
                     reporter_telegram_id=draft.reporter_telegram_id,
-                    reporter_name=draft.reporter_name[:255],
+                    reporter_name=_kept_name(draft),
                     contact_phone=draft.contact_phone,
                     contact_consent_at=now if draft.contact_phone else None,
                     status=Status.BARU.value,
@@ -538,6 +570,14 @@ async def submit_complaint(
             if attempt == 4:
                 raise
     raise AssertionError("unreachable")
+
+
+def _kept_name(draft: ComplaintDraft) -> str | None:
+    """Nobody may see an anonymous reporter's name, so it is not kept (UU 27/2022); their chat
+    id stays, to answer them."""
+    if draft.privacy == Privacy.ANONIM.value:
+        return None
+    return draft.reporter_name[:255]
 
 
 async def _next_sequence(session: AsyncSession, period: str) -> int:
@@ -743,20 +783,14 @@ async def add_message(
     employee_id: int | None = None,
     reporter_telegram_id: int | None = None,
     source: tuple[int, int] | None = None,
+    per_hour: int | None = None,
 ) -> tuple[Complaint, ComplaintEvent]:
     """A message from the citizen (``side="citizen"``) or from staff, stored with the
     complaint. Raises ``ComplaintClosed`` on closed complaints, ``LookupError`` if the
     reporter does not match, ``AlreadyRecorded`` when ``source`` (the incoming message's chat
-    and message id) was stored before."""
+    and message id) was stored before, ``MessageLimit`` past ``per_hour`` citizen messages."""
     async with db.write() as session:
-        complaint = await session.get(Complaint, complaint_id)
-        if complaint is None or (
-            reporter_telegram_id is not None
-            and complaint.reporter_telegram_id != reporter_telegram_id
-        ):
-            raise LookupError(complaint_id)
-        if Status(complaint.status) in FINAL or complaint.purged_at is not None:
-            raise ComplaintClosed()
+        complaint = await _open_complaint(session, complaint_id, reporter_telegram_id)
         again = None
         if source is not None and not await _claim_incoming(session, complaint_id, source, now):
             received = (
@@ -771,6 +805,8 @@ async def add_message(
             # the block: an exception inside it would roll back and detach ``complaint``.
             again = AlreadyRecorded(complaint, relayed=received.get("relayed", True))
         else:
+            if per_hour is not None:
+                await _check_limit(session, complaint, now, per_hour)
             event = ComplaintEvent(
                 complaint_id=complaint_id,
                 at=now,
@@ -786,6 +822,69 @@ async def add_message(
     if again is not None:
         raise again
     return complaint, event
+
+
+async def check_citizen_message(
+    db: Database,
+    complaint_id: int,
+    *,
+    reporter_telegram_id: int,
+    now: datetime,
+    per_hour: int,
+    source: tuple[int, int] | None = None,
+) -> None:
+    """Whether ``add_message`` would take this citizen's message, asked before anything is
+    downloaded for it: raises ``Banned``, ``LookupError``, ``ComplaintClosed`` or
+    ``MessageLimit`` as it would. A message stored before (delivered again) passes."""
+    async with db.read() as session:
+        if await _banned(session, reporter_telegram_id):
+            raise Banned()
+        complaint = await _open_complaint(session, complaint_id, reporter_telegram_id)
+        if source is not None:
+            known = await session.execute(
+                select(ComplaintMessage.id).where(
+                    ComplaintMessage.chat_id == source[0], ComplaintMessage.message_id == source[1]
+                )
+            )
+            if known.first() is not None:
+                return
+        await _check_limit(session, complaint, now, per_hour)
+
+
+async def _open_complaint(
+    session: AsyncSession, complaint_id: int, reporter_telegram_id: int | None
+) -> Complaint:
+    complaint = await session.get(Complaint, complaint_id)
+    if complaint is None or (
+        reporter_telegram_id is not None and complaint.reporter_telegram_id != reporter_telegram_id
+    ):
+        raise LookupError(complaint_id)
+    if Status(complaint.status) in FINAL or complaint.purged_at is not None:
+        raise ComplaintClosed()
+    return complaint
+
+
+async def _check_limit(
+    session: AsyncSession, complaint: Complaint, now: datetime, per_hour: int
+) -> None:
+    """At most ``per_hour`` citizen messages about a complaint in any hour: each one reaches
+    the unit's group, and a group takes about 20 messages a minute from the bot in all."""
+    hour = timedelta(hours=1)
+    sent = list(
+        (
+            await session.execute(
+                select(ComplaintEvent.at)
+                .where(
+                    ComplaintEvent.complaint_id == complaint.id,
+                    ComplaintEvent.action == "citizen_message",
+                    ComplaintEvent.at > now - hour,
+                )
+                .order_by(ComplaintEvent.at)
+            )
+        ).scalars()
+    )
+    if len(sent) >= per_hour:
+        raise MessageLimit(complaint.tracking_number, sent[len(sent) - per_hour] + hour)
 
 
 async def _claim_incoming(
@@ -936,100 +1035,133 @@ async def unban_reporter(db: Database, tracking_number: str, *, actor: str, now:
     return removed
 
 
+# Outbox rows about one complaint, by their keys (written by ``scheduler.escalations`` and
+# ``models.survey``): some carry the reporter's chat id, so the purge removes them all.
+_OUTBOX_PREFIXES = ("escalation:", "complaint-closed:", "survey-offer:")
+_OUTBOX_KEY = re.compile(r"(?:escalation|complaint-closed|survey-offer):(\d+)(?::|$)")
+
+
 @dataclass
 class PurgeResult:
+    """What a purge removed (or, in a dry run, would remove)."""
+
     complaints: int = 0
-    files: int = 0
+    messages: int = 0  # texts in the history: messages, reasons, the resolution
+    telegram_messages: int = 0  # the routing records (chat and message ids) of sent messages
+    attachments: int = 0
+    outbox: int = 0
+    files: FileCount = field(default_factory=FileCount)
 
 
 async def purge_personal_data(
-    db: Database, *, closed_before: datetime, now: datetime, actor: str, dry_run: bool = False
+    db: Database,
+    *,
+    closed_before: datetime,
+    now: datetime,
+    actor: str,
+    data_dir: Path,
+    dry_run: bool = False,
 ) -> PurgeResult:
     """Remove personal data of complaints closed before ``closed_before`` (UU 27/2022: keep
     only what is needed). Kept for statistics: kind, category, unit, privacy choice, status,
-    outcome, dates and the history's moves without their text."""
+    outcome, dates and the history's moves without their text. Files are found under
+    ``data_dir``; those still used by a kept complaint, an activity or a draft stay."""
     result = PurgeResult()
-    async with db.write() as session:
-        ids = list(
-            (
-                await session.execute(
-                    select(Complaint.id).where(
-                        Complaint.status.in_([s.value for s in FINAL]),
-                        Complaint.closed_at < closed_before,
-                        Complaint.purged_at.is_(None),
+    unused: set[PurePosixPath] = set()
+    try:
+        async with db.write() as session:
+            ids = list(
+                (
+                    await session.execute(
+                        select(Complaint.id).where(
+                            Complaint.status.in_([s.value for s in FINAL]),
+                            Complaint.closed_at < closed_before,
+                            Complaint.purged_at.is_(None),
+                        )
                     )
-                )
-            ).scalars()
-        )
-        result.complaints = len(ids)
-        if not ids or dry_run:
-            return result
-        paths = list(
-            (
-                await session.execute(
-                    select(ComplaintAttachment.stored_path).where(
-                        ComplaintAttachment.complaint_id.in_(ids)
-                    )
-                )
-            ).scalars()
-        )
-        await session.execute(
-            update(Complaint)
-            .where(Complaint.id.in_(ids))
-            .values(
-                reporter_telegram_id=None,
-                reporter_name=None,
-                contact_phone=None,
-                contact_consent_at=None,
-                location_text=None,
-                latitude=None,
-                longitude=None,
-                story="",
-                resolution_note=None,
-                purged_at=now,
-                updated_at=now,
+                ).scalars()
             )
-        )
-        await session.execute(
-            update(ComplaintEvent).where(ComplaintEvent.complaint_id.in_(ids)).values(note=None)
-        )
-        await session.execute(
-            delete(ComplaintAttachment).where(ComplaintAttachment.complaint_id.in_(ids))
-        )
-        # The same photo sent again with a complaint that is kept shares the stored file.
-        still_used = set(
-            (
-                await session.execute(
-                    select(ComplaintAttachment.stored_path).where(
-                        ComplaintAttachment.stored_path.in_([p for p in paths if p])
-                    )
+            result.complaints = len(ids)
+            if ids:
+                unused = await _purge_rows(session, ids, now, result)
+                audit.record(
+                    session,
+                    actor,
+                    "complaints.purge",
+                    at=now,
+                    complaints=len(ids),
+                    before=closed_before.isoformat(),
+                    messages=result.messages,
+                    attachments=result.attachments,
+                    outbox=result.outbox,
                 )
-            ).scalars()
-        )
-        paths = [p for p in paths if p and p not in still_used]
-        await session.execute(
-            delete(ComplaintMessage).where(ComplaintMessage.complaint_id.in_(ids))
-        )
-        audit.record(
-            session,
-            actor,
-            "complaints.purge",
-            at=now,
-            complaints=len(ids),
-            before=closed_before.isoformat(),
-        )
-    result.files = await asyncio.to_thread(_delete_files, paths)
+            if dry_run:
+                raise _Rollback()
+    except _Rollback:
+        pass
+    result.files = await asyncio.to_thread(delete_files, data_dir, unused, dry_run=dry_run)
     return result
 
 
-def _delete_files(paths: Sequence[str]) -> int:
-    deleted = 0
-    for stored in paths:
-        path = Path(stored)
-        if path.exists():
-            path.unlink()
-            deleted += 1
-    return deleted
+async def _purge_rows(
+    session: AsyncSession, ids: list[int], now: datetime, result: PurgeResult
+) -> set[PurePosixPath]:
+    """Clear and delete what is personal about these complaints; the files nothing uses now."""
+    stored = (
+        await session.execute(
+            select(ComplaintAttachment.stored_path).where(ComplaintAttachment.complaint_id.in_(ids))
+        )
+    ).scalars()
+    candidates = {r for r in map(stored_relative, stored) if r is not None}
+    await session.execute(
+        update(Complaint)
+        .where(Complaint.id.in_(ids))
+        .values(
+            reporter_telegram_id=None,
+            reporter_name=None,
+            contact_phone=None,
+            contact_consent_at=None,
+            location_text=None,
+            latitude=None,
+            longitude=None,
+            story="",
+            resolution_note=None,
+            purged_at=now,
+            updated_at=now,
+        )
+    )
+    with_text = (ComplaintEvent.complaint_id.in_(ids), ComplaintEvent.note.is_not(None))
+    result.messages = await _rowcount(
+        session, update(ComplaintEvent).where(*with_text).values(note=None)
+    )
+    result.attachments = await _rowcount(
+        session, delete(ComplaintAttachment).where(ComplaintAttachment.complaint_id.in_(ids))
+    )
+    result.telegram_messages = await _rowcount(
+        session, delete(ComplaintMessage).where(ComplaintMessage.complaint_id.in_(ids))
+    )
+    wanted = set(ids)
+    outbox_rows = [
+        row_id
+        for row_id, key in (
+            await session.execute(
+                select(OutboxMessage.id, OutboxMessage.key).where(
+                    or_(*(OutboxMessage.key.startswith(p) for p in _OUTBOX_PREFIXES))
+                )
+            )
+        ).all()
+        if (match := _OUTBOX_KEY.match(key)) and int(match.group(1)) in wanted
+    ]
+    if outbox_rows:
+        result.outbox = await _rowcount(
+            session, delete(OutboxMessage).where(OutboxMessage.id.in_(outbox_rows))
+        )
+    # The same photo sent again with a complaint that is kept shares the stored file.
+    return candidates - await referenced(session, candidates)
+
+
+async def _rowcount(session: AsyncSession, statement: Any) -> int:
+    return int((await session.execute(statement)).rowcount)
 
 
 async def status_counts(db: Database) -> dict[tuple[str, str, str | None], int]:

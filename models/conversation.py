@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 import secrets
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from sqlalchemy import delete, select, update
 
+from domain.files import stored_relative
+from models import audit
 from models.db import Database
+from models.files import FileCount, delete_files, draft_files, referenced, stored_before
+from models.schedule import claim_run
 from models.tables import Conversation
 
 
@@ -137,3 +144,66 @@ async def finish(db: Database, chat_id: int, user_id: int) -> bool:
             )
         )
         return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+@dataclass
+class DraftExpiry:
+    """What ``expire_drafts`` removed; ``ran`` is False when this period's run happened before."""
+
+    ran: bool = True
+    drafts: int = 0
+    files: FileCount = field(default_factory=FileCount)
+
+
+async def expire_drafts(
+    db: Database,
+    *,
+    now: datetime,
+    idle: timedelta,
+    data_dir: Path,
+    actor: str,
+    period: str | None = None,
+    dry_run: bool = False,
+) -> DraftExpiry:
+    """Delete flows nobody answered for ``idle`` (abandoned /aduan drafts with their story,
+    phone number and files), and the files that nothing points to any more in month folders
+    that ended ``idle`` ago (a cancelled flow's, a failed save's). ``period``: the scheduler's
+    once-a-day key (``job_run``)."""
+    result = DraftExpiry()
+    cutoff = now - idle
+    # The last file of a month folder may have been downloaded just before it ended.
+    old_months = (cutoff - timedelta(days=1)).strftime("%Y-%m")
+    unused: set[PurePosixPath] = set()
+    swept = await asyncio.to_thread(_files_before, data_dir, old_months)
+    try:
+        async with db.write() as session:
+            if period is not None and not await claim_run(session, "draft_expiry", period, now):
+                return DraftExpiry(ran=False)
+            stale = Conversation.updated_at < cutoff
+            drafts = (await session.execute(select(Conversation.data).where(stale))).scalars()
+            candidates = {
+                relative
+                for data in drafts
+                for relative in map(stored_relative, draft_files(data))
+                if relative is not None
+            }
+            candidates |= swept
+            deleted = await session.execute(delete(Conversation).where(stale))
+            result.drafts = int(deleted.rowcount)  # type: ignore[attr-defined]
+            if result.drafts:
+                audit.record(session, actor, "drafts.expired", at=now, drafts=result.drafts)
+            unused = candidates - await referenced(session, candidates)
+            if dry_run:
+                raise _DryRun()
+    except _DryRun:
+        pass
+    result.files = await asyncio.to_thread(delete_files, data_dir, unused, dry_run=dry_run)
+    return result
+
+
+class _DryRun(Exception):
+    """Leave the transaction without saving: only counting."""
+
+
+def _files_before(data_dir: Path, month: str) -> set[PurePosixPath]:
+    return set(stored_before(data_dir, month))

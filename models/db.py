@@ -61,7 +61,9 @@ class Database:
         return self._engine
 
     def _create_engine(self) -> AsyncEngine:
-        kwargs: dict[str, Any] = {"echo": self._echo}
+        # hide_parameters: a failed statement's exception (logged, and once sent to operators)
+        # would otherwise quote the values being saved: a complaint's story, a reporter's name.
+        kwargs: dict[str, Any] = {"echo": self._echo, "hide_parameters": True}
         if self.is_sqlite:
             database = self.url.database or ""
             if database and database != ":memory:":

@@ -270,8 +270,14 @@ async def redeem_invite(
     token_hash = hash_token(token)
     actor = audit.telegram_actor(telegram_id)
     async with db.write() as session:
+        # The claim is atomic: the row lock makes a second redemption of the same link wait
+        # until this one commits, and then read the invite as used (PostgreSQL; SQLite's writers
+        # are serialised by BEGIN IMMEDIATE already). Without it, two accounts opening one link
+        # at once were both linked, the second unlinking the first.
         invite = (
-            await session.execute(select(Invite).where(Invite.token_hash == token_hash))
+            await session.execute(
+                select(Invite).where(Invite.token_hash == token_hash).with_for_update()
+            )
         ).scalar_one_or_none()
         if invite is None:
             # Forged or mistyped tokens are worth a trace: someone may be probing.

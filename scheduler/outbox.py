@@ -692,7 +692,8 @@ class OutboxSender:
                 f"failure of {message.key}",
             )
             self.stats.failed += 1
-            log.warning("outbox %s to %s failed: %s", message.key, chat_id, exc.message)
+            # Not the chat: with a key such as survey-offer:<complaint> it would name the reporter.
+            log.warning("outbox %s failed: %s", message.key, exc.message)
         except InvalidToken as exc:
             # Every call would fail the same way: keep the messages and stop for a while.
             self._release(message, error=exc.message, refund=True)

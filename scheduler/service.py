@@ -22,9 +22,10 @@ from domain.complaints import Deadlines
 from domain.dates import parse_times
 from domain.digest import DigestMode, digest_slot
 from models import activities
+from models.conversation import expire_drafts
 from models.digest import supervisor_clocks
 from models.identity import mark_blocked
-from models.schedule import unit_timings
+from models.schedule import has_run, unit_timings
 from scheduler.digest import NUDGE_TIME, enqueue_nudges, enqueue_weekly_digests
 from scheduler.escalations import escalate_complaints
 from scheduler.outbox import OutboxSender
@@ -32,6 +33,7 @@ from scheduler.reminders import enqueue_reminders
 from services import Services
 
 log = logging.getLogger("sigap.scheduler")
+STOP_WAIT_SECONDS = 30
 
 
 @dataclass(frozen=True)
@@ -80,6 +82,24 @@ async def _weekly_digest(services: Services, now: datetime) -> int:
     )
 
 
+async def _draft_expiry(services: Services, now: datetime) -> int:
+    period = now.astimezone(services.timezone).date().isoformat()
+    if await has_run(services.db, "draft_expiry", period):
+        return 0  # once a day; the claim in expire_drafts settles a race between processes
+    settings = services.settings
+    result = await expire_drafts(
+        services.db,
+        now=now,
+        idle=timedelta(days=settings.draft_retention_days),
+        data_dir=settings.data_dir,
+        actor="system",
+        period=period,
+    )
+    if result.ran and (result.drafts or result.files.deleted):
+        log.info("expired %d drafts, %d files", result.drafts, result.files.deleted)
+    return 0  # nothing to send
+
+
 async def _supervisor_nudge(services: Services, now: datetime) -> int:
     return await enqueue_nudges(
         services.db,
@@ -118,6 +138,12 @@ JOBS: dict[str, Job] = {
             "working days 16:00 (or up to 12 hours later)",
             _supervisor_nudge,
         ),
+        Job(
+            "draft_expiry",
+            "delete flows left unanswered (abandoned /aduan drafts) with their files",
+            "once a day; drafts idle for SIGAP_DRAFT_RETENTION_DAYS (default 30)",
+            _draft_expiry,
+        ),
     )
 }
 
@@ -127,6 +153,9 @@ async def next_run(services: Services, name: str, now: datetime) -> datetime | N
     earliest over every unit's own time zone and times."""
     if name == "complaint_deadlines":
         return now + timedelta(seconds=services.settings.scheduler_interval)
+    if name == "draft_expiry":
+        local = now.astimezone(services.timezone)
+        return datetime.combine(local.date() + timedelta(days=1), time(), tzinfo=services.timezone)
     default_zone = services.settings.timezone
     if name == "weekly_digest":
         groups = list(await supervisor_clocks(services.db)) or [(default_zone, DigestMode.MONDAY)]
@@ -188,6 +217,7 @@ class Scheduler:
         self.sender = sender
         self._bot = bot  # the sender's own Bot, opened and closed with the scheduler
         self._task: asyncio.Task[None] | None = None
+        self._tick: asyncio.Future[None] | None = None
 
     async def run_job(self, name: str, now: datetime | None = None) -> int:
         written = await JOBS[name].run(self.services, now or self.services.clock.now())
@@ -203,11 +233,18 @@ class Scheduler:
     async def run_forever(self) -> None:
         interval = self.services.settings.scheduler_interval
         while True:
-            try:
-                await self.tick()
-            except Exception:  # a bad tick must not stop the next one
-                log.exception("scheduler tick failed")
+            # Shielded: stopping waits for a tick in progress (``stop``) rather than cutting
+            # a job's transaction in two; a cut SQLite transaction can keep the database
+            # locked for whoever writes next.
+            self._tick = asyncio.ensure_future(self._tick_logged())
+            await asyncio.shield(self._tick)
             await asyncio.sleep(interval)
+
+    async def _tick_logged(self) -> None:
+        try:
+            await self.tick()
+        except Exception:  # a bad tick must not stop the next one
+            log.exception("scheduler tick failed")
 
     @property
     def running(self) -> bool:
@@ -229,6 +266,12 @@ class Scheduler:
             except asyncio.CancelledError:
                 pass
             self._task = None
+        if self._tick is not None:
+            try:  # the tick in progress, to its end (unless it hangs)
+                await asyncio.wait_for(self._tick, STOP_WAIT_SECONDS)
+            except TimeoutError:
+                log.warning("a scheduler tick did not end in %ss; cancelled", STOP_WAIT_SECONDS)
+            self._tick = None
         if self.sender is not None:
             await self.sender.stop()
         if self._bot is not None:

@@ -16,6 +16,7 @@ from openpyxl import Workbook
 
 from domain.dates import format_date
 from domain.digest import Change, compliance_per_day, iso_week, split_message
+from domain.sheets import append_row
 from models.digest import Digest
 from models.survey import SurveyWeek
 from services.charts import CHART_LOCK
@@ -151,10 +152,10 @@ def write_xlsx(tr: Texts, digest: Digest, path: Path) -> None:
         "name", "expected", "logged", "entries", "hours", "approved", "waiting", "revision",
         "late", "leave", "silent", "unreachable",
     )  # fmt: skip
-    sheet.append([tr.plain(f"digest.col_{c}") for c in columns])
+    append_row(sheet, [tr.plain(f"digest.col_{c}") for c in columns])
     yes = tr.plain("digest.yes")
     for p in digest.people:
-        sheet.append(
+        append_row(sheet,
             [
                 p.name, p.expected_days, p.days_with_entries, p.entries, p.hours, p.approved,
                 p.waiting, p.revision, p.late, p.leave_days, p.silent_days,
@@ -162,7 +163,7 @@ def write_xlsx(tr: Texts, digest: Digest, path: Path) -> None:
             ]
         )  # fmt: skip
     t = digest.totals
-    sheet.append(
+    append_row(sheet,
         [
             tr.plain("digest.total_row"), t.expected_days, t.days_with_entries, t.entries,
             t.hours, t.approved, t.waiting, t.revision, t.late, t.leave_days, t.silent, "",
@@ -172,10 +173,11 @@ def write_xlsx(tr: Texts, digest: Digest, path: Path) -> None:
     if digest.complaints is not None:
         week = digest.complaints
         extra = workbook.create_sheet(tr.plain("digest.complaints_sheet"))
-        extra.append(
-            [tr.plain(f"digest.col_{c}") for c in ("received", "resolved", "overdue", "median")]
+        append_row(
+            extra,
+            [tr.plain(f"digest.col_{c}") for c in ("received", "resolved", "overdue", "median")],
         )
-        extra.append([week.received, week.resolved, week.overdue, week.median_hours])
+        append_row(extra, [week.received, week.resolved, week.overdue, week.median_hours])
     path.parent.mkdir(parents=True, exist_ok=True)
     workbook.save(path)
 

@@ -15,6 +15,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
 from domain.dates import format_date
+from domain.sheets import append_row
 from models.export import EmployeeExport, EvidenceFile
 from texts import Texts
 
@@ -72,13 +73,13 @@ def write_workbook(
     assert summary is not None
     summary.title = tr.plain("export.sheet_summary")
     period = period_text(start, end, tr.language)
-    summary.append([tr.plain("export.summary_title", period=period)])
+    append_row(summary, [tr.plain("export.summary_title", period=period)])
     summary["A1"].font = Font(bold=True)
-    summary.append([])
-    summary.append([tr.plain(f"export.col_{c}") for c in SUMMARY_COLUMNS])
+    append_row(summary, [])
+    append_row(summary, [tr.plain(f"export.col_{c}") for c in SUMMARY_COLUMNS])
     titles = sheet_titles(exports)
     for export, title in zip(exports, titles, strict=True):
-        summary.append(
+        append_row(summary,
             [
                 export.name, export.nip, export.position, export.unit_code, len(export.entries),
                 export.minutes, round(export.minutes / 60, 2), export.count("approved"),
@@ -95,11 +96,11 @@ def write_workbook(
         if not export.entries:
             continue
         sheet = workbook.create_sheet(title)
-        sheet.append([tr.plain(f"export.col_{c}") for c in ENTRY_COLUMNS])
+        append_row(sheet, [tr.plain(f"export.col_{c}") for c in ENTRY_COLUMNS])
         for cell in sheet[1]:
             cell.font = Font(bold=True)
         for entry in export.entries:
-            sheet.append(
+            append_row(sheet,
                 [
                     entry.work_date, entry.description, entry.quantity, entry.unit or "",
                     entry.minutes, entry.target or "", tr.plain(f"status.{entry.status}"),

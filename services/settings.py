@@ -19,8 +19,9 @@ from texts import LANGUAGES
 
 # BotFather tokens look like "123456789:AA...". The emulator uses the same shape.
 _TOKEN_RE = re.compile(r"^\d{3,20}:[A-Za-z0-9_-]{20,100}$")
-# What Telegram accepts as a webhook's secret_token.
-_SECRET_RE = re.compile(r"[A-Za-z0-9_-]{1,256}")
+# What Telegram accepts as a webhook's secret_token (1-256 of these characters), and at least 32
+# of them: the secret is all that keeps forged updates out, so it must not be guessable.
+_SECRET_RE = re.compile(r"[A-Za-z0-9_-]{32,256}")
 _LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
 
 
@@ -84,6 +85,16 @@ class Settings(BaseSettings):
     complaints_per_day: int = Field(
         default=3, ge=1, le=100, validation_alias="SIGAP_COMPLAINTS_PER_DAY"
     )
+    # What a citizen may send about one complaint in an hour, relayed to the unit's group.
+    complaint_messages_per_hour: int = Field(
+        default=10, ge=1, le=1000, validation_alias="SIGAP_COMPLAINT_MESSAGES_PER_HOUR"
+    )
+    # An unfinished flow (an /aduan draft with its story, files and phone number) is deleted,
+    # files and all, after this many days without an answer (UU 27/2022: keep only what is
+    # needed).
+    draft_retention_days: int = Field(
+        default=30, ge=1, le=365, validation_alias="SIGAP_DRAFT_RETENTION_DAYS"
+    )
     # Webhook mode (``sigap run --webhook``): the public HTTPS URL Telegram calls, where our own
     # server listens (behind a reverse proxy that terminates TLS), and the secret Telegram sends
     # back in every request so nobody else can post updates.
@@ -113,6 +124,28 @@ class Settings(BaseSettings):
         if isinstance(value, int):
             return [value]
         return value
+
+    @field_validator("admin_ids")
+    @classmethod
+    def _check_people(cls, value: list[int]) -> list[int]:
+        # Operators are people: admin rights go to these user ids, and error reports and
+        # notices are sent to them. A group's id (negative) would make no one an operator and
+        # send those reports to everyone in the group.
+        for chat_id in value:
+            if chat_id < 0:
+                raise ValueError(
+                    f"{chat_id} is a group or channel id; list people's Telegram user ids"
+                )
+            if chat_id == 0:
+                raise ValueError("0 is not a Telegram user id")
+        return value
+
+    @field_validator("data_dir")
+    @classmethod
+    def _absolute_data_dir(cls, value: Path) -> Path:
+        # Once, here: a relative folder means the one the process started in, and files must
+        # be found there even by a command run later from another folder.
+        return value.expanduser().absolute()
 
     @field_validator("reminder_times")
     @classmethod
@@ -188,7 +221,10 @@ class Settings(BaseSettings):
             return None
         if not _SECRET_RE.fullmatch(value):
             # Never echo the value: it is a secret.
-            raise ValueError("must be 1-256 characters, only A-Z, a-z, 0-9, '_' and '-'")
+            raise ValueError(
+                "must be 32-256 characters, only A-Z, a-z, 0-9, '_' and '-' "
+                "(e.g. the output of: openssl rand -hex 32)"
+            )
         return value
 
     def require_webhook(self) -> tuple[str, str]:
@@ -201,7 +237,7 @@ class Settings(BaseSettings):
             )
         if not self.webhook_secret:
             raise ConfigError(
-                "SIGAP_WEBHOOK_SECRET is not set: webhook mode needs a secret of 1-256 characters "
+                "SIGAP_WEBHOOK_SECRET is not set: webhook mode needs a secret of 32-256 characters "
                 "(A-Z, a-z, 0-9, '_', '-'), e.g. from: openssl rand -hex 32"
             )
         return self.webhook_url, self.webhook_secret

@@ -11,6 +11,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from domain.dates import format_date
+from domain.sheets import append_row
 from domain.skm import ELEMENTS, PROFILE_CHOICES, period_bounds, round_half_up
 from models.outbox import text_payload
 from models.survey import SkmReport
@@ -42,9 +43,10 @@ def write_report_xlsx(report: SkmReport, tr: Texts, path: Path) -> None:
     sheet = workbook.active
     assert sheet is not None
     sheet.title = tr.plain("skm_cli.sheet")
-    sheet.append([tr.plain("skm_cli.title", unit=unit.name, code=unit.code)])
+    append_row(sheet, [tr.plain("skm_cli.title", unit=unit.name, code=unit.code)])
     sheet["A1"].font = Font(bold=True)
-    sheet.append(
+    append_row(
+        sheet,
         [
             tr.plain("skm_cli.period"),
             tr.plain(
@@ -53,46 +55,49 @@ def write_report_xlsx(report: SkmReport, tr: Texts, path: Path) -> None:
                 first=format_date(first, tr.language, weekday=False),
                 last=format_date(last, tr.language, weekday=False),
             ),
-        ]
+        ],
     )
-    sheet.append([tr.plain("skm_cli.respondents"), result.respondents])
-    sheet.append([])
-    sheet.append(
+    append_row(sheet, [tr.plain("skm_cli.respondents"), result.respondents])
+    append_row(sheet, [])
+    append_row(
+        sheet,
         [
             tr.plain("skm_cli.col_number"),
             tr.plain("skm_cli.col_element"),
             tr.plain("skm_cli.col_nrr"),
             tr.plain("skm_cli.col_weighted"),
-        ]
+        ],
     )
     for position, element in enumerate(ELEMENTS):
-        sheet.append(
+        append_row(
+            sheet,
             [
                 f"U{position + 1}",
                 tr.plain(f"skm_element.{element}"),
                 float(result.element_mean(position, "0.001")),
                 float(round_half_up(result.element_means[position] / len(ELEMENTS), "0.0001")),
-            ]
+            ],
         )
-    sheet.append(["", tr.plain("skm_cli.index"), float(result.index_rounded)])
-    sheet.append(["", tr.plain("skm_cli.ikm"), float(result.ikm)])
-    sheet.append(["", tr.plain("skm_cli.grade"), result.grade])
-    sheet.append(["", tr.plain("skm_cli.label"), tr.plain(f"skm.grade_{result.grade}")])
-    sheet.append([])
-    sheet.append([tr.plain("skm_cli.profile_title")])
+    append_row(sheet, ["", tr.plain("skm_cli.index"), float(result.index_rounded)])
+    append_row(sheet, ["", tr.plain("skm_cli.ikm"), float(result.ikm)])
+    append_row(sheet, ["", tr.plain("skm_cli.grade"), result.grade])
+    append_row(sheet, ["", tr.plain("skm_cli.label"), tr.plain(f"skm.grade_{result.grade}")])
+    append_row(sheet, [])
+    append_row(sheet, [tr.plain("skm_cli.profile_title")])
     sheet.cell(sheet.max_row, 1).font = Font(bold=True)
-    sheet.append(
+    append_row(
+        sheet,
         [
             tr.plain("skm_cli.col_field"),
             tr.plain("skm_cli.col_value"),
             tr.plain("skm_cli.col_count"),
-        ]
+        ],
     )
     for name, choices in PROFILE_CHOICES.items():
         counts = report.profile[name]
         for choice in (*choices, None):
             label = tr.plain(f"skm_profile.{name}_{choice}" if choice else "skm_profile.not_given")
-            sheet.append([tr.plain(f"skm_profile.{name}"), label, counts.get(choice, 0)])
+            append_row(sheet, [tr.plain(f"skm_profile.{name}"), label, counts.get(choice, 0)])
     sheet.column_dimensions["A"].width = 22
     sheet.column_dimensions["B"].width = 44
     sheet.column_dimensions["C"].width = 20

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import os
+import stat
 import sys
 from pathlib import Path
 
@@ -124,6 +125,8 @@ async def test_invites_csv_has_one_row_per_employee(db_url: str, cwd: Path) -> N
         "invites", "create", "--unit", "BLW-K01", "--out", str(cwd / "inv.csv"), env=env, cwd=cwd
     )
     assert code == 0, err
+    # Live invite links: readable by the operator who made them, nobody else on the server.
+    assert stat.S_IMODE((cwd / "inv.csv").stat().st_mode) == 0o600
     rows = list(csv.DictReader((cwd / "inv.csv").open(encoding="utf-8-sig")))
     assert len(rows) == 2 and "2 undangan" in out
     assert all(r["tautan"].startswith("https://t.me/sigap_belawan_bot?start=") for r in rows)
@@ -136,6 +139,36 @@ async def test_invites_csv_has_one_row_per_employee(db_url: str, cwd: Path) -> N
         "invites", "create", "--unit", "NOPE", "--out", str(cwd / "x.csv"), env=env, cwd=cwd
     )
     assert code == 1 and "Tidak ada pegawai" in err
+
+
+async def test_run_keeps_the_files_it_writes_to_its_owner(cwd: Path) -> None:
+    """`sigap run` under a service's usual umask 022: the data folder and the database (and
+    later the evidence, attachments and digests in it: personal data) are the owner's only."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_URL", "SIGAP_"))}
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot.cli", "run",
+        cwd=cwd,
+        env={
+            **env,
+            "TELEGRAM_BOT_TOKEN": "123456789:TEST-token-for-the-emulator_xyz",
+            "TELEGRAM_API_BASE_URL": "http://127.0.0.1:9",  # nobody there: it stops after start
+        },
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.DEVNULL,
+        preexec_fn=lambda: os.umask(0o022),
+    )  # fmt: skip
+    database = cwd / "data" / "sigap.db"
+    try:
+        for _ in range(600):
+            if database.exists() or process.returncode is not None:
+                break
+            await asyncio.sleep(0.05)
+    finally:
+        if process.returncode is None:
+            process.kill()
+        await process.wait()
+    assert stat.S_IMODE(database.stat().st_mode) == 0o600
+    assert stat.S_IMODE(database.parent.stat().st_mode) == 0o700
 
 
 async def test_targets_import_validates_against_the_roster(db_url: str, cwd: Path) -> None:

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, date, datetime, timedelta
+from functools import partial
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from domain.calendar import WorkCalendar
 from domain.complaints import DEFAULT_CATEGORIES, CategoryRow, Deadlines, InvalidMove, Move
@@ -17,6 +18,7 @@ from models import conversation as conversations
 from models.activities import EvidenceDraft
 from models.db import Database
 from services.survey import offer_payload
+from models.outbox import OutboxMessage, enqueue, text_payload
 from models.tables import (
     AuditEntry,
     ComplaintAttachment,
@@ -202,18 +204,39 @@ async def test_categories_import_is_all_or_nothing_and_idempotent(
 async def test_purge_removes_personal_data_of_old_closed_complaints(
     db: Database, categories: dict[str, int], tmp_path: Path
 ) -> None:
-    shared, own = tmp_path / "shared.jpg", tmp_path / "own.jpg"
-    shared.write_bytes(b"x")
-    own.write_bytes(b"y")
+    """Every kind of personal data goes: the complaint's fields, the texts of its history, its
+    attachments and their files, the routing records and the outbox rows keyed by it (which
+    carry the reporter's chat id); each is counted. What a kept complaint shares stays."""
+    data_dir = tmp_path / "data"
+    month = data_dir / "complaints" / "2026-11"
+    month.mkdir(parents=True)
+    for name in ("shared.jpg", "own.jpg", "legacy.pdf"):
+        (month / name).write_bytes(b"x")
     files = [
-        EvidenceDraft("photo", "f1", "u1", stored_path=str(shared)),
-        EvidenceDraft("photo", "f2", "u2", stored_path=str(own)),
+        EvidenceDraft("photo", "f1", "u1", stored_path="complaints/2026-11/shared.jpg"),
+        EvidenceDraft("photo", "f2", "u2", stored_path="complaints/2026-11/own.jpg"),
+        # Rows from before paths were kept relative to the data folder hold the whole path.
+        EvidenceDraft("document", "f3", "u3", stored_path=str(month / "legacy.pdf")),
+        EvidenceDraft("photo", "f4", "u4", stored_path="complaints/2026-11/gone.jpg"),
     ]
-    old = await _submit(db, _draft(categories, contact_phone="+62812", attachments=files))
+    old = await _submit(
+        db,
+        _draft(
+            categories,
+            contact_phone="+62812",
+            attachments=files,
+            location_text="Jl. Stasiun No. 5",
+            latitude=3.77,
+            longitude=98.68,
+        ),
+    )
     kept_open = await _submit(
         db,
         _draft(
-            categories, attachments=[EvidenceDraft("photo", "f1", "u1", stored_path=str(shared))]
+            categories,
+            attachments=[
+                EvidenceDraft("photo", "f1", "u1", stored_path="complaints/2026-11/shared.jpg")
+            ],
         ),
     )
     await complaints.add_message(
@@ -221,20 +244,32 @@ async def test_purge_removes_personal_data_of_old_closed_complaints(
     )
     await complaints.remember_messages(db, old.id, 7, [3], "citizen")
     await _move(db, old.id, Move.REJECT, note="Bukan wewenang kecamatan")
+    async with db.write() as session:
+        for key in (
+            f"escalation:{old.id}:verification:2026-11-27:-100",
+            f"complaint-closed:{old.id}",
+            f"survey-offer:{old.id}",
+            f"survey-offer:{kept_open.id}",
+            f"complaint-closed:{old.id}0",  # another complaint's (id 10, 20...)
+            "reminder:7:2026-11-24:1",
+        ):
+            await enqueue(session, key, 7, "complaint", text_payload("x"), now=NOW)
     later = NOW + timedelta(days=40)
-    dry = await complaints.purge_personal_data(
-        db, closed_before=later, now=later, actor="cli", dry_run=True
-    )
-    assert dry.complaints == 1
-    assert (
-        await complaints.purge_personal_data(db, closed_before=NOW, now=later, actor="cli")
-    ).complaints == 0
-    result = await complaints.purge_personal_data(db, closed_before=later, now=later, actor="cli")
-    assert (result.complaints, result.files) == (1, 1)
-    assert shared.exists() and not own.exists()  # still used by the open complaint
+    purge = partial(complaints.purge_personal_data, db, now=later, actor="cli", data_dir=data_dir)
+    dry = await purge(closed_before=later, dry_run=True)
+    assert (dry.complaints, dry.messages, dry.attachments, dry.outbox) == (1, 2, 4, 3)
+    assert (dry.files.deleted, dry.files.missing) == (2, 1)
+    assert (month / "own.jpg").exists()  # a dry run deletes nothing
+    assert (await purge(closed_before=NOW)).complaints == 0
+    result = await purge(closed_before=later)
+    assert (result.complaints, result.messages, result.attachments) == (1, 2, 4)
+    assert (result.telegram_messages, result.outbox) == (1, 3)
+    assert (result.files.deleted, result.files.missing) == (2, 1)
+    assert sorted(p.name for p in month.iterdir()) == ["shared.jpg"]  # the open one's
     purged = await complaints.get_complaint(db, old.id)
     assert purged is not None and purged.purged_at == later
     assert (purged.reporter_telegram_id, purged.reporter_name, purged.contact_phone) == (None,) * 3
+    assert (purged.location_text, purged.latitude, purged.longitude) == (None,) * 3
     assert purged.story == "" and purged.status == "ditolak" and purged.outcome == "ditolak"
     assert all(e.note is None for e in await complaints.history(db, old.id))
     assert [c.id for c in await complaints.complaints_of(db, 7)] == [kept_open.id]
@@ -244,15 +279,130 @@ async def test_purge_removes_personal_data_of_old_closed_complaints(
         ).scalar()
         refs = (await session.execute(select(func.count()).select_from(ComplaintMessage))).scalar()
         events = (await session.execute(select(func.count()).select_from(ComplaintEvent))).scalar()
+        outbox = set((await session.execute(select(OutboxMessage.key))).scalars())
         audit = (
             await session.execute(select(AuditEntry).where(AuditEntry.action == "complaints.purge"))
         ).scalar_one()
     assert (left, refs, events) == (1, 0, 4)
-    assert audit.detail["complaints"] == 1
+    assert outbox == {
+        f"survey-offer:{kept_open.id}",
+        f"complaint-closed:{old.id}0",
+        "reminder:7:2026-11-24:1",
+    }
+    assert audit.detail["complaints"] == 1 and audit.detail["outbox"] == 3
     assert await complaints.status_counts(db) == {
         ("adminduk", "ditolak", "ditolak"): 1,
         ("adminduk", "baru", None): 1,
     }
+
+
+async def test_abandoned_drafts_expire_with_their_files(
+    db: Database, categories: dict[str, int], tmp_path: Path
+) -> None:
+    """A flow nobody answered for the retention period goes with its files, once a day by the
+    scheduler's key; so do files nothing points to in month folders that ended that long ago.
+    Files a complaint or a live draft uses stay."""
+    data_dir = tmp_path / "data"
+    for month in ("2026-10", "2026-11"):
+        (data_dir / "complaints" / month).mkdir(parents=True)
+    names = ("draft.jpg", "live.jpg", "filed.jpg")
+    for name in names:
+        (data_dir / "complaints" / "2026-11" / name).write_bytes(b"x")
+    (data_dir / "complaints" / "2026-10" / "cancelled.jpg").write_bytes(b"x")
+    (data_dir / "complaints" / "2026-10" / "shared.jpg").write_bytes(b"x")
+
+    def attachment(path: str) -> dict[str, object]:
+        return EvidenceDraft("photo", "f", "u", stored_path=path).as_dict()
+
+    abandoned = {
+        "story": STORY,
+        "contact_phone": "+62812",
+        "attachments": [
+            attachment("complaints/2026-11/draft.jpg"),
+            attachment("complaints/2026-10/shared.jpg"),
+        ],
+    }
+    await conversations.begin(db, 7, 7, "complaint", "summary", abandoned, 1, NOW)
+    live = {"attachments": [attachment("complaints/2026-11/live.jpg")]}
+    await conversations.begin(db, 8, 8, "complaint", "privacy", live, 1, NOW + timedelta(days=20))
+    await _submit(
+        db,
+        _draft(
+            categories,
+            attachments=[
+                EvidenceDraft("photo", "f", "u", stored_path="complaints/2026-11/filed.jpg"),
+                EvidenceDraft("photo", "g", "v", stored_path="complaints/2026-10/shared.jpg"),
+            ],
+        ),
+    )
+    expire = partial(
+        conversations.expire_drafts, db, idle=timedelta(days=30), data_dir=data_dir, actor="t"
+    )
+    # 29 November: the draft is 5 days old, October ended 28 days ago.
+    early = await expire(now=NOW + timedelta(days=5), period="2026-11-29")
+    assert (early.drafts, early.files.deleted) == (0, 0)
+    later = NOW + timedelta(days=31)  # 25 December: October ended more than 30 days ago
+    dry = await expire(now=later, dry_run=True)
+    assert (dry.drafts, dry.files.deleted) == (1, 2)
+    result = await expire(now=later, period="2026-12-25")
+    assert (result.ran, result.drafts, result.files.deleted) == (True, 1, 2)
+    assert not (await expire(now=later, period="2026-12-25")).ran  # once a day
+    left = sorted(p.relative_to(data_dir).as_posix() for p in data_dir.rglob("*.jpg"))
+    assert left == [
+        "complaints/2026-10/shared.jpg",
+        "complaints/2026-11/filed.jpg",
+        "complaints/2026-11/live.jpg",
+    ]
+    assert await conversations.load(db, 7, 7) is None
+    assert await conversations.load(db, 8, 8) is not None
+
+
+async def test_anonymous_reporters_names_are_not_kept(
+    db: Database, categories: dict[str, int]
+) -> None:
+    anonymous = await _submit(db, _draft(categories, privacy="anonim", reporter_name="Siti A."))
+    named = await _submit(db, _draft(categories, privacy="rahasia", reporter_name="Siti R."))
+    assert (anonymous.reporter_name, anonymous.reporter_telegram_id) == (None, 7)
+    assert named.reporter_name == "Siti R."
+
+
+async def test_migration_forgets_anonymous_names_and_shortens_file_names(tmp_path: Path) -> None:
+    """Rows written before 0010: an anonymous reporter's name, and a file name longer than its
+    column (SQLite took it; PostgreSQL would not)."""
+    from models.migrate import upgrade_database
+
+    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'old.db'}")
+    await upgrade_database(db, "0009")
+    async with db.write() as session:
+        session.add(Unit(code="BLW-PU", name="Pelayanan Umum"))
+    await complaints.import_categories(
+        db, DEFAULT_CATEGORIES[:1], dry_run=False, actor="test", now=NOW
+    )
+    [category] = await complaints.active_categories(db)
+    made = [
+        await _submit(db, _draft({"adminduk": category.id}, privacy=p)) for p in ("anonim", "biasa")
+    ]
+    long_name = "KTP_Siti_Anonimah_" + "x" * 250 + ".pdf"
+    async with db.write() as session:
+        await session.execute(text("UPDATE complaint SET reporter_name = 'Siti Anonimah'"))
+        session.add(
+            ComplaintAttachment(
+                complaint_id=made[0].id, kind="document", telegram_file_id="f", file_unique_id="u"
+            )
+        )
+        await session.flush()
+        await session.execute(
+            text("UPDATE complaint_attachment SET file_name = :name"), {"name": long_name}
+        )
+    await upgrade_database(db)
+    names = [(await complaints.get_complaint(db, c.id)).reporter_name for c in made]  # type: ignore[union-attr]
+    assert names == [None, "Siti Anonimah"]
+    [attachment] = await complaints.attachments_of(db, made[0].id)
+    assert attachment.file_name is not None and len(attachment.file_name) == 200
+    assert attachment.file_name.startswith("KTP_Siti_Anonimah_x") and attachment.file_name.endswith(
+        "….pdf"
+    )
+    await db.dispose()
 
 
 def test_cli_categories_ban_and_purge(
@@ -293,7 +443,7 @@ def test_cli_categories_ban_and_purge(
     code, _, err = sigap("complaints", "ban", "BLW-2611-0042", "--reason", "spam")
     assert code == 1 and "tidak ditemukan" in err
     code, out, _ = sigap("complaints", "purge", "--older-than", "30", "--dry-run")
-    assert code == 0 and "0 aduan" in out
+    assert code == 0 and "Uji coba" in out and "aduan (data pribadi pelapor): 0" in out
     code, _, err = sigap("complaints", "purge", "--older-than", "-1")
     assert code == 2
     monkeypatch.setenv("SIGAP_COMPLAINTS_PER_DAY", "0")

@@ -10,8 +10,10 @@ from domain.worklog import (
     WORKLOG_PROBLEM_CODES,
     ParseProblem,
     QuickLog,
+    TimeRange,
     is_late,
     normalize_unit,
+    parse_day,
     parse_duration,
     parse_quantity,
     parse_quick_log,
@@ -72,6 +74,44 @@ def code(result: object) -> str:
         ("sejam", 60),
         ("half an hour", 30),
         ("  2   jam. ", 120),
+        # Typed as people type: abbreviations, halves, English.
+        ("2 jm", 120),
+        ("45 mnit", 45),
+        ("15 menit2", 15),
+        ("1/2 jam", 30),
+        ("1 1/2 jam", 90),
+        ("½ jam", 30),
+        ("1½ jam", 90),
+        ("3/4 jam", 45),
+        ("1/4 jam", 15),
+        ("stgh jam", 30),
+        ("stengah jam", 30),
+        ("seperempat jam", 15),
+        ("1 setengah jam", 90),
+        ("2 jam setengah", 150),
+        ("sejam setengah", 90),
+        ("1.5 h", 90),
+        ("1,5 hrs", 90),
+        ("90 mins", 90),
+        ("± 2 jam", 120),
+        ("kurang lebih 1 jam", 60),
+        ("selama 45 menit", 45),
+        # Colloquial ranges.
+        ("jam 9 sampai jam 11", 120),
+        ("dari pukul 13.00 s.d. 15.00", 120),
+        ("jam 8-10", 120),
+        ("pkl 08.00 sd 10.00", 120),
+        ("Pkl. 08.00 - 10.00", 120),
+        ("08.00 - 10.30 wib", 150),
+        ("08.00 WIB - 10.30 WIB", 150),
+        ("14.00 sampai dengan 16.00", 120),
+        ("mulai jam 8 hingga jam 12", 240),
+        ("jam 1-3 siang", 120),
+        ("jam 1 siang - 3", 120),
+        ("jam 11-1 siang", 120),
+        ("jam 12 - 1 siang", 60),
+        ("jam 7 pagi - 3 sore", 480),
+        ("jam 10-12 malam", 120),
     ],
 )
 def test_duration_readable(text: str, minutes: int) -> None:
@@ -80,7 +120,22 @@ def test_duration_readable(text: str, minutes: int) -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["", "   ", "abc", "dua jam", "2 hari", "1,5 jam 30 menit", "1,5 menit", "1.000 jam", "1:75"],
+    [
+        "",
+        "   ",
+        "abc",
+        "dua jam",
+        "2 hari",
+        "1,5 jam 30 menit",
+        "1,5 menit",
+        "1.000 jam",
+        "1:75",
+        "11/2 jam",  # 5.5 hours, or a slip for 1 1/2?
+        "1/2 menit",
+        "2 jam lebih",
+        "09.00 s.d. selesai",
+        "stgh hari",
+    ],
 )
 def test_duration_unreadable(text: str) -> None:
     assert code(parse_duration(text)) == "duration_unreadable"
@@ -157,6 +212,12 @@ def test_duration_limit_is_a_parameter() -> None:
         ("1.000 berkas", (1000, "berkas")),
         ("10.000", (10000, None)),
         ("7 sertifikat tanah", (7, "sertifikat tanah")),  # any unit, lowercased
+        ("1.250 lembar", (1250, "lembar")),
+        ("15 bks", (15, "berkas")),
+        ("15 berkas2", (15, "berkas")),
+        ("20 lbr", (20, "lembar")),
+        ("30 KTP-el", (30, "KTP")),
+        ("3 sets", (3, "set")),
     ],
 )
 def test_quantity_readable(text: str, expected: tuple[int, str | None]) -> None:
@@ -196,6 +257,10 @@ def test_units() -> None:
     assert normalize_unit("Org") == "orang"
     assert normalize_unit("kk") == "KK"
     assert normalize_unit("Reports") == "laporan"
+    assert normalize_unit("berkas2") == "berkas"
+    assert normalize_unit("e-KTP") == "KTP"
+    assert normalize_unit("pddk") == "penduduk"
+    assert normalize_unit("sptt2") == "sptt2"  # only known units lose a plural "2"
 
 
 # --- descriptions ---------------------------------------------------------------------------
@@ -246,7 +311,10 @@ def test_description_too_long() -> None:
             "Verifikasi 15 berkas KTP 1,5 jam",
             QuickLog("Verifikasi 15 berkas KTP", 15, "berkas", 90),
         ),
-        ("Melayani 12 warga 08.00-10.30", QuickLog("Melayani 12 warga", 12, "warga", 150)),
+        (
+            "Melayani 12 warga 08.00-10.30",
+            QuickLog("Melayani 12 warga", 12, "warga", 150, TimeRange(480, 630)),
+        ),
         (
             "Melayani 12 orang dilayani 1 jam",
             QuickLog("Melayani 12 orang dilayani", 12, "orang dilayani", 60),
@@ -261,9 +329,15 @@ def test_description_too_long() -> None:
         ("Rapat selama 2 jam di kantor lurah", QuickLog("Rapat di kantor lurah", None, None, 120)),
         ("Rapat (2 jam) di aula", QuickLog("Rapat di aula", None, None, 120)),
         ("Rapat, durasi: 30 menit, di aula", QuickLog("Rapat, di aula", None, None, 30)),
-        ("Rapat pukul 08.00-10.30 di aula", QuickLog("Rapat di aula", None, None, 150)),
-        ("Rapat 08.00-10.30 di aula", QuickLog("Rapat di aula", None, None, 150)),
-        ("Rapat jam 8-10", QuickLog("Rapat", None, None, 120)),
+        (
+            "Rapat pukul 08.00-10.30 di aula",
+            QuickLog("Rapat di aula", None, None, 150, TimeRange(480, 630)),
+        ),
+        (
+            "Rapat 08.00-10.30 di aula",
+            QuickLog("Rapat di aula", None, None, 150, TimeRange(480, 630)),
+        ),
+        ("Rapat jam 8-10", QuickLog("Rapat", None, None, 120, TimeRange(480, 600))),
         # No duration found: the bot asks.
         ("Rapat koordinasi kelurahan", QuickLog("Rapat koordinasi kelurahan", None, None, None)),
         ("Rapat 2 jam di kantor lurah", QuickLog("Rapat 2 jam di kantor lurah", None, None, None)),
@@ -535,6 +609,11 @@ def test_every_problem_code_is_reachable() -> None:
         code(parse_work_date("Senin, 24 November 2026", TODAY)),
         code(parse_work_date("besok", TODAY)),
         code(parse_work_date("1/11", TODAY)),
+        code(
+            parse_day(
+                "Senin 23/11:\n- Apel 30 menit\nSelasa 24/11:\n- Rapat 1 jam", TODAY
+            ).work_date
+        ),
     }
     assert produced == set(WORKLOG_PROBLEM_CODES)
 

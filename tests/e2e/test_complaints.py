@@ -47,7 +47,17 @@ async def install_desk(office: Harness, code: str = "BLW-PU", title: str = "Meja
     return group
 
 
-async def file_complaint(  # type: ignore[no-untyped-def]
+async def file_complaint(person, **answers: Any) -> str:  # type: ignore[no-untyped-def]
+    """Walk the /aduan flow the way a citizen does; returns the tracking number."""
+    await fill_complaint(person, **answers)
+    await person.press("✅ Kirim aduan")
+    [receipt] = await person.wait_for(1)
+    match = NUMBER.search(receipt.text)
+    assert match is not None and "diterima" in receipt.text, receipt.text
+    return match.group()
+
+
+async def fill_complaint(  # type: ignore[no-untyped-def]
     person,
     *,
     story: str = STORY,
@@ -57,8 +67,30 @@ async def file_complaint(  # type: ignore[no-untyped-def]
     location: Any = None,
     photos: int = 0,
     share_contact: bool = False,
-) -> str:
-    """Walk the /aduan flow the way a citizen does; returns the tracking number."""
+) -> None:
+    """The /aduan flow up to its summary, with the Submit button not pressed yet."""
+    await start_complaint(person, story=story, category=category, kind=kind, location=location)
+    for index in range(photos):
+        await person.send_photo(b"\xff\xd8\xff photo %d" % index)
+        await person.wait_for(1)
+    await person.press("Selesai" if photos else "Lewati")
+    await person.wait_for(1)
+    await person.press(privacy)
+    if privacy != "Anonim":
+        await person.wait_for(1)
+        if share_contact:
+            await person.share_contact("+6281234567890")
+        else:
+            await person.send("Tidak usah")
+        await person.wait_for(2)  # noted + the summary
+    else:
+        await person.wait_for(1)
+
+
+async def start_complaint(  # type: ignore[no-untyped-def]
+    person, *, story: str = STORY, category: str = ADMINDUK, kind: str = "Pengaduan", location=None
+) -> None:
+    """/aduan up to the question for photos and documents."""
     await person.send("/aduan")
     await person.wait_for(1)
     await person.press(kind)
@@ -75,26 +107,6 @@ async def file_complaint(  # type: ignore[no-untyped-def]
     else:
         await person.send(location)
     await person.wait_for(2)  # noted + the attachments question
-    for index in range(photos):
-        await person.send_photo(b"\xff\xd8\xff photo %d" % index)
-        await person.wait_for(1)
-    await person.press("Selesai" if photos else "Lewati")
-    await person.wait_for(1)
-    await person.press(privacy)
-    if privacy != "Anonim":
-        await person.wait_for(1)
-        if share_contact:
-            await person.share_contact("+6281234567890")
-        else:
-            await person.send("Tidak usah")
-        await person.wait_for(2)  # noted + the summary
-    else:
-        await person.wait_for(1)
-    await person.press("✅ Kirim aduan")
-    [receipt] = await person.wait_for(1)
-    match = NUMBER.search(receipt.text)
-    assert match is not None and "diterima" in receipt.text, receipt.text
-    return match.group()
 
 
 async def audited(office: Harness, action: str, count: int = 1) -> list[str]:
@@ -347,16 +359,7 @@ async def test_citizen_changes_answers_from_the_summary(town: Harness) -> None:
     """From the summary, "✏️ Ubah" asks one answer again and comes back to the summary; the
     old summary's buttons are no longer valid; what is sent is the changed complaint."""
     siti = town.user(first_name="Siti")
-    await siti.send("/aduan")
-    await siti.wait_for(1)
-    await siti.press("Pengaduan")
-    await siti.wait_for(1)
-    await siti.press(ADMINDUK)
-    await siti.wait_for(1)
-    await siti.send(STORY)
-    await siti.wait_for(1)
-    await siti.send("Jl. Stasiun No. 3")
-    await siti.wait_for(2)
+    await start_complaint(siti, location="Jl. Stasiun No. 3")
     await siti.press("Lewati")
     await siti.wait_for(1)
     await siti.press("Anonim")

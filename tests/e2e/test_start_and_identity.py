@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 from sqlalchemy import func, select
@@ -72,6 +73,31 @@ async def test_invite_cannot_be_reused(office) -> None:  # type: ignore[no-untyp
     assert "Halo, B!" in menu.text  # still a citizen
 
 
+async def test_two_accounts_opening_one_invite_at_once_link_only_one(office) -> None:  # type: ignore[no-untyped-def]
+    """Both /start <token> arrive in one getUpdates and are handled concurrently (two chats):
+    one account is linked, the other is told in its own language that the link was used, and
+    the first link stays (on PostgreSQL both were once told "linked", the second unlinking the
+    first)."""
+    token = await office.invite_token(STAFF)
+    first, second = office.user(first_name="A"), office.user(first_name="B")
+    for person in (first, second):  # both read English: the refusal comes in their language
+        await person.send("/language")
+        await person.wait_for(1)
+        await person.press("🇬🇧 English")
+        await person.wait_for_edit()
+    await asyncio.gather(first.send(f"/start {token}"), second.send(f"/start {token}"))
+    [a], [b] = await asyncio.gather(first.wait_for(1), second.wait_for(1))
+    replies = {first.chat_id: a.text, second.chat_id: b.text}
+    linked = [chat for chat, text in replies.items() if "now linked to Agus Salim Daulay" in text]
+    refused = [chat for chat, text in replies.items() if "already been used" in text]
+    assert len(linked) == 1 and len(refused) == 1, replies
+    async with office.db.read() as session:
+        links = (await session.execute(select(TelegramLink))).scalars().all()
+        actions = (await session.execute(select(AuditEntry.action))).scalars().all()
+    assert [link.telegram_user_id for link in links] == linked
+    assert "account.unlinked" not in actions
+
+
 async def test_expired_invite_is_refused(office) -> None:  # type: ignore[no-untyped-def]
     token = await office.invite_token(STAFF, ttl=timedelta(days=1))
     office.clock.advance(timedelta(days=1, minutes=1))
@@ -116,6 +142,18 @@ async def test_one_account_one_employee(office) -> None:  # type: ignore[no-unty
     await person.send(f"/start {other_token}")
     [reply] = await person.wait_for(1)
     assert "sudah tertaut ke pegawai lain" in reply.text
+
+
+async def test_link_to_an_employee_already_linked_does_not_show_the_nip(office) -> None:  # type: ignore[no-untyped-def]
+    """A stray link issued before the employee's current link (here: at the same moment)
+    cannot move it; whoever opens it is not told the employee's NIP."""
+    await office.employee(STAFF, first_name="Agus")
+    token = await office.invite_token(STAFF)  # no newer than the link: a leftover
+    stranger = office.user(first_name="Orang")
+    await stranger.send(f"/start {token}")
+    [reply] = await stranger.wait_for(1)
+    assert "sudah tertaut ke akun Telegram lain" in reply.text
+    assert STAFF not in reply.text and "NIP" not in reply.text
 
 
 async def test_relinking_needs_a_new_invite_and_disconnects_the_old_account(office) -> None:  # type: ignore[no-untyped-def]

@@ -11,6 +11,7 @@ import asyncio
 import json
 import socket
 from collections.abc import AsyncIterator
+from urllib.parse import urlsplit
 
 import aiohttp
 import pytest
@@ -33,7 +34,7 @@ from tests.e2e.harness import (
 )
 
 AGUS = "197508121999031007"
-SECRET = "uji-rahasia_webhook-123"
+SECRET = "uji-rahasia_webhook-0123456789abcdef"  # 32+ characters, as Sigap requires
 
 
 def free_port() -> int:
@@ -168,6 +169,44 @@ async def test_wrong_or_missing_secret_is_refused_and_nothing_processed(
     await asyncio.sleep(0.2)
     assert siti.messages == []  # nobody answered the forged /start
     assert not office.emulator.calls_by_method("sendMessage")
+
+
+async def _raw_post(url: str, secret: bytes, body: bytes) -> int:
+    """A POST written byte by byte: HTTP clients refuse to send a header that is not UTF-8."""
+    address = urlsplit(url)
+    reader, writer = await asyncio.open_connection(address.hostname, address.port)
+    writer.write(
+        f"POST {address.path} HTTP/1.1\r\nHost: {address.netloc}\r\n".encode()
+        + SECRET_HEADER.encode() + b": " + secret + b"\r\n"
+        + b"Content-Type: application/json\r\nConnection: close\r\n"
+        + f"Content-Length: {len(body)}\r\n\r\n".encode() + body
+    )  # fmt: skip
+    await writer.drain()
+    status_line = await reader.readline()
+    writer.close()
+    return int(status_line.split()[1])
+
+
+async def test_undecodable_secret_and_bodies_that_are_no_update_are_refused_not_500(
+    webhook_office: WebhookHarness,
+) -> None:
+    office = webhook_office
+    update = json.dumps({"update_id": 9_000_002}).encode()
+    assert await _raw_post(office.url, b"\xff\xfe" + SECRET.encode()[2:], update) == 403
+    assert await _raw_post(office.url, SECRET.encode() + b"\xc3", update) == 403
+    for body in (
+        b"\xff\xfe not UTF-8",
+        b'{"update_id": 9000003, "message": "a string, not a message"}',
+        b'{"update_id": 9000004, "message": {"chat": 5}}',
+        b'{"update_id": 9000005, "callback_query": []}',
+        b"[" * 100_000,  # nested past the parser's recursion limit
+    ):
+        assert await _raw_post(office.url, SECRET.encode(), body) == 400, body[:60]
+    # The server goes on as before.
+    siti = office.user(first_name="Siti")
+    await siti.send("/start")
+    [hello] = await siti.wait_for(1)
+    assert "Siti" in hello.text
 
 
 async def health(office: WebhookHarness) -> tuple[int, dict[str, object]]:

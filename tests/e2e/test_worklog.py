@@ -59,9 +59,10 @@ async def test_guided_log_with_buttons_and_evidence(office, tmp_path) -> None:  
             await session.execute(select(func.count()).select_from(ActivityHistory))
         ).scalar_one()
     assert history == 1
-    from pathlib import Path
-
-    assert Path(evidence_row.stored_path).read_bytes() == b"\xff\xd8\xff fake jpeg bytes"
+    # Kept relative to the data folder, so that it is found from any working directory.
+    assert evidence_row.stored_path.startswith("evidence/2026-11/")
+    stored = office.settings.data_dir / evidence_row.stored_path
+    assert stored.read_bytes() == b"\xff\xd8\xff fake jpeg bytes"
 
 
 async def test_quick_log_is_shown_before_saving(office) -> None:  # type: ignore[no-untyped-def]

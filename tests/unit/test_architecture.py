@@ -45,11 +45,6 @@ ALLOWED: dict[str, frozenset[str]] = {
         }
     ),
 }
-# Cycles being removed on another branch, each with its reason. The test fails when one is gone,
-# so that its line goes too. The emulator's client imports its core for the type checker only
-# (``if TYPE_CHECKING``), the core imports the client: the emulator's owners replace that import
-# with a Protocol (branch ``emu``).
-KNOWN_CYCLES = [["emulator.client", "emulator.core"]]
 # Modules whose layer is not their top-level package's: the console script (``sigap``) is the
 # very top, since ``sigap sandbox`` starts the sandbox, which is built on ``bot``.
 SPECIAL_LAYERS = {"bot.cli": "console"}
@@ -190,13 +185,8 @@ def test_imports_follow_the_layers() -> None:
 
 def test_no_import_cycles() -> None:
     found = cycles(import_graph())
-    new = [component for component in found if component not in KNOWN_CYCLES]
-    assert not new, "modules that import each other (directly or round a circle):\n" + "\n".join(
-        " ↔ ".join(component) for component in new
-    )
-    gone = [component for component in KNOWN_CYCLES if component not in found]
-    assert not gone, "no longer a cycle: remove from KNOWN_CYCLES: " + "; ".join(
-        " ↔ ".join(component) for component in gone
+    assert not found, "modules that import each other (directly or round a circle):\n" + "\n".join(
+        " ↔ ".join(component) for component in found
     )
 
 

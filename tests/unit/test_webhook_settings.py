@@ -23,7 +23,7 @@ def test_a_bad_secret_is_never_echoed(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SIGAP_WEBHOOK_SECRET", "almost right")
     with pytest.raises(ConfigError) as caught:
         load_settings()
-    assert "SIGAP_WEBHOOK_SECRET: must be 1-256" in str(caught.value)
+    assert "SIGAP_WEBHOOK_SECRET: must be 32-256" in str(caught.value)
     assert "almost" not in str(caught.value)
 
 
@@ -44,7 +44,7 @@ def test_good_webhook_settings(monkeypatch: pytest.MonkeyPatch) -> None:
     ("env", "missing"),
     [
         ({"SIGAP_WEBHOOK_URL": "https://sigap.example.go.id/telegram"}, "SIGAP_WEBHOOK_SECRET"),
-        ({"SIGAP_WEBHOOK_SECRET": "rahasia"}, "SIGAP_WEBHOOK_URL"),
+        ({"SIGAP_WEBHOOK_SECRET": "rahasia-" * 4}, "SIGAP_WEBHOOK_URL"),
     ],
 )
 def test_run_webhook_without_its_settings_stops_with_one_line(
