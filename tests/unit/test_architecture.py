@@ -45,8 +45,9 @@ ALLOWED: dict[str, frozenset[str]] = {
         }
     ),
 }
-# Modules whose layer is not their top-level package's: the console script (``sigap``) is the
-# very top, since ``sigap sandbox`` starts the sandbox, which is built on ``bot``.
+# Modules whose layer is not their top-level package's, each with the modules under it: the
+# console script (``sigap``, the package ``bot.cli`` and its command modules ``bot.cli.*``) is
+# the very top, since ``sigap sandbox`` starts the sandbox, which is built on ``bot``.
 SPECIAL_LAYERS = {"bot.cli": "console"}
 
 
@@ -188,6 +189,18 @@ def test_no_import_cycles() -> None:
     assert not found, "modules that import each other (directly or round a circle):\n" + "\n".join(
         " ↔ ".join(component) for component in found
     )
+
+
+def test_the_console_script_is_a_layer_of_its_own() -> None:
+    """``bot.cli`` and each of its command modules sit above ``bot``: the bot imports none."""
+    modules = project_modules()
+    console = [m for m in modules if m == "bot.cli" or m.startswith("bot.cli.")]
+    assert "bot.cli.common" in console and {layer_of(m) for m in console} == {"console"}
+    assert layer_of("bot.client") == "bot"  # a sibling whose name merely starts the same
+    assert wrong_arrows({"bot.app": {"bot.cli.common": 3}}) == [
+        "bot.app imports bot.cli.common (line 3): bot may import only domain, handlers, "
+        "models, scheduler, services, texts"
+    ]
 
 
 def test_the_walk_sees_every_kind_of_import(tmp_path: Path) -> None:
