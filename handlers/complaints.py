@@ -45,9 +45,20 @@ from domain.complaints import (
 )
 from domain.dates import format_datetime
 from domain.ids import parse_id
-from handlers import desk, files
+from handlers import files
 from handlers.common import answer_button, buttons, reply, requires
 from handlers.context import SigapContext
+from handlers.desk.relay import notify_citizen, post_ticket, refresh_ticket, tell_desk
+from handlers.desk.render import (
+    CITIZEN_BUTTONS,
+    category_name,
+    citizen_keyboard,
+    deadlines,
+    desk_texts,
+    due_line,
+    reporter_label,
+    status_name,
+)
 from handlers.flow import Flow, FlowCall, Step, register
 from handlers.routes import Button, Command, Route, employee_keyboard
 from models import activities, complaints
@@ -115,7 +126,7 @@ async def _kind_chosen(call: FlowCall, value: str) -> None:
 async def _ask_category(call: FlowCall) -> None:
     tr = call.texts
     categories = await complaints.active_categories(call.context.services.db)
-    labels = [(desk.category_name(c.name, c.name_en, tr), f"c:{c.id}") for c in categories]
+    labels = [(category_name(c.name, c.name_en, tr), f"c:{c.id}") for c in categories]
     await call.say(
         tr.t("complaint.ask_category"), [labels[i : i + 2] for i in range(0, len(labels), 2)]
     )
@@ -372,7 +383,7 @@ async def _show_summary(call: FlowCall) -> None:
     text = tr.t(
         "complaint.summary",
         kind=tr.plain(f"complaint_kind.{data['kind']}"),
-        category=desk.category_name(category.name, category.name_en, tr) if category else "—",
+        category=category_name(category.name, category.name_en, tr) if category else "—",
         story=data["story"],
         location=location,
         attachments=len(data.get("attachments", [])),
@@ -451,7 +462,7 @@ async def _submit(call: FlowCall) -> None:
             now=services.clock.now(),
             today=context.services.today(),
             calendar=await activities.work_calendar(services.db),
-            deadlines=desk.deadlines(context),
+            deadlines=deadlines(context.services),
             daily_limit=services.settings.complaints_per_day,
             conversation=(conv.chat_id, conv.user_id, conv.version),
         )
@@ -465,16 +476,16 @@ async def _submit(call: FlowCall) -> None:
         await call.goto("category", data)
         return
     context.forget_conversation(None)
-    await desk.notify_citizen(
+    await notify_citizen(
         context,
         complaint,
         lambda t: t.t(
             "complaint.submitted",
             number=complaint.tracking_number,
-            due=Html(desk.due_line(complaint, t)),
+            due=Html(due_line(complaint, t)),
         ),
     )
-    await desk.post_ticket(context, complaint)
+    await post_ticket(context, complaint)
 
 
 COMPLAINT_FLOW = register(
@@ -571,13 +582,13 @@ async def add_citizen_message(
     except Exception:
         await files.discard(context, attachments)
         raise
-    dtr = desk.desk_texts(context)
+    dtr = desk_texts(context.services)
     header = dtr.t(
         "desk.citizen_says",
         number=complaint.tracking_number,
-        reporter=desk.reporter_label(complaint, dtr),
+        reporter=reporter_label(complaint, dtr),
     )
-    await desk.tell_desk(context, complaint, header, text, attachments)
+    await tell_desk(context, complaint, header, text, attachments)
     if source is not None:
         await complaints.mark_relayed(services.db, source)
     if _first_of_album(context, message, complaint_id):
@@ -712,7 +723,7 @@ async def _citizen_move(
             now=services.clock.now(),
             today=context.services.today(),
             calendar=await activities.work_calendar(services.db),
-            deadlines=desk.deadlines(context),
+            deadlines=deadlines(context.services),
             note=note,
             reporter_telegram_id=context.actor.telegram_id,
             survey_offer=offer_payload,
@@ -721,27 +732,25 @@ async def _citizen_move(
         await reply(update, context, tr.t("complaint.not_found"))
         return
     except InvalidMove as exc:
-        await reply(
-            update, context, tr.t("complaint.not_now", status=desk.status_name(exc.status, tr))
-        )
+        await reply(update, context, tr.t("complaint.not_now", status=status_name(exc.status, tr)))
         return
     except complaints.ReopenExpired:
         await reply(update, context, tr.t("complaint.reopen_expired"))
         return
     complaint = result.complaint
-    await desk.refresh_ticket(context, complaint)
-    dtr = desk.desk_texts(context)
+    await refresh_ticket(context, complaint)
+    dtr = desk_texts(context.services)
     header = dtr.t(f"desk.citizen_{move.value}", number=complaint.tracking_number)
-    await desk.tell_desk(context, complaint, header, note)
+    await tell_desk(context, complaint, header, note)
     unit = await complaints.get_unit(services.db, complaint.unit_id)
-    await desk.notify_citizen(
+    await notify_citizen(
         context,
         complaint,
         lambda t: t.t(
             f"complaint.citizen_{move.value}",
             number=complaint.tracking_number,
             unit=unit.name if unit else "",
-            due=Html(desk.due_line(complaint, t)),
+            due=Html(due_line(complaint, t)),
         ),
     )
 
@@ -752,7 +761,7 @@ async def complaint_button(update: Update, context: SigapContext) -> None:
     query = update.callback_query
     assert query is not None
     tr = context.texts
-    press = desk.CITIZEN_BUTTONS.unpack(query.data)
+    press = CITIZEN_BUTTONS.unpack(query.data)
     if press is None:
         await answer_button(update, tr.plain("common.stale_button"))
         return
@@ -775,7 +784,7 @@ async def complaint_button(update: Update, context: SigapContext) -> None:
         await reply(
             update,
             context,
-            tr.t("complaint.not_now", status=desk.status_name(complaint.status, tr)),
+            tr.t("complaint.not_now", status=status_name(complaint.status, tr)),
         )
     elif what == "ok":
         await _citizen_move(update, context, complaint.id, Move.CONFIRM)  # type: ignore[arg-type]
@@ -819,12 +828,12 @@ async def status_command(update: Update, context: SigapContext) -> None:
             tr.t(
                 "complaint.list_line",
                 number=complaint.tracking_number,
-                status=desk.status_name(complaint.status, tr),
+                status=status_name(complaint.status, tr),
                 date=format_datetime(complaint.created_at, context.services.timezone, tr.language),
             )
         )
     lines.append(tr.t("complaint.list_hint"))
-    rows = [[(c.tracking_number, desk.CITIZEN_BUTTONS.pack("show", c.id))] for c in mine[:5]]
+    rows = [[(c.tracking_number, CITIZEN_BUTTONS.pack("show", c.id))] for c in mine[:5]]
     await reply(update, context, "\n".join(lines), buttons(rows))
 
 
@@ -837,15 +846,15 @@ async def _show(update: Update, context: SigapContext, complaint: Complaint) -> 
             "complaint.detail_title",
             number=complaint.tracking_number,
             kind=tr.plain(f"complaint_kind.{complaint.kind}"),
-            category=desk.category_name(details.category.name, details.category.name_en, tr),
+            category=category_name(details.category.name, details.category.name_en, tr),
         ),
         tr.t(
             "complaint.detail_status",
-            status=desk.status_name(complaint.status, tr),
+            status=status_name(complaint.status, tr),
             unit=details.unit.name,
         ),
     ]
-    due = desk.due_line(complaint, tr)
+    due = due_line(complaint, tr)
     if due:
         lines.append(due)
     lines.append(
@@ -858,7 +867,7 @@ async def _show(update: Update, context: SigapContext, complaint: Complaint) -> 
     chat = update.effective_chat
     assert chat is not None
     sent = await context.bot.send_message(
-        chat.id, "\n".join(lines), reply_markup=desk.citizen_keyboard(complaint, tr)
+        chat.id, "\n".join(lines), reply_markup=citizen_keyboard(complaint, tr)
     )
     # Replying to this view adds information, as replying to any notice does.
     await complaints.remember_messages(
@@ -888,5 +897,5 @@ ROUTES: list[Route] = [
         english="complaint",
     ),
     Command("status", status_command, "complaint_commands.status", (Audience.CITIZEN,)),
-    Button(desk.CITIZEN_BUTTONS, complaint_button),
+    Button(CITIZEN_BUTTONS, complaint_button),
 ]
