@@ -1,0 +1,358 @@
+"""Both directions of the relay between a unit's desk and the citizen, outside any update.
+
+Posting a ticket (with its photos and location as replies), showing its new status, a message
+from the citizen's side into the desk (``tell_desk``), and everything the citizen is told about
+their complaint (``notify_citizen``), so both directions live in one place. What follows a
+committed move (``after_move``) is here too.
+
+These take a ``Relay``: a bot and the services, which a handler's context has and the outbox
+sender's hooks make as an ``Outside``. When a send meets "group chat was upgraded", the desk
+follows its group to the new id (``desk_migrated``) and posts its open tickets there again.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from telegram import Bot, InlineKeyboardMarkup, ReplyParameters
+from telegram.error import BadRequest, ChatMigrated, Forbidden, TelegramError
+
+from domain.complaints import Move, Privacy, identity_shown
+from handlers.desk.render import (
+    citizen_keyboard,
+    desk_texts,
+    due_line,
+    ticket_keyboard,
+    ticket_text,
+)
+from models import complaints
+from models.activities import EvidenceDraft
+from models.identity import mark_blocked
+from models.tables import Complaint, ComplaintAttachment
+from services import Services
+from texts import Html, Texts, escape, texts
+
+log = logging.getLogger("sigap.complaints")
+
+_TEXT_ROOM = 3500  # a relayed text longer than this goes in its own message (4096 limit)
+
+
+class Relay(Protocol):
+    """What posting and relaying need: a handler's context has both; the outbox sender's hooks,
+    outside any update, make an ``Outside``."""
+
+    @property
+    def bot(self) -> Bot: ...
+
+    @property
+    def services(self) -> Services: ...
+
+
+@dataclass(frozen=True)
+class Outside:
+    """A ``Relay`` outside any update: the outbox sender's bot and the services."""
+
+    bot: Bot
+    services: Services
+
+
+def replying_to(message_id: int | None) -> ReplyParameters | None:
+    if message_id is None:
+        return None
+    return ReplyParameters(message_id=message_id, allow_sending_without_reply=True)
+
+
+async def send_with_header(
+    relay: Relay,
+    chat_id: int,
+    header: str,
+    body: str | None,
+    *,
+    reply_to: int | None = None,
+    markup: InlineKeyboardMarkup | None = None,
+) -> list[int]:
+    """``header`` (HTML) and a person's ``body`` (plain, escaped here) in one message, or two
+    when together they would not fit."""
+    bot = relay.bot
+    if body and len(body) > _TEXT_ROOM:
+        first = await bot.send_message(chat_id, header, reply_parameters=replying_to(reply_to))
+        second = await bot.send_message(
+            chat_id, escape(body), reply_parameters=replying_to(reply_to), reply_markup=markup
+        )
+        return [first.message_id, second.message_id]
+    text = f"{header}\n\n{escape(body)}" if body else header
+    sent = await bot.send_message(
+        chat_id, text, reply_parameters=replying_to(reply_to), reply_markup=markup
+    )
+    return [sent.message_id]
+
+
+async def send_attachments(
+    relay: Relay,
+    chat_id: int,
+    items: Sequence[ComplaintAttachment | EvidenceDraft],
+    *,
+    reply_to: int | None = None,
+) -> list[int]:
+    """Photos and documents by their Telegram file id (no upload needed)."""
+    sent: list[int] = []
+    for item in items:
+        send = relay.bot.send_photo if item.kind == "photo" else relay.bot.send_document
+        message = await send(chat_id, item.telegram_file_id, reply_parameters=replying_to(reply_to))
+        sent.append(message.message_id)
+    return sent
+
+
+# --- Posting tickets ----------------------------------------------------------------------------
+
+
+async def post_ticket(relay: Relay, complaint: Complaint) -> bool:
+    """Post a complaint to its unit's desk with its photos and location. False when the unit
+    has no desk yet (the ticket is posted when one is installed) or the group is unreachable."""
+    db = relay.services.db
+    chat_id = await complaints.desk_chat(db, complaint.unit_id)
+    if chat_id is None:
+        return False
+    tr = desk_texts(relay.services)
+    try:
+        ticket = await relay.bot.send_message(
+            chat_id,
+            await ticket_text(relay.services.db, complaint, tr),
+            reply_markup=ticket_keyboard(complaint, tr),
+        )
+        await complaints.set_ticket(db, complaint.id, chat_id, ticket.message_id)  # type: ignore[arg-type]
+        extra = await send_attachments(
+            relay,
+            chat_id,
+            await complaints.attachments_of(db, complaint.id),  # type: ignore[arg-type]
+            reply_to=ticket.message_id,
+        )
+        if complaint.latitude is not None and complaint.longitude is not None:
+            location = await relay.bot.send_location(
+                chat_id,
+                complaint.latitude,
+                complaint.longitude,
+                reply_parameters=replying_to(ticket.message_id),
+            )
+            extra.append(location.message_id)
+    except ChatMigrated as exc:
+        return await _posted_after_upgrade(relay, complaint, chat_id, exc.new_chat_id)
+    except TelegramError as exc:
+        log.warning("could not post %s to desk %s: %s", complaint.tracking_number, chat_id, exc)
+        return False
+    await complaints.remember_messages(db, complaint.id, chat_id, extra, "desk")  # type: ignore[arg-type]
+    if identity_shown(Privacy(complaint.privacy)):
+        await complaints.record_disclosure(
+            db,
+            complaint,
+            "complaints.identity_shown",
+            "system",
+            relay.services.clock.now(),
+            chat_id=chat_id,
+            unit_id=complaint.unit_id,
+        )
+    complaint.desk_chat_id, complaint.ticket_message_id = chat_id, ticket.message_id
+    return True
+
+
+async def refresh_ticket(
+    relay: Relay,
+    complaint: Complaint,
+    where: tuple[int, int] | None = None,
+    *,
+    handling: bool = True,
+) -> None:
+    """Show a ticket's new status and the buttons it now allows (none once closed)."""
+    if where is None:
+        if complaint.desk_chat_id is None or complaint.ticket_message_id is None:
+            return
+        where = (complaint.desk_chat_id, complaint.ticket_message_id)
+    tr = desk_texts(relay.services)
+    markup = ticket_keyboard(complaint, tr) if handling else None
+    try:
+        await relay.bot.edit_message_text(
+            await ticket_text(relay.services.db, complaint, tr, handling=handling),
+            chat_id=where[0],
+            message_id=where[1],
+            reply_markup=markup,
+        )
+    except ChatMigrated as exc:
+        # Edits in an upgraded group's old messages are allowed today; should Telegram refuse
+        # them, the desk moves all the same and the ticket is posted again with its news.
+        await desk_migrated(relay, where[0], exc.new_chat_id)
+    except BadRequest as exc:
+        if "not modified" not in exc.message:
+            log.warning("could not update ticket %s: %s", complaint.tracking_number, exc)
+
+
+async def tell_desk(
+    relay: Relay,
+    complaint: Complaint,
+    header: str,
+    body: str | None = None,
+    attachments: Sequence[EvidenceDraft] = (),
+) -> bool:
+    """A message from the citizen's side into the desk, as a reply to the ticket; staff can
+    reply to it as to the ticket. False when no desk shows the complaint yet."""
+    chat_id, ticket = complaint.desk_chat_id, complaint.ticket_message_id
+    if chat_id is None or ticket is None:
+        return False
+    try:
+        sent = await send_with_header(relay, chat_id, header, body, reply_to=ticket)
+        sent += await send_attachments(relay, chat_id, attachments, reply_to=ticket)
+    except ChatMigrated as exc:
+        await desk_migrated(relay, chat_id, exc.new_chat_id)
+        fresh = await complaints.get_complaint(relay.services.db, complaint.id)  # type: ignore[arg-type]
+        if fresh is None or fresh.desk_chat_id == chat_id:
+            return False
+        return await tell_desk(relay, fresh, header, body, attachments)
+    except TelegramError as exc:
+        log.warning("could not relay to desk %s: %s", chat_id, exc)
+        return False
+    await complaints.remember_messages(relay.services.db, complaint.id, chat_id, sent, "desk")  # type: ignore[arg-type]
+    return True
+
+
+# --- Telling the citizen ------------------------------------------------------------------------
+
+
+async def notify_citizen(
+    relay: Relay,
+    complaint: Complaint,
+    render: Callable[[Texts], str],
+    *,
+    body: str | None = None,
+    attachments: Sequence[EvidenceDraft] = (),
+) -> bool:
+    """Send the reporter a notice about their complaint, in their language, with the buttons
+    that fit its status. False when they cannot be reached (blocked the bot, data purged)."""
+    reporter = complaint.reporter_telegram_id
+    if reporter is None:
+        return False
+    services = relay.services
+    language, blocked = await complaints.citizen_chat_state(services.db, reporter)
+    if blocked:
+        return False
+    tr = texts(language or services.settings.default_language)
+    try:
+        sent = await send_with_header(
+            relay, reporter, render(tr), body, markup=citizen_keyboard(complaint, tr)
+        )
+        sent += await send_attachments(relay, reporter, attachments)
+    except Forbidden:
+        await mark_blocked(services.db, reporter, services.clock.now())
+        return False
+    await complaints.remember_messages(services.db, complaint.id, reporter, sent, "citizen")  # type: ignore[arg-type]
+    return True
+
+
+def _move_notice(result: complaints.MoveResult, unit_name: str) -> Callable[[Texts], str]:
+    complaint, event = result.complaint, result.event
+    move = Move(event.action)
+
+    def render(tr: Texts) -> str:
+        return tr.t(
+            f"complaint.notice_{move.value}",
+            number=complaint.tracking_number,
+            unit=unit_name,
+            note=event.note or "",
+            due=Html(due_line(complaint, tr)),
+        )
+
+    return render
+
+
+async def after_move(relay: Relay, result: complaints.MoveResult) -> None:
+    """Everything that follows a committed move: tickets, the citizen, the assignee."""
+    complaint, db = result.complaint, relay.services.db
+    unit = await complaints.get_unit(db, complaint.unit_id)
+    unit_name = unit.name if unit else ""
+    move = Move(result.event.action)
+    if move is Move.FORWARD:
+        if result.previous_ticket is not None:
+            await refresh_ticket(relay, complaint, result.previous_ticket, handling=False)
+        await post_ticket(relay, complaint)
+    else:
+        await refresh_ticket(relay, complaint)
+    if move is Move.ASSIGN and complaint.assignee_id is not None:
+        await _tell_assignee(relay, complaint, complaint.assignee_id, unit_name)
+    await notify_citizen(relay, complaint, _move_notice(result, unit_name))
+
+
+async def _tell_assignee(
+    relay: Relay, complaint: Complaint, employee_id: int, unit_name: str
+) -> None:
+    chat_id = await complaints.employee_chat(relay.services.db, employee_id)
+    if chat_id is None:
+        return
+    try:
+        await relay.bot.send_message(
+            chat_id,
+            desk_texts(relay.services).t(
+                "desk.assigned_to_you", number=complaint.tracking_number, unit=unit_name
+            ),
+        )
+    except TelegramError as exc:
+        log.info("could not tell assignee %s: %s", employee_id, exc)
+
+
+# --- A send met an upgraded group: the desk follows it -------------------------------------------
+
+
+async def _posted_after_upgrade(
+    relay: Relay, complaint: Complaint, old_chat_id: int, new_chat_id: int
+) -> bool:
+    """Posting met "group chat was upgraded": move the desk (which posts what waits, this
+    complaint too) or, when another path moved it meanwhile, post at the new id."""
+    db = relay.services.db
+    await desk_migrated(relay, old_chat_id, new_chat_id)
+    fresh = await complaints.get_complaint(db, complaint.id)  # type: ignore[arg-type]
+    if fresh is None:
+        return False
+    if fresh.ticket_message_id is None and await complaints.desk_chat(db, fresh.unit_id) not in (
+        None,
+        old_chat_id,
+    ):
+        return await post_ticket(relay, fresh)
+    complaint.desk_chat_id, complaint.ticket_message_id = (
+        fresh.desk_chat_id,
+        fresh.ticket_message_id,
+    )
+    return fresh.ticket_message_id is not None
+
+
+async def desk_migrated(relay: Relay, old_chat_id: int, new_chat_id: int) -> bool:
+    """A desk's group became a supergroup (its service messages, or a send that answered 400
+    with ``migrate_to_chat_id``): move the desk, say so in the new group, and post its open
+    tickets again there (the old messages stay in the old group, out of the bot's reach
+    through the new id). Their buttons in the old group are retired. True if this call moved
+    the desk; False when there was no desk at ``old_chat_id`` (or another path moved it)."""
+    services = relay.services
+    moved = await complaints.move_desk(
+        services.db, old_chat_id, new_chat_id, actor="telegram", now=services.clock.now()
+    )
+    if moved is None:
+        return False
+    unit = moved.unit
+    log.info("desk of %s moved from %s to supergroup %s", unit.code, old_chat_id, new_chat_id)
+    for message_id in moved.old_tickets:
+        try:
+            await relay.bot.edit_message_reply_markup(old_chat_id, message_id, reply_markup=None)
+        except TelegramError:
+            pass  # gone or already without buttons; a press there is answered anyway
+    waiting = await complaints.unposted(services.db, unit.id)  # type: ignore[arg-type]
+    try:
+        await relay.bot.send_message(
+            new_chat_id,
+            desk_texts(relay.services).t(
+                "desk_lifecycle.moved", unit=unit.name, code=unit.code, count=len(waiting)
+            ),
+        )
+    except TelegramError as exc:
+        log.warning("could not greet the desk of %s in %s: %s", unit.code, new_chat_id, exc)
+    for complaint in waiting:
+        await post_ticket(relay, complaint)
+    return True

@@ -1,0 +1,130 @@
+"""Replies in a desk group. A reply to a ticket (or to a message relayed into it) is an answer
+for the citizen: the bot relays it in the unit's name, never the staff member's, and keeps it.
+A reply to a question the bot asked is the reason for a move (``tickets.note_given``). Replies
+to other people's messages are their business.
+"""
+
+from __future__ import annotations
+
+from telegram import Message, Update
+
+from domain.complaints import Status, is_final
+from handlers import files
+from handlers.context import SigapContext
+from handlers.desk.relay import notify_citizen
+from handlers.desk.render import desk_texts, status_name
+from handlers.desk.tickets import authorised, note_given, reply_in_group
+from models import complaints
+from models.activities import EvidenceDraft
+from models.tables import Complaint
+
+
+async def group_reply(update: Update, context: SigapContext) -> None:
+    """A reply in a group: to a ticket (an answer for the citizen) or to a question the bot
+    asked (the reason for a move). Replies to other people's messages are their business."""
+    message = update.effective_message
+    assert message is not None
+    replied = message.reply_to_message
+    if replied is None or replied.from_user is None or replied.from_user.id != context.bot.id:
+        return
+    tr = desk_texts(context.services)
+    ref = await complaints.find_message(context.services.db, message.chat.id, replied.message_id)
+    if ref is None or ref.kind not in ("ticket", "desk", "prompt"):
+        await reply_in_group(update, context, tr.t("desk.reply_not_a_ticket"))
+        return
+    complaint = await complaints.get_complaint(context.services.db, ref.complaint_id)
+    if complaint is None or not await authorised(update, context, complaint):
+        return
+    if is_final(Status(complaint.status)) or complaint.purged_at is not None:
+        await reply_in_group(
+            update,
+            context,
+            tr.t(
+                "desk.closed",
+                number=complaint.tracking_number,
+                status=status_name(complaint.status, tr),
+            ),
+        )
+        return
+    if ref.kind == "prompt":
+        await note_given(update, context, complaint, ref, message)
+    elif ref.chat_id != complaint.desk_chat_id:
+        await reply_in_group(update, context, await _elsewhere(context, complaint, ref.chat_id))
+    else:
+        await _staff_answer(update, context, complaint, message)
+
+
+async def _elsewhere(context: SigapContext, complaint: Complaint, chat_id: int) -> str:
+    """Why an answer to an earlier ticket in this group does not reach the citizen: the
+    complaint went to another unit, or its unit's desk moved (to another group, or this group
+    became a supergroup) and the ticket was posted again there."""
+    tr, db = desk_texts(context.services), context.services.db
+    here = await complaints.desk_unit(db, chat_id)
+    if here is None or here.id == complaint.unit_id:
+        return tr.t("desk_lifecycle.ticket_moved", number=complaint.tracking_number)
+    unit = await complaints.get_unit(db, complaint.unit_id)
+    return tr.t(
+        "desk.forwarded_elsewhere", number=complaint.tracking_number, unit=unit.name if unit else ""
+    )
+
+
+async def _staff_answer(
+    update: Update, context: SigapContext, complaint: Complaint, message: Message
+) -> None:
+    """Relay a handler's answer to the citizen in the unit's name, and keep it."""
+    tr = desk_texts(context.services)
+    text = message.text or message.caption
+    attachments: list[EvidenceDraft] = []
+    if files.has_attachment(message):
+        try:
+            attachments.append(await files.download_attachment(context, message, "complaints"))
+        except files.AttachmentTooBig:
+            await reply_in_group(update, context, tr.t("complaint.attachment_too_big"))
+            return
+    elif message.text is None:
+        await reply_in_group(update, context, tr.t("desk.answer_unsupported"))
+        return
+    services = context.services
+    source = (message.chat_id, message.message_id)
+    try:
+        complaint, _ = await complaints.add_message(
+            services.db,
+            complaint.id,  # type: ignore[arg-type]
+            side="staff",
+            text=text,
+            attachments=attachments,
+            actor=f"tg:{context.actor.telegram_id}",
+            employee_id=context.actor.employee_id,
+            now=services.clock.now(),
+            source=source,
+        )
+    except complaints.AlreadyRecorded as again:
+        await files.discard(context, attachments)  # kept if the first delivery stored it
+        if again.relayed:
+            return  # delivered again after a crash; it reached the citizen the first time
+        complaint = again.complaint  # stored, then the process died before relaying it
+    except complaints.ComplaintClosed:
+        await files.discard(context, attachments)
+        await reply_in_group(
+            update,
+            context,
+            tr.t(
+                "desk.closed", number=complaint.tracking_number, status=status_name("ditutup", tr)
+            ),
+        )
+        return
+    except Exception:
+        await files.discard(context, attachments)
+        raise
+    unit = await complaints.get_unit(services.db, complaint.unit_id)
+    unit_name = unit.name if unit else ""
+    delivered = await notify_citizen(
+        context,
+        complaint,
+        lambda t: t.t("complaint.staff_answer", number=complaint.tracking_number, unit=unit_name),
+        body=text,
+        attachments=attachments,
+    )
+    await complaints.mark_relayed(services.db, source)
+    key = "desk.answer_sent" if delivered else "desk.answer_stored"
+    await reply_in_group(update, context, tr.t(key, number=complaint.tracking_number))

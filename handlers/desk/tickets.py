@@ -1,0 +1,389 @@
+"""The ticket's buttons, pressed by the unit's complaint handlers: Verifikasi, Proses,
+Tugaskan (to whom), Selesai, Bukan wewenang (to which unit), Tolak, Tutup, and the reporter's
+contact where the privacy choice allows it. Moves that need a reason ask for it as a reply in
+the group (privacy mode lets the bot see replies to its own messages); ``note_given`` takes it.
+
+Only a complaint handler of the complaint's own unit may press (``authorised``); a press on a
+ticket the desk no longer shows points to the live one.
+"""
+
+from __future__ import annotations
+
+from telegram import (
+    ForceReply,
+    InlineKeyboardMarkup,
+    MaybeInaccessibleMessage,
+    Message,
+    Update,
+)
+from telegram.error import BadRequest, ChatMigrated
+
+from domain.access import DeskRefusal, complaint_desk_refusal
+from domain.complaints import (
+    InvalidMove,
+    Move,
+    Privacy,
+    Status,
+    identity_shown,
+    is_final,
+    possible_moves,
+    validate_note,
+)
+from handlers.common import answer_button
+from handlers.context import SigapContext
+from handlers.desk.relay import after_move, replying_to
+from handlers.desk.render import (
+    BUTTONS,
+    choice_keyboard,
+    deadlines,
+    desk_texts,
+    short,
+    status_name,
+    ticket_keyboard,
+)
+from models import activities, complaints
+from models.tables import Complaint, ComplaintMessage
+from services.survey import offer_payload
+from texts import Html, Texts, escape
+
+
+def _refusal_text(refusal: DeskRefusal, unit_name: str, tr: Texts) -> str:
+    return tr.plain(f"desk.refused_{refusal.value}", unit=unit_name)
+
+
+async def authorised(update: Update, context: SigapContext, complaint: Complaint) -> bool:
+    """Answer the press (or the reply) politely and return False unless this person is a
+    complaint handler of the complaint's unit."""
+    refusal = complaint_desk_refusal(context.actor, complaint.unit_id)
+    if refusal is None:
+        return True
+    unit = await complaints.get_unit(context.services.db, complaint.unit_id)
+    text = _refusal_text(refusal, unit.name if unit else "", context.texts)
+    if update.callback_query is not None:
+        await answer_button(update, text, alert=True)
+    else:
+        await reply_in_group(update, context, escape(text))
+    return False
+
+
+async def reply_in_group(update: Update, context: SigapContext, text: str) -> None:
+    message = update.effective_message
+    assert message is not None
+    await context.bot.send_message(
+        message.chat.id, text, reply_parameters=replying_to(message.message_id)
+    )
+
+
+async def desk_button(update: Update, context: SigapContext) -> None:
+    query = update.callback_query
+    assert query is not None
+    tr = context.texts
+    press = BUTTONS.unpack(query.data)
+    if press is None:
+        await answer_button(update, tr.plain("common.stale_button"))
+        return
+    action, complaint_id = press.verb, press.numbers[0]
+    extra = press.numbers[1] if len(press.numbers) > 1 else None
+    complaint = await complaints.get_complaint(context.services.db, complaint_id)
+    if complaint is None or complaint.purged_at is not None:
+        await answer_button(update, tr.plain("common.stale_button"))
+        return
+    if not await authorised(update, context, complaint):
+        return
+    status = Status(complaint.status)
+    if is_final(status):
+        await answer_button(
+            update,
+            tr.plain(
+                "desk.closed", number=complaint.tracking_number, status=status_name(status, tr)
+            ),
+            alert=True,
+        )
+        await retire_keyboard(update)
+        return
+    if await _earlier_ticket(context, complaint, query.message):
+        # Its group became a supergroup (the ticket was posted again there) or its desk was
+        # removed: one live ticket per complaint.
+        moved = "ticket_moved" if complaint.desk_chat_id is not None else "ticket_waiting"
+        await answer_button(
+            update,
+            tr.plain(f"desk_lifecycle.{moved}", number=complaint.tracking_number),
+            alert=True,
+        )
+        await retire_keyboard(update)
+        return
+    if action == "contact":
+        await _show_contact(update, context, complaint)
+        return
+    if action == "back":
+        await answer_button(update)
+        await set_keyboard(update, ticket_keyboard(complaint, desk_texts(context.services)))
+        return
+    try:
+        move = Move(action)
+    except ValueError:
+        await answer_button(update, tr.plain("common.stale_button"))
+        return
+    if move not in possible_moves(status):
+        await _not_now(update, context, complaint)
+        return
+    if move is Move.ASSIGN and extra is None:
+        await _offer_assignees(update, context, complaint)
+    elif move is Move.FORWARD and extra is None:
+        await _offer_units(update, context, complaint)
+    elif move in (Move.VERIFY, Move.PROCESS, Move.ASSIGN):
+        await move_now(update, context, complaint, move, assignee_id=extra)
+    else:
+        await _ask_note(update, context, complaint, move, target_unit_id=extra)
+
+
+async def _earlier_ticket(
+    context: SigapContext, complaint: Complaint, pressed: Message | MaybeInaccessibleMessage | None
+) -> bool:
+    """Is the pressed message a ticket of this complaint that is no longer its ticket?"""
+    if pressed is None:
+        return False
+    where = (pressed.chat.id, pressed.message_id)
+    if where == (complaint.desk_chat_id, complaint.ticket_message_id):
+        return False
+    db = context.services.db
+    ref = await complaints.find_message(db, *where)
+    if ref is None or ref.kind != "ticket" or ref.complaint_id != complaint.id:
+        return False
+    # Read again: the ticket may have been recorded after ``complaint`` was read.
+    fresh = await complaints.get_complaint(db, complaint.id)  # type: ignore[arg-type]
+    return fresh is not None and where != (fresh.desk_chat_id, fresh.ticket_message_id)
+
+
+async def _not_now(update: Update, context: SigapContext, complaint: Complaint) -> None:
+    tr = context.texts
+    await answer_button(
+        update,
+        tr.plain(
+            "desk.not_now",
+            number=complaint.tracking_number,
+            status=status_name(complaint.status, tr),
+        ),
+        alert=True,
+    )
+
+
+async def set_keyboard(update: Update, markup: InlineKeyboardMarkup | None) -> None:
+    query = update.callback_query
+    assert query is not None
+    try:
+        await query.edit_message_reply_markup(markup)
+    except BadRequest as exc:
+        if "not modified" not in exc.message:
+            raise
+
+
+async def retire_keyboard(update: Update) -> None:
+    try:
+        await set_keyboard(update, None)
+    except (BadRequest, ChatMigrated):
+        pass  # the message is gone (or out of reach): nothing to retire
+
+
+async def _offer_assignees(update: Update, context: SigapContext, complaint: Complaint) -> None:
+    people = await complaints.unit_handlers(context.services.db, complaint.unit_id)
+    if not people:
+        await answer_button(update, context.texts.plain("desk.no_handlers"), alert=True)
+        return
+    await answer_button(update, context.texts.plain("desk.choose_assignee"))
+    await set_keyboard(
+        update, choice_keyboard(complaint, Move.ASSIGN, people, desk_texts(context.services))
+    )
+
+
+async def _offer_units(update: Update, context: SigapContext, complaint: Complaint) -> None:
+    units = [
+        u
+        for u in await complaints.units_with_desks(context.services.db)
+        if u.id != complaint.unit_id
+    ]
+    if not units:
+        await answer_button(update, context.texts.plain("desk.no_other_desks"), alert=True)
+        return
+    await answer_button(update, context.texts.plain("desk.choose_unit"))
+    await set_keyboard(
+        update, choice_keyboard(complaint, Move.FORWARD, units, desk_texts(context.services))
+    )
+
+
+async def move_now(
+    update: Update,
+    context: SigapContext,
+    complaint: Complaint,
+    move: Move,
+    *,
+    note: str | None = None,
+    target_unit_id: int | None = None,
+    assignee_id: int | None = None,
+) -> complaints.MoveResult | None:
+    """Apply a move for the staff member behind this update; None (and an answer) if the
+    complaint moved on meanwhile."""
+    actor = context.actor
+    services = context.services
+    if move is Move.ASSIGN:
+        people = {e.id for e in await complaints.unit_handlers(services.db, complaint.unit_id)}
+        if assignee_id not in people:
+            await answer_button(update, context.texts.plain("common.stale_button"))
+            return None
+    try:
+        result = await complaints.apply_move(
+            services.db,
+            complaint.id,  # type: ignore[arg-type]
+            move,
+            actor=f"tg:{actor.telegram_id}",
+            employee_id=actor.employee_id,
+            now=services.clock.now(),
+            today=context.services.today(),
+            calendar=await activities.work_calendar(services.db),
+            deadlines=deadlines(context.services),
+            note=note,
+            target_unit_id=target_unit_id,
+            assignee_id=assignee_id,
+            survey_offer=offer_payload,
+        )
+    except (InvalidMove, LookupError):
+        fresh = await complaints.get_complaint(services.db, complaint.id)  # type: ignore[arg-type]
+        if update.callback_query is not None:
+            await _not_now(update, context, fresh or complaint)
+        else:
+            await reply_in_group(
+                update,
+                context,
+                context.texts.t(
+                    "desk.not_now",
+                    number=complaint.tracking_number,
+                    status=status_name((fresh or complaint).status, context.texts),
+                ),
+            )
+        return None
+    await answer_button(
+        update,
+        context.texts.plain(
+            "desk.moved", status=status_name(result.complaint.status, context.texts)
+        ),
+    )
+    await after_move(context, result)
+    return result
+
+
+async def _show_contact(update: Update, context: SigapContext, complaint: Complaint) -> None:
+    """The phone number only to the handler who asks, as a private alert, and on the record."""
+    tr = context.texts
+    if not identity_shown(Privacy(complaint.privacy)) or not complaint.contact_phone:
+        await answer_button(update, tr.plain("desk.contact_none"), alert=True)
+        return
+    services = context.services
+    await complaints.record_disclosure(
+        services.db,
+        complaint,
+        "complaints.contact_viewed",
+        f"tg:{context.actor.telegram_id}",
+        services.clock.now(),
+        employee_id=context.actor.employee_id,
+    )
+    await answer_button(
+        update,
+        # An alert holds 200 characters.
+        tr.plain(
+            "desk.contact",
+            name=short(complaint.reporter_name or "", 80),
+            phone=complaint.contact_phone,
+        ),
+        alert=True,
+    )
+
+
+# --- The reason for a move: asked for, given as a reply ------------------------------------------
+
+
+async def _ask_note(
+    update: Update,
+    context: SigapContext,
+    complaint: Complaint,
+    move: Move,
+    *,
+    target_unit_id: int | None,
+) -> None:
+    """Ask the staff member who pressed for the reason, as a reply in the group (privacy mode
+    lets the bot see replies to its own messages)."""
+    query, user = update.callback_query, update.effective_user
+    assert query is not None and user is not None and query.message is not None
+    tr = desk_texts(context.services)
+    detail: dict[str, object] = {}
+    unit_name = ""
+    if move is Move.FORWARD:
+        target = await complaints.get_unit(context.services.db, target_unit_id or 0)
+        if target is None or target.id == complaint.unit_id:
+            await answer_button(update, tr.plain("common.stale_button"))
+            return
+        detail, unit_name = {"unit_id": target.id}, target.name
+    await answer_button(update, context.texts.plain("desk.answer_below"))
+    if move is Move.FORWARD:
+        await set_keyboard(update, ticket_keyboard(complaint, tr))
+    who = Html(f'<a href="tg://user?id={user.id}">{escape(user.first_name)}</a>')
+    prompt = await context.bot.send_message(
+        query.message.chat.id,
+        tr.t(f"desk.ask_{move.value}", who=who, number=complaint.tracking_number, unit=unit_name),
+        reply_parameters=replying_to(complaint.ticket_message_id),
+        reply_markup=ForceReply(
+            selective=True, input_field_placeholder=tr.plain("desk.placeholder")
+        ),
+    )
+    await complaints.remember_messages(
+        context.services.db,
+        complaint.id,  # type: ignore[arg-type]
+        prompt.chat.id,
+        [prompt.message_id],
+        "prompt",
+        move=move.value,
+        employee_id=context.actor.employee_id,
+        detail=detail,
+    )
+
+
+async def note_given(
+    update: Update,
+    context: SigapContext,
+    complaint: Complaint,
+    ref: ComplaintMessage,
+    message: Message,
+) -> None:
+    """A reply to the bot's question (``ref``): the reason, then the move it was asked for,
+    by the person who pressed and only once."""
+    tr = desk_texts(context.services)
+    if ref.employee_id != context.actor.employee_id:
+        await reply_in_group(update, context, tr.t("desk.prompt_other_person"))
+        return
+    if message.text is None:
+        await reply_in_group(update, context, tr.t("desk.note_needed"))
+        return
+    note = validate_note(message.text)
+    if not isinstance(note, str):
+        await reply_in_group(update, context, tr.t(f"complaint.{note.code}", **note.params))
+        return
+    if not await complaints.take_prompt(context.services.db, ref.id):  # type: ignore[arg-type]
+        await reply_in_group(update, context, tr.t("desk.prompt_used"))
+        return
+    result = await move_now(
+        update,
+        context,
+        complaint,
+        Move(ref.move or ""),
+        note=note,
+        target_unit_id=ref.detail.get("unit_id"),
+    )
+    if result is not None:
+        await reply_in_group(
+            update,
+            context,
+            tr.t(
+                "desk.done",
+                number=complaint.tracking_number,
+                status=status_name(result.complaint.status, tr),
+            ),
+        )
