@@ -29,12 +29,14 @@ browser:
 	@if command -v chromium >/dev/null; then echo "chromium: $$(command -v chromium)"; else \
 		$(SUDO) apt-get update && $(SUDO) apt-get install -y chromium fonts-noto-color-emoji; fi
 
+# Lint, then types (mypy, configured in pyproject.toml), then the suite.
 test: $(BIN)/sigap
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 	$(BIN)/pytest
 
 bench: $(BIN)/sigap
 	$(BIN)/python bench/updates.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache

@@ -20,9 +20,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from aiohttp import web
-from telegram.ext import Application
 
-from bot.app import ALLOWED_UPDATES, app_data, build_application
+from bot.app import ALLOWED_UPDATES, SigapApplication, app_data, build_application
 from bot.polling import start_bot, stop_bot
 from emulator import BotApiEmulator, EmulatedGroup, EmulatedUser
 from models.db import Database
@@ -72,7 +71,7 @@ class Sandbox:
             bot_username=BOT_USERNAME,
             on_shown=self._save_later,
         )
-        self.application: Application | None = None  # type: ignore[type-arg]
+        self.application: SigapApplication | None = None
         self.settings: Settings | None = None
         self.url = ""
         self._runner: web.AppRunner | None = None

@@ -306,7 +306,7 @@ async def complaint_button(update: Update, context: SigapContext) -> None:
             tr.t("complaint.not_now", status=status_name(complaint.status, tr)),
         )
     elif what == "ok":
-        await _citizen_move(update, context, complaint.id, Move.CONFIRM)  # type: ignore[arg-type]
+        await _citizen_move(update, context, complaint_id, Move.CONFIRM)
     elif not can_reopen(context.services.today(), complaint.reopen_until):
         await reply(update, context, tr.t("complaint.reopen_expired"))
     else:
@@ -358,8 +358,9 @@ async def status_command(update: Update, context: SigapContext) -> None:
 
 async def _show(update: Update, context: SigapContext, complaint: Complaint) -> None:
     tr, services = context.texts, context.services
+    assert complaint.id is not None  # a stored complaint
     details = await complaints.ticket_details(services.db, complaint)
-    events = await complaints.history(services.db, complaint.id)  # type: ignore[arg-type]
+    events = await complaints.history(services.db, complaint.id)
     lines = [
         tr.t(
             "complaint.detail_title",
@@ -394,7 +395,7 @@ async def _show(update: Update, context: SigapContext, complaint: Complaint) -> 
         complaint.id,
         chat.id,
         [sent.message_id],
-        "citizen",  # type: ignore[arg-type]
+        "citizen",
     )
 
 

@@ -151,7 +151,7 @@ async def _earlier_ticket(
     if ref is None or ref.kind != "ticket" or ref.complaint_id != complaint.id:
         return False
     # Read again: the ticket may have been recorded after ``complaint`` was read.
-    fresh = await complaints.get_complaint(db, complaint.id)  # type: ignore[arg-type]
+    fresh = await complaints.get_complaint(db, complaint.id)
     return fresh is not None and where != (fresh.desk_chat_id, fresh.ticket_message_id)
 
 
