@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date
 
 from sqlalchemy import ColumnElement
+from sqlmodel import col
 
 from domain.complaints import Status
 from models.tables import Complaint
@@ -17,6 +18,6 @@ IN_WORK = (Status.TERVERIFIKASI.value, Status.DIPROSES.value, Status.DIBUKA_KEMB
 def overdue(today: date) -> ColumnElement[bool]:
     """Open complaints past the due date of the stage they are in (the escalation rule, also
     the digest's "overdue" figure)."""
-    return ((Complaint.status.in_(UNVERIFIED)) & (Complaint.verification_due < today)) | (
-        (Complaint.status.in_(IN_WORK)) & (Complaint.follow_up_due < today)
+    return ((col(Complaint.status).in_(UNVERIFIED)) & (col(Complaint.verification_due) < today)) | (
+        (col(Complaint.status).in_(IN_WORK)) & (col(Complaint.follow_up_due) < today)
     )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from models.tables import Employee
 
@@ -21,7 +22,9 @@ async def supervisor_chain(session: AsyncSession, employee_id: int) -> list[int]
     chain: list[int] = []
     current: int | None = employee_id
     for _ in range(MAX_DEPTH):
-        boss = await session.scalar(select(Employee.supervisor_id).where(Employee.id == current))
+        boss = await session.scalar(
+            select(col(Employee.supervisor_id)).where(col(Employee.id) == current)
+        )
         if boss is None or boss in chain or boss == employee_id:
             break
         chain.append(boss)
@@ -41,8 +44,8 @@ async def reports_of(
         rows = (
             await session.scalars(
                 select(Employee).where(
-                    Employee.supervisor_id.in_(frontier),  # type: ignore[union-attr]
-                    Employee.active.is_(True),  # type: ignore[attr-defined]
+                    col(Employee.supervisor_id).in_(frontier),
+                    col(Employee.active).is_(True),
                 )
             )
         ).all()

@@ -5,13 +5,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
+from sqlmodel import col
 
 from domain.skp import TargetProblem, TargetRow, validate_targets
 from models import audit
 from models.db import Database
 from models.tables import Employee, SkpTarget
+from models.types import stored_id
 
 
 @dataclass
@@ -39,7 +42,12 @@ async def import_targets(
     result = TargetImport()
     try:
         async with db.write() as session:
-            employees = dict((await session.execute(select(Employee.nip, Employee.id))).all())
+            employees = {
+                nip: stored_id(employee_id)
+                for nip, employee_id in await session.execute(
+                    select(col(Employee.nip), col(Employee.id))
+                )
+            }
             result.problems = validate_targets(rows, set(employees), current_year)
             if result.problems:
                 raise _Rollback()
@@ -50,7 +58,7 @@ async def import_targets(
             for row in rows:
                 key = (employees[row.nip], row.year, row.rhk, row.indicator)
                 target = existing.get(key)
-                wanted = {
+                wanted: dict[str, Any] = {
                     "target_quantity": row.target_quantity,
                     "unit": row.unit,
                     "kind": row.kind,

@@ -1,4 +1,4 @@
-"""Column types shared by the tables."""
+"""Column types shared by the tables, and the id of a stored row."""
 
 from __future__ import annotations
 
@@ -41,3 +41,11 @@ TelegramId = BigInteger
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def stored_id(value: int | None) -> int:
+    """The id of a row that is in the database. The tables type ``id`` as ``int | None``
+    because a row not yet flushed has none; a row read back, or flushed, always has one."""
+    if value is None:
+        raise ValueError("a row that is not stored yet has no id")
+    return value
