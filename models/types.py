@@ -44,8 +44,9 @@ def utcnow() -> datetime:
 
 
 def stored_id(value: int | None) -> int:
-    """The id of a row that is in the database. The tables type ``id`` as ``int | None``
-    because a row not yet flushed has none; a row read back, or flushed, always has one."""
+    """An id the database holds: a stored row's ``id`` (the tables type it ``int | None``
+    because a row not yet flushed has none), or a nullable reference that the query filtered
+    on (``supervisor_id`` of people who have one)."""
     if value is None:
-        raise ValueError("a row that is not stored yet has no id")
+        raise ValueError("no id: the row is not stored yet")
     return value

@@ -133,17 +133,17 @@ class Sandbox:
         await self.emulator.start("127.0.0.1", 0)
         self.emulator.listeners.append(self.page.changed)
         self.people.create()
-        self.settings = Settings(
-            **{
-                "SIGAP_SCHEDULER_INTERVAL": self.scheduler_interval,
-                **self._overrides,
-                "TELEGRAM_BOT_TOKEN": TOKEN,
-                "TELEGRAM_API_BASE_URL": self.emulator.base_url,
-                "DATABASE_URL": db_url,
-                "SIGAP_DATA_DIR": str(self.data_dir),
-                "SIGAP_BOT_USERNAME": BOT_USERNAME,
-            }  # type: ignore[arg-type]
-        )
+        # By the names of the environment variables (pydantic's aliases), as an operator sets them.
+        values: dict[str, Any] = {
+            "SIGAP_SCHEDULER_INTERVAL": self.scheduler_interval,
+            **self._overrides,
+            "TELEGRAM_BOT_TOKEN": TOKEN,
+            "TELEGRAM_API_BASE_URL": self.emulator.base_url,
+            "DATABASE_URL": db_url,
+            "SIGAP_DATA_DIR": str(self.data_dir),
+            "SIGAP_BOT_USERNAME": BOT_USERNAME,
+        }
+        self.settings = Settings(**values)
         application = build_application(self.settings, db=db, clock=self.clock)
         await start_bot(application, ALLOWED_UPDATES, poll_seconds=10)
         self.application = application
