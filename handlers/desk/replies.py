@@ -17,6 +17,7 @@ from handlers.desk.tickets import authorised, note_given, reply_in_group
 from models import complaints
 from models.activities import EvidenceDraft
 from models.tables import Complaint
+from models.types import stored_id
 
 
 async def group_reply(update: Update, context: SigapContext) -> None:
@@ -89,7 +90,7 @@ async def _staff_answer(
     try:
         complaint, _ = await complaints.add_message(
             services.db,
-            complaint.id,  # type: ignore[arg-type]
+            stored_id(complaint.id),
             side="staff",
             text=text,
             attachments=attachments,
