@@ -24,6 +24,7 @@ from models.db import Database
 from models.identity import issue_invites
 from models.inbox import InboxUpdate
 from models.roster import import_roster
+from scheduler.outbox import OutboxSender
 from scheduler.service import Scheduler
 from services.settings import Settings
 
@@ -43,6 +44,12 @@ class Harness:
     settings: Settings
     scheduler: Scheduler
     _linked: dict[str, object] = field(default_factory=dict)
+
+    @property
+    def sender(self) -> OutboxSender:
+        """The outbox sender (build_application always gives the scheduler one)."""
+        assert self.scheduler.sender is not None
+        return self.scheduler.sender
 
     def user(self, **kwargs: Any) -> EmulatedUser:
         return self.emulator.user(**kwargs)

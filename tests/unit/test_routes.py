@@ -21,7 +21,7 @@ TOKEN = "123456:TEST-token-for-routes-0000000000"
 
 def registered(tmp_path: Path) -> tuple[set[str], list[str]]:
     """The command names and callback patterns of the Application the root builds."""
-    settings = Settings(TELEGRAM_BOT_TOKEN=TOKEN, SIGAP_DATA_DIR=str(tmp_path))  # type: ignore[call-arg]
+    settings = Settings(TELEGRAM_BOT_TOKEN=TOKEN, SIGAP_DATA_DIR=str(tmp_path))
     application = build_application(settings)
     commands: set[str] = set()
     patterns: list[str] = []
