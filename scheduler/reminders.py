@@ -23,6 +23,7 @@ from models.db import Database
 from models.outbox import enqueue, text_payload
 from models.schedule import ReminderPreference, UnitSchedule
 from models.tables import Activity, Employee, Leave, TelegramLink, TelegramUser, Unit
+from services.buttons import reminder_log, reminder_snooze
 from texts import texts
 
 SECOND_AFTER = timedelta(minutes=90)  # an own reminder time gets its second one 90 min later
@@ -138,10 +139,13 @@ async def enqueue_reminders(
                 markup = {
                     "inline_keyboard": [
                         [
-                            {"text": tr.plain("reminder.button_log"), "callback_data": "rem:log"},
+                            {
+                                "text": tr.plain("reminder.button_log"),
+                                "callback_data": reminder_log(today),
+                            },
                             {
                                 "text": tr.plain("reminder.button_snooze"),
-                                "callback_data": "rem:snooze",
+                                "callback_data": reminder_snooze(today),
                             },
                         ]
                     ]
