@@ -6,11 +6,11 @@ from telegram import BotCommandScopeChat, Update
 from telegram.error import BadRequest
 
 from domain.access import Action, Actor, Audience, allowed
-from handlers import complaints, desk, flow, worklog
+from handlers import citizen, complaints, desk, flow, worklog
 from handlers.callback import CallbackData
 from handlers.common import answer_button, buttons, is_private, reload_sender, reply
 from handlers.context import SigapContext
-from handlers.routes import Button, Command, Route, employee_keyboard
+from handlers.routes import Button, Command, Key, Route, citizen_keyboard, employee_keyboard
 from models import identity
 from models.identity import LinkOutcome
 from texts import LANGUAGES, Texts, texts
@@ -49,7 +49,8 @@ async def start(update: Update, context: SigapContext) -> None:
         await _redeem(update, context, args[0])
         return
     actor, tr = context.actor, context.texts
-    markup = employee_keyboard(tr) if allowed(actor, Action.USE_EMPLOYEE_SERVICES) else None
+    employee = allowed(actor, Action.USE_EMPLOYEE_SERVICES)
+    markup = employee_keyboard(tr) if employee else citizen_keyboard(tr)
     await reply(
         update, context, greeting(actor, tr, context.services.settings.organization), markup
     )
@@ -179,6 +180,8 @@ async def not_understood(update: Update, context: SigapContext) -> None:
         return
     if await worklog.quick_log_or_not_understood(update, context):
         return
+    if await citizen.offer_for_text(update, context):
+        return
     await reply(update, context, context.texts.t("common.not_understood"))
 
 
@@ -220,6 +223,7 @@ ROUTES: list[Route] = [
         "bahasa", language_command, "commands.language", (Audience.CITIZEN,), english="language"
     ),
     Command("batal", cancel_command, "commands.cancel", (Audience.CITIZEN,), english="cancel"),
+    Key("help", help_command),
     Button(LANGUAGE, language_chosen),
     # A flow's buttons go to the person's open conversation, as their messages do.
     Button(flow.BUTTONS, route_message),

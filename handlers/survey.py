@@ -38,7 +38,7 @@ from handlers.callback import CallbackData
 from handlers.common import answer_button, reply, requires
 from handlers.context import SigapContext
 from handlers.flow import Flow, FlowCall, Step, register
-from handlers.routes import Button, Command, Route
+from handlers.routes import Button, Command, Key, Route
 from models import complaints, survey
 from models.activities import AlreadySaved
 from services.charts import CHART_LOCK
@@ -483,4 +483,5 @@ ROUTES: list[Route] = [
     ),
     Command("ikm", ikm_command, "survey_commands.ikm", (Audience.SUPERVISOR, Audience.ADMIN)),
     Button(BUTTONS, survey_button),
+    Key("survey", survey_command),
 ]

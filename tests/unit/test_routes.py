@@ -13,7 +13,7 @@ from bot.app import MODULES, all_routes, build_application
 from domain.access import Audience
 from handlers import approvals, reminders, survey
 from handlers.callback import Press
-from handlers.routes import KEYBOARD, Button, Command, Key, commands_for
+from handlers.routes import CITIZEN_KEYBOARD, KEYBOARD, Button, Command, Key, commands_for
 from services import buttons
 from services.settings import Settings
 from texts import LANGUAGES
@@ -62,7 +62,7 @@ def test_every_module_has_a_table_and_every_key_an_answer() -> None:
     for module in MODULES:
         assert module.ROUTES, f"{module.__name__} has an empty route table"
     keys = [route.key for route in all_routes() if isinstance(route, Key)]
-    assert sorted(keys) == sorted(key for row in KEYBOARD for key in row)
+    assert sorted(keys) == sorted(key for row in KEYBOARD + CITIZEN_KEYBOARD for key in row)
 
 
 def test_buttons_the_jobs_send_are_read_by_their_handlers() -> None:
