@@ -171,6 +171,7 @@ async def not_understood(update: Update, context: SigapContext) -> None:
     """Text, a photo or anything else outside a flow. Later features (quick activity log,
     complaint replies) plug in here."""
     if not is_private(update):
+        await desk.group_message(update, context)
         return
     if await complaints.citizen_reply(update, context):
         return

@@ -444,3 +444,23 @@ async def test_a_message_stored_but_not_relayed_before_a_crash_is_relayed_after(
     assert events.count("staff_message") == 1 and events.count("citizen_message") == 1
     assert sum("besok pagi" in (m.text or "") for m in siti.messages) == 1
     assert sum("tunggu di rumah" in (m.text or "") for m in desk.messages) == 1
+
+
+async def test_a_message_that_replies_to_nothing_gets_the_hint_once(town: Harness) -> None:  # noqa: F811
+    """Where the bot sees every message (privacy mode off, or an admin), a handler who types in
+    the group without replying to a ticket learns once how to answer one."""
+    desk = await install_desk(town)
+    desk.privacy_mode = False
+    dewi = await town.employee(DEWI, first_name="Dewi")
+    await file_complaint(town.user(first_name="Siti"))
+    [ticket] = await desk.wait_for(1)
+    await dewi.send("Baik, lampunya sudah kami perbaiki tadi pagi", chat=desk)
+    [hint] = await desk.wait_for(1)
+    assert "Dewi" in hint.text and "balas (reply) pesan tiketnya" in hint.text
+    await dewi.send("Halo, ada yang bisa bantu?", chat=desk)
+    await dewi.send("/status", chat=desk)  # something the bot answers, to know it read both
+    await desk.wait_for(1)
+    await town.scheduler.sender.run_until_idle()
+    assert [m.text for m in desk.messages].count(hint.text) == 1
+    [complaint] = await complaint_rows(town)
+    assert complaint.status == "baru" and ticket.text
