@@ -7,7 +7,6 @@ from datetime import date, timedelta
 from telegram import Update
 
 from domain.access import Action, Audience
-from domain.dates import format_date
 from handlers import worklog
 from handlers.callback import CallbackData, Press
 from handlers.common import answer_button, buttons, reply, requires
@@ -15,6 +14,7 @@ from handlers.context import SigapContext
 from handlers.routes import Button, Command, Route
 from handlers.settle import settle
 from models import schedule
+from texts.format import format_date
 
 TIME_CHOICES = ("13:00", "14:00", "15:00", "16:00")
 # Under the scheduler's reminders (``services.buttons``): ``rem:log:<day>``,

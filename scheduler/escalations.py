@@ -14,7 +14,6 @@ from sqlalchemy import select
 
 from domain.calendar import WorkCalendar
 from domain.complaints import Deadlines, Move, Status
-from domain.dates import format_date
 from models import complaints as complaint_data
 from models.db import Database
 from models.deadlines import UNVERIFIED, overdue
@@ -22,6 +21,7 @@ from models.outbox import enqueue, text_payload
 from models.tables import Complaint, ComplaintDesk, Employee, TelegramLink, TelegramUser
 from services.survey import offer_payload
 from texts import texts
+from texts.format import format_date
 
 
 async def _unit_heads(db: Database, unit_id: int) -> list[int]:

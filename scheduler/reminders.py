@@ -18,13 +18,14 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import and_, exists, select
 
 from domain.calendar import WorkCalendar
-from domain.dates import format_date, parse_times
+from domain.dates import parse_times
 from models.db import Database
 from models.outbox import enqueue, text_payload
 from models.schedule import ReminderPreference, UnitSchedule
 from models.tables import Activity, Employee, Leave, TelegramLink, TelegramUser, Unit
 from services.buttons import reminder_log, reminder_snooze
 from texts import texts
+from texts.format import format_date
 
 SECOND_AFTER = timedelta(minutes=90)  # an own reminder time gets its second one 90 min later
 

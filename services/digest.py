@@ -14,13 +14,13 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from openpyxl import Workbook
 
-from domain.dates import format_date
 from domain.digest import Change, compliance_per_day, iso_week, split_message
 from domain.sheets import append_row
 from models.digest import Digest
 from models.survey import SurveyWeek
 from services.charts import CHART_LOCK
 from texts import Texts
+from texts.format import format_date
 
 
 def _signed(value: float, digits: int = 0) -> str:

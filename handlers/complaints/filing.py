@@ -24,7 +24,6 @@ from domain.complaints import (
     find_duplicate,
     validate_story,
 )
-from domain.dates import format_datetime
 from domain.ids import parse_id
 from handlers import files
 from handlers.common import reply, requires
@@ -46,6 +45,7 @@ from models import activities, complaints
 from models.activities import EvidenceDraft
 from models.complaints import DAY
 from texts import Html
+from texts.format import format_datetime
 
 
 async def _filing_refusal(context: SigapContext) -> str | None:

@@ -22,7 +22,6 @@ from domain.complaints import (
     parse_tracking_number,
     validate_note,
 )
-from domain.dates import format_datetime
 from handlers import files
 from handlers.common import answer_button, buttons, reply, requires
 from handlers.complaints.shared import problem_text
@@ -44,6 +43,7 @@ from models.activities import EvidenceDraft
 from models.tables import Complaint, ComplaintEvent
 from services.survey import offer_payload
 from texts import Html, Texts
+from texts.format import format_datetime
 
 HISTORY_LINES = 12  # with notes cut to 150 characters, a history fits one message
 
