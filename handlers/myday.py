@@ -19,6 +19,7 @@ from models import activities
 from models.tables import Activity
 from texts import Texts
 from texts.format import duration, format_date, short_day
+from texts.format import month as month_name
 
 WEEK_MINUTES = 37 * 60 + 30  # Perpres 21/2023: 37.5 hours a week
 MIN_JP_PER_YEAR = 20  # PP 11/2017 art. 203: at least 20 JP of competency development a year
@@ -242,7 +243,7 @@ async def recap_command(update: Update, context: SigapContext) -> None:
     lines.append(
         tr.t(
             "recap.month",
-            month=month(today, tr.language),
+            month=month_name(today, tr.language),
             count=sum(s.entries for s in month),
             total=duration(sum(s.minutes for s in month), tr.language),
         )

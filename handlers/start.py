@@ -11,9 +11,13 @@ from handlers.callback import CallbackData
 from handlers.common import answer_button, buttons, is_private, reload_sender, reply
 from handlers.context import SigapContext
 from handlers.routes import Button, Command, Key, Route, citizen_keyboard, employee_keyboard
-from models import identity
+from models import identity, survey
 from models.identity import LinkOutcome
 from texts import LANGUAGES, Texts, texts
+from texts.format import listing
+
+# The roles besides being an employee, in the order people name them.
+ROLE_ORDER = ("supervisor", "complaint_handler", "admin")
 
 # ``lang:id``, ``lang:en``: one verb per language of the catalogues.
 LANGUAGE = CallbackData("lang", dict.fromkeys(LANGUAGES, ""))
@@ -27,13 +31,19 @@ async def set_chat_commands(context: SigapContext, chat_id: int, actor: Actor) -
     )
 
 
-def greeting(actor: Actor, tr: Texts, organization: str, unit_name: str | None = None) -> str:
+async def unit_name(context: SigapContext) -> str | None:
+    unit_id = context.actor.unit_id
+    unit = await survey.get_unit(context.services.db, unit_id) if unit_id is not None else None
+    return unit.name if unit is not None else None
+
+
+def greeting(actor: Actor, tr: Texts, organization: str, unit: str | None = None) -> str:
     if actor.is_employee:
-        head = tr.t(
-            "start.employee", name=actor.employee_name, unit=unit_name or actor.unit_code or ""
-        )
-        roles = ", ".join(tr.plain(f"roles.{r}") for r in sorted(actor.effective_roles))
-        head += f" ({roles})"
+        head = tr.t("start.employee", name=actor.employee_name, unit=unit or actor.unit_code or "")
+        # "Pegawai" is what the sentence already says; the other roles follow in words.
+        others = [tr.plain(f"roles.{r}").lower() for r in ROLE_ORDER if r in actor.effective_roles]
+        if others:
+            head += "\n" + tr.t("start.roles", roles=listing(others, tr.language))
     else:
         head = tr.t("start.citizen", name=actor.first_name or "Anda", organization=organization)
     menu = "\n".join(tr.t(f"menu.{audience.value}") for audience in actor.audiences)
@@ -51,9 +61,9 @@ async def start(update: Update, context: SigapContext) -> None:
     actor, tr = context.actor, context.texts
     employee = allowed(actor, Action.USE_EMPLOYEE_SERVICES)
     markup = employee_keyboard(tr) if employee else citizen_keyboard(tr)
-    await reply(
-        update, context, greeting(actor, tr, context.services.settings.organization), markup
-    )
+    organization = context.services.settings.organization
+    unit = await unit_name(context) if actor.is_employee else None
+    await reply(update, context, greeting(actor, tr, organization, unit), markup)
 
 
 async def _redeem(update: Update, context: SigapContext, token: str) -> None:
@@ -94,7 +104,7 @@ async def _redeem(update: Update, context: SigapContext, token: str) -> None:
         context,
         tr.t("start.linked", name=result.employee_name, nip=result.nip)
         + "\n\n"
-        + greeting(actor, context.texts, services.settings.organization),
+        + greeting(actor, context.texts, services.settings.organization, await unit_name(context)),
         employee_keyboard(context.texts),
     )
 

@@ -8,6 +8,7 @@ passed as ``Html(...)``.
 from __future__ import annotations
 
 import html
+import re
 import string
 import tomllib
 from functools import cache
@@ -46,6 +47,7 @@ def catalogue(language: str) -> dict[str, str]:
 
 
 _FORMATTER = string.Formatter()
+_PERIOD_AFTER_TAGS = re.compile(r"^((?:</[a-z]+>)*)\.(?!\.)")
 
 
 def fill(template: str, values: dict[str, str]) -> str:
@@ -54,8 +56,9 @@ def fill(template: str, values: dict[str, str]) -> str:
     parts: list[str] = []
     for literal, field, spec, conversion in _FORMATTER.parse(template):
         ends_in_period = any(parts) and next(p for p in reversed(parts) if p).endswith(".")
-        if literal.startswith(".") and not literal.startswith("..") and ends_in_period:
-            literal = literal[1:]
+        if ends_in_period:
+            # "<b>{name}</b>." too: the closing tags stay, the second period goes.
+            literal = _PERIOD_AFTER_TAGS.sub(r"\1", literal, count=1)
         parts.append(literal)
         if field is not None:
             value = _FORMATTER.convert_field(_FORMATTER.get_field(field, (), values)[0], conversion)
@@ -70,8 +73,9 @@ class Texts:
 
     def t(self, key: str, /, **params: object) -> str:
         template = self._strings[key]
-        if not params:
+        if not params and "{" not in template:
             return template
+        # A placeholder without its value raises (KeyError) rather than reach a person.
         return fill(template, {k: escape(v) for k, v in params.items()})
 
     def has(self, key: str) -> bool:
@@ -80,7 +84,9 @@ class Texts:
     def plain(self, key: str, /, **params: object) -> str:
         """For places without HTML (CLI output, button labels, command descriptions)."""
         template = self._strings[key]
-        return fill(template, {k: str(v) for k, v in params.items()}) if params else template
+        if not params and "{" not in template:
+            return template
+        return fill(template, {k: str(v) for k, v in params.items()})
 
 
 @cache

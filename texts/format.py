@@ -87,8 +87,19 @@ def duration(minutes: int, language: str) -> str:
 
 
 def duration_of_hours(hours: float, language: str) -> str:
-    """A duration measured in hours (a median), shown like every other duration."""
-    return duration(round(hours * 60), language)
+    """A duration measured in hours (a median), shown like every other duration; under a
+    minute says so rather than "0 menit"."""
+    minutes = round(hours * 60)
+    if minutes == 0 and hours > 0:
+        return texts(language).plain("format.under_a_minute")
+    return duration(minutes, language)
+
+
+def signed_duration(minutes: int, language: str) -> str:
+    """A change in time worked: ``+1 jam 30 menit``, ``−45 menit``, ``±0``."""
+    if minutes == 0:
+        return "±0"
+    return ("+" if minutes > 0 else "−") + duration(abs(minutes), language)
 
 
 # --- periods and dates ---------------------------------------------------------------------
