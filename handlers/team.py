@@ -173,7 +173,7 @@ async def _nudge(update: Update, context: SigapContext, employee_id: int) -> Non
             date=format_date(today, their.language),
         )
         markup = buttons(
-            [[(their.plain("reminder.button_log"), reminders.BUTTONS.pack("log"))]]
+            [[(their.plain("reminder.button_log"), reminders.BUTTONS.pack("log", today))]]
         ).to_dict()
         return text_payload(text, reply_markup=markup)
 
