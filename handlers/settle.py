@@ -32,6 +32,25 @@ def pressed_label(message: Message, data: str | None) -> str | None:
     return None
 
 
+def without_pressed(message: Message, data: str | None) -> InlineKeyboardMarkup | None:
+    """The message's keyboard less the pressed button (a list whose other rows still apply)."""
+    markup = message.reply_markup
+    if markup is None:
+        return None
+    rows = [
+        [button for button in row if button.callback_data != data] for row in markup.inline_keyboard
+    ]
+    kept = [row for row in rows if row]
+    return InlineKeyboardMarkup(kept) if kept else None
+
+
+async def settle_one(update: Update, context: SigapContext) -> None:
+    """Take only the pressed button off its message: the rest of a list still applies."""
+    query = update.callback_query
+    if query is not None and isinstance(query.message, Message):
+        await settle(update, context, "", without_pressed(query.message, query.data))
+
+
 def _without_earlier_choice(body: str, marker: str) -> str:
     """A message settled before (a keyboard that kept some buttons) shows only the last choice."""
     head, separator, last = body.rpartition("\n\n")

@@ -38,6 +38,7 @@ from handlers.common import answer_button, reply, requires
 from handlers.context import SigapContext
 from handlers.flow import Flow, FlowCall, Step, register
 from handlers.routes import Button, Command, Key, Route
+from handlers.settle import settle
 from models import complaints, survey
 from models.activities import AlreadySaved
 from services.charts import CHART_LOCK
@@ -342,6 +343,7 @@ async def survey_button(update: Update, context: SigapContext) -> None:
     if complaint.status != Status.DITUTUP.value:
         await reply(update, context, tr.t("survey.offer_not_closed"))
         return
+    await settle(update, context)
     unit = await survey.get_unit(db, complaint.unit_id)
     if unit is None:
         await reply(update, context, tr.t("complaint.not_found"))

@@ -32,6 +32,7 @@ from handlers.context import SigapContext
 from handlers.flow import Flow, FlowCall, Step, register
 from handlers.myday import _target_lines
 from handlers.routes import Button, Command, Route
+from handlers.settle import settle_one
 from models import activities, approvals
 from models.outbox import text_payload
 from models.roster import get_employee
@@ -191,6 +192,7 @@ async def _nudge(update: Update, context: SigapContext, employee_id: int) -> Non
         await answer_button(update, tr.plain("team.not_found"), alert=True)
         return
     await answer_button(update, tr.plain(f"team.nudge_{outcome.value}", name=name), alert=True)
+    await settle_one(update, context)  # one nudge a day: that person's button has done its work
 
 
 # --- one person ----------------------------------------------------------------------------

@@ -48,8 +48,16 @@ async def test_free_text_becomes_an_information_request(town: Harness) -> None: 
     assert "lokasi" in ask_location.text.lower(), ask_location.text
     await ani.send("Lewati")
     await ani.wait_for(2)
-    await ani.press("Lewati")
+    # A photo answers the attachments question: its "Lewati" goes, only "Selesai" applies.
+    await ani.send_photo(b"\xff\xd8\xff akta kelahiran")
+    [noted] = await ani.wait_for(1)
+    await eventually(lambda: [m.button_texts for m in ani.messages if m.button_texts] == [
+        noted.button_texts
+    ])  # fmt: skip
+    await ani.press("Selesai")
     await ani.wait_for(1)
+    chosen = next(m for m in ani.messages if m.message_id == noted.message_id)
+    assert chosen.button_texts == [] and chosen.text.endswith("✔️ Selesai")
     await ani.press("Biasa")
     await ani.wait_for(1)
     await ani.send("Tidak usah")
@@ -70,6 +78,8 @@ async def test_text_with_a_tracking_number_offers_its_status(town: Harness) -> N
     assert offer.button_texts[0] == f"🔎 Cek status {number}"
     await budi.press(f"🔎 Cek status {number}")
     [detail] = await budi.wait_for(1)
+    settled = next(m for m in budi.messages if m.message_id == offer.message_id)
+    assert settled.button_texts == [] and settled.text.endswith(f"✔️ 🔎 Cek status {number}")
     assert f"Aduan {number}" in detail.text and "Diajukan" in detail.text
 
     # The keyboard's keys answer like the commands; the survey offer starts the survey.

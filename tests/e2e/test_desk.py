@@ -15,7 +15,7 @@ from sqlalchemy import select
 from bot.polling import stop_bot
 from models import complaints
 from models.tables import Complaint, ComplaintEvent
-from tests.e2e.harness import Harness, start_again
+from tests.e2e.harness import Harness, eventually, start_again
 from tests.e2e.test_complaints import (
     audited,
     complaint_rows,
@@ -99,11 +99,18 @@ async def test_handler_works_a_ticket_to_the_end(town: Harness) -> None:  # noqa
     assert "KTP sudah dicetak" in notice.text
     assert notice.button_texts == ["✅ Sudah selesai", "↩️ Belum selesai"]
     assert "Selasa, 8 Desember 2026" in notice.text  # 10 working days to answer
+    # Only the newest notice keeps buttons: one "Tambah keterangan" was never under five.
+    await eventually(lambda: [m.button_texts for m in siti.messages if m.button_texts] == [
+        ["✅ Sudah selesai", "↩️ Belum selesai"]
+    ])  # fmt: skip
 
     # The citizen says it is not solved: back to the unit with the reason.
     await siti.press("↩️ Belum selesai")
     [ask] = await siti.wait_for(1)
     assert "Apa yang belum selesai" in ask.text
+    # The used notice shows the choice and has no buttons left.
+    answered = next(m for m in siti.messages if m.message_id == notice.message_id)
+    assert answered.button_texts == [] and answered.text.endswith("✔️ ↩️ Belum selesai")
     await siti.send("Petugas bilang KTP belum ada saat saya datang.")
     [reopened] = await siti.wait_for(1)
     assert "dibuka kembali" in reopened.text
@@ -121,6 +128,7 @@ async def test_handler_works_a_ticket_to_the_end(town: Harness) -> None:  # noqa
     await siti.press("↩️ Belum selesai", message_id=notice.message_id)
     [late] = await siti.wait_for(1)
     assert "sudah lewat" in late.text
+    await eventually(lambda: siti.messages[-2].button_texts == ["✅ Sudah selesai"])
     await siti.press("✅ Sudah selesai", message_id=notice.message_id)
     [thanks] = await siti.wait_for(1)
     assert "ditutup sebagai selesai" in thanks.text
