@@ -195,6 +195,20 @@ def format_tracking_number(period: str, sequence: int, prefix: str = TRACKING_PR
     return f"{prefix}-{period}-{sequence:04d}"
 
 
+# A tracking number inside a sentence ("status aduan BLW-2611-0042 bagaimana?"): only with its
+# prefix, so a date or a phone number in the text is never taken for one.
+_TRACKING_IN_TEXT: Final = re.compile(r"#?\b[A-Za-z]{2,5}[\s\-./]*\d{4}[\s\-./]*\d{1,6}\b")
+
+
+def find_tracking_number(text: str, prefix: str = TRACKING_PREFIX) -> str | None:
+    """The first tracking number written anywhere in ``text``, canonical, or None."""
+    for match in _TRACKING_IN_TEXT.finditer(text):
+        number = parse_tracking_number(match.group(), prefix)
+        if number is not None:
+            return number
+    return None
+
+
 def parse_tracking_number(text: str, prefix: str = TRACKING_PREFIX) -> str | None:
     """The canonical number from what a person typed (``blw 2611 42``, ``#BLW-2611-0042``,
     ``2611-42``, ``BLW26110042``), or None."""

@@ -6,22 +6,22 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, timedelta
 
-from babel.dates import format_date as babel_date
 from telegram import Update
 from telegram.error import BadRequest
 
 from domain.access import Action, Audience, Refusal, activity_change_refusal
 from domain.calendar import Leave, WorkCalendar, leave_on
-from domain.dates import format_date
 from handlers.callback import CallbackData
 from handlers.common import answer_button, buttons, reply, requires
 from handlers.context import SigapContext
 from handlers.routes import Button, Command, Key, Route
-from handlers.worklog import LOG_FLOW, format_minutes
+from handlers.worklog import LOG_FLOW
 from models import activities
 from models.activities import DaySummary
 from models.tables import Activity
 from texts import Texts
+from texts.format import duration, format_date, short_day
+from texts.format import month as month_name
 
 WEEK_MINUTES = 37 * 60 + 30  # Perpres 21/2023: 37.5 hours a week
 MIN_JP_PER_YEAR = 20  # PP 11/2017 art. 203: at least 20 JP of competency development a year
@@ -40,7 +40,7 @@ def _entry_line(index: int, activity: Activity, tr: Texts) -> str:
         n=index,
         description=activity.description,
         output=output,
-        duration=format_minutes(activity.minutes, tr),
+        duration=duration(activity.minutes, tr.language),
         status=f"{STATUS_ICONS.get(activity.status, '')} {status}",
     )
 
@@ -67,7 +67,7 @@ async def today_command(update: Update, context: SigapContext) -> None:
                 ]
             )
     total = sum(a.minutes for a in entries if a.status != "rejected")
-    lines.append(tr.t("myday.today_total", count=len(entries), total=format_minutes(total, tr)))
+    lines.append(tr.t("myday.today_total", count=len(entries), total=duration(total, tr.language)))
     await reply(update, context, "\n".join(lines), buttons(rows) if rows else None)
 
 
@@ -189,8 +189,8 @@ async def recap_command(update: Update, context: SigapContext) -> None:
     lines.append(
         tr.t(
             "recap.week_total",
-            total=format_minutes(week_minutes, tr),
-            norm=format_minutes(WEEK_MINUTES, tr),
+            total=duration(week_minutes, tr.language),
+            norm=duration(WEEK_MINUTES, tr.language),
             percent=percent,
         )
     )
@@ -200,9 +200,9 @@ async def recap_command(update: Update, context: SigapContext) -> None:
     lines.append(
         tr.t(
             "recap.month",
-            month=babel_date(today, "MMMM y", locale=tr.language),
+            month=month_name(today, tr.language),
             count=sum(s.entries for s in month),
-            total=format_minutes(sum(s.minutes for s in month), tr),
+            total=duration(sum(s.minutes for s in month), tr.language),
         )
     )
     lines.extend(await _target_lines(context, employee_id, today.year, tr))
@@ -231,7 +231,7 @@ def _week_lines(
     for offset in range(7):
         day = monday + timedelta(days=offset)
         summary = days.get(day)
-        label = babel_date(day, "EEE d/M", locale=tr.language)
+        label = short_day(day, tr.language)
         working = calendar.is_working_day(day)
         if summary is None and not working and day.weekday() >= 5:
             continue  # an empty weekend says nothing
@@ -248,7 +248,7 @@ def _week_lines(
                     "recap.day_entries",
                     day=label,
                     count=summary.entries,
-                    minutes=format_minutes(summary.minutes, tr),
+                    minutes=duration(summary.minutes, tr.language),
                     statuses=counts,
                 )
             )

@@ -24,7 +24,6 @@ from domain.digest import (
     PersonWeek,
     Totals,
     totals,
-    trailing_silent_days,
 )
 from domain.skm import period_bounds, period_of
 from models.db import Database
@@ -90,7 +89,14 @@ async def team_weeks(
     first = min(start for start, _ in weeks)
     last = max(end for _, end in weeks)
     reports_stmt = (
-        select(Employee.id, Employee.name, Employee.supervisor_id, TelegramUser.blocked_at)
+        select(
+            Employee.id,
+            Employee.name,
+            Employee.supervisor_id,
+            TelegramUser.blocked_at,
+            Employee.created_at,
+            TelegramLink.linked_at,
+        )
         .outerjoin(TelegramLink, TelegramLink.employee_id == Employee.id)
         .outerjoin(TelegramUser, TelegramUser.id == TelegramLink.telegram_user_id)
         .where(Employee.active, Employee.supervisor_id.is_not(None))
@@ -126,7 +132,7 @@ async def team_weeks(
     working = [calendar.working_days(start, end) for start, end in weeks]
     people: list[dict[int, PersonWeek]] = [{} for _ in weeks]
     results: list[dict[int, list[PersonWeek]]] = [defaultdict(list) for _ in weeks]
-    for employee_id, name, boss, blocked_at in reports:
+    for employee_id, name, boss, blocked_at, added_at, linked_at in reports:
         if employee_id in people[0]:  # one link per employee; be safe anyway
             continue
         on_leave = leaves.get(employee_id)
@@ -140,6 +146,7 @@ async def team_weeks(
                 leave_days=len(days) - len(expected),
                 unreachable=blocked_at is not None,
                 expected_on=expected,
+                counted_from=max(added_at, linked_at or added_at).date(),
             )
             people[index][employee_id] = person
             results[index][boss].append(person)
@@ -202,7 +209,7 @@ def _add_figures(
     for by_person in people:
         for person in by_person.values():
             person.days_with_entries = len(person.logged_on)
-            person.silent_days = trailing_silent_days(person.expected_on, person.logged_on)
+            person.silent_days = person.silent_over(person.expected_on, person.logged_on)
 
 
 async def build_digests(
@@ -230,7 +237,7 @@ async def build_digests(
             # are three working days without an entry, whatever the week boundary).
             if person.silent_days == person.expected_days and person.employee_id in earlier:
                 last = earlier[person.employee_id]
-                person.silent_days = trailing_silent_days(
+                person.silent_days = person.silent_over(
                     last.expected_on + person.expected_on, last.logged_on + person.logged_on
                 )
         digests.append(Digest(boss, start, end, people, totals(list(earlier.values()))))

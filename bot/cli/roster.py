@@ -118,10 +118,10 @@ async def roster_status(c: Command) -> None:
 
 @command
 async def invites_create(c: Command) -> None:
-    from domain.dates import format_datetime
     from domain.nip import validate_nip
     from handlers.invite import invite_link
     from models.identity import issue_invites
+    from texts.format import format_datetime
 
     tr, settings = c.tr, c.settings
     nip = None

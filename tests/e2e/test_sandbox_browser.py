@@ -2,10 +2,11 @@
 
 One walk through the product as a newcomer would take it: pick the employee and log an activity
 with the buttons, switch to a citizen and file a complaint with a location, switch to the desk
-group and verify it, jump the clock to 14:00 and watch the reminder arrive. A screenshot of each
-step is saved to ``$SIGAP_ARTIFACTS_DIR`` (default: the test's temporary folder) and the paths
-are printed. Playwright never downloads a browser here: ``make browser`` installs chromium
-from Debian; without it the test is skipped with the reason.
+group and verify it, jump the clock to 14:00 and watch the reminder arrive; then the same page
+on a phone, 360 px wide, with the people list behind its button and the survey's services. A
+screenshot of each step is saved to ``$SIGAP_ARTIFACTS_DIR`` (default: the test's temporary
+folder) and the paths are printed. Playwright never downloads a browser here: ``make browser``
+installs chromium from Debian; without it the test is skipped with the reason.
 """
 
 from __future__ import annotations
@@ -210,7 +211,49 @@ async def test_a_newcomer_walks_through_the_product(running: Sandbox, artifacts:
             await b.shot("penangan-reminder")
             await b.persona("pegawai")
             assert await page.locator(".msg", has_text="belum melaporkan").count() == 0
+
+            # 5. On a phone (360 px wide): the chat takes the screen, the people list waits
+            #    behind ☰, nothing scrolls sideways, and the chat shows its newest message
+            #    also once the evidence photo has loaded and grown it.
+            await page.set_viewport_size({"width": 360, "height": 740})
+            await page.reload()
+            await page.locator("body[data-live='1']").wait_for()
+            await page.locator("#messages[data-persona=pegawai] img.photo").wait_for()
+            await page.wait_for_function(
+                "[...document.querySelectorAll('#messages img.photo')].every(i => i.complete)"
+            )
+            assert await _gap_below_newest(page) < 4
+            assert (await page.locator("#sidebar").bounding_box())["x"] < -300
+            await page.click("#people-button")
+            await page.wait_for_function(
+                "document.querySelector('#sidebar').getBoundingClientRect().x >= 0"
+            )
+            await page.click("[data-persona=warga]")
+            await page.locator("#messages[data-persona=warga]").wait_for(state="attached")
+            await page.wait_for_function(
+                "document.querySelector('#sidebar').getBoundingClientRect().right <= 0"
+            )
+            await b.type("/survei")
+            await b.bot_says("Di unit mana")
+            await b.inline("Seksi Pelayanan Umum")
+            await b.bot_says("Layanan apa yang Anda terima")
+            # The sandbox offers the office's survey services.
+            await page.locator(".inline-keyboard button", has_text="domisili").wait_for()
+            width = await page.evaluate("document.documentElement.scrollWidth")
+            assert width <= 360, width
+            assert await _gap_below_newest(page) < 4
+            await b.shot("phone-360-survey")
             assert errors == [], errors
         finally:
             await browser.close()
-    assert len(b.shots) == 6 and all(path.stat().st_size > 10_000 for path in b.shots)
+    assert len(b.shots) == 7 and all(path.stat().st_size > 10_000 for path in b.shots)
+
+
+async def _gap_below_newest(page: Any) -> float:
+    """How far the chat is scrolled from its newest message (0: the newest is in view)."""
+    return float(
+        await page.evaluate(
+            "(() => { const b = document.querySelector('#messages');"
+            " return b.scrollHeight - b.scrollTop - b.clientHeight; })()"
+        )
+    )
