@@ -255,7 +255,9 @@ def _header_problem(path: Path, names: list[str], error: TableFileError) -> Tabl
     return error
 
 
-def sniff_table_format(path: Path, max_bytes: int) -> str:
+def sniff_table_format(
+    path: Path, max_bytes: int, max_unpacked: int = MAX_UNPACKED_BYTES
+) -> str:
     """``.xlsx`` or ``.csv`` for what the bytes of ``path`` are, whatever it is called;
     raises :class:`TableFileError` (``too_big``, ``not_a_table``) for anything else: a
     renamed photo, a PDF, an old ``.xls``, an archive that unpacks to too much."""
@@ -275,7 +277,7 @@ def sniff_table_format(path: Path, max_bytes: int) -> str:
             raise TableFileError("unreadable") from exc
         if "xl/workbook.xml" not in names:
             raise TableFileError("not_a_table")
-        if unpacked > MAX_UNPACKED_BYTES:
+        if unpacked > max_unpacked:
             raise TableFileError("too_big", max_mb=max_bytes // (1024 * 1024))
         return ".xlsx"
     if b"\x00" in head or filetype.guess(head) is not None:

@@ -13,6 +13,7 @@ from typing import Any
 from domain.access import AdminTask
 from domain.tabular import TableFileError
 from texts import Texts
+from texts.problems import render_file_error
 
 MAX_ROWS = 50_000  # rows of one file sent in the chat
 MAX_BYTES = 10 * 1024 * 1024  # what one file sent in the chat may weigh
@@ -67,13 +68,8 @@ class PreviewText:
         return text
 
 
-def file_problem_text(error: TableFileError, tr: Texts) -> str:
-    params = dict(error.params)
-    for key in ("columns", "sheets"):
-        if isinstance(params.get(key), list):
-            params[key] = ", ".join(str(c) for c in params[key])
-    key = f"roster_file.{error.code}"
-    return tr.t("admin_preview.file_refused", reason=tr.plain(key, **params))
+def file_problem_text(error: TableFileError, tr: Texts, section: str = "roster") -> str:
+    return tr.t("admin_preview.file_refused", reason=render_file_error(error, tr, section))
 
 
 def digest(path: Path) -> str:

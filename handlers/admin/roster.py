@@ -28,6 +28,7 @@ from models.audit import telegram_actor
 from models.roster import AlreadyApplied, RosterResult, RosterScope, import_roster
 from services.admin_files import write_roster
 from texts import Texts
+from texts.problems import render_problem
 
 
 def roster_scope(scope: AdminScope) -> RosterScope:
@@ -136,18 +137,7 @@ def _refusal_params(params: dict[str, object]) -> dict[str, object]:
 
 
 def _problem_line(problem: RosterProblem, tr: Texts) -> str:
-    params = dict(problem.params)
-    if "field" in params:
-        params["field"] = tr.plain(f"roster_field.{params['field']}")
-    if "reason" in params:
-        params["reason"] = tr.plain(f"nip.{params['reason']}")
-    if "names" in params and isinstance(params["names"], list):
-        params["names"] = " / ".join(str(n) for n in params["names"])
-    if "cycle" in params and isinstance(params["cycle"], list):
-        params["cycle"] = " → ".join(str(n) for n in params["cycle"])
-    params.setdefault("nip", problem.nip)
-    reason = tr.plain(f"roster.{problem.code}", **params)
-    return tr.plain("admin_preview.bad_row", line=problem.line, reason=reason)
+    return tr.plain("admin_preview.bad_row", line=problem.line, reason=render_problem(problem, tr))
 
 
 async def _run(
