@@ -10,7 +10,7 @@ from __future__ import annotations
 from telegram import Update
 
 from domain.access import Audience, admin_refusal, admin_scope
-from handlers.admin import intake, menu, roster
+from handlers.admin import intake, menu, people, roster
 from handlers.admin.guard import ADMIN, TASK_OF_VERB, refuse, unpack
 from handlers.common import answer_button
 from handlers.context import SigapContext
@@ -23,6 +23,13 @@ _PRESSES = {
     "menu": menu.menu_pressed,
     "roster": roster.download_pressed,
     "audit": menu.audit_pressed,
+    "people": people.people_pressed,
+    "person": people.person_pressed,
+    "invite": people.invite_pressed,
+    "revoke": people.revoke_pressed,
+    "unlink": people.unlink_pressed,
+    "unlinkok": people.unlink_confirmed,
+    "bans": people.bans_pressed,
 }
 
 

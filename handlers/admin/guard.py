@@ -35,6 +35,8 @@ ADMIN = CallbackData(
         "invite": "n",
         "revoke": "n",
         "unlink": "n",
+        "unlinkok": "n",
+        "bans": "",
     },
 )
 
@@ -52,6 +54,8 @@ TASK_OF_VERB = {
     "invite": AdminTask.PEOPLE,
     "revoke": AdminTask.PEOPLE,
     "unlink": AdminTask.PEOPLE,
+    "unlinkok": AdminTask.PEOPLE,
+    "bans": AdminTask.BANS,
 }
 
 AdminCallback = Callable[[Update, SigapContext, AdminScope], Awaitable[Any]]

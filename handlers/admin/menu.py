@@ -21,6 +21,7 @@ ENTRIES = (
     ("targets", "admin.button_targets", AdminTask.TARGETS),
     ("categories", "admin.button_categories", AdminTask.CATEGORIES),
     ("holidays", "admin.button_holidays", AdminTask.HOLIDAYS),
+    ("bans", "admin.button_bans", AdminTask.BANS),
     ("schedule", "admin.button_schedule", AdminTask.SCHEDULE),
     ("audit", "admin.button_audit", AdminTask.AUDIT),
 )
