@@ -4,16 +4,17 @@ reaches, and the audit log's last entries. Writes go through the importers
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import aliased
 
+from models import audit
 from models.db import Database
-from models.tables import AuditEntry, Employee, Unit
+from models.roster import finish_conversation
+from models.tables import AuditEntry, Employee, SkpTarget, TelegramLink, Unit
 
 
 @dataclass(frozen=True)
@@ -76,31 +77,103 @@ class AuditLine:
 async def recent_changes(
     db: Database, *, limit: int = 15, unit_code: str | None = None
 ) -> list[AuditLine]:
-    """The newest audit entries, with the name of the employee who made each. For a unit
-    admin (``unit_code``) only the entries about that unit."""
-    from models.tables import TelegramLink
-
-    stmt = (
-        select(AuditEntry, Employee.name)
-        .outerjoin(
-            TelegramLink,
-            AuditEntry.actor == ("tg:" + TelegramLink.telegram_user_id.cast(_text())),  # type: ignore[attr-defined]
-        )
-        .outerjoin(Employee, Employee.id == TelegramLink.employee_id)
-        .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())  # type: ignore[union-attr]
-        .limit(limit)
-    )
+    """The newest audit entries, with the name of the employee behind each Telegram actor.
+    For a unit admin (``unit_code``) only the entries about that unit."""
+    stmt = select(AuditEntry).order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(limit)  # type: ignore[union-attr]
     if unit_code is not None:
-        stmt = stmt.where(or_(AuditEntry.subject == f"unit:{unit_code}"))
+        stmt = stmt.where(AuditEntry.subject == f"unit:{unit_code}")
     async with db.read() as session:
-        rows: Sequence[Any] = (await session.execute(stmt)).all()
+        entries = list((await session.execute(stmt)).scalars())
+        ids = {
+            int(e.actor[3:]) for e in entries if e.actor.startswith("tg:") and e.actor[3:].isdigit()
+        }
+        names: dict[int, str] = {}
+        if ids:
+            rows = await session.execute(
+                select(TelegramLink.telegram_user_id, Employee.name)
+                .join(Employee, Employee.id == TelegramLink.employee_id)
+                .where(TelegramLink.telegram_user_id.in_(ids))  # type: ignore[attr-defined]
+            )
+            names = {int(tg): name for tg, name in rows.all()}
     return [
-        AuditLine(e.at, e.actor, name, e.action, e.subject, dict(e.detail or {}))
-        for e, name in rows
+        AuditLine(
+            e.at,
+            e.actor,
+            names.get(_telegram_id(e.actor) or 0),
+            e.action,
+            e.subject,
+            dict(e.detail or {}),
+        )
+        for e in entries
     ]
 
 
-def _text() -> Any:
-    from sqlalchemy import String
+def _telegram_id(actor: str) -> int | None:
+    """The Telegram id in an audit actor ``tg:<id>`` (``models.audit.telegram_actor``)."""
+    head, _, rest = actor.partition(":")
+    return int(rest) if head == "tg" and rest.isdigit() else None
 
-    return String()
+
+@dataclass(frozen=True)
+class TargetLine:
+    """One SKP target in the columns of the targets file (with the name, for the reader)."""
+
+    nip: str
+    name: str
+    year: int
+    rhk: str
+    indicator: str
+    target_quantity: int
+    unit: str
+    kind: str
+
+
+async def target_lines(db: Database, year: int, unit_id: int | None = None) -> list[TargetLine]:
+    """The targets of a year of active employees (of one unit, or all), by unit and name."""
+    stmt = (
+        select(
+            Employee.nip,
+            Employee.name,
+            SkpTarget.year,
+            SkpTarget.rhk,
+            SkpTarget.indicator,
+            SkpTarget.target_quantity,
+            SkpTarget.unit,
+            SkpTarget.kind,
+        )
+        .join(Employee, Employee.id == SkpTarget.employee_id)
+        .join(Unit, Unit.id == Employee.unit_id)
+        .where(Employee.active, SkpTarget.year == year)
+        .order_by(Unit.code, Employee.name, SkpTarget.id)
+    )
+    if unit_id is not None:
+        stmt = stmt.where(Employee.unit_id == unit_id)
+    async with db.read() as session:
+        return [TargetLine(*row) for row in (await session.execute(stmt)).all()]
+
+
+async def nips_of_unit(db: Database, unit_id: int) -> set[str]:
+    async with db.read() as session:
+        stmt = select(Employee.nip).where(Employee.unit_id == unit_id)
+        return set((await session.execute(stmt)).scalars())
+
+
+async def close_preview(
+    db: Database,
+    chat_id: int,
+    user_id: int,
+    version: int,
+    *,
+    actor: str,
+    now: datetime,
+    action: str,
+    file: dict[str, object],
+) -> bool:
+    """End a chat preview before an importer that runs its own transaction, recording which
+    file is being applied and by whom; False if the preview was already ended (a second
+    press)."""
+    async with db.write() as session:
+        if not await finish_conversation(session, chat_id, user_id, version):
+            return False
+        audit.record(session, actor, action, at=now, file=file)
+    return True

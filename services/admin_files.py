@@ -19,9 +19,12 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
+from domain.complaints import CATEGORY_HEADERS
 from domain.roster import ROSTER_HEADERS, roles_cell
 from domain.sheets import append_row
-from models.admin import RosterLine
+from domain.skp import TARGET_HEADERS
+from models.admin import RosterLine, TargetLine
+from models.tables import ComplaintCategory
 from texts import Texts
 
 # Role combinations offered in the drop-down (Excel keeps a list under 255 characters).
@@ -70,6 +73,55 @@ def write_roster(lines: Sequence[RosterLine], tr: Texts, path: Path) -> None:
     sheet.add_data_validation(choices)
     choices.add(f"G2:G{len(lines) + 500}")
     _instructions(workbook, tr, "admin_file.roster_help")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    workbook.save(path)
+
+
+def write_targets(lines: Sequence[TargetLine], tr: Texts, path: Path) -> None:
+    """SKP targets, one row each; "Nama" is for the reader (the importer goes by NIP)."""
+    workbook = Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.title = tr.plain("admin_file.targets_sheet")
+    headers = (TARGET_HEADERS[0], "Nama", *TARGET_HEADERS[1:])
+    _header(sheet, headers, (21, 32, 8, 50, 50, 9, 14, 11))
+    for line in lines:
+        append_row(
+            sheet,
+            [
+                line.nip,
+                line.name,
+                line.year,
+                line.rhk,
+                line.indicator,
+                line.target_quantity,
+                line.unit,
+                line.kind,
+            ],
+        )
+    _as_text(sheet, ("A",), len(lines) + 500)
+    kinds = DataValidation(type="list", formula1='"utama,tambahan"', allow_blank=True)
+    sheet.add_data_validation(kinds)
+    kinds.add(f"H2:H{len(lines) + 500}")
+    _instructions(workbook, tr, "admin_file.targets_help")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    workbook.save(path)
+
+
+def write_categories(
+    categories: Sequence[tuple[ComplaintCategory, str]], tr: Texts, path: Path
+) -> None:
+    """Active complaint categories and the unit each goes to."""
+    workbook = Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.title = tr.plain("admin_file.categories_sheet")
+    _header(sheet, CATEGORY_HEADERS, (16, 45, 45, 14, 9))
+    for category, unit_code in categories:
+        if category.active:
+            row = [category.code, category.name, category.name_en, unit_code, category.position]
+            append_row(sheet, row)
+    _instructions(workbook, tr, "admin_file.categories_help")
     path.parent.mkdir(parents=True, exist_ok=True)
     workbook.save(path)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from telegram import Update
 
 from domain.access import Audience, admin_refusal, admin_scope
-from handlers.admin import intake, menu, people, roster
+from handlers.admin import intake, menu, people, roster, tables
 from handlers.admin.guard import ADMIN, TASK_OF_VERB, refuse, unpack
 from handlers.common import answer_button
 from handlers.context import SigapContext
@@ -30,6 +30,8 @@ _PRESSES = {
     "unlink": people.unlink_pressed,
     "unlinkok": people.unlink_confirmed,
     "bans": people.bans_pressed,
+    "targets": tables.targets_pressed,
+    "categories": tables.categories_pressed,
 }
 
 

@@ -1,17 +1,23 @@
-"""A file an admin sent, between arrival and Terapkan: the kinds of file the desk takes and
-the preview as text (the flow step that shows it is in ``handlers.admin.intake``)."""
+"""Files in and out of the admin's desk: a workbook sent for download, the kinds of file the
+desk takes, and the preview as text (the flow step that shows it is in
+``handlers.admin.intake``)."""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
+import tempfile
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from html import escape
 from pathlib import Path
 from typing import Any
 
+from telegram import Update
+
 from domain.access import AdminTask
 from domain.tabular import TableFileError
+from handlers.context import SigapContext
 from texts import Texts
 from texts.problems import render_file_error
 
@@ -36,6 +42,11 @@ class PreviewText:
             return
         head = self.tr.t(f"admin_preview.{name}", count=len(lines))
         self.parts.append(head + "\n" + self._listed(lines, _SHOWN_PER_SECTION))
+
+    def counted(self, name: str, count: int) -> None:
+        """A section shown as its count alone (targets and categories)."""
+        if count:
+            self.parts.append(self.tr.t(f"admin_preview.{name}", count=count))
 
     def unchanged(self, count: int) -> None:
         self.parts.append(self.tr.t("admin_preview.unchanged", count=count))
@@ -70,6 +81,23 @@ class PreviewText:
 
 def file_problem_text(error: TableFileError, tr: Texts, section: str = "roster") -> str:
     return tr.t("admin_preview.file_refused", reason=render_file_error(error, tr, section))
+
+
+async def send_workbook(
+    update: Update,
+    context: SigapContext,
+    write: Callable[[Path], None],
+    name: str,
+    caption: str,
+) -> None:
+    """Write a workbook off the event loop (openpyxl is CPU work) and send it as a document."""
+    chat = update.effective_chat
+    assert chat is not None
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / name
+        await asyncio.to_thread(write, path)
+        with path.open("rb") as handle:
+            await context.bot.send_document(chat.id, handle, filename=name, caption=caption)
 
 
 def digest(path: Path) -> str:

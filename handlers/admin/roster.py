@@ -11,7 +11,7 @@ second press applies nothing.
 from __future__ import annotations
 
 import asyncio
-import tempfile
+from functools import partial
 from pathlib import Path
 
 from telegram import Update
@@ -19,7 +19,14 @@ from telegram import Update
 from domain.access import AdminScope, AdminTask, admin_scope
 from domain.roster import RosterProblem, read_roster
 from handlers.admin.guard import requires_admin
-from handlers.admin.preview import MAX_ROWS, AlreadyDone, FileKind, PreviewText, add_kind
+from handlers.admin.preview import (
+    MAX_ROWS,
+    AlreadyDone,
+    FileKind,
+    PreviewText,
+    add_kind,
+    send_workbook,
+)
 from handlers.common import answer_button
 from handlers.context import SigapContext
 from handlers.flow import FlowCall
@@ -39,21 +46,15 @@ def roster_scope(scope: AdminScope) -> RosterScope:
 @requires_admin(AdminTask.ROSTER)
 async def download_pressed(update: Update, context: SigapContext, scope: AdminScope) -> None:
     await answer_button(update)
-    tr, services = context.texts, context.services
-    lines = await roster_lines(services.db, scope.unit_id)
-    name = f"daftar-pegawai-{scope.unit_code or 'semua'}.xlsx"
-    chat = update.effective_chat
-    assert chat is not None
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / name
-        await asyncio.to_thread(write_roster, lines, tr, path)
-        with path.open("rb") as handle:
-            await context.bot.send_document(
-                chat.id,
-                handle,
-                filename=name,
-                caption=tr.t("admin.roster_caption", count=len(lines)),
-            )
+    tr = context.texts
+    lines = await roster_lines(context.services.db, scope.unit_id)
+    await send_workbook(
+        update,
+        context,
+        partial(write_roster, lines, tr),
+        f"daftar-pegawai-{scope.unit_code or 'semua'}.xlsx",
+        tr.t("admin.roster_caption", count=len(lines)),
+    )
 
 
 async def roster_result(
