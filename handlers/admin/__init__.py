@@ -10,7 +10,7 @@ from __future__ import annotations
 from telegram import Update
 
 from domain.access import Audience, admin_refusal, admin_scope
-from handlers.admin import intake, menu, people, roster, tables
+from handlers.admin import calendar, intake, menu, people, roster, tables
 from handlers.admin.guard import ADMIN, TASK_OF_VERB, refuse, unpack
 from handlers.common import answer_button
 from handlers.context import SigapContext
@@ -32,6 +32,11 @@ _PRESSES = {
     "bans": people.bans_pressed,
     "targets": tables.targets_pressed,
     "categories": tables.categories_pressed,
+    "holidays": calendar.days_off_command,
+    "holadd": calendar.add_pressed,
+    "holrm": calendar.remove_pressed,
+    "schedule": calendar.schedule_pressed,
+    "unit": calendar.unit_pressed,
 }
 
 
@@ -54,5 +59,12 @@ async def pressed(update: Update, context: SigapContext) -> None:
 
 ROUTES: list[Route] = [
     Command("admin", menu.admin_command, "commands.admin", (Audience.ADMIN,)),
+    Command(
+        "libur",
+        calendar.days_off_command,
+        "commands.days_off",
+        (Audience.ADMIN,),
+        english="daysoff",
+    ),
     Button(ADMIN, pressed),
 ]

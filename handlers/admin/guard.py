@@ -37,6 +37,9 @@ ADMIN = CallbackData(
         "unlink": "n",
         "unlinkok": "n",
         "bans": "",
+        "holadd": "",
+        "holrm": "d",
+        "unit": "n",
     },
 )
 
@@ -56,6 +59,9 @@ TASK_OF_VERB = {
     "unlink": AdminTask.PEOPLE,
     "unlinkok": AdminTask.PEOPLE,
     "bans": AdminTask.BANS,
+    "holadd": AdminTask.HOLIDAYS,
+    "holrm": AdminTask.HOLIDAYS,
+    "unit": AdminTask.SCHEDULE,
 }
 
 AdminCallback = Callable[[Update, SigapContext, AdminScope], Awaitable[Any]]
