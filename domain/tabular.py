@@ -255,9 +255,7 @@ def _header_problem(path: Path, names: list[str], error: TableFileError) -> Tabl
     return error
 
 
-def sniff_table_format(
-    path: Path, max_bytes: int, max_unpacked: int = MAX_UNPACKED_BYTES
-) -> str:
+def sniff_table_format(path: Path, max_bytes: int, max_unpacked: int = MAX_UNPACKED_BYTES) -> str:
     """``.xlsx`` or ``.csv`` for what the bytes of ``path`` are, whatever it is called;
     raises :class:`TableFileError` (``too_big``, ``not_a_table``) for anything else: a
     renamed photo, a PDF, an old ``.xls``, an archive that unpacks to too much."""
