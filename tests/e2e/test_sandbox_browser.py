@@ -21,6 +21,7 @@ import pytest
 from sandbox.server import Sandbox
 from tests.e2e.test_sandbox import PNG, TUESDAY_9, start_sandbox
 
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CHROMIUM_FLAGS = [
     "--headless=new",
     "--no-sandbox",
@@ -214,3 +215,63 @@ async def test_a_newcomer_walks_through_the_product(running: Sandbox, artifacts:
         finally:
             await browser.close()
     assert len(b.shots) == 6 and all(path.stat().st_size > 10_000 for path in b.shots)
+
+
+async def test_the_admin_uploads_a_roster(running: Sandbox, artifacts: Path) -> None:
+    """The sandbox's admin (Fitriani) downloads the roster from /admin, changes a row in
+    "Excel" (openpyxl), attaches the file in the page, reads the preview and applies it."""
+    import io
+
+    import aiohttp
+    from openpyxl import load_workbook
+
+    async with async_api.async_playwright() as playwright:
+        browser = await playwright.chromium.launch(
+            executable_path=CHROMIUM, args=CHROMIUM_FLAGS, timeout=20_000
+        )
+        try:
+            page = await browser.new_page(viewport={"width": 1280, "height": 860})
+            page.set_default_timeout(10_000)
+            errors: list[str] = []
+            page.on("pageerror", lambda error: errors.append(str(error)))
+            b = Browser(page, artifacts)
+            await page.goto(running.url)
+            await page.locator("body[data-live='1']").wait_for()
+            await b.persona("admin")
+            await b.type("/admin")
+            await b.bot_says("Meja admin")
+            await b.inline("Unduh daftar pegawai")
+            link = page.locator("#messages a.doc", has_text="daftar-pegawai-semua.xlsx").last
+            await link.wait_for()
+            href = await link.get_attribute("href")
+            async with aiohttp.ClientSession() as session:
+                async with session.get(running.url.rstrip("/") + str(href)) as response:
+                    book = load_workbook(io.BytesIO(await response.read()))
+            sheet = book.active
+            kevin = next(
+                r for r in range(2, sheet.max_row + 1) if sheet.cell(r, 2).value == "Kevin Gunawan"
+            )
+            sheet.cell(kevin, 3).value = "Pranata Layanan Operasional"
+            changed = io.BytesIO()
+            book.save(changed)
+            await page.set_input_files(
+                "#file-input",
+                files=[
+                    {
+                        "name": "daftar-pegawai-semua.xlsx",
+                        "mimeType": XLSX,
+                        "buffer": changed.getvalue(),
+                    }
+                ],
+            )
+            await page.locator("#attach-dialog[open]").wait_for()
+            await page.click("#attach-send")
+            preview = await b.bot_says("Pratinjau daftar pegawai")
+            assert "Pranata Layanan Operasional" in await preview.inner_text()
+            await b.shot("admin-roster-preview")
+            await b.inline("Terapkan")
+            await b.bot_says("Daftar pegawai diterapkan")
+            await b.shot("admin-roster-applied")
+            assert errors == [], errors
+        finally:
+            await browser.close()
