@@ -22,6 +22,7 @@ class Audience(StrEnum):
     EMPLOYEE = "employee"
     SUPERVISOR = "supervisor"
     COMPLAINT_HANDLER = "complaint_handler"
+    UNIT_ADMIN = "unit_admin"  # /admin for their own unit only
     ADMIN = "admin"
 
 
@@ -85,7 +86,7 @@ class Actor:
             if role in roles:
                 result.append(audience)
         if "unit_admin" in roles and Audience.ADMIN not in result:
-            result.append(Audience.ADMIN)
+            result.append(Audience.UNIT_ADMIN)
         return result
 
     @property

@@ -111,6 +111,8 @@ async def help_command(update: Update, context: SigapContext) -> None:
         text += tr.t("skm.help")
     if Audience.ADMIN in actor.audiences:
         text += tr.t("help.admin")
+    elif Audience.UNIT_ADMIN in actor.audiences:
+        text += tr.t("help.unit_admin")
     await reply(update, context, text)
 
 

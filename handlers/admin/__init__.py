@@ -58,7 +58,7 @@ async def pressed(update: Update, context: SigapContext) -> None:
 
 
 ROUTES: list[Route] = [
-    Command("admin", menu.admin_command, "commands.admin", (Audience.ADMIN,)),
+    Command("admin", menu.admin_command, "commands.admin", (Audience.UNIT_ADMIN, Audience.ADMIN)),
     Command(
         "libur",
         calendar.days_off_command,

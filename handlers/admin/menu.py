@@ -33,17 +33,21 @@ def menu_markup(context: SigapContext):  # type: ignore[no-untyped-def]
     return buttons([shown[i : i + 2] for i in range(0, len(shown), 2)])
 
 
-@requires_admin(None)
-async def admin_command(update: Update, context: SigapContext, scope: AdminScope) -> None:
+async def _show_menu(update: Update, context: SigapContext, scope: AdminScope) -> None:
     tr = context.texts
     where = tr.plain("admin.scope_office") if scope.whole_office else scope.unit_code
     await reply(update, context, tr.t("admin.menu", scope=where), menu_markup(context))
 
 
 @requires_admin(None)
+async def admin_command(update: Update, context: SigapContext, scope: AdminScope) -> None:
+    await _show_menu(update, context, scope)
+
+
+@requires_admin(None)
 async def menu_pressed(update: Update, context: SigapContext, scope: AdminScope) -> None:
     await answer_button(update)
-    await admin_command.__wrapped__(update, context, scope)  # type: ignore[attr-defined]
+    await _show_menu(update, context, scope)
 
 
 @requires_admin(AdminTask.AUDIT)

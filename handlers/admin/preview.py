@@ -35,7 +35,7 @@ class PreviewText:
     tr: Texts
     parts: list[str] = field(default_factory=list)
     applicable: bool = False
-    has_bad_rows: bool = False
+    blocked: bool = False  # bad rows or a refusal: the file has to be fixed
 
     def section(self, name: str, lines: Sequence[str]) -> None:
         if not lines:
@@ -52,11 +52,12 @@ class PreviewText:
         self.parts.append(self.tr.t("admin_preview.unchanged", count=count))
 
     def bad_rows(self, lines: Sequence[str]) -> None:
-        self.has_bad_rows = True
+        self.blocked = True
         head = self.tr.t("admin_preview.bad_rows", count=len(lines))
         self.parts.append(head + "\n" + self._listed(lines, _SHOWN_BAD_ROWS))
 
     def refusal(self, html: str) -> None:
+        self.blocked = True
         self.parts.append("⛔ " + html)
 
     def _listed(self, lines: Sequence[str], limit: int) -> str:
@@ -66,13 +67,12 @@ class PreviewText:
         return shown
 
     def render(self) -> str:
-        footer_key = (
-            "admin_preview.footer_apply"
-            if self.applicable
-            else "admin_preview.footer_fix"
-            if self.has_bad_rows or any(p.startswith("⛔") for p in self.parts)
-            else "admin_preview.footer_nothing"
-        )
+        if self.applicable:
+            footer_key = "admin_preview.footer_apply"
+        elif self.blocked:
+            footer_key = "admin_preview.footer_fix"
+        else:
+            footer_key = "admin_preview.footer_nothing"
         text = "\n\n".join([*self.parts, self.tr.t(footer_key)])
         if len(text) > _MAX_CHARS:
             text = text[:_MAX_CHARS].rsplit("\n", 1)[0] + "\n…"

@@ -73,7 +73,7 @@ def test_admin_desk_reach_office_admin_unit_admin_and_others() -> None:
     staff = _actor({"employee", "supervisor"})
     citizen = _actor()
     assert admin_scope(office) == admin_scope(operator) and admin_scope(office).whole_office  # type: ignore[union-attr]
-    assert unit.audience is Audience.ADMIN
+    assert unit.audience is Audience.UNIT_ADMIN  # the /admin desk, not the office's commands
     assert not allowed(unit, Action.ADMINISTER)  # desks, invites for anyone: office admins
     for task in AdminTask:
         assert admin_refusal(office, task, 99) is None
