@@ -21,6 +21,7 @@ from handlers.admin.preview import (
     KINDS,
     MAX_BYTES,
     AlreadyDone,
+    Applying,
     FileKind,
     digest,
     file_problem_text,
@@ -98,7 +99,7 @@ async def _show(call: FlowCall) -> None:
     kind = KINDS[data["kind"]]
     path = call.context.services.settings.data_dir / data["path"]
     try:
-        text, applicable, _ = await kind.run(call, path, data["suffix"], dry_run=True)
+        text, applicable, _ = await kind.run(call, path, data["suffix"], None)
     except TableFileError as exc:
         await call.finish()
         await call.say(file_problem_text(exc, tr))
@@ -126,17 +127,12 @@ async def _decided(call: FlowCall, value: str) -> None:
         await call.finish()
         await call.say(tr.t("admin_preview.file_changed"))
         return
-    conversation = (call.conversation.chat_id, call.conversation.user_id, call.conversation.version)
-    audit_file = {"path": data["path"], "sha256": data["sha256"], "name": data.get("name")}
+    applying = Applying(
+        {"path": data["path"], "sha256": data["sha256"], "name": data.get("name")},
+        (call.conversation.chat_id, call.conversation.user_id, call.conversation.version),
+    )
     try:
-        text, saved, summary = await kind.run(
-            call,
-            path,
-            data["suffix"],
-            dry_run=False,
-            audit_file=audit_file,
-            conversation=conversation,
-        )
+        text, saved, summary = await kind.run(call, path, data["suffix"], applying)
     except AlreadyDone:
         await call.say(tr.t("admin_preview.already_done"))
         return

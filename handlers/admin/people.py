@@ -10,7 +10,10 @@ unit is "not found".
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
+from typing import Any
 
 from telegram import Update
 
@@ -130,24 +133,34 @@ def card_buttons(card: PersonCard, tr: Texts):  # type: ignore[no-untyped-def]
     return buttons(rows) if rows else None
 
 
-@requires_admin(AdminTask.PEOPLE)
-async def person_pressed(update: Update, context: SigapContext, scope: AdminScope) -> None:
-    card = await _card_in_reach(update, context)
-    if card is None:
-        return
-    await answer_button(update)
+PersonCallback = Callable[[Update, SigapContext, PersonCard], Awaitable[None]]
+
+
+def on_person(handler: PersonCallback) -> Callable[..., Any]:
+    """A press that names an employee: through the gate, then only for someone in reach."""
+
+    @requires_admin(AdminTask.PEOPLE)
+    @functools.wraps(handler)
+    async def pressed(update: Update, context: SigapContext, scope: AdminScope) -> None:
+        card = await _card_in_reach(update, context)
+        if card is None:
+            return
+        await answer_button(update)
+        await handler(update, context, card)
+
+    return pressed
+
+
+@on_person
+async def person_pressed(update: Update, context: SigapContext, card: PersonCard) -> None:
     tr = context.texts
     await reply(
         update, context, card_text(card, tr, context.services.timezone), card_buttons(card, tr)
     )
 
 
-@requires_admin(AdminTask.PEOPLE)
-async def invite_pressed(update: Update, context: SigapContext, scope: AdminScope) -> None:
-    card = await _card_in_reach(update, context)
-    if card is None:
-        return
-    await answer_button(update)
+@on_person
+async def invite_pressed(update: Update, context: SigapContext, card: PersonCard) -> None:
     tr, services = context.texts, context.services
     issued = await identity.issue_invites(
         services.db,
@@ -170,12 +183,8 @@ async def invite_pressed(update: Update, context: SigapContext, scope: AdminScop
     )
 
 
-@requires_admin(AdminTask.PEOPLE)
-async def revoke_pressed(update: Update, context: SigapContext, scope: AdminScope) -> None:
-    card = await _card_in_reach(update, context)
-    if card is None:
-        return
-    await answer_button(update)
+@on_person
+async def revoke_pressed(update: Update, context: SigapContext, card: PersonCard) -> None:
     services = context.services
     count = await revoke_invites(
         services.db,
@@ -187,12 +196,8 @@ async def revoke_pressed(update: Update, context: SigapContext, scope: AdminScop
     await reply(update, context, context.texts.t(key, name=card.name))
 
 
-@requires_admin(AdminTask.PEOPLE)
-async def unlink_pressed(update: Update, context: SigapContext, scope: AdminScope) -> None:
-    card = await _card_in_reach(update, context)
-    if card is None:
-        return
-    await answer_button(update)
+@on_person
+async def unlink_pressed(update: Update, context: SigapContext, card: PersonCard) -> None:
     tr = context.texts
     confirm = buttons(
         [[(tr.plain("admin_people.button_unlink_ok"), ADMIN.pack("unlinkok", card.id))]]
@@ -200,12 +205,8 @@ async def unlink_pressed(update: Update, context: SigapContext, scope: AdminScop
     await reply(update, context, tr.t("admin_people.unlink_confirm", name=card.name), confirm)
 
 
-@requires_admin(AdminTask.PEOPLE)
-async def unlink_confirmed(update: Update, context: SigapContext, scope: AdminScope) -> None:
-    card = await _card_in_reach(update, context)
-    if card is None:
-        return
-    await answer_button(update)
+@on_person
+async def unlink_confirmed(update: Update, context: SigapContext, card: PersonCard) -> None:
     services = context.services
     default = services.settings.default_language
 

@@ -109,9 +109,10 @@ class FileKind:
     """One kind of file the desk takes: who may send it, and how it is previewed and applied.
 
     ``read(path, suffix)`` reads the rows (raising ``TableFileError``: how a file is
-    recognised). ``run(call, path, suffix, dry_run, audit_file, conversation)`` reads the file
-    and runs the importer, returning ``(text, applicable or saved, summary)``; it raises
-    ``TableFileError`` for a file that cannot be read and ``AlreadyDone`` for a second apply."""
+    recognised). ``run(call, path, suffix, applying)`` reads the file and runs the importer, a
+    preview when ``applying`` is None, returning ``(text, applicable or saved, summary)``; it
+    raises ``TableFileError`` for a file that cannot be read and ``AlreadyDone`` for a second
+    apply."""
 
     name: str
     task: AdminTask
@@ -125,6 +126,15 @@ KINDS: dict[str, FileKind] = {}
 
 def add_kind(kind: FileKind) -> None:
     KINDS[kind.name] = kind
+
+
+@dataclass(frozen=True)
+class Applying:
+    """What applying carries that a preview does not: the file for the audit entry, and the
+    preview step (chat, user, version) to end in the same transaction as the change."""
+
+    file: dict[str, object]
+    conversation: tuple[int, int, int]
 
 
 class AlreadyDone(Exception):

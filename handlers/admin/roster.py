@@ -22,6 +22,7 @@ from handlers.admin.guard import requires_admin
 from handlers.admin.preview import (
     MAX_ROWS,
     AlreadyDone,
+    Applying,
     FileKind,
     PreviewText,
     add_kind,
@@ -55,39 +56,6 @@ async def download_pressed(update: Update, context: SigapContext, scope: AdminSc
         f"daftar-pegawai-{scope.unit_code or 'semua'}.xlsx",
         tr.t("admin.roster_caption", count=len(lines)),
     )
-
-
-async def roster_result(
-    context: SigapContext,
-    path: Path,
-    suffix: str,
-    *,
-    dry_run: bool,
-    file: dict[str, object] | None = None,
-    conversation: tuple[int, int, int] | None = None,
-) -> RosterResult:
-    """Read the stored file and run it through the importer (a preview rolls back). Raises
-    ``TableFileError`` for a file that cannot be read."""
-    services, actor = context.services, context.actor
-    scope = _scope_of(context)
-    rows = await asyncio.to_thread(read_roster, path, max_rows=MAX_ROWS, suffix=suffix)
-    return await import_roster(
-        services.db,
-        rows,
-        dry_run=dry_run,
-        actor=telegram_actor(actor.telegram_id),
-        now=services.clock.now(),
-        timezone=services.settings.timezone,
-        scope=scope,
-        file=file,
-        conversation=conversation,
-    )
-
-
-def _scope_of(context: SigapContext) -> RosterScope:
-    scope = admin_scope(context.actor)
-    assert scope is not None  # the flow is entered and applied through requires_admin only
-    return roster_scope(scope)
 
 
 def roster_preview(result: RosterResult, tr: Texts) -> PreviewText:
@@ -142,18 +110,25 @@ def _problem_line(problem: RosterProblem, tr: Texts) -> str:
 
 
 async def _run(
-    call: FlowCall,
-    path: Path,
-    suffix: str,
-    *,
-    dry_run: bool,
-    audit_file: dict[str, object] | None = None,
-    conversation: tuple[int, int, int] | None = None,
+    call: FlowCall, path: Path, suffix: str, applying: Applying | None
 ) -> tuple[str, bool, str]:
-    context, tr = call.context, call.texts
+    """Read the stored file and run it through the importer: a preview (``applying`` None)
+    rolls back. Raises ``TableFileError`` for a file that cannot be read."""
+    context, tr, services = call.context, call.texts, call.context.services
+    scope = admin_scope(context.actor)
+    assert scope is not None  # the flow is entered and applied through the gate only
+    rows = await asyncio.to_thread(read_roster, path, max_rows=MAX_ROWS, suffix=suffix)
     try:
-        result = await roster_result(
-            context, path, suffix, dry_run=dry_run, file=audit_file, conversation=conversation
+        result = await import_roster(
+            services.db,
+            rows,
+            dry_run=applying is None,
+            actor=telegram_actor(context.actor.telegram_id),
+            now=services.clock.now(),
+            timezone=services.settings.timezone,
+            scope=roster_scope(scope),
+            file=applying.file if applying else None,
+            conversation=applying.conversation if applying else None,
         )
     except AlreadyApplied:
         raise AlreadyDone() from None
@@ -161,7 +136,7 @@ async def _run(
     if not result.saved:
         return preview.render(), preview.applicable, ""
     # Roles, units and supervisors may differ for anyone: read identities afresh.
-    context.services.identities.forget_all()
+    services.identities.forget_all()
     n = result.changes
     summary = tr.t("admin.roster_applied", new=n.new, changed=n.changed, deactivated=n.deactivated)
     return "", True, summary

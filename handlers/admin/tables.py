@@ -17,6 +17,7 @@ from handlers.admin.guard import requires_admin
 from handlers.admin.preview import (
     MAX_ROWS,
     AlreadyDone,
+    Applying,
     FileKind,
     PreviewText,
     add_kind,
@@ -58,13 +59,7 @@ async def targets_pressed(update: Update, context: SigapContext, scope: AdminSco
 
 
 async def _run_targets(
-    call: FlowCall,
-    path: Path,
-    suffix: str,
-    *,
-    dry_run: bool,
-    audit_file: dict[str, object] | None = None,
-    conversation: tuple[int, int, int] | None = None,
+    call: FlowCall, path: Path, suffix: str, applying: Applying | None
 ) -> tuple[str, bool, str]:
     context, tr, services = call.context, call.texts, call.context.services
     scope = admin_scope(context.actor)
@@ -75,13 +70,13 @@ async def _run_targets(
         result = await import_targets(
             services.db,
             rows,
-            dry_run=dry_run,
+            dry_run=applying is None,
             actor=telegram_actor(context.actor.telegram_id),
             now=services.clock.now(),
             current_year=_year(context),
             nips_in_reach=reach,
-            file=audit_file,
-            conversation=conversation,
+            file=applying.file if applying else None,
+            conversation=applying.conversation if applying else None,
         )
     except AlreadyApplied:
         raise AlreadyDone() from None
@@ -147,36 +142,30 @@ async def categories_pressed(update: Update, context: SigapContext, scope: Admin
 
 
 async def _run_categories(
-    call: FlowCall,
-    path: Path,
-    suffix: str,
-    *,
-    dry_run: bool,
-    audit_file: dict[str, object] | None = None,
-    conversation: tuple[int, int, int] | None = None,
+    call: FlowCall, path: Path, suffix: str, applying: Applying | None
 ) -> tuple[str, bool, str]:
     context, tr, services = call.context, call.texts, call.context.services
     rows = await asyncio.to_thread(read_categories, path, max_rows=MAX_ROWS, suffix=suffix)
     # The categories importer has its own transaction: the preview is ended first (a second
     # press finds it gone), then the rows are applied, all or none; a crash in between loses
     # only the preview, and the same file sent again applies it.
-    if conversation is not None and not await close_preview(
+    if applying is not None and not await close_preview(
         services.db,
-        *conversation,
+        *applying.conversation,
         actor=telegram_actor(context.actor.telegram_id),
         now=services.clock.now(),
         action="categories.file",
-        file=audit_file or {},
+        file=applying.file,
     ):
         raise AlreadyDone()
     result = await import_categories(
         services.db,
         rows,
-        dry_run=dry_run,
+        dry_run=applying is None,
         actor=telegram_actor(context.actor.telegram_id),
         now=services.clock.now(),
     )
-    if not dry_run and not result.problems:
+    if applying is not None and not result.problems:
         summary = tr.t(
             "admin.categories_applied",
             new=result.new,
