@@ -1,8 +1,9 @@
 """The admin's desk in the chat (/admin): the roster, SKP targets and complaint categories as
 Excel files in and out, people and their invites, the office's days off, unit schedules and
 the audit log. Modules: ``guard`` (buttons and the access gate) ← ``preview`` (kinds of file,
-preview text) ← ``roster`` (and the other kinds) ← ``intake`` (a file arrives; the preview
-step) ← ``menu``.
+preview text, downloads) ← ``roster`` and ``tables`` (the kinds: roster; SKP targets and
+complaint categories) ← ``intake`` (a file arrives; the preview step); ``people`` (search,
+invites, unlink, bans), ``calendar`` (/libur, unit schedules), ``menu`` (/admin, audit view).
 """
 
 from __future__ import annotations
