@@ -125,6 +125,10 @@ class IdentityCache:
     def forget(self, telegram_id: int) -> None:
         self._entries.pop(telegram_id, None)
 
+    def forget_all(self) -> None:
+        """After a roster change in this process: roles, units and supervisors may all differ."""
+        self._entries.clear()
+
 
 async def remember_user(
     session: AsyncSession, telegram_id: int, first_name: str, username: str | None, now: datetime
