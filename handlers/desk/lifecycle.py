@@ -215,7 +215,7 @@ async def bot_left_group(update: Update, context: SigapContext) -> None:
     await desk_lost(
         context.services,
         change.chat.id,
-        actor=f"tg:{change.from_user.id}",
+        actor=f"tg:{change.from_user.id}" if change.from_user else "telegram",
         reason=f"bot_{change.new_chat_member.status}",
         wake_outbox=context.bot_data.wake_outbox,
     )

@@ -182,6 +182,9 @@ async def set_ticket(db: Database, complaint_id: int, chat_id: int, message_id: 
         )
 
 
+LATEST_SEARCHED = 12  # a notice and its attachments (at most 10) fit
+
+
 async def remember_messages(
     db: Database,
     complaint_id: int,
@@ -210,6 +213,26 @@ async def remember_messages(
             if now is not None:
                 row.created_at = now
             session.add(row)
+
+
+async def latest_notice(db: Database, complaint_id: int, chat_id: int) -> int | None:
+    """The newest notice sent to the citizen about this complaint with buttons under it
+    (remembered with ``detail={"buttons": True}``): the one whose buttons are to go when a
+    newer notice brings its own."""
+    async with db.read() as session:
+        rows = (
+            await session.execute(
+                select(col(ComplaintMessage.message_id), col(ComplaintMessage.detail))
+                .where(
+                    col(ComplaintMessage.complaint_id) == complaint_id,
+                    col(ComplaintMessage.chat_id) == chat_id,
+                    col(ComplaintMessage.kind) == "citizen",
+                )
+                .order_by(col(ComplaintMessage.message_id).desc())
+                .limit(LATEST_SEARCHED)
+            )
+        ).all()
+    return next((message_id for message_id, detail in rows if detail.get("buttons")), None)
 
 
 async def find_message(db: Database, chat_id: int, message_id: int) -> ComplaintMessage | None:
