@@ -74,12 +74,7 @@ async def import_targets(
                 result.problems.sort(key=lambda problem: problem.line)
             if result.problems:
                 raise _Rollback()
-            existing = {
-                (t.employee_id, t.year, t.rhk, t.indicator): t
-                for t in (await session.execute(select(SkpTarget))).scalars()
-            }
-            for row in rows:
-                _apply_row(session, row, employees[row.nip], existing, result, now)
+            await _merge_targets(session, rows, employees, now, result)
             if dry_run:
                 raise _Rollback()
             stored_file: dict[str, Any] = {"file": file} if file else {}
@@ -105,48 +100,52 @@ async def _employee_ids(session: AsyncSession) -> dict[str, int]:
     return {nip: stored_id(employee_id) for nip, employee_id in rows}
 
 
-def _apply_row(
+async def _merge_targets(
     session: AsyncSession,
-    row: TargetRow,
-    employee_id: int,
-    existing: dict[tuple[int, int, str, str], SkpTarget],
-    result: TargetImport,
+    rows: Sequence[TargetRow],
+    employees: dict[str, int],
     now: datetime,
+    result: TargetImport,
 ) -> None:
-    """One row of the file: a new target, a changed one (old → new kept for the preview), or
-    the same."""
-    target = existing.get((employee_id, row.year, row.rhk, row.indicator))
-    wanted: dict[str, Any] = {
-        "target_quantity": row.target_quantity,
-        "unit": row.unit,
-        "kind": row.kind,
+    """Add the new targets and change the changed ones, counting each in ``result``."""
+    existing = {
+        (t.employee_id, t.year, t.rhk, t.indicator): t
+        for t in (await session.execute(select(SkpTarget))).scalars()
     }
-    if target is None:
-        session.add(
-            SkpTarget(
-                employee_id=employee_id,
-                year=row.year,
-                rhk=row.rhk,
-                indicator=row.indicator,
-                created_at=now,
-                updated_at=now,
-                **wanted,
+    for row in rows:
+        key = (employees[row.nip], row.year, row.rhk, row.indicator)
+        target = existing.get(key)
+        wanted: dict[str, Any] = {
+            "target_quantity": row.target_quantity,
+            "unit": row.unit,
+            "kind": row.kind,
+        }
+        if target is None:
+            session.add(
+                SkpTarget(
+                    employee_id=key[0],
+                    year=row.year,
+                    rhk=row.rhk,
+                    indicator=row.indicator,
+                    created_at=now,
+                    updated_at=now,
+                    **wanted,
+                )
             )
-        )
-        result.new += 1
-    elif any(getattr(target, k) != v for k, v in wanted.items()):
-        result.changes.append(
-            TargetChange(
-                row.nip,
-                row.rhk,
-                row.indicator,
-                f"{target.target_quantity} {target.unit} ({target.kind})",
-                f"{row.target_quantity} {row.unit} ({row.kind})",
+            result.new += 1
+        elif any(getattr(target, k) != v for k, v in wanted.items()):
+            result.changes.append(
+                TargetChange(
+                    row.nip,
+                    row.rhk,
+                    row.indicator,
+                    f"{target.target_quantity} {target.unit} ({target.kind})",
+                    f"{row.target_quantity} {row.unit} ({row.kind})",
+                )
             )
-        )
-        for name, value in wanted.items():
-            setattr(target, name, value)
-        target.updated_at = now
-        result.changed += 1
-    else:
-        result.same += 1
+            for name, value in wanted.items():
+                setattr(target, name, value)
+            target.updated_at = now
+            result.changed += 1
+        else:
+            result.same += 1
