@@ -10,6 +10,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from sqlalchemy import delete, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.files import stored_relative
 from models import audit
@@ -81,17 +82,34 @@ async def _compare_and_set(
     """Write the new state only if the row still has the version (and step) that was read:
     a double tap or a second process that got there first makes this raise ``StaleStep``."""
     async with db.write() as session:
-        result = await session.execute(
-            update(Conversation)
-            .where(
-                Conversation.id == current.id,
-                Conversation.version == current.version,
-                Conversation.step == current.step,
-            )
-            .values(step=step, data=data, last_update_id=update_id, updated_at=now, version=version)
+        return await set_state(
+            session, current, step=step, version=version, data=data, update_id=update_id, now=now
         )
-        if result.rowcount != 1:  # type: ignore[attr-defined]
-            raise StaleStep()
+
+
+async def set_state(
+    session: AsyncSession,
+    current: Conversation,
+    *,
+    step: str,
+    version: int,
+    data: dict[str, Any],
+    update_id: int,
+    now: datetime,
+) -> Conversation:
+    """``_compare_and_set`` inside the caller's transaction: the state moves with what the
+    step wrote (a whole day saved and the next question), or neither does."""
+    result = await session.execute(
+        update(Conversation)
+        .where(
+            Conversation.id == current.id,
+            Conversation.version == current.version,
+            Conversation.step == current.step,
+        )
+        .values(step=step, data=data, last_update_id=update_id, updated_at=now, version=version)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        raise StaleStep()
     return Conversation(
         id=current.id,
         chat_id=current.chat_id,

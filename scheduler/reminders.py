@@ -19,13 +19,16 @@ from sqlalchemy import and_, exists, select
 
 from domain.calendar import WorkCalendar
 from domain.dates import format_date, parse_times
+from models import daylog
 from models.db import Database
 from models.outbox import enqueue, text_payload
 from models.schedule import ReminderPreference, UnitSchedule
 from models.tables import Activity, Employee, Leave, TelegramLink, TelegramUser, Unit
+from services.buttons import routine_rows
 from texts import texts
 
 SECOND_AFTER = timedelta(minutes=90)  # an own reminder time gets its second one 90 min later
+ROUTINE_DAYS = 10  # a routine: saved on at least three of the last ten working days
 
 
 @dataclass(frozen=True)
@@ -126,6 +129,11 @@ async def enqueue_reminders(
                 due.append((person, index + 1))
         if not due:
             continue
+        # What a tap can log at once: routines of the last ten working days, yesterday's day.
+        recent = calendar.last_working_days(today, ROUTINE_DAYS)
+        ids = [person.employee_id for person, _ in due]
+        routines = await daylog.routines(db, ids, recent)
+        logged = await daylog.logged_on(db, ids, recent[0]) if recent else set()
         async with db.write() as session:
             for person, number in due:
                 tr = texts(person.language or default_language)
@@ -135,6 +143,9 @@ async def enqueue_reminders(
                     name=person.name,
                     date=format_date(today, tr.language),
                 )
+                rows = routine_rows(
+                    tr, routines.get(person.employee_id, []), person.employee_id in logged
+                )
                 markup = {
                     "inline_keyboard": [
                         [
@@ -143,7 +154,8 @@ async def enqueue_reminders(
                                 "text": tr.plain("reminder.button_snooze"),
                                 "callback_data": "rem:snooze",
                             },
-                        ]
+                        ],
+                        *[[{"text": t, "callback_data": d} for t, d in row] for row in rows],
                     ]
                 }
                 if await enqueue(
