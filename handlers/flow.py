@@ -269,7 +269,12 @@ async def _retire_buttons(update: Update) -> None:
 async def cancel(update: Update, context: SigapContext) -> None:
     chat, user = update.effective_chat, update.effective_user
     assert chat is not None and user is not None
+    conversation = await context.conversation(chat.id, user.id)
+    flow = _FLOWS.get(conversation.flow) if conversation else None
+    step = flow.steps.get(conversation.step) if flow and conversation else None
     ended = await store.finish(context.services.db, chat.id, user.id)
     context.forget_conversation(None)
+    if step is not None and step.final:
+        ended = False  # it was over already: nothing was in progress
     key = "common.cancelled" if ended else "common.nothing_to_cancel"
     await reply(update, context, context.texts.t(key))

@@ -30,10 +30,12 @@ async def save_day(
     conversation: Conversation,
     update_id: int,
     then: tuple[str, dict[str, Any]],
+    numbers: Sequence[int],
 ) -> tuple[list[int], Conversation]:
-    """Write every draft and move the conversation to ``then`` (its step and data, with the new
-    entries' ids as ``just_saved``) in one transaction: all of them or none, and a second tap
-    (or a redelivered one) finds the conversation moved on and saves nothing."""
+    """Write every draft and move the conversation to ``then`` (its step and data, with
+    ``just_saved``: each draft's line number and new id) in one transaction: all of them or
+    none, and a second tap (or a redelivered one) finds the conversation moved on and saves
+    nothing."""
     step, data = then
     async with db.write() as session:
         ids: list[int] = []
@@ -49,7 +51,7 @@ async def save_day(
                 conversation,
                 step=step,
                 version=conversation.version + 1,
-                data=data | {"just_saved": ids},
+                data=data | {"just_saved": [list(pair) for pair in zip(numbers, ids, strict=True)]},
                 update_id=update_id,
                 now=now,
             )
@@ -161,18 +163,25 @@ async def repeat_activity(
 
 
 async def remember_saved(
-    db: Database, chat_id: int, message_id: int, activity_ids: Sequence[int], now: datetime
+    db: Database,
+    chat_id: int,
+    message_id: int,
+    activity_ids: Sequence[int],
+    now: datetime,
+    numbers: Sequence[int] | None = None,
 ) -> None:
-    """The confirmation that went out for these entries, in the order it lists them."""
+    """The confirmation that went out for these entries, each under the number the person
+    knows it by (its line in the day they typed; 1, 2... by default)."""
     if not activity_ids:
         return
+    numbers = numbers or range(1, len(activity_ids) + 1)
     async with db.write() as session:
         await session.execute(
             delete(SavedMessage).where(
                 SavedMessage.chat_id == chat_id, SavedMessage.message_id == message_id
             )
         )
-        for position, activity_id in enumerate(activity_ids, start=1):
+        for position, activity_id in zip(numbers, activity_ids, strict=True):
             session.add(
                 SavedMessage(
                     chat_id=chat_id,
@@ -184,15 +193,13 @@ async def remember_saved(
             )
 
 
-async def saved_by(db: Database, chat_id: int, message_id: int) -> list[int]:
-    """The entries a confirmation in this chat listed, in its order (empty: not one of ours)."""
-    stmt = (
-        select(SavedMessage.activity_id)
-        .where(SavedMessage.chat_id == chat_id, SavedMessage.message_id == message_id)
-        .order_by(SavedMessage.position)
+async def saved_by(db: Database, chat_id: int, message_id: int) -> dict[int, int]:
+    """The entries a confirmation in this chat listed, by their number (empty: not ours)."""
+    stmt = select(SavedMessage.position, SavedMessage.activity_id).where(
+        SavedMessage.chat_id == chat_id, SavedMessage.message_id == message_id
     )
     async with db.read() as session:
-        return list((await session.execute(stmt)).scalars())
+        return {int(n): int(a) for n, a in (await session.execute(stmt)).all()}
 
 
 async def logged_on(db: Database, employee_ids: Sequence[int], day: date) -> set[int]:

@@ -42,14 +42,17 @@ async def correct_by_reply(update: Update, context: SigapContext) -> bool:
     if not listed:
         return False
     text, tr = message.text, context.texts
-    if len(listed) > 1:
+    if len(listed) == 1:
+        [activity_id] = listed.values()
+    else:
         which = _LINE.match(text)
-        number = int(which[1]) if which else 0
-        if not 1 <= number <= len(listed):
-            await reply(update, context, tr.t("correction.which_line", count=len(listed)))
+        activity_id = listed.get(int(which[1])) if which else None
+        if which is None or activity_id is None:
+            numbers = ", ".join(str(n) for n in sorted(listed))
+            await reply(update, context, tr.t("correction.which_line", numbers=numbers))
             return True
-        listed, text = [listed[number - 1]], which[2] if which else text
-    await _correct(update, context, listed[0], text)
+        text = which[2]
+    await _correct(update, context, activity_id, text)
     return True
 
 

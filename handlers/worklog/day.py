@@ -47,6 +47,7 @@ from models.activities import ActivityDraft
 from texts import Html, Texts
 
 EDIT_BUTTONS_PER_ROW = 4
+MAX_SUMMARY = 4096
 DEFAULT_QUANTITY = (1, "kegiatan")  # "Rapat 2 jam" has no count: one activity of that kind
 
 
@@ -156,7 +157,12 @@ async def _show_summary(call: FlowCall) -> None:
         edits[i : i + EDIT_BUTTONS_PER_ROW] for i in range(0, len(edits), EDIT_BUTTONS_PER_ROW)
     ]
     rows.append([(tr.plain("log.button_cancel"), "cancel")])
-    await call.say(summary_text(data, tr, earlier), rows)
+    text = summary_text(data, tr, earlier)
+    if len(text) > MAX_SUMMARY:  # Telegram refuses longer messages; never cut a day short
+        await call.finish()
+        await call.say(tr.t("day.too_long", count=len(data["lines"])))
+        return
+    await call.say(text, rows)
 
 
 async def _summary_button(call: FlowCall, value: str) -> None:
@@ -203,6 +209,7 @@ async def _save_ready(call: FlowCall, data: dict[str, Any]) -> None:
             conversation=call.conversation,
             update_id=call.update.update_id,
             then=("pending" if waiting else "saved", _without_edit(data) | {"lines": waiting}),
+            numbers=[line["n"] for line in ready],
         )
     except activities.AlreadySaved:
         return  # the first tap saved them and answered
@@ -213,7 +220,7 @@ async def _save_ready(call: FlowCall, data: dict[str, Any]) -> None:
 async def _confirm(call: FlowCall) -> None:
     """The confirmation of the last save (``just_saved``), sent again to a redelivered press."""
     tr, data, context = call.texts, call.data, call.context
-    saved: list[int] = data.get("just_saved") or []
+    saved: list[list[int]] = data.get("just_saved") or []
     if not saved:
         return
     day = date.fromisoformat(data["work_date"])
@@ -225,7 +232,9 @@ async def _confirm(call: FlowCall) -> None:
         count=count,
         total=format_minutes(minutes, tr),
     )
-    await send_saved(call.update, context, text, saved)
+    await send_saved(
+        call.update, context, text, [i for _, i in saved], numbers=[n for n, _ in saved]
+    )
 
 
 def _without_edit(data: dict[str, Any]) -> dict[str, Any]:

@@ -46,6 +46,7 @@ async def send_saved(
     text: str,
     activity_ids: Sequence[int],
     markup: Any = None,
+    numbers: Sequence[int] | None = None,
 ) -> None:
     """Send a confirmation and remember which entries it listed, so that a reply to it
     corrects them. Remembered after it went out (only then is its message id known): a
@@ -56,5 +57,5 @@ async def send_saved(
     message = await context.bot.send_message(chat.id, text, reply_markup=markup)
     services = context.services
     await daylog.remember_saved(
-        services.db, chat.id, message.message_id, activity_ids, services.clock.now()
+        services.db, chat.id, message.message_id, activity_ids, services.clock.now(), numbers
     )

@@ -81,7 +81,7 @@ async def test_a_reply_under_a_day_names_its_line(office) -> None:  # type: igno
     [saved] = await agus.wait_for(1)
     await agus.send("1 jam", reply_to=saved.raw)
     [which] = await agus.wait_for(1)
-    assert "memuat 3 kegiatan" in which.text and "2: 1 jam" in which.text
+    assert "baris 1, 2, 3" in which.text and "2: 1 jam" in which.text
     await agus.send("2: 1 jam", reply_to=saved.raw)
     [changed] = await agus.wait_for(1)
     assert "Rapat koordinasi — 2 jam → 1 jam" in changed.text

@@ -92,6 +92,10 @@ async def test_an_unreadable_line_does_not_block_the_others(office) -> None:  # 
     await agus.press("✅ Simpan semua")
     saved, ask = await agus.wait_for(2)
     assert "Tersimpan 2 kegiatan" in saved.text and "Baris 2" in ask.text
+    # A reply to the confirmation names the line as typed (3), not its place in the saved two.
+    await agus.send("3: 1 jam", reply_to=saved.raw)
+    [changed] = await agus.wait_for(1)
+    assert "Input data SIAK — 2 jam → 1 jam" in changed.text
     await agus.press("🗑 Hapus baris 2")
     [done] = await agus.wait_for(1)
     assert "tidak dicatat" in done.text
