@@ -69,22 +69,10 @@ async def begin(
     return conversation
 
 
-async def _compare_and_set(
-    db: Database,
-    current: Conversation,
-    *,
-    step: str,
-    version: int,
-    data: dict[str, Any],
-    update_id: int,
-    now: datetime,
-) -> Conversation:
-    """Write the new state only if the row still has the version (and step) that was read:
-    a double tap or a second process that got there first makes this raise ``StaleStep``."""
+async def _compare_and_set(db: Database, current: Conversation, **state: Any) -> Conversation:
+    """``set_state`` in a transaction of its own."""
     async with db.write() as session:
-        return await set_state(
-            session, current, step=step, version=version, data=data, update_id=update_id, now=now
-        )
+        return await set_state(session, current, **state)
 
 
 async def set_state(
@@ -97,8 +85,10 @@ async def set_state(
     update_id: int,
     now: datetime,
 ) -> Conversation:
-    """``_compare_and_set`` inside the caller's transaction: the state moves with what the
-    step wrote (a whole day saved and the next question), or neither does."""
+    """Write the new state only if the row still has the version (and step) that was read:
+    a double tap or a second process that got there first makes this raise ``StaleStep``.
+    In the caller's transaction, so the state can move with what the step wrote (a whole day
+    saved and the next question), or neither does."""
     result = await session.execute(
         update(Conversation)
         .where(
