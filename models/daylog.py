@@ -16,7 +16,8 @@ from models.activities import ActivityDraft, AlreadySaved, add_activity
 from models.db import Database
 from models.tables import Activity, Conversation, SavedMessage
 
-ROUTINE_MIN_DAYS = 3  # an activity saved on at least this many of the days looked at
+ROUTINE_MIN_DAYS = 3  # an activity saved on at least this many of the days looked at:
+ROUTINE_DAYS = 10  # the last ten working days
 
 
 async def save_day(

@@ -24,7 +24,6 @@ from services.buttons import routine_rows
 from texts import texts
 
 SECOND_AFTER = timedelta(minutes=90)  # an own reminder time gets its second one 90 min later
-ROUTINE_DAYS = 10  # a routine: saved on at least three of the last ten working days
 
 
 def latest_due(times: Sequence[time], now: time) -> int | None:
@@ -70,7 +69,7 @@ async def enqueue_reminders(
         if not due:
             continue
         # What a tap can log at once: routines of the last ten working days, yesterday's day.
-        recent = calendar.last_working_days(today, ROUTINE_DAYS)
+        recent = calendar.last_working_days(today, daylog.ROUTINE_DAYS)
         ids = [person.employee_id for person, _ in due]
         routines = await daylog.routines(db, ids, recent)
         logged = await daylog.logged_on(db, ids, recent[0]) if recent else set()

@@ -1,6 +1,6 @@
 """Routines: what an employee saved on at least three of the last ten working days is offered
 under /lapor and under the reminder as a one-tap "Ulangi" (with its latest duration); "Salin
-kemarin" puts the last working day's entries in a summary to edit; "Ulangi semua" puts every
+kemarin" puts the last working day's entries in a summary to edit; "Semua rutin" puts every
 routine there. Nothing is saved without a tap: a routine's own button saves that one entry,
 the others open the summary whose Simpan semua saves.
 """
@@ -26,13 +26,12 @@ from services import buttons as job_buttons
 # ``wl:rep:<activity id>`` (that entry again, today), ``wl:copy``, ``wl:all``. The reminder
 # carries the first two as well (``services.buttons``).
 BUTTONS = CallbackData("wl", {"rep": "n", "copy": "", "all": ""})
-ROUTINE_DAYS = 10
 
 
 async def _recent(context: SigapContext) -> tuple[list[daylog.Routine], list[date]]:
     services = context.services
     calendar = await activities.work_calendar(services.db)
-    days = calendar.last_working_days(services.today(), ROUTINE_DAYS)
+    days = calendar.last_working_days(services.today(), daylog.ROUTINE_DAYS)
     found = await daylog.routines(services.db, [employee_of(context)], days)
     return found.get(employee_of(context), []), days
 
@@ -40,10 +39,9 @@ async def _recent(context: SigapContext) -> tuple[list[daylog.Routine], list[dat
 async def offer(update: Update, context: SigapContext) -> None:
     """Under /lapor: the routines and yesterday's entries, when there are any."""
     found, days = await _recent(context)
-    logged = bool(days) and bool(
-        await activities.activities_between(
-            context.services.db, employee_of(context), days[0], days[0]
-        )
+    employee_id = employee_of(context)
+    logged = bool(days) and employee_id in await daylog.logged_on(
+        context.services.db, [employee_id], days[0]
     )
     rows = job_buttons.routine_rows(context.texts, found, logged)
     if rows:
