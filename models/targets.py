@@ -7,11 +7,24 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.skp import TargetProblem, TargetRow, validate_targets
 from models import audit
 from models.db import Database
+from models.roster import AlreadyApplied, finish_conversation
 from models.tables import Employee, SkpTarget
+
+
+@dataclass(frozen=True)
+class TargetChange:
+    """A target the file changes, for the preview: whose, which, and old → new."""
+
+    nip: str
+    rhk: str
+    indicator: str
+    old: str
+    new: str
 
 
 @dataclass
@@ -21,6 +34,7 @@ class TargetImport:
     changed: int = 0
     same: int = 0
     saved: bool = False
+    changes: list[TargetChange] = field(default_factory=list)
 
 
 class _Rollback(Exception):
@@ -35,46 +49,29 @@ async def import_targets(
     actor: str,
     now: datetime,
     current_year: int,
+    nips_in_reach: set[str] | None = None,
+    file: dict[str, object] | None = None,
+    conversation: tuple[int, int, int] | None = None,
 ) -> TargetImport:
+    """All rows or none. ``nips_in_reach``: the employees a unit admin's file may set targets
+    for (others are bad rows); ``file`` and ``conversation`` as in ``models.roster``."""
     result = TargetImport()
     try:
         async with db.write() as session:
+            if conversation is not None and not await finish_conversation(session, *conversation):
+                raise AlreadyApplied()
             employees = dict((await session.execute(select(Employee.nip, Employee.id))).all())
             result.problems = validate_targets(rows, set(employees), current_year)
+            if nips_in_reach is not None:
+                result.problems += [
+                    TargetProblem(row.line, row.nip, "other_unit")
+                    for row in rows
+                    if row.nip in employees and row.nip not in nips_in_reach
+                ]
+                result.problems.sort(key=lambda problem: problem.line)
             if result.problems:
                 raise _Rollback()
-            existing = {
-                (t.employee_id, t.year, t.rhk, t.indicator): t
-                for t in (await session.execute(select(SkpTarget))).scalars()
-            }
-            for row in rows:
-                key = (employees[row.nip], row.year, row.rhk, row.indicator)
-                target = existing.get(key)
-                wanted = {
-                    "target_quantity": row.target_quantity,
-                    "unit": row.unit,
-                    "kind": row.kind,
-                }
-                if target is None:
-                    session.add(
-                        SkpTarget(
-                            employee_id=key[0],
-                            year=row.year,
-                            rhk=row.rhk,
-                            indicator=row.indicator,
-                            created_at=now,
-                            updated_at=now,
-                            **wanted,
-                        )
-                    )
-                    result.new += 1
-                elif any(getattr(target, k) != v for k, v in wanted.items()):
-                    for name, value in wanted.items():
-                        setattr(target, name, value)
-                    target.updated_at = now
-                    result.changed += 1
-                else:
-                    result.same += 1
+            await _merge_targets(session, rows, employees, now, result)
             if dry_run:
                 raise _Rollback()
             audit.record(
@@ -85,8 +82,60 @@ async def import_targets(
                 rows=len(rows),
                 new=result.new,
                 changed=result.changed,
+                **({"file": file} if file else {}),
             )
         result.saved = True
     except _Rollback:
         pass
     return result
+
+
+async def _merge_targets(
+    session: AsyncSession,
+    rows: Sequence[TargetRow],
+    employees: dict[str, int],
+    now: datetime,
+    result: TargetImport,
+) -> None:
+    """Add the new targets and change the changed ones, counting each in ``result``."""
+    existing = {
+        (t.employee_id, t.year, t.rhk, t.indicator): t
+        for t in (await session.execute(select(SkpTarget))).scalars()
+    }
+    for row in rows:
+        key = (employees[row.nip], row.year, row.rhk, row.indicator)
+        target = existing.get(key)
+        wanted = {
+            "target_quantity": row.target_quantity,
+            "unit": row.unit,
+            "kind": row.kind,
+        }
+        if target is None:
+            session.add(
+                SkpTarget(
+                    employee_id=key[0],
+                    year=row.year,
+                    rhk=row.rhk,
+                    indicator=row.indicator,
+                    created_at=now,
+                    updated_at=now,
+                    **wanted,
+                )
+            )
+            result.new += 1
+        elif any(getattr(target, k) != v for k, v in wanted.items()):
+            result.changes.append(
+                TargetChange(
+                    row.nip,
+                    row.rhk,
+                    row.indicator,
+                    f"{target.target_quantity} {target.unit} ({target.kind})",
+                    f"{row.target_quantity} {row.unit} ({row.kind})",
+                )
+            )
+            for name, value in wanted.items():
+                setattr(target, name, value)
+            target.updated_at = now
+            result.changed += 1
+        else:
+            result.same += 1

@@ -15,13 +15,14 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from domain.calendar import WorkCalendar
-from domain.dates import format_date, parse_times
+from domain.dates import parse_times
 from models import daylog
 from models.db import Database
 from models.outbox import enqueue, text_payload
 from models.reminders import Candidate, candidates, unit_timezones
-from services.buttons import routine_rows
+from services.buttons import reminder_log, reminder_snooze, routine_rows
 from texts import texts
+from texts.format import format_date
 
 SECOND_AFTER = timedelta(minutes=90)  # an own reminder time gets its second one 90 min later
 
@@ -88,10 +89,13 @@ async def enqueue_reminders(
                 markup = {
                     "inline_keyboard": [
                         [
-                            {"text": tr.plain("reminder.button_log"), "callback_data": "rem:log"},
+                            {
+                                "text": tr.plain("reminder.button_log"),
+                                "callback_data": reminder_log(today),
+                            },
                             {
                                 "text": tr.plain("reminder.button_snooze"),
-                                "callback_data": "rem:snooze",
+                                "callback_data": reminder_snooze(today),
                             },
                         ],
                         *[[{"text": t, "callback_data": d} for t, d in row] for row in rows],

@@ -9,13 +9,12 @@ written here, below both: the reminder's "log now" and "not today", and the supe
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 
 from models.daylog import Routine
 from texts import Texts
-from texts.formatting import format_minutes
+from texts.format import duration
 
-REMINDER_LOG = "rem:log"
-REMINDER_SNOOZE = "rem:snooze"
 OPEN_APPROVALS = "apv:open"
 # Under the reminder too (``handlers.worklog.routines``): log a routine again with one tap,
 # or copy the last working day's entries into a summary to edit.
@@ -45,7 +44,7 @@ def routine_rows(
                 tr.plain(
                     "day.button_repeat",
                     description=label(r.description),
-                    duration=format_minutes(r.minutes, tr),
+                    duration=duration(r.minutes, tr.language),
                 ),
                 repeat_activity(r.activity_id),
             )
@@ -58,6 +57,17 @@ def routine_rows(
     if yesterday_logged:
         extra.append((tr.plain("day.button_copy"), COPY_YESTERDAY))
     return rows + ([extra] if extra else [])
+
+
+def reminder_log(day: date) -> str:
+    """ "Log now" under the reminder for ``day``: the day travels with the button, so a press
+    on an old reminder acts on its own day, never on whatever day it is pressed."""
+    return f"rem:log:{day:%Y%m%d}"
+
+
+def reminder_snooze(day: date) -> str:
+    """ "Not today" under the reminder for ``day``."""
+    return f"rem:snooze:{day:%Y%m%d}"
 
 
 def survey_offer(complaint_id: int) -> str:

@@ -19,13 +19,12 @@ from handlers.routes import Button, Command, Key, Route
 from handlers.worklog.entry import lapor_command, quick_log_or_not_understood, start_quick_log
 from handlers.worklog.guided import LOG_FLOW, summary_text
 from handlers.worklog.routines import BUTTONS, routine_button
-from handlers.worklog.shared import format_minutes, problem_text
+from handlers.worklog.shared import problem_text
 
 __all__ = [
     "BUTTONS",
     "LOG_FLOW",
     "ROUTES",
-    "format_minutes",
     "lapor_command",
     "problem_text",
     "quick_log_or_not_understood",

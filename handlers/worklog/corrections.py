@@ -10,7 +10,6 @@ from typing import Any, Final
 
 from telegram import Update
 
-from domain.dates import format_date
 from domain.worklog import ParseProblem, is_late, parse_correction
 from handlers.common import reply
 from handlers.context import SigapContext
@@ -18,13 +17,13 @@ from handlers.worklog.shared import (
     BACKDATE_WINDOW_DAYS,
     actor_of,
     employee_of,
-    format_minutes,
     problem_text,
     send_saved,
 )
 from models import activities, daylog
 from models.tables import Activity
 from texts import Texts
+from texts.format import duration, format_date
 
 # "2: 2 jam", "2. kemarin", "2) 15 berkas": which entry of a confirmation that listed several.
 _LINE: Final = re.compile(r"^\s*(\d{1,2})\s*[:.)]\s+(\S.*)$", re.DOTALL)
@@ -93,14 +92,14 @@ async def _correct(update: Update, context: SigapContext, activity_id: int, text
         new=_shown(after, correction.field, tr),
         date=format_date(after.work_date, tr.language),
         count=count,
-        total=format_minutes(minutes, tr),
+        total=duration(minutes, tr.language),
     )
     await send_saved(update, context, text, [activity_id])
 
 
 def _shown(entry: Activity, field: str, tr: Texts) -> str:
     if field == "minutes":
-        return format_minutes(entry.minutes, tr)
+        return duration(entry.minutes, tr.language)
     if field == "work_date":
         return format_date(entry.work_date, tr.language)
     return f"{entry.quantity or ''} {entry.output_unit or ''}".strip()

@@ -17,7 +17,6 @@ from typing import Any
 
 from telegram import Update
 
-from domain.dates import format_date
 from domain.ids import parse_id
 from domain.worklog import (
     MINUTES_PER_DAY,
@@ -38,13 +37,13 @@ from handlers.worklog.shared import (
     DURATION_BUTTONS,
     actor_of,
     employee_of,
-    format_minutes,
     problem_text,
     send_saved,
 )
 from models import activities, daylog
 from models.activities import ActivityDraft
 from texts import Html, Texts
+from texts.format import duration, format_date
 
 EDIT_BUTTONS_PER_ROW = 4
 MAX_SUMMARY = 4096
@@ -105,7 +104,7 @@ def _line_text(line: dict[str, Any], tr: Texts) -> str:
         return tr.t("day.line_unreadable", n=line["n"], text=text, problem=Html(line["problem"]))
     if line["minutes"] is None:
         return tr.t("day.line_needs_duration", n=line["n"], description=line["description"])
-    details = [format_minutes(line["minutes"], tr)]
+    details = [duration(line["minutes"], tr.language)]
     if line["range"]:
         start, end = line["range"]
         details.append(f"{start // 60:02d}.{start % 60:02d}–{end // 60:02d}.{end % 60:02d}")
@@ -123,9 +122,9 @@ def summary_text(data: dict[str, Any], tr: Texts, earlier_minutes: int) -> str:
     parts = [tr.t("day.title", date=format_date(day, tr.language), count=len(lines))]
     parts += [_line_text(line, tr) for line in lines]
     parts.append("")
-    parts.append(tr.t("day.total", total=format_minutes(total, tr)))
+    parts.append(tr.t("day.total", total=duration(total, tr.language)))
     if earlier_minutes:
-        parts.append(tr.t("day.earlier", total=format_minutes(earlier_minutes, tr)))
+        parts.append(tr.t("day.earlier", total=duration(earlier_minutes, tr.language)))
     if total + earlier_minutes > MINUTES_PER_DAY:
         parts.append(tr.t("day.over_24_hours"))
     overlaps, duplicates = day_flags(_as_day_lines(lines))
@@ -230,7 +229,7 @@ async def _confirm(call: FlowCall) -> None:
         saved=len(saved),
         date=format_date(day, tr.language),
         count=count,
-        total=format_minutes(minutes, tr),
+        total=duration(minutes, tr.language),
     )
     await send_saved(
         call.update, context, text, [i for _, i in saved], numbers=[n for n, _ in saved]

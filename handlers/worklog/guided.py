@@ -14,7 +14,6 @@ from typing import Any
 
 from telegram import Message
 
-from domain.dates import format_date
 from domain.ids import parse_id
 from domain.worklog import (
     COMMON_UNITS,
@@ -31,13 +30,13 @@ from handlers.flow import Flow, FlowCall, Step, register
 from handlers.worklog.shared import (
     BACKDATE_WINDOW_DAYS,
     DURATION_BUTTONS,
-    format_minutes,
     problem_text,
     send_saved,
 )
 from models import activities
 from models.activities import ActivityDraft, EvidenceDraft
 from texts import Texts
+from texts.format import duration, format_date
 
 MAX_EVIDENCE = 10
 
@@ -263,7 +262,7 @@ def summary_text(data: dict[str, Any], tr: Texts, today: date) -> str:
         else tr.plain("log.missing")
     )
     minutes = (
-        format_minutes(data["minutes"], tr)
+        duration(data["minutes"], tr.language)
         if data.get("minutes") is not None
         else tr.plain("log.missing")
     )
@@ -388,7 +387,7 @@ async def _save(call: FlowCall) -> None:
     context.forget_conversation(None)
     count, minutes = await activities.minutes_on(context.services.db, employee_id, day)
     assert saved.id is not None
-    total = format_minutes(minutes, tr)
+    total = duration(minutes, tr.language)
     text = tr.t("log.saved", date=format_date(day, tr.language), count=count, total=total)
     await send_saved(call.update, context, text, [saved.id])
 

@@ -13,15 +13,15 @@ from telegram import InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
 
 from domain.access import Action
-from domain.dates import format_date
 from handlers.callback import CallbackData
 from handlers.common import answer_button, buttons, reply, requires
 from handlers.context import SigapContext
 from handlers.worklog.day import line_data, start_day
-from handlers.worklog.shared import actor_of, employee_of, format_minutes, send_saved
+from handlers.worklog.shared import actor_of, employee_of, send_saved
 from models import activities, daylog
 from models.tables import Activity
 from services import buttons as job_buttons
+from texts.format import duration, format_date
 
 # ``wl:rep:<activity id>`` (that entry again, today), ``wl:copy``, ``wl:all``. The reminder
 # carries the first two as well (``services.buttons``).
@@ -88,10 +88,10 @@ async def _repeat(update: Update, context: SigapContext, activity_id: int) -> No
     text = tr.t(
         "day.repeated",
         description=activity.description,
-        duration=format_minutes(activity.minutes, tr),
+        duration=duration(activity.minutes, tr.language),
         date=format_date(today, tr.language),
         count=count,
-        total=format_minutes(minutes, tr),
+        total=duration(minutes, tr.language),
     )
     await send_saved(update, context, text, [activity.id])
 

@@ -9,17 +9,14 @@ from typing import Any
 
 from telegram import Update
 
-from domain.dates import format_date
 from domain.worklog import ParseProblem
 from handlers.context import SigapContext
 from models import daylog
 from texts import Texts
-from texts.formatting import format_minutes
+from texts.format import format_date
 
 DURATION_BUTTONS = (("30m", 30), ("1j", 60), ("2j", 120), ("4j", 240))
 BACKDATE_WINDOW_DAYS = 3
-
-__all__ = ["format_minutes"]  # re-exported: the other handler modules take it from here
 
 
 def problem_text(problem: ParseProblem, tr: Texts) -> str:
