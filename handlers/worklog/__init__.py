@@ -19,9 +19,10 @@ from handlers.routes import Button, Command, Key, Route
 from handlers.worklog.entry import lapor_command, quick_log_or_not_understood, start_quick_log
 from handlers.worklog.guided import LOG_FLOW, summary_text
 from handlers.worklog.routines import BUTTONS, routine_button
-from handlers.worklog.shared import problem_text
+from handlers.worklog.shared import BACKDATE_WINDOW_DAYS, problem_text
 
 __all__ = [
+    "BACKDATE_WINDOW_DAYS",
     "BUTTONS",
     "LOG_FLOW",
     "ROUTES",
