@@ -102,33 +102,47 @@ async def save_activity(
     async with db.write() as session:
         if conversation is not None and not await finish_in(session, *conversation):
             raise AlreadySaved()
-        activity = Activity(
-            employee_id=employee_id,
-            work_date=draft.work_date,
-            description=draft.description,
-            quantity=draft.quantity,
-            output_unit=draft.output_unit,
-            minutes=draft.minutes,
-            target_id=draft.target_id,
-            training_jp=draft.training_jp,
-            late=draft.late,
-            source=source,
-            created_at=now,
-            updated_at=now,
-        )
-        session.add(activity)
-        await session.flush()
-        for evidence in draft.evidence:
-            session.add(
-                ActivityEvidence(
-                    activity_id=stored_id(activity.id), created_at=now, **evidence.as_dict()
-                )
-            )
+        return await add_activity(session, employee_id, draft, source=source, actor=actor, now=now)
+
+
+async def add_activity(
+    session: AsyncSession,
+    employee_id: int,
+    draft: ActivityDraft,
+    *,
+    source: str,
+    actor: str,
+    now: datetime,
+) -> Activity:
+    """Write one entry with its evidence and its "created" history, in the caller's
+    transaction (one entry, or a whole day saved at once)."""
+    activity = Activity(
+        employee_id=employee_id,
+        work_date=draft.work_date,
+        description=draft.description,
+        quantity=draft.quantity,
+        output_unit=draft.output_unit,
+        minutes=draft.minutes,
+        target_id=draft.target_id,
+        training_jp=draft.training_jp,
+        late=draft.late,
+        source=source,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(activity)
+    await session.flush()
+    for evidence in draft.evidence:
         session.add(
-            ActivityHistory(
-                activity_id=stored_id(activity.id), at=now, actor=actor, action="created", before={}
+            ActivityEvidence(
+                activity_id=stored_id(activity.id), created_at=now, **evidence.as_dict()
             )
         )
+    session.add(
+        ActivityHistory(
+            activity_id=stored_id(activity.id), at=now, actor=actor, action="created", before={}
+        )
+    )
     return activity
 
 

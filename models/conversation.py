@@ -70,8 +70,14 @@ async def begin(
     return conversation
 
 
-async def _compare_and_set(
-    db: Database,
+async def _compare_and_set(db: Database, current: Conversation, **state: Any) -> Conversation:
+    """``set_state`` in a transaction of its own."""
+    async with db.write() as session:
+        return await set_state(session, current, **state)
+
+
+async def set_state(
+    session: AsyncSession,
     current: Conversation,
     *,
     step: str,
@@ -81,22 +87,21 @@ async def _compare_and_set(
     now: datetime,
 ) -> Conversation:
     """Write the new state only if the row still has the version (and step) that was read:
-    a double tap or a second process that got there first makes this raise ``StaleStep``."""
-    async with db.write() as session:
-        changed = await rows_changed(
-            session,
-            update(Conversation)
-            .where(
-                col(Conversation.id) == current.id,
-                col(Conversation.version) == current.version,
-                col(Conversation.step) == current.step,
-            )
-            .values(
-                step=step, data=data, last_update_id=update_id, updated_at=now, version=version
-            ),
+    a double tap or a second process that got there first makes this raise ``StaleStep``.
+    In the caller's transaction, so the state can move with what the step wrote (a whole day
+    saved and the next question), or neither does."""
+    changed = await rows_changed(
+        session,
+        update(Conversation)
+        .where(
+            col(Conversation.id) == current.id,
+            col(Conversation.version) == current.version,
+            col(Conversation.step) == current.step,
         )
-        if changed != 1:
-            raise StaleStep()
+        .values(step=step, data=data, last_update_id=update_id, updated_at=now, version=version),
+    )
+    if changed != 1:
+        raise StaleStep()
     return Conversation(
         id=current.id,
         chat_id=current.chat_id,

@@ -572,6 +572,10 @@ async def test_every_update_gets_a_clear_answer(town: Harness, errors: ErrorReco
                 (["/izin"], {"start": ["kemarin", "25/11/2026"], "end": ["26/11/2026"],
                              "note": [HTML]}),
                 (["/ekspor"], {}),
+                # A day as a list: saved, then its unreadable and its undurated lines asked.
+                ([f"1. Apel pagi 30 menit\n2. Rapat {HTML} 1.30 jam\n3. Cek lapangan"],
+                 {"pending": [HTML, "1 jam", "2 jam"]}),
+                (["- Apel 30 menit\n- Rapat 2 jam"], {"line": [HTML, "1 jam"]}, ["✏️ Ubah 2"]),
             ]  # fmt: skip
             quick = "/lapor Rapat koordinasi kelurahan 1 jam"
             for field in ("Pengembangan", "Tanggal", "Hasil", "Target", "Durasi", "Uraian"):
