@@ -6,6 +6,7 @@ from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import func, select
+from sqlmodel import col
 
 from domain.roster import read_roster
 from models import conversation, daylog
@@ -27,8 +28,8 @@ async def _employees(db: Database) -> dict[str, int]:
         db, read_roster(EXAMPLES / "roster_belawan.csv"), dry_run=False, actor="t", now=utcnow()
     )
     async with db.read() as session:
-        rows = await session.execute(select(Employee.nip, Employee.id))
-        return {nip: employee_id for nip, employee_id in rows.all()}
+        rows = await session.execute(select(col(Employee.nip), col(Employee.id)))
+        return {nip: int(employee_id) for nip, employee_id in rows.all() if employee_id}
 
 
 async def _log(db: Database, employee_id: int, day: date, text: str, minutes: int) -> int:
