@@ -8,6 +8,10 @@ only at start-up: PTB #4452, #5225).
 
 Flow buttons carry the conversation's version (``f:<version>:<value>``): a press on a button of an
 earlier step, or of a flow that ended, is recognised as stale and answered, never replayed.
+
+A save that ends a flow leaves a receipt (``FlowCall.ending``): the same update delivered again
+after a kill that fell between the commit and the confirmation is answered with the
+confirmation again (``Flow.confirm_again``), not as a stale button.
 """
 
 from __future__ import annotations
@@ -40,11 +44,17 @@ class Step:
     on_message: Callable[[FlowCall, Message], Awaitable[bool]] | None = None
 
 
+# Says again what a save said, from its receipt (``FlowCall.ending``).
+ConfirmAgain = Callable[[Update, "SigapContext", dict[str, Any]], Awaitable[None]]
+
+
 @dataclass
 class Flow:
     name: str
     first_step: str
     steps: dict[str, Step] = field(default_factory=dict)
+    # Without it a redelivered save is answered with the generic "already saved".
+    confirm_again: ConfirmAgain | None = None
 
     async def start(
         self,
@@ -133,6 +143,14 @@ class FlowCall:
         )
         self.context.forget_conversation(self.conversation)
 
+    def ending(self, receipt: dict[str, Any] | None = None) -> store.FlowEnd:
+        """What a data function needs to end this conversation in the save's transaction:
+        ``receipt`` is what ``Flow.confirm_again`` needs to confirm the save again."""
+        conv = self.conversation
+        return store.FlowEnd(
+            conv.chat_id, conv.user_id, conv.version, self.update.update_id, receipt, self.flow.name
+        )
+
     async def finish(self) -> None:
         await store.finish(
             self.context.services.db, self.conversation.chat_id, self.conversation.user_id
@@ -168,7 +186,8 @@ async def dispatch(update: Update, context: SigapContext, no_flow: NoFlowHandler
         await _dispatch_button(update, context, conversation, query.data or "")
         return
     if conversation is None:
-        await no_flow(update, context)
+        if not await _confirm_again(update, context):
+            await no_flow(update, context)
         return
     flow = _FLOWS.get(conversation.flow)
     step = flow.steps.get(conversation.step) if flow else None
@@ -212,7 +231,8 @@ async def _dispatch_button(
 ) -> None:
     parsed = parse_button(data)
     if conversation is None or parsed is None or parsed[0] != conversation.version:
-        await answer_button(update, context.texts.plain("common.stale_button"), alert=False)
+        if not await _confirm_again(update, context):
+            await answer_button(update, context.texts.plain("common.stale_button"), alert=False)
         return
     flow = _FLOWS.get(conversation.flow)
     step = flow.steps.get(conversation.step) if flow else None
@@ -232,6 +252,23 @@ async def _dispatch_button(
     except store.StaleStep:
         # A second tap raced the first one; the first one won and answered.
         return
+
+
+async def _confirm_again(update: Update, context: SigapContext) -> bool:
+    """Whether this update is one that already saved a flow (delivered again after a kill
+    between the commit and the confirmation); if so, confirm it again."""
+    chat, user = update.effective_chat, update.effective_user
+    assert chat is not None and user is not None
+    receipt = await store.receipt_for(context.services.db, chat.id, user.id, update.update_id)
+    if receipt is None:
+        return False
+    await answer_button(update)
+    flow = _FLOWS.get(receipt.flow)
+    if flow is not None and flow.confirm_again is not None:
+        await flow.confirm_again(update, context, dict(receipt.data))
+    else:
+        await reply(update, context, context.texts.t("common.already_saved"))
+    return True
 
 
 def _shown(update: Update, data: str) -> bool:

@@ -365,8 +365,7 @@ async def _save(call: FlowCall) -> None:
         late=is_late(day, today),
         evidence=[EvidenceDraft(**e) for e in data.get("evidence", [])],
     )
-    conv = call.conversation
-    token = (conv.chat_id, conv.user_id, conv.version)
+    token = call.ending({"work_date": day.isoformat()})
     actor = f"tg:{context.actor.telegram_id}"
     now = context.services.clock.now()
     try:
@@ -403,15 +402,18 @@ async def _save(call: FlowCall) -> None:
         await call.say(tr.t("log.not_found"))
         return
     context.forget_conversation(None)
+    await _confirm_saved(call.update, context, {"work_date": day.isoformat()})
+
+
+async def _confirm_saved(update: Update, context: SigapContext, receipt: dict[str, Any]) -> None:
+    """The day's count and total after a save; also what a save delivered again is told."""
+    tr, employee_id = context.texts, context.actor.employee_id
+    assert employee_id is not None
+    day = date.fromisoformat(receipt["work_date"])
     count, minutes = await activities.minutes_on(context.services.db, employee_id, day)
-    await call.say(
-        tr.t(
-            "log.saved",
-            date=format_date(day, tr.language),
-            count=count,
-            total=format_minutes(minutes, tr),
-        )
-    )
+    total = format_minutes(minutes, tr)
+    text = tr.t("log.saved", date=format_date(day, tr.language), count=count, total=total)
+    await reply(update, context, text)
 
 
 EDIT_FIELDS = ("description", "quantity", "duration", "target", "date", "evidence", "training")
@@ -489,6 +491,7 @@ LOG_FLOW = register(
             "date": Step(prompt=_ask_date, on_text=_got_date, on_button=_date_button),
             "training": Step(prompt=_ask_training, on_text=_got_training),
         },
+        confirm_again=_confirm_saved,
     )
 )
 

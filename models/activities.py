@@ -16,13 +16,13 @@ from domain.calendar import Leave as DomainLeave
 from domain.calendar import WorkCalendar
 from domain.files import safe_file_name, safe_mime
 from models import audit
+from models import conversation as conversation_store
 from models.db import Database
 from models.tables import (
     Activity,
     ActivityEvidence,
     ActivityHistory,
     CalendarOverride,
-    Conversation,
     Leave,
     SkpTarget,
 )
@@ -83,20 +83,8 @@ def _snapshot(activity: Activity) -> dict[str, Any]:
     return values
 
 
-async def _finish_conversation(
-    session: AsyncSession, chat_id: int | None, user_id: int | None, version: int | None
-) -> bool:
-    """End the flow in the same transaction as the save, so that a second Save (a double tap,
-    a redelivered update) finds no flow and can create no second row."""
-    if chat_id is None or user_id is None:
-        return True
-    stmt = delete(Conversation).where(
-        Conversation.chat_id == chat_id, Conversation.user_id == user_id
-    )
-    if version is not None:
-        stmt = stmt.where(Conversation.version == version)
-    result = await session.execute(stmt)
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+# Shared by every save that ends a flow (complaints, surveys); see ``conversation.end``.
+_finish_conversation = conversation_store.end
 
 
 class AlreadySaved(Exception):
@@ -111,7 +99,7 @@ async def save_activity(
     source: str,
     actor: str,
     now: datetime,
-    conversation: tuple[int, int, int] | None = None,
+    conversation: conversation_store.FlowEnd | tuple[int, int, int] | None = None,
 ) -> Activity:
     async with db.write() as session:
         if conversation is not None and not await _finish_conversation(session, *conversation):
@@ -217,7 +205,7 @@ async def update_activity(
     actor: str,
     now: datetime,
     expected_employee_id: int,
-    conversation: tuple[int, int, int] | None = None,
+    conversation: conversation_store.FlowEnd | tuple[int, int, int] | None = None,
     evidence: Sequence[EvidenceDraft] | None = None,
     replace_evidence: bool = False,
 ) -> Activity:
@@ -363,7 +351,7 @@ async def add_leave(
     *,
     actor: str,
     now: datetime,
-    conversation: tuple[int, int, int] | None = None,
+    conversation: conversation_store.FlowEnd | tuple[int, int, int] | None = None,
 ) -> Leave:
     async with db.write() as session:
         if conversation is not None and not await _finish_conversation(session, *conversation):

@@ -7,20 +7,88 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import delete, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.files import stored_relative
 from models import audit
 from models.db import Database
 from models.files import FileCount, delete_files, draft_files, referenced, stored_before
 from models.schedule import claim_run
-from models.tables import Conversation
+from models.tables import Conversation, FlowReceipt
 
 
 class StaleStep(Exception):
     """Another update already moved this conversation on (a double tap, a redelivery)."""
+
+
+class FlowEnd(NamedTuple):
+    """Which conversation a save ends, and how to confirm that save again: the update that
+    saved it and what its confirmation shows (``receipt``). Unpacks like the older
+    ``(chat_id, user_id, version)`` tuple."""
+
+    chat_id: int
+    user_id: int
+    version: int
+    update_id: int | None = None
+    receipt: dict[str, Any] | None = None
+    flow: str = ""
+
+
+async def end(
+    session: AsyncSession,
+    chat_id: int | None,
+    user_id: int | None,
+    version: int | None,
+    update_id: int | None = None,
+    receipt: dict[str, Any] | None = None,
+    flow: str = "",
+) -> bool:
+    """End the flow in the same transaction as its save, so that a second Save (a double tap)
+    finds no flow and can create no second row; False when it had ended already. With
+    ``update_id`` the save leaves a receipt, so the same update delivered again after a kill
+    (before its confirmation went out) is confirmed again rather than called stale."""
+    if chat_id is None or user_id is None:
+        return True
+    stmt = delete(Conversation).where(
+        Conversation.chat_id == chat_id, Conversation.user_id == user_id
+    )
+    if version is not None:
+        stmt = stmt.where(Conversation.version == version)
+    result = await session.execute(stmt)
+    if not result.rowcount:  # type: ignore[attr-defined]
+        return False
+    if update_id is not None:
+        mine = (FlowReceipt.chat_id == chat_id, FlowReceipt.user_id == user_id)
+        await session.execute(delete(FlowReceipt).where(*mine))
+        session.add(
+            FlowReceipt(
+                chat_id=chat_id,
+                user_id=user_id,
+                flow=flow,
+                update_id=update_id,
+                data=receipt or {},
+            )
+        )
+    return True
+
+
+async def receipt_for(
+    db: Database, chat_id: int, user_id: int, update_id: int
+) -> FlowReceipt | None:
+    """The receipt of a save made by this very update (it is being delivered again)."""
+    async with db.read() as session:
+        return (
+            await session.execute(
+                select(FlowReceipt).where(
+                    FlowReceipt.chat_id == chat_id,
+                    FlowReceipt.user_id == user_id,
+                    FlowReceipt.update_id == update_id,
+                )
+            )
+        ).scalar_one_or_none()
 
 
 async def load(db: Database, chat_id: int, user_id: int) -> Conversation | None:
@@ -189,6 +257,8 @@ async def expire_drafts(
             }
             candidates |= swept
             deleted = await session.execute(delete(Conversation).where(stale))
+            # A receipt only matters for the minutes a redelivery can take.
+            await session.execute(delete(FlowReceipt).where(FlowReceipt.finished_at < cutoff))
             result.drafts = int(deleted.rowcount)  # type: ignore[attr-defined]
             if result.drafts:
                 audit.record(session, actor, "drafts.expired", at=now, drafts=result.drafts)
