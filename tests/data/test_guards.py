@@ -8,14 +8,17 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import select
 
 from domain.access import Actor
+from domain.calendar import WorkCalendar
+from domain.digest import totals
 from domain.roster import read_roster
 from models import activities, approvals
 from models.activities import ActivityDraft
 from models.db import Database
+from models.digest import team_weeks
 from models.identity import fetch_identity, issue_invites, redeem_invite
 from models.outbox import text_payload
 from models.roster import import_roster
-from models.tables import Employee
+from models.tables import Activity, Employee
 from models.types import utcnow
 from scheduler.reminders import candidates
 from tests.conftest import EXAMPLES
@@ -89,3 +92,51 @@ async def test_a_deleted_entry_no_longer_counts_as_logged(db: Database) -> None:
         db, supervisor, staff, MONDAY, now=now, indirect=False, notify=lambda _: text_payload("x")
     )
     assert outcome is approvals.NudgeOutcome.SENT
+
+
+async def test_digest_totals_with_weekend_work_and_a_rejected_late_entry(db: Database) -> None:
+    """The week of 16–22 November 2026 of one report: Monday approved 60 min, Tuesday a late
+    entry rejected (45 min), Wednesday a late entry waiting (30 min), Thursday and Friday 30 min
+    each, Saturday 120 min and Sunday 15 min approved. The rejected entry counts for nothing (not
+    its minutes, day or lateness); the weekend counts as logged work, but does not make up for
+    the Tuesday in the team's "days logged of days expected"."""
+    ids = await _office(db)
+    staff, supervisor = ids[STAFF], ids[KASUBBAG]
+    week = (date(2026, 11, 16), date(2026, 11, 22))
+    entries = [
+        (0, "approved", 60, False),
+        (1, "rejected", 45, True),
+        (2, "submitted", 30, True),
+        (3, "approved", 30, False),
+        (4, "approved", 30, False),
+        (5, "approved", 120, False),
+        (6, "approved", 15, False),
+    ]
+    async with db.write() as session:
+        for offset, status, minutes, late in entries:
+            session.add(
+                Activity(
+                    employee_id=staff,
+                    work_date=week[0] + timedelta(days=offset),
+                    description=f"Kegiatan {offset}",
+                    minutes=minutes,
+                    status=status,
+                    late=late,
+                    source="t",
+                    created_at=utcnow(),
+                    updated_at=utcnow(),
+                )
+            )
+    [by_supervisor] = await team_weeks(db, WorkCalendar(), [week], [supervisor])
+    [person] = [p for p in by_supervisor[supervisor] if p.employee_id == staff]
+    assert (person.entries, person.minutes, person.late) == (6, 285, 1)
+    assert (person.approved, person.waiting, person.revision) == (5, 1, 0)
+    assert person.expected_days == 5
+    assert person.logged_on == [week[0] + timedelta(days=n) for n in (0, 2, 3, 4, 5, 6)]
+    assert person.days_with_entries == 6 and person.silent_days == 0
+    team = totals(by_supervisor[supervisor])
+    others = [p for p in by_supervisor[supervisor] if p.employee_id != staff]
+    assert not any(p.entries for p in others)
+    assert (team.entries, team.minutes, team.late, team.approved) == (6, 285, 1, 5)
+    assert team.expected_days == 5 * (1 + len(others))
+    assert team.days_with_entries == 4  # Monday, Wednesday, Thursday, Friday
