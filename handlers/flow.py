@@ -146,9 +146,15 @@ class FlowCall:
     def ending(self, receipt: dict[str, Any] | None = None) -> store.FlowEnd:
         """What a data function needs to end this conversation in the save's transaction:
         ``receipt`` is what ``Flow.confirm_again`` needs to confirm the save again."""
-        conv = self.conversation
+        conv, query = self.conversation, self.update.callback_query
         return store.FlowEnd(
-            conv.chat_id, conv.user_id, conv.version, self.update.update_id, receipt, self.flow.name
+            conv.chat_id,
+            conv.user_id,
+            conv.version,
+            self.update.update_id,
+            receipt,
+            self.flow.name,
+            query.data if query is not None else None,
         )
 
     async def finish(self) -> None:
@@ -255,11 +261,19 @@ async def _dispatch_button(
 
 
 async def _confirm_again(update: Update, context: SigapContext) -> bool:
-    """Whether this update is one that already saved a flow (delivered again after a kill
-    between the commit and the confirmation); if so, confirm it again."""
+    """Whether this update already saved a flow (delivered again after a kill between the
+    commit and the confirmation), or presses again the button that saved it (its confirmation
+    was lost on the way, or a double tap); if so, confirm the save again."""
     chat, user = update.effective_chat, update.effective_user
     assert chat is not None and user is not None
-    receipt = await store.receipt_for(context.services.db, chat.id, user.id, update.update_id)
+    query = update.callback_query
+    receipt = await store.receipt_for(
+        context.services.db,
+        chat.id,
+        user.id,
+        update.update_id,
+        query.data if query is not None else None,
+    )
     if receipt is None:
         return False
     await answer_button(update)

@@ -35,6 +35,7 @@ class FlowEnd(NamedTuple):
     update_id: int | None = None
     receipt: dict[str, Any] | None = None
     flow: str = ""
+    callback_data: str | None = None
 
 
 async def end(
@@ -45,6 +46,7 @@ async def end(
     update_id: int | None = None,
     receipt: dict[str, Any] | None = None,
     flow: str = "",
+    callback_data: str | None = None,
 ) -> bool:
     """End the flow in the same transaction as its save, so that a second Save (a double tap)
     finds no flow and can create no second row; False when it had ended already. With
@@ -69,6 +71,7 @@ async def end(
                 user_id=user_id,
                 flow=flow,
                 update_id=update_id,
+                callback_data=callback_data,
                 data=receipt or {},
             )
         )
@@ -76,19 +79,22 @@ async def end(
 
 
 async def receipt_for(
-    db: Database, chat_id: int, user_id: int, update_id: int
+    db: Database, chat_id: int, user_id: int, update_id: int, callback_data: str | None = None
 ) -> FlowReceipt | None:
-    """The receipt of a save made by this very update (it is being delivered again)."""
+    """The receipt of this person's last save if this update made it (it is being delivered
+    again) or presses the button that made it (again: its confirmation may have been lost)."""
     async with db.read() as session:
-        return (
+        receipt = (
             await session.execute(
                 select(FlowReceipt).where(
-                    FlowReceipt.chat_id == chat_id,
-                    FlowReceipt.user_id == user_id,
-                    FlowReceipt.update_id == update_id,
+                    FlowReceipt.chat_id == chat_id, FlowReceipt.user_id == user_id
                 )
             )
         ).scalar_one_or_none()
+    if receipt is None:
+        return None
+    again = callback_data is not None and receipt.callback_data == callback_data
+    return receipt if receipt.update_id == update_id or again else None
 
 
 async def load(db: Database, chat_id: int, user_id: int) -> Conversation | None:

@@ -161,6 +161,9 @@ class FlowReceipt(SQLModel, table=True):
     user_id: int = Field(sa_type=TelegramId)
     flow: str = Field(max_length=40)
     update_id: int = Field(sa_type=TelegramId)
+    # The button that saved it: pressed again on the same message (its confirmation lost on
+    # the way, so the person tries again), it gets the confirmation again.
+    callback_data: str | None = Field(default=None, max_length=64)
     # Only what the confirmation shows (a date, a tracking number), never the answers.
     data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     finished_at: datetime = _ts()

@@ -27,6 +27,7 @@ def upgrade() -> None:
         sa.Column("user_id", sa.BigInteger(), nullable=False),
         sa.Column("flow", sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
         sa.Column("update_id", sa.BigInteger(), nullable=False),
+        sa.Column("callback_data", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
         sa.Column("data", sa.JSON(), nullable=False),
         sa.Column("finished_at", models.types.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id"),
