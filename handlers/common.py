@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import functools
+import logging
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ChatType
-from telegram.error import BadRequest
+from telegram.error import BadRequest, NetworkError
 from telegram.ext import ApplicationHandlerStop
 
 from domain.access import Action, allowed
@@ -16,6 +17,7 @@ from handlers.context import SigapContext
 from models.identity import actor_from, mark_unblocked
 
 Callback = Callable[[Update, SigapContext], Awaitable[Any]]
+log = logging.getLogger("sigap.handlers")
 
 
 async def load_sender(update: Update, context: SigapContext) -> None:
@@ -66,6 +68,10 @@ async def answer_button(update: Update, text: str | None = None, alert: bool = F
         # either way, and the press itself must still be handled.
         if "query is too old" not in exc.message.lower():
             raise
+    except NetworkError as exc:
+        # Telegram is flaky (its 5xx were already retried): the spinner stops by itself, and
+        # the press itself must still be handled rather than fail for it.
+        log.info("could not answer a press: %s", exc)
 
 
 def buttons(rows: Sequence[Sequence[tuple[str, str]]]) -> InlineKeyboardMarkup:

@@ -16,12 +16,13 @@ confirmation again (``Flow.confirm_again``), not as a stale button.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from telegram import InlineKeyboardMarkup, Message, Update
-from telegram.error import BadRequest
+from telegram.error import BadRequest, NetworkError
 
 from handlers.callback import CallbackData
 from handlers.common import answer_button, buttons, reply
@@ -30,6 +31,7 @@ from models import conversation as store
 from models.tables import Conversation
 from texts import Texts
 
+log = logging.getLogger("sigap.flow")
 # ``f:<conversation version>:<the step's value>`` (the value may hold colons: ``q:2026:4``).
 BUTTONS = CallbackData("f", "ns")
 MAX_TEXT = 4000  # answers longer than one Telegram message are refused, never truncated
@@ -118,8 +120,13 @@ class FlowCall:
     async def say(self, text: str, rows: Sequence[Sequence[tuple[str, str]]] | None = None) -> None:
         await reply(self.update, self.context, text, self.keyboard(rows) if rows else None)
 
-    async def goto(self, step: str, data: dict[str, Any]) -> None:
-        """Commit the answer and the next step, then ask the next step's question."""
+    async def goto(
+        self, step: str, data: dict[str, Any], note: tuple[str, Any] | None = None
+    ) -> None:
+        """Commit the answer and the next step, then ask the next step's question, after
+        ``note`` (text and reply markup) if given: an acknowledgement sent only once the answer
+        is committed, so that an answer lost on the way (the person repeats it) is not
+        acknowledged twice."""
         self.conversation = await store.advance(
             self.context.services.db,
             self.conversation,
@@ -129,6 +136,8 @@ class FlowCall:
             self.context.services.clock.now(),
         )
         self.context.forget_conversation(self.conversation)
+        if note is not None:
+            await reply(self.update, self.context, *note)
         await self.flow.steps[step].prompt(self)
 
     async def save(self, data: dict[str, Any]) -> None:
@@ -307,6 +316,9 @@ async def _retire_buttons(update: Update) -> None:
         await query.edit_message_reply_markup(None)
     except BadRequest:
         pass  # already gone or unchanged: nothing to retire
+    except NetworkError as exc:
+        # Cosmetic: the press is still handled (a stale press would be refused anyway).
+        log.info("could not retire the buttons of a press: %s", exc)
 
 
 async def cancel(update: Update, context: SigapContext) -> None:
