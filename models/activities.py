@@ -16,7 +16,7 @@ from domain.calendar import Leave as DomainLeave
 from domain.calendar import WorkCalendar
 from domain.files import safe_file_name, safe_mime
 from models import audit
-from models import conversation as conversation_store
+from models.conversation import FlowEnd, finish_in
 from models.db import Database
 from models.tables import (
     Activity,
@@ -83,10 +83,6 @@ def _snapshot(activity: Activity) -> dict[str, Any]:
     return values
 
 
-# Shared by every save that ends a flow (complaints, surveys); see ``conversation.end``.
-_finish_conversation = conversation_store.end
-
-
 class AlreadySaved(Exception):
     """The flow this save came from was already finished (double tap)."""
 
@@ -99,10 +95,10 @@ async def save_activity(
     source: str,
     actor: str,
     now: datetime,
-    conversation: conversation_store.FlowEnd | tuple[int, int, int] | None = None,
+    conversation: FlowEnd | tuple[int, int, int] | None = None,
 ) -> Activity:
     async with db.write() as session:
-        if conversation is not None and not await _finish_conversation(session, *conversation):
+        if conversation is not None and not await finish_in(session, *conversation):
             raise AlreadySaved()
         activity = Activity(
             employee_id=employee_id,
@@ -205,7 +201,7 @@ async def update_activity(
     actor: str,
     now: datetime,
     expected_employee_id: int,
-    conversation: conversation_store.FlowEnd | tuple[int, int, int] | None = None,
+    conversation: FlowEnd | tuple[int, int, int] | None = None,
     evidence: Sequence[EvidenceDraft] | None = None,
     replace_evidence: bool = False,
 ) -> Activity:
@@ -213,7 +209,7 @@ async def update_activity(
     an approval that lands meanwhile wins. ``replace_evidence`` removes the evidence stored
     before (kept in the history) so that ``evidence`` is all there is."""
     async with db.write() as session:
-        if conversation is not None and not await _finish_conversation(session, *conversation):
+        if conversation is not None and not await finish_in(session, *conversation):
             raise AlreadySaved()
         activity = await _changeable(session, activity_id, expected_employee_id)
         before = _snapshot(activity)
@@ -351,10 +347,10 @@ async def add_leave(
     *,
     actor: str,
     now: datetime,
-    conversation: conversation_store.FlowEnd | tuple[int, int, int] | None = None,
+    conversation: FlowEnd | tuple[int, int, int] | None = None,
 ) -> Leave:
     async with db.write() as session:
-        if conversation is not None and not await _finish_conversation(session, *conversation):
+        if conversation is not None and not await finish_in(session, *conversation):
             raise AlreadySaved()
         leave = Leave(
             employee_id=employee_id, kind=kind, start=start, end=end, note=note, created_at=now

@@ -38,7 +38,7 @@ class FlowEnd(NamedTuple):
     callback_data: str | None = None
 
 
-async def end(
+async def finish_in(
     session: AsyncSession,
     chat_id: int | None,
     user_id: int | None,
@@ -48,8 +48,9 @@ async def end(
     flow: str = "",
     callback_data: str | None = None,
 ) -> bool:
-    """End the flow in the same transaction as its save, so that a second Save (a double tap)
-    finds no flow and can create no second row; False when it had ended already. With
+    """End the flow in the same transaction as the save (of an activity, a complaint, an
+    assessment, an answer), so that a second Save (a double tap) finds no flow and can create
+    no second row; False if it had ended already. With
     ``update_id`` the save leaves a receipt, so the same update delivered again after a kill
     (before its confirmation went out) is confirmed again rather than called stale."""
     if chat_id is None or user_id is None:

@@ -17,10 +17,10 @@ from models.db import Database
 from models.digest import team_weeks
 from models.identity import fetch_identity, issue_invites, redeem_invite
 from models.outbox import text_payload
+from models.reminders import candidates
 from models.roster import import_roster
 from models.tables import Activity, Employee
 from models.types import utcnow
-from scheduler.reminders import candidates
 from tests.conftest import EXAMPLES
 
 STAFF = "197508121999031007"
