@@ -1,5 +1,5 @@
 """The access matrix: every command, button and keyboard key of the ``ROUTES`` tables against
-six kinds of people, generated from the code into ``docs/access.md``.
+seven kinds of people, generated from the code into ``docs/access.md``.
 
 A cell says whether the route is open to that person: its ``requires`` guard
 (``handlers.common.requires``, deciding through ``domain.access.allowed``), or open to everyone
@@ -25,7 +25,7 @@ from typing import Any
 
 from bot.app import all_routes
 from domain import access
-from domain.access import Action, Actor, allowed
+from domain.access import Actor
 from handlers.routes import Button, Command, Key, Route
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "access.md"
@@ -53,10 +53,15 @@ PERSONAS = (
     ),
     Persona(
         "unit_admin",
-        "admin (roster role)",
-        Actor(5, "id", employee_id=5, roles=frozenset({"employee", "admin"})),
+        "unit admin (of another unit)",
+        Actor(5, "id", employee_id=5, unit_id=5, roles=frozenset({"employee", "unit_admin"})),
     ),
-    Persona("operator", "operator (SIGAP_ADMIN_IDS)", Actor(6, "id", is_operator=True)),
+    Persona(
+        "admin",
+        "admin (roster)",
+        Actor(6, "id", employee_id=6, roles=frozenset({"employee", "admin"})),
+    ),
+    Persona("operator", "operator (SIGAP_ADMIN_IDS)", Actor(7, "id", is_operator=True)),
 )
 
 # The rules of ``domain.access`` that look at the thing acted on, and what they mean.
@@ -68,6 +73,7 @@ OBJECT_CHECKS: dict[Callable[..., Any], str] = {
     access.activity_change_refusal: "own entries only",
     access.survey_results_refusal: "own unit (admins: any)",
     access.may_install_desk: "admins only",
+    access.admin_refusal: "a unit admin: own unit only",
 }
 
 
@@ -76,15 +82,16 @@ class Row:
     kind: str  # command, button, key
     name: str  # /aduan, the callback prefix, the key
     module: str
-    action: Action | None
+    passes: Callable[[Actor], bool] | None  # None: no guard, open to everyone
     private: bool
     checks: tuple[str, ...]
 
     def open_to(self, actor: Actor) -> bool:
-        return self.action is None or allowed(actor, self.action)
+        return self.passes is None or self.passes(actor)
 
 
-def _guard(handler: Callable[..., Any]) -> tuple[Action | None, bool]:
+def _guard(handler: Callable[..., Any]) -> tuple[Callable[[Actor], bool] | None, bool]:
+    """What the handler's guard (``requires``, the admin desk's ``requires_admin``) recorded."""
     found = getattr(handler, "sigap_access", None)
     return (found[0], found[1]) if found else (None, False)
 
@@ -150,9 +157,9 @@ def rows(routes: list[Route] | None = None) -> list[Row]:
         else:
             assert isinstance(route, Key)
             kind, name = "key", f"keyboard “{route.key}”"
-        action, private = _guard(route.handler)
+        passes, private = _guard(route.handler)
         module = inspect.unwrap(route.handler).__module__
-        result.append(Row(kind, name, module, action, private, object_checks(route.handler)))
+        result.append(Row(kind, name, module, passes, private, object_checks(route.handler)))
     return result
 
 
@@ -165,8 +172,9 @@ def render(table: list[Row] | None = None) -> str:
         "Generated from the code by `python -m bot.access_matrix --write` (do not edit by hand;",
         "`tests/e2e/test_access_matrix.py` fails when this file is not current). Every command,",
         "button (by callback-data prefix) and keyboard key of the handlers' `ROUTES` tables,",
-        "against six kinds of people. ✓: open to them (its guard in `handlers.common.requires`,",
-        "decided by `domain.access`); ✗: refused with a polite answer; 🔒: private chat only.",
+        "against seven kinds of people. ✓: open to them (its guard, `handlers.common.requires` or",
+        "the admin desk's `requires_admin`, decided by `domain.access`); ✗: refused with a polite",
+        "answer; 🔒: private chat only.",
         "The last column lists the rules checked again on the very entry, complaint or unit the",
         "update acts on, found by following the handler's calls: an open route can still refuse",
         "a forged button with someone else's id, and the test forges them for every prefix.",

@@ -104,8 +104,8 @@ def requires(action: Action, *, private: bool = False) -> Callable[[Callback], C
                 return None
             return await handler(update, context)
 
-        # Read by the access matrix (bot/access_matrix.py, docs/access.md).
-        guarded.sigap_access = (action, private)  # type: ignore[attr-defined]
+        # Read by the access matrix (bot/access_matrix.py, docs/access.md): who passes, where.
+        guarded.sigap_access = (lambda actor: allowed(actor, action), private)  # type: ignore[attr-defined]
         return guarded
 
     return decorate

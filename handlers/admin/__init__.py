@@ -58,6 +58,9 @@ async def pressed(update: Update, context: SigapContext) -> None:
     await handler(update, context)
 
 
+# Every verb passes the gate above; the access matrix (bot/access_matrix.py) reads who may press.
+pressed.sigap_access = (lambda actor: admin_scope(actor) is not None, False)  # type: ignore[attr-defined]
+
 ROUTES: list[Route] = [
     Command("admin", menu.admin_command, "commands.admin", (Audience.UNIT_ADMIN, Audience.ADMIN)),
     Command(
