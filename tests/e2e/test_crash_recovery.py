@@ -276,6 +276,13 @@ async def test_a_second_sigap_run_on_the_same_database_refuses_to_start(
     second.stop()
 
 
+# SQLite in `make test` (the receipt is one row written like any other; the flows' own tests
+# cover it on PostgreSQL); both under `make chaos`.
+@pytest.mark.parametrize(
+    "db_url",
+    ["sqlite", pytest.param("postgres", marks=[pytest.mark.postgres, pytest.mark.chaos])],
+    indirect=True,
+)
 async def test_saved_but_not_confirmed_gets_the_same_confirmation(
     db_url: str, tmp_path: Path
 ) -> None:
