@@ -119,6 +119,8 @@ async def test_whole_updates_in_any_order(town: Harness, errors: ErrorRecords) -
     office = town
     sweep = Sweep(office, errors)
     people = [await office.employee(AGUS, first_name="Agus"), office.user(first_name="Warga")]
+    await people[1].send("/start")  # a press needs a bot message to be pressed on
+    await people[1].wait_for(1)
     commands = [names[0] for names in registered_commands(office.application)]
     prefixes = callback_prefixes(office.application)
     loop = asyncio.get_running_loop()
