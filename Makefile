@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: run sandbox browser test lint bench clean
+.PHONY: run sandbox browser test chaos lint bench clean
 
 $(BIN)/sigap: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,14 @@ test: $(BIN)/sigap
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 	$(BIN)/pytest
+
+# The long forms of the reliability suite (docs/architecture.md#reliability): 10,000 fuzzed
+# examples drawn afresh, the access matrix with every id, the kill after an unconfirmed save on
+# PostgreSQL too, and the faults test under twelve seeds. `make test` runs the quick forms.
+chaos: $(BIN)/sigap
+	SIGAP_CHAOS=1 $(BIN)/pytest -p no:cacheprovider --timeout 3600 \
+		tests/e2e/test_fuzz.py tests/e2e/test_access_matrix.py tests/e2e/test_crash_recovery.py \
+		tests/emulator/test_emulator_faults_bot.py
 
 bench: $(BIN)/sigap
 	$(BIN)/python bench/updates.py

@@ -155,7 +155,9 @@ def build_application(
         .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=ZoneInfo(settings.timezone)))
         .context_types(ContextTypes(context=SigapContext, bot_data=AppData))
         .concurrent_updates(ChatOrderedProcessor(settings.concurrent_updates))
-        .request(AiohttpRequest(connection_limit=pool, read_timeout=15, write_timeout=15))
+        .request(
+            AiohttpRequest(connection_limit=pool, read_timeout=15, write_timeout=15, retries=3)
+        )
         .get_updates_request(AiohttpRequest(connection_limit=1, read_timeout=40))
         # Replies are not throttled overall (a reminder wave brings hundreds of replies at once);
         # groups are held to 20/min and a 429 is waited out and retried instead of lost

@@ -12,6 +12,8 @@ Bot (``outbox_bot``) are both made here and handed in; the scheduler only ever s
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from typing import Any
 
 import aiohttp
@@ -19,6 +21,21 @@ from telegram import Bot
 from telegram._utils.defaultvalue import DefaultValue
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
+
+log = logging.getLogger("sigap.http")
+
+# Telegram answered that it failed: nothing was applied, so any call may be made again.
+NOT_APPLIED_STATUSES = frozenset({500, 502, 503, 504})
+# Calls that do the same thing when made twice. After a reset or a time-out nobody knows whether
+# Telegram applied the call: only these are made again (a sendMessage made again would be read
+# twice by the person whenever only its answer was lost).
+IDEMPOTENT_PREFIXES = ("get", "setmycommands", "deletemycommands", "setwebhook", "deletewebhook")
+# getUpdates has its own loop (bot.polling), which also decides what was fetched.
+NEVER_RETRIED = frozenset({"getupdates"})
+
+
+def _retry_delays(retries: int) -> list[float]:
+    return [0.25 * 2**n for n in range(retries)]
 
 
 class AiohttpRequest(BaseRequest):
@@ -32,7 +49,12 @@ class AiohttpRequest(BaseRequest):
         write_timeout: float | None = 5.0,
         connect_timeout: float | None = 5.0,
         media_write_timeout: float | None = 20.0,
+        retries: int = 0,
     ) -> None:
+        """``retries``: how often a call Telegram did not apply (a 5xx, a refused connection)
+        is made again, and an idempotent call after a reset or a time-out; 0 for callers that
+        retry themselves (the outbox sender)."""
+        self._retries = retries
         self._limit = connection_limit
         self._read_timeout = read_timeout
         self._write_timeout = write_timeout
@@ -81,25 +103,59 @@ class AiohttpRequest(BaseRequest):
         # aiohttp has no separate write timeout: the whole request may take write + read.
         total = None if read is None or write is None else read + write + (connect or 0)
         timeout = aiohttp.ClientTimeout(total=total, sock_connect=connect, sock_read=read)
-        kwargs: dict[str, Any] = {}
-        if request_data is not None:
-            if files:
-                form = aiohttp.FormData()
-                for name, value in request_data.json_parameters.items():
-                    form.add_field(name, value)
-                for name, (filename, content, mimetype) in request_data.multipart_data.items():
-                    form.add_field(name, content, filename=filename, content_type=mimetype)
-                kwargs["data"] = form
+        call = url.rsplit("/", 1)[-1].lower()
+        delays = [] if call in NEVER_RETRIED else _retry_delays(self._retries)
+        for attempt in range(len(delays) + 1):
+            try:
+                status, body = await self._send(method, url, timeout, request_data)
+            except (TimedOut, NetworkError) as exc:
+                applied_maybe = not isinstance(exc.__cause__, aiohttp.ClientConnectorError)
+                if attempt == len(delays) or (
+                    applied_maybe and not call.startswith(IDEMPOTENT_PREFIXES)
+                ):
+                    raise
+                log.info("%s: %s; trying again", call, exc)
             else:
-                kwargs["data"] = request_data.json_payload
-                kwargs["headers"] = {"Content-Type": "application/json"}
+                if status not in NOT_APPLIED_STATUSES or attempt == len(delays):
+                    return status, body
+                log.info("%s: HTTP %s; trying again", call, status)
+            await asyncio.sleep(delays[attempt])
+        raise AssertionError("unreachable")
+
+    async def _send(
+        self,
+        method: str,
+        url: str,
+        limits: aiohttp.ClientTimeout,
+        request_data: RequestData | None,
+    ) -> tuple[int, bytes]:
+        assert self._session is not None
         try:
-            async with self._session.request(method, url, timeout=timeout, **kwargs) as response:
+            async with self._session.request(
+                method, url, timeout=limits, **_body(request_data)
+            ) as response:
                 return response.status, await response.read()
         except (TimeoutError, aiohttp.ServerTimeoutError) as exc:
             raise TimedOut() from exc
         except aiohttp.ClientError as exc:
             raise NetworkError(f"aiohttp.{type(exc).__name__}: {exc}") from exc
+
+
+def _body(request_data: RequestData | None) -> dict[str, Any]:
+    """The request's body, made anew for each attempt (a form is consumed by sending it)."""
+    if request_data is None:
+        return {}
+    if not request_data.contains_files:
+        return {
+            "data": request_data.json_payload,
+            "headers": {"Content-Type": "application/json"},
+        }
+    form = aiohttp.FormData()
+    for name, value in request_data.json_parameters.items():
+        form.add_field(name, value)
+    for name, (filename, content, mimetype) in request_data.multipart_data.items():
+        form.add_field(name, content, filename=filename, content_type=mimetype)
+    return {"data": form}
 
 
 def outbox_bot(token: str, base_url: str, *, connection_limit: int = 16) -> Bot:

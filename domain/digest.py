@@ -131,6 +131,15 @@ class PersonWeek:
     def silent(self) -> bool:
         return self.silent_days >= SILENT_DAYS
 
+    @property
+    def expected_days_logged(self) -> int:
+        """Expected days that have an entry: work on a weekend or a day of leave is logged
+        work, but it does not make up for a working day without an entry."""
+        if self.expected_on or self.logged_on:
+            expected = set(self.expected_on)
+            return sum(1 for day in set(self.logged_on) if day in expected)
+        return min(self.days_with_entries, self.expected_days)
+
 
 @dataclass(frozen=True)
 class ComplaintWeek:
@@ -177,7 +186,7 @@ def totals(people: Sequence[PersonWeek]) -> Totals:
     return Totals(
         people=len(people),
         expected_days=sum(p.expected_days for p in people),
-        days_with_entries=sum(min(p.days_with_entries, p.expected_days) for p in people),
+        days_with_entries=sum(p.expected_days_logged for p in people),
         entries=sum(p.entries for p in people),
         minutes=sum(p.minutes for p in people),
         approved=sum(p.approved for p in people),

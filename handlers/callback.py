@@ -69,6 +69,11 @@ class CallbackData:
         return f"CallbackData({self.prefix!r})"
 
     @property
+    def verbs(self) -> tuple[str, ...]:
+        """The verbs this data knows (none for a prefix with one shape)."""
+        return tuple(self._verbs or ())
+
+    @property
     def pattern(self) -> str:
         """For PTB's ``CallbackQueryHandler``: every press of this family, good or garbled, goes
         to the module's handler, which checks access first and then answers a bad one."""

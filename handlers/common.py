@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import functools
+import logging
 from collections.abc import Callable, Coroutine, Sequence
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ChatType
-from telegram.error import BadRequest
+from telegram.error import BadRequest, NetworkError
 from telegram.ext import ApplicationHandlerStop
 
 from domain.access import Action, allowed
@@ -16,6 +17,17 @@ from handlers.context import SigapContext
 from models.identity import actor_from, mark_unblocked
 
 Callback = Callable[[Update, SigapContext], Coroutine[Any, Any, Any]]
+log = logging.getLogger("sigap.handlers")
+
+
+# The attribute on a handler that says who may use it: read by the access matrix
+# (bot/access_matrix.py, docs/access.md), set only through declare_access.
+ACCESS_ATTRIBUTE = "sigap_access"
+
+
+def declare_access(handler: Any, passes: Callable[[Any], bool], private: bool) -> None:
+    """Record on ``handler`` who passes its gate and whether only in a private chat."""
+    setattr(handler, ACCESS_ATTRIBUTE, (passes, private))
 
 
 async def load_sender(update: Update, context: SigapContext) -> None:
@@ -68,6 +80,10 @@ async def answer_button(update: Update, text: str | None = None, alert: bool = F
         # either way, and the press itself must still be handled.
         if "query is too old" not in exc.message.lower():
             raise
+    except NetworkError as exc:
+        # Telegram is flaky (its 5xx were already retried): the spinner stops by itself, and
+        # the press itself must still be handled rather than fail for it.
+        log.info("could not answer a press: %s", exc)
 
 
 def buttons(rows: Sequence[Sequence[tuple[str, str]]]) -> InlineKeyboardMarkup:
@@ -98,6 +114,8 @@ def requires(action: Action, *, private: bool = False) -> Callable[[Callback], C
                 return None
             return await handler(update, context)
 
+        # Read by the access matrix (bot/access_matrix.py, docs/access.md): who passes, where.
+        declare_access(guarded, lambda actor: allowed(actor, action), private)
         return guarded
 
     return decorate

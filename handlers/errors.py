@@ -62,9 +62,15 @@ async def on_error(update: object, context: SigapContext) -> None:
     if chat is None:
         return
     language = await _language(context, user.id if user else None)
+    if isinstance(update, Update):
+        try:
+            await answer_button(update)
+        except Exception as follow_up:
+            # The same trouble that failed the update; the apology below may still get through.
+            log.warning("could not answer the press of error %s: %s", reference, follow_up)
     try:
-        if isinstance(update, Update):
-            await answer_button(update)  # a press too old to answer still gets the apology
+        # Honest: the failure may have come after something was saved (the reply was lost), so
+        # it says "may not have gone through", and doing it again saves nothing twice.
         await context.bot.send_message(chat.id, texts(language).t("common.error"))
     except Exception as follow_up:
         log.warning("could not apologise for error %s: %s", reference, follow_up)

@@ -8,16 +8,21 @@ only at start-up: PTB #4452, #5225).
 
 Flow buttons carry the conversation's version (``f:<version>:<value>``): a press on a button of an
 earlier step, or of a flow that ended, is recognised as stale and answered, never replayed.
+
+A save that ends a flow leaves a receipt (``FlowCall.ending``): the same update delivered again
+after a kill that fell between the commit and the confirmation is answered with the
+confirmation again (``Flow.confirm_again``), not as a stale button.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from telegram import InlineKeyboardMarkup, Message, Update
-from telegram.error import BadRequest
+from telegram.error import BadRequest, NetworkError
 
 from handlers.callback import CallbackData
 from handlers.common import answer_button, buttons, reply
@@ -27,6 +32,7 @@ from models import conversation as store
 from models.tables import Conversation
 from texts import Texts
 
+log = logging.getLogger("sigap.flow")
 # ``f:<conversation version>:<the step's value>`` (the value may hold colons: ``q:2026:4``).
 BUTTONS = CallbackData("f", "ns")
 T = TypeVar("T")
@@ -46,11 +52,17 @@ class Step:
     final: bool = False
 
 
+# Says again what a save said, from its receipt (``FlowCall.ending``).
+ConfirmAgain = Callable[[Update, "SigapContext", dict[str, Any]], Awaitable[None]]
+
+
 @dataclass
 class Flow:
     name: str
     first_step: str
     steps: dict[str, Step] = field(default_factory=dict)
+    # Without it a redelivered save is answered with the generic "already saved".
+    confirm_again: ConfirmAgain | None = None
 
     async def start(
         self,
@@ -120,8 +132,13 @@ class FlowCall:
             await retire_keyboard(self.context, key)
             remember_keyboard(self.context, key, message.message_id)
 
-    async def goto(self, step: str, data: dict[str, Any]) -> None:
-        """Commit the answer and the next step, then ask the next step's question."""
+    async def goto(
+        self, step: str, data: dict[str, Any], note: tuple[str, Any] | None = None
+    ) -> None:
+        """Commit the answer and the next step, then ask the next step's question, after
+        ``note`` (text and reply markup) if given: an acknowledgement sent only once the answer
+        is committed, so that an answer lost on the way (the person repeats it) is not
+        acknowledged twice."""
         self.conversation = await store.advance(
             self.context.services.db,
             self.conversation,
@@ -131,6 +148,8 @@ class FlowCall:
             self.context.services.clock.now(),
         )
         self.context.forget_conversation(self.conversation)
+        if note is not None:
+            await reply(self.update, self.context, *note)
         await self.flow.steps[step].prompt(self)
 
     async def save(self, data: dict[str, Any]) -> None:
@@ -144,6 +163,20 @@ class FlowCall:
             self.context.services.clock.now(),
         )
         self.context.forget_conversation(self.conversation)
+
+    def ending(self, receipt: dict[str, Any] | None = None) -> store.FlowEnd:
+        """What a data function needs to end this conversation in the save's transaction:
+        ``receipt`` is what ``Flow.confirm_again`` needs to confirm the save again."""
+        conv, query = self.conversation, self.update.callback_query
+        return store.FlowEnd(
+            conv.chat_id,
+            conv.user_id,
+            conv.version,
+            self.update.update_id,
+            receipt,
+            self.flow.name,
+            query.data if query is not None else None,
+        )
 
     async def finish(self) -> None:
         await store.finish(
@@ -176,6 +209,9 @@ async def retire_keyboard(
         await context.bot.edit_message_reply_markup(key[0], message_id, reply_markup=None)
     except BadRequest:
         pass  # deleted, or already without buttons
+    except NetworkError as exc:
+        # Cosmetic: the update is still handled (a stale press would be refused anyway).
+        log.info("could not retire the buttons of a flow question: %s", exc)
 
 
 def parse_button(data: str) -> tuple[int, str] | None:
@@ -212,7 +248,8 @@ async def dispatch(update: Update, context: SigapContext, no_flow: NoFlowHandler
         await _dispatch_button(update, context, conversation, query.data or "")
         return
     if conversation is None:
-        await no_flow(update, context)
+        if not await _confirm_again(update, context):
+            await no_flow(update, context)
         return
     if flow is None or step is None:
         # A flow or step that no longer exists after an upgrade: end it rather than trap them.
@@ -270,7 +307,8 @@ async def _dispatch_button(
 ) -> None:
     parsed = parse_button(data)
     if conversation is None or parsed is None or parsed[0] != conversation.version:
-        await answer_button(update, context.texts.plain("common.stale_button"), alert=False)
+        if not await _confirm_again(update, context):
+            await answer_button(update, context.texts.plain("common.stale_button"), alert=False)
         return
     flow = _FLOWS.get(conversation.flow)
     step = flow.steps.get(conversation.step) if flow else None
@@ -296,6 +334,31 @@ async def _dispatch_button(
     except store.StaleStep:
         # A second tap raced the first one; the first one won and answered.
         return
+
+
+async def _confirm_again(update: Update, context: SigapContext) -> bool:
+    """Whether this update already saved a flow (delivered again after a kill between the
+    commit and the confirmation), or presses again the button that saved it (its confirmation
+    was lost on the way, or a double tap); if so, confirm the save again."""
+    chat, user = update.effective_chat, update.effective_user
+    assert chat is not None and user is not None
+    query = update.callback_query
+    receipt = await store.receipt_for(
+        context.services.db,
+        chat.id,
+        user.id,
+        update.update_id,
+        query.data if query is not None else None,
+    )
+    if receipt is None:
+        return False
+    await answer_button(update)
+    flow = _FLOWS.get(receipt.flow)
+    if flow is not None and flow.confirm_again is not None:
+        await flow.confirm_again(update, context, dict(receipt.data))
+    else:
+        await reply(update, context, context.texts.t("common.already_saved"))
+    return True
 
 
 def _shown(update: Update, data: str) -> bool:

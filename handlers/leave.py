@@ -14,7 +14,7 @@ from telegram import Update
 from domain.access import Action, Audience
 from domain.calendar import LEAVE_KINDS
 from domain.worklog import ParseProblem, parse_date
-from handlers.common import requires
+from handlers.common import reply, requires
 from handlers.context import SigapContext
 from handlers.flow import Flow, FlowCall, Step, register
 from handlers.routes import Command, Key, Route
@@ -170,7 +170,7 @@ async def _confirmed(call: FlowCall, value: str) -> None:
             )
         )
         return
-    conv = call.conversation
+    receipt = {k: data[k] for k in ("kind", "start", "end")}
     try:
         await activities.add_leave(
             context.services.db,
@@ -181,21 +181,23 @@ async def _confirmed(call: FlowCall, value: str) -> None:
             data.get("note"),
             actor=f"tg:{context.actor.telegram_id}",
             now=context.services.clock.now(),
-            conversation=(conv.chat_id, conv.user_id, conv.version),
+            conversation=call.ending(receipt),
         )
     except activities.AlreadySaved:
         return
     context.forget_conversation(None)
+    await _confirm_saved(call.update, context, receipt)
+
+
+async def _confirm_saved(update: Update, context: SigapContext, receipt: dict[str, Any]) -> None:
+    """Also what a save delivered again (after a kill before this went out) is told."""
+    tr = context.texts
+    start, end = date.fromisoformat(receipt["start"]), date.fromisoformat(receipt["end"])
     calendar = await activities.work_calendar(context.services.db)
     working = len(calendar.working_days(start, end))
-    await call.say(
-        tr.t(
-            "leave.saved",
-            kind=tr.plain(f"leave.{data['kind']}"),
-            period=_period(data, tr.language),
-            working=working,
-        )
-    )
+    kind = tr.plain(f"leave.{receipt['kind']}")
+    period = _period(receipt, tr.language)
+    await reply(update, context, tr.t("leave.saved", kind=kind, period=period, working=working))
 
 
 LEAVE_FLOW = register(
@@ -209,6 +211,7 @@ LEAVE_FLOW = register(
             "note": Step(prompt=_ask_note, on_text=_got_note, on_button=_note_button),
             "confirm": Step(prompt=_ask_confirm, on_button=_confirmed),
         },
+        confirm_again=_confirm_saved,
     )
 )
 

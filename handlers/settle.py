@@ -10,10 +10,14 @@ handler module for its own buttons.
 
 from __future__ import annotations
 
+import logging
+
 from telegram import InlineKeyboardMarkup, Message, Update
-from telegram.error import BadRequest
+from telegram.error import BadRequest, NetworkError
 
 from handlers.context import SigapContext
+
+log = logging.getLogger("sigap.settle")
 
 # Telegram's limits on what an edit may carry (characters after entities are parsed).
 MAX_TEXT = 4096
@@ -91,3 +95,6 @@ async def settle(
             await query.edit_message_reply_markup(keep)
     except BadRequest:
         pass  # deleted, unchanged or no longer editable: the choice was still taken
+    except NetworkError as exc:
+        # A flaky Telegram (its 5xx were already retried): cosmetic, the press is still handled.
+        log.info("could not settle a press: %s", exc)

@@ -17,7 +17,7 @@ from domain.calendar import Leave as DomainLeave
 from domain.calendar import OverrideKind, WorkCalendar
 from domain.files import safe_file_name, safe_mime
 from models import audit
-from models.conversation import finish_in
+from models.conversation import FlowEnd, finish_in
 from models.db import Database, rows_changed
 from models.tables import (
     Activity,
@@ -97,7 +97,7 @@ async def save_activity(
     source: str,
     actor: str,
     now: datetime,
-    conversation: tuple[int, int, int] | None = None,
+    conversation: FlowEnd | tuple[int, int, int] | None = None,
 ) -> Activity:
     async with db.write() as session:
         if conversation is not None and not await finish_in(session, *conversation):
@@ -219,7 +219,7 @@ async def update_activity(
     actor: str,
     now: datetime,
     expected_employee_id: int,
-    conversation: tuple[int, int, int] | None = None,
+    conversation: FlowEnd | tuple[int, int, int] | None = None,
     evidence: Sequence[EvidenceDraft] | None = None,
     replace_evidence: bool = False,
 ) -> Activity:
@@ -369,7 +369,7 @@ async def add_leave(
     *,
     actor: str,
     now: datetime,
-    conversation: tuple[int, int, int] | None = None,
+    conversation: FlowEnd | tuple[int, int, int] | None = None,
 ) -> Leave:
     async with db.write() as session:
         if conversation is not None and not await finish_in(session, *conversation):

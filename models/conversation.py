@@ -7,7 +7,7 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -18,11 +18,84 @@ from models import audit
 from models.db import Database, rows_changed
 from models.files import FileCount, delete_files, draft_files, referenced, stored_before
 from models.schedule import claim_run
-from models.tables import Conversation
+from models.tables import Conversation, FlowReceipt
 
 
 class StaleStep(Exception):
     """Another update already moved this conversation on (a double tap, a redelivery)."""
+
+
+class FlowEnd(NamedTuple):
+    """Which conversation a save ends, and how to confirm that save again: the update that
+    saved it and what its confirmation shows (``receipt``). Unpacks like the older
+    ``(chat_id, user_id, version)`` tuple."""
+
+    chat_id: int
+    user_id: int
+    version: int
+    update_id: int | None = None
+    receipt: dict[str, Any] | None = None
+    flow: str = ""
+    callback_data: str | None = None
+
+
+async def finish_in(
+    session: AsyncSession,
+    chat_id: int | None,
+    user_id: int | None,
+    version: int | None,
+    update_id: int | None = None,
+    receipt: dict[str, Any] | None = None,
+    flow: str = "",
+    callback_data: str | None = None,
+) -> bool:
+    """End the flow in the same transaction as the save (of an activity, a complaint, an
+    assessment, an answer), so that a second Save (a double tap) finds no flow and can create
+    no second row; False if it had ended already. With
+    ``update_id`` the save leaves a receipt, so the same update delivered again after a kill
+    (before its confirmation went out) is confirmed again rather than called stale."""
+    if chat_id is None or user_id is None:
+        return True
+    stmt = delete(Conversation).where(
+        col(Conversation.chat_id) == chat_id, col(Conversation.user_id) == user_id
+    )
+    if version is not None:
+        stmt = stmt.where(col(Conversation.version) == version)
+    if not await rows_changed(session, stmt):
+        return False
+    if update_id is not None:
+        mine = (col(FlowReceipt.chat_id) == chat_id, col(FlowReceipt.user_id) == user_id)
+        await session.execute(delete(FlowReceipt).where(*mine))
+        session.add(
+            FlowReceipt(
+                chat_id=chat_id,
+                user_id=user_id,
+                flow=flow,
+                update_id=update_id,
+                callback_data=callback_data,
+                data=receipt or {},
+            )
+        )
+    return True
+
+
+async def receipt_for(
+    db: Database, chat_id: int, user_id: int, update_id: int, callback_data: str | None = None
+) -> FlowReceipt | None:
+    """The receipt of this person's last save if this update made it (it is being delivered
+    again) or presses the button that made it (again: its confirmation may have been lost)."""
+    async with db.read() as session:
+        receipt = (
+            await session.execute(
+                select(FlowReceipt).where(
+                    col(FlowReceipt.chat_id) == chat_id, col(FlowReceipt.user_id) == user_id
+                )
+            )
+        ).scalar_one_or_none()
+    if receipt is None:
+        return None
+    again = callback_data is not None and receipt.callback_data == callback_data
+    return receipt if receipt.update_id == update_id or again else None
 
 
 async def load(db: Database, chat_id: int, user_id: int) -> Conversation | None:
@@ -157,22 +230,6 @@ async def finish(db: Database, chat_id: int, user_id: int) -> bool:
         return bool(removed)
 
 
-async def finish_in(
-    session: AsyncSession, chat_id: int | None, user_id: int | None, version: int | None
-) -> bool:
-    """End the flow in the same transaction as the save (of an activity, a complaint, an
-    assessment, an answer), so that a second Save (a double tap, a redelivered update) finds no
-    flow and can create no second row. False if it had ended already."""
-    if chat_id is None or user_id is None:
-        return True
-    stmt = delete(Conversation).where(
-        col(Conversation.chat_id) == chat_id, col(Conversation.user_id) == user_id
-    )
-    if version is not None:
-        stmt = stmt.where(col(Conversation.version) == version)
-    return bool(await rows_changed(session, stmt))
-
-
 @dataclass
 class DraftExpiry:
     """What ``expire_drafts`` removed; ``ran`` is False when this period's run happened before."""
@@ -216,6 +273,8 @@ async def expire_drafts(
             }
             candidates |= swept
             result.drafts = await rows_changed(session, delete(Conversation).where(stale))
+            # A receipt only matters for the minutes a redelivery can take.
+            await session.execute(delete(FlowReceipt).where(col(FlowReceipt.finished_at) < cutoff))
             if result.drafts:
                 audit.record(session, actor, "drafts.expired", at=now, drafts=result.drafts)
             unused = candidates - await referenced(session, candidates)

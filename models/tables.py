@@ -146,6 +146,29 @@ class Conversation(SQLModel, table=True):
     updated_at: datetime = _ts()
 
 
+class FlowReceipt(SQLModel, table=True):
+    """The last flow a person finished by saving, kept after its conversation ended: the update
+    that saved it and what its confirmation needs. A bot killed after the save committed but
+    before the confirmation went out gets that update again (from the inbox, or from Telegram in
+    webhook mode) and answers it with the same confirmation instead of "this button is old".
+    One row per person and chat, replaced by the next save; removed with abandoned drafts."""
+
+    __tablename__ = "flow_receipt"
+    __table_args__ = (UniqueConstraint("chat_id", "user_id", name="uq_flow_receipt_chat_user"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    chat_id: int = Field(sa_type=TelegramId)
+    user_id: int = Field(sa_type=TelegramId)
+    flow: str = Field(max_length=40)
+    update_id: int = Field(sa_type=TelegramId)
+    # The button that saved it: pressed again on the same message (its confirmation lost on
+    # the way, so the person tries again), it gets the confirmation again.
+    callback_data: str | None = Field(default=None, max_length=64)
+    # Only what the confirmation shows (a date, a tracking number), never the answers.
+    data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    finished_at: datetime = _ts()
+
+
 # --- Work log (issue: employees log their daily work) -------------------------------------
 
 

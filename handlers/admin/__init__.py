@@ -13,7 +13,7 @@ from telegram import Update
 from domain.access import Audience, admin_refusal, admin_scope
 from handlers.admin import calendar, intake, menu, people, roster, tables
 from handlers.admin.guard import ADMIN, TASK_OF_VERB, refuse, unpack
-from handlers.common import answer_button
+from handlers.common import answer_button, declare_access
 from handlers.context import SigapContext
 from handlers.routes import Button, Command, Route
 
@@ -57,6 +57,9 @@ async def pressed(update: Update, context: SigapContext) -> None:
         return
     await handler(update, context)
 
+
+# Every verb passes the gate above; the access matrix (bot/access_matrix.py) reads who may press.
+declare_access(pressed, lambda actor: admin_scope(actor) is not None, False)
 
 ROUTES: list[Route] = [
     Command("admin", menu.admin_command, "commands.admin", (Audience.UNIT_ADMIN, Audience.ADMIN)),

@@ -14,9 +14,9 @@ from typing import Any
 
 from telegram import Update
 
-from domain.access import AdminScope, AdminTask, admin_refusal, admin_scope
+from domain.access import Actor, AdminScope, AdminTask, admin_refusal, admin_scope
 from handlers.callback import CallbackData, Press
-from handlers.common import answer_button, is_private, reply
+from handlers.common import answer_button, declare_access, is_private, reply
 from handlers.context import SigapContext
 
 # ``adm:<verb>[:<id>]``: the desk's menu and the people panel.
@@ -93,9 +93,15 @@ def requires_admin(task: AdminTask | None) -> Callable[[AdminCallback], Callable
                 return None
             return await handler(update, context, scope)
 
+        # Read by the access matrix (bot/access_matrix.py, docs/access.md).
+        declare_access(guarded, lambda actor: _passes(actor, task), True)
         return guarded
 
     return decorate
+
+
+def _passes(actor: Actor, task: AdminTask | None) -> bool:
+    return admin_scope(actor) is not None and (task is None or admin_refusal(actor, task) is None)
 
 
 def may(context: SigapContext, task: AdminTask, unit_id: int | None = None) -> bool:

@@ -14,10 +14,12 @@ def problem_text(problem: Problem, tr: Texts) -> str:
     return tr.t(f"complaint.{problem.code}", **problem.params)
 
 
-async def advance(call: FlowCall, step: str, data: dict[str, Any]) -> None:
+async def advance(
+    call: FlowCall, step: str, data: dict[str, Any], note: tuple[str, Any] | None = None
+) -> None:
     """Go on to ``step``, or back to the summary when the person is changing one answer
-    from there (``editing``)."""
+    from there (``editing``); ``note`` as in ``FlowCall.goto``."""
     if data.pop("editing", False):
-        await call.goto("summary", data)
+        await call.goto("summary", data, note)
     else:
-        await call.goto(step, data)
+        await call.goto(step, data, note)

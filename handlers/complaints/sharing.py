@@ -82,8 +82,8 @@ async def got_location(call: FlowCall, message: Message) -> bool:
 
 
 async def _location_done(call: FlowCall, place: dict[str, Any], key: str) -> None:
-    await reply(call.update, call.context, call.texts.t(key), _after_keyboard(call.context))
-    await advance(call, "attachments", call.data | place)
+    note = (call.texts.t(key), _after_keyboard(call.context))
+    await advance(call, "attachments", call.data | place, note)
 
 
 def _labels(key: str) -> set[str]:
@@ -105,13 +105,8 @@ async def ask_contact(call: FlowCall) -> None:
 
 async def got_contact_text(call: FlowCall, text: str) -> None:
     if text.strip() in _labels("complaint.button_no_contact"):
-        await reply(
-            call.update,
-            call.context,
-            call.texts.t("complaint.contact_skipped"),
-            _after_keyboard(call.context),
-        )
-        await call.goto("summary", call.data | {"contact_phone": None})
+        note = (call.texts.t("complaint.contact_skipped"), _after_keyboard(call.context))
+        await call.goto("summary", call.data | {"contact_phone": None}, note)
         return
     # A typed number is not the explicit, button-given consent we ask for.
     await call.say(call.texts.t("complaint.contact_expected"))
@@ -125,11 +120,6 @@ async def got_contact(call: FlowCall, message: Message) -> bool:
     if user is None or contact.user_id != user.id:
         await call.say(call.texts.t("complaint.contact_not_own"))
         return True
-    await reply(
-        call.update,
-        call.context,
-        call.texts.t("complaint.contact_saved"),
-        _after_keyboard(call.context),
-    )
-    await call.goto("summary", call.data | {"contact_phone": contact.phone_number[:32]})
+    note = (call.texts.t("complaint.contact_saved"), _after_keyboard(call.context))
+    await call.goto("summary", call.data | {"contact_phone": contact.phone_number[:32]}, note)
     return True

@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from telegram import Message
+from telegram import Message, Update
 
 from domain.ids import parse_id
 from domain.worklog import (
@@ -26,6 +26,8 @@ from domain.worklog import (
     validate_description,
 )
 from handlers import files
+from handlers.common import reply
+from handlers.context import SigapContext
 from handlers.flow import Flow, FlowCall, Step, register
 from handlers.worklog.shared import (
     BACKDATE_WINDOW_DAYS,
@@ -347,8 +349,7 @@ async def _save(call: FlowCall) -> None:
         late=is_late(day, today),
         evidence=[EvidenceDraft(**e) for e in data.get("evidence", [])],
     )
-    conv = call.conversation
-    token = (conv.chat_id, conv.user_id, conv.version)
+    token = call.ending({"work_date": day.isoformat()})
     actor = f"tg:{context.actor.telegram_id}"
     now = context.services.clock.now()
     try:
@@ -385,11 +386,24 @@ async def _save(call: FlowCall) -> None:
         await call.say(tr.t("log.not_found"))
         return
     context.forget_conversation(None)
+    receipt = {"work_date": day.isoformat(), "activity_id": saved.id}
+    await _confirm_saved(call.update, context, receipt)
+
+
+async def _confirm_saved(update: Update, context: SigapContext, receipt: dict[str, Any]) -> None:
+    """The day's count and total after a save; also what a save delivered again is told."""
+    tr, employee_id = context.texts, context.actor.employee_id
+    assert employee_id is not None
+    day = date.fromisoformat(receipt["work_date"])
     count, minutes = await activities.minutes_on(context.services.db, employee_id, day)
-    assert saved.id is not None
     total = duration(minutes, tr.language)
     text = tr.t("log.saved", date=format_date(day, tr.language), count=count, total=total)
-    await send_saved(call.update, context, text, [saved.id])
+    if receipt.get("activity_id"):
+        # Remembered so that a reply to it corrects the entry (not for a confirmation given
+        # again after a kill: that one is a plain message).
+        await send_saved(update, context, text, [int(receipt["activity_id"])])
+    else:
+        await reply(update, context, text)
 
 
 EDIT_FIELDS = ("description", "quantity", "duration", "target", "date", "evidence", "training")
@@ -467,5 +481,6 @@ LOG_FLOW = register(
             "date": Step(prompt=_ask_date, on_text=_got_date, on_button=_date_button),
             "training": Step(prompt=_ask_training, on_text=_got_training),
         },
+        confirm_again=_confirm_saved,
     )
 )

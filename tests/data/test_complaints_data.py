@@ -27,6 +27,7 @@ from models.tables import (
     ComplaintCategory,
     ComplaintEvent,
     ComplaintMessage,
+    Employee,
     Unit,
 )
 
@@ -163,17 +164,25 @@ async def test_forwarding_moves_the_complaint_to_the_other_unit(
 ) -> None:
     complaint = await _submit(db, _draft(categories))
     await complaints.set_ticket(db, complaint.id, -100, 5)
-    async with db.read() as session:
+    async with db.write() as session:
         k01 = (
             await session.execute(select(col(Unit.id)).where(col(Unit.code) == "BLW-K01"))
         ).scalar_one()
+        handler = Employee(nip="198001012005011001", name="Petugas PU", unit_id=complaint.unit_id)
+        session.add(handler)
+        await session.flush()
     with pytest.raises(InvalidMove):  # to itself
         await _move(db, complaint.id, Move.FORWARD, target_unit_id=complaint.unit_id)
+    assigned = await _move(db, complaint.id, Move.ASSIGN, assignee_id=handler.id)
+    assert assigned.complaint.assignee_id == handler.id
     result = await _move(db, complaint.id, Move.FORWARD, target_unit_id=k01, note="Wilayah K01")
     assert result.previous_ticket == (-100, 5) and result.previous_unit_id == complaint.unit_id
     moved = result.complaint
     assert (moved.unit_id, moved.status, moved.desk_chat_id) == (k01, "dialihkan", None)
+    # The other unit decides who works on it: the first unit's handler is no longer assigned.
+    assert moved.assignee_id is None
     details = await complaints.ticket_details(db, moved)
+    assert details.assignee is None
     assert details.forwarded_from == ("Unit BLW-PU", "Wilayah K01")
 
 
@@ -455,3 +464,17 @@ def test_cli_categories_ban_and_purge(
     monkeypatch.setenv("SIGAP_COMPLAINTS_PER_DAY", "0")
     code, _, err = sigap("complaints", "categories", "list")
     assert code == 1 and "SIGAP_COMPLAINTS_PER_DAY" in err and err.count("\n") == 1
+
+
+async def test_the_daily_limit_counts_only_the_persons_own_complaints(
+    db: Database, categories: dict[str, int]
+) -> None:
+    for _ in range(3):
+        await _submit(db, _draft(categories, reporter=8))
+    assert len(await complaints.filed_since(db, 8, NOW - timedelta(days=1))) == 3
+    assert await complaints.filed_since(db, 7, NOW - timedelta(days=1)) == []
+    # Others' complaints on the same day do not use up this person's three.
+    for _ in range(3):
+        await _submit(db, _draft(categories, reporter=7), daily_limit=3)
+    with pytest.raises(complaints.LimitReached):
+        await _submit(db, _draft(categories, reporter=7), daily_limit=3)

@@ -3,7 +3,7 @@ an unanswered "selesai" closes as resolved after the reopen window."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from sqlalchemy import update
 
@@ -45,8 +45,24 @@ async def test_late_verification_is_escalated_once(town: Harness) -> None:  # no
     alerts = [m.text for m in head.messages if f"Aduan {number} belum diverifikasi" in m.text]
     assert len(alerts) == 1
     assert (await _tick(town, datetime(2026, 11, 30, 3, tzinfo=UTC)))["complaint_deadlines"] == 0
+    # Still late on the following days: nothing new, the stage and due date have not changed.
+    for day in (1, 2):
+        later = datetime(2026, 12, day, 2, tzinfo=UTC)
+        assert (await _tick(town, later))["complaint_deadlines"] == 0, day
     # The citizen learns nothing of the internal alert.
     assert all("belum diverifikasi" not in m.text for m in siti.messages)
+
+    # Verified, then late at the follow-up stage (due Wed 2 Dec): escalated at that stage too.
+    async with town.db.write() as session:
+        await session.execute(
+            update(Complaint).values(status="diproses", follow_up_due=date(2026, 12, 2))
+        )
+    assert (await _tick(town, datetime(2026, 12, 2, 9, tzinfo=UTC)))["complaint_deadlines"] == 0
+    assert (await _tick(town, datetime(2026, 12, 3, 2, tzinfo=UTC)))["complaint_deadlines"] == 2
+    [late] = await desk.wait_for(1)
+    assert f"Aduan {number} belum selesai ditindaklanjuti" in late.text
+    assert "Rabu, 2 Desember 2026" in late.text
+    assert (await _tick(town, datetime(2026, 12, 4, 2, tzinfo=UTC)))["complaint_deadlines"] == 0
 
 
 async def test_unanswered_resolution_closes_as_resolved(town: Harness) -> None:  # noqa: F811

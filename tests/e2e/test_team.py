@@ -25,7 +25,7 @@ from sqlmodel import col
 
 from models.outbox import OutboxMessage
 from models.tables import Activity, AuditEntry, Employee, FeedbackNote, Leave, SkpTarget
-from tests.e2e.harness import eventually
+from tests.e2e.harness import Harness, eventually
 
 CAMAT = "198105142003121002"
 BENNY = "197802042005011006"
@@ -261,3 +261,23 @@ async def test_employee_without_notes(office) -> None:
     await agus.send("/catatan")
     [none] = await agus.wait_for(1)
     assert "Belum ada catatan kinerja dari atasan" in none.text
+
+
+async def test_notes_newest_first_and_only_the_latest_ten(office: Harness) -> None:
+    agus = await office.employee(AGUS)
+    agus_id, fitri_id = await _id(office, AGUS), await _id(office, FITRIANI)
+    # Written out of order, so that the row order cannot pass for the time order.
+    async with office.db.write() as session:
+        for n in (7, 1, 12, 3, 9, 2, 11, 5, 8, 4, 10, 6):
+            session.add(
+                FeedbackNote(
+                    employee_id=agus_id,
+                    supervisor_id=fitri_id,
+                    text=f"Catatan nomor {n:02d}",
+                    created_at=datetime(2026, 11, n, 3, 0, tzinfo=UTC),
+                )
+            )
+    await agus.send("/catatan")
+    [shown] = await agus.wait_for(1)
+    order = [int(part[:2]) for part in shown.text.split("Catatan nomor ")[1:]]
+    assert order == list(range(12, 2, -1)), order

@@ -80,6 +80,13 @@ async def test_quick_log_is_shown_before_saving(office) -> None:
     await eventually(lambda: len(agus.callback_answers) == 2)
     [activity] = await _activities(office)
     assert activity.source == "quick"
+    # Saved, but the person never saw "Tersimpan" (lost on the way) and presses Save again on
+    # the same summary: the same confirmation, not "this button is old", and still one entry.
+    await agus.press("✅ Simpan", message_id=summary.message_id, forge=True)
+    [again] = await agus.wait_for(1)
+    assert again.text == saved.text
+    assert not any("tidak berlaku" in (a.get("text") or "") for a in agus.callback_answers)
+    assert len(await _activities(office)) == 1
 
 
 async def test_quick_log_without_duration_asks_for_it(office) -> None:

@@ -35,13 +35,14 @@ QUICK_LOG = "Verifikasi {n} berkas KTP 1,5 jam"
 STORY = "Lampu jalan di Jl. Stasiun depan masjid mati sejak Senin malam, jalan jadi gelap sekali."
 ADMINDUK = "Administrasi Kependudukan (KTP, KK, surat)"
 NUMBER = re.compile(r"BLW-\d{4}-\d{4}")
-APOLOGY = "permintaan Anda belum diproses"  # common.error: "do it again"
+APOLOGY = "mungkin belum selesai"  # common.error: "do it again"
 STALE = "Tombol ini sudah tidak berlaku"  # common.stale_button: "start over from the menu"
 FAULTY_FOR = 20.0  # seconds of faults at most; then Telegram is well again
 AFTER_FAULTS = 60.0  # issue 18: nobody waits longer than this once the faults stop
 PATIENCE = 8.0  # seconds a person waits in silence before trying again
-# The faults follow each chat's own calls, so this seed gives every run the same trouble (see
-# the xfail below); other seeds find the same gaps in other places, or none (seed 18).
+# The faults follow each chat's own calls, so this seed gives every run the same trouble: a
+# "Tersimpan" lost to a 502, a reply whose answer was lost. Seeds 1 and 3-12 all pass (seed 2
+# draws too few faults to prove anything); `make chaos` runs them all.
 SEED = 3
 
 
@@ -218,18 +219,10 @@ async def rows(town: Harness, model: Any) -> list[Any]:
         return list((await session.execute(select(model))).scalars())
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason=(
-        "The bot's replies are not retried and its apology says the request was not processed"
-        " when it was: a 'Tersimpan' lost to a 502 after the activity was saved makes the"
-        " employee press again (stale), start over and save the activity twice; a reply"
-        " Telegram delivered whose answer was lost (time-out) is followed by the apology, the"
-        " person repeats the step and reads the same reply twice. Bot code: another helper's."
-    ),
+@pytest.mark.parametrize(
+    "seed", [SEED, *(pytest.param(s, marks=pytest.mark.chaos) for s in (1, *range(4, 13)))]
 )
-async def test_the_bot_under_twenty_percent_faults(town: Harness) -> None:
+async def test_the_bot_under_twenty_percent_faults(town: Harness, seed: int) -> None:
     emu = town.emulator
     desk = await install_desk(town)
     employees = [
@@ -244,7 +237,7 @@ async def test_the_bot_under_twenty_percent_faults(town: Harness) -> None:
 
     people = [Person(view, deadline) for view in [*employees, citizen]]
 
-    emu.faults.enable(FaultPlan.uniform(0.2, seed=SEED))
+    emu.faults.enable(FaultPlan.uniform(0.2, seed=seed))
 
     async def faults_stop() -> None:
         await asyncio.sleep(FAULTY_FOR)
