@@ -10,6 +10,7 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import delete, func, select
+from sqlmodel import col
 
 from models import conversation as conversations
 from models.activities import ActivityDraft, AlreadySaved, add_activity
@@ -85,19 +86,19 @@ async def routines(
         return {}
     stmt = (
         select(
-            Activity.employee_id,
-            Activity.id,
-            Activity.description,
-            Activity.work_date,
-            Activity.minutes,
+            col(Activity.employee_id),
+            col(Activity.id),
+            col(Activity.description),
+            col(Activity.work_date),
+            col(Activity.minutes),
         )
         .where(
-            Activity.employee_id.in_(list(employee_ids)),  # type: ignore[attr-defined]
-            Activity.work_date.in_(list(days)),  # type: ignore[attr-defined]
-            Activity.deleted_at.is_(None),
-            Activity.status != "rejected",
+            col(Activity.employee_id).in_(list(employee_ids)),
+            col(Activity.work_date).in_(list(days)),
+            col(Activity.deleted_at).is_(None),
+            col(Activity.status) != "rejected",
         )
-        .order_by(Activity.work_date, Activity.id)
+        .order_by(col(Activity.work_date), col(Activity.id))
     )
     seen: dict[int, dict[str, tuple[set[date], Any]]] = defaultdict(dict)
     async with db.read() as session:
@@ -140,10 +141,10 @@ async def repeat_activity(
         same_day = (
             await session.execute(
                 select(Activity).where(
-                    Activity.employee_id == employee_id,
-                    Activity.work_date == day,
-                    Activity.deleted_at.is_(None),
-                    func.lower(Activity.description) == source.description.lower(),
+                    col(Activity.employee_id) == employee_id,
+                    col(Activity.work_date) == day,
+                    col(Activity.deleted_at).is_(None),
+                    func.lower(col(Activity.description)) == source.description.lower(),
                 )
             )
         ).scalar_one_or_none()
@@ -179,7 +180,7 @@ async def remember_saved(
     async with db.write() as session:
         await session.execute(
             delete(SavedMessage).where(
-                SavedMessage.chat_id == chat_id, SavedMessage.message_id == message_id
+                col(SavedMessage.chat_id) == chat_id, col(SavedMessage.message_id) == message_id
             )
         )
         for position, activity_id in zip(numbers, activity_ids, strict=True):
@@ -196,8 +197,8 @@ async def remember_saved(
 
 async def saved_by(db: Database, chat_id: int, message_id: int) -> dict[int, int]:
     """The entries a confirmation in this chat listed, by their number (empty: not ours)."""
-    stmt = select(SavedMessage.position, SavedMessage.activity_id).where(
-        SavedMessage.chat_id == chat_id, SavedMessage.message_id == message_id
+    stmt = select(col(SavedMessage.position), col(SavedMessage.activity_id)).where(
+        col(SavedMessage.chat_id) == chat_id, col(SavedMessage.message_id) == message_id
     )
     async with db.read() as session:
         return {int(n): int(a) for n, a in (await session.execute(stmt)).all()}
@@ -208,12 +209,12 @@ async def logged_on(db: Database, employee_ids: Sequence[int], day: date) -> set
     if not employee_ids:
         return set()
     stmt = (
-        select(Activity.employee_id)
+        select(col(Activity.employee_id))
         .where(
-            Activity.employee_id.in_(list(employee_ids)),  # type: ignore[attr-defined]
-            Activity.work_date == day,
-            Activity.deleted_at.is_(None),
-            Activity.status != "rejected",
+            col(Activity.employee_id).in_(list(employee_ids)),
+            col(Activity.work_date) == day,
+            col(Activity.deleted_at).is_(None),
+            col(Activity.status) != "rejected",
         )
         .distinct()
     )

@@ -41,6 +41,7 @@ async def correct_by_reply(update: Update, context: SigapContext) -> bool:
     if not listed:
         return False
     text, tr = message.text, context.texts
+    activity_id: int | None
     if len(listed) == 1:
         [activity_id] = listed.values()
     else:

@@ -6,6 +6,7 @@ from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import func, select
+from sqlmodel import col
 
 from domain.roster import read_roster
 from models import conversation, daylog
@@ -13,6 +14,7 @@ from models.activities import ActivityDraft, AlreadySaved, save_activity
 from models.db import Database
 from models.roster import import_roster
 from models.tables import Activity, Employee
+from models.types import stored_id
 from models.types import utcnow
 from tests.conftest import EXAMPLES
 
@@ -27,8 +29,8 @@ async def _employees(db: Database) -> dict[str, int]:
         db, read_roster(EXAMPLES / "roster_belawan.csv"), dry_run=False, actor="t", now=utcnow()
     )
     async with db.read() as session:
-        rows = await session.execute(select(Employee.nip, Employee.id))
-        return {nip: employee_id for nip, employee_id in rows.all()}
+        rows = await session.execute(select(col(Employee.nip), col(Employee.id)))
+        return {nip: stored_id(employee_id) for nip, employee_id in rows.all()}
 
 
 async def _log(db: Database, employee_id: int, day: date, text: str, minutes: int) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import select
+from sqlmodel import col
 
 from bot.polling import stop_bot
 from models.inbox import InboxUpdate
@@ -20,12 +21,12 @@ DAY = (
 )
 
 
-async def _activities(office) -> list[Activity]:  # type: ignore[no-untyped-def]
+async def _activities(office) -> list[Activity]:
     async with office.db.read() as session:
-        return list((await session.execute(select(Activity).order_by(Activity.id))).scalars())
+        return list((await session.execute(select(Activity).order_by(col(Activity.id)))).scalars())
 
 
-async def test_a_list_is_one_summary_saved_with_one_tap(office) -> None:  # type: ignore[no-untyped-def]
+async def test_a_list_is_one_summary_saved_with_one_tap(office) -> None:
     agus = await office.employee(AGUS)
     await agus.send(DAY)
     [summary] = await agus.wait_for(1)
@@ -61,7 +62,7 @@ async def test_a_list_is_one_summary_saved_with_one_tap(office) -> None:  # type
     assert [a.minutes for a in await _activities(office)] == [120, 180, 30, 60]
 
 
-async def test_over_24_hours_and_overlaps_are_flagged_before_saving(office) -> None:  # type: ignore[no-untyped-def]
+async def test_over_24_hours_and_overlaps_are_flagged_before_saving(office) -> None:
     agus = await office.employee(AGUS)
     await agus.send("1. Piket posko 12 jam\n2. Jaga malam 14 jam")
     [summary] = await agus.wait_for(1)
@@ -84,7 +85,7 @@ async def test_over_24_hours_and_overlaps_are_flagged_before_saving(office) -> N
     assert await _activities(office) == []
 
 
-async def test_an_unreadable_line_does_not_block_the_others(office) -> None:  # type: ignore[no-untyped-def]
+async def test_an_unreadable_line_does_not_block_the_others(office) -> None:
     agus = await office.employee(AGUS)
     await agus.send("1. Apel pagi 30 mnt\n2. Rapat dgn lurah 1.30 jam\n3. Input data SIAK 2 jm")
     [summary] = await agus.wait_for(1)
@@ -104,7 +105,7 @@ async def test_an_unreadable_line_does_not_block_the_others(office) -> None:  # 
 
 async def test_a_redelivered_save_gets_the_same_confirmation_and_saves_nothing_twice(
     office,
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     """A kill -9 after the commit and before the update left the inbox: the next process
     handles the press again, and the person is told again what was saved."""
     agus = await office.employee(AGUS)
@@ -143,7 +144,7 @@ async def test_a_redelivered_save_gets_the_same_confirmation_and_saves_nothing_t
     assert "Rapat evaluasi" in next_summary.text and "✅ Simpan" in next_summary.button_texts
 
 
-async def test_a_day_in_progress_survives_a_restart(office) -> None:  # type: ignore[no-untyped-def]
+async def test_a_day_in_progress_survives_a_restart(office) -> None:
     agus = await office.employee(AGUS)
     await agus.send("1. Apel pagi 30 menit\n2. Rapat koordinasi")
     await agus.wait_for(1)

@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import select
+from sqlmodel import col
 
 from models.activities import ActivityDraft, save_activity
 from models.tables import Activity, Employee
@@ -26,10 +27,10 @@ FIVE = (
 REMINDER_TIME = datetime(2026, 11, 24, 7, 0, tzinfo=UTC)  # 14:00 WIB
 
 
-async def _seed(office, nip: str, entries: tuple[Any, ...], days: tuple[date, ...]) -> None:  # type: ignore[no-untyped-def]
+async def _seed(office, nip: str, entries: tuple[Any, ...], days: tuple[date, ...]) -> None:
     async with office.db.read() as session:
         employee_id = (
-            await session.execute(select(Employee.id).where(Employee.nip == nip))
+            await session.execute(select(col(Employee.id)).where(col(Employee.nip) == nip))
         ).scalar_one()
     for day in days:
         for description, quantity, unit, minutes in entries:
@@ -39,18 +40,18 @@ async def _seed(office, nip: str, entries: tuple[Any, ...], days: tuple[date, ..
             )
 
 
-async def _today(office, nip: str) -> list[Activity]:  # type: ignore[no-untyped-def]
+async def _today(office, nip: str) -> list[Activity]:
     async with office.db.read() as session:
         stmt = (
             select(Activity)
-            .join(Employee, Employee.id == Activity.employee_id)
-            .where(Employee.nip == nip, Activity.work_date == TODAY)
-            .order_by(Activity.id)
+            .join(Employee, col(Employee.id) == Activity.employee_id)
+            .where(col(Employee.nip) == nip, col(Activity.work_date) == TODAY)
+            .order_by(col(Activity.id))
         )
         return list((await session.execute(stmt)).scalars())
 
 
-async def test_lapor_offers_routines_one_tap_each(office) -> None:  # type: ignore[no-untyped-def]
+async def test_lapor_offers_routines_one_tap_each(office) -> None:
     agus = await office.employee(AGUS)
     await _seed(office, AGUS, FIVE[:2], EARLIER)
     await _seed(office, AGUS, (("Rapat evaluasi", None, None, 60),), EARLIER[:2])  # 2 days only
@@ -80,7 +81,7 @@ async def test_lapor_offers_routines_one_tap_each(office) -> None:  # type: igno
     assert (entry.description, entry.minutes, entry.source) == ("Apel pagi", 30, "repeat")
 
 
-async def test_the_reminder_offers_yesterday_and_routines(office) -> None:  # type: ignore[no-untyped-def]
+async def test_the_reminder_offers_yesterday_and_routines(office) -> None:
     agus = await office.employee(AGUS)
     await _seed(office, AGUS, FIVE[:3], EARLIER)
     office.clock.set(REMINDER_TIME)
@@ -128,7 +129,7 @@ def _typed(entry: tuple[Any, ...]) -> str:
     return " ".join(words) + (f" {hours} jam" if hours else "") + (f" {rest} menit" if rest else "")
 
 
-async def test_actions_for_a_five_activity_day(office) -> None:  # type: ignore[no-untyped-def]
+async def test_actions_for_a_five_activity_day(office) -> None:
     """Measured: one by one costs ten actions; a list, or the routines, two."""
     one_by_one = Counted(await office.employee(AGUS))
     for entry in FIVE:
