@@ -14,7 +14,6 @@ from models.activities import ActivityDraft, AlreadySaved, save_activity
 from models.db import Database
 from models.roster import import_roster
 from models.tables import Activity, Employee
-from models.types import stored_id
 from models.types import utcnow
 from tests.conftest import EXAMPLES
 
@@ -30,7 +29,7 @@ async def _employees(db: Database) -> dict[str, int]:
     )
     async with db.read() as session:
         rows = await session.execute(select(col(Employee.nip), col(Employee.id)))
-        return {nip: stored_id(employee_id) for nip, employee_id in rows.all()}
+        return {nip: int(employee_id) for nip, employee_id in rows.all() if employee_id}
 
 
 async def _log(db: Database, employee_id: int, day: date, text: str, minutes: int) -> int:

@@ -44,7 +44,7 @@ async def _today(office, nip: str) -> list[Activity]:
     async with office.db.read() as session:
         stmt = (
             select(Activity)
-            .join(Employee, col(Employee.id) == Activity.employee_id)
+            .join(Employee, col(Employee.id) == col(Activity.employee_id))
             .where(col(Employee.nip) == nip, col(Activity.work_date) == TODAY)
             .order_by(col(Activity.id))
         )
