@@ -31,7 +31,7 @@ from types import MappingProxyType
 from typing import Final
 
 from domain.calendar import WorkCalendar
-from domain.tabular import Column, TableLayout, read_table
+from domain.tabular import DEFAULT_MAX_ROWS, Column, TableLayout, read_table
 
 
 class Kind(StrEnum):
@@ -430,11 +430,17 @@ class CategoryProblem:
     params: Mapping[str, object] = field(default_factory=dict)
 
 
-def read_categories(path: Path) -> list[CategoryRow]:
+#: The columns of a categories file, in the order Sigap writes them.
+CATEGORY_HEADERS: Final = tuple(column.header for column in _CATEGORY_LAYOUT.columns)
+
+
+def read_categories(
+    path: Path, *, max_rows: int = DEFAULT_MAX_ROWS, suffix: str | None = None
+) -> list[CategoryRow]:
     """Categories from a CSV/XLSX file with the columns Kode, Nama, Nama (EN), Kode Unit,
     Urutan. Raises :class:`domain.tabular.TableFileError` for unusable files."""
     rows = []
-    for record in read_table(path, _CATEGORY_LAYOUT):
+    for record in read_table(path, _CATEGORY_LAYOUT, max_rows=max_rows, suffix=suffix):
         position_text = record.text("position")
         if not position_text:
             position = record.line  # a blank "Urutan" keeps the file's order

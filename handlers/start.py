@@ -5,8 +5,8 @@ from __future__ import annotations
 from telegram import BotCommandScopeChat, Update
 from telegram.error import BadRequest
 
-from domain.access import Action, Actor, Audience, allowed
-from handlers import citizen, complaints, desk, flow, worklog
+from domain.access import Action, Actor, Audience, admin_scope, allowed
+from handlers import admin, citizen, complaints, desk, flow, worklog
 from handlers.callback import CallbackData
 from handlers.common import answer_button, buttons, is_private, reload_sender, reply
 from handlers.context import SigapContext
@@ -122,6 +122,8 @@ async def help_command(update: Update, context: SigapContext) -> None:
         text += tr.t("skm.help")
     if Audience.ADMIN in actor.audiences:
         text += tr.t("help.admin")
+    elif Audience.UNIT_ADMIN in actor.audiences:
+        text += tr.t("help.unit_admin")
     await reply(update, context, text)
 
 
@@ -186,6 +188,10 @@ async def not_understood(update: Update, context: SigapContext) -> None:
     if await complaints.citizen_reply(update, context):
         return
     message = update.effective_message
+    if message is not None and message.document is not None and admin_scope(context.actor):
+        # An admin's spreadsheet: the roster, SKP targets or categories to preview.
+        await admin.take_file(update, context)
+        return
     if message is not None and message.text is None:
         await reply(update, context, context.texts.t("common.unsupported_message"))
         return

@@ -107,35 +107,7 @@ async def team_weeks(
         in_scope = Employee.supervisor_id.in_(supervisor_ids)
         reports_stmt = reports_stmt.where(in_scope)
     all_days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
-    period = case(
-        *(
-            (Activity.work_date.between(start, end), index)
-            for index, (start, end) in enumerate(weeks)
-        )
-    )
-    kept = Activity.status != "rejected"  # rejected entries count for nothing
-    activity_stmt = (
-        select(
-            Activity.employee_id,
-            period,
-            func.sum(case((Activity.status == "approved", 1), else_=0)),
-            func.sum(case((Activity.status == "submitted", 1), else_=0)),
-            func.sum(case((Activity.status == "revision_requested", 1), else_=0)),
-            func.sum(case((kept, 1), else_=0)),
-            func.coalesce(func.sum(case((kept, Activity.minutes), else_=0)), 0),
-            func.sum(case((kept & Activity.late, 1), else_=0)),
-            func.coalesce(func.sum(distinct(case((kept, _day_bits(all_days)), else_=0))), 0),
-        )
-        .join(Employee, Employee.id == Activity.employee_id)
-        .where(
-            in_scope,
-            Employee.active,
-            Activity.work_date >= first,
-            Activity.work_date <= last,
-            Activity.deleted_at.is_(None),
-        )
-        .group_by(Activity.employee_id, period)
-    )
+    activity_stmt = _activity_figures(weeks, in_scope, all_days)
     leave_stmt = (
         select(Leave.employee_id, Leave.start, Leave.end, Leave.kind)
         .join(Employee, Employee.id == Leave.employee_id)
@@ -178,6 +150,51 @@ async def team_weeks(
             )
             people[index][employee_id] = person
             results[index][boss].append(person)
+    _add_figures(people, groups, all_days)
+    return [dict(result) for result in results]
+
+
+def _activity_figures(
+    weeks: Sequence[tuple[date, date]], in_scope: Any, all_days: Sequence[date]
+) -> Any:
+    """Per person and period: entries by status, minutes, late entries and the days logged
+    (as a bit set), rejected entries left out."""
+    first, last = all_days[0], all_days[-1]
+    period = case(
+        *(
+            (Activity.work_date.between(start, end), index)
+            for index, (start, end) in enumerate(weeks)
+        )
+    )
+    kept = Activity.status != "rejected"  # rejected entries count for nothing
+    return (
+        select(
+            Activity.employee_id,
+            period,
+            func.sum(case((Activity.status == "approved", 1), else_=0)),
+            func.sum(case((Activity.status == "submitted", 1), else_=0)),
+            func.sum(case((Activity.status == "revision_requested", 1), else_=0)),
+            func.sum(case((kept, 1), else_=0)),
+            func.coalesce(func.sum(case((kept, Activity.minutes), else_=0)), 0),
+            func.sum(case((kept & Activity.late, 1), else_=0)),
+            func.coalesce(func.sum(distinct(case((kept, _day_bits(all_days)), else_=0))), 0),
+        )
+        .join(Employee, Employee.id == Activity.employee_id)
+        .where(
+            in_scope,
+            Employee.active,
+            Activity.work_date >= first,
+            Activity.work_date <= last,
+            Activity.deleted_at.is_(None),
+        )
+        .group_by(Activity.employee_id, period)
+    )
+
+
+def _add_figures(
+    people: list[dict[int, PersonWeek]], groups: Sequence[Any], all_days: Sequence[date]
+) -> None:
+    """The activity figures added to each person's week, and what follows from the days."""
     for employee_id, index, approved, waiting, revision, entries, minutes, late, bits in groups:
         person = people[index].get(employee_id) if index is not None else None
         if person is None:
@@ -193,7 +210,6 @@ async def team_weeks(
         for person in by_person.values():
             person.days_with_entries = len(person.logged_on)
             person.silent_days = person.silent_over(person.expected_on, person.logged_on)
-    return [dict(result) for result in results]
 
 
 async def build_digests(
