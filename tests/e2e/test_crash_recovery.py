@@ -200,10 +200,11 @@ async def log_and_save_across_two_kills(
     bot.start()
     [summary] = await person.wait_for(1, timeout=20)
     assert "Bagan Deli" in summary.text and "✅ Simpan" in summary.button_texts
-    # 2. Save: the bot dies before committing, while retiring the summary's buttons.
+    # 2. Save: the bot dies before committing, while settling the summary (the choice shown,
+    # its buttons taken away).
     await idle(db)
     await kill_while_waiting_on(
-        emulator, bot, person, "editMessageReplyMarkup", lambda: person.press("✅ Simpan")
+        emulator, bot, person, "editMessageText", lambda: person.press("✅ Simpan")
     )
     await after_kill()
     assert await count(db, Activity) == 0
