@@ -32,12 +32,14 @@ browser:
 	if [ -z "$$missing" ]; then echo "installed: $(BROWSER_PACKAGES)"; else \
 		$(SUDO) apt-get update && $(SUDO) apt-get install -y $$missing; fi
 
+# Lint, then types (mypy, configured in pyproject.toml), then the suite.
 test: $(BIN)/sigap
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 	$(BIN)/pytest
 
 bench: $(BIN)/sigap
 	$(BIN)/python bench/updates.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache

@@ -31,7 +31,7 @@ def append_row(sheet: Worksheet, values: Iterable[object]) -> None:
 def _text_safe(sheet: Worksheet, value: object) -> object:
     if not isinstance(value, str):
         return value  # numbers (negative ones too) and dates stay what they are
-    cell = Cell(sheet, value=value)
+    cell = Cell(sheet, row=1, column=1, value=value)
     # openpyxl makes "=…" a formula ("f") and "#N/A" an error ("e"); anything else is "s".
     if cell.data_type != "s" or value.startswith(FORMULA_STARTS):
         cell.data_type = "s"

@@ -221,7 +221,7 @@ def _read_workbook(path: Path, layout: TableLayout, max_rows: int) -> list[Table
         first_error: TableFileError | None = None
         for sheet in workbook.worksheets:
             # Some writers store a wrong <dimension>; without this rows could be cut off.
-            sheet.reset_dimensions()  # type: ignore[union-attr]
+            sheet.reset_dimensions()
             try:
                 return _parse(_xlsx_cells(sheet.iter_rows(values_only=True)), layout, max_rows)
             except TableFileError as exc:

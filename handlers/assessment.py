@@ -34,6 +34,7 @@ from models.audit import telegram_actor
 from models.identity import contact_of
 from models.outbox import text_payload
 from models.roster import get_employee
+from models.tables import Employee
 from texts import Texts, texts
 from texts.format import format_date, number
 from texts.format import quarter as quarter_name
@@ -51,7 +52,7 @@ def _percent(part: int, whole: int) -> int:
     return round(100 * part / whole) if whole else 0
 
 
-async def _reports(call: FlowCall) -> list:  # type: ignore[type-arg]
+async def _reports(call: FlowCall) -> list[Employee]:
     context = call.context
     assert context.actor.employee_id is not None
     reach = await export.reach_of(

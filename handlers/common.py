@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
@@ -15,7 +15,7 @@ from domain.access import Action, allowed
 from handlers.context import SigapContext
 from models.identity import actor_from, mark_unblocked
 
-Callback = Callable[[Update, SigapContext], Awaitable[Any]]
+Callback = Callable[[Update, SigapContext], Coroutine[Any, Any, Any]]
 
 
 async def load_sender(update: Update, context: SigapContext) -> None:

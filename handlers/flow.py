@@ -40,6 +40,10 @@ class Step:
     on_button: Callable[[FlowCall, str], Awaitable[None]] | None = None
     # Photos, documents, locations, contacts: whatever the step can take besides text.
     on_message: Callable[[FlowCall, Message], Awaitable[bool]] | None = None
+    # The flow is over and this step only remembers how it ended: the update that ended it,
+    # delivered again, gets its confirmation again (``prompt``); anything else ends the
+    # conversation and is handled as if none were open.
+    final: bool = False
 
 
 @dataclass
@@ -198,14 +202,18 @@ async def dispatch(update: Update, context: SigapContext, no_flow: NoFlowHandler
             # question reached Telegram, so ask it again (at worst the person sees it twice).
             await _prompt_again(update, context, conversation)
         return
+    flow = _FLOWS.get(conversation.flow) if conversation else None
+    step = flow.steps.get(conversation.step) if flow and conversation else None
+    if conversation is not None and step is not None and step.final:
+        await store.finish(context.services.db, chat.id, user.id)
+        context.forget_conversation(None)
+        conversation = None
     if query is not None:
         await _dispatch_button(update, context, conversation, query.data or "")
         return
     if conversation is None:
         await no_flow(update, context)
         return
-    flow = _FLOWS.get(conversation.flow)
-    step = flow.steps.get(conversation.step) if flow else None
     if flow is None or step is None:
         # A flow or step that no longer exists after an upgrade: end it rather than trap them.
         await store.finish(context.services.db, chat.id, user.id)
@@ -305,7 +313,12 @@ def _shown(update: Update, data: str) -> bool:
 async def cancel(update: Update, context: SigapContext) -> None:
     chat, user = update.effective_chat, update.effective_user
     assert chat is not None and user is not None
+    conversation = await context.conversation(chat.id, user.id)
+    flow = _FLOWS.get(conversation.flow) if conversation else None
+    step = flow.steps.get(conversation.step) if flow and conversation else None
     ended = await store.finish(context.services.db, chat.id, user.id)
     context.forget_conversation(None)
+    if step is not None and step.final:
+        ended = False  # it was over already: nothing was in progress
     key = "common.cancelled" if ended else "common.nothing_to_cancel"
     await reply(update, context, context.texts.t(key))

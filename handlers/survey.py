@@ -117,10 +117,10 @@ async def _ask_service(call: FlowCall) -> None:
     if not choices:
         await call.say(tr.t("survey.ask_service_typed", unit=data["unit_name"]))
         return
-    label = (lambda s: s.name_en or s.name) if tr.language != "id" else (lambda s: s.name)
+    english = tr.language != "id"
     await call.say(
         tr.t("survey.ask_service", unit=data["unit_name"]),
-        [[(label(s), f"s:{s.id}")] for s in choices],
+        [[((s.name_en or s.name) if english else s.name, f"s:{s.id}")] for s in choices],
     )
 
 

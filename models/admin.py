@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import aliased
+from sqlmodel import col
 
 from models import audit
 from models.db import Database
@@ -36,21 +37,21 @@ async def roster_lines(db: Database, unit_id: int | None = None) -> list[RosterL
     boss = aliased(Employee)
     stmt = (
         select(
-            Employee.nip,
-            Employee.name,
-            Employee.position,
-            Unit.code,
-            Unit.name,
-            boss.nip,
-            Employee.roles,
+            col(Employee.nip),
+            col(Employee.name),
+            col(Employee.position),
+            col(Unit.code),
+            col(Unit.name),
+            col(boss.nip),
+            col(Employee.roles),
         )
-        .join(Unit, Unit.id == Employee.unit_id)
-        .outerjoin(boss, boss.id == Employee.supervisor_id)
-        .where(Employee.active)
-        .order_by(Unit.code, Employee.name)
+        .join(Unit, col(Unit.id) == Employee.unit_id)
+        .outerjoin(boss, col(boss.id) == Employee.supervisor_id)
+        .where(col(Employee.active))
+        .order_by(col(Unit.code), col(Employee.name))
     )
     if unit_id is not None:
-        stmt = stmt.where(Employee.unit_id == unit_id)
+        stmt = stmt.where(col(Employee.unit_id) == unit_id)
     async with db.read() as session:
         rows = (await session.execute(stmt)).all()
     return [
@@ -79,9 +80,13 @@ async def recent_changes(
 ) -> list[AuditLine]:
     """The newest audit entries, with the name of the employee behind each Telegram actor.
     For a unit admin (``unit_code``) only the entries about that unit."""
-    stmt = select(AuditEntry).order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(limit)  # type: ignore[union-attr]
+    stmt = (
+        select(AuditEntry)
+        .order_by(col(AuditEntry.at).desc(), col(AuditEntry.id).desc())
+        .limit(limit)
+    )
     if unit_code is not None:
-        stmt = stmt.where(AuditEntry.subject == f"unit:{unit_code}")
+        stmt = stmt.where(col(AuditEntry.subject) == f"unit:{unit_code}")
     async with db.read() as session:
         entries = list((await session.execute(stmt)).scalars())
         ids = {
@@ -90,9 +95,9 @@ async def recent_changes(
         names: dict[int, str] = {}
         if ids:
             rows = await session.execute(
-                select(TelegramLink.telegram_user_id, Employee.name)
-                .join(Employee, Employee.id == TelegramLink.employee_id)
-                .where(TelegramLink.telegram_user_id.in_(ids))  # type: ignore[attr-defined]
+                select(col(TelegramLink.telegram_user_id), col(Employee.name))
+                .join(Employee, col(Employee.id) == TelegramLink.employee_id)
+                .where(col(TelegramLink.telegram_user_id).in_(ids))
             )
             names = {int(tg): name for tg, name in rows.all()}
     return [
@@ -132,29 +137,29 @@ async def target_lines(db: Database, year: int, unit_id: int | None = None) -> l
     """The targets of a year of active employees (of one unit, or all), by unit and name."""
     stmt = (
         select(
-            Employee.nip,
-            Employee.name,
-            SkpTarget.year,
-            SkpTarget.rhk,
-            SkpTarget.indicator,
-            SkpTarget.target_quantity,
-            SkpTarget.unit,
-            SkpTarget.kind,
+            col(Employee.nip),
+            col(Employee.name),
+            col(SkpTarget.year),
+            col(SkpTarget.rhk),
+            col(SkpTarget.indicator),
+            col(SkpTarget.target_quantity),
+            col(SkpTarget.unit),
+            col(SkpTarget.kind),
         )
-        .join(Employee, Employee.id == SkpTarget.employee_id)
-        .join(Unit, Unit.id == Employee.unit_id)
-        .where(Employee.active, SkpTarget.year == year)
-        .order_by(Unit.code, Employee.name, SkpTarget.id)
+        .join(Employee, col(Employee.id) == SkpTarget.employee_id)
+        .join(Unit, col(Unit.id) == Employee.unit_id)
+        .where(col(Employee.active), col(SkpTarget.year) == year)
+        .order_by(col(Unit.code), col(Employee.name), col(SkpTarget.id))
     )
     if unit_id is not None:
-        stmt = stmt.where(Employee.unit_id == unit_id)
+        stmt = stmt.where(col(Employee.unit_id) == unit_id)
     async with db.read() as session:
         return [TargetLine(*row) for row in (await session.execute(stmt)).all()]
 
 
 async def nips_of_unit(db: Database, unit_id: int) -> set[str]:
     async with db.read() as session:
-        stmt = select(Employee.nip).where(Employee.unit_id == unit_id)
+        stmt = select(col(Employee.nip)).where(col(Employee.unit_id) == unit_id)
         return set((await session.execute(stmt)).scalars())
 
 

@@ -10,14 +10,16 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import ColumnElement, delete, func, or_, select, update
 from sqlalchemy.orm import aliased
+from sqlmodel import col
 
 from models import audit
-from models.db import Database
+from models.db import Database, rows_changed
 from models.identity import employee_contact
 from models.outbox import enqueue
 from models.tables import Activity, Employee, Invite, TelegramLink, TelegramUser, Unit
+from models.types import stored_id
 
 MAX_RESULTS = 10
 
@@ -40,20 +42,32 @@ async def search_people(db: Database, query: str, unit_id: int | None) -> list[P
     """Up to ``MAX_RESULTS`` employees whose name or NIP contains ``query`` (case ignored), of
     one unit or all; active ones first."""
     digits = "".join(query.split())
-    condition = func.lower(Employee.name).like(_like(query.strip().lower()), escape="\\")
+    condition: ColumnElement[bool] = func.lower(col(Employee.name)).like(
+        _like(query.strip().lower()), escape="\\"
+    )
     if digits.isdigit():
-        condition = or_(condition, Employee.nip.like(_like(digits), escape="\\"))  # type: ignore[attr-defined]
+        condition = or_(condition, col(Employee.nip).like(_like(digits), escape="\\"))
     stmt = (
-        select(Employee.id, Employee.name, Employee.nip, Unit.code, Employee.active)
-        .join(Unit, Unit.id == Employee.unit_id)
+        select(
+            col(Employee.id),
+            col(Employee.name),
+            col(Employee.nip),
+            col(Unit.code),
+            col(Employee.active),
+        )
+        .join(Unit, col(Unit.id) == Employee.unit_id)
         .where(condition)
-        .order_by(Employee.active.desc(), Employee.name)  # type: ignore[attr-defined]
+        .order_by(col(Employee.active).desc(), col(Employee.name))
         .limit(MAX_RESULTS)
     )
     if unit_id is not None:
-        stmt = stmt.where(Employee.unit_id == unit_id)
+        stmt = stmt.where(col(Employee.unit_id) == unit_id)
     async with db.read() as session:
-        return [PersonHit(*row) for row in (await session.execute(stmt)).all()]
+        rows = (await session.execute(stmt)).all()
+    return [
+        PersonHit(stored_id(employee_id), name, nip, unit, active)
+        for employee_id, name, nip, unit, active in rows
+    ]
 
 
 @dataclass(frozen=True)
@@ -77,12 +91,19 @@ class PersonCard:
 async def person_card(db: Database, employee_id: int, now: datetime) -> PersonCard | None:
     boss = aliased(Employee)
     stmt = (
-        select(Employee, Unit.code, Unit.name, boss.name, TelegramLink.id, TelegramUser.blocked_at)
-        .join(Unit, Unit.id == Employee.unit_id)
-        .outerjoin(boss, boss.id == Employee.supervisor_id)
-        .outerjoin(TelegramLink, TelegramLink.employee_id == Employee.id)
-        .outerjoin(TelegramUser, TelegramUser.id == TelegramLink.telegram_user_id)
-        .where(Employee.id == employee_id)
+        select(
+            Employee,
+            col(Unit.code),
+            col(Unit.name),
+            col(boss.name),
+            col(TelegramLink.id),
+            col(TelegramUser.blocked_at),
+        )
+        .join(Unit, col(Unit.id) == Employee.unit_id)
+        .outerjoin(boss, col(boss.id) == Employee.supervisor_id)
+        .outerjoin(TelegramLink, col(TelegramLink.employee_id) == Employee.id)
+        .outerjoin(TelegramUser, col(TelegramUser.id) == TelegramLink.telegram_user_id)
+        .where(col(Employee.id) == employee_id)
     )
     async with db.read() as session:
         row = (await session.execute(stmt)).one_or_none()
@@ -91,23 +112,23 @@ async def person_card(db: Database, employee_id: int, now: datetime) -> PersonCa
         employee, code, unit_name, boss_name, link, blocked = row
         last = (
             await session.execute(
-                select(func.max(Activity.work_date)).where(
-                    Activity.employee_id == employee_id,
-                    Activity.deleted_at.is_(None),  # type: ignore[union-attr]
+                select(func.max(col(Activity.work_date))).where(
+                    col(Activity.employee_id) == employee_id,
+                    col(Activity.deleted_at).is_(None),
                 )
             )
         ).scalar_one_or_none()
         expires = (
             await session.execute(
-                select(func.max(Invite.expires_at)).where(
-                    Invite.employee_id == employee_id,
-                    Invite.used_at.is_(None),  # type: ignore[union-attr]
-                    Invite.expires_at > now,
+                select(func.max(col(Invite.expires_at))).where(
+                    col(Invite.employee_id) == employee_id,
+                    col(Invite.used_at).is_(None),
+                    col(Invite.expires_at) > now,
                 )
             )
         ).scalar_one_or_none()
     return PersonCard(
-        employee.id,
+        stored_id(employee.id),
         employee.nip,
         employee.name,
         employee.position,
@@ -127,16 +148,17 @@ async def person_card(db: Database, employee_id: int, now: datetime) -> PersonCa
 async def revoke_invites(db: Database, employee_id: int, *, actor: str, now: datetime) -> int:
     """Unused invite links of this employee stop working; how many did."""
     async with db.write() as session:
-        result = await session.execute(
+        result = await rows_changed(
+            session,
             update(Invite)
             .where(
-                Invite.employee_id == employee_id,
-                Invite.used_at.is_(None),  # type: ignore[union-attr]
-                Invite.expires_at > now,
+                col(Invite.employee_id) == employee_id,
+                col(Invite.used_at).is_(None),
+                col(Invite.expires_at) > now,
             )
-            .values(expires_at=now)
+            .values(expires_at=now),
         )
-        count = int(result.rowcount)  # type: ignore[attr-defined]
+        count = int(result)
         if count:
             audit.record(session, actor, "invite.revoke", f"employee:{employee_id}", at=now)
     return count
@@ -157,7 +179,9 @@ async def unlink_account(
         contact = await employee_contact(session, employee_id)
         if contact is None:
             return None
-        await session.execute(delete(TelegramLink).where(TelegramLink.employee_id == employee_id))
+        await session.execute(
+            delete(TelegramLink).where(col(TelegramLink.employee_id) == employee_id)
+        )
         audit.record(session, actor, "account.unlink", f"employee:{employee_id}", at=now)
         await enqueue(
             session,

@@ -11,14 +11,16 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from domain.access import format_roles
 from domain.roster import RosterProblem, RosterRow, scope_problems, validate_roster
 from models import audit
-from models.db import Database
+from models.db import Database, rows_changed
 from models.tables import Conversation, Employee, TelegramLink, TelegramUser, Unit
 
 
@@ -170,14 +172,15 @@ async def finish_conversation(
     session: AsyncSession, chat_id: int, user_id: int, version: int
 ) -> bool:
     """End the chat's preview in the caller's transaction; False if it was already ended."""
-    result = await session.execute(
+    result = await rows_changed(
+        session,
         delete(Conversation).where(
-            Conversation.chat_id == chat_id,
-            Conversation.user_id == user_id,
-            Conversation.version == version,
-        )
+            col(Conversation.chat_id) == chat_id,
+            col(Conversation.user_id) == user_id,
+            col(Conversation.version) == version,
+        ),
     )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    return bool(result)
 
 
 def _admins(employees: Iterable[Employee]) -> int:
@@ -315,7 +318,7 @@ async def _apply_employees(
     touched: dict[str, bool] = {}
     created: set[str] = set()
     for row in rows:
-        wanted = {
+        wanted: dict[str, Any] = {
             "name": row.name,
             "position": row.position,
             "unit_id": units[row.unit_code].id,
@@ -390,15 +393,21 @@ class LinkStatus:
 async def link_status(db: Database, unit_code: str | None = None) -> list[LinkStatus]:
     """Active employees (of one unit, or all) with whether they linked their account."""
     stmt = (
-        select(Unit.code, Employee.nip, Employee.name, TelegramLink.id, TelegramUser.blocked_at)
-        .join(Unit, Unit.id == Employee.unit_id)
-        .outerjoin(TelegramLink, TelegramLink.employee_id == Employee.id)
-        .outerjoin(TelegramUser, TelegramUser.id == TelegramLink.telegram_user_id)
-        .where(Employee.active)
-        .order_by(Unit.code, Employee.name)
+        select(
+            col(Unit.code),
+            col(Employee.nip),
+            col(Employee.name),
+            col(TelegramLink.id),
+            col(TelegramUser.blocked_at),
+        )
+        .join(Unit, col(Unit.id) == Employee.unit_id)
+        .outerjoin(TelegramLink, col(TelegramLink.employee_id) == Employee.id)
+        .outerjoin(TelegramUser, col(TelegramUser.id) == TelegramLink.telegram_user_id)
+        .where(col(Employee.active))
+        .order_by(col(Unit.code), col(Employee.name))
     )
     if unit_code is not None:
-        stmt = stmt.where(Unit.code == unit_code)
+        stmt = stmt.where(col(Unit.code) == unit_code)
     async with db.read() as session:
         rows = (await session.execute(stmt)).all()
     return [

@@ -5,15 +5,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from domain.skp import TargetProblem, TargetRow, validate_targets
 from models import audit
 from models.db import Database
 from models.roster import AlreadyApplied, finish_conversation
 from models.tables import Employee, SkpTarget
+from models.types import stored_id
 
 
 @dataclass(frozen=True)
@@ -60,7 +63,7 @@ async def import_targets(
         async with db.write() as session:
             if conversation is not None and not await finish_conversation(session, *conversation):
                 raise AlreadyApplied()
-            employees = dict((await session.execute(select(Employee.nip, Employee.id))).all())
+            employees = await _employee_ids(session)
             result.problems = validate_targets(rows, set(employees), current_year)
             if nips_in_reach is not None:
                 result.problems += [
@@ -74,6 +77,7 @@ async def import_targets(
             await _merge_targets(session, rows, employees, now, result)
             if dry_run:
                 raise _Rollback()
+            stored_file: dict[str, Any] = {"file": file} if file else {}
             audit.record(
                 session,
                 actor,
@@ -82,12 +86,18 @@ async def import_targets(
                 rows=len(rows),
                 new=result.new,
                 changed=result.changed,
-                **({"file": file} if file else {}),
+                **stored_file,
             )
         result.saved = True
     except _Rollback:
         pass
     return result
+
+
+async def _employee_ids(session: AsyncSession) -> dict[str, int]:
+    """NIP → employee id, of everyone in the roster."""
+    rows = await session.execute(select(col(Employee.nip), col(Employee.id)))
+    return {nip: stored_id(employee_id) for nip, employee_id in rows}
 
 
 async def _merge_targets(
@@ -105,7 +115,7 @@ async def _merge_targets(
     for row in rows:
         key = (employees[row.nip], row.year, row.rhk, row.indicator)
         target = existing.get(key)
-        wanted = {
+        wanted: dict[str, Any] = {
             "target_quantity": row.target_quantity,
             "unit": row.unit,
             "kind": row.kind,

@@ -130,7 +130,7 @@ async def _enqueue_digests(
         if not await claim_run(session, DIGEST_JOB, period, now, detail=f"{len(rows)}"):
             return 0  # another process got there first
         for key, chat_id, payload in rows:
-            if await enqueue(session, key, chat_id, "digest", payload, now=now):  # type: ignore[arg-type]
+            if await enqueue(session, key, chat_id, "digest", payload, now=now):
                 written += 1
     return written
 

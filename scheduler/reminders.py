@@ -16,10 +16,11 @@ from zoneinfo import ZoneInfo
 
 from domain.calendar import WorkCalendar
 from domain.dates import parse_times
+from models import daylog
 from models.db import Database
 from models.outbox import enqueue, text_payload
 from models.reminders import Candidate, candidates, unit_timezones
-from services.buttons import reminder_log, reminder_snooze
+from services.buttons import reminder_log, reminder_snooze, routine_rows
 from texts import texts
 from texts.format import format_date
 
@@ -68,6 +69,11 @@ async def enqueue_reminders(
                 due.append((person, index + 1))
         if not due:
             continue
+        # What a tap can log at once: routines of the last ten working days, yesterday's day.
+        recent = calendar.last_working_days(today, daylog.ROUTINE_DAYS)
+        ids = [person.employee_id for person, _ in due]
+        routines = await daylog.routines(db, ids, recent)
+        logged = await daylog.logged_on(db, ids, recent[0]) if recent else set()
         async with db.write() as session:
             for person, number in due:
                 tr = texts(person.language or default_language)
@@ -76,6 +82,9 @@ async def enqueue_reminders(
                     f"reminder.text_{min(number, 2)}",
                     name=person.name,
                     date=format_date(today, tr.language),
+                )
+                rows = routine_rows(
+                    tr, routines.get(person.employee_id, []), person.employee_id in logged
                 )
                 markup = {
                     "inline_keyboard": [
@@ -88,7 +97,8 @@ async def enqueue_reminders(
                                 "text": tr.plain("reminder.button_snooze"),
                                 "callback_data": reminder_snooze(today),
                             },
-                        ]
+                        ],
+                        *[[{"text": t, "callback_data": d} for t, d in row] for row in rows],
                     ]
                 }
                 if await enqueue(

@@ -83,8 +83,9 @@ async def roster_import(c: Command) -> None:
         print_problems(result.problems, c.tr, "roster")
     for refusal in result.refusals:
         params = dict(refusal.params)
-        if isinstance(params.get("staff"), list):
-            params["count"], params["staff"] = len(params["staff"]), ", ".join(params["staff"])
+        staff = params.get("staff")
+        if isinstance(staff, list):
+            params["count"], params["staff"] = len(staff), ", ".join(staff)
         print(c.tr.plain(f"admin_refusal.{refusal.code}", **params))
     if result.problems or result.refusals:
         raise CliError(c.tr.plain("cli.roster_not_saved"))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from html import escape
+from typing import Any
 
 from telegram import Update
 
@@ -195,7 +196,7 @@ async def _ask_schedule(call: FlowCall) -> None:
     )
 
 
-async def _save_schedule(call: FlowCall, **change: object) -> None:
+async def _save_schedule(call: FlowCall, **change: Any) -> None:
     services, tr = call.context.services, call.texts
     if admin_refusal(call.context.actor, AdminTask.SCHEDULE, call.data["unit_id"]):
         await call.finish()
@@ -207,7 +208,7 @@ async def _save_schedule(call: FlowCall, **change: object) -> None:
         call.data["code"],
         now=services.clock.now(),
         actor=telegram_actor(call.context.actor.telegram_id),
-        **change,  # type: ignore[arg-type]
+        **change,
     )
     text = _timing_text(unit, tr, services.settings.reminder_times)
     await call.say(tr.t("admin_schedule.saved", schedule=text))

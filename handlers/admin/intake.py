@@ -10,6 +10,7 @@ Terapkan / Batal.
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 
 from telegram import Message, Update
 
@@ -48,6 +49,7 @@ async def take_file(update: Update, context: SigapContext, scope: AdminScope) ->
     except AttachmentTooBig:
         await reply(update, context, file_problem_text(_too_big(), tr))
         return
+    assert stored.stored_path is not None  # download_attachment stored it
     path = services.settings.data_dir / stored.stored_path
     try:
         suffix = await asyncio.to_thread(sniff_table_format, path, MAX_BYTES)
@@ -74,7 +76,7 @@ def _too_big() -> TableFileError:
     return TableFileError("too_big", max_mb=MAX_BYTES // (1024 * 1024))
 
 
-def _recognise(path, suffix: str) -> FileKind:  # type: ignore[no-untyped-def]
+def _recognise(path: Path, suffix: str) -> FileKind:
     """The first kind whose header the file has; for none, the roster's complaint (the file
     an office sends most)."""
     first: TableFileError | None = None

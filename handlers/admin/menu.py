@@ -4,7 +4,9 @@ away."""
 
 from __future__ import annotations
 
-from telegram import Update
+from zoneinfo import ZoneInfo
+
+from telegram import InlineKeyboardMarkup, Update
 
 from domain.access import AdminScope, AdminTask
 from handlers.admin.guard import ADMIN, may, requires_admin
@@ -27,7 +29,7 @@ ENTRIES = (
 )
 
 
-def menu_markup(context: SigapContext):  # type: ignore[no-untyped-def]
+def menu_markup(context: SigapContext) -> InlineKeyboardMarkup:
     tr = context.texts
     shown = [(tr.plain(key), ADMIN.pack(verb)) for verb, key, task in ENTRIES if may(context, task)]
     return buttons([shown[i : i + 2] for i in range(0, len(shown), 2)])
@@ -62,7 +64,7 @@ async def audit_pressed(update: Update, context: SigapContext, scope: AdminScope
     await reply(update, context, tr.t("admin.audit_title", count=len(lines)) + "\n" + shown)
 
 
-def audit_text(line: AuditLine, tr: Texts, zone) -> str:  # type: ignore[no-untyped-def]
+def audit_text(line: AuditLine, tr: Texts, zone: ZoneInfo) -> str:
     when = format_datetime(line.at, zone, tr.language)
     who = line.actor_name or (
         tr.plain("admin.actor_cli") if line.actor == "cli" else tr.plain("admin.actor_other")

@@ -14,8 +14,9 @@ import functools
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from telegram import Update
+from telegram import InlineKeyboardMarkup, Update
 
 from domain.access import AdminScope, AdminTask, admin_refusal, admin_scope
 from domain.complaints import parse_tracking_number
@@ -94,7 +95,7 @@ async def _card_in_reach(update: Update, context: SigapContext) -> PersonCard | 
     return card
 
 
-def card_text(card: PersonCard, tr: Texts, zone) -> str:  # type: ignore[no-untyped-def]
+def card_text(card: PersonCard, tr: Texts, zone: ZoneInfo) -> str:
     roles = ", ".join(tr.plain(f"roles.{r}") for r in sorted(card.roles))
     if card.linked:
         account = tr.plain("admin_people.blocked" if card.blocked else "admin_people.linked")
@@ -122,7 +123,7 @@ def card_text(card: PersonCard, tr: Texts, zone) -> str:  # type: ignore[no-unty
     )
 
 
-def card_buttons(card: PersonCard, tr: Texts):  # type: ignore[no-untyped-def]
+def card_buttons(card: PersonCard, tr: Texts) -> InlineKeyboardMarkup | None:
     rows = []
     if card.active:
         rows.append([(tr.plain("admin_people.button_invite"), ADMIN.pack("invite", card.id))])

@@ -11,6 +11,8 @@ unit's desk (``handlers.desk``).
 
 from __future__ import annotations
 
+from typing import Any
+
 from telegram import Message, Update
 
 from domain.access import Action
@@ -405,5 +407,5 @@ async def start_filing(
     if kind is None:
         await COMPLAINT_FLOW.start(update, context, {"attachments": []})
         return
-    data = {"attachments": [], "kind": kind, "draft": draft}
+    data: dict[str, Any] = {"attachments": [], "kind": kind, "draft": draft}
     await COMPLAINT_FLOW.start(update, context, data, step="category")

@@ -311,7 +311,7 @@ async def complaint_button(update: Update, context: SigapContext) -> None:
         )
     elif what == "ok":
         await settle(update, context)
-        await _citizen_move(update, context, complaint.id, Move.CONFIRM)  # type: ignore[arg-type]
+        await _citizen_move(update, context, complaint_id, Move.CONFIRM)
     elif not can_reopen(context.services.today(), complaint.reopen_until):
         await settle_one(update, context)  # "Sudah selesai" still applies
         await reply(update, context, tr.t("complaint.reopen_expired"))
@@ -365,8 +365,9 @@ async def status_command(update: Update, context: SigapContext) -> None:
 
 async def _show(update: Update, context: SigapContext, complaint: Complaint) -> None:
     tr, services = context.texts, context.services
+    assert complaint.id is not None  # a stored complaint
     details = await complaints.ticket_details(services.db, complaint)
-    events = await complaints.history(services.db, complaint.id)  # type: ignore[arg-type]
+    events = await complaints.history(services.db, complaint.id)
     lines = [
         tr.t(
             "complaint.detail_title",
@@ -401,7 +402,7 @@ async def _show(update: Update, context: SigapContext, complaint: Complaint) -> 
         complaint.id,
         chat.id,
         [sent.message_id],
-        "citizen",  # type: ignore[arg-type]
+        "citizen",
     )
 
 

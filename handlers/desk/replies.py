@@ -19,6 +19,7 @@ from models import complaints, notices
 from models.activities import EvidenceDraft
 from models.outbox import text_payload
 from models.tables import Complaint
+from models.types import stored_id
 
 
 async def group_message(update: Update, context: SigapContext) -> None:
@@ -109,7 +110,7 @@ async def _staff_answer(
     try:
         complaint, _ = await complaints.add_message(
             services.db,
-            complaint.id,  # type: ignore[arg-type]
+            stored_id(complaint.id),
             side="staff",
             text=text,
             attachments=attachments,

@@ -9,6 +9,7 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select
+from sqlmodel import col
 
 from domain.calendar import WorkCalendar
 from domain.complaints import (
@@ -63,7 +64,7 @@ async def apply_move(
     async with db.write() as session:
         complaint = (
             await session.execute(
-                select(Complaint).where(Complaint.id == complaint_id).with_for_update()
+                select(Complaint).where(col(Complaint.id) == complaint_id).with_for_update()
             )
         ).scalar_one_or_none()
         if complaint is None or complaint.purged_at is not None:

@@ -222,18 +222,22 @@ async def test_calendar_overrides(db_url: str, cwd: Path) -> None:
 
 async def test_jobs_list_and_run_once(db_url: str, cwd: Path) -> None:
     from sqlalchemy import select
+    from sqlmodel import col
 
     from models.db import Database
     from models.tables import Employee, TelegramLink
+    from models.types import stored_id
 
     env = {"DATABASE_URL": db_url}
     await sigap("roster", "import", str(EXAMPLES / "roster_belawan.csv"), env=env, cwd=cwd)
     db = Database(db_url)
     async with db.write() as session:
         agus = (
-            await session.execute(select(Employee.id).where(Employee.nip == "197508121999031007"))
+            await session.execute(
+                select(col(Employee.id)).where(col(Employee.nip) == "197508121999031007")
+            )
         ).scalar_one()
-        session.add(TelegramLink(employee_id=agus, telegram_user_id=555))
+        session.add(TelegramLink(employee_id=stored_id(agus), telegram_user_id=555))
     await db.dispose()
     code, out, _ = await sigap("jobs", "list", env=env, cwd=cwd)
     assert code == 0 and out.startswith("reminders")
@@ -290,21 +294,27 @@ async def test_roster_status_lists_who_still_needs_an_invite(db_url: str, cwd: P
     from datetime import UTC, datetime
 
     from sqlalchemy import select
+    from sqlmodel import col
 
     from models.db import Database
     from models.tables import Employee, TelegramLink, TelegramUser
+    from models.types import stored_id
 
     env = {"DATABASE_URL": db_url}
     await sigap("roster", "import", str(EXAMPLES / "roster_belawan.csv"), env=env, cwd=cwd)
     db = Database(db_url)
     async with db.write() as session:
         ids = dict(
-            (await session.execute(select(Employee.nip, Employee.id).where(Employee.nip.in_(
+            (await session.execute(select(col(Employee.nip), col(Employee.id)).where(col(Employee.nip).in_(
                 ["198407222009012003", "197508121999031007"])))).all()
         )  # fmt: skip
         session.add(TelegramUser(id=501, blocked_at=datetime(2026, 11, 20, tzinfo=UTC)))
-        session.add(TelegramLink(employee_id=ids["198407222009012003"], telegram_user_id=501))
-        session.add(TelegramLink(employee_id=ids["197508121999031007"], telegram_user_id=502))
+        session.add(
+            TelegramLink(employee_id=stored_id(ids["198407222009012003"]), telegram_user_id=501)
+        )
+        session.add(
+            TelegramLink(employee_id=stored_id(ids["197508121999031007"]), telegram_user_id=502)
+        )
     await db.dispose()
     code, out, err = await sigap("roster", "status", "--unit", "BLW-SEK", "--missing",
                                  env=env, cwd=cwd)  # fmt: skip

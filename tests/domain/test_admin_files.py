@@ -23,7 +23,7 @@ def _save(book: Workbook, path: Path) -> Path:
 
 def test_format_comes_from_the_bytes_not_the_name(tmp_path: Path) -> None:
     book = Workbook()
-    book.active.append(list(ROSTER_HEADERS))
+    book.active.append(list(ROSTER_HEADERS))  # type: ignore[union-attr]
     xlsx_named_csv = _save(book, tmp_path / "roster.csv")
     assert sniff_table_format(xlsx_named_csv, 10 * MB) == ".xlsx"
     csv_named_xlsx = tmp_path / "roster.xlsx"
@@ -60,9 +60,9 @@ def test_a_zip_bomb_is_refused_by_what_it_unpacks_to(tmp_path: Path) -> None:
 
 def test_merged_header_and_data_on_another_sheet(tmp_path: Path) -> None:
     merged = Workbook()
-    merged.active.append(["NIP", "Nama", "Jabatan", "Unit", None, "NIP Atasan"])
-    merged.active.merge_cells("D1:E1")
-    merged.active.append(ROW[:6])
+    merged.active.append(["NIP", "Nama", "Jabatan", "Unit", None, "NIP Atasan"])  # type: ignore[union-attr]
+    merged.active.merge_cells("D1:E1")  # type: ignore[union-attr]
+    merged.active.append(ROW[:6])  # type: ignore[union-attr]
     with pytest.raises(TableFileError) as error:
         read_roster(_save(merged, tmp_path / "m.xlsx"))
     assert error.value.code == "merged_header"
@@ -70,8 +70,8 @@ def test_merged_header_and_data_on_another_sheet(tmp_path: Path) -> None:
 
     # Instructions moved to the front: the roster is still found on its sheet.
     book = Workbook()
-    book.active.title = "Petunjuk"
-    book.active.append(["Satu baris per pegawai"])
+    book.active.title = "Petunjuk"  # type: ignore[union-attr]
+    book.active.append(["Satu baris per pegawai"])  # type: ignore[union-attr]
     data = book.create_sheet("Pegawai")
     data.append(list(ROSTER_HEADERS))
     data.append(ROW)
@@ -79,7 +79,7 @@ def test_merged_header_and_data_on_another_sheet(tmp_path: Path) -> None:
     assert row.name == "Agus"
 
     wrong = Workbook()
-    wrong.active.append(["Catatan"])
+    wrong.active.append(["Catatan"])  # type: ignore[union-attr]
     wrong.create_sheet("Target").append(["NIP", "Tahun", "RHK"])
     with pytest.raises(TableFileError) as error:
         read_roster(_save(wrong, tmp_path / "w.xlsx"))

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date
 
 from sqlalchemy import select
+from sqlmodel import col
 
 from models.activities import work_calendar
 from models.schedule import UnitSchedule
@@ -16,7 +17,7 @@ AGUS = "197508121999031007"
 BENNY = "197802042005011006"
 
 
-async def test_office_days_off(office) -> None:  # type: ignore[no-untyped-def]
+async def test_office_days_off(office) -> None:
     fitri = await office.employee(FITRIANI, first_name="Fitri")
     await fitri.send("/libur")
     [view] = await fitri.wait_for(1)
@@ -41,7 +42,7 @@ async def test_office_days_off(office) -> None:  # type: ignore[no-untyped-def]
         actions = (
             (
                 await session.execute(
-                    select(AuditEntry.action).where(AuditEntry.actor == f"tg:{fitri.id}")
+                    select(col(AuditEntry.action)).where(col(AuditEntry.actor) == f"tg:{fitri.id}")
                 )
             )
             .scalars()
@@ -55,7 +56,7 @@ async def test_office_days_off(office) -> None:  # type: ignore[no-untyped-def]
     assert "Libur nasional" not in denied.text
 
 
-async def test_unit_schedules_within_reach(office) -> None:  # type: ignore[no-untyped-def]
+async def test_unit_schedules_within_reach(office) -> None:
     fitri = await office.employee(FITRIANI, first_name="Fitri")
     await fitri.send("/admin")
     await fitri.wait_for(1)
@@ -78,9 +79,11 @@ async def test_unit_schedules_within_reach(office) -> None:  # type: ignore[no-u
     [saved] = await fitri.wait_for(1)
     assert "Jumat sore" in saved.text
     async with office.db.read() as session:
-        sek = (await session.execute(select(Unit).where(Unit.code == "BLW-SEK"))).scalar_one()
+        sek = (await session.execute(select(Unit).where(col(Unit.code) == "BLW-SEK"))).scalar_one()
         schedule = await session.get(UnitSchedule, sek.id)
-        benny = (await session.execute(select(Employee).where(Employee.nip == BENNY))).scalar_one()
+        benny = (
+            await session.execute(select(Employee).where(col(Employee.nip) == BENNY))
+        ).scalar_one()
     assert schedule is not None
     assert (schedule.reminder_times, schedule.digest_mode) == ("13:30,15:00", "friday")
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import date
 
 from sqlalchemy import func, select
+from sqlmodel import col
 
 from models.tables import (
     AuditEntry,
@@ -18,19 +19,20 @@ from models.tables import (
     TelegramLink,
     Unit,
 )
+from models.types import stored_id
 
 FITRIANI = "198407222009012003"
 AGUS = "197508121999031007"
 BENNY = "197802042005011006"
 
 
-async def _count(office, model, *where) -> int:  # type: ignore[no-untyped-def]
+async def _count(office, model, *where) -> int:
     async with office.db.read() as session:
         stmt = select(func.count()).select_from(model).where(*where)
         return int((await session.execute(stmt)).scalar_one())
 
 
-async def _open_agus(fitri):  # type: ignore[no-untyped-def]
+async def _open_agus(fitri):
     await fitri.send("/admin")
     await fitri.wait_for(1)
     await fitri.press("👤 Cari pegawai")
@@ -44,7 +46,7 @@ async def _open_agus(fitri):  # type: ignore[no-untyped-def]
     return card
 
 
-async def test_find_invite_revoke_unlink(office) -> None:  # type: ignore[no-untyped-def]
+async def test_find_invite_revoke_unlink(office) -> None:
     fitri = await office.employee(FITRIANI, first_name="Fitri")
     card = await _open_agus(fitri)
     assert "NIP 197508121999031007" in card.text and "Atasan: Fitriani Lubis, S.Sos" in card.text
@@ -70,7 +72,7 @@ async def test_find_invite_revoke_unlink(office) -> None:  # type: ignore[no-unt
     await stranger.send(f"/start {token}")
     [refused] = await stranger.wait_for(1)
     assert "kedaluwarsa" in refused.text
-    assert await _count(office, AuditEntry, AuditEntry.action == "invite.revoke") == 1
+    assert await _count(office, AuditEntry, col(AuditEntry.action) == "invite.revoke") == 1
 
     # Agus links his phone, logs an entry, then loses the phone.
     agus = await office.employee(AGUS, first_name="Agus")
@@ -98,15 +100,17 @@ async def test_find_invite_revoke_unlink(office) -> None:  # type: ignore[no-unt
     await fitri.press(callback_data=confirm.buttons[0][0][1], forge=True)
     [again] = await fitri.wait_for(1)
     assert "sudah tidak tertaut" in again.text
-    assert await _count(office, AuditEntry, AuditEntry.action == "account.unlink") == 1
+    assert await _count(office, AuditEntry, col(AuditEntry.action) == "account.unlink") == 1
 
 
-async def test_forged_people_presses_outside_reach(office) -> None:  # type: ignore[no-untyped-def]
+async def test_forged_people_presses_outside_reach(office) -> None:
     async with office.db.write() as session:
-        benny = (await session.execute(select(Employee).where(Employee.nip == BENNY))).scalar_one()
+        benny = (
+            await session.execute(select(Employee).where(col(Employee.nip) == BENNY))
+        ).scalar_one()
         benny.roles = "employee,supervisor,unit_admin"
         agus_id = (
-            await session.execute(select(Employee.id).where(Employee.nip == AGUS))
+            await session.execute(select(col(Employee.id)).where(col(Employee.nip) == AGUS))
         ).scalar_one()
     user = await office.employee(BENNY, first_name="Benny")
     await user.send("/admin")
@@ -125,16 +129,18 @@ async def test_forged_people_presses_outside_reach(office) -> None:  # type: ign
         assert answer.get("show_alert"), verb
     query = await user.press(callback_data="adm:bans", forge=True, message_id=menu.message_id)
     assert (await user.answer_to(query)).get("show_alert")
-    assert await _count(office, Invite, Invite.employee_id == agus_id) == 0
+    assert await _count(office, Invite, col(Invite.employee_id) == agus_id) == 0
     assert (
-        await _count(office, AuditEntry, AuditEntry.action.in_(["invite.revoke", "account.unlink"]))
+        await _count(
+            office, AuditEntry, col(AuditEntry.action).in_(["invite.revoke", "account.unlink"])
+        )
         == 0
-    )  # type: ignore[attr-defined]
+    )
 
 
-async def test_ban_and_unban_by_tracking_number(office) -> None:  # type: ignore[no-untyped-def]
+async def test_ban_and_unban_by_tracking_number(office) -> None:
     async with office.db.write() as session:
-        unit = (await session.execute(select(Unit).where(Unit.code == "BLW-PU"))).scalar_one()
+        unit = (await session.execute(select(Unit).where(col(Unit.code) == "BLW-PU"))).scalar_one()
         category = ComplaintCategory(code="lain", name="Lainnya", unit_id=unit.id)
         session.add(category)
         await session.flush()
@@ -144,7 +150,7 @@ async def test_ban_and_unban_by_tracking_number(office) -> None:  # type: ignore
                 period="2611",
                 sequence=42,
                 kind="pengaduan",
-                category_id=category.id,
+                category_id=stored_id(category.id),
                 unit_id=unit.id,
                 story="spam",
                 privacy="anonim",
@@ -166,7 +172,9 @@ async def test_ban_and_unban_by_tracking_number(office) -> None:  # type: ignore
     await fitri.send("Mengirim iklan berulang kali")
     [banned] = await fitri.wait_for(1)
     assert "diblokir" in banned.text
-    assert await _count(office, ComplaintBan, ComplaintBan.telegram_user_id == 555_000_111) == 1
+    assert (
+        await _count(office, ComplaintBan, col(ComplaintBan.telegram_user_id) == 555_000_111) == 1
+    )
     await fitri.send("/admin")
     await fitri.wait_for(1)
     await fitri.press("🚫 Blokir pelapor")

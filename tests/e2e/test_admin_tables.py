@@ -8,6 +8,7 @@ from pathlib import Path
 
 from openpyxl import load_workbook
 from sqlalchemy import func, select
+from sqlmodel import col
 
 from domain.complaints import DEFAULT_CATEGORIES
 from domain.skp import read_targets
@@ -22,18 +23,18 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 EXAMPLES = Path(__file__).parents[2] / "examples"
 
 
-def _book(office, message):  # type: ignore[no-untyped-def]
+def _book(office, message):
     assert message.document is not None, message
     return load_workbook(io.BytesIO(office.emulator.files.by_id[message.document["file_id"]].data))
 
 
-def _bytes(book) -> bytes:  # type: ignore[no-untyped-def]
+def _bytes(book) -> bytes:
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
 
 
-async def _targets(office) -> None:  # type: ignore[no-untyped-def]
+async def _targets(office) -> None:
     rows = read_targets(EXAMPLES / "skp_targets_belawan.csv")
     result = await import_targets(
         office.db, rows, dry_run=False, actor="test", now=office.clock.now(), current_year=2026
@@ -41,7 +42,7 @@ async def _targets(office) -> None:  # type: ignore[no-untyped-def]
     assert result.saved, result.problems
 
 
-async def _press(user, label: str):  # type: ignore[no-untyped-def]
+async def _press(user, label: str):
     await user.send("/admin")
     await user.wait_for(1)
     await user.press(label)
@@ -49,7 +50,7 @@ async def _press(user, label: str):  # type: ignore[no-untyped-def]
     return document
 
 
-async def test_targets_round_trip(office) -> None:  # type: ignore[no-untyped-def]
+async def test_targets_round_trip(office) -> None:
     await _targets(office)
     fitri = await office.employee(FITRIANI, first_name="Fitri")
     document = await _press(fitri, "🎯 Target SKP")
@@ -79,16 +80,17 @@ async def test_targets_round_trip(office) -> None:  # type: ignore[no-untyped-de
         quantities = dict(
             (
                 await session.execute(
-                    select(SkpTarget.indicator, SkpTarget.target_quantity)
-                    .join(Employee, Employee.id == SkpTarget.employee_id)
-                    .where(Employee.nip == AGUS)
+                    select(col(SkpTarget.indicator), col(SkpTarget.target_quantity))
+                    .join(Employee, col(Employee.id) == SkpTarget.employee_id)
+                    .where(col(Employee.nip) == AGUS)
                 )
             ).all()
         )
         entry = (
             await session.execute(
                 select(AuditEntry).where(
-                    AuditEntry.action == "targets.import", AuditEntry.actor == f"tg:{fitri.id}"
+                    col(AuditEntry.action) == "targets.import",
+                    col(AuditEntry.actor) == f"tg:{fitri.id}",
                 )
             )
         ).scalar_one()
@@ -101,10 +103,12 @@ async def test_targets_round_trip(office) -> None:  # type: ignore[no-untyped-de
     assert "Tidak ada yang perlu diubah" in again.text
 
 
-async def test_unit_admin_sets_targets_of_their_unit_only(office) -> None:  # type: ignore[no-untyped-def]
+async def test_unit_admin_sets_targets_of_their_unit_only(office) -> None:
     await _targets(office)
     async with office.db.write() as session:
-        benny = (await session.execute(select(Employee).where(Employee.nip == BENNY))).scalar_one()
+        benny = (
+            await session.execute(select(Employee).where(col(Employee.nip) == BENNY))
+        ).scalar_one()
         benny.roles = "employee,supervisor,unit_admin"
     user = await office.employee(BENNY, first_name="Benny")
     document = await _press(user, "🎯 Target SKP")
@@ -123,7 +127,7 @@ async def test_unit_admin_sets_targets_of_their_unit_only(office) -> None:  # ty
     assert "✅ Terapkan" not in preview.button_texts
 
 
-async def test_categories_round_trip(office) -> None:  # type: ignore[no-untyped-def]
+async def test_categories_round_trip(office) -> None:
     await import_categories(
         office.db, list(DEFAULT_CATEGORIES), dry_run=False, actor="test", now=office.clock.now()
     )
@@ -145,13 +149,15 @@ async def test_categories_round_trip(office) -> None:  # type: ignore[no-untyped
     async with office.db.read() as session:
         active = (
             await session.execute(
-                select(func.count()).select_from(ComplaintCategory).where(ComplaintCategory.active)
+                select(func.count())
+                .select_from(ComplaintCategory)
+                .where(col(ComplaintCategory.active))
             )
         ).scalar_one()
         files = (
             (
                 await session.execute(
-                    select(AuditEntry).where(AuditEntry.action == "categories.file")
+                    select(AuditEntry).where(col(AuditEntry.action) == "categories.file")
                 )
             )
             .scalars()
@@ -166,7 +172,7 @@ async def test_categories_round_trip(office) -> None:  # type: ignore[no-untyped
             await session.execute(
                 select(func.count())
                 .select_from(AuditEntry)
-                .where(AuditEntry.action == "categories.file")
+                .where(col(AuditEntry.action) == "categories.file")
             )
         ).scalar_one()
     assert count == 1

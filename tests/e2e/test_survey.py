@@ -20,11 +20,13 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 from sqlalchemy import func, select, update
+from sqlmodel import col
 
 from models import survey
 from models.outbox import OutboxMessage
 from models.survey import SurveyReceipt, SurveyResponse
 from models.tables import Complaint, Conversation, Unit
+from models.types import stored_id
 from tests.data.test_cli import sigap
 from tests.e2e.harness import Harness, eventually, restart
 from tests.e2e.test_complaints import (
@@ -62,7 +64,9 @@ async def services(office: Harness) -> Harness:
 
 async def _unit_id(office: Harness, code: str) -> int:
     async with office.db.read() as session:
-        return (await session.execute(select(Unit.id).where(Unit.code == code))).scalar_one()
+        return stored_id(
+            (await session.execute(select(col(Unit.id)).where(col(Unit.code) == code))).scalar_one()
+        )
 
 
 async def _responses(office: Harness) -> list[SurveyResponse]:
@@ -70,7 +74,7 @@ async def _responses(office: Harness) -> list[SurveyResponse]:
         return list((await session.execute(select(SurveyResponse))).scalars())
 
 
-async def _choose(person, unit: str = PU, service: str = DOMISILI) -> None:  # type: ignore[no-untyped-def]
+async def _choose(person, unit: str = PU, service: str = DOMISILI) -> None:
     await person.send("/survei")
     [ask] = await person.wait_for(1)
     assert "anonim" in ask.text and unit in ask.button_texts, ask
@@ -80,7 +84,7 @@ async def _choose(person, unit: str = PU, service: str = DOMISILI) -> None:  # t
     await person.press(service)
 
 
-async def _answer(person, answers: list[int], start: int = 0) -> None:  # type: ignore[no-untyped-def]
+async def _answer(person, answers: list[int], start: int = 0) -> None:
     for position in range(start, start + len(answers)):
         [question] = await person.wait_for(1)
         assert f"{position + 1}/9" in question.text, question.text
@@ -159,7 +163,7 @@ async def test_abandoned_survey_resumes_after_a_restart(services: Harness) -> No
     assert row.answers == tuple(ANSWERS) and row.comment is None and row.age is None
 
 
-async def _complete(person, unit: str = PU, service: str = DOMISILI) -> None:  # type: ignore[no-untyped-def]
+async def _complete(person, unit: str = PU, service: str = DOMISILI) -> None:
     await _choose(person, unit, service)
     await _answer(person, [3] * 9)
     await person.wait_for(1)
@@ -213,7 +217,7 @@ async def test_one_answer_per_service_and_quarter(services: Harness) -> None:
     periods = sorted(r.period for r in await _responses(services))
     assert periods == ["2026Q4", "2026Q4", "2027Q1"]
     async with services.db.read() as session:
-        receipts = (await session.execute(select(SurveyReceipt.period))).scalars().all()
+        receipts = (await session.execute(select(col(SurveyReceipt.period)))).scalars().all()
     assert receipts == ["2027Q1"]  # last quarter's receipts are no longer needed
 
 
@@ -225,17 +229,17 @@ async def test_survey_is_offered_when_a_complaint_closes(town: Harness) -> None:
         await session.execute(
             update(Complaint).values(status="selesai", reopen_until=date(2026, 12, 8))
         )
-        unit_id = (await session.execute(select(Complaint.unit_id))).scalar_one()
+        unit_id = (await session.execute(select(col(Complaint.unit_id)))).scalar_one()
     await siti.send(f"/status {number}")
     await siti.wait_for(1)
     await siti.press("✅ Sudah selesai")
     await siti.wait_for(1)
     async with town.db.read() as session:
         [offer] = (
-            await session.execute(select(OutboxMessage).where(OutboxMessage.kind == "survey"))
+            await session.execute(select(OutboxMessage).where(col(OutboxMessage.kind) == "survey"))
         ).scalars()
     assert offer.chat_id == siti.id and number in offer.payload["text"]
-    await town.scheduler.sender.run_until_idle()
+    await town.sender.run_until_idle()
     await siti.wait_for(1)
     [message] = [m for m in siti.messages if "📝 Isi survei" in m.button_texts]
     assert "sudah ditutup" in message.text
@@ -280,13 +284,13 @@ async def test_survey_is_offered_when_the_scheduler_closes_a_complaint(town: Har
     for day in (9, 10):  # the second run must not invite again
         town.clock.set(datetime(2026, 12, day, 3, tzinfo=UTC))
         await town.scheduler.tick()
-        await town.scheduler.sender.run_until_idle()
+        await town.sender.run_until_idle()
     await eventually(lambda: any("📝 Isi survei" in m.button_texts for m in siti.messages))
     offers = [m for m in siti.messages if "📝 Isi survei" in m.button_texts]
     assert len(offers) == 1 and number in offers[0].text
     async with town.db.read() as session:
         [complaint] = (await session.execute(select(Complaint))).scalars()
-        kinds = (await session.execute(select(OutboxMessage.kind))).scalars().all()
+        kinds = (await session.execute(select(col(OutboxMessage.kind)))).scalars().all()
     assert complaint.status == "ditutup" and kinds.count("survey") == 1
 
 
@@ -303,7 +307,7 @@ async def _seed(office: Harness, code: str, period: str, day: date, *answers: li
                     comment="Antrian <lama> & panas" if position == 0 else None,
                     age="25_34" if position < 2 else None,
                     sex="l" if position == 0 else "p",
-                    **dict(zip(survey.ELEMENTS, scores, strict=True)),
+                    **dict(zip(survey.ELEMENTS, scores, strict=True)),  # type: ignore[arg-type]
                 )
             )
 

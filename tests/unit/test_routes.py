@@ -11,7 +11,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.app import MODULES, all_routes, build_application
 from domain.access import Audience
-from handlers import approvals, reminders, survey
+from handlers import approvals, reminders, survey, worklog
 from handlers.callback import Press
 from handlers.routes import CITIZEN_KEYBOARD, KEYBOARD, Button, Command, Key, commands_for
 from services import buttons
@@ -23,7 +23,7 @@ TOKEN = "123456:TEST-token-for-routes-0000000000"
 
 def registered(tmp_path: Path) -> tuple[set[str], list[str]]:
     """The command names and callback patterns of the Application the root builds."""
-    settings = Settings(TELEGRAM_BOT_TOKEN=TOKEN, SIGAP_DATA_DIR=str(tmp_path))  # type: ignore[call-arg]
+    settings = Settings(TELEGRAM_BOT_TOKEN=TOKEN, SIGAP_DATA_DIR=str(tmp_path))
     application = build_application(settings)
     commands: set[str] = set()
     patterns: list[str] = []
@@ -74,3 +74,7 @@ def test_buttons_the_jobs_send_are_read_by_their_handlers() -> None:
     assert approvals.BUTTONS.unpack(buttons.OPEN_APPROVALS) is not None
     press = survey.BUTTONS.unpack(buttons.survey_offer(42))
     assert press is not None and press.numbers == (42,)
+    press = worklog.BUTTONS.unpack(buttons.repeat_activity(42))
+    assert press is not None and (press.verb, press.numbers) == ("rep", (42,))
+    assert worklog.BUTTONS.unpack(buttons.COPY_YESTERDAY) is not None
+    assert worklog.BUTTONS.unpack(buttons.REPEAT_ALL) is not None
