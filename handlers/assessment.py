@@ -36,7 +36,7 @@ from models.outbox import text_payload
 from models.roster import get_employee
 from models.tables import Employee
 from texts import Texts, texts
-from texts.format import format_date
+from texts.format import format_date, number
 from texts.format import quarter as quarter_name
 
 MAX_PEOPLE_BUTTONS = 40
@@ -157,11 +157,11 @@ def realisation_text(
                 "assessment.target_row",
                 kind=tr.plain(f"skp.kind_{target.kind}"),
                 indicator=_short(target.indicator or target.rhk),
-                quarter_quantity=row.quarter_quantity,
+                quarter_quantity=number(row.quarter_quantity, tr.language),
                 unit=target.unit,
                 entries=row.quarter_entries,
-                year_to_date=row.year_to_date,
-                target=target.target_quantity,
+                year_to_date=number(row.year_to_date, tr.language),
+                target=number(target.target_quantity, tr.language),
                 percent=_percent(row.year_to_date, target.target_quantity),
                 until=format_date(end, tr.language, weekday=False),
             )

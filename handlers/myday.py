@@ -20,7 +20,7 @@ from models import activities
 from models.activities import DaySummary
 from models.tables import Activity
 from texts import Texts
-from texts.format import duration, format_date, short_day
+from texts.format import duration, format_date, number, short_day
 from texts.format import month as month_name
 
 WEEK_MINUTES = 37 * 60 + 30  # Perpres 21/2023: 37.5 hours a week
@@ -284,9 +284,9 @@ async def _target_lines(context: SigapContext, employee_id: int, year: int, tr: 
                 "skp.row",
                 kind=tr.plain(f"skp.kind_{target.kind}"),
                 indicator=target.indicator,
-                realised=item.realised,
-                approved=item.approved,
-                target=target.target_quantity,
+                realised=number(item.realised, tr.language),
+                approved=number(item.approved, tr.language),
+                target=number(target.target_quantity, tr.language),
                 unit=target.unit,
                 percent=percent,
             )

@@ -200,8 +200,8 @@ async def log_and_save_across_two_kills(
     bot.start()
     [summary] = await person.wait_for(1, timeout=20)
     assert "Bagan Deli" in summary.text and "✅ Simpan" in summary.button_texts
-    # 2. Save: the bot dies before committing, while settling the summary (its buttons give
-    # way to the choice).
+    # 2. Save: the bot dies before committing, while settling the summary (the choice shown,
+    # its buttons taken away).
     await idle(db)
     await kill_while_waiting_on(
         emulator, bot, person, "editMessageText", lambda: person.press("✅ Simpan")

@@ -337,10 +337,11 @@ async def test_guided_log_through_the_api_with_live_updates(page: Page) -> None:
     await page.press("pegawai", "✅ Simpan")
     await page.says("pegawai", "Tersimpan")
     chat = await page.chat("pegawai")
-    # The summary's buttons went away in place; Telegram does not call that "edited" (only a
-    # changed text is, as the desk ticket below shows).
+    # The summary's buttons went away in place and it shows the choice; its text changed, so
+    # it is "edited", as Telegram marks it.
     edited = next(m for m in chat["messages"] if m["id"] == summary["id"])
-    assert "buttons" not in edited and edited["edited"] is False
+    assert "buttons" not in edited and edited["edited"] is True
+    assert edited["html"].endswith("✔️ ✅ Simpan")
     # The invite link's "/start <token>" shows as "/start", as in Telegram.
     assert chat["messages"][0]["html"] == '<a data-command="/start">/start</a>'
 
