@@ -5,7 +5,9 @@ server on PORT) or ``echo`` (PTB's echo bot as installed by default).
     python bench/bot_process.py sigap|sigap-no-inbox|echo BASE_URL TOKEN [DATABASE_URL [CONC]]
 
 ``sigap-no-inbox`` is the same Application polled by PTB's own Updater, which keeps no inbox
-(and so loses fetched updates at a kill -9): what the inbox costs.
+(and so loses fetched updates at a kill -9): what the inbox costs. ``sigap-poll-only`` is Sigap
+with its outbox sender woken only by its poll (``SIGAP_OUTBOX_POLL_SECONDS``), as before commits
+woke it: the baseline of ``bench/notify_latency.py``.
     python bench/bot_process.py sigap-webhook BASE_URL TOKEN DATABASE_URL CONCURRENCY PORT
 """
 
@@ -71,6 +73,10 @@ def main() -> None:
             **webhook,
         )
         application = build_application(settings)
+        if kind == "sigap-poll-only":
+            from bot.app import app_data
+
+            app_data(application).outbox_wake = None
         if webhook:
             from bot.webhook import run_webhook
 
