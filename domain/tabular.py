@@ -24,8 +24,6 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Final, NamedTuple
 
-import openpyxl
-
 from domain.nip import normalize_nip
 
 __all__ = [
@@ -53,7 +51,9 @@ TABLE_FILE_ERROR_CODES: Final = (
     "too_many_rows",
 )
 
-DEFAULT_MAX_ROWS: Final = 5000
+# A file larger than this is refused before anything is read into the database; a city such
+# as Kota Medan has about 20,000 ASN, so the roster of a whole city fits.
+DEFAULT_MAX_ROWS: Final = 100_000
 
 #: Names of a NIP column seen in BKN/SIASN exports and office templates (header_key form).
 NIP_HEADER_ALIASES: Final = ("nip", "nip baru", "ni pppk", "nip/ni pppk", "nomor induk pegawai")
@@ -188,6 +188,8 @@ def read_table(
     if suffix == ".csv":
         return _parse(_csv_cells(path), layout, max_rows)
     if suffix in _XLSX_SUFFIXES:
+        import openpyxl  # on first use: heavy, and most roster files are CSV
+
         try:
             workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
         except Exception as exc:  # missing file, not a zip, damaged XML: openpyxl varies

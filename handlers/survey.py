@@ -17,8 +17,6 @@ from decimal import Decimal
 from io import BytesIO
 from typing import Any
 
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
 from telegram import Update
 
 from domain.access import Action, Audience, complaint_owner_refusal, survey_results_refusal
@@ -448,6 +446,10 @@ def ikm_chart(tr: Texts, periods: list[str], results: dict[str, SkmResult | None
 
 
 def _draw_ikm_chart(tr: Texts, periods: list[str], results: dict[str, SkmResult | None]) -> bytes:
+    # Imported here, on first use: heavy, and most processes never draw or write a workbook.
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
     # The object API with the Agg canvas: no pyplot global state, safe beside the bot's loop.
     figure = Figure(figsize=(8, 4.5))
     FigureCanvasAgg(figure)

@@ -10,9 +10,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from babel.numbers import format_decimal
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-from openpyxl import Workbook
 
 from domain.dates import format_date
 from domain.digest import Change, compliance_per_day, iso_week, split_message
@@ -126,6 +123,10 @@ def write_chart(tr: Texts, digest: Digest, path: Path) -> None:
     compliance = compliance_per_day(digest.people, days)
     names = [p.name if len(p.name) <= 28 else p.name[:27] + "…" for p in digest.people]
     height = max(4.0, 0.35 * len(names) + 2)
+    # Imported here, on first use: heavy, and most processes never draw or write a workbook.
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
     # The object API with the Agg canvas: no pyplot global state, safe beside the bot's loop.
     figure = Figure(figsize=(12, height))
     FigureCanvasAgg(figure)
@@ -144,6 +145,8 @@ def write_chart(tr: Texts, digest: Digest, path: Path) -> None:
 
 
 def write_xlsx(tr: Texts, digest: Digest, path: Path) -> None:
+    from openpyxl import Workbook  # on first use: heavy
+
     workbook = Workbook()
     sheet = workbook.active
     assert sheet is not None
