@@ -1,0 +1,47 @@
+"""CPU-heavy rendering (charts, workbooks) in a worker process, not on the bot's event loop.
+
+A thread is not enough: matplotlib and openpyxl are mostly Python, and a rendering thread holds
+the GIL for whole switch intervals, so during a Monday's digest wave the loop waited its turn
+behind it and everyone's replies slowed (``bench/digest_wave.py``). One worker process, started
+on first use (with ``spawn``: the bot's own threads are not copied into it) and kept for the
+next; it imports matplotlib and openpyxl, the bot process does not have to.
+
+``fn`` must be a module-level function and its arguments picklable (``Texts`` travels as its
+language). A worker that died is replaced for the next call.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import multiprocessing
+import threading
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+_lock = threading.Lock()
+_pool: ProcessPoolExecutor | None = None
+
+
+def _executor() -> ProcessPoolExecutor:
+    global _pool
+    with _lock:
+        if _pool is None:
+            _pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
+        return _pool
+
+
+async def run(fn: Callable[..., T], *args: Any) -> T:
+    """``fn(*args)`` in the worker process."""
+    global _pool
+    pool = _executor()
+    try:
+        return await asyncio.get_running_loop().run_in_executor(pool, fn, *args)
+    except BrokenProcessPool:
+        with _lock:
+            if _pool is pool:
+                _pool = None
+        raise
