@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import signal
 import sys
 from datetime import datetime, timedelta
@@ -126,4 +127,17 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    # SIGAP_BENCH_PROFILE=FILE: the whole run under cProfile, written at the end (SIGTERM).
+    profile_to = os.environ.get("SIGAP_BENCH_PROFILE")
+    if profile_to:
+        import cProfile
+
+        profiler = cProfile.Profile()
+        profiler.enable()
+        try:
+            main()
+        finally:
+            profiler.disable()
+            profiler.dump_stats(profile_to)
+    else:
+        main()

@@ -201,6 +201,13 @@ async def run_case(case: str, chats: int, per_chat: int, workdir: Path) -> dict[
             await telegram.wait()
 
 
+def cpu_per_update(case: str, found: list[dict[str, Any]]) -> float:
+    """The bot process's CPU (start-up and warm-up included) per measured update, median."""
+    spent = BOT_CPU.get(case, [])
+    per = [cpu / run["updates"] * 1000 for cpu, run in zip(spent, found, strict=False)]
+    return statistics.median(per) if per else float("nan")
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--chats", type=int, default=1000)
@@ -223,11 +230,16 @@ async def main() -> None:
         f"{args.chats} chats x {args.per_chat} messages, emulator and bot each in a process of "
         f"their own; median of {args.repeat}"
     )
-    print(f"{'case':<10} {'updates/s':>10} {'x echo':>7} {'lost':>5} {'extra':>6} {'disorder':>9}")
+    print(
+        f"{'case':<10} {'updates/s':>10} {'x echo':>7} {'CPU ms/update':>14} {'lost':>5} "
+        f"{'extra':>6} {'disorder':>9}"
+    )
     rates = {case: statistics.median(r["rate"] for r in found) for case, found in runs.items()}
+    echo = rates.get("echo", float("nan"))
     for case, found in runs.items():
         print(
-            f"{case:<10} {rates[case]:>10.0f} {rates[case] / rates['echo']:>7.2f} "
+            f"{case:<10} {rates[case]:>10.0f} {rates[case] / echo:>7.2f} "
+            f"{cpu_per_update(case, found):>14.2f} "
             f"{sum(r['lost'] for r in found):>5} {sum(r['extra'] for r in found):>6} "
             f"{sum(r['disorder'] for r in found):>9}"
         )

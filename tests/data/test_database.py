@@ -111,3 +111,24 @@ async def test_sqlite_runs_in_wal_mode(db: Database) -> None:
         pytest.skip("SQLite only")
     async with db.read() as session:
         assert (await session.execute(text("PRAGMA journal_mode"))).scalar() == "wal"
+
+
+async def test_no_conversation_is_remembered_until_one_begins(db: Database) -> None:
+    """Most updates come from people with no flow open: after one read, none is asked for."""
+    statements: list[str] = []
+
+    def seen(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        statements.append(statement)
+
+    from sqlalchemy import event
+
+    event.listen(db.engine.sync_engine, "before_cursor_execute", seen)
+    assert await conversation.load(db, 1, 2) is None
+    asked = len(statements)
+    assert asked >= 1
+    assert await conversation.load(db, 1, 2) is None
+    assert len(statements) == asked  # from memory
+    await conversation.begin(db, 1, 2, "worklog", "confirm", {}, 10, utcnow())
+    opened = await conversation.load(db, 1, 2)
+    assert opened is not None and opened.step == "confirm"
+    event.remove(db.engine.sync_engine, "before_cursor_execute", seen)
