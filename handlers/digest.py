@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from telegram import Update
 
 from domain.access import Action, Audience
@@ -11,7 +13,6 @@ from handlers.context import SigapContext
 from handlers.routes import Command, Route
 from models import activities
 from models.digest import build_digests
-from services import offload
 from services.digest import render
 
 
@@ -39,8 +40,9 @@ async def digest_command(update: Update, context: SigapContext) -> None:
         return
     name = context.actor.employee_name or ""
     data_dir = services.settings.data_dir
-    # The chart and the spreadsheet are CPU work: in the rendering process.
-    out = await offload.run(render, tr, digests[0], name, data_dir)
+    # One render for the person who asked: a thread, started at once (the rendering process
+    # is for the scheduler's waves, services/offload.py).
+    out = await asyncio.to_thread(render, tr, digests[0], name, data_dir)
     for text in out.texts:
         await reply(update, context, text)
     with (data_dir / out.chart).open("rb") as chart:

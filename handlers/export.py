@@ -8,6 +8,7 @@ press cannot widen it; every export is audit-logged (``models.export``).
 
 from __future__ import annotations
 
+import asyncio
 import tempfile
 from datetime import date, timedelta
 from pathlib import Path
@@ -27,7 +28,6 @@ from handlers.worklog import problem_text
 from models import export
 from models.audit import telegram_actor
 from models.roster import get_employee
-from services import offload
 from services.export import file_name, period_text, write_workbook
 
 MAX_DAYS = 366
@@ -221,8 +221,9 @@ async def _deliver(call: FlowCall, start: date, end: date) -> None:
     # A temporary file: the export is personal data and is not kept after it is sent.
     with tempfile.TemporaryDirectory(prefix="sigap-export-") as folder:
         path = Path(folder) / name
-        # The workbook is CPU work: in the rendering process.
-        await offload.run(write_workbook, exports, start, end, tr, path)
+        # One render for the person who asked: a thread, started at once (the rendering process
+        # is for the scheduler's waves, services/offload.py).
+        await asyncio.to_thread(write_workbook, exports, start, end, tr, path)
         with path.open("rb") as handle:
             await context.bot.send_document(
                 chat.id,

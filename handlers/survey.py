@@ -12,6 +12,7 @@ A person answers once per unit, service and quarter; the answers are stored with
 
 from __future__ import annotations
 
+import asyncio
 from decimal import Decimal
 from io import BytesIO
 from typing import Any
@@ -38,7 +39,6 @@ from handlers.flow import Flow, FlowCall, Step, register
 from handlers.routes import Button, Command, Route
 from models import complaints, survey
 from models.activities import AlreadySaved
-from services import offload
 from services.charts import CHART_LOCK
 from texts import Texts
 
@@ -430,8 +430,9 @@ async def ikm_command(update: Update, context: SigapContext) -> None:
             for c in comments
         ]
     await reply(update, context, "\n".join(lines))
-    # Drawing is CPU work: in the rendering process.
-    chart = await offload.run(ikm_chart, tr, periods, results)
+    # One render for the person who asked: a thread, started at once (the rendering process
+    # is for the scheduler's waves, services/offload.py).
+    chart = await asyncio.to_thread(ikm_chart, tr, periods, results)
     await context.bot.send_photo(
         chat.id,
         chart,

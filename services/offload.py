@@ -1,10 +1,12 @@
-"""CPU-heavy rendering (charts, workbooks) in a worker process, not on the bot's event loop.
+"""The scheduler's CPU-heavy rendering (a digest wave's charts and workbooks) in a worker process.
 
 A thread is not enough: matplotlib and openpyxl are mostly Python, and a rendering thread holds
 the GIL for whole switch intervals, so during a Monday's digest wave the loop waited its turn
 behind it and everyone's replies slowed (``bench/digest_wave.py``). One worker process, started
 on first use (with ``spawn``: the bot's own threads are not copied into it) and kept for the
-next; it imports matplotlib and openpyxl, the bot process does not have to.
+next; it imports matplotlib and openpyxl, the bot process does not have to. A single render
+for the person who asked (``/digest``, ``/ikm``, ``/ekspor``) stays in a thread: it is short,
+and that person should not wait for a process to start.
 
 ``fn`` must be a module-level function and its arguments picklable (``Texts`` travels as its
 language). A worker that died is replaced for the next call.
