@@ -25,12 +25,17 @@ sandbox: $(BIN)/sigap
 # Debian's chromium (and an emoji font) for the sandbox's browser test. Playwright drives this
 # binary; it never downloads browsers of its own.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+# Each is installed when missing: a machine with chromium but no emoji font still gets the font.
+BROWSER_PACKAGES := chromium fonts-noto-color-emoji
 browser:
-	@if command -v chromium >/dev/null; then echo "chromium: $$(command -v chromium)"; else \
-		$(SUDO) apt-get update && $(SUDO) apt-get install -y chromium fonts-noto-color-emoji; fi
+	@missing=$$(for p in $(BROWSER_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -z "$$missing" ]; then echo "installed: $(BROWSER_PACKAGES)"; else \
+		$(SUDO) apt-get update && $(SUDO) apt-get install -y $$missing; fi
 
+# Lint, then types (mypy, configured in pyproject.toml), then the suite.
 test: $(BIN)/sigap
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 	$(BIN)/pytest
 
 bench: $(BIN)/sigap
@@ -44,4 +49,4 @@ bench-aiogram: .venv-aiogram/bin/python
 	.venv-aiogram/bin/pip install --quiet "aiogram>=3,<4"
 
 clean:
-	rm -rf $(VENV) .venv-aiogram .pytest_cache .ruff_cache
+	rm -rf $(VENV) .venv-aiogram .pytest_cache .ruff_cache .mypy_cache

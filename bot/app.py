@@ -10,7 +10,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import partial
-from typing import Protocol
+from typing import Any, Protocol, TypeAlias
 from zoneinfo import ZoneInfo
 
 from telegram import BotCommandScopeDefault, Update
@@ -24,6 +24,7 @@ from telegram.ext import (
     CommandHandler,
     ContextTypes,
     Defaults,
+    ExtBot,
     MessageHandler,
     TypeHandler,
     filters,
@@ -34,6 +35,7 @@ from bot.outbox_wake import OutboxWake
 from bot.processor import ChatOrderedProcessor
 from domain.clock import Clock, SystemClock
 from handlers import (
+    admin,
     approvals,
     assessment,
     complaints,
@@ -85,6 +87,7 @@ MODULES = (
     assessment,
     digest,
     invite,
+    admin,
     desk,
 )
 """Every handler module with a ``ROUTES`` table. Their order is the order of the command menus
@@ -116,7 +119,15 @@ class AppData(BotData):
         return self.scheduler
 
 
-def app_data(application: Application) -> AppData:  # type: ignore[type-arg]
+# The Application as build_application makes it. PTB's builder types its job queue with PTB's
+# default context whatever the context types, and Sigap schedules nothing on that queue (the
+# scheduler runs its own loops), so its type is left open.
+SigapApplication: TypeAlias = Application[
+    ExtBot[int], SigapContext, dict[Any, Any], dict[Any, Any], AppData, Any
+]
+
+
+def app_data(application: SigapApplication) -> AppData:
     """The one accessor of ``bot_data`` outside the handlers."""
     data = application.bot_data
     if not isinstance(data, AppData):
@@ -130,7 +141,7 @@ def all_routes() -> list[Route]:
 
 def build_application(
     settings: Settings, *, db: Database | None = None, clock: Clock | None = None
-) -> Application:  # type: ignore[type-arg]
+) -> SigapApplication:
     token = settings.require_token()
     services = Services(
         settings=settings,
@@ -191,7 +202,7 @@ def build_application(
     return application
 
 
-def register_handlers(application: Application, routes: Sequence[Route]) -> None:  # type: ignore[type-arg]
+def register_handlers(application: SigapApplication, routes: Sequence[Route]) -> None:
     """Every handler, in one place, from the modules' route tables.
 
     Within a group PTB lets the first handler whose filter matches answer, so order matters
@@ -238,10 +249,10 @@ def register_handlers(application: Application, routes: Sequence[Route]) -> None
     )
     add(MessageHandler(filters.UpdateType.MESSAGE & ~filters.COMMAND, start.route_message))
     add(CallbackQueryHandler(start.stale_button))
-    application.add_error_handler(errors.on_error)  # type: ignore[arg-type]
+    application.add_error_handler(errors.on_error)
 
 
-async def _post_init(application: Application) -> None:  # type: ignore[type-arg]
+async def _post_init(application: SigapApplication) -> None:
     data = app_data(application)
     data.require_services().bot_username = application.bot.username
     # Citizens (everyone by default) get the citizen menu; employees get theirs per chat.
@@ -260,7 +271,7 @@ async def _post_init(application: Application) -> None:  # type: ignore[type-arg
         data.outbox_wake.start()
 
 
-async def _post_shutdown(application: Application) -> None:  # type: ignore[type-arg]
+async def _post_shutdown(application: SigapApplication) -> None:
     data = app_data(application)
     if data.outbox_wake is not None:
         await data.outbox_wake.stop()

@@ -10,6 +10,7 @@ import signal
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import text
 from telegram.ext import Application
@@ -24,7 +25,7 @@ _PG_LOCK_KEY = 0x5349474150
 LOCK_WAIT_SECONDS = 5.0
 
 
-async def start_application(application: Application) -> None:  # type: ignore[type-arg]
+async def start_application(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     """What PTB's run_polling does before it polls: initialise, post_init (the scheduler and
     the outbox sender start there), start the update processor."""
     await application.initialize()
@@ -33,7 +34,7 @@ async def start_application(application: Application) -> None:  # type: ignore[t
     await application.start()
 
 
-async def stop_application(application: Application) -> None:  # type: ignore[type-arg]
+async def stop_application(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     if application.running:
         await application.stop()
     await application.shutdown()

@@ -22,9 +22,8 @@ from datetime import timedelta
 
 from telegram import Update
 from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter, TelegramError, TimedOut
-from telegram.ext import Application
 
-from bot.app import app_data
+from bot.app import SigapApplication, app_data
 from bot.lifecycle import (
     only_instance,
     run_until_signalled,
@@ -49,7 +48,7 @@ class DurablePoller:
 
     def __init__(
         self,
-        application: Application,  # type: ignore[type-arg]
+        application: SigapApplication,
         *,
         allowed_updates: Sequence[str] | None = None,
         timeout: float = POLL_TIMEOUT,
@@ -220,13 +219,13 @@ class DurablePoller:
             log.exception("could not remove %d handled update(s) from the inbox", len(update_ids))
 
 
-def run_polling(application: Application, allowed_updates: Sequence[str]) -> None:  # type: ignore[type-arg]
+def run_polling(application: SigapApplication, allowed_updates: Sequence[str]) -> None:
     """``sigap run``: poll until SIGINT or SIGTERM."""
     run_until_signalled(lambda stop: poll(application, allowed_updates, stop))
 
 
 async def poll(
-    application: Application,  # type: ignore[type-arg]
+    application: SigapApplication,
     allowed_updates: Sequence[str],
     stop: asyncio.Event,
 ) -> None:
@@ -241,7 +240,7 @@ async def poll(
 
 
 async def start_bot(
-    application: Application,  # type: ignore[type-arg]
+    application: SigapApplication,
     allowed_updates: Sequence[str],
     *,
     poll_seconds: float = POLL_TIMEOUT,
@@ -255,7 +254,7 @@ async def start_bot(
     return poller
 
 
-async def stop_bot(application: Application) -> None:  # type: ignore[type-arg]
+async def stop_bot(application: SigapApplication) -> None:
     """Stop polling, let the updates in progress finish, and shut ``application`` down."""
     data = app_data(application)
     poller, data.poller = data.poller, None

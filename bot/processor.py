@@ -33,7 +33,9 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
         # For each chat, the future that resolves when its newest queued update is done.
         self._tails: dict[int, asyncio.Future[None]] = {}
 
-    async def process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+    # PTB marks this final and expects do_process_update to be overridden, but that runs after
+    # the concurrency semaphore is taken, when the arrival order within a chat is already lost.
+    async def process_update(self, update: object, coroutine: Awaitable[Any]) -> None:  # type: ignore[misc]
         # PTB starts one task per update in arrival order and calls this before any await,
         # so registering in ``_tails`` here fixes the order within a chat.
         key = chat_key(update)

@@ -24,9 +24,8 @@ from urllib.parse import urlsplit
 from aiohttp import web
 from telegram import Update
 from telegram.error import TelegramError
-from telegram.ext import Application
 
-from bot.app import ALLOWED_UPDATES, app_data
+from bot.app import ALLOWED_UPDATES, SigapApplication, app_data
 from bot.lifecycle import (
     only_instance,
     run_until_signalled,
@@ -57,7 +56,7 @@ def webhook_path(url: str) -> str:
 class WebhookServer:
     """The aiohttp application: one route for updates, one for health."""
 
-    def __init__(self, application: Application, *, secret: str, path: str) -> None:  # type: ignore[type-arg]
+    def __init__(self, application: SigapApplication, *, secret: str, path: str) -> None:
         self._application = application
         self._secret = secret.encode()
         self._path = path
@@ -105,7 +104,7 @@ class WebhookServer:
         return web.json_response(report, status=200 if healthy else 503)
 
 
-async def health_report(application: Application) -> tuple[bool, dict[str, Any]]:  # type: ignore[type-arg]
+async def health_report(application: SigapApplication) -> tuple[bool, dict[str, Any]]:
     """Database reachable, scheduler running, notifications waiting in the outbox."""
     data = app_data(application)
     services, scheduler = data.require_services(), data.scheduler
@@ -126,7 +125,7 @@ async def health_report(application: Application) -> tuple[bool, dict[str, Any]]
     return healthy, report
 
 
-def run_webhook(application: Application, settings: Settings) -> None:  # type: ignore[type-arg]
+def run_webhook(application: SigapApplication, settings: Settings) -> None:
     """``sigap run --webhook``: serve until SIGINT or SIGTERM."""
 
     async def serve_alone(stop: asyncio.Event) -> None:
@@ -137,7 +136,7 @@ def run_webhook(application: Application, settings: Settings) -> None:  # type: 
 
 
 async def serve(
-    application: Application,  # type: ignore[type-arg]
+    application: SigapApplication,
     settings: Settings,
     stop: asyncio.Event,
 ) -> None:
@@ -179,7 +178,7 @@ async def serve(
 
 
 async def _set_webhook(
-    application: Application,  # type: ignore[type-arg]
+    application: SigapApplication,
     url: str,
     secret: str,
     concurrent_updates: int,

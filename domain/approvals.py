@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from enum import StrEnum
-from typing import TypeVar
+from typing import Generic, TypeVar
 
 from domain.calendar import Leave, WorkCalendar, leave_on
 
@@ -46,10 +46,10 @@ VERBS: Mapping[str, Decision] = {
 
 
 @dataclass(frozen=True)
-class Page:
+class Page(Generic[T]):
     """One page of a longer list: ``number`` counts from 0 and is clamped to what exists."""
 
-    items: list
+    items: list[T]
     number: int
     count: int
 
@@ -62,7 +62,7 @@ class Page:
         return self.number + 1 < self.count
 
 
-def paginate(items: Sequence[T], number: int, size: int) -> Page:
+def paginate(items: Sequence[T], number: int, size: int) -> Page[T]:
     count = max(1, -(-len(items) // size))
     number = min(max(number, 0), count - 1)
     return Page(list(items[number * size : (number + 1) * size]), number, count)

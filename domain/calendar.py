@@ -184,6 +184,20 @@ class WorkCalendar:
             day += timedelta(days=1)
         return days
 
+    def last_working_days(self, before: date, n: int) -> list[date]:
+        """The ``n`` working days before ``before`` (not counting it), newest first: "the last
+        ten working days" of a routine, and "yesterday" (``[0]``) on a Monday is Friday."""
+        days: list[date] = []
+        day = before
+        # Long holidays (Lebaran and its cuti bersama) stay well within a few weeks per day.
+        for _ in range(max(n, 1) * 7 + 30):
+            if len(days) == n:
+                break
+            day -= timedelta(days=1)
+            if self.is_working_day(day):
+                days.append(day)
+        return days
+
     def count_working_days(self, start: date, end: date, *, leaves: Iterable[Leave] = ()) -> int:
         """Working days in ``(start, end]``: ``start`` itself is not counted.
 

@@ -34,7 +34,7 @@ def _text_safe(sheet: Worksheet, value: object) -> object:
         return value  # numbers (negative ones too) and dates stay what they are
     from openpyxl.cell.cell import Cell
 
-    cell = Cell(sheet, value=value)
+    cell = Cell(sheet, row=1, column=1, value=value)
     # openpyxl makes "=…" a formula ("f") and "#N/A" an error ("e"); anything else is "s".
     if cell.data_type != "s" or value.startswith(FORMULA_STARTS):
         cell.data_type = "s"

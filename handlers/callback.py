@@ -90,12 +90,13 @@ class CallbackData:
         if head != self.prefix or not colon:
             return None
         verb, args = "", rest
-        shape: str | None = self._shape
+        shape = self._shape
         if self._verbs is not None:
             verb, colon, args = rest.partition(":")
-            shape = self._verbs.get(verb)
-            if shape is None:
+            verb_shape = self._verbs.get(verb)
+            if verb_shape is None:
                 return None
+            shape = verb_shape
             if not colon:
                 return _fields(verb, shape, [])
         return _fields(verb, shape, _split(args, shape))

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from telegram import BotCommand
 from telegram.ext import Application, CallbackContext, ExtBot
@@ -44,6 +45,10 @@ class BotData:
     # Album id → the complaint its first photo was added to (``handlers.complaints``); the
     # oldest are dropped past a few hundred.
     complaint_albums: OrderedDict[str, int] = field(default_factory=OrderedDict)
+    # (chat, user) → the message of their conversation's latest question with buttons
+    # (``handlers.flow``), whose keyboard goes once the conversation moves on. In memory only:
+    # after a restart an old keyboard may stay, and a press on it is still refused as stale.
+    flow_keyboards: OrderedDict[tuple[int, int], int] = field(default_factory=OrderedDict)
 
     def require_services(self) -> Services:
         if self.services is None:
@@ -51,10 +56,8 @@ class BotData:
         return self.services
 
 
-_UNSET = object()
-
-
-class SigapContext(CallbackContext[ExtBot[None], dict, dict, BotData]):  # type: ignore[type-var]
+# ExtBot[int]: the Application's bot carries AIORateLimiter, whose per-call argument is an int.
+class SigapContext(CallbackContext[ExtBot[int], dict[Any, Any], dict[Any, Any], BotData]):
     """PTB's context plus who is talking and the conversation they are in.
 
     PTB builds one context per update and reuses it across handler groups, so what the
@@ -63,13 +66,15 @@ class SigapContext(CallbackContext[ExtBot[None], dict, dict, BotData]):  # type:
 
     def __init__(
         self,
-        application: Application,
-        chat_id: int | None = None,  # type: ignore[type-arg]
+        # PTB passes the Application whose bot_data is the root's subclass of BotData.
+        application: Application[ExtBot[int], Any, dict[Any, Any], dict[Any, Any], Any, Any],
+        chat_id: int | None = None,
         user_id: int | None = None,
     ) -> None:
         super().__init__(application, chat_id=chat_id, user_id=user_id)
         self._actor: Actor | None = None
-        self._conversation: object = _UNSET
+        self._conversation: Conversation | None = None
+        self._conversation_loaded = False
 
     @property
     def services(self) -> Services:
@@ -96,9 +101,11 @@ class SigapContext(CallbackContext[ExtBot[None], dict, dict, BotData]):  # type:
 
     async def conversation(self, chat_id: int, user_id: int) -> Conversation | None:
         """The open conversation of this person in this chat, read once per update."""
-        if self._conversation is _UNSET:
+        if not self._conversation_loaded:
             self._conversation = await conversation_store.load(self.services.db, chat_id, user_id)
-        return self._conversation  # type: ignore[return-value]
+            self._conversation_loaded = True
+        return self._conversation
 
     def forget_conversation(self, value: Conversation | None = None) -> None:
         self._conversation = value
+        self._conversation_loaded = True

@@ -6,26 +6,28 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import and_, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from domain.calendar import CalendarOverride as DomainOverride
 from domain.calendar import Leave as DomainLeave
-from domain.calendar import WorkCalendar
+from domain.calendar import OverrideKind, WorkCalendar
 from domain.files import safe_file_name, safe_mime
 from models import audit
-from models.db import Database
+from models.conversation import finish_in
+from models.db import Database, rows_changed
 from models.tables import (
     Activity,
     ActivityEvidence,
     ActivityHistory,
     CalendarOverride,
-    Conversation,
     Leave,
     SkpTarget,
 )
+from models.types import stored_id
 
 EDITABLE_FIELDS = (
     "description",
@@ -83,22 +85,6 @@ def _snapshot(activity: Activity) -> dict[str, Any]:
     return values
 
 
-async def _finish_conversation(
-    session: AsyncSession, chat_id: int | None, user_id: int | None, version: int | None
-) -> bool:
-    """End the flow in the same transaction as the save, so that a second Save (a double tap,
-    a redelivered update) finds no flow and can create no second row."""
-    if chat_id is None or user_id is None:
-        return True
-    stmt = delete(Conversation).where(
-        Conversation.chat_id == chat_id, Conversation.user_id == user_id
-    )
-    if version is not None:
-        stmt = stmt.where(Conversation.version == version)
-    result = await session.execute(stmt)
-    return bool(result.rowcount)  # type: ignore[attr-defined]
-
-
 class AlreadySaved(Exception):
     """The flow this save came from was already finished (double tap)."""
 
@@ -114,43 +100,59 @@ async def save_activity(
     conversation: tuple[int, int, int] | None = None,
 ) -> Activity:
     async with db.write() as session:
-        if conversation is not None and not await _finish_conversation(session, *conversation):
+        if conversation is not None and not await finish_in(session, *conversation):
             raise AlreadySaved()
-        activity = Activity(
-            employee_id=employee_id,
-            work_date=draft.work_date,
-            description=draft.description,
-            quantity=draft.quantity,
-            output_unit=draft.output_unit,
-            minutes=draft.minutes,
-            target_id=draft.target_id,
-            training_jp=draft.training_jp,
-            late=draft.late,
-            source=source,
-            created_at=now,
-            updated_at=now,
-        )
-        session.add(activity)
-        await session.flush()
-        for evidence in draft.evidence:
-            session.add(
-                ActivityEvidence(activity_id=activity.id, created_at=now, **evidence.as_dict())
-            )
+        return await add_activity(session, employee_id, draft, source=source, actor=actor, now=now)
+
+
+async def add_activity(
+    session: AsyncSession,
+    employee_id: int,
+    draft: ActivityDraft,
+    *,
+    source: str,
+    actor: str,
+    now: datetime,
+) -> Activity:
+    """Write one entry with its evidence and its "created" history, in the caller's
+    transaction (one entry, or a whole day saved at once)."""
+    activity = Activity(
+        employee_id=employee_id,
+        work_date=draft.work_date,
+        description=draft.description,
+        quantity=draft.quantity,
+        output_unit=draft.output_unit,
+        minutes=draft.minutes,
+        target_id=draft.target_id,
+        training_jp=draft.training_jp,
+        late=draft.late,
+        source=source,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(activity)
+    await session.flush()
+    for evidence in draft.evidence:
         session.add(
-            ActivityHistory(
-                activity_id=activity.id, at=now, actor=actor, action="created", before={}
+            ActivityEvidence(
+                activity_id=stored_id(activity.id), created_at=now, **evidence.as_dict()
             )
         )
+    session.add(
+        ActivityHistory(
+            activity_id=stored_id(activity.id), at=now, actor=actor, action="created", before={}
+        )
+    )
     return activity
 
 
 async def minutes_on(db: Database, employee_id: int, day: date) -> tuple[int, int]:
     """(entries, minutes) logged for a day, rejected and deleted entries excluded."""
-    stmt = select(func.count(), func.coalesce(func.sum(Activity.minutes), 0)).where(
-        Activity.employee_id == employee_id,
-        Activity.work_date == day,
-        Activity.deleted_at.is_(None),
-        Activity.status != "rejected",
+    stmt = select(func.count(), func.coalesce(func.sum(col(Activity.minutes)), 0)).where(
+        col(Activity.employee_id) == employee_id,
+        col(Activity.work_date) == day,
+        col(Activity.deleted_at).is_(None),
+        col(Activity.status) != "rejected",
     )
     async with db.read() as session:
         count, minutes = (await session.execute(stmt)).one()
@@ -163,12 +165,12 @@ async def activities_between(
     stmt = (
         select(Activity)
         .where(
-            Activity.employee_id == employee_id,
-            Activity.work_date >= start,
-            Activity.work_date <= end,
-            Activity.deleted_at.is_(None),
+            col(Activity.employee_id) == employee_id,
+            col(Activity.work_date) >= start,
+            col(Activity.work_date) <= end,
+            col(Activity.deleted_at).is_(None),
         )
-        .order_by(Activity.work_date, Activity.id)
+        .order_by(col(Activity.work_date), col(Activity.id))
     )
     async with db.read() as session:
         return list((await session.execute(stmt)).scalars())
@@ -178,9 +180,9 @@ async def evidence_counts(db: Database, activity_ids: Sequence[int]) -> dict[int
     if not activity_ids:
         return {}
     stmt = (
-        select(ActivityEvidence.activity_id, func.count())
-        .where(ActivityEvidence.activity_id.in_(activity_ids))
-        .group_by(ActivityEvidence.activity_id)
+        select(col(ActivityEvidence.activity_id), func.count())
+        .where(col(ActivityEvidence.activity_id).in_(activity_ids))
+        .group_by(col(ActivityEvidence.activity_id))
     )
     async with db.read() as session:
         return {a: int(n) for a, n in (await session.execute(stmt)).all()}
@@ -225,7 +227,7 @@ async def update_activity(
     an approval that lands meanwhile wins. ``replace_evidence`` removes the evidence stored
     before (kept in the history) so that ``evidence`` is all there is."""
     async with db.write() as session:
-        if conversation is not None and not await _finish_conversation(session, *conversation):
+        if conversation is not None and not await finish_in(session, *conversation):
             raise AlreadySaved()
         activity = await _changeable(session, activity_id, expected_employee_id)
         before = _snapshot(activity)
@@ -237,7 +239,9 @@ async def update_activity(
             removed = (
                 (
                     await session.execute(
-                        select(ActivityEvidence).where(ActivityEvidence.activity_id == activity_id)
+                        select(ActivityEvidence).where(
+                            col(ActivityEvidence.activity_id) == activity_id
+                        )
                     )
                 )
                 .scalars()
@@ -254,16 +258,16 @@ async def update_activity(
             known = set(
                 (
                     await session.execute(
-                        select(ActivityEvidence.file_unique_id).where(
-                            ActivityEvidence.activity_id == activity_id
+                        select(col(ActivityEvidence.file_unique_id)).where(
+                            col(ActivityEvidence.activity_id) == activity_id
                         )
                     )
                 ).scalars()
             )
-            for item in evidence:
-                if item.file_unique_id not in known:
+            for draft in evidence:
+                if draft.file_unique_id not in known:
                     session.add(
-                        ActivityEvidence(activity_id=activity_id, created_at=now, **item.as_dict())
+                        ActivityEvidence(activity_id=activity_id, created_at=now, **draft.as_dict())
                     )
         if activity.status == "revision_requested":
             # Revised as asked: back to the supervisor's queue.
@@ -307,47 +311,49 @@ class TargetProgress:
 
 
 async def targets_with_progress(db: Database, employee_id: int, year: int) -> list[TargetProgress]:
-    realised = func.coalesce(func.sum(Activity.quantity), 0)
-    approved = func.coalesce(func.sum(Activity.quantity).filter(Activity.status == "approved"), 0)
+    realised = func.coalesce(func.sum(col(Activity.quantity)), 0)
+    approved = func.coalesce(
+        func.sum(col(Activity.quantity)).filter(col(Activity.status) == "approved"), 0
+    )
     stmt = (
-        select(SkpTarget, realised, approved, func.count(Activity.id))
+        select(SkpTarget, realised, approved, func.count(col(Activity.id)))
         .outerjoin(
             Activity,
             and_(
-                Activity.target_id == SkpTarget.id,
-                Activity.deleted_at.is_(None),
-                Activity.status != "rejected",
+                col(Activity.target_id) == SkpTarget.id,
+                col(Activity.deleted_at).is_(None),
+                col(Activity.status) != "rejected",
             ),
         )
-        .where(SkpTarget.employee_id == employee_id, SkpTarget.year == year)
-        .group_by(SkpTarget.id)
-        .order_by(SkpTarget.kind.desc(), SkpTarget.id)  # utama before tambahan
+        .where(col(SkpTarget.employee_id) == employee_id, col(SkpTarget.year) == year)
+        .group_by(col(SkpTarget.id))
+        .order_by(col(SkpTarget.kind).desc(), col(SkpTarget.id))  # utama before tambahan
     )
     async with db.read() as session:
         rows = (await session.execute(stmt)).all()
-    return [TargetProgress(t, int(r), int(a), int(n)) for t, r, a, n in rows]
+    return [TargetProgress(t, int(r or 0), int(a or 0), int(n)) for t, r, a, n in rows]
 
 
 async def targets_for(db: Database, employee_id: int, year: int) -> list[SkpTarget]:
     stmt = (
         select(SkpTarget)
-        .where(SkpTarget.employee_id == employee_id, SkpTarget.year == year)
-        .order_by(SkpTarget.kind.desc(), SkpTarget.id)
+        .where(col(SkpTarget.employee_id) == employee_id, col(SkpTarget.year) == year)
+        .order_by(col(SkpTarget.kind).desc(), col(SkpTarget.id))
     )
     async with db.read() as session:
         return list((await session.execute(stmt)).scalars())
 
 
 async def training_jp(db: Database, employee_id: int, year: int) -> int:
-    stmt = select(func.coalesce(func.sum(Activity.training_jp), 0)).where(
-        Activity.employee_id == employee_id,
-        Activity.deleted_at.is_(None),
-        Activity.status != "rejected",
-        Activity.work_date >= date(year, 1, 1),
-        Activity.work_date <= date(year, 12, 31),
+    stmt = select(func.coalesce(func.sum(col(Activity.training_jp)), 0)).where(
+        col(Activity.employee_id) == employee_id,
+        col(Activity.deleted_at).is_(None),
+        col(Activity.status) != "rejected",
+        col(Activity.work_date) >= date(year, 1, 1),
+        col(Activity.work_date) <= date(year, 12, 31),
     )
     async with db.read() as session:
-        return int((await session.execute(stmt)).scalar_one())
+        return int((await session.execute(stmt)).scalar_one() or 0)
 
 
 # --- Leave and calendar -------------------------------------------------------------------
@@ -366,7 +372,7 @@ async def add_leave(
     conversation: tuple[int, int, int] | None = None,
 ) -> Leave:
     async with db.write() as session:
-        if conversation is not None and not await _finish_conversation(session, *conversation):
+        if conversation is not None and not await finish_in(session, *conversation):
             raise AlreadySaved()
         leave = Leave(
             employee_id=employee_id, kind=kind, start=start, end=end, note=note, created_at=now
@@ -379,12 +385,12 @@ async def leaves_between(db: Database, employee_id: int, start: date, end: date)
     stmt = (
         select(Leave)
         .where(
-            Leave.employee_id == employee_id,
-            Leave.cancelled_at.is_(None),
-            Leave.start <= end,
-            Leave.end >= start,
+            col(Leave.employee_id) == employee_id,
+            col(Leave.cancelled_at).is_(None),
+            col(Leave.start) <= end,
+            col(Leave.end) >= start,
         )
-        .order_by(Leave.start)
+        .order_by(col(Leave.start))
     )
     async with db.read() as session:
         return list((await session.execute(stmt)).scalars())
@@ -400,7 +406,7 @@ async def set_calendar_override(
 ) -> None:
     async with db.write() as session:
         existing = (
-            await session.execute(select(CalendarOverride).where(CalendarOverride.day == day))
+            await session.execute(select(CalendarOverride).where(col(CalendarOverride.day) == day))
         ).scalar_one_or_none()
         if existing is None:
             session.add(CalendarOverride(day=day, kind=kind, name=name, created_at=now))
@@ -411,8 +417,11 @@ async def set_calendar_override(
 
 async def remove_calendar_override(db: Database, day: date, *, actor: str, now: datetime) -> bool:
     async with db.write() as session:
-        result = await session.execute(delete(CalendarOverride).where(CalendarOverride.day == day))
-        removed = bool(result.rowcount)  # type: ignore[attr-defined]
+        removed = bool(
+            await rows_changed(
+                session, delete(CalendarOverride).where(col(CalendarOverride.day) == day)
+            )
+        )
         if removed:
             audit.record(session, actor, "calendar.remove", day.isoformat(), at=now)
     return removed
@@ -434,18 +443,18 @@ async def day_summaries(
     """Entries and minutes per day and status, aggregated in SQL."""
     stmt = (
         select(
-            Activity.work_date,
-            Activity.status,
+            col(Activity.work_date),
+            col(Activity.status),
             func.count(),
-            func.coalesce(func.sum(Activity.minutes), 0),
+            func.coalesce(func.sum(col(Activity.minutes)), 0),
         )
         .where(
-            Activity.employee_id == employee_id,
-            Activity.work_date >= start,
-            Activity.work_date <= end,
-            Activity.deleted_at.is_(None),
+            col(Activity.employee_id) == employee_id,
+            col(Activity.work_date) >= start,
+            col(Activity.work_date) <= end,
+            col(Activity.deleted_at).is_(None),
         )
-        .group_by(Activity.work_date, Activity.status)
+        .group_by(col(Activity.work_date), col(Activity.status))
     )
     result: dict[date, DaySummary] = {}
     async with db.read() as session:
@@ -460,8 +469,9 @@ async def day_summaries(
 
 async def work_calendar(db: Database) -> WorkCalendar:
     """The national calendar with this office's overrides."""
+    # The stored kind is a plain string; DomainOverride refuses one that is not an OverrideKind.
     return WorkCalendar(
-        DomainOverride(row.day, row.kind, row.name)  # type: ignore[arg-type]
+        DomainOverride(row.day, cast(OverrideKind, row.kind), row.name)
         for row in await calendar_overrides(db)
     )
 

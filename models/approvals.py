@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from domain.access import Actor, supervision_refusal
 from domain.approvals import WAITING, Decision
@@ -35,6 +36,7 @@ from models.tables import (
     SkpTarget,
     TelegramLink,
 )
+from models.types import stored_id
 
 # Builds the employee's message in their language (None: they never chose one).
 Notify = Callable[[str | None], dict[str, Any]]
@@ -89,7 +91,9 @@ async def _notify(
 async def linked(db: Database, employee_ids: Sequence[int]) -> set[int]:
     if not employee_ids:
         return set()
-    stmt = select(TelegramLink.employee_id).where(TelegramLink.employee_id.in_(employee_ids))  # type: ignore[attr-defined]
+    stmt = select(col(TelegramLink.employee_id)).where(
+        col(TelegramLink.employee_id).in_(employee_ids)
+    )
     async with db.read() as session:
         return set((await session.execute(stmt)).scalars())
 
@@ -98,7 +102,7 @@ async def linked(db: Database, employee_ids: Sequence[int]) -> set[int]:
 
 
 def _waiting() -> Any:
-    return (Activity.status == WAITING) & Activity.deleted_at.is_(None)  # type: ignore[union-attr]
+    return (col(Activity.status) == WAITING) & col(Activity.deleted_at).is_(None)
 
 
 @dataclass(frozen=True)
@@ -115,13 +119,13 @@ async def waiting_by_person(db: Database, employee_ids: Sequence[int]) -> list[W
         return []
     stmt = (
         select(
-            Activity.employee_id,
+            col(Activity.employee_id),
             func.count(),
-            func.count(func.distinct(Activity.work_date)),
-            func.min(Activity.work_date),
+            func.count(func.distinct(col(Activity.work_date))),
+            func.min(col(Activity.work_date)),
         )
-        .where(_waiting(), Activity.employee_id.in_(employee_ids))  # type: ignore[attr-defined]
-        .group_by(Activity.employee_id)
+        .where(_waiting(), col(Activity.employee_id).in_(employee_ids))
+        .group_by(col(Activity.employee_id))
     )
     async with db.read() as session:
         rows = {
@@ -133,10 +137,10 @@ async def waiting_by_person(db: Database, employee_ids: Sequence[int]) -> list[W
 async def waiting_days(db: Database, employee_id: int) -> list[tuple[date, int]]:
     """Days with entries waiting, oldest first, with how many."""
     stmt = (
-        select(Activity.work_date, func.count())
-        .where(_waiting(), Activity.employee_id == employee_id)
-        .group_by(Activity.work_date)
-        .order_by(Activity.work_date)
+        select(col(Activity.work_date), func.count())
+        .where(_waiting(), col(Activity.employee_id) == employee_id)
+        .group_by(col(Activity.work_date))
+        .order_by(col(Activity.work_date))
     )
     async with db.read() as session:
         return [(d, int(n)) for d, n in await session.execute(stmt)]
@@ -152,15 +156,15 @@ class WaitingEntry:
 async def waiting_on(db: Database, employee_id: int, day: date) -> list[WaitingEntry]:
     evidence = (
         select(func.count())
-        .where(ActivityEvidence.activity_id == Activity.id)
+        .where(col(ActivityEvidence.activity_id) == Activity.id)
         .correlate(Activity)
         .scalar_subquery()
     )
     stmt = (
-        select(Activity, SkpTarget.indicator, evidence)
-        .outerjoin(SkpTarget, SkpTarget.id == Activity.target_id)
-        .where(_waiting(), Activity.employee_id == employee_id, Activity.work_date == day)
-        .order_by(Activity.id)
+        select(Activity, col(SkpTarget.indicator), evidence)
+        .outerjoin(SkpTarget, col(SkpTarget.id) == Activity.target_id)
+        .where(_waiting(), col(Activity.employee_id) == employee_id, col(Activity.work_date) == day)
+        .order_by(col(Activity.id))
     )
     async with db.read() as session:
         return [WaitingEntry(a, t, int(n)) for a, t, n in await session.execute(stmt)]
@@ -176,8 +180,8 @@ async def evidence_of(
         await _check_reach(session, actor, activity.employee_id, indirect=indirect)
         rows = await session.execute(
             select(ActivityEvidence)
-            .where(ActivityEvidence.activity_id == activity_id)
-            .order_by(ActivityEvidence.id)
+            .where(col(ActivityEvidence.activity_id) == activity_id)
+            .order_by(col(ActivityEvidence.id))
         )
         return activity, list(rows.scalars())
 
@@ -205,7 +209,7 @@ def _apply(
     activity.updated_at = now
     who = audit.telegram_actor(actor.telegram_id)
     history = ActivityHistory(
-        activity_id=activity.id, at=now, actor=who, action="reviewed", before=before
+        activity_id=stored_id(activity.id), at=now, actor=who, action="reviewed", before=before
     )
     session.add(history)
     audit.record(
@@ -275,11 +279,11 @@ async def approve_day(
             select(Activity)
             .where(
                 _waiting(),
-                Activity.employee_id == employee_id,
-                Activity.work_date == day,
-                Activity.id <= up_to_id,  # type: ignore[operator]
+                col(Activity.employee_id) == employee_id,
+                col(Activity.work_date) == day,
+                col(Activity.id) <= up_to_id,
             )
-            .order_by(Activity.id)
+            .order_by(col(Activity.id))
             .with_for_update()
         )
         entries = list(rows.scalars())
@@ -304,9 +308,9 @@ async def approve_day(
 def _counted(day: date) -> list[Any]:
     """Entries that count for a day: not deleted, not rejected."""
     return [
-        Activity.work_date == day,
-        Activity.deleted_at.is_(None),  # type: ignore[union-attr]
-        Activity.status != "rejected",
+        col(Activity.work_date) == day,
+        col(Activity.deleted_at).is_(None),
+        col(Activity.status) != "rejected",
     ]
 
 
@@ -317,9 +321,13 @@ async def logged_on(
     if not employee_ids:
         return {}
     stmt = (
-        select(Activity.employee_id, func.count(), func.coalesce(func.sum(Activity.minutes), 0))
-        .where(Activity.employee_id.in_(employee_ids), *_counted(day))  # type: ignore[attr-defined]
-        .group_by(Activity.employee_id)
+        select(
+            col(Activity.employee_id),
+            func.count(),
+            func.coalesce(func.sum(col(Activity.minutes)), 0),
+        )
+        .where(col(Activity.employee_id).in_(employee_ids), *_counted(day))
+        .group_by(col(Activity.employee_id))
     )
     async with db.read() as session:
         return {e: (int(n), int(m)) for e, n, m in await session.execute(stmt)}
@@ -328,14 +336,14 @@ async def logged_on(
 async def leave_kinds_on(db: Database, employee_ids: Sequence[int], day: date) -> dict[int, str]:
     if not employee_ids:
         return {}
-    stmt = select(Leave.employee_id, Leave.kind).where(
-        Leave.employee_id.in_(employee_ids),  # type: ignore[attr-defined]
-        Leave.cancelled_at.is_(None),  # type: ignore[union-attr]
-        Leave.start <= day,
-        Leave.end >= day,
+    stmt = select(col(Leave.employee_id), col(Leave.kind)).where(
+        col(Leave.employee_id).in_(employee_ids),
+        col(Leave.cancelled_at).is_(None),
+        col(Leave.start) <= day,
+        col(Leave.end) >= day,
     )
     async with db.read() as session:
-        return dict((await session.execute(stmt)).all())  # type: ignore[arg-type]
+        return dict((await session.execute(stmt)).all())
 
 
 class NudgeOutcome(StrEnum):
@@ -359,7 +367,7 @@ async def nudge(
     async with db.write() as session:
         await _check_reach(session, actor, employee_id, indirect=indirect)
         logged = await session.scalar(
-            select(func.count()).where(Activity.employee_id == employee_id, *_counted(day))
+            select(func.count()).where(col(Activity.employee_id) == employee_id, *_counted(day))
         )
         if logged:
             return NudgeOutcome.LOGGED
@@ -428,10 +436,10 @@ class NoteView:
 async def feedback_notes(db: Database, employee_id: int, limit: int = 5) -> list[NoteView]:
     """The latest notes to one employee, newest first."""
     stmt = (
-        select(FeedbackNote.text, FeedbackNote.created_at, Employee.name)
-        .outerjoin(Employee, Employee.id == FeedbackNote.supervisor_id)
-        .where(FeedbackNote.employee_id == employee_id)
-        .order_by(FeedbackNote.created_at.desc(), FeedbackNote.id.desc())  # type: ignore[union-attr, attr-defined]
+        select(col(FeedbackNote.text), col(FeedbackNote.created_at), col(Employee.name))
+        .outerjoin(Employee, col(Employee.id) == FeedbackNote.supervisor_id)
+        .where(col(FeedbackNote.employee_id) == employee_id)
+        .order_by(col(FeedbackNote.created_at).desc(), col(FeedbackNote.id).desc())
         .limit(limit)
     )
     async with db.read() as session:

@@ -7,14 +7,15 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, UniqueConstraint, and_, delete, func, select
-from sqlmodel import Field, SQLModel
+from sqlalchemy import ForeignKey, UniqueConstraint, and_, func, select
+from sqlmodel import Field, SQLModel, col
 
 from domain.assessment import quarter_bounds
 from models import audit
+from models.conversation import finish_in
 from models.db import Database
 from models.outbox import enqueue
-from models.tables import Activity, Conversation, Employee, SkpTarget
+from models.tables import Activity, Employee, SkpTarget
 from models.types import UTCDateTime, utcnow
 
 
@@ -67,39 +68,39 @@ async def quarter_realisation(
 ) -> QuarterRealisation:
     """Realisation of each of the year's SKP targets from APPROVED, not deleted entries."""
     start, end = quarter_bounds(year, quarter)
-    in_quarter = and_(Activity.work_date >= start, Activity.work_date <= end)
-    quantity = func.coalesce(Activity.quantity, 0)
+    in_quarter = and_(col(Activity.work_date) >= start, col(Activity.work_date) <= end)
+    quantity = func.coalesce(col(Activity.quantity), 0)
     per_target = (
         select(
             SkpTarget,
             func.coalesce(func.sum(quantity).filter(in_quarter), 0),
-            func.count(Activity.id).filter(in_quarter),
+            func.count(col(Activity.id)).filter(in_quarter),
             func.coalesce(func.sum(quantity), 0),
         )
         .outerjoin(
             Activity,
             and_(
-                Activity.target_id == SkpTarget.id,
-                Activity.employee_id == employee_id,
-                Activity.deleted_at.is_(None),  # type: ignore[union-attr]
-                Activity.status == "approved",
-                Activity.work_date >= date(year, 1, 1),
-                Activity.work_date <= end,
+                col(Activity.target_id) == SkpTarget.id,
+                col(Activity.employee_id) == employee_id,
+                col(Activity.deleted_at).is_(None),
+                col(Activity.status) == "approved",
+                col(Activity.work_date) >= date(year, 1, 1),
+                col(Activity.work_date) <= end,
             ),
         )
-        .where(SkpTarget.employee_id == employee_id, SkpTarget.year == year)
-        .group_by(SkpTarget.id)
-        .order_by(SkpTarget.kind.desc(), SkpTarget.id)  # type: ignore[attr-defined]  # utama first
+        .where(col(SkpTarget.employee_id) == employee_id, col(SkpTarget.year) == year)
+        .group_by(col(SkpTarget.id))
+        .order_by(col(SkpTarget.kind).desc(), col(SkpTarget.id))  # utama first
     )
-    approved = Activity.status == "approved"
+    approved = col(Activity.status) == "approved"
     totals = select(
         func.count().filter(approved),
-        func.coalesce(func.sum(Activity.minutes).filter(approved), 0),
-        func.count().filter(approved, Activity.target_id.is_(None)),  # type: ignore[union-attr]
-        func.count().filter(Activity.status.in_(["submitted", "revision_requested"])),  # type: ignore[attr-defined]
+        func.coalesce(func.sum(col(Activity.minutes)).filter(approved), 0),
+        func.count().filter(approved, col(Activity.target_id).is_(None)),
+        func.count().filter(col(Activity.status).in_(["submitted", "revision_requested"])),
     ).where(
-        Activity.employee_id == employee_id,
-        Activity.deleted_at.is_(None),  # type: ignore[union-attr]
+        col(Activity.employee_id) == employee_id,
+        col(Activity.deleted_at).is_(None),
         in_quarter,
     )
     async with db.read() as session:
@@ -124,9 +125,9 @@ async def assessment_of(
         return (
             await session.execute(
                 select(Assessment).where(
-                    Assessment.employee_id == employee_id,
-                    Assessment.year == year,
-                    Assessment.quarter == quarter,
+                    col(Assessment.employee_id) == employee_id,
+                    col(Assessment.year) == year,
+                    col(Assessment.quarter) == quarter,
                 )
             )
         ).scalar_one_or_none()
@@ -138,10 +139,10 @@ async def assessed(db: Database, employee_ids: list[int], year: int, quarter: in
         return set()
     async with db.read() as session:
         rows = await session.execute(
-            select(Assessment.employee_id).where(
-                Assessment.employee_id.in_(employee_ids),  # type: ignore[attr-defined]
-                Assessment.year == year,
-                Assessment.quarter == quarter,
+            select(col(Assessment.employee_id)).where(
+                col(Assessment.employee_id).in_(employee_ids),
+                col(Assessment.year) == year,
+                col(Assessment.quarter) == quarter,
             )
         )
         return set(rows.scalars())
@@ -174,35 +175,27 @@ async def save_assessment(
 ) -> Saved:
     """Store (or update) the assessment, end the supervisor's conversation, audit it, and queue
     ``notify`` = (chat id, outbox payload) for the employee: all in one transaction."""
-    chat_id, user_id, version = conversation
     async with db.write() as session:
-        ended = await session.execute(
-            delete(Conversation).where(
-                Conversation.chat_id == chat_id,
-                Conversation.user_id == user_id,
-                Conversation.version == version,
-            )
-        )
-        if not ended.rowcount:  # type: ignore[attr-defined]
+        if not await finish_in(session, *conversation):
             raise AlreadySaved()
         row = (
             await session.execute(
                 select(Assessment)
                 .where(
-                    Assessment.employee_id == employee_id,
-                    Assessment.year == year,
-                    Assessment.quarter == quarter,
+                    col(Assessment.employee_id) == employee_id,
+                    col(Assessment.year) == year,
+                    col(Assessment.quarter) == quarter,
                 )
                 .with_for_update()
             )
         ).scalar_one_or_none()
-        values = {
+        values: dict[str, Any] = {
             "supervisor_id": supervisor_id,
             "hasil_kerja": hasil_kerja,
             "perilaku_kerja": perilaku_kerja,
             "predikat": predikat,
         }
-        nip = await session.scalar(select(Employee.nip).where(Employee.id == employee_id))
+        nip = await session.scalar(select(col(Employee.nip)).where(col(Employee.id) == employee_id))
         detail: dict[str, Any] = {"year": year, "quarter": quarter, **values}
         if row is None:
             row = Assessment(
@@ -211,7 +204,7 @@ async def save_assessment(
                 quarter=quarter,
                 created_at=now,
                 updated_at=now,
-                **values,  # type: ignore[arg-type]
+                **values,
             )
             session.add(row)
             action = "assessment.create"

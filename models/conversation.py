@@ -11,10 +11,12 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from sqlalchemy import delete, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from domain.files import stored_relative
 from models import audit
-from models.db import Database
+from models.db import Database, rows_changed
 from models.files import FileCount, delete_files, draft_files, referenced, stored_before
 from models.schedule import claim_run
 from models.tables import Conversation
@@ -64,7 +66,7 @@ async def load(db: Database, chat_id: int, user_id: int) -> Conversation | None:
         found = (
             await session.execute(
                 select(Conversation).where(
-                    Conversation.chat_id == chat_id, Conversation.user_id == user_id
+                    col(Conversation.chat_id) == chat_id, col(Conversation.user_id) == user_id
                 )
             )
         ).scalar_one_or_none()
@@ -92,7 +94,7 @@ async def begin(
     async with db.write() as session:
         await session.execute(
             delete(Conversation).where(
-                Conversation.chat_id == chat_id, Conversation.user_id == user_id
+                col(Conversation.chat_id) == chat_id, col(Conversation.user_id) == user_id
             )
         )
         conversation = Conversation(
@@ -114,8 +116,14 @@ async def begin(
     return conversation
 
 
-async def _compare_and_set(
-    db: Database,
+async def _compare_and_set(db: Database, current: Conversation, **state: Any) -> Conversation:
+    """``set_state`` in a transaction of its own."""
+    async with db.write() as session:
+        return await set_state(session, current, **state)
+
+
+async def set_state(
+    session: AsyncSession,
     current: Conversation,
     *,
     step: str,
@@ -125,19 +133,21 @@ async def _compare_and_set(
     now: datetime,
 ) -> Conversation:
     """Write the new state only if the row still has the version (and step) that was read:
-    a double tap or a second process that got there first makes this raise ``StaleStep``."""
-    async with db.write() as session:
-        result = await session.execute(
-            update(Conversation)
-            .where(
-                Conversation.id == current.id,
-                Conversation.version == current.version,
-                Conversation.step == current.step,
-            )
-            .values(step=step, data=data, last_update_id=update_id, updated_at=now, version=version)
+    a double tap or a second process that got there first makes this raise ``StaleStep``.
+    In the caller's transaction, so the state can move with what the step wrote (a whole day
+    saved and the next question), or neither does."""
+    changed = await rows_changed(
+        session,
+        update(Conversation)
+        .where(
+            col(Conversation.id) == current.id,
+            col(Conversation.version) == current.version,
+            col(Conversation.step) == current.step,
         )
-        if result.rowcount != 1:  # type: ignore[attr-defined]
-            raise StaleStep()
+        .values(step=step, data=data, last_update_id=update_id, updated_at=now, version=version),
+    )
+    if changed != 1:
+        raise StaleStep()
     return Conversation(
         id=current.id,
         chat_id=current.chat_id,
@@ -184,12 +194,29 @@ async def save_data(
 
 async def finish(db: Database, chat_id: int, user_id: int) -> bool:
     async with db.write() as session:
-        result = await session.execute(
+        removed = await rows_changed(
+            session,
             delete(Conversation).where(
-                Conversation.chat_id == chat_id, Conversation.user_id == user_id
-            )
+                col(Conversation.chat_id) == chat_id, col(Conversation.user_id) == user_id
+            ),
         )
-        return bool(result.rowcount)  # type: ignore[attr-defined]
+        return bool(removed)
+
+
+async def finish_in(
+    session: AsyncSession, chat_id: int | None, user_id: int | None, version: int | None
+) -> bool:
+    """End the flow in the same transaction as the save (of an activity, a complaint, an
+    assessment, an answer), so that a second Save (a double tap, a redelivered update) finds no
+    flow and can create no second row. False if it had ended already."""
+    if chat_id is None or user_id is None:
+        return True
+    stmt = delete(Conversation).where(
+        col(Conversation.chat_id) == chat_id, col(Conversation.user_id) == user_id
+    )
+    if version is not None:
+        stmt = stmt.where(col(Conversation.version) == version)
+    return bool(await rows_changed(session, stmt))
 
 
 @dataclass
@@ -225,8 +252,8 @@ async def expire_drafts(
         async with db.write() as session:
             if period is not None and not await claim_run(session, "draft_expiry", period, now):
                 return DraftExpiry(ran=False)
-            stale = Conversation.updated_at < cutoff
-            drafts = (await session.execute(select(Conversation.data).where(stale))).scalars()
+            stale = col(Conversation.updated_at) < cutoff
+            drafts = (await session.execute(select(col(Conversation.data)).where(stale))).scalars()
             candidates = {
                 relative
                 for data in drafts
@@ -234,8 +261,7 @@ async def expire_drafts(
                 if relative is not None
             }
             candidates |= swept
-            deleted = await session.execute(delete(Conversation).where(stale))
-            result.drafts = int(deleted.rowcount)  # type: ignore[attr-defined]
+            result.drafts = await rows_changed(session, delete(Conversation).where(stale))
             if result.drafts:
                 audit.record(session, actor, "drafts.expired", at=now, drafts=result.drafts)
             unused = candidates - await referenced(session, candidates)

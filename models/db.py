@@ -16,9 +16,9 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import Delete, Update, event
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import CursorResult, make_url
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -127,6 +127,16 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         begin = conn.get_execution_options().get("sigap_begin")
         if begin:
             conn.exec_driver_sql(begin)
+
+
+async def rows_changed(session: AsyncSession, statement: Update | Delete) -> int:
+    """How many rows an UPDATE or DELETE matched, in the caller's transaction. SQLAlchemy types
+    ``execute`` as giving a ``Result``; for these statements it is a ``CursorResult``, which has
+    the count."""
+    result = await session.execute(statement)
+    if not isinstance(result, CursorResult):
+        raise TypeError(f"no row count for {statement}")
+    return result.rowcount
 
 
 async def insert_once(

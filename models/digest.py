@@ -15,6 +15,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import case, distinct, func, select
+from sqlmodel import col
 
 from domain.calendar import Leave as DomainLeave
 from domain.calendar import WorkCalendar, leave_on
@@ -24,7 +25,6 @@ from domain.digest import (
     PersonWeek,
     Totals,
     totals,
-    trailing_silent_days,
 )
 from domain.skm import period_bounds, period_of
 from models.db import Database
@@ -42,6 +42,7 @@ from models.tables import (
     TelegramUser,
     Unit,
 )
+from models.types import stored_id
 
 
 @dataclass(frozen=True)
@@ -72,7 +73,7 @@ class Digest:
 def _day_bits(days: Sequence[date]) -> Any:
     """A CASE giving each day its own bit, so ``SUM(DISTINCT …)`` over a person's entries is
     the set of days they logged: one integer per person instead of one row per person-day."""
-    return case(*((Activity.work_date == day, 1 << index) for index, day in enumerate(days)))
+    return case(*((col(Activity.work_date) == day, 1 << index) for index, day in enumerate(days)))
 
 
 async def team_weeks(
@@ -90,55 +91,34 @@ async def team_weeks(
     first = min(start for start, _ in weeks)
     last = max(end for _, end in weeks)
     reports_stmt = (
-        select(Employee.id, Employee.name, Employee.supervisor_id, TelegramUser.blocked_at)
-        .outerjoin(TelegramLink, TelegramLink.employee_id == Employee.id)
-        .outerjoin(TelegramUser, TelegramUser.id == TelegramLink.telegram_user_id)
-        .where(Employee.active, Employee.supervisor_id.is_not(None))
-        .order_by(Employee.name)
+        select(
+            col(Employee.id),
+            col(Employee.name),
+            col(Employee.supervisor_id),
+            col(TelegramUser.blocked_at),
+            col(Employee.created_at),
+            col(TelegramLink.linked_at),
+        )
+        .outerjoin(TelegramLink, col(TelegramLink.employee_id) == Employee.id)
+        .outerjoin(TelegramUser, col(TelegramUser.id) == TelegramLink.telegram_user_id)
+        .where(col(Employee.active), col(Employee.supervisor_id).is_not(None))
+        .order_by(col(Employee.name))
     )
-    in_scope = Employee.supervisor_id.is_not(None)
+    in_scope = col(Employee.supervisor_id).is_not(None)
     if supervisor_ids is not None:
-        in_scope = Employee.supervisor_id.in_(supervisor_ids)
+        in_scope = col(Employee.supervisor_id).in_(supervisor_ids)
         reports_stmt = reports_stmt.where(in_scope)
     all_days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
-    period = case(
-        *(
-            (Activity.work_date.between(start, end), index)
-            for index, (start, end) in enumerate(weeks)
-        )
-    )
-    kept = Activity.status != "rejected"  # rejected entries count for nothing
-    activity_stmt = (
-        select(
-            Activity.employee_id,
-            period,
-            func.sum(case((Activity.status == "approved", 1), else_=0)),
-            func.sum(case((Activity.status == "submitted", 1), else_=0)),
-            func.sum(case((Activity.status == "revision_requested", 1), else_=0)),
-            func.sum(case((kept, 1), else_=0)),
-            func.coalesce(func.sum(case((kept, Activity.minutes), else_=0)), 0),
-            func.sum(case((kept & Activity.late, 1), else_=0)),
-            func.coalesce(func.sum(distinct(case((kept, _day_bits(all_days)), else_=0))), 0),
-        )
-        .join(Employee, Employee.id == Activity.employee_id)
-        .where(
-            in_scope,
-            Employee.active,
-            Activity.work_date >= first,
-            Activity.work_date <= last,
-            Activity.deleted_at.is_(None),
-        )
-        .group_by(Activity.employee_id, period)
-    )
+    activity_stmt = _activity_figures(weeks, in_scope, all_days)
     leave_stmt = (
-        select(Leave.employee_id, Leave.start, Leave.end, Leave.kind)
-        .join(Employee, Employee.id == Leave.employee_id)
+        select(col(Leave.employee_id), col(Leave.start), col(Leave.end), col(Leave.kind))
+        .join(Employee, col(Employee.id) == Leave.employee_id)
         .where(
             in_scope,
-            Employee.active,
-            Leave.cancelled_at.is_(None),
-            Leave.start <= last,
-            Leave.end >= first,
+            col(Employee.active),
+            col(Leave.cancelled_at).is_(None),
+            col(Leave.start) <= last,
+            col(Leave.end) >= first,
         )
     )
     async with db.read() as session:
@@ -154,7 +134,8 @@ async def team_weeks(
     working = [calendar.working_days(start, end) for start, end in weeks]
     people: list[dict[int, PersonWeek]] = [{} for _ in weeks]
     results: list[dict[int, list[PersonWeek]]] = [defaultdict(list) for _ in weeks]
-    for employee_id, name, boss, blocked_at in reports:
+    for report_id, name, supervisor_id, blocked_at, added_at, linked_at in reports:
+        employee_id, boss = stored_id(report_id), stored_id(supervisor_id)
         if employee_id in people[0]:  # one link per employee; be safe anyway
             continue
         on_leave = leaves.get(employee_id)
@@ -168,13 +149,60 @@ async def team_weeks(
                 leave_days=len(days) - len(expected),
                 unreachable=blocked_at is not None,
                 expected_on=expected,
+                counted_from=max(added_at, linked_at or added_at).date(),
             )
             people[index][employee_id] = person
             results[index][boss].append(person)
+    _add_figures(people, groups, all_days)
+    return [dict(result) for result in results]
+
+
+def _activity_figures(
+    weeks: Sequence[tuple[date, date]], in_scope: Any, all_days: Sequence[date]
+) -> Any:
+    """Per person and period: entries by status, minutes, late entries and the days logged
+    (as a bit set), rejected entries left out."""
+    first, last = all_days[0], all_days[-1]
+    period = case(
+        *(
+            (col(Activity.work_date).between(start, end), index)
+            for index, (start, end) in enumerate(weeks)
+        )
+    )
+    kept = col(Activity.status) != "rejected"  # rejected entries count for nothing
+    return (
+        select(
+            col(Activity.employee_id),
+            period,
+            func.sum(case((col(Activity.status) == "approved", 1), else_=0)),
+            func.sum(case((col(Activity.status) == "submitted", 1), else_=0)),
+            func.sum(case((col(Activity.status) == "revision_requested", 1), else_=0)),
+            func.sum(case((kept, 1), else_=0)),
+            func.coalesce(func.sum(case((kept, col(Activity.minutes)), else_=0)), 0),
+            func.sum(case((kept & col(Activity.late), 1), else_=0)),
+            func.coalesce(func.sum(distinct(case((kept, _day_bits(all_days)), else_=0))), 0),
+        )
+        .join(Employee, col(Employee.id) == Activity.employee_id)
+        .where(
+            in_scope,
+            col(Employee.active),
+            col(Activity.work_date) >= first,
+            col(Activity.work_date) <= last,
+            col(Activity.deleted_at).is_(None),
+        )
+        .group_by(col(Activity.employee_id), period)
+    )
+
+
+def _add_figures(
+    people: list[dict[int, PersonWeek]], groups: Sequence[Any], all_days: Sequence[date]
+) -> None:
+    """The activity figures added to each person's week, and what follows from the days."""
     for employee_id, index, approved, waiting, revision, entries, minutes, late, bits in groups:
-        person = people[index].get(employee_id) if index is not None else None
-        if person is None:
+        found = people[index].get(employee_id) if index is not None else None
+        if found is None:
             continue
+        person = found
         person.approved += int(approved)
         person.waiting += int(waiting)
         person.revision += int(revision)
@@ -185,8 +213,7 @@ async def team_weeks(
     for by_person in people:
         for person in by_person.values():
             person.days_with_entries = len(person.logged_on)
-            person.silent_days = trailing_silent_days(person.expected_on, person.logged_on)
-    return [dict(result) for result in results]
+            person.silent_days = person.silent_over(person.expected_on, person.logged_on)
 
 
 async def build_digests(
@@ -214,7 +241,7 @@ async def build_digests(
             # are three working days without an entry, whatever the week boundary).
             if person.silent_days == person.expected_days and person.employee_id in earlier:
                 last = earlier[person.employee_id]
-                person.silent_days = trailing_silent_days(
+                person.silent_days = person.silent_over(
                     last.expected_on + person.expected_on, last.logged_on + person.logged_on
                 )
         digests.append(Digest(boss, start, end, people, totals(list(earlier.values()))))
@@ -239,13 +266,14 @@ async def _supervisor_units(
     db: Database, supervisor_ids: Sequence[int]
 ) -> dict[int, tuple[int, str]]:
     stmt = (
-        select(Employee.id, Unit.id, Unit.name)
-        .join(Unit, Unit.id == Employee.unit_id)
-        .where(Employee.id.in_(supervisor_ids))
+        select(col(Employee.id), col(Unit.id), col(Unit.name))
+        .join(Unit, col(Unit.id) == Employee.unit_id)
+        .where(col(Employee.id).in_(supervisor_ids))
     )
     async with db.read() as session:
         return {
-            boss: (unit_id, name) for boss, unit_id, name in (await session.execute(stmt)).all()
+            stored_id(boss): (stored_id(unit_id), name)
+            for boss, unit_id, name in (await session.execute(stmt)).all()
         }
 
 
@@ -254,10 +282,12 @@ async def complaint_weeks(
 ) -> dict[int, ComplaintWeek]:
     """The complaint figures of the units among ``unit_ids`` that handle complaints (have a
     desk or a category routed to them). A handful of units: plain queries per unit."""
-    handling_stmt = select(Unit.id).where(
-        Unit.id.in_(unit_ids),
-        Unit.id.in_(select(ComplaintDesk.unit_id))
-        | Unit.id.in_(select(ComplaintCategory.unit_id).where(ComplaintCategory.active)),
+    handling_stmt = select(col(Unit.id)).where(
+        col(Unit.id).in_(unit_ids),
+        col(Unit.id).in_(select(col(ComplaintDesk.unit_id)))
+        | col(Unit.id).in_(
+            select(col(ComplaintCategory.unit_id)).where(col(ComplaintCategory.active))
+        ),
     )
 
     def within(column: Any) -> Any:
@@ -265,21 +295,23 @@ async def complaint_weeks(
 
     result: dict[int, ComplaintWeek] = {}
     async with db.read() as session:
-        for unit_id in (await session.execute(handling_stmt)).scalars().all():
-            mine = (Complaint.unit_id == unit_id) & Complaint.purged_at.is_(None)
+        for unit_id in map(stored_id, (await session.execute(handling_stmt)).scalars().all()):
+            mine = (col(Complaint.unit_id) == unit_id) & col(Complaint.purged_at).is_(None)
             received, resolved, late = (
                 await session.execute(
                     select(
-                        within(Complaint.created_at),
-                        within(Complaint.resolved_at),
+                        within(col(Complaint.created_at)),
+                        within(col(Complaint.resolved_at)),
                         func.sum(case((overdue(today), 1), else_=0)),
                     ).where(mine)
                 )
             ).one()
             verified = (
                 await session.execute(
-                    select(Complaint.created_at, Complaint.verified_at).where(
-                        mine, Complaint.verified_at >= since, Complaint.verified_at < until
+                    select(col(Complaint.created_at), col(Complaint.verified_at)).where(
+                        mine,
+                        col(Complaint.verified_at) >= since,
+                        col(Complaint.verified_at) < until,
                     )
                 )
             ).all()
@@ -288,7 +320,9 @@ async def complaint_weeks(
                 resolved=int(resolved or 0),
                 overdue=int(late or 0),
                 hours_to_verification=[
-                    (done - filed).total_seconds() / 3600 for filed, done in verified
+                    (done - filed).total_seconds() / 3600
+                    for filed, done in verified
+                    if done is not None  # always: the query keeps verified ones
                 ],
             )
     return result
@@ -301,11 +335,11 @@ async def survey_weeks(
     ``unit_ids`` that have survey responses this quarter; the others get no survey block."""
     quarter_start, _ = period_bounds(period_of(end))
     stmt = (
-        select(SurveyResponse.unit_id)
+        select(col(SurveyResponse.unit_id))
         .where(
-            SurveyResponse.unit_id.in_(unit_ids),
-            SurveyResponse.submitted_on >= quarter_start,
-            SurveyResponse.submitted_on <= end,
+            col(SurveyResponse.unit_id).in_(unit_ids),
+            col(SurveyResponse.submitted_on) >= quarter_start,
+            col(SurveyResponse.submitted_on) <= end,
         )
         .distinct()
     )
@@ -320,31 +354,41 @@ async def recipients(db: Database, employee_ids: Iterable[int]) -> dict[int, Rec
     if not ids:
         return {}
     stmt = (
-        select(Employee.id, Employee.name, TelegramLink.telegram_user_id, TelegramUser.language)
-        .join(TelegramLink, TelegramLink.employee_id == Employee.id)
-        .outerjoin(TelegramUser, TelegramUser.id == TelegramLink.telegram_user_id)
-        .where(Employee.id.in_(ids), Employee.active, TelegramUser.blocked_at.is_(None))
+        select(
+            col(Employee.id),
+            col(Employee.name),
+            col(TelegramLink.telegram_user_id),
+            col(TelegramUser.language),
+        )
+        .join(TelegramLink, col(TelegramLink.employee_id) == Employee.id)
+        .outerjoin(TelegramUser, col(TelegramUser.id) == TelegramLink.telegram_user_id)
+        .where(
+            col(Employee.id).in_(ids), col(Employee.active), col(TelegramUser.blocked_at).is_(None)
+        )
     )
     async with db.read() as session:
-        return {row[0]: Recipient(*row) for row in (await session.execute(stmt)).all()}
+        return {
+            stored_id(employee_id): Recipient(stored_id(employee_id), name, telegram_id, language)
+            for employee_id, name, telegram_id, language in (await session.execute(stmt)).all()
+        }
 
 
 async def supervisor_clocks(db: Database) -> dict[tuple[str, DigestMode], list[int]]:
     """Supervisors (anyone with a direct report), grouped by their unit's time zone and digest
     mode: each group gets its digest at its own local time."""
     stmt = (
-        select(Employee.id, Unit.timezone, UnitSchedule.digest_mode)
-        .join(Unit, Unit.id == Employee.unit_id)
-        .outerjoin(UnitSchedule, UnitSchedule.unit_id == Unit.id)
+        select(col(Employee.id), col(Unit.timezone), col(UnitSchedule.digest_mode))
+        .join(Unit, col(Unit.id) == Employee.unit_id)
+        .outerjoin(UnitSchedule, col(UnitSchedule.unit_id) == Unit.id)
         .where(
-            Employee.active,
-            Employee.id.in_(select(Employee.supervisor_id).where(Employee.active)),
+            col(Employee.active),
+            col(Employee.id).in_(select(col(Employee.supervisor_id)).where(col(Employee.active))),
         )
     )
     groups: dict[tuple[str, DigestMode], list[int]] = defaultdict(list)
     async with db.read() as session:
         for employee_id, zone, mode in (await session.execute(stmt)).all():
-            groups[(zone, DigestMode(mode or DigestMode.MONDAY))].append(employee_id)
+            groups[(zone, DigestMode(mode or DigestMode.MONDAY))].append(stored_id(employee_id))
     return dict(groups)
 
 
@@ -352,15 +396,18 @@ async def waiting_entries(db: Database, submitted_before: datetime) -> dict[int,
     """Supervisor → (entries of their reports waiting since before ``submitted_before``, the
     oldest work date among them)."""
     stmt = (
-        select(Employee.supervisor_id, func.count(), func.min(Activity.work_date))
-        .join(Employee, Employee.id == Activity.employee_id)
+        select(col(Employee.supervisor_id), func.count(), func.min(col(Activity.work_date)))
+        .join(Employee, col(Employee.id) == Activity.employee_id)
         .where(
-            Employee.supervisor_id.is_not(None),
-            Activity.status == "submitted",
-            Activity.deleted_at.is_(None),
-            Activity.created_at < submitted_before,
+            col(Employee.supervisor_id).is_not(None),
+            col(Activity.status) == "submitted",
+            col(Activity.deleted_at).is_(None),
+            col(Activity.created_at) < submitted_before,
         )
-        .group_by(Employee.supervisor_id)
+        .group_by(col(Employee.supervisor_id))
     )
     async with db.read() as session:
-        return {boss: (int(n), oldest) for boss, n, oldest in (await session.execute(stmt)).all()}
+        return {
+            stored_id(boss): (int(n), oldest)
+            for boss, n, oldest in (await session.execute(stmt)).all()
+        }

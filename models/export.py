@@ -19,11 +19,13 @@ from datetime import date, datetime
 from pathlib import Path
 
 from sqlalchemy import exists, select
+from sqlmodel import col
 
 from models import audit
 from models.db import Database
 from models.supervision import is_unit_head, reports_of, supervisor_chain
 from models.tables import Activity, ActivityEvidence, Employee, SkpTarget, Unit
+from models.types import stored_id
 
 
 @dataclass(frozen=True)
@@ -96,7 +98,7 @@ async def chain_of(db: Database, employee_id: int) -> list[int]:
 async def unit_by_code(db: Database, code: str) -> Unit | None:
     async with db.read() as session:
         return (
-            await session.execute(select(Unit).where(Unit.code == code.strip().upper()))
+            await session.execute(select(Unit).where(col(Unit.code) == code.strip().upper()))
         ).scalar_one_or_none()
 
 
@@ -106,18 +108,18 @@ async def unit_members(db: Database, unit_id: int, start: date, end: date) -> li
     logged = (
         exists()
         .where(
-            Activity.employee_id == Employee.id,
-            Activity.work_date >= start,
-            Activity.work_date <= end,
-            Activity.deleted_at.is_(None),  # type: ignore[union-attr]
+            col(Activity.employee_id) == Employee.id,
+            col(Activity.work_date) >= start,
+            col(Activity.work_date) <= end,
+            col(Activity.deleted_at).is_(None),
         )
         .correlate(Employee)
     )
     async with db.read() as session:
         rows = await session.execute(
             select(Employee).where(
-                Employee.unit_id == unit_id,
-                Employee.active.is_(True) | logged,  # type: ignore[attr-defined]
+                col(Employee.unit_id) == unit_id,
+                col(Employee.active).is_(True) | logged,
             )
         )
         return sorted(rows.scalars(), key=lambda e: e.name.casefold())
@@ -126,7 +128,7 @@ async def unit_members(db: Database, unit_id: int, start: date, end: date) -> li
 async def employee_by_nip(db: Database, nip: str) -> Employee | None:
     async with db.read() as session:
         return (
-            await session.execute(select(Employee).where(Employee.nip == nip))
+            await session.execute(select(Employee).where(col(Employee.nip) == nip))
         ).scalar_one_or_none()
 
 
@@ -158,22 +160,22 @@ async def load_export(
     async with db.read() as session:
         people = (
             await session.execute(
-                select(Employee, Unit.code)
-                .join(Unit, Unit.id == Employee.unit_id)
-                .where(Employee.id.in_(employee_ids))  # type: ignore[union-attr]
+                select(Employee, col(Unit.code))
+                .join(Unit, col(Unit.id) == Employee.unit_id)
+                .where(col(Employee.id).in_(employee_ids))
             )
         ).all()
         rows = (
             await session.execute(
-                select(Activity, SkpTarget.indicator, SkpTarget.rhk)
-                .outerjoin(SkpTarget, SkpTarget.id == Activity.target_id)
+                select(Activity, col(SkpTarget.indicator), col(SkpTarget.rhk))
+                .outerjoin(SkpTarget, col(SkpTarget.id) == Activity.target_id)
                 .where(
-                    Activity.employee_id.in_(employee_ids),  # type: ignore[attr-defined]
-                    Activity.work_date >= start,
-                    Activity.work_date <= end,
-                    Activity.deleted_at.is_(None),  # type: ignore[union-attr]
+                    col(Activity.employee_id).in_(employee_ids),
+                    col(Activity.work_date) >= start,
+                    col(Activity.work_date) <= end,
+                    col(Activity.deleted_at).is_(None),
                 )
-                .order_by(Activity.work_date, Activity.id)
+                .order_by(col(Activity.work_date), col(Activity.id))
             )
         ).all()
         activity_ids = [a.id for a, _, _ in rows]
@@ -182,14 +184,13 @@ async def load_export(
             for item in (
                 await session.execute(
                     select(ActivityEvidence)
-                    .where(ActivityEvidence.activity_id.in_(activity_ids))  # type: ignore[attr-defined]
-                    .order_by(ActivityEvidence.id)
+                    .where(col(ActivityEvidence.activity_id).in_(activity_ids))
+                    .order_by(col(ActivityEvidence.id))
                 )
             ).scalars():
                 evidence.setdefault(item.activity_id, []).append(_evidence_file(item, data_dir))
     exports = {
-        e.id: EmployeeExport(e.id, e.nip, e.name, e.position, code)  # type: ignore[arg-type]
-        for e, code in people
+        e.id: EmployeeExport(stored_id(e.id), e.nip, e.name, e.position, code) for e, code in people
     }
     for activity, indicator, rhk in rows:
         exports[activity.employee_id].entries.append(
@@ -202,7 +203,7 @@ async def load_export(
                 target=indicator or rhk,
                 status=activity.status,
                 late=activity.late,
-                evidence=evidence.get(activity.id or 0, []),  # type: ignore[arg-type]
+                evidence=evidence.get(activity.id or 0, []),
             )
         )
     return sorted(exports.values(), key=lambda e: (e.name.casefold(), e.nip))

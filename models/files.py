@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from domain.files import stored_relative
 from models.db import Database
@@ -49,15 +50,15 @@ async def referenced(
 ) -> set[PurePosixPath]:
     """Which of ``candidates`` (all files when None) a row or a draft still points to."""
     found: list[str | None] = []
-    for column in (ComplaintAttachment.stored_path, ActivityEvidence.stored_path):
-        stmt = select(column).where(column.is_not(None))  # type: ignore[union-attr]
+    for column in (col(ComplaintAttachment.stored_path), col(ActivityEvidence.stored_path)):
+        stmt = select(column).where(column.is_not(None))
         if candidates is not None:
             if not candidates:
                 return set()
             names = {c.name for c in candidates}
-            stmt = stmt.where(or_(*(column.endswith(n, autoescape=True) for n in names)))  # type: ignore[union-attr]
+            stmt = stmt.where(or_(*(column.endswith(n, autoescape=True) for n in names)))
         found += (await session.execute(stmt)).scalars()
-    for data in (await session.execute(select(Conversation.data))).scalars():
+    for data in (await session.execute(select(col(Conversation.data)))).scalars():
         found += draft_files(data)
     used = {r for r in map(stored_relative, found) if r is not None}
     return used if candidates is None else used & set(candidates)

@@ -13,11 +13,13 @@ from enum import StrEnum
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from domain.access import Actor, parse_roles
 from models import audit
 from models.db import Database
 from models.tables import Employee, Invite, TelegramLink, TelegramUser, Unit
+from models.types import stored_id
 
 # Deep-link payloads allow 64 characters of [A-Za-z0-9_-]; 32 random bytes would not fit after
 # base64, 24 bytes (192 bits) do and cannot be guessed.
@@ -45,12 +47,12 @@ class Identity:
 async def fetch_identity(db: Database, telegram_id: int) -> Identity:
     """Everything handlers need about the sender, in one round trip."""
     stmt = (
-        select(TelegramUser.language, TelegramUser.blocked_at, Employee, Unit.code)
+        select(col(TelegramUser.language), col(TelegramUser.blocked_at), Employee, col(Unit.code))
         .select_from(TelegramUser)
-        .outerjoin(TelegramLink, TelegramLink.telegram_user_id == TelegramUser.id)
-        .outerjoin(Employee, (Employee.id == TelegramLink.employee_id) & Employee.active)
-        .outerjoin(Unit, Unit.id == Employee.unit_id)
-        .where(TelegramUser.id == telegram_id)
+        .outerjoin(TelegramLink, col(TelegramLink.telegram_user_id) == TelegramUser.id)
+        .outerjoin(Employee, (col(Employee.id) == TelegramLink.employee_id) & col(Employee.active))
+        .outerjoin(Unit, col(Unit.id) == Employee.unit_id)
+        .where(col(TelegramUser.id) == telegram_id)
     )
     async with db.read() as session:
         row = (await session.execute(stmt)).first()
@@ -125,6 +127,10 @@ class IdentityCache:
     def forget(self, telegram_id: int) -> None:
         self._entries.pop(telegram_id, None)
 
+    def forget_all(self) -> None:
+        """After a roster change in this process: roles, units and supervisors may all differ."""
+        self._entries.clear()
+
 
 async def remember_user(
     session: AsyncSession, telegram_id: int, first_name: str, username: str | None, now: datetime
@@ -194,17 +200,17 @@ async def issue_invites(
     """New invites for the selected active employees; earlier unused invites stop working,
     so only the newest link handed out is valid."""
     stmt = (
-        select(Employee, Unit.code)
-        .join(Unit, Unit.id == Employee.unit_id)
-        .where(Employee.active)
-        .order_by(Unit.code, Employee.name)
+        select(Employee, col(Unit.code))
+        .join(Unit, col(Unit.id) == Employee.unit_id)
+        .where(col(Employee.active))
+        .order_by(col(Unit.code), col(Employee.name))
     )
     if unit_code:
-        stmt = stmt.where(Unit.code == unit_code)
+        stmt = stmt.where(col(Unit.code) == unit_code)
     if nip:
-        stmt = stmt.where(Employee.nip == nip)
+        stmt = stmt.where(col(Employee.nip) == nip)
     if not include_linked:
-        stmt = stmt.where(~Employee.id.in_(select(TelegramLink.employee_id)))
+        stmt = stmt.where(~col(Employee.id).in_(select(col(TelegramLink.employee_id))))
     issued: list[IssuedInvite] = []
     async with db.write() as session:
         rows = (await session.execute(stmt)).all()
@@ -213,7 +219,9 @@ async def issue_invites(
             await session.execute(
                 update(Invite)
                 .where(
-                    Invite.employee_id.in_(ids), Invite.used_at.is_(None), Invite.expires_at > now
+                    col(Invite.employee_id).in_(ids),
+                    col(Invite.used_at).is_(None),
+                    col(Invite.expires_at) > now,
                 )
                 .values(expires_at=now)
             )
@@ -221,7 +229,7 @@ async def issue_invites(
             token = secrets.token_urlsafe(TOKEN_BYTES)
             session.add(
                 Invite(
-                    employee_id=employee.id,
+                    employee_id=stored_id(employee.id),
                     token_hash=hash_token(token),
                     created_at=now,
                     expires_at=now + ttl,
@@ -276,7 +284,7 @@ async def redeem_invite(
         # at once were both linked, the second unlinking the first.
         invite = (
             await session.execute(
-                select(Invite).where(Invite.token_hash == token_hash).with_for_update()
+                select(Invite).where(col(Invite.token_hash) == token_hash).with_for_update()
             )
         ).scalar_one_or_none()
         if invite is None:
@@ -304,29 +312,10 @@ async def redeem_invite(
             return LinkResult(result, employee.name, employee.nip)
         await remember_user(session, telegram_id, first_name, username, now)
         invite.used_at, invite.used_by = now, telegram_id
-        previous = (
-            await session.execute(
-                select(TelegramLink).where(TelegramLink.employee_id == employee.id)
-            )
-        ).scalar_one_or_none()
-        replaced: int | None = None
-        if previous is not None:
-            # Re-linking with a newer invite: the old account stops being this employee.
-            audit.record(
-                session,
-                actor,
-                "account.unlinked",
-                employee.nip,
-                at=now,
-                old_telegram_id=previous.telegram_user_id,
-                invite_id=invite.id,
-            )
-            replaced = previous.telegram_user_id
-            await session.delete(previous)
-            await session.flush()
+        replaced = await _unlink_previous(session, employee, invite, actor, now)
         session.add(
             TelegramLink(
-                employee_id=employee.id,
+                employee_id=stored_id(employee.id),
                 telegram_user_id=telegram_id,
                 invite_id=invite.id,
                 linked_at=now,
@@ -345,11 +334,39 @@ class LinkRace(Exception):
     """The same link was redeemed concurrently; the caller re-checks."""
 
 
+async def _unlink_previous(
+    session: AsyncSession, employee: Employee, invite: Invite, actor: str, now: datetime
+) -> int | None:
+    """Re-linking with a newer invite: the old account stops being this employee. Returns
+    that account's id, None if the employee had no link."""
+    previous = (
+        await session.execute(
+            select(TelegramLink).where(col(TelegramLink.employee_id) == employee.id)
+        )
+    ).scalar_one_or_none()
+    if previous is None:
+        return None
+    audit.record(
+        session,
+        actor,
+        "account.unlinked",
+        employee.nip,
+        at=now,
+        old_telegram_id=previous.telegram_user_id,
+        invite_id=invite.id,
+    )
+    replaced = previous.telegram_user_id
+    await session.delete(previous)
+    await session.flush()
+    return replaced
+
+
 async def _linked_by(session: AsyncSession, invite: Invite, telegram_id: int) -> bool:
     link = (
         await session.execute(
-            select(TelegramLink.id).where(
-                TelegramLink.invite_id == invite.id, TelegramLink.telegram_user_id == telegram_id
+            select(col(TelegramLink.id)).where(
+                col(TelegramLink.invite_id) == invite.id,
+                col(TelegramLink.telegram_user_id) == telegram_id,
             )
         )
     ).scalar_one_or_none()
@@ -367,13 +384,17 @@ async def _check_invite(
         return LinkOutcome.INACTIVE
     account = (
         await session.execute(
-            select(TelegramLink.employee_id).where(TelegramLink.telegram_user_id == telegram_id)
+            select(col(TelegramLink.employee_id)).where(
+                col(TelegramLink.telegram_user_id) == telegram_id
+            )
         )
     ).scalar_one_or_none()
     if account is not None:
         return LinkOutcome.ACCOUNT_TAKEN
     taken = (
-        await session.execute(select(TelegramLink).where(TelegramLink.employee_id == employee.id))
+        await session.execute(
+            select(TelegramLink).where(col(TelegramLink.employee_id) == employee.id)
+        )
     ).scalar_one_or_none()
     if taken is not None and invite.created_at <= taken.linked_at:
         # Only an invite issued after the current link may move it (a new phone); an older
@@ -385,10 +406,10 @@ async def _check_invite(
 async def find_employee(db: Database, nip: str) -> tuple[Employee, str, bool] | None:
     """An employee by NIP with their unit code and whether they have linked Telegram."""
     stmt = (
-        select(Employee, Unit.code, TelegramLink.id)
-        .join(Unit, Unit.id == Employee.unit_id)
-        .outerjoin(TelegramLink, TelegramLink.employee_id == Employee.id)
-        .where(Employee.nip == nip)
+        select(Employee, col(Unit.code), col(TelegramLink.id))
+        .join(Unit, col(Unit.id) == Employee.unit_id)
+        .outerjoin(TelegramLink, col(TelegramLink.employee_id) == Employee.id)
+        .where(col(Employee.nip) == nip)
     )
     async with db.read() as session:
         row = (await session.execute(stmt)).first()
@@ -410,9 +431,9 @@ async def employee_contact(session: AsyncSession, employee_id: int) -> Contact |
     """The employee's linked Telegram chat and language; None when not linked."""
     row = (
         await session.execute(
-            select(TelegramLink.telegram_user_id, TelegramUser.language)
-            .outerjoin(TelegramUser, TelegramUser.id == TelegramLink.telegram_user_id)
-            .where(TelegramLink.employee_id == employee_id)
+            select(col(TelegramLink.telegram_user_id), col(TelegramUser.language))
+            .outerjoin(TelegramUser, col(TelegramUser.id) == TelegramLink.telegram_user_id)
+            .where(col(TelegramLink.employee_id) == employee_id)
         )
     ).one_or_none()
     return None if row is None else Contact(int(row[0]), row[1])

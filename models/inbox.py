@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, Column, delete, select
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field, SQLModel, col
 
 from models.db import Database, insert_new
 from models.types import TelegramId, UTCDateTime
@@ -39,7 +39,7 @@ async def keep(db: Database, updates: Sequence[dict[str, Any]], now: datetime) -
 async def unhandled(db: Database) -> list[dict[str, Any]]:
     """What a previous process fetched and did not finish, oldest first."""
     async with db.read() as session:
-        rows = await session.execute(select(InboxUpdate.payload).order_by(InboxUpdate.id))
+        rows = await session.execute(select(col(InboxUpdate.payload)).order_by(col(InboxUpdate.id)))
         return [payload for (payload,) in rows]
 
 
@@ -48,4 +48,4 @@ async def handled(db: Database, update_ids: Iterable[int]) -> None:
     if not ids:
         return
     async with db.write() as session:
-        await session.execute(delete(InboxUpdate).where(InboxUpdate.id.in_(ids)))  # type: ignore[attr-defined]
+        await session.execute(delete(InboxUpdate).where(col(InboxUpdate.id).in_(ids)))

@@ -30,7 +30,7 @@ from typing import Any
 
 from sqlalchemy import JSON, Column, Index, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field, SQLModel, col
 
 from models import outbox_wake
 from models.db import Database, insert_once
@@ -261,13 +261,15 @@ async def claim_for_sending(session: AsyncSession, message_id: int, now: datetim
     """
     statement = (
         update(OutboxMessage)
-        .where(OutboxMessage.id == message_id, OutboxMessage.status == OutboxStatus.PENDING)  # type: ignore[arg-type]
+        .where(
+            col(OutboxMessage.id) == message_id, col(OutboxMessage.status) == OutboxStatus.PENDING
+        )
         .values(
             status=OutboxStatus.SENDING,
-            attempts=OutboxMessage.attempts + 1,
+            attempts=col(OutboxMessage.attempts) + 1,
             updated_at=now,
         )
-        .returning(OutboxMessage.id)  # type: ignore[arg-type]
+        .returning(col(OutboxMessage.id))
     )
     return (await session.execute(statement)).scalar_one_or_none() is not None
 
@@ -280,8 +282,8 @@ async def mark_sent(
     await session.execute(
         update(OutboxMessage)
         .where(
-            OutboxMessage.id == message_id,  # type: ignore[arg-type]
-            OutboxMessage.status.in_([OutboxStatus.SENDING, OutboxStatus.UNKNOWN]),  # type: ignore[attr-defined]
+            col(OutboxMessage.id) == message_id,
+            col(OutboxMessage.status).in_([OutboxStatus.SENDING, OutboxStatus.UNKNOWN]),
         )
         .values(
             status=OutboxStatus.SENT,
@@ -307,10 +309,12 @@ async def release(
     if error is not None:
         values["last_error"] = _short(error)
     if refund_attempt:
-        values["attempts"] = OutboxMessage.attempts - 1
+        values["attempts"] = col(OutboxMessage.attempts) - 1
     await session.execute(
         update(OutboxMessage)
-        .where(OutboxMessage.id == message_id, OutboxMessage.status == OutboxStatus.SENDING)  # type: ignore[arg-type]
+        .where(
+            col(OutboxMessage.id) == message_id, col(OutboxMessage.status) == OutboxStatus.SENDING
+        )
         .values(**values)
     )
 
@@ -319,8 +323,8 @@ async def mark_failed(session: AsyncSession, message_id: int, error: str, now: d
     await session.execute(
         update(OutboxMessage)
         .where(
-            OutboxMessage.id == message_id,  # type: ignore[arg-type]
-            OutboxMessage.status.in_([OutboxStatus.PENDING, OutboxStatus.SENDING]),  # type: ignore[attr-defined]
+            col(OutboxMessage.id) == message_id,
+            col(OutboxMessage.status).in_([OutboxStatus.PENDING, OutboxStatus.SENDING]),
         )
         .values(status=OutboxStatus.FAILED, last_error=_short(error), updated_at=now)
     )
@@ -332,11 +336,11 @@ async def block_chat(session: AsyncSession, chat_id: int, error: str, now: datet
     result = await session.execute(
         update(OutboxMessage)
         .where(
-            OutboxMessage.chat_id == chat_id,  # type: ignore[arg-type]
-            OutboxMessage.status.in_([OutboxStatus.PENDING, OutboxStatus.SENDING]),  # type: ignore[attr-defined]
+            col(OutboxMessage.chat_id) == chat_id,
+            col(OutboxMessage.status).in_([OutboxStatus.PENDING, OutboxStatus.SENDING]),
         )
         .values(status=OutboxStatus.BLOCKED, last_error=_short(error), updated_at=now)
-        .returning(OutboxMessage.id)  # type: ignore[arg-type]
+        .returning(col(OutboxMessage.id))
     )
     return len(result.all())
 
@@ -349,8 +353,8 @@ async def move_chat(
     result = await session.execute(
         update(OutboxMessage)
         .where(
-            OutboxMessage.chat_id == old_chat_id,  # type: ignore[arg-type]
-            OutboxMessage.status.in_([OutboxStatus.PENDING, OutboxStatus.SENDING]),  # type: ignore[attr-defined]
+            col(OutboxMessage.chat_id) == old_chat_id,
+            col(OutboxMessage.status).in_([OutboxStatus.PENDING, OutboxStatus.SENDING]),
         )
         .values(
             chat_id=new_chat_id,
@@ -358,7 +362,7 @@ async def move_chat(
             last_error=f"group migrated from {old_chat_id}",
             updated_at=now,
         )
-        .returning(OutboxMessage.id)  # type: ignore[arg-type]
+        .returning(col(OutboxMessage.id))
     )
     return len(result.all())
 
@@ -374,14 +378,14 @@ async def mark_in_flight_unknown(db: Database, now: datetime) -> list[OutboxMess
         rows = list(
             (
                 await session.execute(
-                    select(OutboxMessage).where(OutboxMessage.status == OutboxStatus.SENDING)  # type: ignore[arg-type]
+                    select(OutboxMessage).where(col(OutboxMessage.status) == OutboxStatus.SENDING)
                 )
             ).scalars()
         )
         if rows:
             await session.execute(
                 update(OutboxMessage)
-                .where(OutboxMessage.status == OutboxStatus.SENDING)  # type: ignore[arg-type]
+                .where(col(OutboxMessage.status) == OutboxStatus.SENDING)
                 .values(
                     status=OutboxStatus.UNKNOWN,
                     last_error="in flight when the sender stopped; not resent",
@@ -395,9 +399,9 @@ async def mark_in_flight_unknown(db: Database, now: datetime) -> list[OutboxMess
 
 
 def _due(now: datetime) -> Any:
-    return (OutboxMessage.status == OutboxStatus.PENDING) & or_(
-        OutboxMessage.not_before.is_(None),  # type: ignore[union-attr]
-        OutboxMessage.not_before <= now,  # type: ignore[operator]
+    return (col(OutboxMessage.status) == OutboxStatus.PENDING) & or_(
+        col(OutboxMessage.not_before).is_(None),
+        col(OutboxMessage.not_before) <= now,
     )
 
 
@@ -411,14 +415,14 @@ async def due_messages(
     """
     ranked = (
         select(
-            OutboxMessage.id,
-            OutboxMessage.key,
-            OutboxMessage.chat_id,
-            OutboxMessage.kind,
-            OutboxMessage.payload,
-            OutboxMessage.attempts,
+            col(OutboxMessage.id),
+            col(OutboxMessage.key),
+            col(OutboxMessage.chat_id),
+            col(OutboxMessage.kind),
+            col(OutboxMessage.payload),
+            col(OutboxMessage.attempts),
             func.row_number()
-            .over(partition_by=OutboxMessage.chat_id, order_by=OutboxMessage.id)
+            .over(partition_by=col(OutboxMessage.chat_id), order_by=col(OutboxMessage.id))
             .label("rank"),
         )
         .where(_due(now))
@@ -444,9 +448,9 @@ async def due_messages(
 
 async def next_due_at(db: Database, now: datetime) -> datetime | None:
     """When the earliest pending row that is not yet due becomes due."""
-    statement = select(func.min(OutboxMessage.not_before)).where(
-        OutboxMessage.status == OutboxStatus.PENDING,  # type: ignore[arg-type]
-        OutboxMessage.not_before > now,  # type: ignore[operator]
+    statement = select(func.min(col(OutboxMessage.not_before))).where(
+        col(OutboxMessage.status) == OutboxStatus.PENDING,
+        col(OutboxMessage.not_before) > now,
     )
     async with db.read() as session:
         return (await session.execute(statement)).scalar_one_or_none()
@@ -454,14 +458,14 @@ async def next_due_at(db: Database, now: datetime) -> datetime | None:
 
 async def status_counts(db: Database) -> dict[str, int]:
     """How many rows are in each status (for operators and tests)."""
-    statement = select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
+    statement = select(col(OutboxMessage.status), func.count()).group_by(col(OutboxMessage.status))
     async with db.read() as session:
         return {status: count for status, count in (await session.execute(statement)).all()}
 
 
 async def pending_count(db: Database) -> int:
     """Notifications waiting to be sent (the health check's figure; uses the status index)."""
-    statement = select(func.count()).where(OutboxMessage.status == OutboxStatus.PENDING)  # type: ignore[arg-type]
+    statement = select(func.count()).where(col(OutboxMessage.status) == OutboxStatus.PENDING)
     async with db.read() as session:
         return int((await session.execute(statement)).scalar_one())
 
@@ -469,7 +473,6 @@ async def pending_count(db: Database) -> int:
 async def ensure_outbox_table(db: Database) -> None:
     """Tests and benchmarks call this on databases they built themselves; migration 0004 makes
     the table everywhere else, so this only creates it when missing."""
+    table = OutboxMessage.metadata.tables["outbox_message"]  # SQLModel does not type __table__
     async with db.engine.begin() as connection:
-        await connection.run_sync(
-            lambda sync: OutboxMessage.__table__.create(sync, checkfirst=True)  # type: ignore[attr-defined]
-        )
+        await connection.run_sync(lambda sync: table.create(sync, checkfirst=True))

@@ -11,12 +11,12 @@ from enum import Enum
 
 from sqlalchemy import ForeignKey, UniqueConstraint, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field, SQLModel, col
 
 from models import audit
 from models.db import Database, insert_once
 from models.tables import Unit
-from models.types import UTCDateTime, utcnow
+from models.types import UTCDateTime, stored_id, utcnow
 
 
 class Unset(Enum):
@@ -110,7 +110,7 @@ async def claim_run(
 
 
 async def has_run(db: Database, job: str, period: str) -> bool:
-    stmt = select(JobRun.id).where(JobRun.job == job, JobRun.period == period)
+    stmt = select(col(JobRun.id)).where(col(JobRun.job) == job, col(JobRun.period) == period)
     async with db.read() as session:
         return (await session.execute(stmt)).first() is not None
 
@@ -130,18 +130,21 @@ class UnitTiming:
 async def unit_timings(db: Database) -> list[UnitTiming]:
     stmt = (
         select(
-            Unit.id,
-            Unit.code,
-            Unit.name,
-            Unit.timezone,
-            UnitSchedule.reminder_times,
-            func.coalesce(UnitSchedule.digest_mode, "monday"),
+            col(Unit.id),
+            col(Unit.code),
+            col(Unit.name),
+            col(Unit.timezone),
+            col(UnitSchedule.reminder_times),
+            func.coalesce(col(UnitSchedule.digest_mode), "monday"),
         )
-        .outerjoin(UnitSchedule, UnitSchedule.unit_id == Unit.id)
-        .order_by(Unit.code)
+        .outerjoin(UnitSchedule, col(UnitSchedule.unit_id) == Unit.id)
+        .order_by(col(Unit.code))
     )
     async with db.read() as session:
-        return [UnitTiming(*row) for row in (await session.execute(stmt)).all()]
+        return [
+            UnitTiming(stored_id(unit_id), code, name, timezone, times, mode)
+            for unit_id, code, name, timezone, times, mode in await session.execute(stmt)
+        ]
 
 
 async def set_unit_schedule(
@@ -157,7 +160,9 @@ async def set_unit_schedule(
     """Change a unit's schedule; ``reminder_times=None`` goes back to the default times.
     Raises LookupError for an unknown unit code. Audited."""
     async with db.write() as session:
-        unit = (await session.execute(select(Unit).where(Unit.code == code))).scalar_one_or_none()
+        unit = (
+            await session.execute(select(Unit).where(col(Unit.code) == code))
+        ).scalar_one_or_none()
         if unit is None or unit.id is None:
             raise LookupError(code)
         schedule = await session.get(UnitSchedule, unit.id)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from models.db import Database
 from models.tables import Employee, TelegramLink, TelegramUser
@@ -22,7 +23,9 @@ async def supervisor_chain(session: AsyncSession, employee_id: int) -> list[int]
     chain: list[int] = []
     current: int | None = employee_id
     for _ in range(MAX_DEPTH):
-        boss = await session.scalar(select(Employee.supervisor_id).where(Employee.id == current))
+        boss = await session.scalar(
+            select(col(Employee.supervisor_id)).where(col(Employee.id) == current)
+        )
         if boss is None or boss in chain or boss == employee_id:
             break
         chain.append(boss)
@@ -42,8 +45,8 @@ async def reports_of(
         rows = (
             await session.scalars(
                 select(Employee).where(
-                    Employee.supervisor_id.in_(frontier),  # type: ignore[union-attr]
-                    Employee.active.is_(True),  # type: ignore[attr-defined]
+                    col(Employee.supervisor_id).in_(frontier),
+                    col(Employee.active).is_(True),
                 )
             )
         ).all()
@@ -73,10 +76,14 @@ async def unit_head_chats(db: Database, unit_id: int) -> list[int]:
     elsewhere (or who have none), linked and not blocking the bot: the people a late
     complaint must reach."""
     stmt = (
-        select(Employee, TelegramLink.telegram_user_id)
-        .join(TelegramLink, TelegramLink.employee_id == Employee.id)
-        .outerjoin(TelegramUser, TelegramUser.id == TelegramLink.telegram_user_id)
-        .where(Employee.unit_id == unit_id, Employee.active, TelegramUser.blocked_at.is_(None))
+        select(Employee, col(TelegramLink.telegram_user_id))
+        .join(TelegramLink, col(TelegramLink.employee_id) == Employee.id)
+        .outerjoin(TelegramUser, col(TelegramUser.id) == TelegramLink.telegram_user_id)
+        .where(
+            col(Employee.unit_id) == unit_id,
+            col(Employee.active),
+            col(TelegramUser.blocked_at).is_(None),
+        )
     )
     async with db.read() as session:
         rows = (await session.execute(stmt)).all()

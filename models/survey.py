@@ -36,7 +36,7 @@ from typing import Any
 from sqlalchemy import ForeignKey, Index, SmallInteger, delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field, SQLModel, col
 
 from domain.skm import (
     ELEMENTS,
@@ -46,7 +46,8 @@ from domain.skm import (
     period_bounds,
     period_of,
 )
-from models.activities import AlreadySaved, _finish_conversation
+from models.activities import AlreadySaved
+from models.conversation import finish_in
 from models.db import Database
 from models.outbox import enqueue
 from models.tables import Complaint, TelegramUser, Unit
@@ -167,7 +168,7 @@ async def has_answered(db: Database, digest: str) -> bool:
 
 async def survey_units(db: Database) -> list[Unit]:
     async with db.read() as session:
-        return list((await session.execute(select(Unit).order_by(Unit.code))).scalars())
+        return list((await session.execute(select(Unit).order_by(col(Unit.code)))).scalars())
 
 
 async def get_unit(db: Database, unit_id: int) -> Unit | None:
@@ -177,7 +178,7 @@ async def get_unit(db: Database, unit_id: int) -> Unit | None:
 
 async def unit_by_code(db: Database, code: str) -> Unit | None:
     async with db.read() as session:
-        stmt = select(Unit).where(func.upper(Unit.code) == code.strip().upper())
+        stmt = select(Unit).where(func.upper(col(Unit.code)) == code.strip().upper())
         return (await session.execute(stmt)).scalar_one_or_none()
 
 
@@ -186,10 +187,10 @@ async def services_for(db: Database, unit_id: int) -> list[SurveyService]:
     stmt = (
         select(SurveyService)
         .where(
-            SurveyService.active,
-            or_(SurveyService.unit_id == unit_id, SurveyService.unit_id.is_(None)),  # type: ignore[union-attr]
+            col(SurveyService.active),
+            or_(col(SurveyService.unit_id) == unit_id, col(SurveyService.unit_id).is_(None)),
         )
-        .order_by(SurveyService.unit_id.is_(None), SurveyService.id)  # type: ignore[union-attr]
+        .order_by(col(SurveyService.unit_id).is_(None), col(SurveyService.id))
     )
     async with db.read() as session:
         return list((await session.execute(stmt)).scalars())
@@ -202,15 +203,15 @@ async def get_service(db: Database, service_id: int) -> SurveyService | None:
 
 async def service_by_code(db: Database, code: str) -> SurveyService | None:
     async with db.read() as session:
-        stmt = select(SurveyService).where(SurveyService.code == code)
+        stmt = select(SurveyService).where(col(SurveyService.code) == code)
         return (await session.execute(stmt)).scalar_one_or_none()
 
 
 async def all_services(db: Database) -> list[tuple[SurveyService, str | None]]:
     stmt = (
-        select(SurveyService, Unit.code)
-        .outerjoin(Unit, Unit.id == SurveyService.unit_id)
-        .order_by(SurveyService.id)
+        select(SurveyService, col(Unit.code))
+        .outerjoin(Unit, col(Unit.id) == SurveyService.unit_id)
+        .order_by(col(SurveyService.id))
     )
     async with db.read() as session:
         return [(s, code) for s, code in (await session.execute(stmt)).all()]
@@ -222,7 +223,7 @@ async def add_service(
     """Add a service, or update the one with this code; False if nothing changed."""
     async with db.write() as session:
         existing = (
-            await session.execute(select(SurveyService).where(SurveyService.code == code))
+            await session.execute(select(SurveyService).where(col(SurveyService.code) == code))
         ).scalar_one_or_none()
         if existing is None:
             session.add(SurveyService(code=code, name=name, name_en=name_en, unit_id=unit_id))
@@ -270,7 +271,9 @@ async def submit_response(
     quarter was submitted meanwhile) or ``AlreadySaved`` (this flow was already submitted).
     """
     period = period_of(today)
-    profile = {
+    # The answers and the profile are columns of their own, named by ELEMENTS and the choices.
+    answers: dict[str, Any] = dict(zip(ELEMENTS, draft.answers, strict=True))
+    profile: dict[str, Any] = {
         name: value
         for name, value in draft.profile.items()
         if name in PROFILE_CHOICES and value in PROFILE_CHOICES[name]
@@ -281,20 +284,20 @@ async def submit_response(
         submitted_on=today,
         service_id=draft.service_id,
         service_name=draft.service_name[:MAX_SERVICE_NAME],
-        comment=(draft.comment or None) and draft.comment[:MAX_COMMENT],  # type: ignore[arg-type]
-        **dict(zip(ELEMENTS, draft.answers, strict=True)),
+        comment=(draft.comment or None) and draft.comment[:MAX_COMMENT],
+        **answers,
         **profile,
     )
     try:
         async with db.write() as session:
-            if conversation is not None and not await _finish_conversation(session, *conversation):
+            if conversation is not None and not await finish_in(session, *conversation):
                 raise AlreadySaved()
             if await session.get(SurveyReceipt, digest) is not None:
                 raise AlreadyAnswered()
             session.add(SurveyReceipt(digest=digest, period=period))
             session.add(response)
             # Receipts of earlier quarters can no longer refuse anything: keep no more than needed.
-            await session.execute(delete(SurveyReceipt).where(SurveyReceipt.period < period))  # type: ignore[arg-type]
+            await session.execute(delete(SurveyReceipt).where(col(SurveyReceipt.period) < period))
             await session.flush()
     except IntegrityError:
         raise AlreadyAnswered() from None  # two submits raced; the other one's receipt won
@@ -332,9 +335,9 @@ async def _answers(
     session: AsyncSession, unit_id: int, periods: list[str]
 ) -> dict[str, list[tuple[int, ...]]]:
     columns = [getattr(SurveyResponse, e) for e in ELEMENTS]
-    stmt = select(SurveyResponse.period, *columns).where(
-        SurveyResponse.unit_id == unit_id,
-        SurveyResponse.period.in_(periods),  # type: ignore[attr-defined]
+    stmt = select(col(SurveyResponse.period), *columns).where(
+        col(SurveyResponse.unit_id) == unit_id,
+        col(SurveyResponse.period).in_(periods),
     )
     found: dict[str, list[tuple[int, ...]]] = {p: [] for p in periods}
     for row in (await session.execute(stmt)).all():
@@ -354,13 +357,13 @@ async def unit_results(
 async def recent_comments(db: Database, unit_id: int, period: str, limit: int = 5) -> list[str]:
     """The newest comments of a unit's period, text only (no identity, no date)."""
     stmt = (
-        select(SurveyResponse.comment)
+        select(col(SurveyResponse.comment))
         .where(
-            SurveyResponse.unit_id == unit_id,
-            SurveyResponse.period == period,
-            SurveyResponse.comment.is_not(None),  # type: ignore[union-attr]
+            col(SurveyResponse.unit_id) == unit_id,
+            col(SurveyResponse.period) == period,
+            col(SurveyResponse.comment).is_not(None),
         )
-        .order_by(SurveyResponse.id.desc())  # type: ignore[union-attr]
+        .order_by(col(SurveyResponse.id).desc())
         .limit(limit)
     )
     async with db.read() as session:
@@ -385,11 +388,11 @@ async def unit_report(db: Database, unit_id: int, period: str) -> SkmReport | No
             return None
         found = await _answers(session, unit_id, [period])
         stmt = select(
-            SurveyResponse.age,
-            SurveyResponse.sex,
-            SurveyResponse.education,
-            SurveyResponse.occupation,
-        ).where(SurveyResponse.unit_id == unit_id, SurveyResponse.period == period)
+            col(SurveyResponse.age),
+            col(SurveyResponse.sex),
+            col(SurveyResponse.education),
+            col(SurveyResponse.occupation),
+        ).where(col(SurveyResponse.unit_id) == unit_id, col(SurveyResponse.period) == period)
         rows = (await session.execute(stmt)).all()
     profile: dict[str, Counter[str | None]] = {name: Counter() for name in PROFILE_CHOICES}
     for row in rows:
@@ -417,19 +420,19 @@ async def survey_week_figures(db: Database, unit_id: int, start: date, end: date
             select(func.count())
             .select_from(SurveyResponse)
             .where(
-                SurveyResponse.unit_id == unit_id,
-                SurveyResponse.submitted_on >= start,
-                SurveyResponse.submitted_on <= end,
+                col(SurveyResponse.unit_id) == unit_id,
+                col(SurveyResponse.submitted_on) >= start,
+                col(SurveyResponse.submitted_on) <= end,
             )
         )
         columns = [getattr(SurveyResponse, e) for e in ELEMENTS]
         rows = (
             await session.execute(
                 select(*columns).where(
-                    SurveyResponse.unit_id == unit_id,
-                    SurveyResponse.period == period,
-                    SurveyResponse.submitted_on >= first,
-                    SurveyResponse.submitted_on <= end,
+                    col(SurveyResponse.unit_id) == unit_id,
+                    col(SurveyResponse.period) == period,
+                    col(SurveyResponse.submitted_on) >= first,
+                    col(SurveyResponse.submitted_on) <= end,
                 )
             )
         ).all()
@@ -440,7 +443,7 @@ async def deactivate_service(db: Database, code: str) -> bool:
     """Stop offering a service (its past answers keep their name); False if there is none."""
     async with db.write() as session:
         service = (
-            await session.execute(select(SurveyService).where(SurveyService.code == code))
+            await session.execute(select(SurveyService).where(col(SurveyService.code) == code))
         ).scalar_one_or_none()
         if service is None:
             return False

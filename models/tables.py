@@ -237,6 +237,23 @@ class ActivityHistory(SQLModel, table=True):
     before: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
 
 
+class SavedMessage(SQLModel, table=True):
+    """The bot's "Tersimpan" message in a chat and the entries it confirmed, in the order it
+    lists them, so that a reply to it ("2 jam", "kemarin") corrects those very entries."""
+
+    __tablename__ = "saved_message"
+
+    chat_id: int = Field(
+        sa_type=TelegramId, primary_key=True, sa_column_kwargs={"autoincrement": False}
+    )
+    message_id: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    position: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    activity_id: int = Field(
+        sa_column_args=[ForeignKey("activity.id", ondelete="CASCADE")], index=True
+    )
+    created_at: datetime = _ts()
+
+
 class Leave(SQLModel, table=True):
     """Cuti, sakit, izin, dinas luar or tugas belajar: days the employee is not expected to log."""
 

@@ -1,4 +1,4 @@
-"""Column types shared by the tables."""
+"""Column types shared by the tables, and the id of a stored row."""
 
 from __future__ import annotations
 
@@ -41,3 +41,12 @@ TelegramId = BigInteger
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def stored_id(value: int | None) -> int:
+    """An id the database holds: a stored row's ``id`` (the tables type it ``int | None``
+    because a row not yet flushed has none), or a nullable reference that the query filtered
+    on (``supervisor_id`` of people who have one)."""
+    if value is None:
+        raise ValueError("no id: the row is not stored yet")
+    return value

@@ -91,7 +91,7 @@ class Chats:
             "id": message_id,
             "out": not from_bot and sender.get("id") in reading.me,
             "from_bot": from_bot,
-            "sender_key": reading.keys.get(sender.get("id")),
+            "sender_key": reading.keys.get(sender["id"]) if "id" in sender else None,
             "sender": " ".join(x for x in (sender.get("first_name"), sender.get("last_name")) if x),
             "time": shown.strftime("%H.%M"),
             "edited": message_id in reading.retexted,

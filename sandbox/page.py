@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
-from aiohttp import WSMsgType, web
+from aiohttp import BodyPartReader, WSMsgType, web
 
 from emulator.files import FileStore
 from sandbox.chats import Chats
@@ -306,16 +306,18 @@ async def _upload_fields(request: web.Request) -> dict[str, Any]:
     if not request.content_type.startswith("multipart/"):
         raise ApiProblem(400, "upload a file as multipart/form-data")
     fields: dict[str, Any] = {}
-    async for part in await request.multipart():  # type: ignore[union-attr]
+    async for part in await request.multipart():
+        if not isinstance(part, BodyPartReader):
+            continue  # a multipart inside the form: the page never sends one
         if part.name == "file":
-            data = await part.read(decode=False)  # type: ignore[union-attr]
+            data = await part.read(decode=False)
             fields["file"] = (
                 bytes(data),
-                part.filename or "berkas",  # type: ignore[union-attr]
+                part.filename or "berkas",
                 part.headers.get("Content-Type", "application/octet-stream"),
             )
         elif part.name in ("caption", "kind", "as"):
-            fields[part.name] = (await part.text())[:1024]  # type: ignore[union-attr]
+            fields[part.name] = (await part.text())[:1024]
     if "file" not in fields:
         raise ApiProblem(400, "no file in the upload")
     return fields

@@ -20,9 +20,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from aiohttp import web
-from telegram.ext import Application
 
-from bot.app import ALLOWED_UPDATES, app_data, build_application
+from bot.app import ALLOWED_UPDATES, SigapApplication, app_data, build_application
 from bot.polling import start_bot, stop_bot
 from emulator import BotApiEmulator, EmulatedGroup, EmulatedUser
 from models.db import Database
@@ -72,7 +71,7 @@ class Sandbox:
             bot_username=BOT_USERNAME,
             on_shown=self._save_later,
         )
-        self.application: Application | None = None  # type: ignore[type-arg]
+        self.application: SigapApplication | None = None
         self.settings: Settings | None = None
         self.url = ""
         self._runner: web.AppRunner | None = None
@@ -134,17 +133,17 @@ class Sandbox:
         await self.emulator.start("127.0.0.1", 0)
         self.emulator.listeners.append(self.page.changed)
         self.people.create()
-        self.settings = Settings(
-            **{
-                "SIGAP_SCHEDULER_INTERVAL": self.scheduler_interval,
-                **self._overrides,
-                "TELEGRAM_BOT_TOKEN": TOKEN,
-                "TELEGRAM_API_BASE_URL": self.emulator.base_url,
-                "DATABASE_URL": db_url,
-                "SIGAP_DATA_DIR": str(self.data_dir),
-                "SIGAP_BOT_USERNAME": BOT_USERNAME,
-            }  # type: ignore[arg-type]
-        )
+        # By the names of the environment variables (pydantic's aliases), as an operator sets them.
+        values: dict[str, Any] = {
+            "SIGAP_SCHEDULER_INTERVAL": self.scheduler_interval,
+            **self._overrides,
+            "TELEGRAM_BOT_TOKEN": TOKEN,
+            "TELEGRAM_API_BASE_URL": self.emulator.base_url,
+            "DATABASE_URL": db_url,
+            "SIGAP_DATA_DIR": str(self.data_dir),
+            "SIGAP_BOT_USERNAME": BOT_USERNAME,
+        }
+        self.settings = Settings(**values)
         application = build_application(self.settings, db=db, clock=self.clock)
         await start_bot(application, ALLOWED_UPDATES, poll_seconds=10)
         self.application = application

@@ -17,7 +17,6 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from domain.calendar import WorkCalendar
-from domain.dates import format_date
 from domain.digest import digest_slot, iso_week
 from models.db import Database
 from models.digest import (
@@ -33,6 +32,7 @@ from services import offload
 from services.buttons import OPEN_APPROVALS
 from services.digest import render
 from texts import texts
+from texts.format import format_date
 
 DIGEST_TIME = time(7, 0)
 NUDGE_TIME = time(16, 0)
@@ -130,7 +130,7 @@ async def _enqueue_digests(
         if not await claim_run(session, DIGEST_JOB, period, now, detail=f"{len(rows)}"):
             return 0  # another process got there first
         for key, chat_id, payload in rows:
-            if await enqueue(session, key, chat_id, "digest", payload, now=now):  # type: ignore[arg-type]
+            if await enqueue(session, key, chat_id, "digest", payload, now=now):
                 written += 1
     return written
 

@@ -15,11 +15,14 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from domain.calendar import WorkCalendar
-from domain.dates import format_date, parse_times
+from domain.dates import parse_times
+from models import daylog
 from models.db import Database
 from models.outbox import enqueue, text_payload
 from models.reminders import Candidate, candidates, unit_timezones
+from services.buttons import reminder_log, reminder_snooze, routine_rows
 from texts import texts
+from texts.format import format_date
 
 SECOND_AFTER = timedelta(minutes=90)  # an own reminder time gets its second one 90 min later
 
@@ -66,6 +69,11 @@ async def enqueue_reminders(
                 due.append((person, index + 1))
         if not due:
             continue
+        # What a tap can log at once: routines of the last ten working days, yesterday's day.
+        recent = calendar.last_working_days(today, daylog.ROUTINE_DAYS)
+        ids = [person.employee_id for person, _ in due]
+        routines = await daylog.routines(db, ids, recent)
+        logged = await daylog.logged_on(db, ids, recent[0]) if recent else set()
         async with db.write() as session:
             for person, number in due:
                 tr = texts(person.language or default_language)
@@ -75,15 +83,22 @@ async def enqueue_reminders(
                     name=person.name,
                     date=format_date(today, tr.language),
                 )
+                rows = routine_rows(
+                    tr, routines.get(person.employee_id, []), person.employee_id in logged
+                )
                 markup = {
                     "inline_keyboard": [
                         [
-                            {"text": tr.plain("reminder.button_log"), "callback_data": "rem:log"},
+                            {
+                                "text": tr.plain("reminder.button_log"),
+                                "callback_data": reminder_log(today),
+                            },
                             {
                                 "text": tr.plain("reminder.button_snooze"),
-                                "callback_data": "rem:snooze",
+                                "callback_data": reminder_snooze(today),
                             },
-                        ]
+                        ],
+                        *[[{"text": t, "callback_data": d} for t, d in row] for row in rows],
                     ]
                 }
                 if await enqueue(

@@ -11,10 +11,10 @@ from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
-from domain.dates import format_date
 from domain.sheets import append_row
 from models.export import EmployeeExport, EvidenceFile
 from texts import Texts
+from texts.format import format_date
 
 SHEET_TITLE_MAX = 31  # Excel's limit
 _SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")

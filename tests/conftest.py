@@ -12,9 +12,10 @@ import asyncio
 import os
 import shutil
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Coroutine, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import pytest
 from sqlalchemy import text
@@ -23,12 +24,17 @@ from sqlalchemy.engine import make_url
 from models.db import Database
 from models.migrate import upgrade_database
 
+if TYPE_CHECKING:
+    from tests.e2e.harness import Harness
+
+T = TypeVar("T")
+
 POSTGRES_URL = os.environ.get(
     "SIGAP_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 )
 
 
-def _run(coro):  # type: ignore[no-untyped-def]
+def _run(coro: Coroutine[Any, Any, T]) -> T:
     """Run set-up code on its own loop in a thread: session fixtures may be first requested
     from inside a test's running loop."""
     with ThreadPoolExecutor(1) as pool:
@@ -132,7 +138,7 @@ EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
 
 @pytest.fixture
-async def harness(db_url: str, tmp_path: Path):  # type: ignore[no-untyped-def]
+async def harness(db_url: str, tmp_path: Path) -> AsyncIterator[Harness]:
     from tests.e2e.harness import start_harness, stop_harness
 
     running = await start_harness(db_url, SIGAP_DATA_DIR=str(tmp_path / "data"))
@@ -143,7 +149,7 @@ async def harness(db_url: str, tmp_path: Path):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-async def office(harness):  # type: ignore[no-untyped-def]
+async def office(harness: Harness) -> Harness:
     """The harness with the sample Belawan roster imported."""
     await harness.import_roster(EXAMPLES / "roster_belawan.csv")
     return harness

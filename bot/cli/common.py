@@ -10,7 +10,7 @@ import asyncio
 import functools
 import logging
 import os
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -67,7 +67,7 @@ class Command:
             await db.dispose()
 
 
-def command(body: Callable[[Command], Awaitable[None]]) -> Handler:
+def command(body: Callable[[Command], Coroutine[Any, Any, None]]) -> Handler:
     """The handler of a subcommand whose ``body`` runs on its own event loop, given a
     :class:`Command` (``main`` turns :class:`CliError` and database errors into one line)."""
 

@@ -89,7 +89,8 @@ A day in one message (:func:`parse_day`; ``daylist.py``, ``headings.py``, ``day.
 
 from __future__ import annotations
 
-from domain.worklog.day import DayLine, DayReading, parse_day
+from domain.worklog.corrections import Correction, parse_correction
+from domain.worklog.day import DayLine, DayReading, day_flags, parse_day
 from domain.worklog.durations import MAX_MINUTES_PER_ENTRY, parse_duration
 from domain.worklog.problems import WORKLOG_PROBLEM_CODES, ParseProblem
 from domain.worklog.quantities import (
@@ -115,13 +116,16 @@ __all__ = [
     "MINUTES_PER_DAY",
     "UNIT_MAX_LENGTH",
     "WORKLOG_PROBLEM_CODES",
+    "Correction",
     "DayLine",
     "DayReading",
     "ParseProblem",
     "QuickLog",
     "TimeRange",
+    "day_flags",
     "is_late",
     "normalize_unit",
+    "parse_correction",
     "parse_date",
     "parse_day",
     "parse_duration",

@@ -101,6 +101,14 @@ def _pairs(lines: tuple[DayLine, ...], *, overlapping: bool) -> tuple[tuple[int,
     return tuple(found)
 
 
+def day_flags(
+    lines: tuple[DayLine, ...],
+) -> tuple[tuple[tuple[int, int], ...], tuple[tuple[int, int], ...]]:
+    """The overlapping and the repeated pairs of lines, for a day changed after it was read
+    (a line rewritten or dropped before saving)."""
+    return _pairs(lines, overlapping=True), _pairs(lines, overlapping=False)
+
+
 def _work_date(
     named: tuple[date | ParseProblem, ...], today: date, window_days: int
 ) -> date | ParseProblem:

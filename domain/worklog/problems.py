@@ -23,6 +23,8 @@ WORKLOG_PROBLEM_CODES: Final = (
     "date_in_future",
     "date_too_old",
     "day_dates_differ",
+    "correction_number_alone",
+    "correction_unreadable",
 )
 
 

@@ -26,6 +26,7 @@ from handlers.desk.tickets import retire_keyboard
 from models import complaints
 from models.outbox import text_payload
 from models.tables import Unit
+from models.types import stored_id
 from services import Services
 from texts import texts
 
@@ -63,10 +64,10 @@ async def install_desk_command(update: Update, context: SigapContext) -> None:
         )
         return
     unit = installed.unit
-    handlers = await complaints.unit_handlers(db, unit.id)  # type: ignore[arg-type]
+    handlers = await complaints.unit_handlers(db, stored_id(unit.id))
     names = ", ".join(e.name for e in handlers) or "—"
     text = tr.t("desk.installed", unit=unit.name, code=unit.code, count=len(handlers), names=names)
-    waiting = await complaints.unposted(db, unit.id)  # type: ignore[arg-type]
+    waiting = await complaints.unposted(db, stored_id(unit.id))
     if installed.moved_from is not None:
         await _tell_old_desk(context, installed, chat.title or "", len(waiting))
         text += "\n" + tr.t(

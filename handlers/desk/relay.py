@@ -12,6 +12,7 @@ follows its group to the new id (``desk_migrated``) and posts its open tickets t
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -32,6 +33,7 @@ from models import complaints
 from models.activities import EvidenceDraft
 from models.identity import mark_blocked
 from models.tables import Complaint, ComplaintAttachment
+from models.types import stored_id
 from services import Services
 from texts import Html, Texts, escape, texts
 
@@ -123,11 +125,11 @@ async def post_ticket(relay: Relay, complaint: Complaint) -> bool:
             await ticket_text(relay.services.db, complaint, tr),
             reply_markup=ticket_keyboard(complaint, tr),
         )
-        await complaints.set_ticket(db, complaint.id, chat_id, ticket.message_id)  # type: ignore[arg-type]
+        await complaints.set_ticket(db, stored_id(complaint.id), chat_id, ticket.message_id)
         extra = await send_attachments(
             relay,
             chat_id,
-            await complaints.attachments_of(db, complaint.id),  # type: ignore[arg-type]
+            await complaints.attachments_of(db, stored_id(complaint.id)),
             reply_to=ticket.message_id,
         )
         if complaint.latitude is not None and complaint.longitude is not None:
@@ -143,7 +145,7 @@ async def post_ticket(relay: Relay, complaint: Complaint) -> bool:
     except TelegramError as exc:
         log.warning("could not post %s to desk %s: %s", complaint.tracking_number, chat_id, exc)
         return False
-    await complaints.remember_messages(db, complaint.id, chat_id, extra, "desk")  # type: ignore[arg-type]
+    await complaints.remember_messages(db, stored_id(complaint.id), chat_id, extra, "desk")
     if identity_shown(Privacy(complaint.privacy)):
         await complaints.record_disclosure(
             db,
@@ -205,14 +207,16 @@ async def tell_desk(
         sent += await send_attachments(relay, chat_id, attachments, reply_to=ticket)
     except ChatMigrated as exc:
         await desk_migrated(relay, chat_id, exc.new_chat_id)
-        fresh = await complaints.get_complaint(relay.services.db, complaint.id)  # type: ignore[arg-type]
+        fresh = await complaints.get_complaint(relay.services.db, stored_id(complaint.id))
         if fresh is None or fresh.desk_chat_id == chat_id:
             return False
         return await tell_desk(relay, fresh, header, body, attachments)
     except TelegramError as exc:
         log.warning("could not relay to desk %s: %s", chat_id, exc)
         return False
-    await complaints.remember_messages(relay.services.db, complaint.id, chat_id, sent, "desk")  # type: ignore[arg-type]
+    await complaints.remember_messages(
+        relay.services.db, stored_id(complaint.id), chat_id, sent, "desk"
+    )
     return True
 
 
@@ -237,15 +241,26 @@ async def notify_citizen(
     if blocked:
         return False
     tr = texts(language or services.settings.default_language)
+    earlier = await complaints.latest_notice(services.db, stored_id(complaint.id), reporter)
     try:
-        sent = await send_with_header(
-            relay, reporter, render(tr), body, markup=citizen_keyboard(complaint, tr)
-        )
-        sent += await send_attachments(relay, reporter, attachments)
+        markup = citizen_keyboard(complaint, tr)
+        notice = await send_with_header(relay, reporter, render(tr), body, markup=markup)
+        files = await send_attachments(relay, reporter, attachments)
     except Forbidden:
         await mark_blocked(services.db, reporter, services.clock.now())
         return False
-    await complaints.remember_messages(services.db, complaint.id, reporter, sent, "citizen")  # type: ignore[arg-type]
+    db, complaint_id = services.db, stored_id(complaint.id)
+    # The last message of the notice carries the buttons (``send_with_header``).
+    await complaints.remember_messages(db, complaint_id, reporter, notice[:-1], "citizen")
+    await complaints.remember_messages(
+        db, complaint_id, reporter, notice[-1:], "citizen", detail={"buttons": markup is not None}
+    )
+    await complaints.remember_messages(db, complaint_id, reporter, files, "citizen")
+    if earlier is not None:
+        # Only the newest notice keeps its buttons ("✍️ Tambah keterangan" once, not under
+        # every notice); replying to any of them still adds information.
+        with contextlib.suppress(BadRequest):
+            await relay.bot.edit_message_reply_markup(reporter, earlier, reply_markup=None)
     return True
 
 
@@ -309,7 +324,7 @@ async def _posted_after_upgrade(
     complaint too) or, when another path moved it meanwhile, post at the new id."""
     db = relay.services.db
     await desk_migrated(relay, old_chat_id, new_chat_id)
-    fresh = await complaints.get_complaint(db, complaint.id)  # type: ignore[arg-type]
+    fresh = await complaints.get_complaint(db, stored_id(complaint.id))
     if fresh is None:
         return False
     if fresh.ticket_message_id is None and await complaints.desk_chat(db, fresh.unit_id) not in (
@@ -343,7 +358,7 @@ async def desk_migrated(relay: Relay, old_chat_id: int, new_chat_id: int) -> boo
             await relay.bot.edit_message_reply_markup(old_chat_id, message_id, reply_markup=None)
         except TelegramError:
             pass  # gone or already without buttons; a press there is answered anyway
-    waiting = await complaints.unposted(services.db, unit.id)  # type: ignore[arg-type]
+    waiting = await complaints.unposted(services.db, stored_id(unit.id))
     try:
         await relay.bot.send_message(
             new_chat_id,

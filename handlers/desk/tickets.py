@@ -43,6 +43,7 @@ from handlers.desk.render import (
 )
 from models import activities, complaints
 from models.tables import Complaint, ComplaintMessage
+from models.types import stored_id
 from services.survey import offer_payload
 from texts import Html, Texts, escape
 
@@ -151,7 +152,7 @@ async def _earlier_ticket(
     if ref is None or ref.kind != "ticket" or ref.complaint_id != complaint.id:
         return False
     # Read again: the ticket may have been recorded after ``complaint`` was read.
-    fresh = await complaints.get_complaint(db, complaint.id)  # type: ignore[arg-type]
+    fresh = await complaints.get_complaint(db, complaint.id)
     return fresh is not None and where != (fresh.desk_chat_id, fresh.ticket_message_id)
 
 
@@ -233,7 +234,7 @@ async def move_now(
     try:
         result = await complaints.apply_move(
             services.db,
-            complaint.id,  # type: ignore[arg-type]
+            stored_id(complaint.id),
             move,
             actor=f"tg:{actor.telegram_id}",
             employee_id=actor.employee_id,
@@ -247,7 +248,7 @@ async def move_now(
             survey_offer=offer_payload,
         )
     except (InvalidMove, LookupError):
-        fresh = await complaints.get_complaint(services.db, complaint.id)  # type: ignore[arg-type]
+        fresh = await complaints.get_complaint(services.db, stored_id(complaint.id))
         if update.callback_query is not None:
             await _not_now(update, context, fresh or complaint)
         else:
@@ -336,7 +337,7 @@ async def _ask_note(
     )
     await complaints.remember_messages(
         context.services.db,
-        complaint.id,  # type: ignore[arg-type]
+        stored_id(complaint.id),
         prompt.chat.id,
         [prompt.message_id],
         "prompt",
@@ -366,7 +367,7 @@ async def note_given(
     if not isinstance(note, str):
         await reply_in_group(update, context, tr.t(f"complaint.{note.code}", **note.params))
         return
-    if not await complaints.take_prompt(context.services.db, ref.id):  # type: ignore[arg-type]
+    if not await complaints.take_prompt(context.services.db, stored_id(ref.id)):
         await reply_in_group(update, context, tr.t("desk.prompt_used"))
         return
     result = await move_now(

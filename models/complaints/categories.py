@@ -6,9 +6,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from domain.complaints import CategoryProblem, CategoryRow, validate_categories
 from models import audit
@@ -20,8 +22,8 @@ from models.tables import ComplaintCategory, Unit
 async def active_categories(db: Database) -> list[ComplaintCategory]:
     stmt = (
         select(ComplaintCategory)
-        .where(ComplaintCategory.active)
-        .order_by(ComplaintCategory.position, ComplaintCategory.id)
+        .where(col(ComplaintCategory.active))
+        .order_by(col(ComplaintCategory.position), col(ComplaintCategory.id))
     )
     async with db.read() as session:
         return list((await session.execute(stmt)).scalars())
@@ -29,9 +31,9 @@ async def active_categories(db: Database) -> list[ComplaintCategory]:
 
 async def all_categories(db: Database) -> list[tuple[ComplaintCategory, str]]:
     stmt = (
-        select(ComplaintCategory, Unit.code)
-        .join(Unit, Unit.id == ComplaintCategory.unit_id)
-        .order_by(ComplaintCategory.active.desc(), ComplaintCategory.position)
+        select(ComplaintCategory, col(Unit.code))
+        .join(Unit, col(Unit.id) == ComplaintCategory.unit_id)
+        .order_by(col(ComplaintCategory.active).desc(), col(ComplaintCategory.position))
     )
     async with db.read() as session:
         return [(c, code) for c, code in (await session.execute(stmt)).all()]
@@ -74,13 +76,16 @@ async def import_categories(
 async def _apply_categories(
     session: AsyncSession, rows: Sequence[CategoryRow], result: CategoryImport, now: datetime
 ) -> None:
-    units = {code: unit_id for code, unit_id in (await session.execute(select(Unit.code, Unit.id)))}
+    units = {
+        code: unit_id
+        for code, unit_id in (await session.execute(select(col(Unit.code), col(Unit.id))))
+    }
     result.problems = validate_categories(rows, units)
     if result.problems:
         return
     existing = {c.code: c for c in (await session.execute(select(ComplaintCategory))).scalars()}
     for row in rows:
-        values = {
+        values: dict[str, Any] = {
             "name": row.name,
             "name_en": row.name_en,
             "unit_id": units[row.unit_code],

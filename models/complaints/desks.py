@@ -11,12 +11,14 @@ from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from domain.complaints import FINAL
 from models import audit
 from models.db import Database
 from models.outbox import enqueue
 from models.tables import Complaint, ComplaintDesk, Employee, TelegramLink, Unit
+from models.types import stored_id
 
 
 @dataclass
@@ -38,20 +40,22 @@ async def install_desk(
     the handlers answer, and the citizens' messages arrive, in the new group."""
     async with db.write() as session:
         unit = (
-            await session.execute(select(Unit).where(func.upper(Unit.code) == unit_code.upper()))
+            await session.execute(
+                select(Unit).where(func.upper(col(Unit.code)) == unit_code.upper())
+            )
         ).scalar_one_or_none()
         if unit is None:
             return None
         desk = (
             await session.execute(
-                select(ComplaintDesk).where(ComplaintDesk.unit_id == unit.id).with_for_update()
+                select(ComplaintDesk).where(col(ComplaintDesk.unit_id) == unit.id).with_for_update()
             )
         ).scalar_one_or_none()
         result = DeskInstall(unit)
         if desk is None:
             session.add(
                 ComplaintDesk(
-                    unit_id=unit.id,
+                    unit_id=stored_id(unit.id),
                     chat_id=chat_id,
                     title=title[:255],
                     installed_by=telegram_id,
@@ -82,17 +86,17 @@ async def desk_chat(db: Database, unit_id: int) -> int | None:
     async with db.read() as session:
         return (
             await session.execute(
-                select(ComplaintDesk.chat_id).where(ComplaintDesk.unit_id == unit_id)
+                select(col(ComplaintDesk.chat_id)).where(col(ComplaintDesk.unit_id) == unit_id)
             )
         ).scalar_one_or_none()
 
 
 async def desk_unit(db: Database, chat_id: int) -> Unit | None:
     """The unit whose desk is this group, if any."""
-    stmt = select(Unit).join(ComplaintDesk, ComplaintDesk.unit_id == Unit.id)
+    stmt = select(Unit).join(ComplaintDesk, col(ComplaintDesk.unit_id) == Unit.id)
     async with db.read() as session:
         return (
-            await session.execute(stmt.where(ComplaintDesk.chat_id == chat_id))
+            await session.execute(stmt.where(col(ComplaintDesk.chat_id) == chat_id))
         ).scalar_one_or_none()
 
 
@@ -118,7 +122,9 @@ async def move_desk(
     async with db.write() as session:
         desk = (
             await session.execute(
-                select(ComplaintDesk).where(ComplaintDesk.chat_id == old_chat_id).with_for_update()
+                select(ComplaintDesk)
+                .where(col(ComplaintDesk.chat_id) == old_chat_id)
+                .with_for_update()
             )
         ).scalar_one_or_none()
         if desk is None:
@@ -144,14 +150,14 @@ async def _clear_tickets(session: AsyncSession, chat_id: int, new_chat_id: int |
     """Open complaints whose ticket is in ``chat_id``: their desk becomes ``new_chat_id`` and
     the ticket is forgotten, to be posted again (``unposted``). Returns the old message ids."""
     open_here = (
-        Complaint.desk_chat_id == chat_id,
-        Complaint.status.not_in([s.value for s in FINAL]),
-        Complaint.purged_at.is_(None),
+        col(Complaint.desk_chat_id) == chat_id,
+        col(Complaint.status).not_in([s.value for s in FINAL]),
+        col(Complaint.purged_at).is_(None),
     )
     tickets = [
         m
         for m in (
-            await session.execute(select(Complaint.ticket_message_id).where(*open_here))
+            await session.execute(select(col(Complaint.ticket_message_id)).where(*open_here))
         ).scalars()
         if m is not None
     ]
@@ -184,9 +190,9 @@ async def remove_desk(
     in the same transaction. ``unit_id``: only if the desk still belongs to that unit. None
     when this group is no desk (any more)."""
     async with db.write() as session:
-        stmt = select(ComplaintDesk).where(ComplaintDesk.chat_id == chat_id)
+        stmt = select(ComplaintDesk).where(col(ComplaintDesk.chat_id) == chat_id)
         if unit_id is not None:
-            stmt = stmt.where(ComplaintDesk.unit_id == unit_id)
+            stmt = stmt.where(col(ComplaintDesk.unit_id) == unit_id)
         desk = (await session.execute(stmt.with_for_update())).scalar_one_or_none()
         if desk is None:
             return None
@@ -211,7 +217,11 @@ async def remove_desk(
 
 
 async def units_with_desks(db: Database) -> list[Unit]:
-    stmt = select(Unit).join(ComplaintDesk, ComplaintDesk.unit_id == Unit.id).order_by(Unit.code)
+    stmt = (
+        select(Unit)
+        .join(ComplaintDesk, col(ComplaintDesk.unit_id) == Unit.id)
+        .order_by(col(Unit.code))
+    )
     async with db.read() as session:
         return list((await session.execute(stmt)).scalars())
 
@@ -225,9 +235,9 @@ async def unit_handlers(db: Database, unit_id: int) -> list[Employee]:
     """Linked, active complaint handlers of a unit: whom a ticket can be assigned to."""
     stmt = (
         select(Employee)
-        .join(TelegramLink, TelegramLink.employee_id == Employee.id)
-        .where(Employee.unit_id == unit_id, Employee.active)
-        .order_by(Employee.name)
+        .join(TelegramLink, col(TelegramLink.employee_id) == Employee.id)
+        .where(col(Employee.unit_id) == unit_id, col(Employee.active))
+        .order_by(col(Employee.name))
     )
     async with db.read() as session:
         employees = (await session.execute(stmt)).scalars()
@@ -238,7 +248,9 @@ async def employee_chat(db: Database, employee_id: int) -> int | None:
     async with db.read() as session:
         return (
             await session.execute(
-                select(TelegramLink.telegram_user_id).where(TelegramLink.employee_id == employee_id)
+                select(col(TelegramLink.telegram_user_id)).where(
+                    col(TelegramLink.employee_id) == employee_id
+                )
             )
         ).scalar_one_or_none()
 
@@ -248,12 +260,12 @@ async def unposted(db: Database, unit_id: int) -> list[Complaint]:
     stmt = (
         select(Complaint)
         .where(
-            Complaint.unit_id == unit_id,
-            Complaint.ticket_message_id.is_(None),
-            Complaint.status.not_in([s.value for s in FINAL]),
-            Complaint.purged_at.is_(None),
+            col(Complaint.unit_id) == unit_id,
+            col(Complaint.ticket_message_id).is_(None),
+            col(Complaint.status).not_in([s.value for s in FINAL]),
+            col(Complaint.purged_at).is_(None),
         )
-        .order_by(Complaint.id)
+        .order_by(col(Complaint.id))
     )
     async with db.read() as session:
         return list((await session.execute(stmt)).scalars())
@@ -261,4 +273,6 @@ async def unposted(db: Database, unit_id: int) -> list[Complaint]:
 
 async def unit_codes(db: Database) -> list[str]:
     async with db.read() as session:
-        return list((await session.execute(select(Unit.code).order_by(Unit.code))).scalars())
+        return list(
+            (await session.execute(select(col(Unit.code)).order_by(col(Unit.code)))).scalars()
+        )

@@ -7,10 +7,12 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from domain.calendar import WorkCalendar
 from domain.complaints import (
@@ -23,9 +25,10 @@ from domain.complaints import (
     format_tracking_number,
     period_of,
 )
-from models.activities import AlreadySaved, EvidenceDraft, _finish_conversation  # shared
+from models.activities import AlreadySaved, EvidenceDraft
 from models.complaints.errors import Banned, LimitReached
 from models.complaints.limits import DAY, banned_in, filed_in
+from models.conversation import finish_in
 from models.db import Database
 from models.tables import (
     Complaint,
@@ -34,6 +37,7 @@ from models.tables import (
     ComplaintCounter,
     ComplaintEvent,
 )
+from models.types import stored_id
 
 
 @dataclass
@@ -56,13 +60,13 @@ class ComplaintDraft:
 async def recent_stories(db: Database, telegram_id: int, since: datetime) -> list[Earlier]:
     """This account's open complaints since ``since``, for duplicate detection."""
     stmt = select(Complaint).where(
-        Complaint.reporter_telegram_id == telegram_id,
-        Complaint.created_at >= since,
-        Complaint.status.not_in([s.value for s in FINAL]),
+        col(Complaint.reporter_telegram_id) == telegram_id,
+        col(Complaint.created_at) >= since,
+        col(Complaint.status).not_in([s.value for s in FINAL]),
     )
     async with db.read() as session:
         return [
-            Earlier(c.id, c.tracking_number, c.story, c.created_at)  # type: ignore[arg-type]
+            Earlier(stored_id(c.id), c.tracking_number, c.story, c.created_at)
             for c in (await session.execute(stmt)).scalars()
         ]
 
@@ -81,13 +85,11 @@ async def submit_complaint(
     """Store a complaint with the next tracking number of the month; ends the flow in the same
     transaction so that a second Submit cannot file it twice."""
     period = period_of(today)
-    dues = due_dates(None, today, calendar, deadlines)
+    dues: dict[str, Any] = due_dates(None, today, calendar, deadlines)  # columns by name
     for attempt in range(5):
         try:
             async with db.write() as session:
-                if conversation is not None and not await _finish_conversation(
-                    session, *conversation
-                ):
+                if conversation is not None and not await finish_in(session, *conversation):
                     raise AlreadySaved()
                 if await banned_in(session, draft.reporter_telegram_id):
                     raise Banned()
@@ -103,7 +105,7 @@ async def submit_complaint(
                     period=period,
                     sequence=sequence,
                     kind=draft.kind,
-                    category_id=category.id,  # type: ignore[arg-type]
+                    category_id=stored_id(category.id),
                     unit_id=category.unit_id,
                     story=draft.story,
                     location_text=draft.location_text,
@@ -123,7 +125,7 @@ async def submit_complaint(
                 session.add(complaint)
                 await session.flush()
                 event = ComplaintEvent(
-                    complaint_id=complaint.id,  # type: ignore[arg-type]
+                    complaint_id=stored_id(complaint.id),
                     at=now,
                     actor="citizen",
                     action="submitted",
@@ -152,7 +154,7 @@ def _kept_name(draft: ComplaintDraft) -> str | None:
 async def _next_sequence(session: AsyncSession, period: str) -> int:
     counter = (
         await session.execute(
-            select(ComplaintCounter).where(ComplaintCounter.period == period).with_for_update()
+            select(ComplaintCounter).where(col(ComplaintCounter.period) == period).with_for_update()
         )
     ).scalar_one_or_none()
     if counter is None:
@@ -173,7 +175,7 @@ def add_attachments(
     for item in attachments:
         session.add(
             ComplaintAttachment(
-                complaint_id=complaint.id,  # type: ignore[arg-type]
+                complaint_id=stored_id(complaint.id),
                 event_id=event.id,
                 created_at=now,
                 **item.as_dict(),

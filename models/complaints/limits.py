@@ -7,9 +7,10 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from models import audit
-from models.db import Database
+from models.db import Database, rows_changed
 from models.tables import Complaint, ComplaintBan
 
 DAY = timedelta(hours=24)
@@ -22,7 +23,7 @@ async def is_banned(db: Database, telegram_id: int) -> bool:
 
 async def banned_in(session: AsyncSession, telegram_id: int) -> bool:
     found = await session.execute(
-        select(ComplaintBan.id).where(ComplaintBan.telegram_user_id == telegram_id)
+        select(col(ComplaintBan.id)).where(col(ComplaintBan.telegram_user_id) == telegram_id)
     )
     return found.first() is not None
 
@@ -35,9 +36,11 @@ async def filed_since(db: Database, telegram_id: int, since: datetime) -> list[d
 
 async def filed_in(session: AsyncSession, telegram_id: int, since: datetime) -> list[datetime]:
     stmt = (
-        select(Complaint.created_at)
-        .where(Complaint.reporter_telegram_id == telegram_id, Complaint.created_at >= since)
-        .order_by(Complaint.created_at)
+        select(col(Complaint.created_at))
+        .where(
+            col(Complaint.reporter_telegram_id) == telegram_id, col(Complaint.created_at) >= since
+        )
+        .order_by(col(Complaint.created_at))
     )
     return list((await session.execute(stmt)).scalars())
 
@@ -49,8 +52,8 @@ async def ban_reporter(
     async with db.write() as session:
         reporter = (
             await session.execute(
-                select(Complaint.reporter_telegram_id).where(
-                    Complaint.tracking_number == tracking_number
+                select(col(Complaint.reporter_telegram_id)).where(
+                    col(Complaint.tracking_number) == tracking_number
                 )
             )
         ).scalar_one_or_none()
@@ -68,13 +71,15 @@ async def ban_reporter(
 
 async def unban_reporter(db: Database, tracking_number: str, *, actor: str, now: datetime) -> bool:
     async with db.write() as session:
-        reporter = select(Complaint.reporter_telegram_id).where(
-            Complaint.tracking_number == tracking_number
+        reporter = select(col(Complaint.reporter_telegram_id)).where(
+            col(Complaint.tracking_number) == tracking_number
         )
-        result = await session.execute(
-            delete(ComplaintBan).where(ComplaintBan.telegram_user_id.in_(reporter))
+        removed = bool(
+            await rows_changed(
+                session,
+                delete(ComplaintBan).where(col(ComplaintBan.telegram_user_id).in_(reporter)),
+            )
         )
-        removed = bool(result.rowcount)  # type: ignore[attr-defined]
         if removed:
             audit.record(session, actor, "complaints.unban", tracking_number, at=now)
     return removed

@@ -10,13 +10,14 @@ from typing import Any
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from domain.complaints import FINAL, Status
 from models.activities import EvidenceDraft
 from models.complaints.errors import AlreadyRecorded, Banned, ComplaintClosed, MessageLimit
 from models.complaints.filing import add_attachments
 from models.complaints.limits import banned_in
-from models.db import Database, insert_once
+from models.db import Database, insert_once, rows_changed
 from models.tables import Complaint, ComplaintEvent, ComplaintMessage
 
 
@@ -44,9 +45,9 @@ async def add_message(
         if source is not None and not await _claim_incoming(session, complaint_id, source, now):
             received = (
                 await session.execute(
-                    select(ComplaintMessage.detail).where(
-                        ComplaintMessage.chat_id == source[0],
-                        ComplaintMessage.message_id == source[1],
+                    select(col(ComplaintMessage.detail)).where(
+                        col(ComplaintMessage.chat_id) == source[0],
+                        col(ComplaintMessage.message_id) == source[1],
                     )
                 )
             ).scalar_one()
@@ -91,8 +92,9 @@ async def check_citizen_message(
         complaint = await _open_complaint(session, complaint_id, reporter_telegram_id)
         if source is not None:
             known = await session.execute(
-                select(ComplaintMessage.id).where(
-                    ComplaintMessage.chat_id == source[0], ComplaintMessage.message_id == source[1]
+                select(col(ComplaintMessage.id)).where(
+                    col(ComplaintMessage.chat_id) == source[0],
+                    col(ComplaintMessage.message_id) == source[1],
                 )
             )
             if known.first() is not None:
@@ -122,13 +124,13 @@ async def _check_limit(
     sent = list(
         (
             await session.execute(
-                select(ComplaintEvent.at)
+                select(col(ComplaintEvent.at))
                 .where(
-                    ComplaintEvent.complaint_id == complaint.id,
-                    ComplaintEvent.action == "citizen_message",
-                    ComplaintEvent.at > now - hour,
+                    col(ComplaintEvent.complaint_id) == complaint.id,
+                    col(ComplaintEvent.action) == "citizen_message",
+                    col(ComplaintEvent.at) > now - hour,
                 )
-                .order_by(ComplaintEvent.at)
+                .order_by(col(ComplaintEvent.at))
             )
         ).scalars()
     )
@@ -158,9 +160,9 @@ async def mark_relayed(db: Database, source: tuple[int, int]) -> None:
         await session.execute(
             update(ComplaintMessage)
             .where(
-                ComplaintMessage.chat_id == source[0],
-                ComplaintMessage.message_id == source[1],
-                ComplaintMessage.kind == "received",
+                col(ComplaintMessage.chat_id) == source[0],
+                col(ComplaintMessage.message_id) == source[1],
+                col(ComplaintMessage.kind) == "received",
             )
             .values(detail={"relayed": True})
         )
@@ -170,7 +172,7 @@ async def set_ticket(db: Database, complaint_id: int, chat_id: int, message_id: 
     async with db.write() as session:
         await session.execute(
             update(Complaint)
-            .where(Complaint.id == complaint_id)
+            .where(col(Complaint.id) == complaint_id)
             .values(desk_chat_id=chat_id, ticket_message_id=message_id)
         )
         session.add(
@@ -178,6 +180,9 @@ async def set_ticket(db: Database, complaint_id: int, chat_id: int, message_id: 
                 complaint_id=complaint_id, chat_id=chat_id, message_id=message_id, kind="ticket"
             )
         )
+
+
+LATEST_SEARCHED = 12  # a notice and its attachments (at most 10) fit
 
 
 async def remember_messages(
@@ -210,12 +215,33 @@ async def remember_messages(
             session.add(row)
 
 
+async def latest_notice(db: Database, complaint_id: int, chat_id: int) -> int | None:
+    """The newest notice sent to the citizen about this complaint with buttons under it
+    (remembered with ``detail={"buttons": True}``): the one whose buttons are to go when a
+    newer notice brings its own."""
+    async with db.read() as session:
+        rows = (
+            await session.execute(
+                select(col(ComplaintMessage.message_id), col(ComplaintMessage.detail))
+                .where(
+                    col(ComplaintMessage.complaint_id) == complaint_id,
+                    col(ComplaintMessage.chat_id) == chat_id,
+                    col(ComplaintMessage.kind) == "citizen",
+                )
+                .order_by(col(ComplaintMessage.message_id).desc())
+                .limit(LATEST_SEARCHED)
+            )
+        ).all()
+    return next((message_id for message_id, detail in rows if detail.get("buttons")), None)
+
+
 async def find_message(db: Database, chat_id: int, message_id: int) -> ComplaintMessage | None:
     async with db.read() as session:
         return (
             await session.execute(
                 select(ComplaintMessage).where(
-                    ComplaintMessage.chat_id == chat_id, ComplaintMessage.message_id == message_id
+                    col(ComplaintMessage.chat_id) == chat_id,
+                    col(ComplaintMessage.message_id) == message_id,
                 )
             )
         ).scalar_one_or_none()
@@ -224,9 +250,10 @@ async def find_message(db: Database, chat_id: int, message_id: int) -> Complaint
 async def take_prompt(db: Database, prompt_id: int) -> bool:
     """Use a question once: True for the first answer, False for any later one."""
     async with db.write() as session:
-        result = await session.execute(
+        removed = await rows_changed(
+            session,
             delete(ComplaintMessage).where(
-                ComplaintMessage.id == prompt_id, ComplaintMessage.kind == "prompt"
-            )
+                col(ComplaintMessage.id) == prompt_id, col(ComplaintMessage.kind) == "prompt"
+            ),
         )
-        return bool(result.rowcount)  # type: ignore[attr-defined]
+        return bool(removed)

@@ -9,6 +9,7 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select
+from sqlmodel import col
 
 from domain.calendar import WorkCalendar
 from domain.complaints import (
@@ -63,7 +64,7 @@ async def apply_move(
     async with db.write() as session:
         complaint = (
             await session.execute(
-                select(Complaint).where(Complaint.id == complaint_id).with_for_update()
+                select(Complaint).where(col(Complaint.id) == complaint_id).with_for_update()
             )
         ).scalar_one_or_none()
         if complaint is None or complaint.purged_at is not None:
@@ -91,18 +92,7 @@ async def apply_move(
         if move is Move.ASSIGN:
             detail = {"assignee_id": assignee_id}
             complaint.assignee_id = assignee_id
-        for name, value in due_dates(move, today, calendar, deadlines).items():
-            setattr(complaint, name, value)
-        if move is Move.VERIFY:
-            complaint.verified_at = now
-        if move is Move.RESOLVE:
-            complaint.resolved_at, complaint.resolution_note = now, note
-        if move in OUTCOMES:
-            complaint.outcome = OUTCOMES[move].value
-        if after in FINAL:
-            complaint.closed_at = now
-        complaint.status = after.value
-        complaint.updated_at = now
+        _stamp(complaint, move, after, note, now, today, calendar, deadlines)
         event = ComplaintEvent(
             complaint_id=complaint_id,
             at=now,
@@ -120,3 +110,28 @@ async def apply_move(
             # The SKM invitation commits with the closing (issue 8).
             await survey.offer_after_complaint(session, complaint, now, survey_offer)
     return MoveResult(complaint, event, before, previous_unit, previous_ticket)
+
+
+def _stamp(
+    complaint: Complaint,
+    move: Move,
+    after: Status,
+    note: str | None,
+    now: datetime,
+    today: date,
+    calendar: WorkCalendar,
+    deadlines: Deadlines,
+) -> None:
+    """The complaint's new status, with the due dates, times and outcome the move sets."""
+    for name, value in due_dates(move, today, calendar, deadlines).items():
+        setattr(complaint, name, value)
+    if move is Move.VERIFY:
+        complaint.verified_at = now
+    if move is Move.RESOLVE:
+        complaint.resolved_at, complaint.resolution_note = now, note
+    if move in OUTCOMES:
+        complaint.outcome = OUTCOMES[move].value
+    if after in FINAL:
+        complaint.closed_at = now
+    complaint.status = after.value
+    complaint.updated_at = now

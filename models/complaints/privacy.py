@@ -10,17 +10,19 @@ from datetime import datetime
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import Delete, Update, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from domain.complaints import FINAL
 from domain.files import stored_relative
 from models import audit
 from models.complaints.errors import Rollback
-from models.db import Database
+from models.db import Database, rows_changed
 from models.files import FileCount, delete_files, referenced
 from models.outbox import OutboxMessage
 from models.tables import Complaint, ComplaintAttachment, ComplaintEvent, ComplaintMessage
+from models.types import stored_id
 
 
 async def record_disclosure(
@@ -66,17 +68,12 @@ async def purge_personal_data(
     unused: set[PurePosixPath] = set()
     try:
         async with db.write() as session:
-            ids = list(
-                (
-                    await session.execute(
-                        select(Complaint.id).where(
-                            Complaint.status.in_([s.value for s in FINAL]),
-                            Complaint.closed_at < closed_before,
-                            Complaint.purged_at.is_(None),
-                        )
-                    )
-                ).scalars()
+            closed = select(col(Complaint.id)).where(
+                col(Complaint.status).in_([s.value for s in FINAL]),
+                col(Complaint.closed_at) < closed_before,
+                col(Complaint.purged_at).is_(None),
             )
+            ids = [stored_id(i) for i in (await session.execute(closed)).scalars()]
             result.complaints = len(ids)
             if ids:
                 unused = await _purge_rows(session, ids, now, result)
@@ -105,13 +102,15 @@ async def _purge_rows(
     """Clear and delete what is personal about these complaints; the files nothing uses now."""
     stored = (
         await session.execute(
-            select(ComplaintAttachment.stored_path).where(ComplaintAttachment.complaint_id.in_(ids))
+            select(col(ComplaintAttachment.stored_path)).where(
+                col(ComplaintAttachment.complaint_id).in_(ids)
+            )
         )
     ).scalars()
     candidates = {r for r in map(stored_relative, stored) if r is not None}
     await session.execute(
         update(Complaint)
-        .where(Complaint.id.in_(ids))
+        .where(col(Complaint.id).in_(ids))
         .values(
             reporter_telegram_id=None,
             reporter_name=None,
@@ -126,23 +125,23 @@ async def _purge_rows(
             updated_at=now,
         )
     )
-    with_text = (ComplaintEvent.complaint_id.in_(ids), ComplaintEvent.note.is_not(None))
+    with_text = (col(ComplaintEvent.complaint_id).in_(ids), col(ComplaintEvent.note).is_not(None))
     result.messages = await _rowcount(
         session, update(ComplaintEvent).where(*with_text).values(note=None)
     )
     result.attachments = await _rowcount(
-        session, delete(ComplaintAttachment).where(ComplaintAttachment.complaint_id.in_(ids))
+        session, delete(ComplaintAttachment).where(col(ComplaintAttachment.complaint_id).in_(ids))
     )
     result.telegram_messages = await _rowcount(
-        session, delete(ComplaintMessage).where(ComplaintMessage.complaint_id.in_(ids))
+        session, delete(ComplaintMessage).where(col(ComplaintMessage.complaint_id).in_(ids))
     )
     wanted = set(ids)
     outbox_rows = [
         row_id
         for row_id, key in (
             await session.execute(
-                select(OutboxMessage.id, OutboxMessage.key).where(
-                    or_(*(OutboxMessage.key.startswith(p) for p in _OUTBOX_PREFIXES))
+                select(col(OutboxMessage.id), col(OutboxMessage.key)).where(
+                    or_(*(col(OutboxMessage.key).startswith(p) for p in _OUTBOX_PREFIXES))
                 )
             )
         ).all()
@@ -150,11 +149,11 @@ async def _purge_rows(
     ]
     if outbox_rows:
         result.outbox = await _rowcount(
-            session, delete(OutboxMessage).where(OutboxMessage.id.in_(outbox_rows))
+            session, delete(OutboxMessage).where(col(OutboxMessage.id).in_(outbox_rows))
         )
     # The same photo sent again with a complaint that is kept shares the stored file.
     return candidates - await referenced(session, candidates)
 
 
-async def _rowcount(session: AsyncSession, statement: Any) -> int:
-    return int((await session.execute(statement)).rowcount)
+async def _rowcount(session: AsyncSession, statement: Update | Delete) -> int:
+    return await rows_changed(session, statement)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
+from sqlmodel import col
 
 from domain.complaints import Move
 from models.db import Database
@@ -29,7 +30,7 @@ async def find_by_number(db: Database, tracking_number: str) -> Complaint | None
     async with db.read() as session:
         return (
             await session.execute(
-                select(Complaint).where(Complaint.tracking_number == tracking_number)
+                select(Complaint).where(col(Complaint.tracking_number) == tracking_number)
             )
         ).scalar_one_or_none()
 
@@ -37,8 +38,8 @@ async def find_by_number(db: Database, tracking_number: str) -> Complaint | None
 async def complaints_of(db: Database, telegram_id: int, limit: int = 10) -> list[Complaint]:
     stmt = (
         select(Complaint)
-        .where(Complaint.reporter_telegram_id == telegram_id)
-        .order_by(Complaint.created_at.desc(), Complaint.id.desc())
+        .where(col(Complaint.reporter_telegram_id) == telegram_id)
+        .order_by(col(Complaint.created_at).desc(), col(Complaint.id).desc())
         .limit(limit)
     )
     async with db.read() as session:
@@ -53,8 +54,8 @@ async def category_of(db: Database, category_id: int) -> ComplaintCategory | Non
 async def history(db: Database, complaint_id: int) -> list[ComplaintEvent]:
     stmt = (
         select(ComplaintEvent)
-        .where(ComplaintEvent.complaint_id == complaint_id)
-        .order_by(ComplaintEvent.at, ComplaintEvent.id)
+        .where(col(ComplaintEvent.complaint_id) == complaint_id)
+        .order_by(col(ComplaintEvent.at), col(ComplaintEvent.id))
     )
     async with db.read() as session:
         return list((await session.execute(stmt)).scalars())
@@ -63,11 +64,11 @@ async def history(db: Database, complaint_id: int) -> list[ComplaintEvent]:
 async def attachments_of(
     db: Database, complaint_id: int, event_id: int | None = None
 ) -> list[ComplaintAttachment]:
-    stmt = select(ComplaintAttachment).where(ComplaintAttachment.complaint_id == complaint_id)
+    stmt = select(ComplaintAttachment).where(col(ComplaintAttachment.complaint_id) == complaint_id)
     if event_id is not None:
-        stmt = stmt.where(ComplaintAttachment.event_id == event_id)
+        stmt = stmt.where(col(ComplaintAttachment.event_id) == event_id)
     async with db.read() as session:
-        return list((await session.execute(stmt.order_by(ComplaintAttachment.id))).scalars())
+        return list((await session.execute(stmt.order_by(col(ComplaintAttachment.id)))).scalars())
 
 
 async def citizen_chat_state(db: Database, telegram_id: int) -> tuple[str | None, bool]:
@@ -82,9 +83,11 @@ async def citizen_chat_state(db: Database, telegram_id: int) -> tuple[str | None
 async def status_counts(db: Database) -> dict[tuple[str, str, str | None], int]:
     """(category code, status, outcome) → number of complaints: the statistics a purge keeps."""
     stmt = (
-        select(ComplaintCategory.code, Complaint.status, Complaint.outcome, func.count())
-        .join(ComplaintCategory, ComplaintCategory.id == Complaint.category_id)
-        .group_by(ComplaintCategory.code, Complaint.status, Complaint.outcome)
+        select(
+            col(ComplaintCategory.code), col(Complaint.status), col(Complaint.outcome), func.count()
+        )
+        .join(ComplaintCategory, col(ComplaintCategory.id) == Complaint.category_id)
+        .group_by(col(ComplaintCategory.code), col(Complaint.status), col(Complaint.outcome))
     )
     async with db.read() as session:
         return {(c, s, o): int(n) for c, s, o, n in (await session.execute(stmt)).all()}
@@ -110,17 +113,17 @@ async def ticket_details(db: Database, complaint: Complaint) -> TicketDetails:
         )
         attachments = (
             await session.execute(
-                select(func.count()).where(ComplaintAttachment.complaint_id == complaint.id)
+                select(func.count()).where(col(ComplaintAttachment.complaint_id) == complaint.id)
             )
         ).scalar_one()
         forward = (
             await session.execute(
                 select(ComplaintEvent)
                 .where(
-                    ComplaintEvent.complaint_id == complaint.id,
-                    ComplaintEvent.action == Move.FORWARD.value,
+                    col(ComplaintEvent.complaint_id) == complaint.id,
+                    col(ComplaintEvent.action) == Move.FORWARD.value,
                 )
-                .order_by(ComplaintEvent.id.desc())
+                .order_by(col(ComplaintEvent.id).desc())
                 .limit(1)
             )
         ).scalar_one_or_none()

@@ -55,14 +55,10 @@ async def prepare_call(
         raise PayloadError(f"unknown method {method!r}")
     data = await _read_file(data_dir, str(payload.get("file", "")))
     filename = payload.get("filename") or Path(str(payload["file"])).name
-    send = bot.send_photo if field == "photo" else bot.send_document
-    return partial(
-        send,
-        **{field: data},
-        filename=filename,
-        caption=payload.get("caption"),
-        **common,
-    )
+    caption = payload.get("caption")
+    if field == "photo":
+        return partial(bot.send_photo, photo=data, filename=filename, caption=caption, **common)
+    return partial(bot.send_document, document=data, filename=filename, caption=caption, **common)
 
 
 async def _read_file(data_dir: Path | None, relative: str) -> bytes:

@@ -222,18 +222,22 @@ async def test_calendar_overrides(db_url: str, cwd: Path) -> None:
 
 async def test_jobs_list_and_run_once(db_url: str, cwd: Path) -> None:
     from sqlalchemy import select
+    from sqlmodel import col
 
     from models.db import Database
     from models.tables import Employee, TelegramLink
+    from models.types import stored_id
 
     env = {"DATABASE_URL": db_url}
     await sigap("roster", "import", str(EXAMPLES / "roster_belawan.csv"), env=env, cwd=cwd)
     db = Database(db_url)
     async with db.write() as session:
         agus = (
-            await session.execute(select(Employee.id).where(Employee.nip == "197508121999031007"))
+            await session.execute(
+                select(col(Employee.id)).where(col(Employee.nip) == "197508121999031007")
+            )
         ).scalar_one()
-        session.add(TelegramLink(employee_id=agus, telegram_user_id=555))
+        session.add(TelegramLink(employee_id=stored_id(agus), telegram_user_id=555))
     await db.dispose()
     code, out, _ = await sigap("jobs", "list", env=env, cwd=cwd)
     assert code == 0 and out.startswith("reminders")
@@ -290,21 +294,27 @@ async def test_roster_status_lists_who_still_needs_an_invite(db_url: str, cwd: P
     from datetime import UTC, datetime
 
     from sqlalchemy import select
+    from sqlmodel import col
 
     from models.db import Database
     from models.tables import Employee, TelegramLink, TelegramUser
+    from models.types import stored_id
 
     env = {"DATABASE_URL": db_url}
     await sigap("roster", "import", str(EXAMPLES / "roster_belawan.csv"), env=env, cwd=cwd)
     db = Database(db_url)
     async with db.write() as session:
         ids = dict(
-            (await session.execute(select(Employee.nip, Employee.id).where(Employee.nip.in_(
+            (await session.execute(select(col(Employee.nip), col(Employee.id)).where(col(Employee.nip).in_(
                 ["198407222009012003", "197508121999031007"])))).all()
         )  # fmt: skip
         session.add(TelegramUser(id=501, blocked_at=datetime(2026, 11, 20, tzinfo=UTC)))
-        session.add(TelegramLink(employee_id=ids["198407222009012003"], telegram_user_id=501))
-        session.add(TelegramLink(employee_id=ids["197508121999031007"], telegram_user_id=502))
+        session.add(
+            TelegramLink(employee_id=stored_id(ids["198407222009012003"]), telegram_user_id=501)
+        )
+        session.add(
+            TelegramLink(employee_id=stored_id(ids["197508121999031007"]), telegram_user_id=502)
+        )
     await db.dispose()
     code, out, err = await sigap("roster", "status", "--unit", "BLW-SEK", "--missing",
                                  env=env, cwd=cwd)  # fmt: skip
@@ -320,3 +330,28 @@ async def test_roster_status_lists_who_still_needs_an_invite(db_url: str, cwd: P
     assert code == 0 and len(out.splitlines()) == 12  # one line per unit of the sample roster
     code, _, err = await sigap("roster", "status", "--unit", "NOPE", env=env, cwd=cwd)
     assert code == 1 and "NOPE" in err
+
+
+async def test_roster_import_deactivate_missing_same_rules_as_the_chat(
+    db_url: str, cwd: Path, tmp_path: Path
+) -> None:
+    """``--deactivate-missing``: the file is the whole roster, as a file sent to /admin is; the
+    same refusals apply (here: Rosmawati leaves while two people still report to her)."""
+    env = {"DATABASE_URL": db_url}
+    await sigap("roster", "import", str(EXAMPLES / "roster_belawan.csv"), env=env, cwd=cwd)
+    lines = (EXAMPLES / "roster_belawan.csv").read_text(encoding="utf-8").splitlines()
+    without_ros = tmp_path / "no-ros.csv"
+    without_ros.write_text("\n".join(x for x in lines if "Rosmawati" not in x), encoding="utf-8")
+    code, out, err = await sigap(
+        "roster", "import", str(without_ros), "--deactivate-missing", env=env, cwd=cwd
+    )
+    assert code != 0 and "masih menjadi atasan 2 pegawai aktif" in out
+    without_kevin = tmp_path / "no-kevin.csv"
+    without_kevin.write_text("\n".join(x for x in lines if "Kevin" not in x), encoding="utf-8")
+    code, out, err = await sigap("roster", "import", str(without_kevin), env=env, cwd=cwd)
+    assert code == 0 and "Dinonaktifkan" not in out  # without the flag nobody leaves
+    code, out, err = await sigap(
+        "roster", "import", str(without_kevin), "--deactivate-missing", env=env, cwd=cwd
+    )
+    assert code == 0, err
+    assert "Dinonaktifkan (tidak ada di berkas): 1 pegawai" in out

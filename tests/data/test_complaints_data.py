@@ -10,10 +10,12 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select, text
+from sqlmodel import col
 
 from domain.calendar import WorkCalendar
 from domain.complaints import DEFAULT_CATEGORIES, CategoryRow, Deadlines, InvalidMove, Move
 from models import complaints
+from models.types import stored_id
 from models import conversation as conversations
 from models.activities import EvidenceDraft
 from models.db import Database
@@ -62,7 +64,7 @@ def _draft(
     return complaints.ComplaintDraft(**(values | kwargs))  # type: ignore[arg-type]
 
 
-async def _submit(db: Database, draft: complaints.ComplaintDraft, **kwargs: object):  # type: ignore[no-untyped-def]
+async def _submit(db: Database, draft: complaints.ComplaintDraft, **kwargs: object):
     options: dict[str, object] = {
         "now": NOW,
         "today": TODAY,
@@ -73,7 +75,7 @@ async def _submit(db: Database, draft: complaints.ComplaintDraft, **kwargs: obje
     return await complaints.submit_complaint(db, draft, **(options | kwargs))  # type: ignore[arg-type]
 
 
-async def _move(db: Database, complaint_id: int, move: Move, **kwargs: object):  # type: ignore[no-untyped-def]
+async def _move(db: Database, complaint_id: int, move: Move, **kwargs: object):
     options: dict[str, object] = {
         "actor": "tg:1",
         "now": NOW,
@@ -162,7 +164,9 @@ async def test_forwarding_moves_the_complaint_to_the_other_unit(
     complaint = await _submit(db, _draft(categories))
     await complaints.set_ticket(db, complaint.id, -100, 5)
     async with db.read() as session:
-        k01 = (await session.execute(select(Unit.id).where(Unit.code == "BLW-K01"))).scalar_one()
+        k01 = (
+            await session.execute(select(col(Unit.id)).where(col(Unit.code) == "BLW-K01"))
+        ).scalar_one()
     with pytest.raises(InvalidMove):  # to itself
         await _move(db, complaint.id, Move.FORWARD, target_unit_id=complaint.unit_id)
     result = await _move(db, complaint.id, Move.FORWARD, target_unit_id=k01, note="Wilayah K01")
@@ -279,9 +283,11 @@ async def test_purge_removes_personal_data_of_old_closed_complaints(
         ).scalar()
         refs = (await session.execute(select(func.count()).select_from(ComplaintMessage))).scalar()
         events = (await session.execute(select(func.count()).select_from(ComplaintEvent))).scalar()
-        outbox = set((await session.execute(select(OutboxMessage.key))).scalars())
+        outbox = set((await session.execute(select(col(OutboxMessage.key)))).scalars())
         audit = (
-            await session.execute(select(AuditEntry).where(AuditEntry.action == "complaints.purge"))
+            await session.execute(
+                select(AuditEntry).where(col(AuditEntry.action) == "complaints.purge")
+            )
         ).scalar_one()
     assert (left, refs, events) == (1, 0, 4)
     assert outbox == {
@@ -380,7 +386,7 @@ async def test_migration_forgets_anonymous_names_and_shortens_file_names(tmp_pat
     )
     [category] = await complaints.active_categories(db)
     made = [
-        await _submit(db, _draft({"adminduk": category.id}, privacy=p)) for p in ("anonim", "biasa")
+        await _submit(db, _draft({"adminduk": stored_id(category.id)}, privacy=p)) for p in ("anonim", "biasa")
     ]
     long_name = "KTP_Siti_Anonimah_" + "x" * 250 + ".pdf"
     async with db.write() as session:

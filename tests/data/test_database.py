@@ -9,7 +9,7 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import select, text
-from sqlmodel import SQLModel
+from sqlmodel import SQLModel, col
 
 import models.assessment  # noqa: F401
 import models.inbox  # noqa: F401
@@ -68,7 +68,7 @@ async def test_concurrent_read_modify_write_loses_no_update(db: Database) -> Non
         async with db.write() as session:
             user = (
                 await session.execute(
-                    select(TelegramUser).where(TelegramUser.id == 1).with_for_update()
+                    select(TelegramUser).where(col(TelegramUser.id) == 1).with_for_update()
                 )
             ).scalar_one()
             await asyncio.sleep(0)  # give the others every chance to interleave

@@ -8,6 +8,7 @@ import asyncio
 from datetime import timedelta
 
 from sqlalchemy import select
+from sqlmodel import col
 
 from domain.roster import read_roster
 from models.db import Database
@@ -50,7 +51,9 @@ async def test_two_accounts_claiming_one_invite_at_once_link_exactly_one(db: Dat
             unlinked = (
                 (
                     await session.execute(
-                        select(AuditEntry.detail).where(AuditEntry.action == "account.unlinked")
+                        select(col(AuditEntry.detail)).where(
+                            col(AuditEntry.action) == "account.unlinked"
+                        )
                     )
                 )
                 .scalars()

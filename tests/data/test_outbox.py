@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import select
+from sqlmodel import col
 
 from domain.clock import ManualClock
 from models.db import Database
@@ -36,8 +37,8 @@ NOW = datetime(2026, 11, 24, 7, 0, tzinfo=UTC)
 async def _rows(db: Database) -> list[OutboxMessage]:
     async with db.read() as session:
         return list(
-            (await session.execute(select(OutboxMessage).order_by(OutboxMessage.id))).scalars()
-        )  # type: ignore[arg-type]
+            (await session.execute(select(OutboxMessage).order_by(col(OutboxMessage.id)))).scalars()
+        )
 
 
 async def _enqueue(db: Database, key: str, chat_id: int, **kwargs: Any) -> bool:
@@ -243,7 +244,7 @@ def test_pacing_groups_twenty_per_sliding_minute() -> None:
     pacing = _pacing()
     group = -1_001_000_000_001
     t = 0.0
-    times = []
+    times: list[float] = []
     while len(times) < 45:
         t = max(t, pacing.chat_ready_at(group))
         times.append(t)

@@ -7,6 +7,7 @@ import io
 from pathlib import Path
 
 from sqlalchemy import func, select
+from sqlmodel import col
 
 from domain.roster import read_roster
 from models.db import Database
@@ -19,7 +20,7 @@ SAMPLE = EXAMPLES / "roster_belawan.csv"
 CAMAT = "198105142003121002"
 
 
-async def _import(db: Database, path: Path, dry_run: bool = False):  # type: ignore[no-untyped-def]
+async def _import(db: Database, path: Path, dry_run: bool = False):
     return await import_roster(db, read_roster(path), dry_run=dry_run, actor="test", now=utcnow())
 
 
@@ -28,7 +29,7 @@ async def _count(db: Database, table: type) -> int:
         return (await session.execute(select(func.count()).select_from(table))).scalar_one()
 
 
-def _rewrite(tmp_path: Path, edit) -> Path:  # type: ignore[no-untyped-def]
+def _rewrite(tmp_path: Path, edit) -> Path:
     rows = list(csv.reader(io.StringIO(SAMPLE.read_text(encoding="utf-8-sig")), delimiter=";"))
     edit(rows)
     out = tmp_path / "roster.csv"
@@ -67,7 +68,9 @@ async def test_reimport_changes_nothing_and_changed_rows_update_in_place(
     assert (again.changes.new, again.changes.changed, again.changes.same) == (0, 0, 28)
     assert (again.changes.units_new, again.changes.units_changed) == (0, 0)
     async with db.read() as session:
-        before = (await session.execute(select(Employee).where(Employee.nip == CAMAT))).scalar_one()
+        before = (
+            await session.execute(select(Employee).where(col(Employee.nip) == CAMAT))
+        ).scalar_one()
 
     def promote(rows: list[list[str]]) -> None:
         for row in rows:
@@ -77,7 +80,9 @@ async def test_reimport_changes_nothing_and_changed_rows_update_in_place(
     changed = await _import(db, _rewrite(tmp_path, promote))
     assert (changed.changes.changed, changed.changes.same) == (1, 27)
     async with db.read() as session:
-        after = (await session.execute(select(Employee).where(Employee.nip == CAMAT))).scalar_one()
+        after = (
+            await session.execute(select(Employee).where(col(Employee.nip) == CAMAT))
+        ).scalar_one()
     assert after.id == before.id and after.position == "Camat Medan Belawan"
 
 
@@ -106,7 +111,9 @@ async def test_cycle_through_stored_employees_is_refused(db: Database, tmp_path:
     result = await _import(db, _rewrite(tmp_path, camat_reports_to_staff))
     assert [p.code for p in result.problems] == ["supervisor_cycle"]
     async with db.read() as session:
-        camat = (await session.execute(select(Employee).where(Employee.nip == CAMAT))).scalar_one()
+        camat = (
+            await session.execute(select(Employee).where(col(Employee.nip) == CAMAT))
+        ).scalar_one()
     assert camat.supervisor_id is None
 
 

@@ -6,6 +6,7 @@ from sqlalchemy import select
 
 from domain.roster import read_roster
 from models.db import Database
+from models.types import stored_id
 from models.roster import import_roster
 from models.supervision import is_unit_head, reports_of, supervisor_chain
 from models.tables import Employee
@@ -23,7 +24,7 @@ async def _ids(db: Database) -> dict[str, int]:
         db, read_roster(EXAMPLES / "roster_belawan.csv"), dry_run=False, actor="t", now=utcnow()
     )
     async with db.read() as session:
-        return {e.nip: e.id for e in (await session.scalars(select(Employee))).all()}
+        return {e.nip: stored_id(e.id) for e in (await session.scalars(select(Employee))).all()}
 
 
 async def test_chain_reports_and_heads(db: Database) -> None:

@@ -279,3 +279,16 @@ def test_import_builds_no_holiday_table() -> None:
         "assert c._library_holidays.cache_info().currsize == 1"
     )
     subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).parents[2])
+
+
+def test_last_working_days_skip_weekends_and_holidays() -> None:
+    calendar = WorkCalendar()
+    # Monday 28 December 2026: "yesterday" is Thursday 24th (25th is Christmas; cuti bersama
+    # on the 24th would move it further, so the office's override decides).
+    days = calendar.last_working_days(date(2026, 12, 28), 3)
+    assert days == [d for d in days if calendar.is_working_day(d)]
+    assert len(days) == 3 and days == sorted(days, reverse=True)
+    assert all(d.weekday() < 5 for d in days) and date(2026, 12, 25) not in days
+    assert calendar.last_working_days(date(2026, 11, 24), 1) == [date(2026, 11, 23)]
+    assert calendar.last_working_days(date(2026, 11, 23), 1) == [date(2026, 11, 20)]
+    assert calendar.last_working_days(date(2026, 11, 24), 0) == []

@@ -13,6 +13,7 @@ from domain.worklog import (
     TimeRange,
     is_late,
     normalize_unit,
+    parse_correction,
     parse_day,
     parse_duration,
     parse_quantity,
@@ -614,6 +615,8 @@ def test_every_problem_code_is_reachable() -> None:
                 "Senin 23/11:\n- Apel 30 menit\nSelasa 24/11:\n- Rapat 1 jam", TODAY
             ).work_date
         ),
+        code(parse_correction("15", TODAY, 3)),
+        code(parse_correction("rapat", TODAY, 3)),
     }
     assert produced == set(WORKLOG_PROBLEM_CODES)
 

@@ -45,7 +45,7 @@ def test_numbered_and_bulleted_list() -> None:
     assert day.total_minutes == 330
     assert day.work_date == TODAY
     assert day.is_list and not day.over_24_hours
-    assert day.headings == day.overlaps == day.duplicates == ()
+    assert day.headings == day.overlaps == day.duplicates == ()  # type: ignore[comparison-overlap]
     assert all(line.ready for line in day.lines)
 
 

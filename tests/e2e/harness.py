@@ -7,23 +7,24 @@ emulator's client side and read what each chat received and what the database ho
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select
-from telegram.ext import Application
 
-from bot.app import ALLOWED_UPDATES, app_data, build_application
+from bot.app import ALLOWED_UPDATES, SigapApplication, app_data, build_application
 from bot.polling import start_bot, stop_bot
 from domain.clock import ManualClock
 from domain.roster import read_roster
-from emulator import BotApiEmulator
+from emulator import BotApiEmulator, EmulatedUser
 from models.db import Database
 from models.identity import issue_invites
 from models.inbox import InboxUpdate
 from models.roster import import_roster
+from scheduler.outbox import OutboxSender
 from scheduler.service import Scheduler
 from services.settings import Settings
 
@@ -37,14 +38,20 @@ OPERATOR_ID = 999_000_001
 @dataclass
 class Harness:
     emulator: BotApiEmulator
-    application: Application  # type: ignore[type-arg]
+    application: SigapApplication
     db: Database
     clock: ManualClock
     settings: Settings
     scheduler: Scheduler
     _linked: dict[str, object] = field(default_factory=dict)
 
-    def user(self, **kwargs: object):  # type: ignore[no-untyped-def]
+    @property
+    def sender(self) -> OutboxSender:
+        """The outbox sender (build_application always gives the scheduler one)."""
+        assert self.scheduler.sender is not None
+        return self.scheduler.sender
+
+    def user(self, **kwargs: Any) -> EmulatedUser:
         return self.emulator.user(**kwargs)
 
     async def import_roster(self, path: Path) -> None:
@@ -60,17 +67,18 @@ class Harness:
         assert len(issued) == 1, f"no employee {nip}"
         return issued[0].token
 
-    async def employee(self, nip: str, **user_kwargs: object):  # type: ignore[no-untyped-def]
+    async def employee(self, nip: str, **user_kwargs: Any) -> EmulatedUser:
         """A Telegram user who linked to the employee with this NIP, the way people do."""
         person = self.user(**user_kwargs)
         token = await self.invite_token(nip)
         await person.send(f"/start {token}")
         await person.wait_for(1)
-        assert "NIP" in person.last.text, person.last.text
+        last = person.last
+        assert last is not None and "NIP" in last.text, last
         return person
 
 
-def harness_settings(emulator: BotApiEmulator, db_url: str, **overrides: object) -> Settings:
+def harness_settings(emulator: BotApiEmulator, db_url: str, **overrides: Any) -> Settings:
     return Settings(
         TELEGRAM_BOT_TOKEN=TOKEN,
         TELEGRAM_API_BASE_URL=emulator.base_url,
@@ -78,11 +86,11 @@ def harness_settings(emulator: BotApiEmulator, db_url: str, **overrides: object)
         SIGAP_ADMIN_IDS=str(OPERATOR_ID),
         # Tests tick the scheduler themselves, at the times they set on the clock.
         SIGAP_SCHEDULER_INTERVAL=3600,
-        **overrides,  # type: ignore[arg-type]
+        **overrides,
     )
 
 
-async def start_harness(db_url: str, **settings_overrides: object) -> Harness:
+async def start_harness(db_url: str, **settings_overrides: Any) -> Harness:
     emulator = BotApiEmulator(token=TOKEN, bot_username=BOT_USERNAME)
     await emulator.start()
     settings = harness_settings(emulator, db_url, **settings_overrides)
@@ -114,7 +122,7 @@ async def start_again(harness: Harness) -> None:
     harness.application, harness.scheduler = application, app_data(application).require_scheduler()
 
 
-async def eventually(condition, timeout: float = 5.0) -> None:  # type: ignore[no-untyped-def]  # noqa: ASYNC109
+async def eventually(condition: Callable[[], object], timeout: float = 5.0) -> None:  # noqa: ASYNC109
     """Wait until ``condition()`` holds (for effects with no message to wait for)."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout

@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import date
 
 from sqlalchemy import func, select
+from sqlmodel import col
 
 from models.outbox import OutboxMessage
 from models.tables import Activity, ActivityEvidence, ActivityHistory, AuditEntry, Employee
@@ -24,12 +25,14 @@ TODAY = date(2026, 11, 24)
 MONDAY = date(2026, 11, 23)
 
 
-async def _id(office, nip: str) -> int:  # type: ignore[no-untyped-def]
+async def _id(office, nip: str) -> int:
     async with office.db.read() as session:
-        return (await session.execute(select(Employee.id).where(Employee.nip == nip))).scalar_one()
+        return (
+            await session.execute(select(col(Employee.id)).where(col(Employee.nip) == nip))
+        ).scalar_one()
 
 
-async def _add(office, nip: str, day: date, description: str, minutes: int = 60, **kw) -> int:  # type: ignore[no-untyped-def]
+async def _add(office, nip: str, day: date, description: str, minutes: int = 60, **kw) -> int:
     employee_id = await _id(office, nip)
     async with office.db.write() as session:
         activity = Activity(
@@ -41,18 +44,18 @@ async def _add(office, nip: str, day: date, description: str, minutes: int = 60,
         return activity.id
 
 
-async def _activity(office, activity_id: int) -> Activity:  # type: ignore[no-untyped-def]
+async def _activity(office, activity_id: int) -> Activity:
     async with office.db.read() as session:
         activity = await session.get(Activity, activity_id)
         assert activity is not None
         return activity
 
 
-async def _deliver(office) -> None:  # type: ignore[no-untyped-def]
+async def _deliver(office) -> None:
     await office.scheduler.sender.run_until_idle()
 
 
-async def _count(office, model, *where) -> int:  # type: ignore[no-untyped-def]
+async def _count(office, model, *where) -> int:
     async with office.db.read() as session:
         return int(
             (
@@ -61,7 +64,7 @@ async def _count(office, model, *where) -> int:  # type: ignore[no-untyped-def]
         )
 
 
-async def _open_agus(supervisor, waiting: int):  # type: ignore[no-untyped-def]
+async def _open_agus(supervisor, waiting: int):
     """/persetujuan, then Agus's button: his only day, or the list of his days."""
     await supervisor.send("/persetujuan")
     await supervisor.wait_for(1)
@@ -69,12 +72,12 @@ async def _open_agus(supervisor, waiting: int):  # type: ignore[no-untyped-def]
     return await supervisor.wait_for_edit()
 
 
-async def _answers(person, n: int) -> str:  # type: ignore[no-untyped-def]
+async def _answers(person, n: int) -> str:
     await eventually(lambda: len(person.callback_answers) >= n)
     return str(person.callback_answers[n - 1].get("text") or "")
 
 
-async def test_approve_from_the_list_tells_the_employee_and_records_it(office) -> None:  # type: ignore[no-untyped-def]
+async def test_approve_from_the_list_tells_the_employee_and_records_it(office) -> None:
     fitri = await office.employee(FITRIANI, first_name="Fitri")
     agus = await office.employee(AGUS, first_name="Agus")
     # Agus logs through the bot; one more entry from yesterday with a target-less photo.
@@ -109,8 +112,8 @@ async def test_approve_from_the_list_tells_the_employee_and_records_it(office) -
     assert approved.reviewer_id == await _id(office, FITRIANI)
     assert approved.reviewed_at is not None and approved.review_note is None
     assert (await _activity(office, older)).status == "submitted"
-    assert await _count(office, ActivityHistory, ActivityHistory.action == "reviewed") == 1
-    assert await _count(office, AuditEntry, AuditEntry.action == "activity.review") == 1
+    assert await _count(office, ActivityHistory, col(ActivityHistory.action) == "reviewed") == 1
+    assert await _count(office, AuditEntry, col(AuditEntry.action) == "activity.review") == 1
 
     # The commit woke the outbox sender: the notice may already be here.
     await _deliver(office)
@@ -122,8 +125,8 @@ async def test_approve_from_the_list_tells_the_employee_and_records_it(office) -
     # Double tap on the same button: one decision, one notification.
     await fitri.press(callback_data=f"apv:ok:{first}", forge=True, message_id=view.message_id)
     assert "sudah diputuskan (Disetujui)" in await _answers(fitri, 4)
-    assert await _count(office, ActivityHistory, ActivityHistory.action == "reviewed") == 1
-    assert await _count(office, OutboxMessage, OutboxMessage.kind == "review") == 1
+    assert await _count(office, ActivityHistory, col(ActivityHistory.action) == "reviewed") == 1
+    assert await _count(office, OutboxMessage, col(OutboxMessage.kind) == "review") == 1
     # Back to the list: Monday's entry, whose description has HTML characters, shown as typed.
     await fitri.press("← Daftar", message_id=view.message_id)
     await fitri.wait_for_edit()
@@ -137,12 +140,14 @@ async def test_approve_from_the_list_tells_the_employee_and_records_it(office) -
     assert "Disetujui" in today.text and today.button_texts == []
 
 
-async def _activity_ids(office) -> list[int]:  # type: ignore[no-untyped-def]
+async def _activity_ids(office) -> list[int]:
     async with office.db.read() as session:
-        return list((await session.execute(select(Activity.id).order_by(Activity.id))).scalars())
+        return list(
+            (await session.execute(select(col(Activity.id)).order_by(col(Activity.id)))).scalars()
+        )
 
 
-async def test_revision_note_goes_to_the_employee_and_an_edit_sends_it_back(office) -> None:  # type: ignore[no-untyped-def]
+async def test_revision_note_goes_to_the_employee_and_an_edit_sends_it_back(office) -> None:
     fitri = await office.employee(FITRIANI)
     agus = await office.employee(AGUS)
     entry = await _add(
@@ -190,7 +195,7 @@ async def test_revision_note_goes_to_the_employee_and_an_edit_sends_it_back(offi
     assert "1 kegiatan dari 1 orang" in overview.text
 
 
-async def test_reject_with_reason_in_english(office) -> None:  # type: ignore[no-untyped-def]
+async def test_reject_with_reason_in_english(office) -> None:
     fitri = await office.employee(FITRIANI)
     agus = await office.employee(AGUS)
     await agus.send("/bahasa")
@@ -220,7 +225,7 @@ async def test_reject_with_reason_in_english(office) -> None:  # type: ignore[no
     assert (await _activity(office, entry)).status == "rejected"
 
 
-async def test_approve_all_asks_first_and_skips_entries_sent_after_the_question(office) -> None:  # type: ignore[no-untyped-def]
+async def test_approve_all_asks_first_and_skips_entries_sent_after_the_question(office) -> None:
     fitri = await office.employee(FITRIANI)
     agus = await office.employee(AGUS)
     ids = [await _add(office, AGUS, TODAY, f"Kegiatan {n}", 30) for n in range(3)]
@@ -241,7 +246,7 @@ async def test_approve_all_asks_first_and_skips_entries_sent_after_the_question(
     assert [(await _activity(office, i)).status for i in ids] == ["approved"] * 3
     assert (await _activity(office, late)).status == "submitted"
     assert (await _activity(office, other_day)).status == "submitted"
-    assert await _count(office, AuditEntry, AuditEntry.action == "activity.review") == 3
+    assert await _count(office, AuditEntry, col(AuditEntry.action) == "activity.review") == 3
     # A second tap on the confirmation: nothing more is approved or sent.
     again = await fitri.press("Ya, setujui semua", forge=True, message_id=confirm.message_id)
     assert "sudah diputuskan" in (await fitri.answer_to(again))["text"]
@@ -249,10 +254,10 @@ async def test_approve_all_asks_first_and_skips_entries_sent_after_the_question(
     [told] = await agus.wait_for(1)
     assert "3 kegiatan Anda tanggal Selasa, 24 November 2026 disetujui" in told.text
     assert "Kegiatan 0" in told.text and "Kegiatan 2" in told.text
-    assert await _count(office, OutboxMessage, OutboxMessage.kind == "review") == 1
+    assert await _count(office, OutboxMessage, col(OutboxMessage.kind) == "review") == 1
 
 
-async def test_cancel_approve_all_changes_nothing(office) -> None:  # type: ignore[no-untyped-def]
+async def test_cancel_approve_all_changes_nothing(office) -> None:
     fitri = await office.employee(FITRIANI)
     entry = await _add(office, AGUS, TODAY, "Kegiatan", 30)
     await _open_agus(fitri, 1)
@@ -264,7 +269,7 @@ async def test_cancel_approve_all_changes_nothing(office) -> None:  # type: igno
     assert (await _activity(office, entry)).status == "submitted"
 
 
-async def test_refusals_not_my_report_forged_deleted_stale(office) -> None:  # type: ignore[no-untyped-def]
+async def test_refusals_not_my_report_forged_deleted_stale(office) -> None:
     fitri = await office.employee(FITRIANI)
     rosma = await office.employee(ROSMAWATI)
     benny = await office.employee(BENNY)
@@ -321,11 +326,11 @@ async def test_refusals_not_my_report_forged_deleted_stale(office) -> None:  # t
     assert "tidak ditemukan" in await _answers(fitri, 5)
     assert (await _activity(office, entry)).status == "submitted"
     assert (await _activity(office, susanti_entry)).status == "submitted"
-    assert await _count(office, ActivityHistory, ActivityHistory.action == "reviewed") == 0
-    assert await _count(office, OutboxMessage, OutboxMessage.kind == "review") == 0
+    assert await _count(office, ActivityHistory, col(ActivityHistory.action) == "reviewed") == 0
+    assert await _count(office, OutboxMessage, col(OutboxMessage.kind) == "review") == 0
 
 
-async def test_indirect_reports_when_configured(db_url, tmp_path) -> None:  # type: ignore[no-untyped-def]
+async def test_indirect_reports_when_configured(db_url, tmp_path) -> None:
     from pathlib import Path
 
     from tests.e2e.harness import start_harness, stop_harness
@@ -348,7 +353,7 @@ async def test_indirect_reports_when_configured(db_url, tmp_path) -> None:  # ty
         await stop_harness(harness)
 
 
-async def test_evidence_is_sent_again_from_stored_file_ids(office) -> None:  # type: ignore[no-untyped-def]
+async def test_evidence_is_sent_again_from_stored_file_ids(office) -> None:
     fitri = await office.employee(FITRIANI)
     entry = await _add(office, AGUS, TODAY, "Sosialisasi", 60)
     photo = office.emulator.files.add_photo(b"\xff\xd8\xff photo")[-1]
@@ -380,7 +385,7 @@ async def test_evidence_is_sent_again_from_stored_file_ids(office) -> None:  # t
     assert (await _activity(office, entry)).status == "submitted"
 
 
-async def test_many_reports_are_paged_and_every_message_fits(office) -> None:  # type: ignore[no-untyped-def]
+async def test_many_reports_are_paged_and_every_message_fits(office) -> None:
     """The camat has 11 direct reports; each logs 9 long entries on one day."""
     camat = await office.employee("198105142003121002")
     camat_id = await _id(office, "198105142003121002")
@@ -388,7 +393,9 @@ async def test_many_reports_are_paged_and_every_message_fits(office) -> None:  #
         reports = list(
             (
                 await session.execute(
-                    select(Employee.id, Employee.name).where(Employee.supervisor_id == camat_id)
+                    select(col(Employee.id), col(Employee.name)).where(
+                        col(Employee.supervisor_id) == camat_id
+                    )
                 )
             ).all()
         )
@@ -435,7 +442,7 @@ async def test_many_reports_are_paged_and_every_message_fits(office) -> None:  #
     assert camat.errors == []
 
 
-async def test_open_from_another_message_and_a_note_for_an_entry_gone_meanwhile(office) -> None:  # type: ignore[no-untyped-def]
+async def test_open_from_another_message_and_a_note_for_an_entry_gone_meanwhile(office) -> None:
     fitri = await office.employee(FITRIANI)
     agus = await office.employee(AGUS)
     await _log_today(agus, "Rapat koordinasi 2 jam")
@@ -466,18 +473,18 @@ async def test_open_from_another_message_and_a_note_for_an_entry_gone_meanwhile(
     await fitri.send("Tidak relevan")
     [gone] = await fitri.wait_for(1)
     assert "tidak ditemukan" in gone.text
-    assert await _count(office, ActivityHistory, ActivityHistory.action == "reviewed") == 0
-    assert await _count(office, OutboxMessage, OutboxMessage.kind == "review") == 0
+    assert await _count(office, ActivityHistory, col(ActivityHistory.action) == "reviewed") == 0
+    assert await _count(office, OutboxMessage, col(OutboxMessage.kind) == "review") == 0
 
 
-async def _log_today(person, text: str) -> None:  # type: ignore[no-untyped-def]
+async def _log_today(person, text: str) -> None:
     await person.send(text)
     await person.wait_for(1)
     await person.press("✅ Simpan")
     await person.wait_for(1)
 
 
-async def test_the_schedulers_nudge_opens_the_list(office) -> None:  # type: ignore[no-untyped-def]
+async def test_the_schedulers_nudge_opens_the_list(office) -> None:
     from datetime import UTC, datetime
 
     fitri = await office.employee(FITRIANI)

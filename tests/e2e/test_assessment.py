@@ -23,6 +23,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 from sqlalchemy import select
+from sqlmodel import col
 
 from models.assessment import Assessment
 from models.outbox import OutboxMessage
@@ -41,12 +42,12 @@ QUARTER_BUTTONS = [
 ]
 
 
-async def _ids(office) -> dict[str, int]:  # type: ignore[no-untyped-def]
+async def _ids(office) -> dict[str, int]:
     async with office.db.read() as session:
-        return dict((await session.execute(select(Employee.nip, Employee.id))).all())
+        return dict((await session.execute(select(col(Employee.nip), col(Employee.id)))).all())
 
 
-async def _putri_year(office, putri: int) -> None:  # type: ignore[no-untyped-def]
+async def _putri_year(office, putri: int) -> None:
     stamp = datetime(2026, 5, 5, 3, tzinfo=UTC)
     async with office.db.write() as session:
         t1 = SkpTarget(
@@ -68,7 +69,7 @@ async def _putri_year(office, putri: int) -> None:  # type: ignore[no-untyped-de
                 employee_id=putri, work_date=day, description=f"Kegiatan {day}", quantity=qty,
                 output_unit=target.unit if target else "kegiatan", minutes=minutes,
                 target_id=target.id if target else None, status=status, created_at=stamp,
-                **kw,
+                **kw,  # type: ignore[arg-type]
             )  # fmt: skip
 
         session.add_all(
@@ -86,25 +87,25 @@ async def _putri_year(office, putri: int) -> None:  # type: ignore[no-untyped-de
         )
 
 
-async def _audit(office) -> list[AuditEntry]:  # type: ignore[no-untyped-def]
+async def _audit(office) -> list[AuditEntry]:
     async with office.db.read() as session:
         return list(
             (
                 await session.execute(
                     select(AuditEntry)
-                    .where(AuditEntry.action.like("assessment.%"))  # type: ignore[attr-defined]
-                    .order_by(AuditEntry.id)
+                    .where(col(AuditEntry.action).like("assessment.%"))
+                    .order_by(col(AuditEntry.id))
                 )
             ).scalars()
         )
 
 
-async def _assessments(office) -> list[Assessment]:  # type: ignore[no-untyped-def]
+async def _assessments(office) -> list[Assessment]:
     async with office.db.read() as session:
         return list((await session.execute(select(Assessment))).scalars())
 
 
-async def _assess(supervisor, hasil: str, perilaku: str, person: str = "Putri Ayu Lestari, A.Md"):  # type: ignore[no-untyped-def]
+async def _assess(supervisor, hasil: str, perilaku: str, person: str = "Putri Ayu Lestari, A.Md"):
     """From /penilaian to the confirmation, choosing Triwulan III and Putri."""
     await supervisor.send("/penilaian")
     [quarters] = await supervisor.wait_for(1)
@@ -119,7 +120,7 @@ async def _assess(supervisor, hasil: str, perilaku: str, person: str = "Putri Ay
     return quarters, people, realisation, confirm
 
 
-async def test_the_running_quarter_counts_up_to_today(office) -> None:  # type: ignore[no-untyped-def]
+async def test_the_running_quarter_counts_up_to_today(office) -> None:
     syahrul = await office.employee(SYAHRUL)
     ids = await _ids(office)
     await _putri_year(office, ids[PUTRI])
@@ -135,7 +136,7 @@ async def test_the_running_quarter_counts_up_to_today(office) -> None:  # type: 
     assert "31 Desember" not in realisation.text
 
 
-async def test_quarterly_assessment_stored_and_employee_told(office) -> None:  # type: ignore[no-untyped-def]
+async def test_quarterly_assessment_stored_and_employee_told(office) -> None:
     syahrul = await office.employee(SYAHRUL)
     assert "/penilaian" in syahrul.last.text
     commands = office.emulator.commands(scope={"type": "chat", "chat_id": syahrul.chat_id})
@@ -231,7 +232,7 @@ async def test_quarterly_assessment_stored_and_employee_told(office) -> None:  #
         keys = sorted(
             (
                 await session.execute(
-                    select(OutboxMessage.key).where(OutboxMessage.kind == "assessment")
+                    select(col(OutboxMessage.key)).where(col(OutboxMessage.kind) == "assessment")
                 )
             ).scalars()
         )
@@ -240,7 +241,7 @@ async def test_quarterly_assessment_stored_and_employee_told(office) -> None:  #
     ]  # fmt: skip
 
 
-async def test_refusals_and_stale_buttons(office) -> None:  # type: ignore[no-untyped-def]
+async def test_refusals_and_stale_buttons(office) -> None:
     syahrul = await office.employee(SYAHRUL)
     putri = await office.employee(PUTRI)
     ids = await _ids(office)
@@ -288,7 +289,7 @@ async def test_refusals_and_stale_buttons(office) -> None:  # type: ignore[no-un
     assert await _assessments(office) == []
 
 
-async def _assess_until_confirm_then_move(office, syahrul, ids) -> None:  # type: ignore[no-untyped-def]
+async def _assess_until_confirm_then_move(office, syahrul, ids) -> None:
     await _assess(syahrul, "Sesuai ekspektasi", "Sesuai ekspektasi")
     async with office.db.write() as session:
         putri = await session.get(Employee, ids[PUTRI])
@@ -299,13 +300,13 @@ async def _assess_until_confirm_then_move(office, syahrul, ids) -> None:  # type
     assert "tidak ditemukan di antara bawahan Anda" in refused.text
 
 
-async def test_supervisor_without_reports(office) -> None:  # type: ignore[no-untyped-def]
+async def test_supervisor_without_reports(office) -> None:
     # Rahmi heads a section of Sicanang with Teguh; Teguh's supervisor is Rahmi. Afrizal (lurah)
     # supervises Rahmi. A supervisor whose only report left has nobody to assess.
     rahmi = await office.employee("198501192010012006")
     async with office.db.write() as session:
         teguh = (
-            await session.execute(select(Employee).where(Employee.nip == "199011182019031004"))
+            await session.execute(select(Employee).where(col(Employee.nip) == "199011182019031004"))
         ).scalar_one()
         teguh.active = False
     await rahmi.send("/penilaian")
@@ -313,7 +314,7 @@ async def test_supervisor_without_reports(office) -> None:  # type: ignore[no-un
     assert "Belum ada bawahan langsung" in answer.text
 
 
-async def test_assessment_survives_a_restart(office) -> None:  # type: ignore[no-untyped-def]
+async def test_assessment_survives_a_restart(office) -> None:
     syahrul = await office.employee(SYAHRUL)
     await syahrul.send("/penilaian")
     await syahrul.wait_for(1)
@@ -338,7 +339,7 @@ async def test_assessment_survives_a_restart(office) -> None:  # type: ignore[no
     assert (row.hasil_kerja, row.perilaku_kerja, row.predikat) == ("di_atas", "di_bawah", "kurang")
 
 
-async def test_indirect_reports_when_configured(db_url: str, tmp_path) -> None:  # type: ignore[no-untyped-def]
+async def test_indirect_reports_when_configured(db_url: str, tmp_path) -> None:
     """With SIGAP_SUPERVISE_INDIRECT_REPORTS the sekretaris camat reaches Agus, the report of her
     report Fitriani; without it (the other tests) only direct reports."""
     from tests.conftest import EXAMPLES

@@ -8,6 +8,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from sqlalchemy import select
+from sqlmodel import col
 
 from models import complaints
 from models.tables import ActivityEvidence, ComplaintAttachment
@@ -34,7 +35,9 @@ def _stored(office: Harness) -> list[str]:
 
 async def _attachments(office: Harness) -> list[ComplaintAttachment]:
     async with office.db.read() as session:
-        rows = await session.execute(select(ComplaintAttachment).order_by(ComplaintAttachment.id))
+        rows = await session.execute(
+            select(ComplaintAttachment).order_by(col(ComplaintAttachment.id))
+        )
         return list(rows.scalars())
 
 
@@ -68,9 +71,7 @@ async def test_long_and_lying_file_names_on_a_complaint(town: Harness) -> None: 
     # Stored under our own names: the extension says what the bytes are, never the sender.
     assert long.stored_path == f"complaints/2026-11/{long.file_unique_id}.pdf"
     assert page.stored_path == f"complaints/2026-11/{page.file_unique_id}"
-    assert _stored(town) == sorted(
-        ["complaints/2026-11", long.stored_path, page.stored_path]  # type: ignore[list-item]
-    )
+    assert _stored(town) == sorted(["complaints/2026-11", long.stored_path, page.stored_path])
     assert (town.settings.data_dir / long.stored_path).read_bytes() == PDF
 
 

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import func, select
+from sqlmodel import col
 
 from domain.complaints import DEFAULT_CATEGORIES
 from models import complaints
@@ -36,7 +37,7 @@ async def town(office: Harness) -> Harness:
     return office
 
 
-async def install_desk(office: Harness, code: str = "BLW-PU", title: str = "Meja Aduan PU"):  # type: ignore[no-untyped-def]
+async def install_desk(office: Harness, code: str = "BLW-PU", title: str = "Meja Aduan PU"):
     """A unit's group with the bot in privacy mode, made a desk by the operator."""
     group = office.emulator.group(title, privacy_mode=True)
     operator = office.user(first_name="Operator", user_id=OPERATOR_ID + len(title))
@@ -47,7 +48,7 @@ async def install_desk(office: Harness, code: str = "BLW-PU", title: str = "Meja
     return group
 
 
-async def file_complaint(person, **answers: Any) -> str:  # type: ignore[no-untyped-def]
+async def file_complaint(person, **answers: Any) -> str:
     """Walk the /aduan flow the way a citizen does; returns the tracking number."""
     await fill_complaint(person, **answers)
     await person.press("✅ Kirim aduan")
@@ -57,7 +58,7 @@ async def file_complaint(person, **answers: Any) -> str:  # type: ignore[no-unty
     return match.group()
 
 
-async def fill_complaint(  # type: ignore[no-untyped-def]
+async def fill_complaint(
     person,
     *,
     story: str = STORY,
@@ -87,7 +88,7 @@ async def fill_complaint(  # type: ignore[no-untyped-def]
         await person.wait_for(1)
 
 
-async def start_complaint(  # type: ignore[no-untyped-def]
+async def start_complaint(
     person, *, story: str = STORY, category: str = ADMINDUK, kind: str = "Pengaduan", location=None
 ) -> None:
     """/aduan up to the question for photos and documents."""
@@ -117,9 +118,9 @@ async def audited(office: Harness, action: str, count: int = 1) -> list[str]:
             subjects = list(
                 (
                     await session.execute(
-                        select(AuditEntry.subject)
-                        .where(AuditEntry.action == action)
-                        .order_by(AuditEntry.id)
+                        select(col(AuditEntry.subject))
+                        .where(col(AuditEntry.action) == action)
+                        .order_by(col(AuditEntry.id))
                     )
                 ).scalars()
             )
@@ -131,7 +132,9 @@ async def audited(office: Harness, action: str, count: int = 1) -> list[str]:
 
 async def complaint_rows(office: Harness) -> list[Complaint]:
     async with office.db.read() as session:
-        return list((await session.execute(select(Complaint).order_by(Complaint.id))).scalars())
+        return list(
+            (await session.execute(select(Complaint).order_by(col(Complaint.id)))).scalars()
+        )
 
 
 async def test_citizen_files_with_location_and_photos(town: Harness) -> None:
@@ -153,7 +156,7 @@ async def test_citizen_files_with_location_and_photos(town: Harness) -> None:
         "KTP elektronik saya belum jadi sejak tiga bulan lalu, padahal sudah rekam di kantor camat."
     )
     [ask_location] = await siti.wait_for(1)
-    [[share], [skip]] = ask_location.reply_keyboard
+    [[share], [skip]] = ask_location.reply_keyboard  # type: ignore[misc]
     assert share.request_location and skip == "Lewati"
     await siti.share_location(3.7781, 98.6832)
     noted, ask_files = await siti.wait_for(2)
@@ -170,7 +173,7 @@ async def test_citizen_files_with_location_and_photos(town: Harness) -> None:
     assert "petugas tidak melihat nama" in ask_privacy.text
     await siti.press("Biasa")
     [ask_contact] = await siti.wait_for(1)
-    assert ask_contact.reply_keyboard[0][0].request_contact
+    assert ask_contact.reply_keyboard[0][0].request_contact  # type: ignore[index]
     await siti.share_contact("+62 812-3456-7890")
     _, summary = await siti.wait_for(2)
     assert "Lampiran: 2" in summary.text and "3.77810, 98.68320" in summary.text
@@ -275,7 +278,7 @@ async def test_near_duplicate_is_offered_to_the_existing_complaint(town: Harness
     assert "menambahkan keterangan" in relayed.text and "LAMPU JALAN" in relayed.text
     assert len(await complaint_rows(town)) == 1
     async with town.db.read() as session:
-        actions = (await session.execute(select(ComplaintEvent.action))).scalars().all()
+        actions = (await session.execute(select(col(ComplaintEvent.action)))).scalars().all()
     assert sorted(actions) == ["citizen_message", "submitted"]
 
 

@@ -115,7 +115,7 @@ async def crashable(
         yield running
 
 
-async def _link(db: Database, emulator: BotApiEmulator, nip: str):  # type: ignore[no-untyped-def]
+async def _link(db: Database, emulator: BotApiEmulator, nip: str):
     from datetime import timedelta
 
     [invite] = await issue_invites(db, now=utcnow(), ttl=timedelta(days=1), actor="test", nip=nip)
@@ -125,7 +125,7 @@ async def _link(db: Database, emulator: BotApiEmulator, nip: str):  # type: igno
     return person
 
 
-async def test_flow_survives_kill_9_at_every_step(crashable) -> None:  # type: ignore[no-untyped-def]
+async def test_flow_survives_kill_9_at_every_step(crashable) -> None:
     emulator, bot, db = crashable
     bot.start()
     camat = await _link(db, emulator, CAMAT)

@@ -11,11 +11,12 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
+from sqlmodel import col
 
 from bot.polling import stop_bot
 from models import complaints
 from models.tables import Complaint, ComplaintEvent
-from tests.e2e.harness import Harness, start_again
+from tests.e2e.harness import Harness, eventually, start_again
 from tests.e2e.test_complaints import (
     audited,
     complaint_rows,
@@ -33,7 +34,9 @@ PUTRI = "199512042020122005"  # complaint handler, Kelurahan Belawan I (BLW-K01)
 async def _events(office: Harness) -> list[ComplaintEvent]:
     async with office.db.read() as session:
         return list(
-            (await session.execute(select(ComplaintEvent).order_by(ComplaintEvent.id))).scalars()
+            (
+                await session.execute(select(ComplaintEvent).order_by(col(ComplaintEvent.id)))
+            ).scalars()
         )
 
 
@@ -99,11 +102,18 @@ async def test_handler_works_a_ticket_to_the_end(town: Harness) -> None:  # noqa
     assert "KTP sudah dicetak" in notice.text
     assert notice.button_texts == ["✅ Sudah selesai", "↩️ Belum selesai"]
     assert "Selasa, 8 Desember 2026" in notice.text  # 10 working days to answer
+    # Only the newest notice keeps buttons: one "Tambah keterangan" was never under five.
+    await eventually(lambda: [m.button_texts for m in siti.messages if m.button_texts] == [
+        ["✅ Sudah selesai", "↩️ Belum selesai"]
+    ])  # fmt: skip
 
     # The citizen says it is not solved: back to the unit with the reason.
     await siti.press("↩️ Belum selesai")
     [ask] = await siti.wait_for(1)
     assert "Apa yang belum selesai" in ask.text
+    # The used notice shows the choice and has no buttons left.
+    answered = next(m for m in siti.messages if m.message_id == notice.message_id)
+    assert answered.button_texts == [] and answered.text.endswith("✔️ ↩️ Belum selesai")
     await siti.send("Petugas bilang KTP belum ada saat saya datang.")
     [reopened] = await siti.wait_for(1)
     assert "dibuka kembali" in reopened.text
@@ -121,6 +131,7 @@ async def test_handler_works_a_ticket_to_the_end(town: Harness) -> None:  # noqa
     await siti.press("↩️ Belum selesai", message_id=notice.message_id)
     [late] = await siti.wait_for(1)
     assert "sudah lewat" in late.text
+    await eventually(lambda: siti.messages[-2].button_texts == ["✅ Sudah selesai"])
     await siti.press("✅ Sudah selesai", message_id=notice.message_id)
     # The thanks, and the survey invitation the closing queued (the commit woke the sender).
     arrived = await siti.wait_for(2)
@@ -132,8 +143,8 @@ async def test_handler_works_a_ticket_to_the_end(town: Harness) -> None:  # noqa
     assert desk.messages[1].button_texts == []  # a closed ticket has no buttons
 
     # A button pressed on the closed ticket (an old client) is answered, and changes nothing.
-    late = await dewi.press(callback_data=f"desk:verify:{complaint.id}", chat=desk, forge=True)
-    assert "sudah selesai diproses" in (await dewi.answer_to(late))["text"]
+    late = await dewi.press(callback_data=f"desk:verify:{complaint.id}", chat=desk, forge=True)  # type: ignore[assignment]
+    assert "sudah selesai diproses" in (await dewi.answer_to(late))["text"]  # type: ignore[arg-type]
     events = await _events(town)
     assert [e.action for e in events] == [
         "submitted",
@@ -147,7 +158,7 @@ async def test_handler_works_a_ticket_to_the_end(town: Harness) -> None:  # noqa
     ]
     dewi_id = events[1].employee_id
     assert dewi_id is not None and all(e.employee_id == dewi_id for e in events[1:5])
-    assert events[5].actor == "citizen" and events[5].note.startswith("Petugas bilang")
+    assert events[5].actor == "citizen" and events[5].note.startswith("Petugas bilang")  # type: ignore[union-attr]
     assert (await complaint_rows(town))[0].status == "ditutup"
 
 
@@ -346,7 +357,7 @@ async def _ticket_recorded(office: Harness) -> None:
     for _ in range(200):
         async with office.db.read() as session:
             found = await session.scalar(
-                select(ComplaintMessage.id).where(ComplaintMessage.kind == "ticket")
+                select(col(ComplaintMessage.id)).where(col(ComplaintMessage.kind) == "ticket")
             )
         if found is not None:
             return
@@ -446,3 +457,23 @@ async def test_a_message_stored_but_not_relayed_before_a_crash_is_relayed_after(
     assert events.count("staff_message") == 1 and events.count("citizen_message") == 1
     assert sum("besok pagi" in (m.text or "") for m in siti.messages) == 1
     assert sum("tunggu di rumah" in (m.text or "") for m in desk.messages) == 1
+
+
+async def test_a_message_that_replies_to_nothing_gets_the_hint_once(town: Harness) -> None:  # noqa: F811
+    """Where the bot sees every message (privacy mode off, or an admin), a handler who types in
+    the group without replying to a ticket learns once how to answer one."""
+    desk = await install_desk(town)
+    desk.privacy_mode = False
+    dewi = await town.employee(DEWI, first_name="Dewi")
+    await file_complaint(town.user(first_name="Siti"))
+    [ticket] = await desk.wait_for(1)
+    await dewi.send("Baik, lampunya sudah kami perbaiki tadi pagi", chat=desk)
+    [hint] = await desk.wait_for(1)
+    assert "Dewi" in hint.text and "balas (reply) pesan tiketnya" in hint.text
+    await dewi.send("Halo, ada yang bisa bantu?", chat=desk)
+    await dewi.send("/status", chat=desk)  # something the bot answers, to know it read both
+    await desk.wait_for(1)
+    await town.sender.run_until_idle()
+    assert [m.text for m in desk.messages].count(hint.text) == 1
+    [complaint] = await complaint_rows(town)
+    assert complaint.status == "baru" and ticket.text

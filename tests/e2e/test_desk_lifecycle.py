@@ -8,6 +8,7 @@ import asyncio
 from datetime import timedelta
 
 from sqlalchemy import select
+from sqlmodel import col
 
 from bot.app import app_data
 from models import complaints
@@ -27,7 +28,7 @@ FITRI = "198407222009012003"  # admin (Sekretariat), not a complaint handler
 SAMPAH = "Kebersihan & Sampah"  # routed to BLW-PM
 
 
-async def _basic_desk(office: Harness, admin, code: str = "BLW-PU", title: str = "Meja Aduan PU"):  # type: ignore[no-untyped-def]
+async def _basic_desk(office: Harness, admin, code: str = "BLW-PU", title: str = "Meja Aduan PU"):
     """A unit's *basic* group (as groups start on Telegram), made a desk by an admin."""
     group = office.emulator.group(title, supergroup=False, privacy_mode=True)
     await admin.send(f"/pasang_meja {code}", chat=group)
@@ -48,7 +49,7 @@ async def _unit_id(office: Harness, code: str) -> int:
     return unit.id
 
 
-async def _upgrade_while_down(office: Harness, group):  # type: ignore[no-untyped-def]
+async def _upgrade_while_down(office: Harness, group):
     """The group becomes a supergroup while the bot is down, and the bot starts again without
     the updates it missed: it learns of the upgrade only from Telegram's answers."""
     poller = app_data(office.application).poller
@@ -60,7 +61,7 @@ async def _upgrade_while_down(office: Harness, group):  # type: ignore[no-untype
     return supergroup
 
 
-def _message(group, message_id: int):  # type: ignore[no-untyped-def]
+def _message(group, message_id: int):
     [found] = [m for m in group.messages if m.message_id == message_id]
     return found
 
@@ -153,7 +154,7 @@ async def test_a_send_to_the_old_id_moves_the_desk(town: Harness) -> None:  # no
     # moves its rows, and the desk follows through the sender's hook.
     town.clock.advance(timedelta(days=10))
     assert await town.scheduler.run_job("complaint_deadlines") >= 1
-    await town.scheduler.sender.run_until_idle()
+    await town.sender.run_until_idle()
     received = await pm_super.wait_for(3)
     texts = [m.text for m in received]
     assert any("sekarang supergrup" in t and "Seksi Pemberdayaan" in t for t in texts), texts
@@ -164,7 +165,9 @@ async def test_a_send_to_the_old_id_moves_the_desk(town: Harness) -> None:  # no
     assert await audited(town, "complaints.desk_moved", count=2) == ["BLW-PU", "BLW-PM"]
     async with town.db.read() as session:
         escalations = (
-            await session.execute(select(OutboxMessage).where(OutboxMessage.kind == "escalation"))
+            await session.execute(
+                select(OutboxMessage).where(col(OutboxMessage.kind) == "escalation")
+            )
         ).scalars()
         to_desks = [r for r in escalations if r.chat_id < 0]
     assert {(r.chat_id, r.status) for r in to_desks} >= {(pm_super.chat_id, "sent")}
@@ -220,7 +223,7 @@ async def test_an_admin_removes_a_desk_with_lepas_meja(town: Harness) -> None:  
 
     await fitri.send("/lepas_meja")
     [private] = await fitri.wait_for(1)
-    assert "ketik <code>/lepas_meja</code> di grup itu" in private.source_text
+    assert "ketik <code>/lepas_meja</code> di grup itu" in private.source_text  # type: ignore[operator]
     await kevin.send("/lepas_meja", chat=desk)
     [denied] = await desk.wait_for(1)
     assert "tidak memiliki akses" in denied.text
@@ -295,16 +298,16 @@ async def test_bot_removed_from_a_desk_group(town: Harness) -> None:  # noqa: F8
         town.emulator.kick_bot(group, by=fitri)  # Telegram tells the bot (my_chat_member)
 
     [told] = await operator.wait_for(1)
-    assert "Bot dikeluarkan dari grup <b>Meja Aduan PU</b>" in told.source_text
+    assert "Bot dikeluarkan dari grup <b>Meja Aduan PU</b>" in told.source_text  # type: ignore[operator]
     assert "BLW-PU" in told.text and "1 tiket terbuka" in told.text
     assert await _desks(town) == {}
     assert await audited(town, "complaints.desk_removed") == ["BLW-PU"]
     [row] = await complaint_rows(town)
     assert row.desk_chat_id is None and row.ticket_message_id is None
-    await town.scheduler.sender.run_until_idle()
+    await town.sender.run_until_idle()
     async with town.db.read() as session:
         [notice] = (
-            await session.execute(select(OutboxMessage).where(OutboxMessage.kind == "desk"))
+            await session.execute(select(OutboxMessage).where(col(OutboxMessage.kind) == "desk"))
         ).scalars()
     assert (notice.chat_id, notice.status) == (OPERATOR_ID, "sent")
     # A complaint filed now waits for the next desk instead of going to a group without the bot.
@@ -334,9 +337,9 @@ async def test_a_desk_group_that_refuses_the_outbox_loses_its_desk(town: Harness
 
     town.clock.advance(timedelta(days=10))
     assert await town.scheduler.run_job("complaint_deadlines") >= 1
-    await town.scheduler.sender.run_until_idle()
+    await town.sender.run_until_idle()
     [told] = await operator.wait_for(1)
-    assert "Bot dikeluarkan dari grup <b>Meja Aduan PM</b>" in told.source_text
+    assert "Bot dikeluarkan dari grup <b>Meja Aduan PM</b>" in told.source_text  # type: ignore[operator]
     assert "BLW-PM" in told.text and "1 tiket terbuka" in told.text
     assert await _desks(town) == {}
     assert await audited(town, "complaints.desk_removed") == ["BLW-PM"]

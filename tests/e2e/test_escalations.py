@@ -22,7 +22,7 @@ NURHAYATI = "198009112006042011"  # head of BLW-PU, also a complaint handler
 async def _tick(office: Harness, when: datetime) -> dict[str, int]:
     office.clock.set(when)
     written = await office.scheduler.tick()
-    await office.scheduler.sender.run_until_idle()
+    await office.sender.run_until_idle()
     return written
 
 

@@ -11,7 +11,7 @@ CAMAT = "198105142003121002"
 STAFF = "197508121999031007"
 
 
-async def test_admin_creates_an_invite_by_chat_and_it_works(office) -> None:  # type: ignore[no-untyped-def]
+async def test_admin_creates_an_invite_by_chat_and_it_works(office) -> None:
     camat = await office.employee(CAMAT)
     await camat.send("/undang")
     [ask] = await camat.wait_for(1)
@@ -46,7 +46,7 @@ async def test_admin_creates_an_invite_by_chat_and_it_works(office) -> None:  # 
     assert sum(1 for i in invites if i.used_at is not None) == 2  # camat's and agus's
 
 
-async def test_invite_flow_refuses_non_admins(office) -> None:  # type: ignore[no-untyped-def]
+async def test_invite_flow_refuses_non_admins(office) -> None:
     staff = await office.employee(STAFF)
     await staff.send("/undang")
     [reply] = await staff.wait_for(1)
@@ -57,7 +57,7 @@ async def test_invite_flow_refuses_non_admins(office) -> None:  # type: ignore[n
     assert "tidak memiliki akses" in reply.text
 
 
-async def test_unknown_nip_and_sticker_and_overlong_text_in_a_flow(office) -> None:  # type: ignore[no-untyped-def]
+async def test_unknown_nip_and_sticker_and_overlong_text_in_a_flow(office) -> None:
     camat = await office.employee(CAMAT)
     await camat.send("/undang")
     await camat.wait_for(1)
@@ -72,7 +72,7 @@ async def test_unknown_nip_and_sticker_and_overlong_text_in_a_flow(office) -> No
     assert "terlalu panjang (4500 karakter)" in reply.text
 
 
-async def test_cancel_ends_the_flow(office) -> None:  # type: ignore[no-untyped-def]
+async def test_cancel_ends_the_flow(office) -> None:
     camat = await office.employee(CAMAT)
     await camat.send("/undang")
     await camat.wait_for(1)
@@ -89,7 +89,7 @@ async def test_cancel_ends_the_flow(office) -> None:  # type: ignore[no-untyped-
     assert "Tidak ada proses" in reply.text
 
 
-async def test_double_tap_creates_one_invite(office) -> None:  # type: ignore[no-untyped-def]
+async def test_double_tap_creates_one_invite(office) -> None:
     camat = await office.employee(CAMAT)
     await camat.send("/undang")
     await camat.wait_for(1)
@@ -103,7 +103,7 @@ async def test_double_tap_creates_one_invite(office) -> None:  # type: ignore[no
     assert len(invites) == 2  # the camat's own and exactly one new one
 
 
-async def test_a_database_failure_gets_a_polite_answer(office) -> None:  # type: ignore[no-untyped-def]
+async def test_a_database_failure_gets_a_polite_answer(office) -> None:
     warga = office.user()
     async with office.db.write() as session:
         await session.execute(text("DROP TABLE conversation"))

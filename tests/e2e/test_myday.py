@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from sqlalchemy import select, update
+from sqlmodel import col
 
 from models.tables import Activity, ActivityHistory, Leave, SkpTarget
 from tests.e2e.harness import eventually
@@ -13,14 +14,14 @@ AGUS = "197508121999031007"
 CAMAT = "198105142003121002"
 
 
-async def _log(person, text: str) -> None:  # type: ignore[no-untyped-def]
+async def _log(person, text: str) -> None:
     await person.send(text)
     await person.wait_for(1)
     await person.press("✅ Simpan")
     await person.wait_for(1)
 
 
-async def test_today_lists_entries_and_edits_them(office) -> None:  # type: ignore[no-untyped-def]
+async def test_today_lists_entries_and_edits_them(office) -> None:
     agus = await office.employee(AGUS)
     await _log(agus, "Rapat koordinasi kelurahan 2 jam")
     await _log(agus, "Verifikasi 15 berkas KTP 1,5 jam")
@@ -47,13 +48,13 @@ async def test_today_lists_entries_and_edits_them(office) -> None:  # type: igno
     [saved] = await agus.wait_for(1)
     assert "2 kegiatan, total 2 jam 45 menit" in saved.text
     async with office.db.read() as session:
-        rows = (await session.execute(select(Activity).order_by(Activity.id))).scalars().all()
-        history = (await session.execute(select(ActivityHistory.action))).scalars().all()
+        rows = (await session.execute(select(Activity).order_by(col(Activity.id)))).scalars().all()
+        history = (await session.execute(select(col(ActivityHistory.action)))).scalars().all()
     assert [r.minutes for r in rows] == [120, 45]
     assert sorted(history) == ["created", "created", "edited"]
 
 
-async def test_delete_with_confirmation(office) -> None:  # type: ignore[no-untyped-def]
+async def test_delete_with_confirmation(office) -> None:
     agus = await office.employee(AGUS)
     await _log(agus, "Rapat koordinasi kelurahan 2 jam")
     await agus.send("/hariini")
@@ -72,7 +73,7 @@ async def test_delete_with_confirmation(office) -> None:  # type: ignore[no-unty
     assert row.deleted_at is not None  # kept for the history, hidden from views
 
 
-async def test_approved_entries_are_locked_and_others_entries_invisible(office) -> None:  # type: ignore[no-untyped-def]
+async def test_approved_entries_are_locked_and_others_entries_invisible(office) -> None:
     agus = await office.employee(AGUS)
     await _log(agus, "Rapat koordinasi kelurahan 2 jam")
     await agus.send("/hariini")
@@ -88,7 +89,7 @@ async def test_approved_entries_are_locked_and_others_entries_invisible(office) 
     # Someone else forging a press on Agus's entry learns nothing about it.
     camat = await office.employee(CAMAT)
     async with office.db.read() as session:
-        activity_id = (await session.execute(select(Activity.id))).scalar_one()
+        activity_id = (await session.execute(select(col(Activity.id)))).scalar_one()
     await camat.press(
         callback_data=f"act:del:{activity_id}", message_id=camat.last.message_id, forge=True
     )
@@ -96,11 +97,11 @@ async def test_approved_entries_are_locked_and_others_entries_invisible(office) 
     assert "tidak ditemukan" in camat.callback_answers[-1]["text"]
 
 
-async def test_recap_shows_week_month_targets_and_training(office) -> None:  # type: ignore[no-untyped-def]
+async def test_recap_shows_week_month_targets_and_training(office) -> None:
     agus = await office.employee(AGUS)
     await _log(agus, "Verifikasi 15 berkas KTP 1,5 jam")
     async with office.db.read() as session:
-        employee_id = (await session.execute(select(Activity.employee_id))).scalar_one()
+        employee_id = (await session.execute(select(col(Activity.employee_id)))).scalar_one()
     async with office.db.write() as session:
         session.add(
             SkpTarget(
@@ -127,7 +128,7 @@ async def test_recap_shows_week_month_targets_and_training(office) -> None:  # t
     [recap] = await agus.wait_for(1)
     assert "Sen 23/11: 1 kegiatan · 2 jam ⏳1" in recap.text
     assert "Sel 24/11: 1 kegiatan · 1 jam 30 menit ⏳1" in recap.text
-    assert "Total minggu ini: 3 jam 30 menit dari 37 jam 30 menit jam kerja (9%)" in recap.text
+    assert "Total minggu ini: 3 jam 30 menit dari 37 jam 30 menit waktu kerja (9%)" in recap.text
     assert (
         "November 2026</b>: 2 kegiatan" in recap.text or "November 2026: 2 kegiatan" in recap.text
     )
@@ -135,7 +136,7 @@ async def test_recap_shows_week_month_targets_and_training(office) -> None:  # t
     assert "4 dari minimal 20 JP" in recap.text
 
 
-async def test_leave_is_recorded_and_shown(office) -> None:  # type: ignore[no-untyped-def]
+async def test_leave_is_recorded_and_shown(office) -> None:
     agus = await office.employee(AGUS)
     await agus.send("🏖 Izin")  # the reply keyboard's button
     [kind] = await agus.wait_for(1)
@@ -183,7 +184,7 @@ async def test_leave_is_recorded_and_shown(office) -> None:  # type: ignore[no-u
     assert "Rab 25/11: Dinas luar" in recap.text
 
 
-async def test_citizens_cannot_use_employee_commands(office) -> None:  # type: ignore[no-untyped-def]
+async def test_citizens_cannot_use_employee_commands(office) -> None:
     warga = office.user()
     for command in ("/lapor", "/hariini", "/rekap", "/izin", "/skp"):
         await warga.send(command)
@@ -191,7 +192,7 @@ async def test_citizens_cannot_use_employee_commands(office) -> None:  # type: i
         assert "tidak memiliki akses" in reply.text, command
 
 
-async def test_wrong_evidence_can_be_removed_when_editing(office) -> None:  # type: ignore[no-untyped-def]
+async def test_wrong_evidence_can_be_removed_when_editing(office) -> None:
     """A photo sent by mistake: editing the entry offers to remove the evidence saved before;
     saving replaces it with what was sent now (the removed files stay in the history)."""
     from models.tables import ActivityEvidence
@@ -202,7 +203,7 @@ async def test_wrong_evidence_can_be_removed_when_editing(office) -> None:  # ty
     await agus.press("✅ Simpan")
     await agus.wait_for(1)
     async with office.db.write() as session:
-        activity_id = (await session.execute(select(Activity.id))).scalar_one()
+        activity_id = (await session.execute(select(col(Activity.id)))).scalar_one()
         for n in (1, 2):
             session.add(
                 ActivityEvidence(
@@ -231,10 +232,10 @@ async def test_wrong_evidence_can_be_removed_when_editing(office) -> None:  # ty
     await agus.press("✅ Simpan")
     await agus.wait_for(1)
     async with office.db.read() as session:
-        kept = (await session.execute(select(ActivityEvidence.file_unique_id))).scalars().all()
+        kept = (await session.execute(select(col(ActivityEvidence.file_unique_id)))).scalars().all()
         history = (
             await session.execute(
-                select(ActivityHistory.before).where(ActivityHistory.action == "edited")
+                select(col(ActivityHistory.before)).where(col(ActivityHistory.action) == "edited")
             )
         ).scalar_one()
     assert len(kept) == 1 and not kept[0].startswith("wrong-")

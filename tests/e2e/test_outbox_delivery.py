@@ -77,7 +77,7 @@ class FaultyRequest(AiohttpRequest):
         super().__init__()
         self.fault = fault
 
-    async def do_request(
+    async def do_request(  # type: ignore[override]
         self, url: str, method: str, request_data: RequestData | None = None, **kwargs: Any
     ) -> tuple[int, bytes]:
         params = request_data.parameters if request_data is not None else {}
@@ -108,10 +108,10 @@ def arrivals(emu: BotApiEmulator) -> list[tuple[int, float, str]]:
 
     def recording(state: Any, content: dict[str, Any], *args: Any) -> Any:
         message = store(state, content, *args)
-        seen.append((state.id, time.monotonic(), content.get("text") or content.get("caption")))
+        seen.append((state.id, time.monotonic(), content.get("text") or content.get("caption")))  # type: ignore[arg-type]
         return message
 
-    emu._store_bot_message = recording  # type: ignore[method-assign]
+    emu._store_bot_message = recording  # type: ignore[assignment, method-assign]
     return seen
 
 

@@ -36,7 +36,7 @@ async def test_updates_left_in_the_inbox_are_handled_after_a_restart(office: Har
     }
     await start_again(office)
     welcome, help_text = await siti.wait_for(2)
-    assert "Siti &lt;b&gt;" in welcome.html and "Bantuan" in help_text.text
+    assert "Siti &lt;b&gt;" in welcome.html and "Bantuan" in help_text.text  # type: ignore[operator]
     await idle(office.db)
     # Nothing twice: the next message gets one answer.
     await siti.send("/bantuan")

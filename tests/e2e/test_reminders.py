@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import select
+from sqlmodel import col
 
 from models.outbox import OutboxMessage
 from models.tables import Employee, Leave
@@ -24,14 +25,14 @@ def wib(day: int, hour: int, minute: int = 0) -> datetime:
     return datetime(2026, 12, day, hour, minute, tzinfo=UTC) - WIB
 
 
-async def _tick(office, when: datetime) -> dict[str, int]:  # type: ignore[no-untyped-def]
+async def _tick(office, when: datetime) -> dict[str, int]:
     office.clock.set(when)
     written = await office.scheduler.tick()
     await office.scheduler.sender.run_until_idle()
     return written
 
 
-def _reminders(person) -> list[str]:  # type: ignore[no-untyped-def]
+def _reminders(person) -> list[str]:
     return [
         m.text
         for m in person.messages
@@ -39,14 +40,14 @@ def _reminders(person) -> list[str]:  # type: ignore[no-untyped-def]
     ]
 
 
-async def test_a_week_of_reminders(office) -> None:  # type: ignore[no-untyped-def]
+async def test_a_week_of_reminders(office) -> None:
     office.clock.set(wib(21, 8))
     agus = await office.employee(AGUS, first_name="Agus")
     putri = await office.employee(PUTRI, first_name="Putri")
     syahrul = await office.employee(SYAHRUL, first_name="Syahrul")
     async with office.db.write() as session:
         putri_id = (
-            await session.execute(select(Employee.id).where(Employee.nip == PUTRI))
+            await session.execute(select(col(Employee.id)).where(col(Employee.nip) == PUTRI))
         ).scalar_one()
         session.add(
             Leave(
@@ -113,7 +114,7 @@ async def test_a_week_of_reminders(office) -> None:  # type: ignore[no-untyped-d
         keys = (
             (
                 await session.execute(
-                    select(OutboxMessage.key).where(OutboxMessage.kind == "reminder")
+                    select(col(OutboxMessage.key)).where(col(OutboxMessage.kind) == "reminder")
                 )
             )
             .scalars()
@@ -123,7 +124,7 @@ async def test_a_week_of_reminders(office) -> None:  # type: ignore[no-untyped-d
     assert all(k.split(":")[2] < "2026-12-24" for k in keys)
 
 
-async def test_own_reminder_time(office) -> None:  # type: ignore[no-untyped-def]
+async def test_own_reminder_time(office) -> None:
     office.clock.set(wib(21, 8))
     syahrul = await office.employee(SYAHRUL)
     await syahrul.send("/pengingat")
@@ -138,7 +139,7 @@ async def test_own_reminder_time(office) -> None:  # type: ignore[no-untyped-def
     assert (await _tick(office, wib(21, 15, 30)))["reminders"] == 0
 
 
-async def test_units_have_their_own_reminder_times_and_time_zones(office) -> None:  # type: ignore[no-untyped-def]
+async def test_units_have_their_own_reminder_times_and_time_zones(office) -> None:
     """Kelurahan Belawan I (Putri, Syahrul) is moved, for the test, to Jayapura time (WIT,
     UTC+9, two hours ahead of Belawan) with reminders at 13:00 and 14:30 local; the kecamatan
     secretariat (Agus) keeps 14:00 and 15:30 WIB."""
@@ -176,3 +177,45 @@ async def test_units_have_their_own_reminder_times_and_time_zones(office) -> Non
     assert (await _tick(office, wib(21, 18, 30)))["reminders"] == 0  # 20:30 WIT: quiet
     await agus.wait_for(1)
     assert len(_reminders(agus)) == 2 and len(_reminders(putri)) == 2
+
+
+def _last_reminder(person):
+    return [m for m in person.messages if "📝 Lapor sekarang" in m.button_texts][-1]
+
+
+async def test_reminder_buttons_act_on_their_own_day(office) -> None:
+    """Monday's "not today" pressed on Tuesday does not silence Tuesday; "log now" on an old
+    reminder logs for the reminder's day; a used reminder shows the choice and loses its
+    buttons."""
+    office.clock.set(wib(21, 8))
+    syahrul = await office.employee(SYAHRUL, first_name="Syahrul")
+    await _tick(office, wib(21, 14, 0))
+    monday = _last_reminder(syahrul)
+    assert "Senin, 21 Desember 2026" in monday.text
+
+    office.clock.set(wib(22, 9))
+    await syahrul.wait_for(1)
+    await syahrul.press("🔕 Jangan ingatkan lagi hari ini", message_id=monday.message_id)
+    [answer] = await syahrul.wait_for(1)
+    assert "Senin, 21 Desember 2026" in answer.text and "sudah lewat" in answer.text
+    assert "tidak ada pengingat lagi hari ini" not in answer.text
+    settled = next(m for m in syahrul.messages if m.message_id == monday.message_id)
+    assert settled.button_texts == []
+    # Tuesday is still reminded.
+    await _tick(office, wib(22, 14, 0))
+    tuesday = _last_reminder(syahrul)
+    assert "Selasa, 22 Desember 2026" in tuesday.text
+
+    # "Log now" on Monday's reminder, pressed on Tuesday, asks about Monday.
+    await syahrul.press("📝 Lapor sekarang", message_id=monday.message_id, forge=True)
+    [ask] = await syahrul.wait_for(1)
+    assert "Senin, 21 Desember 2026" in ask.text
+
+    # Tuesday's own "not today" works, and its message shows the choice without buttons.
+    await syahrul.press("🔕 Jangan ingatkan lagi hari ini", message_id=tuesday.message_id)
+    [snoozed] = await syahrul.wait_for(1)
+    assert "tidak ada pengingat lagi hari ini" in snoozed.text
+    settled = next(m for m in syahrul.messages if m.message_id == tuesday.message_id)
+    assert settled.button_texts == []
+    assert "✔️ 🔕 Jangan ingatkan lagi hari ini" in settled.text
+    assert (await _tick(office, wib(22, 15, 30)))["reminders"] == 0

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import select
+from sqlmodel import col
 
 from domain.complaints import DEFAULT_CATEGORIES
 from models import complaints
@@ -86,7 +87,7 @@ async def test_purge_from_another_folder_with_a_relative_data_dir(
             assert line in out, out
         assert "Perhatian" not in err
         assert _files(data_dir) == []
-        [complaint] = await complaints.complaints_of(office.db, siti.id) or [None]
+        [complaint] = await complaints.complaints_of(office.db, siti.id) or [None]  # type: ignore[list-item]
         assert complaint is None  # the reporter's link is gone
         assert await count(office.db, Conversation) == 0
     finally:
@@ -111,7 +112,9 @@ async def test_abandoned_drafts_expire_daily(town: Harness) -> None:  # noqa: F8
     assert await audited(town, "drafts.expired") == [""]
     async with town.db.read() as session:
         periods = (
-            await session.execute(select(JobRun.period).where(JobRun.job == "draft_expiry"))
+            await session.execute(
+                select(col(JobRun.period)).where(col(JobRun.job) == "draft_expiry")
+            )
         ).scalars()
         # Keyed by the unit's local day: a second tick (or process) the same day claims nothing.
         assert {"2026-12-23", "2026-12-25"} <= set(periods)

@@ -25,6 +25,7 @@ from zoneinfo import ZoneInfo
 import aiohttp
 import pytest
 from sqlalchemy import select
+from sqlmodel import col
 
 from bot.app import app_data
 from models.tables import Complaint, ComplaintDesk, Employee, TelegramLink
@@ -95,7 +96,7 @@ class Page:
             return payload
 
     async def chat(self, key: str) -> dict[str, Any]:
-        return await self.get(f"/api/chat/{key}")  # type: ignore[no-any-return]
+        return await self.get(f"/api/chat/{key}")
 
     async def until(
         self, key: str, condition: Callable[[dict[str, Any]], bool], seconds: float = 5.0
@@ -128,7 +129,7 @@ class Page:
         await self.post(
             f"/api/chat/{key}/press", {"message_id": message["id"], "data": data, **extra}
         )
-        return message  # type: ignore[no-any-return]
+        return message
 
 
 def _button(chat: dict[str, Any], label: str) -> tuple[dict[str, Any], str] | None:
@@ -156,8 +157,8 @@ async def test_fresh_sandbox_has_linked_people_and_an_installed_desk(sandbox: Sa
         links = dict(
             (
                 await session.execute(
-                    select(Employee.nip, TelegramLink.telegram_user_id).join(
-                        TelegramLink, TelegramLink.employee_id == Employee.id
+                    select(col(Employee.nip), col(TelegramLink.telegram_user_id)).join(
+                        TelegramLink, col(TelegramLink.employee_id) == Employee.id
                     )
                 )
             ).all()

@@ -20,11 +20,13 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 from sqlalchemy import func, select, update
+from sqlmodel import col
 
 from models import survey
 from models.outbox import OutboxMessage
 from models.survey import SurveyReceipt, SurveyResponse
 from models.tables import Complaint, Conversation, Unit
+from models.types import stored_id
 from tests.data.test_cli import sigap
 from tests.e2e.harness import Harness, eventually, restart
 from tests.e2e.test_complaints import (
@@ -62,7 +64,9 @@ async def services(office: Harness) -> Harness:
 
 async def _unit_id(office: Harness, code: str) -> int:
     async with office.db.read() as session:
-        return (await session.execute(select(Unit.id).where(Unit.code == code))).scalar_one()
+        return stored_id(
+            (await session.execute(select(col(Unit.id)).where(col(Unit.code) == code))).scalar_one()
+        )
 
 
 async def _responses(office: Harness) -> list[SurveyResponse]:
@@ -70,7 +74,7 @@ async def _responses(office: Harness) -> list[SurveyResponse]:
         return list((await session.execute(select(SurveyResponse))).scalars())
 
 
-async def _choose(person, unit: str = PU, service: str = DOMISILI) -> None:  # type: ignore[no-untyped-def]
+async def _choose(person, unit: str = PU, service: str = DOMISILI) -> None:
     await person.send("/survei")
     [ask] = await person.wait_for(1)
     assert "anonim" in ask.text and unit in ask.button_texts, ask
@@ -80,7 +84,7 @@ async def _choose(person, unit: str = PU, service: str = DOMISILI) -> None:  # t
     await person.press(service)
 
 
-async def _answer(person, answers: list[int], start: int = 0) -> None:  # type: ignore[no-untyped-def]
+async def _answer(person, answers: list[int], start: int = 0) -> None:
     for position in range(start, start + len(answers)):
         [question] = await person.wait_for(1)
         assert f"{position + 1}/9" in question.text, question.text
@@ -159,7 +163,7 @@ async def test_abandoned_survey_resumes_after_a_restart(services: Harness) -> No
     assert row.answers == tuple(ANSWERS) and row.comment is None and row.age is None
 
 
-async def _complete(person, unit: str = PU, service: str = DOMISILI) -> None:  # type: ignore[no-untyped-def]
+async def _complete(person, unit: str = PU, service: str = DOMISILI) -> None:
     await _choose(person, unit, service)
     await _answer(person, [3] * 9)
     await person.wait_for(1)
@@ -176,7 +180,7 @@ async def test_one_answer_per_service_and_quarter(services: Harness) -> None:
     await _complete(kevin)
     await _choose(kevin)
     [refused] = await kevin.wait_for(1)
-    assert "sudah mengisi survei" in refused.text and "2026Q4" in refused.text
+    assert "sudah mengisi survei" in refused.text and "Triwulan IV 2026" in refused.text
     assert refused.button_texts == []
     # Another service of the same unit is a different survey.
     await _choose(kevin, service=SKTM)
@@ -213,7 +217,7 @@ async def test_one_answer_per_service_and_quarter(services: Harness) -> None:
     periods = sorted(r.period for r in await _responses(services))
     assert periods == ["2026Q4", "2026Q4", "2027Q1"]
     async with services.db.read() as session:
-        receipts = (await session.execute(select(SurveyReceipt.period))).scalars().all()
+        receipts = (await session.execute(select(col(SurveyReceipt.period)))).scalars().all()
     assert receipts == ["2027Q1"]  # last quarter's receipts are no longer needed
 
 
@@ -225,17 +229,17 @@ async def test_survey_is_offered_when_a_complaint_closes(town: Harness) -> None:
         await session.execute(
             update(Complaint).values(status="selesai", reopen_until=date(2026, 12, 8))
         )
-        unit_id = (await session.execute(select(Complaint.unit_id))).scalar_one()
+        unit_id = (await session.execute(select(col(Complaint.unit_id)))).scalar_one()
     await siti.send(f"/status {number}")
     await siti.wait_for(1)
     await siti.press("✅ Sudah selesai")
     await siti.wait_for(1)
     async with town.db.read() as session:
         [offer] = (
-            await session.execute(select(OutboxMessage).where(OutboxMessage.kind == "survey"))
+            await session.execute(select(OutboxMessage).where(col(OutboxMessage.kind) == "survey"))
         ).scalars()
     assert offer.chat_id == siti.id and number in offer.payload["text"]
-    await town.scheduler.sender.run_until_idle()
+    await town.sender.run_until_idle()
     await siti.wait_for(1)
     [message] = [m for m in siti.messages if "📝 Isi survei" in m.button_texts]
     assert "sudah ditutup" in message.text
@@ -278,13 +282,13 @@ async def test_survey_is_offered_when_the_scheduler_closes_a_complaint(town: Har
     for day in (9, 10):  # the second run must not invite again
         town.clock.set(datetime(2026, 12, day, 3, tzinfo=UTC))
         await town.scheduler.tick()
-        await town.scheduler.sender.run_until_idle()
+        await town.sender.run_until_idle()
     await eventually(lambda: any("📝 Isi survei" in m.button_texts for m in siti.messages))
     offers = [m for m in siti.messages if "📝 Isi survei" in m.button_texts]
     assert len(offers) == 1 and number in offers[0].text
     async with town.db.read() as session:
         [complaint] = (await session.execute(select(Complaint))).scalars()
-        kinds = (await session.execute(select(OutboxMessage.kind))).scalars().all()
+        kinds = (await session.execute(select(col(OutboxMessage.kind)))).scalars().all()
     assert complaint.status == "ditutup" and kinds.count("survey") == 1
 
 
@@ -301,7 +305,7 @@ async def _seed(office: Harness, code: str, period: str, day: date, *answers: li
                     comment="Antrian <lama> & panas" if position == 0 else None,
                     age="25_34" if position < 2 else None,
                     sex="l" if position == 0 else "p",
-                    **dict(zip(survey.ELEMENTS, scores, strict=True)),
+                    **dict(zip(survey.ELEMENTS, scores, strict=True)),  # type: ignore[arg-type]
                 )
             )
 
@@ -329,21 +333,21 @@ async def test_ikm_for_the_unit_head_with_a_chart(office: Harness) -> None:
     await head.send("/ikm")
     text, chart = await head.wait_for(2)
     assert "Seksi Pelayanan Umum" in text.text
-    assert "Triwulan ini (2026Q4): 84,03 · mutu B (Baik) dari 4 responden" in text.text
+    assert "Triwulan IV 2026 (berjalan): 84,03 · mutu B (Baik) dari 4 responden" in text.text
     for line in (
         "Persyaratan: 3,50",
         "Waktu Penyelesaian: 2,75",
         "Biaya/Tarif: 4,00",
         "Penanganan Pengaduan, Saran dan Masukan: 2,75",
-        "2026Q3: 100,00 · A (Sangat Baik) · 2 responden",
-        "2026Q2: belum ada responden",
-        "2026Q1: 83,33 · B (Baik) · 3 responden",
-        "2025Q4: 25,00 · D (Tidak Baik) · 1 responden",
+        "Triwulan III 2026: 100,00 · A (Sangat Baik) · 2 responden",
+        "Triwulan II 2026: belum ada responden",
+        "Triwulan I 2026: 83,33 · B (Baik) · 3 responden",
+        "Triwulan IV 2025: 25,00 · D (Tidak Baik) · 1 responden",
     ):
         assert line in text.text, line
     assert "Antrian <lama> & panas" in text.text  # escaped by the bot, shown as typed
     assert "Antrian &lt;lama&gt;" in (text.source_text or "")
-    assert chart.photo and "2025Q4 – 2026Q4" in chart.text
+    assert chart.photo and "Triwulan IV 2025 – Triwulan IV 2026" in chart.text
     # English on request.
     await head.send("/bahasa")
     await head.wait_for(1)
@@ -351,7 +355,7 @@ async def test_ikm_for_the_unit_head_with_a_chart(office: Harness) -> None:
     await head.wait_for_edit()
     await head.send("/ikm")
     text, chart = await head.wait_for(2)
-    assert "This quarter (2026Q4): 84.03 · grade B (Good) from 4 respondents" in text.text
+    assert "Quarter IV 2026 (running): 84.03 · grade B (Good) from 4 respondents" in text.text
     assert "Requirements: 3.50" in text.text and chart.photo
 
 
@@ -378,6 +382,14 @@ async def test_ikm_is_refused_to_employees_citizens_and_other_units(office: Harn
     await admin.send("/ikm NOPE")
     [unknown] = await admin.wait_for(1)
     assert "tidak ditemukan" in unknown.text and "BLW-PU" in unknown.text
+    # The admin's own unit has no answers: no empty chart, and a hint how to choose another.
+    await admin.send("/ikm")
+    [own] = await admin.wait_for(1)
+    assert "Belum ada jawaban survei untuk unit ini" in own.text
+    assert "/ikm KODE" in own.text and "BLW-PU" in own.text
+    await admin.send("/bantuan")  # answered after /ikm: nothing else came from /ikm
+    await admin.wait_for(1)
+    assert not any(m.photo for m in admin.messages[-3:])
 
 
 async def test_bad_input_during_the_survey(services: Harness) -> None:
@@ -458,7 +470,7 @@ async def test_cli_report_writes_the_published_table(
     sheet = load_workbook(out).active
     assert sheet is not None
     assert "Seksi Pelayanan Umum (BLW-PU)" in sheet["A1"].value
-    assert sheet["B2"].value.startswith("2026Q4 (1 Oktober 2026 – 31 Desember 2026")
+    assert sheet["B2"].value.startswith("Triwulan IV 2026 (1 Oktober 2026 – 31 Desember 2026")
     assert (sheet["A3"].value, sheet["B3"].value) == ("Jumlah responden", 4)
     assert [sheet.cell(6 + i, 2).value for i in range(9)][:2] == [
         "Persyaratan",

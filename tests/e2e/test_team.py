@@ -21,6 +21,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 from sqlalchemy import func, select
+from sqlmodel import col
 
 from models.outbox import OutboxMessage
 from models.tables import Activity, AuditEntry, Employee, FeedbackNote, Leave, SkpTarget
@@ -35,25 +36,27 @@ FITRIANI = "198407222009012003"
 RIZKY = "199603052020121003"
 
 
-async def _id(office, nip: str) -> int:  # type: ignore[no-untyped-def]
+async def _id(office, nip: str) -> int:
     async with office.db.read() as session:
-        return (await session.execute(select(Employee.id).where(Employee.nip == nip))).scalar_one()
+        return (
+            await session.execute(select(col(Employee.id)).where(col(Employee.nip) == nip))
+        ).scalar_one()
 
 
-async def _count(office, model, *where) -> int:  # type: ignore[no-untyped-def]
+async def _count(office, model, *where) -> int:
     async with office.db.read() as session:
         stmt = select(func.count()).select_from(model).where(*where)
         return int((await session.execute(stmt)).scalar_one())
 
 
-async def _log(person, text: str) -> None:  # type: ignore[no-untyped-def]
+async def _log(person, text: str) -> None:
     await person.send(text)
     await person.wait_for(1)
     await person.press("✅ Simpan")
     await person.wait_for(1)
 
 
-async def test_team_today_leave_silent_logged_and_one_nudge(office) -> None:  # type: ignore[no-untyped-def]
+async def test_team_today_leave_silent_logged_and_one_nudge(office) -> None:
     camat = await office.employee(CAMAT)
     benny = await office.employee(BENNY)
     sri = await office.employee(SRI)
@@ -108,8 +111,8 @@ async def test_team_today_leave_silent_logged_and_one_nudge(office) -> None:  # 
     assert "Rahmad Hidayat Nasution, S.STP, M.Si mengingatkan Anda" in nudge.text
     assert "(Selasa, 24 November 2026)" in nudge.text
     assert nudge.button_texts == ["📝 Lapor sekarang"]
-    assert await _count(office, OutboxMessage, OutboxMessage.kind == "team_nudge") == 1
-    assert await _count(office, AuditEntry, AuditEntry.action == "team.nudge") == 1
+    assert await _count(office, OutboxMessage, col(OutboxMessage.kind) == "team_nudge") == 1
+    assert await _count(office, AuditEntry, col(AuditEntry.action) == "team.nudge") == 1
     await office.scheduler.sender.run_until_idle()
     assert len([m for m in sri.messages if "mengingatkan" in m.text]) == 1
     await sri.press("📝 Lapor sekarang")
@@ -117,7 +120,7 @@ async def test_team_today_leave_silent_logged_and_one_nudge(office) -> None:  # 
     assert "Lapor kegiatan" in ask.text
 
 
-async def test_team_on_a_holiday(office) -> None:  # type: ignore[no-untyped-def]
+async def test_team_on_a_holiday(office) -> None:
     camat = await office.employee(CAMAT)
     await office.employee(SRI)
     office.clock.set(datetime(2026, 12, 25, 3, 0, tzinfo=UTC))  # Friday, Christmas, 10:00 WIB
@@ -129,7 +132,7 @@ async def test_team_on_a_holiday(office) -> None:  # type: ignore[no-untyped-def
     assert "🔔 Ingatkan" not in team.button_texts
 
 
-async def test_team_refusals(office) -> None:  # type: ignore[no-untyped-def]
+async def test_team_refusals(office) -> None:
     agus = await office.employee(AGUS)
     await agus.send("/tim")
     [denied] = await agus.wait_for(1)
@@ -146,10 +149,10 @@ async def test_team_refusals(office) -> None:  # type: ignore[no-untyped-def]
     assert await _count(office, FeedbackNote) == 0
 
 
-async def _agus_month(office) -> int:  # type: ignore[no-untyped-def]
+async def _agus_month(office) -> int:
     agus = await _id(office, AGUS)
 
-    def entry(day: int, minutes: int, status: str, **kw) -> Activity:  # type: ignore[no-untyped-def]
+    def entry(day: int, minutes: int, status: str, **kw) -> Activity:
         return Activity(
             employee_id=agus,
             work_date=date(2026, 11, day),
@@ -194,7 +197,7 @@ async def _agus_month(office) -> int:  # type: ignore[no-untyped-def]
     return agus
 
 
-async def test_person_view_figures_and_feedback_note(office) -> None:  # type: ignore[no-untyped-def]
+async def test_person_view_figures_and_feedback_note(office) -> None:
     fitri = await office.employee(FITRIANI)
     agus = await office.employee(AGUS)
     agus_id = await _agus_month(office)
@@ -235,7 +238,7 @@ async def test_person_view_figures_and_feedback_note(office) -> None:  # type: i
         await _id(office, FITRIANI),
         note,
     )
-    assert await _count(office, AuditEntry, AuditEntry.action == "feedback.write") == 1
+    assert await _count(office, AuditEntry, col(AuditEntry.action) == "feedback.write") == 1
 
     await office.scheduler.sender.run_until_idle()
     [told] = await agus.wait_for(1)
@@ -253,7 +256,7 @@ async def test_person_view_figures_and_feedback_note(office) -> None:  # type: i
     assert "Fitriani Lubis, S.Sos: Kerja bagus <b>minggu</b> ini" in again.text
 
 
-async def test_employee_without_notes(office) -> None:  # type: ignore[no-untyped-def]
+async def test_employee_without_notes(office) -> None:
     agus = await office.employee(AGUS)
     await agus.send("/catatan")
     [none] = await agus.wait_for(1)

@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 import aiohttp
 import pytest
 from sqlalchemy import func, select
+from sqlmodel import col
 
 from bot.app import app_data, build_application
 from bot.webhook import SECRET_HEADER, serve
@@ -50,7 +51,7 @@ class WebhookHarness(Harness):
 
 
 @pytest.fixture
-async def webhook_office(db_url: str, tmp_path) -> AsyncIterator[WebhookHarness]:  # type: ignore[no-untyped-def]
+async def webhook_office(db_url: str, tmp_path) -> AsyncIterator[WebhookHarness]:
     emulator = BotApiEmulator(token=TOKEN, bot_username=BOT_USERNAME)
     await emulator.start()
     port = free_port()
@@ -282,7 +283,7 @@ async def test_invite_link_again_from_the_linked_person_is_answered_not_refused(
     assert "sekarang tertaut ke Agus Salim Daulay" in again.text
     async with office.db.read() as session:
         links = (await session.execute(select(TelegramLink))).scalars().all()
-        actions = (await session.execute(select(AuditEntry.action))).scalars().all()
+        actions = (await session.execute(select(col(AuditEntry.action)))).scalars().all()
     assert [link.telegram_user_id for link in links] == [agus.chat_id]
     assert actions.count("account.linked") == 1 and "invite.rejected" not in actions
 

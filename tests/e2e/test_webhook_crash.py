@@ -55,7 +55,7 @@ async def crashable_webhook(
         yield running
 
 
-async def test_kill_9_mid_update_redelivers_and_answers_once(crashable_webhook) -> None:  # type: ignore[no-untyped-def]
+async def test_kill_9_mid_update_redelivers_and_answers_once(crashable_webhook) -> None:
     emulator, bot, db = crashable_webhook
     bot.start()
     person = await _link(db, emulator, STAFF)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import func, select
+from sqlmodel import col
 
 from models.tables import Activity, ActivityEvidence, ActivityHistory
 from tests.e2e.harness import eventually
@@ -10,12 +11,12 @@ from tests.e2e.harness import eventually
 AGUS = "197508121999031007"
 
 
-async def _activities(office) -> list[Activity]:  # type: ignore[no-untyped-def]
+async def _activities(office) -> list[Activity]:
     async with office.db.read() as session:
-        return list((await session.execute(select(Activity).order_by(Activity.id))).scalars())
+        return list((await session.execute(select(Activity).order_by(col(Activity.id)))).scalars())
 
 
-async def test_guided_log_with_buttons_and_evidence(office, tmp_path) -> None:  # type: ignore[no-untyped-def]
+async def test_guided_log_with_buttons_and_evidence(office, tmp_path) -> None:
     agus = await office.employee(AGUS)
     await agus.send("/lapor")
     [ask] = await agus.wait_for(1)
@@ -65,7 +66,7 @@ async def test_guided_log_with_buttons_and_evidence(office, tmp_path) -> None:  
     assert stored.read_bytes() == b"\xff\xd8\xff fake jpeg bytes"
 
 
-async def test_quick_log_is_shown_before_saving(office) -> None:  # type: ignore[no-untyped-def]
+async def test_quick_log_is_shown_before_saving(office) -> None:
     agus = await office.employee(AGUS)
     await agus.send("Verifikasi 15 berkas KTP 1,5 jam")
     [summary] = await agus.wait_for(1)
@@ -81,7 +82,7 @@ async def test_quick_log_is_shown_before_saving(office) -> None:  # type: ignore
     assert activity.source == "quick"
 
 
-async def test_quick_log_without_duration_asks_for_it(office) -> None:  # type: ignore[no-untyped-def]
+async def test_quick_log_without_duration_asks_for_it(office) -> None:
     agus = await office.employee(AGUS)
     await agus.send("/lapor Rapat koordinasi kelurahan")
     [summary] = await agus.wait_for(1)
@@ -98,7 +99,7 @@ async def test_quick_log_without_duration_asks_for_it(office) -> None:  # type: 
     assert (activity.minutes, activity.quantity, activity.output_unit) == (120, 1, "kegiatan")
 
 
-async def test_not_an_activity_saves_nothing(office) -> None:  # type: ignore[no-untyped-def]
+async def test_not_an_activity_saves_nothing(office) -> None:
     agus = await office.employee(AGUS)
     await agus.send("Selamat pagi pak 2 jam lagi saya datang")
     await agus.wait_for(1)
@@ -108,7 +109,7 @@ async def test_not_an_activity_saves_nothing(office) -> None:  # type: ignore[no
     assert await _activities(office) == []
 
 
-async def test_bad_answers_are_explained(office) -> None:  # type: ignore[no-untyped-def]
+async def test_bad_answers_are_explained(office) -> None:
     agus = await office.employee(AGUS)
     await agus.send("/lapor")
     await agus.wait_for(1)
@@ -136,7 +137,7 @@ async def test_bad_answers_are_explained(office) -> None:  # type: ignore[no-unt
     assert "menit atau jam" in reply.text
 
 
-async def test_backdating_marks_late_and_refuses_outside_window(office) -> None:  # type: ignore[no-untyped-def]
+async def test_backdating_marks_late_and_refuses_outside_window(office) -> None:
     agus = await office.employee(AGUS)
     await agus.send("kemarin Rapat koordinasi 2 jam")
     [summary] = await agus.wait_for(1)

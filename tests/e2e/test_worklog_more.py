@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from sqlalchemy import select
+from sqlmodel import col
 
 from domain.skp import read_targets
 from models.tables import Activity, SkpTarget
@@ -15,7 +16,7 @@ from tests.e2e.harness import eventually
 AGUS = "197508121999031007"
 
 
-async def _with_targets(office) -> None:  # type: ignore[no-untyped-def]
+async def _with_targets(office) -> None:
     result = await import_targets(
         office.db,
         read_targets(EXAMPLES / "skp_targets_belawan.csv"),
@@ -27,7 +28,7 @@ async def _with_targets(office) -> None:  # type: ignore[no-untyped-def]
     assert not result.problems and result.new == 31
 
 
-async def test_linking_an_activity_to_an_skp_target(office) -> None:  # type: ignore[no-untyped-def]
+async def test_linking_an_activity_to_an_skp_target(office) -> None:
     await _with_targets(office)
     agus = await office.employee(AGUS)
     await agus.send("/lapor")
@@ -54,7 +55,7 @@ async def test_linking_an_activity_to_an_skp_target(office) -> None:  # type: ig
     assert "Target SKP 2026" in skp.text and "12/" in skp.text and "disetujui 0" in skp.text
 
 
-async def test_forged_target_of_someone_else_is_refused(office) -> None:  # type: ignore[no-untyped-def]
+async def test_forged_target_of_someone_else_is_refused(office) -> None:
     await _with_targets(office)
     agus = await office.employee(AGUS)
     await agus.send("/lapor")
@@ -68,7 +69,7 @@ async def test_forged_target_of_someone_else_is_refused(office) -> None:  # type
     version = ask.buttons[0][0][1].split(":")[1]
     own = {data.split(":")[-1] for row in ask.buttons for _, data in row}
     async with office.db.read() as session:
-        others = (await session.execute(select(SkpTarget.id))).scalars().all()
+        others = (await session.execute(select(col(SkpTarget.id)))).scalars().all()
     foreign = next(t for t in others if str(t) not in own)
     await agus.press(
         callback_data=f"f:{version}:t:{foreign}", message_id=ask.message_id, forge=True
@@ -77,7 +78,7 @@ async def test_forged_target_of_someone_else_is_refused(office) -> None:  # type
     assert "tidak berlaku" in reply.text
 
 
-async def test_save_on_an_old_summary_is_stale(office) -> None:  # type: ignore[no-untyped-def]
+async def test_save_on_an_old_summary_is_stale(office) -> None:
     agus = await office.employee(AGUS)
     await agus.send("Rapat pagi 1 jam")
     [first] = await agus.wait_for(1)
@@ -97,11 +98,11 @@ async def test_save_on_an_old_summary_is_stale(office) -> None:  # type: ignore[
     [saved] = await agus.wait_for(1)
     assert "1 kegiatan, total 2 jam" in saved.text
     async with office.db.read() as session:
-        rows = (await session.execute(select(Activity.description))).scalars().all()
+        rows = (await session.execute(select(col(Activity.description)))).scalars().all()
     assert rows == ["Rapat siang"]
 
 
-async def test_a_file_over_20_mb_is_refused_politely(office) -> None:  # type: ignore[no-untyped-def]
+async def test_a_file_over_20_mb_is_refused_politely(office) -> None:
     agus = await office.employee(AGUS)
     await agus.send("/lapor")
     await agus.wait_for(1)
@@ -121,7 +122,7 @@ async def test_a_file_over_20_mb_is_refused_politely(office) -> None:  # type: i
     assert "Bukti diterima" in reply.text
 
 
-async def test_recap_shows_holidays_by_name(office) -> None:  # type: ignore[no-untyped-def]
+async def test_recap_shows_holidays_by_name(office) -> None:
     office.clock.set(datetime(2026, 12, 25, 3, 0, tzinfo=UTC))  # Christmas, a Friday
     agus = await office.employee(AGUS)
     await agus.send("/rekap")

@@ -253,7 +253,7 @@ async def test_the_bot_under_twenty_percent_faults(town: Harness) -> None:
     stopper = asyncio.create_task(faults_stop())
     work = [
         *(
-            person.flow(lambda p=person, n=n: log_activity(p, n))
+            person.flow(lambda p=person, n=n: log_activity(p, n))  # type: ignore[misc]
             for n, person in enumerate(people[:-1], start=10)
         ),
         people[-1].flow(lambda: file_complaint(people[-1])),

@@ -10,7 +10,7 @@ from telegram.error import BadRequest, ChatMigrated, Forbidden
 from emulator import BotApiEmulator
 
 
-async def _updates(bot: Bot) -> list[dict]:  # type: ignore[type-arg]
+async def _updates(bot: Bot) -> list[dict]:
     updates = await bot.get_updates(timeout=0, allowed_updates=["message", "my_chat_member"])
     if updates:
         await bot.get_updates(offset=updates[-1].update_id + 1, timeout=0)
@@ -26,7 +26,7 @@ async def test_upgrade_sends_both_service_messages_and_moves_the_chat(
     ticket = await bot.send_message(
         group.chat_id,
         "Tiket",
-        reply_markup={"inline_keyboard": [[{"text": "Verifikasi", "callback_data": "v:1"}]]},
+        reply_markup={"inline_keyboard": [[{"text": "Verifikasi", "callback_data": "v:1"}]]},  # type: ignore[arg-type]
     )
     await _updates(bot)
 
@@ -81,7 +81,7 @@ async def test_buttons_on_old_messages_come_from_the_old_chat(
     await bot.send_message(
         group.chat_id,
         "Tiket",
-        reply_markup={"inline_keyboard": [[{"text": "Verifikasi", "callback_data": "v:1"}]]},
+        reply_markup={"inline_keyboard": [[{"text": "Verifikasi", "callback_data": "v:1"}]]},  # type: ignore[arg-type]
     )
     await bot.get_updates(timeout=0, allowed_updates=["message", "callback_query"])
     supergroup = group.upgrade_to_supergroup()

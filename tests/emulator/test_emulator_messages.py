@@ -195,7 +195,7 @@ async def test_edits_are_visible_and_not_modified_is_an_error(bot: Bot, siti: Em
         parse_mode="HTML",
         reply_markup=keyboard(("Selesai", "s")),
     )
-    assert edited.edit_date is not None
+    assert edited.edit_date is not None  # type: ignore[union-attr]
     seen = await siti.wait_for_edit()
     assert (seen.text, seen.edited, seen.edit_count) == ("Status: diproses", True, 1)
     assert seen.button_texts == ["Selesai"] and seen.html == "Status: <b>diproses</b>"

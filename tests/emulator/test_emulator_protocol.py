@@ -216,7 +216,7 @@ async def test_webhook_delivers_in_order_with_secret_and_records_failures(
             if len(received) == 2:
                 break
             await asyncio.sleep(0.01)
-        assert [Update.de_json(u, bot).message.text for u in received] == ["satu", "dua"]
+        assert [Update.de_json(u, bot).message.text for u in received] == ["satu", "dua"]  # type: ignore[union-attr]
         assert secrets == ["rahasia-123", "rahasia-123"]
         info = await bot.get_webhook_info()
         assert info.url == f"http://127.0.0.1:{port}/hook"

@@ -121,7 +121,7 @@ async def test_forged_presses_reach_the_bot(
     updates = await bot.get_updates(timeout=0)
     queries = [u.callback_query for u in updates if u.callback_query]
     assert [q.data for q in queries] == ["save:1", "save:1", "zzz"]
-    assert queries[1].message is not None and queries[1].message.text == "Tersimpan"
+    assert queries[1].message is not None and queries[1].message.text == "Tersimpan"  # type: ignore[attr-defined]
     with pytest.raises(LookupError, match="never had a button"):
         await siti.press("Batal", message_id=summary.message_id, forge=True)
 

@@ -4,14 +4,16 @@ it is meant for."""
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.app import MODULES, all_routes, build_application
 from domain.access import Audience
-from handlers import approvals, reminders, survey
-from handlers.routes import KEYBOARD, Button, Command, Key, commands_for
+from handlers import approvals, reminders, survey, worklog
+from handlers.callback import Press
+from handlers.routes import CITIZEN_KEYBOARD, KEYBOARD, Button, Command, Key, commands_for
 from services import buttons
 from services.settings import Settings
 from texts import LANGUAGES
@@ -21,7 +23,7 @@ TOKEN = "123456:TEST-token-for-routes-0000000000"
 
 def registered(tmp_path: Path) -> tuple[set[str], list[str]]:
     """The command names and callback patterns of the Application the root builds."""
-    settings = Settings(TELEGRAM_BOT_TOKEN=TOKEN, SIGAP_DATA_DIR=str(tmp_path))  # type: ignore[call-arg]
+    settings = Settings(TELEGRAM_BOT_TOKEN=TOKEN, SIGAP_DATA_DIR=str(tmp_path))
     application = build_application(settings)
     commands: set[str] = set()
     patterns: list[str] = []
@@ -60,12 +62,19 @@ def test_every_module_has_a_table_and_every_key_an_answer() -> None:
     for module in MODULES:
         assert module.ROUTES, f"{module.__name__} has an empty route table"
     keys = [route.key for route in all_routes() if isinstance(route, Key)]
-    assert sorted(keys) == sorted(key for row in KEYBOARD for key in row)
+    assert sorted(keys) == sorted(key for row in KEYBOARD + CITIZEN_KEYBOARD for key in row)
 
 
 def test_buttons_the_jobs_send_are_read_by_their_handlers() -> None:
-    assert reminders.BUTTONS.unpack(buttons.REMINDER_LOG) is not None
-    assert reminders.BUTTONS.unpack(buttons.REMINDER_SNOOZE) is not None
+    day = date(2026, 12, 24)
+    assert reminders.BUTTONS.unpack(buttons.reminder_log(day)) == Press("log", (), day)
+    assert reminders.BUTTONS.unpack(buttons.reminder_snooze(day)) == Press("snooze", (), day)
+    # Reminders sent before the day travelled with the button are still answered.
+    assert reminders.BUTTONS.unpack("rem:snooze") == Press("snooze")
     assert approvals.BUTTONS.unpack(buttons.OPEN_APPROVALS) is not None
     press = survey.BUTTONS.unpack(buttons.survey_offer(42))
     assert press is not None and press.numbers == (42,)
+    press = worklog.BUTTONS.unpack(buttons.repeat_activity(42))
+    assert press is not None and (press.verb, press.numbers) == ("rep", (42,))
+    assert worklog.BUTTONS.unpack(buttons.COPY_YESTERDAY) is not None
+    assert worklog.BUTTONS.unpack(buttons.REPEAT_ALL) is not None

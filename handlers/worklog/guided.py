@@ -12,10 +12,8 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from telegram import Message, Update
+from telegram import Message
 
-from domain.access import Action, Audience, allowed
-from domain.dates import format_date
 from domain.ids import parse_id
 from domain.worklog import (
     COMMON_UNITS,
@@ -24,39 +22,23 @@ from domain.worklog import (
     normalize_unit,
     parse_duration,
     parse_quantity,
-    parse_quick_log,
     parse_work_date,
     validate_description,
 )
 from handlers import files
-from handlers.common import reply, requires
-from handlers.context import SigapContext
 from handlers.flow import Flow, FlowCall, Step, register
-from handlers.routes import Command, Key, Route
+from handlers.worklog.shared import (
+    BACKDATE_WINDOW_DAYS,
+    DURATION_BUTTONS,
+    problem_text,
+    send_saved,
+)
 from models import activities
 from models.activities import ActivityDraft, EvidenceDraft
 from texts import Texts
+from texts.format import duration, format_date
 
 MAX_EVIDENCE = 10
-DURATION_BUTTONS = (("30m", 30), ("1j", 60), ("2j", 120), ("4j", 240))
-BACKDATE_WINDOW_DAYS = 3
-
-
-def format_minutes(minutes: int, tr: Texts) -> str:
-    hours, rest = divmod(minutes, 60)
-    if hours and rest:
-        return tr.plain("log.hours_minutes", hours=hours, minutes=rest)
-    if hours:
-        return tr.plain("log.hours", hours=hours)
-    return tr.plain("log.minutes", minutes=rest)
-
-
-def problem_text(problem: ParseProblem, tr: Texts) -> str:
-    params = {
-        k: (format_date(v, tr.language) if isinstance(v, date) else v)
-        for k, v in problem.params.items()
-    }
-    return tr.t(f"worklog.{problem.code}", **params)
 
 
 def _next(data: dict[str, Any], default: str) -> str:
@@ -280,7 +262,7 @@ def summary_text(data: dict[str, Any], tr: Texts, today: date) -> str:
         else tr.plain("log.missing")
     )
     minutes = (
-        format_minutes(data["minutes"], tr)
+        duration(data["minutes"], tr.language)
         if data.get("minutes") is not None
         else tr.plain("log.missing")
     )
@@ -371,7 +353,7 @@ async def _save(call: FlowCall) -> None:
     now = context.services.clock.now()
     try:
         if data.get("activity_id"):
-            await activities.update_activity(
+            saved = await activities.update_activity(
                 context.services.db,
                 data["activity_id"],
                 draft.as_changes(),
@@ -383,7 +365,7 @@ async def _save(call: FlowCall) -> None:
                 replace_evidence=bool(data.get("replace_evidence")),
             )
         else:
-            await activities.save_activity(
+            saved = await activities.save_activity(
                 context.services.db,
                 employee_id,
                 draft,
@@ -404,14 +386,10 @@ async def _save(call: FlowCall) -> None:
         return
     context.forget_conversation(None)
     count, minutes = await activities.minutes_on(context.services.db, employee_id, day)
-    await call.say(
-        tr.t(
-            "log.saved",
-            date=format_date(day, tr.language),
-            count=count,
-            total=format_minutes(minutes, tr),
-        )
-    )
+    assert saved.id is not None
+    total = duration(minutes, tr.language)
+    text = tr.t("log.saved", date=format_date(day, tr.language), count=count, total=total)
+    await send_saved(call.update, context, text, [saved.id])
 
 
 EDIT_FIELDS = ("description", "quantity", "duration", "target", "date", "evidence", "training")
@@ -491,63 +469,3 @@ LOG_FLOW = register(
         },
     )
 )
-
-
-# --- entry points -----------------------------------------------------------------------
-
-
-@requires(Action.USE_EMPLOYEE_SERVICES, private=True)
-async def lapor_command(update: Update, context: SigapContext) -> None:
-    text = " ".join(context.args or []).strip()
-    if text:
-        await start_quick_log(update, context, text)
-        return
-    await LOG_FLOW.start(
-        update,
-        context,
-        {"work_date": context.services.today().isoformat(), "source": "guided", "evidence": []},
-    )
-
-
-async def start_quick_log(update: Update, context: SigapContext, text: str) -> None:
-    today = context.services.today()
-    work_date = today
-    words = text.split(maxsplit=1)
-    if words and words[0].lower() in {"kemarin", "yesterday"} and len(words) > 1:
-        work_date, text = today - timedelta(days=1), words[1]
-    parsed = parse_quick_log(text)
-    if isinstance(parsed, ParseProblem):
-        await reply(update, context, problem_text(parsed, context.texts))
-        return
-    data: dict[str, Any] = {
-        "work_date": work_date.isoformat(),
-        "source": "quick",
-        "evidence": [],
-        "description": parsed.description,
-        "quantity": parsed.quantity,
-        "unit": parsed.unit,
-        "minutes": parsed.minutes,
-    }
-    if parsed.quantity is None:
-        # "Rapat 2 jam" has no count: one activity of that kind is what people mean.
-        data["quantity"], data["unit"] = 1, "kegiatan"
-    await LOG_FLOW.start(update, context, data | {"back": True}, step="summary")
-
-
-async def quick_log_or_not_understood(update: Update, context: SigapContext) -> bool:
-    """A plain message from a linked employee outside any flow is offered as an activity."""
-    message = update.effective_message
-    if (
-        message is None
-        or message.text is None
-        or not allowed(context.actor, Action.USE_EMPLOYEE_SERVICES)
-    ):
-        return False
-    await start_quick_log(update, context, message.text)
-    return True
-
-
-ROUTES: list[Route] = [
-    Command("lapor", lapor_command, "commands.log", (Audience.EMPLOYEE,), english="log"),
-    Key("log", lapor_command),
-]
