@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: run sandbox browser test chaos lint bench clean
+.PHONY: run sandbox browser test chaos lint bench bench-aiogram clean
 
 $(BIN)/sigap: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -49,5 +49,12 @@ chaos: $(BIN)/sigap
 bench: $(BIN)/sigap
 	$(BIN)/python bench/updates.py
 
+# aiogram 3, the second baseline of bench/paths.py, in a virtual environment of its own: it pins
+# an older pydantic than Sigap's.
+bench-aiogram: .venv-aiogram/bin/python
+.venv-aiogram/bin/python:
+	$(PYTHON) -m venv .venv-aiogram
+	.venv-aiogram/bin/pip install --quiet "aiogram>=3,<4"
+
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache
+	rm -rf $(VENV) .venv-aiogram .pytest_cache .ruff_cache .mypy_cache

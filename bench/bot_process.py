@@ -5,15 +5,24 @@ server on PORT) or ``echo`` (PTB's echo bot as installed by default).
     python bench/bot_process.py sigap|sigap-no-inbox|echo BASE_URL TOKEN [DATABASE_URL [CONC]]
 
 ``sigap-no-inbox`` is the same Application polled by PTB's own Updater, which keeps no inbox
-(and so loses fetched updates at a kill -9): what the inbox costs.
+(and so loses fetched updates at a kill -9): what the inbox costs. ``sigap-poll-only`` is Sigap
+with its outbox sender woken only by its poll (``SIGAP_OUTBOX_POLL_SECONDS``), as before commits
+woke it: the baseline of ``bench/notify_latency.py``.
     python bench/bot_process.py sigap-webhook BASE_URL TOKEN DATABASE_URL CONCURRENCY PORT
+
+``sigap-wave`` (``bench/digest_wave.py``) is Sigap on a clock stopped the day before MOMENT; on
+SIGUSR1 it runs the weekly digest job as at MOMENT, in this process, beside the polling.
+    python bench/bot_process.py sigap-wave BASE_URL TOKEN DATABASE_URL CONCURRENCY MOMENT
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import signal
 import sys
+from datetime import datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -36,6 +45,30 @@ async def _ptb_polling(application: Application) -> None:  # type: ignore[type-a
 async def _echo(update: Update, _context: object) -> None:
     assert update.message is not None
     await update.message.reply_text(update.message.text or "")
+
+
+def _run_wave(settings: object, moment: datetime) -> None:
+    from bot.app import ALLOWED_UPDATES, app_data, build_application
+    from bot.lifecycle import run_until_signalled
+    from bot.polling import poll
+    from domain.clock import ManualClock
+    from scheduler.digest import DIGEST_JOB
+
+    # A Sunday: no reminders at start-up; the wave comes when the benchmark says.
+    application = build_application(settings, clock=ManualClock(moment - timedelta(days=1)))  # type: ignore[arg-type]
+
+    async def serve(stop: asyncio.Event) -> None:
+        scheduler = app_data(application).require_scheduler()
+        waves: set[asyncio.Task[int]] = set()
+
+        def wave() -> None:
+            task = asyncio.create_task(scheduler.run_job(DIGEST_JOB, moment))
+            waves.add(task)
+
+        asyncio.get_running_loop().add_signal_handler(signal.SIGUSR1, wave)
+        await poll(application, ALLOWED_UPDATES, stop)
+
+    run_until_signalled(serve)
 
 
 def main() -> None:
@@ -70,7 +103,14 @@ def main() -> None:
             SIGAP_LOG_LEVEL="WARNING",
             **webhook,
         )
+        if kind == "sigap-wave":
+            _run_wave(settings, datetime.fromisoformat(sys.argv[6]))
+            return
         application = build_application(settings)
+        if kind == "sigap-poll-only":
+            from bot.app import app_data
+
+            app_data(application).outbox_wake = None
         if webhook:
             from bot.webhook import run_webhook
 
@@ -87,4 +127,17 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    # SIGAP_BENCH_PROFILE=FILE: the whole run under cProfile, written at the end (SIGTERM).
+    profile_to = os.environ.get("SIGAP_BENCH_PROFILE")
+    if profile_to:
+        import cProfile
+
+        profiler = cProfile.Profile()
+        profiler.enable()
+        try:
+            main()
+        finally:
+            profiler.disable()
+            profiler.dump_stats(profile_to)
+    else:
+        main()

@@ -31,6 +31,7 @@ from telegram.ext import (
 )
 
 from bot.http import AiohttpRequest, outbox_bot
+from bot.outbox_wake import OutboxWake
 from bot.processor import ChatOrderedProcessor
 from domain.clock import Clock, SystemClock
 from handlers import (
@@ -109,6 +110,8 @@ class AppData(BotData):
 
     scheduler: Scheduler | None = None
     poller: Poller | None = None
+    # The outbox sender woken by commits (post_init connects it, post_shutdown disconnects).
+    outbox_wake: OutboxWake | None = None
 
     def require_scheduler(self) -> Scheduler:
         if self.scheduler is None:
@@ -192,8 +195,10 @@ def build_application(
         ),
         on_migrated=desk.migrated_hook(application.bot, services),
         data_dir=settings.data_dir,
+        poll_interval=settings.outbox_poll_interval,
     )
     data.wake_outbox = sender.notify
+    data.outbox_wake = OutboxWake(services.db, sender.notify)
     data.scheduler = Scheduler(services, sender, notifier)
     register_handlers(application, routes)
     return application
@@ -264,9 +269,13 @@ async def _post_init(application: SigapApplication) -> None:
         except TelegramError as exc:
             log.warning("could not set the command menu: %s", exc)
     await data.require_scheduler().start()
+    if data.outbox_wake is not None:
+        data.outbox_wake.start()
 
 
 async def _post_shutdown(application: SigapApplication) -> None:
     data = app_data(application)
+    if data.outbox_wake is not None:
+        await data.outbox_wake.stop()
     await data.require_scheduler().stop()
     await data.require_services().db.dispose()

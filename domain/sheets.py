@@ -15,9 +15,10 @@ value instead, the usual advice for CSV, would show it in the cell and change wh
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
-from openpyxl.cell.cell import Cell
-from openpyxl.worksheet.worksheet import Worksheet
+if TYPE_CHECKING:  # openpyxl is heavy; it is imported by whoever writes a workbook
+    from openpyxl.worksheet.worksheet import Worksheet
 
 # What spreadsheets read as the start of a formula (OWASP's list for CSV injection).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -31,6 +32,8 @@ def append_row(sheet: Worksheet, values: Iterable[object]) -> None:
 def _text_safe(sheet: Worksheet, value: object) -> object:
     if not isinstance(value, str):
         return value  # numbers (negative ones too) and dates stay what they are
+    from openpyxl.cell.cell import Cell
+
     cell = Cell(sheet, row=1, column=1, value=value)
     # openpyxl makes "=…" a formula ("f") and "#N/A" an error ("e"); anything else is "s".
     if cell.data_type != "s" or value.startswith(FORMULA_STARTS):

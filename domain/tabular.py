@@ -26,7 +26,6 @@ from types import MappingProxyType
 from typing import Final, NamedTuple
 
 import filetype
-import openpyxl
 
 from domain.nip import normalize_nip
 
@@ -60,7 +59,9 @@ TABLE_FILE_ERROR_CODES: Final = (
     "merged_header",
 )
 
-DEFAULT_MAX_ROWS: Final = 5000
+# A file larger than this is refused before anything is read into the database; a city such
+# as Kota Medan has about 20,000 ASN, so the roster of a whole city fits.
+DEFAULT_MAX_ROWS: Final = 100_000
 
 #: Names of a NIP column seen in BKN/SIASN exports and office templates (header_key form).
 NIP_HEADER_ALIASES: Final = ("nip", "nip baru", "ni pppk", "nip/ni pppk", "nomor induk pegawai")
@@ -210,6 +211,8 @@ def read_table(
 
 
 def _read_workbook(path: Path, layout: TableLayout, max_rows: int) -> list[TableRecord]:
+    import openpyxl  # on first use: heavy, and most roster files are CSV
+
     try:
         # data_only: a formula is never evaluated here; its value is the one Excel saved.
         workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
@@ -239,6 +242,8 @@ def _header_problem(path: Path, names: list[str], error: TableFileError) -> Tabl
     """Why no sheet had the header, as precisely as the file lets us say: merged header cells
     (read-only mode cannot see merges, so the workbook is opened again, on this error path
     only), a workbook whose sheets are all something else, or the columns missing."""
+    import openpyxl
+
     try:
         workbook = openpyxl.load_workbook(path, data_only=True)
     except Exception:

@@ -40,7 +40,8 @@ async def digest_command(update: Update, context: SigapContext) -> None:
         return
     name = context.actor.employee_name or ""
     data_dir = services.settings.data_dir
-    # The chart and the spreadsheet are CPU work: off the event loop.
+    # One render for the person who asked: a thread, started at once (the rendering process
+    # is for the scheduler's waves, services/offload.py).
     out = await asyncio.to_thread(render, tr, digests[0], name, data_dir)
     for text in out.texts:
         await reply(update, context, text)

@@ -221,7 +221,8 @@ async def _deliver(call: FlowCall, start: date, end: date) -> None:
     # A temporary file: the export is personal data and is not kept after it is sent.
     with tempfile.TemporaryDirectory(prefix="sigap-export-") as folder:
         path = Path(folder) / name
-        # The workbook is CPU work: off the event loop.
+        # One render for the person who asked: a thread, started at once (the rendering process
+        # is for the scheduler's waves, services/offload.py).
         await asyncio.to_thread(write_workbook, exports, start, end, tr, path)
         with path.open("rb") as handle:
             await context.bot.send_document(

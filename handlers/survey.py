@@ -16,8 +16,6 @@ import asyncio
 from io import BytesIO
 from typing import Any
 
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
 from telegram import Update
 
 from domain.access import Action, Audience, complaint_owner_refusal, survey_results_refusal
@@ -440,7 +438,8 @@ async def ikm_command(update: Update, context: SigapContext) -> None:
         await reply(update, context, "\n".join(lines))
         return
     await reply(update, context, "\n".join(lines))
-    # Drawing is CPU work: off the event loop, one chart at a time (services.charts).
+    # One render for the person who asked: a thread, started at once (the rendering process
+    # is for the scheduler's waves, services/offload.py).
     chart = await asyncio.to_thread(ikm_chart, tr, periods, results)
     await context.bot.send_photo(
         chat.id,
@@ -461,6 +460,10 @@ def ikm_chart(tr: Texts, periods: list[str], results: dict[str, SkmResult | None
 
 
 def _draw_ikm_chart(tr: Texts, periods: list[str], results: dict[str, SkmResult | None]) -> bytes:
+    # Imported here, on first use: heavy, and most processes never draw or write a workbook.
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
     # The object API with the Agg canvas: no pyplot global state, safe beside the bot's loop.
     figure = Figure(figsize=(8, 4.5))
     FigureCanvasAgg(figure)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import secrets
+import weakref
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path, PurePosixPath
@@ -98,15 +99,55 @@ async def receipt_for(
     return receipt if receipt.update_id == update_id or again else None
 
 
+class _Absent:
+    """Who is known to have no conversation open, per database, in this process.
+
+    Most updates (a citizen's question, an employee's one-line log) come from people with no
+    flow open, and reading that from the database was a query per update: with aiosqlite, four
+    thread hand-offs, the largest cost of the citizen's path (bench/paths.py). Only
+    :func:`begin` opens a conversation and only the one bot process per database runs flows
+    (``bot.lifecycle.only_instance``), so "none" stays true until ``begin`` here says otherwise;
+    finishing, expiring or purging a conversation only makes it truer. A read that overlapped a
+    ``begin`` is not remembered (``opened`` moved on meanwhile).
+    """
+
+    __slots__ = ("keys", "opened")
+    LIMIT = 100_000
+
+    def __init__(self) -> None:
+        self.keys: set[tuple[int, int]] = set()
+        self.opened = 0
+
+
+_absent: weakref.WeakKeyDictionary[Database, _Absent] = weakref.WeakKeyDictionary()
+
+
+def _absent_of(db: Database) -> _Absent:
+    found = _absent.get(db)
+    if found is None:
+        found = _absent[db] = _Absent()
+    return found
+
+
 async def load(db: Database, chat_id: int, user_id: int) -> Conversation | None:
+    absent = _absent_of(db)
+    key = (chat_id, user_id)
+    if key in absent.keys:
+        return None
+    opened = absent.opened
     async with db.read() as session:
-        return (
+        found = (
             await session.execute(
                 select(Conversation).where(
                     col(Conversation.chat_id) == chat_id, col(Conversation.user_id) == user_id
                 )
             )
         ).scalar_one_or_none()
+    if found is None and absent.opened == opened:
+        if len(absent.keys) >= absent.LIMIT:
+            absent.keys.clear()
+        absent.keys.add(key)
+    return found
 
 
 async def begin(
@@ -120,6 +161,9 @@ async def begin(
     now: datetime,
 ) -> Conversation:
     """Start a flow, replacing any flow this person had open in this chat."""
+    absent = _absent_of(db)
+    absent.opened += 1  # before and after: a read overlapping any of it is not remembered
+    absent.keys.discard((chat_id, user_id))
     async with db.write() as session:
         await session.execute(
             delete(Conversation).where(
@@ -140,6 +184,8 @@ async def begin(
             updated_at=now,
         )
         session.add(conversation)
+    absent.opened += 1
+    absent.keys.discard((chat_id, user_id))
     return conversation
 
 

@@ -74,9 +74,13 @@ class Database:
         engine = create_async_engine(self.url, **kwargs)
         if self.is_sqlite:
             _configure_sqlite(engine)
-        self._sessions = async_sessionmaker(engine, expire_on_commit=False)
+        # Session.info names the database, for after-commit hooks (models/outbox_wake.py).
+        info = {"database": self}
+        self._sessions = async_sessionmaker(engine, expire_on_commit=False, info=info)
         self._write_engine = engine.execution_options(sigap_begin="BEGIN IMMEDIATE")
-        self._write_sessions = async_sessionmaker(self._write_engine, expire_on_commit=False)
+        self._write_sessions = async_sessionmaker(
+            self._write_engine, expire_on_commit=False, info=info
+        )
         return engine
 
     @asynccontextmanager

@@ -1,8 +1,9 @@
 """The outbox: every notification that is not a direct reply, as a row with a unique key.
 
-A scheduled job writes its rows with :func:`enqueue` inside the transaction that records why it
-notifies, so a notification exists exactly when its cause does; ``scheduler.outbox.OutboxSender``
-delivers them. The key names the notification (``reminder:<employee id>:<date>:<n>``,
+A scheduled job or a handler writes its rows with :func:`enqueue` inside the transaction that
+records why it notifies, so a notification exists exactly when its cause does;
+``scheduler.outbox.OutboxSender`` delivers them, woken when that transaction commits
+(``models/outbox_wake.py``). The key names the notification (``reminder:<employee id>:<date>:<n>``,
 ``digest:<supervisor id>:<iso week>``), so a job that runs twice, or is retried after a crash,
 cannot queue the same message twice.
 
@@ -31,6 +32,7 @@ from sqlalchemy import JSON, Column, Index, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import Field, SQLModel, col
 
+from models import outbox_wake
 from models.db import Database, insert_once
 from models.types import TelegramId, UTCDateTime, utcnow
 
@@ -240,7 +242,11 @@ async def enqueue(
         "created_at": stamp,
         "updated_at": stamp,
     }
-    return await insert_once(session, OutboxMessage, values, key=["key"])
+    written = await insert_once(session, OutboxMessage, values, key=["key"])
+    if written:
+        # Whoever delivers is woken when this transaction commits (models/outbox_wake.py).
+        await outbox_wake.mark(session)
+    return written
 
 
 def _short(error: str) -> str:

@@ -10,7 +10,6 @@ that moment if the bot was down; it writes the message (split under 4096 charact
 
 from __future__ import annotations
 
-import asyncio
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
@@ -29,6 +28,7 @@ from models.digest import (
 )
 from models.outbox import document_payload, enqueue, photo_payload, text_payload
 from models.schedule import claim_run, has_run
+from services import offload
 from services.buttons import OPEN_APPROVALS
 from services.digest import render
 from texts import texts
@@ -103,8 +103,8 @@ async def _enqueue_digests(
         if person is None:
             continue
         tr = texts(person.language or default_language)
-        # The chart and the spreadsheet are CPU work: off the event loop.
-        out = await asyncio.to_thread(render, tr, digest, person.name, data_dir)
+        # The chart and the spreadsheet are CPU work: in the rendering process.
+        out = await offload.run(render, tr, digest, person.name, data_dir)
         # Keyed by the week covered, not the slot: a unit that changes its mode mid-week
         # does not get the same week twice.
         base = f"digest:{digest.supervisor_id}:{week}"

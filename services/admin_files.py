@@ -13,11 +13,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font
-from openpyxl.worksheet.datavalidation import DataValidation
-from openpyxl.worksheet.worksheet import Worksheet
+if TYPE_CHECKING:  # openpyxl is heavy: imported when a file is written (``_openpyxl``)
+    from openpyxl import Workbook
+    from openpyxl.worksheet.worksheet import Worksheet
 
 from domain.complaints import CATEGORY_HEADERS
 from domain.roster import ROSTER_HEADERS, roles_cell
@@ -42,6 +42,9 @@ _TEXT = "@"
 
 
 def write_roster(lines: Sequence[RosterLine], tr: Texts, path: Path) -> None:
+    from openpyxl import Workbook
+    from openpyxl.worksheet.datavalidation import DataValidation
+
     workbook = Workbook()
     sheet = workbook.active
     assert sheet is not None
@@ -79,6 +82,9 @@ def write_roster(lines: Sequence[RosterLine], tr: Texts, path: Path) -> None:
 
 def write_targets(lines: Sequence[TargetLine], tr: Texts, path: Path) -> None:
     """SKP targets, one row each; "Nama" is for the reader (the importer goes by NIP)."""
+    from openpyxl import Workbook
+    from openpyxl.worksheet.datavalidation import DataValidation
+
     workbook = Workbook()
     sheet = workbook.active
     assert sheet is not None
@@ -112,6 +118,8 @@ def write_categories(
     categories: Sequence[tuple[ComplaintCategory, str]], tr: Texts, path: Path
 ) -> None:
     """Active complaint categories and the unit each goes to."""
+    from openpyxl import Workbook
+
     workbook = Workbook()
     sheet = workbook.active
     assert sheet is not None
@@ -127,6 +135,8 @@ def write_categories(
 
 
 def _header(sheet: Worksheet, headers: Iterable[str], widths: Iterable[int]) -> None:
+    from openpyxl.styles import Font
+
     append_row(sheet, list(headers))
     for cell in sheet[1]:
         cell.font = Font(bold=True)
@@ -143,6 +153,8 @@ def _as_text(sheet: Worksheet, columns: Iterable[str], rows: int) -> None:
 
 
 def _instructions(workbook: Workbook, tr: Texts, key: str) -> None:
+    from openpyxl.styles import Alignment, Font
+
     sheet = workbook.create_sheet(tr.plain("admin_file.help_sheet"))
     for line in tr.plain(key).split("\n"):
         append_row(sheet, [line])

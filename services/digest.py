@@ -10,10 +10,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from statistics import median
 
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-from openpyxl import Workbook
-
 from domain.digest import Change, compliance_per_day, iso_week, split_message
 from domain.sheets import append_row
 from models.digest import Digest
@@ -131,6 +127,10 @@ def write_chart(tr: Texts, digest: Digest, path: Path) -> None:
     compliance = compliance_per_day(digest.people, days)
     names = [p.name if len(p.name) <= 28 else p.name[:27] + "…" for p in digest.people]
     height = max(4.0, 0.35 * len(names) + 2)
+    # Imported here, on first use: heavy, and most processes never draw or write a workbook.
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
     # The object API with the Agg canvas: no pyplot global state, safe beside the bot's loop.
     figure = Figure(figsize=(12, height))
     FigureCanvasAgg(figure)
@@ -149,6 +149,8 @@ def write_chart(tr: Texts, digest: Digest, path: Path) -> None:
 
 
 def write_xlsx(tr: Texts, digest: Digest, path: Path) -> None:
+    from openpyxl import Workbook  # on first use: heavy
+
     workbook = Workbook()
     sheet = workbook.active
     assert sheet is not None

@@ -11,9 +11,6 @@ from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font
-
 from domain.sheets import append_row
 from models.export import EmployeeExport, EvidenceFile
 from texts import Texts
@@ -68,6 +65,9 @@ SUMMARY_COLUMNS = (
 def write_workbook(
     exports: Sequence[EmployeeExport], start: date, end: date, tr: Texts, path: Path
 ) -> None:
+    from openpyxl import Workbook  # on first use: heavy
+    from openpyxl.styles import Alignment, Font
+
     workbook = Workbook()
     summary = workbook.active
     assert summary is not None

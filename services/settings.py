@@ -61,6 +61,11 @@ class Settings(BaseSettings):
     scheduler_interval: float = Field(
         default=30, gt=0, le=3600, validation_alias="SIGAP_SCHEDULER_INTERVAL"
     )
+    # The outbox sender is woken by every commit that queues a notification (and within a
+    # second for other processes); this poll is only a safety net.
+    outbox_poll_interval: float = Field(
+        default=30, gt=0, le=86400, validation_alias="SIGAP_OUTBOX_POLL_SECONDS"
+    )
     invite_ttl_days: int = Field(default=14, ge=1, le=365, validation_alias="SIGAP_INVITE_TTL_DAYS")
     # Updates of different chats handled at once; each chat's updates stay in order.
     # Bounded on purpose: unbounded concurrency is slower than none (perf-notes.md).

@@ -7,9 +7,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from openpyxl import Workbook
-from openpyxl.styles import Font
-
 from domain.sheets import append_row
 from domain.skm import ELEMENTS, PROFILE_CHOICES, period_bounds, round_half_up
 from models.outbox import text_payload
@@ -38,6 +35,9 @@ def write_report_xlsx(report: SkmReport, tr: Texts, path: Path) -> None:
     the regulation's table shows rounded values; the IKM is rounded once, from exact means)."""
     result, unit = report.result, report.unit
     assert result is not None
+    from openpyxl import Workbook  # on first use: heavy
+    from openpyxl.styles import Font
+
     first, last = period_bounds(report.period)
     workbook = Workbook()
     sheet = workbook.active

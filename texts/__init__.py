@@ -71,6 +71,10 @@ class Texts:
         self.language = language if language in LANGUAGES else LANGUAGES[0]
         self._strings = catalogue(self.language)
 
+    def __reduce__(self) -> tuple[Any, tuple[str]]:
+        # Sent to a rendering process (services/offload.py) as its language, not its catalogue.
+        return (texts, (self.language,))
+
     def t(self, key: str, /, **params: object) -> str:
         template = self._strings[key]
         if not params and "{" not in template:

@@ -17,7 +17,13 @@ import models.outbox  # noqa: F401  (every table module, for the comparison belo
 import models.schedule  # noqa: F401
 from models import conversation
 from models.db import Database
-from models.migrate import current_revision, head_revision
+from models.migrate import (
+    current_revision,
+    head_revision,
+    newest_revision,
+    stored_revision,
+    upgrade_database,
+)
 from models.tables import TelegramUser
 from models.types import utcnow
 
@@ -31,6 +37,17 @@ async def test_migrations_match_the_models(db: Database) -> None:
     async with db.engine.connect() as connection:
         differences = await connection.run_sync(diff)
     assert differences == []
+
+
+async def test_a_database_at_the_newest_revision_is_left_alone(db: Database) -> None:
+    # The start-up skips Alembic (and its import) when the files' newest revision is stored;
+    # that needs revision ids to be the files' numbers, which Alembic's own head confirms.
+    assert newest_revision() == head_revision()
+    assert await stored_revision(db) == newest_revision()
+    await upgrade_database(db)  # nothing to do, nothing imported
+    empty = Database("sqlite+aiosqlite://")
+    assert await stored_revision(empty) is None  # no table yet: migrate
+    await empty.dispose()
 
 
 async def test_telegram_ids_fit_64_bits(db: Database) -> None:
@@ -94,3 +111,24 @@ async def test_sqlite_runs_in_wal_mode(db: Database) -> None:
         pytest.skip("SQLite only")
     async with db.read() as session:
         assert (await session.execute(text("PRAGMA journal_mode"))).scalar() == "wal"
+
+
+async def test_no_conversation_is_remembered_until_one_begins(db: Database) -> None:
+    """Most updates come from people with no flow open: after one read, none is asked for."""
+    statements: list[str] = []
+
+    def seen(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        statements.append(statement)
+
+    from sqlalchemy import event
+
+    event.listen(db.engine.sync_engine, "before_cursor_execute", seen)
+    assert await conversation.load(db, 1, 2) is None
+    asked = len(statements)
+    assert asked >= 1
+    assert await conversation.load(db, 1, 2) is None
+    assert len(statements) == asked  # from memory
+    await conversation.begin(db, 1, 2, "worklog", "confirm", {}, 10, utcnow())
+    opened = await conversation.load(db, 1, 2)
+    assert opened is not None and opened.step == "confirm"
+    event.remove(db.engine.sync_engine, "before_cursor_execute", seen)

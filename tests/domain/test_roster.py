@@ -11,6 +11,7 @@ import pytest
 
 from domain.nip import validate_nip
 from domain.roster import (
+    DEFAULT_MAX_ROWS,
     ROSTER_PROBLEM_CODES,
     RosterFileError,
     RosterProblem,
@@ -380,6 +381,11 @@ class TestFileErrors:
         with pytest.raises(RosterFileError) as caught:
             read_roster(path, max_rows=3)
         assert (caught.value.code, caught.value.params) == ("too_many_rows", {"max": 3})
+
+    def test_a_city_fits(self) -> None:
+        # Kota Medan has about 20,000 ASN; the old cap of 5,000 refused its roster.
+        # (bench/footprint.py reads and imports such files and prints how long it took.)
+        assert DEFAULT_MAX_ROWS >= 50_000
 
     def test_error_str(self) -> None:
         assert str(RosterFileError("empty")) == "empty"

@@ -133,8 +133,10 @@ async def test_handler_works_a_ticket_to_the_end(town: Harness) -> None:  # noqa
     assert "sudah lewat" in late.text
     await eventually(lambda: siti.messages[-2].button_texts == ["✅ Sudah selesai"])
     await siti.press("✅ Sudah selesai", message_id=notice.message_id)
-    [thanks] = await siti.wait_for(1)
-    assert "ditutup sebagai selesai" in thanks.text
+    # The thanks, and the survey invitation the closing queued (the commit woke the sender).
+    arrived = await siti.wait_for(2)
+    assert sum("ditutup sebagai selesai" in m.text for m in arrived) == 1
+    assert sum("📝 Isi survei" in m.button_texts for m in arrived) == 1
     await desk.wait_for(1)
     complaint = await _wait_status(town, "ditutup")
     assert complaint.outcome == "selesai" and complaint.closed_at is not None
