@@ -12,6 +12,7 @@ Bot (``outbox_bot``) are both made here and handed in; the scheduler only ever s
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import aiohttp
@@ -32,7 +33,10 @@ class AiohttpRequest(BaseRequest):
         write_timeout: float | None = 5.0,
         connect_timeout: float | None = 5.0,
         media_write_timeout: float | None = 20.0,
+        on_answer: Callable[[int], None] | None = None,
     ) -> None:
+        # Told the HTTP status of every answer (the metrics: Telegram reachable, 429s, 403s).
+        self._on_answer = on_answer
         self._limit = connection_limit
         self._read_timeout = read_timeout
         self._write_timeout = write_timeout
@@ -95,18 +99,30 @@ class AiohttpRequest(BaseRequest):
                 kwargs["headers"] = {"Content-Type": "application/json"}
         try:
             async with self._session.request(method, url, timeout=timeout, **kwargs) as response:
-                return response.status, await response.read()
+                body = await response.read()
         except (TimeoutError, aiohttp.ServerTimeoutError) as exc:
             raise TimedOut() from exc
         except aiohttp.ClientError as exc:
             raise NetworkError(f"aiohttp.{type(exc).__name__}: {exc}") from exc
+        if self._on_answer is not None:
+            self._on_answer(response.status)
+        return response.status, body
 
 
-def outbox_bot(token: str, base_url: str, *, connection_limit: int = 16) -> Bot:
+def outbox_bot(
+    token: str,
+    base_url: str,
+    *,
+    connection_limit: int = 16,
+    on_answer: Callable[[int], None] | None = None,
+) -> Bot:
     """A plain ``Bot`` for the outbox sender: no rate limiter (the sender paces and retries
     itself), no Defaults (payloads carry their parse mode). ``base_url`` as in
     ``Settings.bot_api_url``."""
     request = AiohttpRequest(
-        connection_limit=connection_limit, read_timeout=10.0, write_timeout=10.0
+        connection_limit=connection_limit,
+        read_timeout=10.0,
+        write_timeout=10.0,
+        on_answer=on_answer,
     )
     return Bot(token, base_url=base_url, request=request)

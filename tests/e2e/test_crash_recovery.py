@@ -32,7 +32,7 @@ from models.roster import import_roster
 from models.tables import Activity, Conversation
 from models.types import utcnow
 from tests.conftest import EXAMPLES
-from tests.e2e.harness import BOT_USERNAME, TOKEN, count, eventually, idle
+from tests.e2e.harness import BOT_USERNAME, TOKEN, count, eventually, free_port, idle
 
 pytestmark = pytest.mark.slow
 
@@ -54,6 +54,8 @@ class BotProcess:
             # The process runs on the wall clock: from 14:00 WIB a working day's reminder
             # would land in the middle of the conversation under test. No reminders here.
             "SIGAP_REMINDER_QUIET_FROM": "00:00",
+            # Health and metrics on a port of its own (two processes may run side by side).
+            "SIGAP_METRICS_LISTEN": f"127.0.0.1:{free_port()}",
         }
         self.workdir = workdir
         self.process: subprocess.Popen[bytes] | None = None
