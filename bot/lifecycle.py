@@ -108,11 +108,11 @@ async def leadership(
         with suppress(Exception):  # a database not there yet is waited for below
             taken = await lock.try_take()
         if not taken:
-            metrics.set_role(Role.STANDBY)
             log.warning(
                 "standby: another `sigap run` leads on this database; waiting to take over%s",
                 standby_note,
             )
+            metrics.set_role(Role.STANDBY)
             on_standby()
             waiting_since = loop.time()
             if not await lock.take(stop):

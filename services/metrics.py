@@ -44,6 +44,8 @@ class Role(StrEnum):
     # Waits for the lock. Polling: not connected to Telegram at all; webhook mode: serves
     # webhooks but runs neither the scheduler nor the sender.
     STANDBY = "standby"
+    # Not decided yet: asking for the lock (a moment at start-up).
+    STARTING = "starting"
 
 
 @dataclass
@@ -130,7 +132,7 @@ class Metrics:
             "When the Bot API last answered this process (Unix time; 0 never)",
             registry=r,
         )
-        self.role = Role.STANDBY
+        self.role = Role.STARTING
         self.mode = "polling"
         # Monotonic time of the Bot API's last answer, any status: it was reachable.
         self.telegram_answered_at: float | None = None

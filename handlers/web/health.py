@@ -1,6 +1,6 @@
 """``/healthz`` and ``/readyz`` for monitoring, systemd watchdogs and load balancers.
 
-``/healthz``: the process is alive, and which role it has (leader or standby); 503 when a leader
+``/healthz``: the process is alive, and which role it has (leader, standby, or starting); 503 when a leader
 has lost its scheduler (its notifications would stop). ``/readyz``: it can do its work: the
 database answers, its schema is the one this version expects, and Telegram answered within the
 last minute (asked once more if it has been quiet). A standby of polling mode is ready when the
@@ -37,7 +37,7 @@ async def healthz(request: web.Request) -> web.Response:
         "mode": metrics.mode,
         "scheduler": "running" if jobs else "stopped",
     }
-    healthy = metrics.role is Role.STANDBY or jobs
+    healthy = metrics.role is not Role.LEADER or jobs
     report["status"] = "ok" if healthy else "failing"
     return web.json_response(report, status=200 if healthy else 503)
 

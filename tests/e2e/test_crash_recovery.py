@@ -250,6 +250,8 @@ async def test_polling_kill_9_mid_update_loses_nothing(db_url: str, tmp_path: Pa
         await idle(db)  # handled updates leave the inbox
 
 
+# SQLite only: on PostgreSQL a second `sigap run` is a hot standby (test_standby.py).
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 async def test_a_second_sigap_run_on_the_same_database_refuses_to_start(
     crashable: tuple[BotApiEmulator, BotProcess, Database], tmp_path: Path
 ) -> None:
