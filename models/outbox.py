@@ -361,7 +361,7 @@ async def mark_in_flight_unknown(db: Database, now: datetime) -> list[OutboxMess
     """Start-up: rows still ``sending`` were in flight when the previous sender stopped.
 
     Telegram may or may not have delivered them and cannot be asked, so they become ``unknown``
-    and are never sent again (at most once for them; see scheduler/outbox.py). Returns them, as
+    and are never sent again (at most once for them; see scheduler/outbox/). Returns them, as
     they were, for the log.
     """
     async with db.write() as session:

@@ -9,7 +9,8 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models.tables import Employee
+from models.db import Database
+from models.tables import Employee, TelegramLink, TelegramUser
 
 # Deep enough for any kecamatan (camat → sekcam → kasubbag → staff); also stops a loop that a
 # bad roster edit could draw.
@@ -65,3 +66,29 @@ async def is_unit_head(session: AsyncSession, employee_id: int) -> bool:
         return True
     boss = await session.get(Employee, me.supervisor_id)
     return boss is None or boss.unit_id != me.unit_id
+
+
+async def unit_head_chats(db: Database, unit_id: int) -> list[int]:
+    """Telegram chats of the unit's heads: its supervisors whose own supervisor works
+    elsewhere (or who have none), linked and not blocking the bot: the people a late
+    complaint must reach."""
+    stmt = (
+        select(Employee, TelegramLink.telegram_user_id)
+        .join(TelegramLink, TelegramLink.employee_id == Employee.id)
+        .outerjoin(TelegramUser, TelegramUser.id == TelegramLink.telegram_user_id)
+        .where(Employee.unit_id == unit_id, Employee.active, TelegramUser.blocked_at.is_(None))
+    )
+    async with db.read() as session:
+        rows = (await session.execute(stmt)).all()
+        heads = []
+        for employee, chat in rows:
+            if "supervisor" not in employee.role_set:
+                continue
+            boss = (
+                await session.get(Employee, employee.supervisor_id)
+                if employee.supervisor_id
+                else None
+            )
+            if boss is None or boss.unit_id != unit_id:
+                heads.append(chat)
+    return heads

@@ -10,43 +10,16 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import select
-
 from domain.calendar import WorkCalendar
-from domain.complaints import Deadlines, Move, Status
+from domain.complaints import Deadlines, Move
 from domain.dates import format_date
 from models import complaints as complaint_data
 from models.db import Database
-from models.deadlines import UNVERIFIED, overdue
+from models.deadlines import UNVERIFIED, late_complaints, reopen_window_passed
 from models.outbox import enqueue, text_payload
-from models.tables import Complaint, ComplaintDesk, Employee, TelegramLink, TelegramUser
+from models.supervision import unit_head_chats
 from services.survey import offer_payload
 from texts import texts
-
-
-async def _unit_heads(db: Database, unit_id: int) -> list[int]:
-    """Telegram chats of the unit's heads: its supervisors whose own supervisor works
-    elsewhere (or who have none): the people a late complaint must reach."""
-    stmt = (
-        select(Employee, TelegramLink.telegram_user_id)
-        .join(TelegramLink, TelegramLink.employee_id == Employee.id)
-        .outerjoin(TelegramUser, TelegramUser.id == TelegramLink.telegram_user_id)
-        .where(Employee.unit_id == unit_id, Employee.active, TelegramUser.blocked_at.is_(None))
-    )
-    async with db.read() as session:
-        rows = (await session.execute(stmt)).all()
-        heads = []
-        for employee, chat in rows:
-            if "supervisor" not in employee.role_set:
-                continue
-            boss = (
-                await session.get(Employee, employee.supervisor_id)
-                if employee.supervisor_id
-                else None
-            )
-            if boss is None or boss.unit_id != unit_id:
-                heads.append(chat)
-    return heads
 
 
 async def escalate_complaints(
@@ -59,19 +32,8 @@ async def escalate_complaints(
     default_language: str,
 ) -> int:
     written = 0
-    stmt = (
-        select(Complaint, ComplaintDesk.chat_id)
-        .outerjoin(ComplaintDesk, ComplaintDesk.unit_id == Complaint.unit_id)
-        .where(
-            Complaint.purged_at.is_(None),
-            overdue(today),
-        )
-        .order_by(Complaint.id)
-    )
-    async with db.read() as session:
-        late = (await session.execute(stmt)).all()
     tr = texts(default_language)
-    for complaint, desk_chat in late:
+    for complaint, desk_chat in await late_complaints(db, today):
         stage, due = (
             ("verification", complaint.verification_due)
             if complaint.status in UNVERIFIED
@@ -84,7 +46,7 @@ async def escalate_complaints(
             due=format_date(due, tr.language),
             days=calendar.count_working_days(due, today),
         )
-        chats = ([desk_chat] if desk_chat else []) + await _unit_heads(db, complaint.unit_id)
+        chats = ([desk_chat] if desk_chat else []) + await unit_head_chats(db, complaint.unit_id)
         async with db.write() as session:
             for chat in dict.fromkeys(chats):
                 key = f"escalation:{complaint.id}:{stage}:{due.isoformat()}:{chat}"
@@ -111,13 +73,8 @@ async def _expire_resolved(
     default_language: str,
 ) -> int:
     """No answer from the citizen within the reopen window: the complaint closes as resolved."""
-    stmt = select(Complaint.id, Complaint.tracking_number, Complaint.reporter_telegram_id).where(
-        Complaint.status == Status.SELESAI.value, Complaint.reopen_until < today
-    )
-    async with db.read() as session:
-        expired = (await session.execute(stmt)).all()
     written = 0
-    for complaint_id, number, reporter in expired:
+    for complaint_id, number, reporter in await reopen_window_passed(db, today):
         try:
             await complaint_data.apply_move(
                 db,
@@ -134,9 +91,8 @@ async def _expire_resolved(
             continue
         if reporter is None:
             continue
-        async with db.read() as session:
-            user = await session.get(TelegramUser, reporter)
-        tr = texts((user.language if user else None) or default_language)
+        language, _ = await complaint_data.citizen_chat_state(db, reporter)
+        tr = texts(language or default_language)
         async with db.write() as session:
             if await enqueue(
                 session,

@@ -2,84 +2,26 @@
 a polite reminder at 14:00 and a second one at 15:30 (or at their unit's times, ``sigap units
 schedule``, or at their own time from /pengingat), in their unit's time zone.
 
-Deciding is one SQL query; what is decided is written to the outbox under a key per employee,
-day and reminder number, so a tick that runs twice, or two processes ticking at once, enqueue
-each reminder once. After downtime only the latest reminder that is due goes out (two at once
-would be noise), and nothing goes out after ``quiet_from`` in the evening.
+Deciding is one SQL query (``models.reminders``); what is decided is written to the outbox under
+a key per employee, day and reminder number, so a tick that runs twice, or two processes ticking
+at once, enqueue each reminder once. After downtime only the latest reminder that is due goes
+out (two at once would be noise), and nothing goes out after ``quiet_from`` in the evening.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
-
-from sqlalchemy import and_, exists, select
 
 from domain.calendar import WorkCalendar
 from domain.dates import format_date, parse_times
 from models.db import Database
 from models.outbox import enqueue, text_payload
-from models.schedule import ReminderPreference, UnitSchedule
-from models.tables import Activity, Employee, Leave, TelegramLink, TelegramUser, Unit
+from models.reminders import Candidate, candidates, unit_timezones
 from texts import texts
 
 SECOND_AFTER = timedelta(minutes=90)  # an own reminder time gets its second one 90 min later
-
-
-@dataclass(frozen=True)
-class Candidate:
-    employee_id: int
-    telegram_id: int
-    name: str
-    language: str | None
-    own_time: str | None
-    unit_times: str | None  # the unit's own reminder times (``sigap units schedule``)
-
-
-async def candidates(db: Database, timezone: str, today: date) -> list[Candidate]:
-    """Linked, active, reachable employees of units in ``timezone`` with no activity and no
-    leave today, who did not snooze today."""
-    logged = exists().where(
-        Activity.employee_id == Employee.id,
-        Activity.work_date == today,
-        Activity.deleted_at.is_(None),
-    )
-    on_leave = exists().where(
-        Leave.employee_id == Employee.id,
-        Leave.cancelled_at.is_(None),
-        Leave.start <= today,
-        Leave.end >= today,
-    )
-    stmt = (
-        select(
-            Employee.id,
-            TelegramLink.telegram_user_id,
-            Employee.name,
-            TelegramUser.language,
-            ReminderPreference.reminder_time,
-            UnitSchedule.reminder_times,
-        )
-        .join(TelegramLink, TelegramLink.employee_id == Employee.id)
-        .join(Unit, Unit.id == Employee.unit_id)
-        .outerjoin(TelegramUser, TelegramUser.id == TelegramLink.telegram_user_id)
-        .outerjoin(ReminderPreference, ReminderPreference.employee_id == Employee.id)
-        .outerjoin(UnitSchedule, UnitSchedule.unit_id == Unit.id)
-        .where(
-            Employee.active,
-            Unit.timezone == timezone,
-            ~logged,
-            ~on_leave,
-            TelegramUser.blocked_at.is_(None),
-            and_(
-                ReminderPreference.snoozed_on.is_(None) | (ReminderPreference.snoozed_on != today)
-            ),
-        )
-        .order_by(Employee.id)
-    )
-    async with db.read() as session:
-        return [Candidate(*row) for row in (await session.execute(stmt)).all()]
 
 
 def latest_due(times: Sequence[time], now: time) -> int | None:
@@ -104,10 +46,8 @@ async def enqueue_reminders(
     default_language: str,
 ) -> int:
     """Write the reminders that are due now to the outbox; returns how many were new."""
-    async with db.read() as session:
-        zones = list((await session.execute(select(Unit.timezone).distinct())).scalars())
     written = 0
-    for zone in zones:
+    for zone in await unit_timezones(db):
         local = now.astimezone(ZoneInfo(zone))
         today = local.date()
         if not calendar.is_working_day(today) or local.time() >= quiet_from:

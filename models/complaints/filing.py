@@ -1,0 +1,181 @@
+"""Filing a complaint: the draft the citizen builds, the earlier stories that may be the same
+problem, and the submission with the month's next tracking number."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.calendar import WorkCalendar
+from domain.complaints import (
+    FINAL,
+    Deadlines,
+    Earlier,
+    Privacy,
+    Status,
+    due_dates,
+    format_tracking_number,
+    period_of,
+)
+from models.activities import AlreadySaved, EvidenceDraft, _finish_conversation  # shared
+from models.complaints.errors import Banned, LimitReached
+from models.complaints.limits import DAY, banned_in, filed_in
+from models.db import Database
+from models.tables import (
+    Complaint,
+    ComplaintAttachment,
+    ComplaintCategory,
+    ComplaintCounter,
+    ComplaintEvent,
+)
+
+
+@dataclass
+class ComplaintDraft:
+    """What the citizen told us, kept in the conversation until they press Submit."""
+
+    reporter_telegram_id: int
+    reporter_name: str
+    kind: str
+    category_id: int
+    story: str
+    privacy: str
+    location_text: str | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+    contact_phone: str | None = None
+    attachments: list[EvidenceDraft] = field(default_factory=list)
+
+
+async def recent_stories(db: Database, telegram_id: int, since: datetime) -> list[Earlier]:
+    """This account's open complaints since ``since``, for duplicate detection."""
+    stmt = select(Complaint).where(
+        Complaint.reporter_telegram_id == telegram_id,
+        Complaint.created_at >= since,
+        Complaint.status.not_in([s.value for s in FINAL]),
+    )
+    async with db.read() as session:
+        return [
+            Earlier(c.id, c.tracking_number, c.story, c.created_at)  # type: ignore[arg-type]
+            for c in (await session.execute(stmt)).scalars()
+        ]
+
+
+async def submit_complaint(
+    db: Database,
+    draft: ComplaintDraft,
+    *,
+    now: datetime,
+    today: date,
+    calendar: WorkCalendar,
+    deadlines: Deadlines,
+    daily_limit: int,
+    conversation: tuple[int, int, int] | None = None,
+) -> Complaint:
+    """Store a complaint with the next tracking number of the month; ends the flow in the same
+    transaction so that a second Submit cannot file it twice."""
+    period = period_of(today)
+    dues = due_dates(None, today, calendar, deadlines)
+    for attempt in range(5):
+        try:
+            async with db.write() as session:
+                if conversation is not None and not await _finish_conversation(
+                    session, *conversation
+                ):
+                    raise AlreadySaved()
+                if await banned_in(session, draft.reporter_telegram_id):
+                    raise Banned()
+                filed = await filed_in(session, draft.reporter_telegram_id, now - DAY)
+                if len(filed) >= daily_limit:
+                    raise LimitReached()
+                category = await session.get(ComplaintCategory, draft.category_id)
+                if category is None or not category.active:
+                    raise LookupError(draft.category_id)
+                sequence = await _next_sequence(session, period)
+                complaint = Complaint(
+                    tracking_number=format_tracking_number(period, sequence),
+                    period=period,
+                    sequence=sequence,
+                    kind=draft.kind,
+                    category_id=category.id,  # type: ignore[arg-type]
+                    unit_id=category.unit_id,
+                    story=draft.story,
+                    location_text=draft.location_text,
+                    latitude=draft.latitude,
+                    longitude=draft.longitude,
+                    privacy=draft.privacy,
+                    reporter_alias=1000 + secrets.randbelow(9000),
+                    reporter_telegram_id=draft.reporter_telegram_id,
+                    reporter_name=_kept_name(draft),
+                    contact_phone=draft.contact_phone,
+                    contact_consent_at=now if draft.contact_phone else None,
+                    status=Status.BARU.value,
+                    created_at=now,
+                    updated_at=now,
+                    **dues,
+                )
+                session.add(complaint)
+                await session.flush()
+                event = ComplaintEvent(
+                    complaint_id=complaint.id,  # type: ignore[arg-type]
+                    at=now,
+                    actor="citizen",
+                    action="submitted",
+                    to_status=Status.BARU.value,
+                )
+                session.add(event)
+                await session.flush()
+                add_attachments(session, complaint, event, draft.attachments, now)
+                return complaint
+        except IntegrityError:
+            # The first two submissions of a month both created its counter: the loser retries
+            # and then waits on the winner's row lock.
+            if attempt == 4:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _kept_name(draft: ComplaintDraft) -> str | None:
+    """Nobody may see an anonymous reporter's name, so it is not kept (UU 27/2022); their chat
+    id stays, to answer them."""
+    if draft.privacy == Privacy.ANONIM.value:
+        return None
+    return draft.reporter_name[:255]
+
+
+async def _next_sequence(session: AsyncSession, period: str) -> int:
+    counter = (
+        await session.execute(
+            select(ComplaintCounter).where(ComplaintCounter.period == period).with_for_update()
+        )
+    ).scalar_one_or_none()
+    if counter is None:
+        counter = ComplaintCounter(period=period, last=0)
+        session.add(counter)
+    counter.last += 1
+    await session.flush()
+    return counter.last
+
+
+def add_attachments(
+    session: AsyncSession,
+    complaint: Complaint,
+    event: ComplaintEvent,
+    attachments: Sequence[EvidenceDraft],
+    now: datetime,
+) -> None:
+    for item in attachments:
+        session.add(
+            ComplaintAttachment(
+                complaint_id=complaint.id,  # type: ignore[arg-type]
+                event_id=event.id,
+                created_at=now,
+                **item.as_dict(),
+            )
+        )

@@ -1,0 +1,232 @@
+"""Messages about a complaint between the citizen and the desk, and the Telegram messages that
+route them: each incoming message stored once (a delivery again after a crash is recognised
+and its owed relay finished), the hourly limit, tickets and the questions asked as replies."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.complaints import FINAL, Status
+from models.activities import EvidenceDraft
+from models.complaints.errors import AlreadyRecorded, Banned, ComplaintClosed, MessageLimit
+from models.complaints.filing import add_attachments
+from models.complaints.limits import banned_in
+from models.db import Database, insert_once
+from models.tables import Complaint, ComplaintEvent, ComplaintMessage
+
+
+async def add_message(
+    db: Database,
+    complaint_id: int,
+    *,
+    side: str,
+    text: str | None,
+    attachments: Sequence[EvidenceDraft] = (),
+    actor: str,
+    now: datetime,
+    employee_id: int | None = None,
+    reporter_telegram_id: int | None = None,
+    source: tuple[int, int] | None = None,
+    per_hour: int | None = None,
+) -> tuple[Complaint, ComplaintEvent]:
+    """A message from the citizen (``side="citizen"``) or from staff, stored with the
+    complaint. Raises ``ComplaintClosed`` on closed complaints, ``LookupError`` if the
+    reporter does not match, ``AlreadyRecorded`` when ``source`` (the incoming message's chat
+    and message id) was stored before, ``MessageLimit`` past ``per_hour`` citizen messages."""
+    async with db.write() as session:
+        complaint = await _open_complaint(session, complaint_id, reporter_telegram_id)
+        again = None
+        if source is not None and not await _claim_incoming(session, complaint_id, source, now):
+            received = (
+                await session.execute(
+                    select(ComplaintMessage.detail).where(
+                        ComplaintMessage.chat_id == source[0],
+                        ComplaintMessage.message_id == source[1],
+                    )
+                )
+            ).scalar_one()
+            # Rows from before the mark existed were relayed in the same update. Raised after
+            # the block: an exception inside it would roll back and detach ``complaint``.
+            again = AlreadyRecorded(complaint, relayed=received.get("relayed", True))
+        else:
+            if per_hour is not None:
+                await _check_limit(session, complaint, now, per_hour)
+            event = ComplaintEvent(
+                complaint_id=complaint_id,
+                at=now,
+                actor=actor,
+                employee_id=employee_id,
+                action=f"{side}_message",
+                note=text,
+            )
+            session.add(event)
+            await session.flush()
+            add_attachments(session, complaint, event, attachments, now)
+            complaint.updated_at = now
+    if again is not None:
+        raise again
+    return complaint, event
+
+
+async def check_citizen_message(
+    db: Database,
+    complaint_id: int,
+    *,
+    reporter_telegram_id: int,
+    now: datetime,
+    per_hour: int,
+    source: tuple[int, int] | None = None,
+) -> None:
+    """Whether ``add_message`` would take this citizen's message, asked before anything is
+    downloaded for it: raises ``Banned``, ``LookupError``, ``ComplaintClosed`` or
+    ``MessageLimit`` as it would. A message stored before (delivered again) passes."""
+    async with db.read() as session:
+        if await banned_in(session, reporter_telegram_id):
+            raise Banned()
+        complaint = await _open_complaint(session, complaint_id, reporter_telegram_id)
+        if source is not None:
+            known = await session.execute(
+                select(ComplaintMessage.id).where(
+                    ComplaintMessage.chat_id == source[0], ComplaintMessage.message_id == source[1]
+                )
+            )
+            if known.first() is not None:
+                return
+        await _check_limit(session, complaint, now, per_hour)
+
+
+async def _open_complaint(
+    session: AsyncSession, complaint_id: int, reporter_telegram_id: int | None
+) -> Complaint:
+    complaint = await session.get(Complaint, complaint_id)
+    if complaint is None or (
+        reporter_telegram_id is not None and complaint.reporter_telegram_id != reporter_telegram_id
+    ):
+        raise LookupError(complaint_id)
+    if Status(complaint.status) in FINAL or complaint.purged_at is not None:
+        raise ComplaintClosed()
+    return complaint
+
+
+async def _check_limit(
+    session: AsyncSession, complaint: Complaint, now: datetime, per_hour: int
+) -> None:
+    """At most ``per_hour`` citizen messages about a complaint in any hour: each one reaches
+    the unit's group, and a group takes about 20 messages a minute from the bot in all."""
+    hour = timedelta(hours=1)
+    sent = list(
+        (
+            await session.execute(
+                select(ComplaintEvent.at)
+                .where(
+                    ComplaintEvent.complaint_id == complaint.id,
+                    ComplaintEvent.action == "citizen_message",
+                    ComplaintEvent.at > now - hour,
+                )
+                .order_by(ComplaintEvent.at)
+            )
+        ).scalars()
+    )
+    if len(sent) >= per_hour:
+        raise MessageLimit(complaint.tracking_number, sent[len(sent) - per_hour] + hour)
+
+
+async def _claim_incoming(
+    session: AsyncSession, complaint_id: int, source: tuple[int, int], now: datetime
+) -> bool:
+    """Remember an incoming message under the (chat, message) key that routes replies; False if
+    it was remembered before. Kind ``received`` is never a reply target."""
+    values = {
+        "complaint_id": complaint_id,
+        "chat_id": source[0],
+        "message_id": source[1],
+        "kind": "received",
+        "detail": {"relayed": False},
+        "created_at": now,
+    }
+    return await insert_once(session, ComplaintMessage, values, key=["chat_id", "message_id"])
+
+
+async def mark_relayed(db: Database, source: tuple[int, int]) -> None:
+    """The incoming message ``source`` has been passed on (to the desk or to the citizen)."""
+    async with db.write() as session:
+        await session.execute(
+            update(ComplaintMessage)
+            .where(
+                ComplaintMessage.chat_id == source[0],
+                ComplaintMessage.message_id == source[1],
+                ComplaintMessage.kind == "received",
+            )
+            .values(detail={"relayed": True})
+        )
+
+
+async def set_ticket(db: Database, complaint_id: int, chat_id: int, message_id: int) -> None:
+    async with db.write() as session:
+        await session.execute(
+            update(Complaint)
+            .where(Complaint.id == complaint_id)
+            .values(desk_chat_id=chat_id, ticket_message_id=message_id)
+        )
+        session.add(
+            ComplaintMessage(
+                complaint_id=complaint_id, chat_id=chat_id, message_id=message_id, kind="ticket"
+            )
+        )
+
+
+async def remember_messages(
+    db: Database,
+    complaint_id: int,
+    chat_id: int,
+    message_ids: Sequence[int],
+    kind: str,
+    *,
+    move: str | None = None,
+    employee_id: int | None = None,
+    detail: dict[str, Any] | None = None,
+    now: datetime | None = None,
+) -> None:
+    if not message_ids:
+        return
+    async with db.write() as session:
+        for message_id in message_ids:
+            row = ComplaintMessage(
+                complaint_id=complaint_id,
+                chat_id=chat_id,
+                message_id=message_id,
+                kind=kind,
+                move=move,
+                employee_id=employee_id,
+                detail=detail or {},
+            )
+            if now is not None:
+                row.created_at = now
+            session.add(row)
+
+
+async def find_message(db: Database, chat_id: int, message_id: int) -> ComplaintMessage | None:
+    async with db.read() as session:
+        return (
+            await session.execute(
+                select(ComplaintMessage).where(
+                    ComplaintMessage.chat_id == chat_id, ComplaintMessage.message_id == message_id
+                )
+            )
+        ).scalar_one_or_none()
+
+
+async def take_prompt(db: Database, prompt_id: int) -> bool:
+    """Use a question once: True for the first answer, False for any later one."""
+    async with db.write() as session:
+        result = await session.execute(
+            delete(ComplaintMessage).where(
+                ComplaintMessage.id == prompt_id, ComplaintMessage.kind == "prompt"
+            )
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]

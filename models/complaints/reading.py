@@ -1,0 +1,132 @@
+"""Reading complaints: by id, number or reporter, with their history, attachments and what a
+ticket shows; the counts a purge keeps."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+
+from domain.complaints import Move
+from models.db import Database
+from models.tables import (
+    Complaint,
+    ComplaintAttachment,
+    ComplaintCategory,
+    ComplaintEvent,
+    Employee,
+    TelegramUser,
+    Unit,
+)
+
+
+async def get_complaint(db: Database, complaint_id: int) -> Complaint | None:
+    async with db.read() as session:
+        return await session.get(Complaint, complaint_id)
+
+
+async def find_by_number(db: Database, tracking_number: str) -> Complaint | None:
+    async with db.read() as session:
+        return (
+            await session.execute(
+                select(Complaint).where(Complaint.tracking_number == tracking_number)
+            )
+        ).scalar_one_or_none()
+
+
+async def complaints_of(db: Database, telegram_id: int, limit: int = 10) -> list[Complaint]:
+    stmt = (
+        select(Complaint)
+        .where(Complaint.reporter_telegram_id == telegram_id)
+        .order_by(Complaint.created_at.desc(), Complaint.id.desc())
+        .limit(limit)
+    )
+    async with db.read() as session:
+        return list((await session.execute(stmt)).scalars())
+
+
+async def category_of(db: Database, category_id: int) -> ComplaintCategory | None:
+    async with db.read() as session:
+        return await session.get(ComplaintCategory, category_id)
+
+
+async def history(db: Database, complaint_id: int) -> list[ComplaintEvent]:
+    stmt = (
+        select(ComplaintEvent)
+        .where(ComplaintEvent.complaint_id == complaint_id)
+        .order_by(ComplaintEvent.at, ComplaintEvent.id)
+    )
+    async with db.read() as session:
+        return list((await session.execute(stmt)).scalars())
+
+
+async def attachments_of(
+    db: Database, complaint_id: int, event_id: int | None = None
+) -> list[ComplaintAttachment]:
+    stmt = select(ComplaintAttachment).where(ComplaintAttachment.complaint_id == complaint_id)
+    if event_id is not None:
+        stmt = stmt.where(ComplaintAttachment.event_id == event_id)
+    async with db.read() as session:
+        return list((await session.execute(stmt.order_by(ComplaintAttachment.id))).scalars())
+
+
+async def citizen_chat_state(db: Database, telegram_id: int) -> tuple[str | None, bool]:
+    """(language chosen, has blocked the bot) of a reporter, for relaying to them."""
+    async with db.read() as session:
+        user = await session.get(TelegramUser, telegram_id)
+    if user is None:
+        return None, False
+    return user.language, user.blocked_at is not None
+
+
+async def status_counts(db: Database) -> dict[tuple[str, str, str | None], int]:
+    """(category code, status, outcome) → number of complaints: the statistics a purge keeps."""
+    stmt = (
+        select(ComplaintCategory.code, Complaint.status, Complaint.outcome, func.count())
+        .join(ComplaintCategory, ComplaintCategory.id == Complaint.category_id)
+        .group_by(ComplaintCategory.code, Complaint.status, Complaint.outcome)
+    )
+    async with db.read() as session:
+        return {(c, s, o): int(n) for c, s, o, n in (await session.execute(stmt)).all()}
+
+
+@dataclass
+class TicketDetails:
+    """What a ticket shows besides the complaint row itself."""
+
+    category: ComplaintCategory
+    unit: Unit
+    assignee: Employee | None
+    attachments: int
+    forwarded_from: tuple[str, str | None] | None  # (unit name, reason) of the last forward
+
+
+async def ticket_details(db: Database, complaint: Complaint) -> TicketDetails:
+    async with db.read() as session:
+        category = await session.get(ComplaintCategory, complaint.category_id)
+        unit = await session.get(Unit, complaint.unit_id)
+        assignee = (
+            await session.get(Employee, complaint.assignee_id) if complaint.assignee_id else None
+        )
+        attachments = (
+            await session.execute(
+                select(func.count()).where(ComplaintAttachment.complaint_id == complaint.id)
+            )
+        ).scalar_one()
+        forward = (
+            await session.execute(
+                select(ComplaintEvent)
+                .where(
+                    ComplaintEvent.complaint_id == complaint.id,
+                    ComplaintEvent.action == Move.FORWARD.value,
+                )
+                .order_by(ComplaintEvent.id.desc())
+                .limit(1)
+            )
+        ).scalar_one_or_none()
+        forwarded_from = None
+        if forward is not None:
+            source = await session.get(Unit, forward.detail.get("from_unit_id"))
+            forwarded_from = (source.name if source else "?", forward.note)
+    assert category is not None and unit is not None
+    return TicketDetails(category, unit, assignee, int(attachments), forwarded_from)

@@ -1,0 +1,96 @@
+"""An outbox row turned into a Bot API call, with any file already read from the data folder."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from telegram import (
+    Bot,
+    ForceReply,
+    InlineKeyboardMarkup,
+    LinkPreviewOptions,
+    Message,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+)
+
+from models.outbox import FILE_METHODS, QueuedMessage
+
+ReplyMarkup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | ForceReply
+
+
+class PayloadError(Exception):
+    """A row that cannot be turned into a Bot API call (its file is missing, say)."""
+
+
+async def prepare_call(
+    bot: Bot, message: QueuedMessage, data_dir: Path | None
+) -> Callable[[], Awaitable[Message]]:
+    """The call for this row, with any file already read: a missing file is a failure of
+    the row, found before it is marked ``sending``."""
+    payload = message.payload
+    method = payload.get("method")
+    common: dict[str, Any] = {
+        "chat_id": message.chat_id,
+        "parse_mode": payload.get("parse_mode"),
+        "reply_markup": _markup(payload.get("reply_markup")),
+        "disable_notification": bool(payload.get("disable_notification")),
+    }
+    if method == "sendMessage":
+        preview = (
+            LinkPreviewOptions(is_disabled=True) if payload.get("disable_link_preview") else None
+        )
+        return partial(
+            bot.send_message,
+            text=payload["text"],
+            link_preview_options=preview,
+            **common,
+        )
+    field = FILE_METHODS.get(str(method))
+    if field is None:
+        raise PayloadError(f"unknown method {method!r}")
+    data = await _read_file(data_dir, str(payload.get("file", "")))
+    filename = payload.get("filename") or Path(str(payload["file"])).name
+    send = bot.send_photo if field == "photo" else bot.send_document
+    return partial(
+        send,
+        **{field: data},
+        filename=filename,
+        caption=payload.get("caption"),
+        **common,
+    )
+
+
+async def _read_file(data_dir: Path | None, relative: str) -> bytes:
+    if data_dir is None:
+        raise PayloadError("the sender has no data folder for file payloads")
+    return await asyncio.to_thread(_read_inside, data_dir, relative)
+
+
+def _read_inside(data_dir: Path, relative: str) -> bytes:
+    """The file's bytes, if it lies inside the data folder (resolved in the worker thread too:
+    resolving touches the disk)."""
+    root = data_dir.resolve()
+    path = (root / relative).resolve()
+    if not path.is_relative_to(root):
+        raise PayloadError(f"file outside the data folder: {relative!r}")
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise PayloadError(f"cannot read {relative!r}: {exc.strerror or exc}") from None
+
+
+def _markup(data: Any) -> ReplyMarkup | None:
+    if not data:
+        return None
+    if "inline_keyboard" in data:
+        return InlineKeyboardMarkup.de_json(data, None)
+    if "keyboard" in data:
+        return ReplyKeyboardMarkup.de_json(data, None)
+    if "remove_keyboard" in data:
+        return ReplyKeyboardRemove.de_json(data, None)
+    return ForceReply.de_json(data, None)
