@@ -6,13 +6,18 @@ server on PORT) or ``echo`` (PTB's echo bot as installed by default).
 
 ``sigap-no-inbox`` is the same Application polled by PTB's own Updater, which keeps no inbox
 (and so loses fetched updates at a kill -9): what the inbox costs.
-    python bench/bot_process.py sigap-webhook BASE_URL TOKEN DATABASE_URL CONCURRENCY PORT
+    python bench/bot_process.py sigap-webhook BASE_URL TOKEN DATABASE_URL CONCURRENCY PORT [URL]
+
+URL: the public webhook URL when it is not the process's own (a balancer in front of several).
+SIGAP_METRICS_LISTEN in the environment gives the health and metrics server an address (none
+by default: benchmarks run many processes side by side).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import sys
 from pathlib import Path
 
@@ -57,8 +62,9 @@ def main() -> None:
         webhook: dict[str, object] = {}
         if kind == "sigap-webhook":
             port = int(sys.argv[6])
+            public = sys.argv[7] if len(sys.argv) > 7 else f"http://127.0.0.1:{port}/telegram"
             webhook = {
-                "SIGAP_WEBHOOK_URL": f"http://127.0.0.1:{port}/telegram",
+                "SIGAP_WEBHOOK_URL": public,
                 "SIGAP_WEBHOOK_PORT": port,
                 "SIGAP_WEBHOOK_SECRET": "bench-secret-0123456789abcdef-0123",
             }
@@ -68,6 +74,7 @@ def main() -> None:
             DATABASE_URL=sys.argv[4],
             SIGAP_CONCURRENT_UPDATES=int(sys.argv[5]),
             SIGAP_LOG_LEVEL="WARNING",
+            SIGAP_METRICS_LISTEN=os.environ.get("SIGAP_METRICS_LISTEN", ""),
             **webhook,
         )
         application = build_application(settings)

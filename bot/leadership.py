@@ -7,7 +7,8 @@ server's keepalives give up), which is exactly when another process must take ov
   it as a hot standby; a leader that can no longer show it holds it steps down (``watch``).
 - ``ChatLocks``: in webhook mode behind a load balancer, any receiver may get any update; one
   chat's updates must still be handled one at a time across all of them. Each receiver holds a
-  chat's lock (on one connection for all its chats) while it handles that chat's update.
+  chat's lock (on one of a few connections shared by all its chats) while it handles that
+  chat's update.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -126,22 +127,15 @@ class BotLock:
                 pass
 
 
-class ChatLocks:
-    """Per-chat advisory locks, all on one connection of this process.
-
-    Session locks stack within a session, and updates of one chat are already in order within
-    a process (``bot.processor``): the lock only keeps two *processes* from handling one chat at
-    once. One connection for every chat keeps the pool for the handlers; its queries are short
-    and one at a time. A lock held elsewhere is asked for again, never waited on in the
-    server, so the shared connection never blocks.
-    """
+class _LockSession:
+    """One connection holding chat locks, its queries one at a time."""
 
     def __init__(self, db: Database) -> None:
         self._db = db
         self._connection: AsyncConnection | None = None
         self._mutex = asyncio.Lock()
 
-    async def _query(self, sql: str, key: int) -> bool:
+    async def query(self, sql: str, key: int) -> bool:
         async with self._mutex:
             if self._connection is None:
                 self._connection = await _session(self._db)
@@ -150,31 +144,51 @@ class ChatLocks:
             except Exception:
                 # Its session is gone, and every lock it held with it: start again.
                 connection, self._connection = self._connection, None
-                try:
+                with suppress(Exception):
                     await connection.close()
-                except Exception:
-                    pass
                 raise
             return bool(result.scalar())
-
-    @asynccontextmanager
-    async def hold(self, chat_id: int) -> AsyncIterator[None]:
-        key = chat_lock_key(chat_id)
-        delay = _CHAT_RETRY_SECONDS
-        while not await self._query("SELECT pg_try_advisory_lock(:key)", key):
-            await asyncio.sleep(delay)
-            delay = min(delay * 2, _CHAT_RETRY_MAX_SECONDS)
-        try:
-            yield
-        finally:
-            try:
-                await self._query("SELECT pg_advisory_unlock(:key)", key)
-            except Exception as exc:
-                # The session is gone, and the lock with it.
-                log.warning("could not release a chat lock: %s", exc)
 
     async def close(self) -> None:
         async with self._mutex:
             connection, self._connection = self._connection, None
         if connection is not None:
             await connection.close()
+
+
+class ChatLocks:
+    """Per-chat advisory locks, on a few connections of this process.
+
+    Session locks stack within a session, and updates of one chat are already in order within
+    a process (``bot.processor``): the lock only keeps two *processes* from handling one chat at
+    once. A chat always goes to the same one of ``LOCK_SESSIONS`` connections (by its id), so
+    its lock and unlock meet in one session; a few connections keep the pool for the handlers
+    while the short lock queries of many chats do not queue behind one another. A lock held
+    elsewhere is asked for again, never waited on in the server, so no connection blocks.
+    """
+
+    LOCK_SESSIONS = 4
+
+    def __init__(self, db: Database) -> None:
+        self._sessions = [_LockSession(db) for _ in range(self.LOCK_SESSIONS)]
+
+    @asynccontextmanager
+    async def hold(self, chat_id: int) -> AsyncIterator[None]:
+        key = chat_lock_key(chat_id)
+        session = self._sessions[chat_id % len(self._sessions)]
+        delay = _CHAT_RETRY_SECONDS
+        while not await session.query("SELECT pg_try_advisory_lock(:key)", key):
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, _CHAT_RETRY_MAX_SECONDS)
+        try:
+            yield
+        finally:
+            try:
+                await session.query("SELECT pg_advisory_unlock(:key)", key)
+            except Exception as exc:
+                # The session is gone, and the lock with it.
+                log.warning("could not release a chat lock: %s", exc)
+
+    async def close(self) -> None:
+        for session in self._sessions:
+            await session.close()

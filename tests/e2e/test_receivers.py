@@ -10,62 +10,23 @@ one chat at once is shown holding across two database sessions.
 from __future__ import annotations
 
 import asyncio
-import itertools
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import aiohttp
 import pytest
-from aiohttp import web
 
 from bot.leadership import ChatLocks
 from emulator import BotApiEmulator
+from emulator.balancer import RoundRobin
 from models.db import Database
-from tests.e2e.harness import eventually, free_port
+from tests.e2e.harness import eventually
 from tests.e2e.test_crash_recovery import crash_setup
 from tests.e2e.test_standby import bot_log, health, role_of
 from tests.e2e.test_webhook import SECRET
 from tests.e2e.test_webhook_crash import WebhookBotProcess
 
 pytestmark = [pytest.mark.postgres]
-
-
-class RoundRobin:
-    """A load balancer: each POST goes to the next receiver in turn, its answer comes back."""
-
-    def __init__(self, backends: list[str]) -> None:
-        self.port = free_port()
-        self._next = itertools.cycle(backends)
-        self.taken: list[str] = []
-        self._runner: web.AppRunner | None = None
-        self._session: aiohttp.ClientSession | None = None
-
-    async def start(self) -> None:
-        app = web.Application()
-        app.router.add_post("/telegram", self._forward)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        await web.TCPSite(self._runner, "127.0.0.1", self.port).start()
-        self._session = aiohttp.ClientSession()
-
-    async def stop(self) -> None:
-        if self._session is not None:
-            await self._session.close()
-        if self._runner is not None:
-            await self._runner.cleanup()
-
-    async def _forward(self, request: web.Request) -> web.Response:
-        assert self._session is not None
-        backend = next(self._next)
-        self.taken.append(backend)
-        headers = {k: v for k, v in request.headers.items() if k.lower() != "host"}
-        try:
-            async with self._session.post(
-                backend, data=await request.read(), headers=headers
-            ) as answer:
-                return web.Response(status=answer.status, body=await answer.read())
-        except aiohttp.ClientError:
-            return web.Response(status=502)
 
 
 class Receiver(WebhookBotProcess):
@@ -96,7 +57,7 @@ async def two_receivers(
         await balancer.start()
         for receiver in (first, second):
             receiver.env.update(
-                SIGAP_WEBHOOK_URL=f"http://127.0.0.1:{balancer.port}/telegram",
+                SIGAP_WEBHOOK_URL=balancer.url,
                 SIGAP_WEBHOOK_SECRET=SECRET,
             )
         try:
