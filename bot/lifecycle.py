@@ -104,12 +104,18 @@ async def leadership(
     lock = BotLock(db)
     loop = asyncio.get_running_loop()
     try:
-        taken = False
-        with suppress(Exception):  # a database not there yet is waited for below
+        taken, reachable = False, True
+        try:
             taken = await lock.try_take()
+        except Exception as exc:  # a database not there yet is waited for below
+            reachable = False
+            log.warning("cannot reach the database to ask for the bot lock (%s)", exc)
         if not taken:
             log.warning(
-                "standby: another `sigap run` leads on this database; waiting to take over%s",
+                "standby: %s; waiting to take over%s",
+                "another `sigap run` leads on this database"
+                if reachable
+                else "the database does not answer yet",
                 standby_note,
             )
             metrics.set_role(Role.STANDBY)
