@@ -25,9 +25,12 @@ sandbox: $(BIN)/sigap
 # Debian's chromium (and an emoji font) for the sandbox's browser test. Playwright drives this
 # binary; it never downloads browsers of its own.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+# Each is installed when missing: a machine with chromium but no emoji font still gets the font.
+BROWSER_PACKAGES := chromium fonts-noto-color-emoji
 browser:
-	@if command -v chromium >/dev/null; then echo "chromium: $$(command -v chromium)"; else \
-		$(SUDO) apt-get update && $(SUDO) apt-get install -y chromium fonts-noto-color-emoji; fi
+	@missing=$$(for p in $(BROWSER_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -z "$$missing" ]; then echo "installed: $(BROWSER_PACKAGES)"; else \
+		$(SUDO) apt-get update && $(SUDO) apt-get install -y $$missing; fi
 
 test: $(BIN)/sigap
 	$(BIN)/ruff check .

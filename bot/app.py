@@ -33,6 +33,7 @@ from bot.http import AiohttpRequest, outbox_bot
 from bot.processor import ChatOrderedProcessor, log_key
 from domain.clock import Clock, SystemClock
 from handlers import (
+    admin,
     approvals,
     assessment,
     complaints,
@@ -84,6 +85,7 @@ MODULES = (
     assessment,
     digest,
     invite,
+    admin,
     desk,
 )
 """Every handler module with a ``ROUTES`` table. Their order is the order of the command menus

@@ -10,7 +10,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-ROLES = ("employee", "supervisor", "complaint_handler", "admin")
+ROLES = ("employee", "supervisor", "complaint_handler", "admin", "unit_admin")
+# ``admin`` manages the whole office; ``unit_admin`` (the roster's "admin unit") only the unit
+# the roster puts them in: its people, their SKP targets, its schedule.
 
 
 class Audience(StrEnum):
@@ -20,6 +22,7 @@ class Audience(StrEnum):
     EMPLOYEE = "employee"
     SUPERVISOR = "supervisor"
     COMPLAINT_HANDLER = "complaint_handler"
+    UNIT_ADMIN = "unit_admin"  # /admin for their own unit only
     ADMIN = "admin"
 
 
@@ -82,6 +85,8 @@ class Actor:
         ):
             if role in roles:
                 result.append(audience)
+        if "unit_admin" in roles and Audience.ADMIN not in result:
+            result.append(Audience.UNIT_ADMIN)
         return result
 
     @property
@@ -192,3 +197,67 @@ def survey_results_refusal(actor: Actor, unit_id: int) -> Refusal | None:
     if "admin" in actor.effective_roles or actor.unit_id == unit_id:
         return None
     return Refusal.NOT_FOUND
+
+
+# --- The admin's desk (/admin) ---------------------------------------------------------------
+
+
+class AdminTask(StrEnum):
+    """What an admin does from the chat (``handlers.admin``)."""
+
+    ROSTER = "roster"  # download, send back, preview, apply
+    PEOPLE = "people"  # search, one person, invite, unlink
+    TARGETS = "targets"  # SKP targets file
+    SCHEDULE = "schedule"  # a unit's reminder and digest times
+    AUDIT = "audit"  # the last changes and who made them
+    CATEGORIES = "categories"  # complaint categories (they route citizens to units)
+    HOLIDAYS = "holidays"  # the office's own days off (/libur)
+    BANS = "bans"  # stop a complaint account filing more
+
+
+# Tasks that concern the whole office: a unit admin does not get them.
+_OFFICE_TASKS = frozenset({AdminTask.CATEGORIES, AdminTask.HOLIDAYS, AdminTask.BANS})
+
+
+@dataclass(frozen=True)
+class AdminScope:
+    """How far an admin reaches: the whole office (``unit_id`` None) or one unit."""
+
+    unit_id: int | None = None
+    unit_code: str | None = None
+
+    @property
+    def whole_office(self) -> bool:
+        return self.unit_id is None
+
+    def covers(self, unit_id: int | None) -> bool:
+        return self.unit_id is None or unit_id == self.unit_id
+
+
+def admin_scope(actor: Actor) -> AdminScope | None:
+    """The admin reach of this person, or None for someone who is no admin. An operator
+    (SIGAP_ADMIN_IDS) or an ``admin`` of the roster reaches the whole office; a ``unit_admin``
+    their own unit."""
+    if "admin" in actor.effective_roles:
+        return AdminScope()
+    if actor.is_employee and "unit_admin" in actor.roles and actor.unit_id is not None:
+        return AdminScope(actor.unit_id, actor.unit_code)
+    return None
+
+
+def admin_refusal(
+    actor: Actor, task: AdminTask, unit_id: int | None = None, *, office_wide: bool = False
+) -> Refusal | None:
+    """May this person do ``task`` (on the unit ``unit_id``, or on every unit with
+    ``office_wide``)? Anything outside their reach is "not found", so a forged button does not
+    tell a unit admin what exists elsewhere."""
+    scope = admin_scope(actor)
+    if scope is None:
+        return Refusal.NOT_FOUND
+    if scope.whole_office:
+        return None
+    if task in _OFFICE_TASKS or office_wide:
+        return Refusal.NOT_FOUND
+    if unit_id is not None and not scope.covers(unit_id):
+        return Refusal.NOT_FOUND
+    return None

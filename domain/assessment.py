@@ -53,7 +53,6 @@ def predikat(hasil_kerja: Rating, perilaku_kerja: Rating) -> Predikat:
 
 
 QUARTERS: Final = (1, 2, 3, 4)
-ROMAN: Final = {1: "I", 2: "II", 3: "III", 4: "IV"}
 
 
 def quarter_of(day: date) -> int:

@@ -31,7 +31,7 @@ from types import MappingProxyType
 from typing import Final
 
 from domain.calendar import WorkCalendar
-from domain.tabular import Column, TableLayout, read_table
+from domain.tabular import DEFAULT_MAX_ROWS, Column, TableLayout, read_table
 
 
 class Kind(StrEnum):
@@ -193,6 +193,20 @@ def period_of(day: date) -> str:
 def format_tracking_number(period: str, sequence: int, prefix: str = TRACKING_PREFIX) -> str:
     """``BLW-2611-0042``: short, unique (sequence per month), typeable on a phone."""
     return f"{prefix}-{period}-{sequence:04d}"
+
+
+# A tracking number inside a sentence ("status aduan BLW-2611-0042 bagaimana?"): only with its
+# prefix, so a date or a phone number in the text is never taken for one.
+_TRACKING_IN_TEXT: Final = re.compile(r"#?\b[A-Za-z]{2,5}[\s\-./]*\d{4}[\s\-./]*\d{1,6}\b")
+
+
+def find_tracking_number(text: str, prefix: str = TRACKING_PREFIX) -> str | None:
+    """The first tracking number written anywhere in ``text``, canonical, or None."""
+    for match in _TRACKING_IN_TEXT.finditer(text):
+        number = parse_tracking_number(match.group(), prefix)
+        if number is not None:
+            return number
+    return None
 
 
 def parse_tracking_number(text: str, prefix: str = TRACKING_PREFIX) -> str | None:
@@ -416,11 +430,17 @@ class CategoryProblem:
     params: Mapping[str, object] = field(default_factory=dict)
 
 
-def read_categories(path: Path) -> list[CategoryRow]:
+#: The columns of a categories file, in the order Sigap writes them.
+CATEGORY_HEADERS: Final = tuple(column.header for column in _CATEGORY_LAYOUT.columns)
+
+
+def read_categories(
+    path: Path, *, max_rows: int = DEFAULT_MAX_ROWS, suffix: str | None = None
+) -> list[CategoryRow]:
     """Categories from a CSV/XLSX file with the columns Kode, Nama, Nama (EN), Kode Unit,
     Urutan. Raises :class:`domain.tabular.TableFileError` for unusable files."""
     rows = []
-    for record in read_table(path, _CATEGORY_LAYOUT):
+    for record in read_table(path, _CATEGORY_LAYOUT, max_rows=max_rows, suffix=suffix):
         position_text = record.text("position")
         if not position_text:
             position = record.line  # a blank "Urutan" keeps the file's order

@@ -114,6 +114,14 @@ class PersonWeek:
     # Days (of the week) on which this person was expected / logged, for compliance per day.
     expected_on: list[date] = field(default_factory=list)
     logged_on: list[date] = field(default_factory=list)
+    # The day from which a silence counts: added to the roster, or linked to Telegram, whichever
+    # came later (nobody "did not report" before they could).
+    counted_from: date | None = None
+
+    def silent_over(self, expected: Sequence[date], logged: Iterable[date]) -> int:
+        """Trailing silent days over these days, from ``counted_from`` on."""
+        since = self.counted_from
+        return trailing_silent_days([d for d in expected if since is None or d >= since], logged)
 
     @property
     def hours(self) -> float:

@@ -47,7 +47,7 @@ __all__ = [
 ]
 
 #: Role vocabulary stored in the database.
-ROLES: Final = frozenset({"employee", "supervisor", "complaint_handler", "admin"})
+ROLES: Final = frozenset({"employee", "supervisor", "complaint_handler", "admin", "unit_admin"})
 
 #: Maximum characters per field (after whitespace is collapsed); sized for the DB columns.
 FIELD_LIMITS: Final[Mapping[str, int]] = MappingProxyType(
@@ -72,6 +72,19 @@ ROSTER_PROBLEM_CODES: Final = (
     "self_supervisor",
     "unknown_supervisor",
     "supervisor_cycle",
+    "other_unit",
+    "role_not_allowed",
+)
+
+#: How each role is written in a roster file Sigap hands out (the importer reads these back).
+ROLE_WORDS: Final[Mapping[str, str]] = MappingProxyType(
+    {
+        "employee": "pegawai",
+        "supervisor": "atasan",
+        "complaint_handler": "penangan aduan",
+        "admin": "admin",
+        "unit_admin": "admin unit",
+    }
 )
 
 _UNIT_CODE: Final = re.compile(r"[A-Za-z0-9_-]+")
@@ -90,6 +103,9 @@ _ROLE_ALIASES: Final[Mapping[str, str]] = MappingProxyType(
         "penangan_pengaduan": "complaint_handler",
         "admin": "admin",
         "administrator": "admin",
+        "unit_admin": "unit_admin",
+        "admin_unit": "unit_admin",
+        "admin_unit_kerja": "unit_admin",
     }
 )
 
@@ -159,14 +175,46 @@ class RosterProblem:
 # --------------------------------------------------------------------------- reading
 
 
-def read_roster(path: Path, *, max_rows: int = DEFAULT_MAX_ROWS) -> list[RosterRow]:
+def read_roster(
+    path: Path, *, max_rows: int = DEFAULT_MAX_ROWS, suffix: str | None = None
+) -> list[RosterRow]:
     """Read a ``.csv`` or ``.xlsx`` roster; blank rows are skipped.
 
     ``RosterRow.line`` is what a person sees: the spreadsheet row number, or for CSV
     the text line where the record starts (they differ only after a cell containing a
     line break).  ``max_rows`` guards the bot against huge uploads.
     """
-    return [_make_row(record) for record in read_table(path, _LAYOUT, max_rows=max_rows)]
+    records = read_table(path, _LAYOUT, max_rows=max_rows, suffix=suffix)
+    return [_make_row(record) for record in records]
+
+
+#: The columns of a roster file, in the order Sigap writes them.
+ROSTER_HEADERS: Final = tuple(column.header for column in _LAYOUT.columns)
+
+
+def roles_cell(roles: Iterable[str]) -> str:
+    """``atasan, admin``: the roles as a roster file writes them ("pegawai" only when it is
+    the only one, since every employee has it)."""
+    words = [ROLE_WORDS[r] for r in ROLE_WORDS if r in set(roles) and r != "employee"]
+    return ", ".join(words) or ROLE_WORDS["employee"]
+
+
+def scope_problems(
+    rows: Iterable[RosterRow], unit_code: str, elsewhere: Mapping[str, str]
+) -> list[RosterProblem]:
+    """What a unit admin's file may not do: rows of another unit, people the roster puts in
+    another unit (``elsewhere``: NIP → unit code), and the office-wide admin role."""
+    problems: list[RosterProblem] = []
+    for row in rows:
+        if row.unit_code and row.unit_code != unit_code:
+            problems.append(RosterProblem(row.line, row.nip, "other_unit", {"unit": unit_code}))
+        elif row.nip in elsewhere and elsewhere[row.nip] != unit_code:
+            problems.append(
+                RosterProblem(row.line, row.nip, "other_unit", {"unit": elsewhere[row.nip]})
+            )
+        if "admin" in row.roles:
+            problems.append(RosterProblem(row.line, row.nip, "role_not_allowed", {"role": "admin"}))
+    return problems
 
 
 def _make_row(record: TableRecord) -> RosterRow:

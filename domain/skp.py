@@ -72,6 +72,7 @@ TARGET_PROBLEM_CODES: Final = (
     "bad_kind",
     "field_too_long",
     "duplicate_target",
+    "other_unit",  # a unit admin's file: an employee of another unit (models.targets)
 )
 
 # SKP is planned for the coming year late in the current one and may be corrected
@@ -203,14 +204,21 @@ class TargetProblem:
 # --------------------------------------------------------------------------- reading
 
 
-def read_targets(path: Path, *, max_rows: int = DEFAULT_MAX_ROWS) -> list[TargetRow]:
+def read_targets(
+    path: Path, *, max_rows: int = DEFAULT_MAX_ROWS, suffix: str | None = None
+) -> list[TargetRow]:
     """Read a ``.csv`` or ``.xlsx`` file of SKP targets; blank rows are skipped.
 
     Raises :class:`domain.tabular.TableFileError` when the file as a whole is unusable
     (unsupported type, unreadable, not UTF-8, malformed CSV, no rows, missing or
     repeated columns, more than ``max_rows`` rows).
     """
-    return [_make_row(record) for record in read_table(path, _LAYOUT, max_rows=max_rows)]
+    records = read_table(path, _LAYOUT, max_rows=max_rows, suffix=suffix)
+    return [_make_row(record) for record in records]
+
+
+#: The columns of a targets file, in the order Sigap writes them.
+TARGET_HEADERS: Final = tuple(column.header for column in _LAYOUT.columns)
 
 
 def _make_row(record: TableRecord) -> TargetRow:

@@ -16,6 +16,7 @@ import csv
 import io
 import math
 import re
+import zipfile
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time
@@ -24,6 +25,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Final, NamedTuple
 
+import filetype
 import openpyxl
 
 from domain.nip import normalize_nip
@@ -39,6 +41,7 @@ __all__ = [
     "header_key",
     "looks_like_rounded_nip",
     "read_table",
+    "sniff_table_format",
 ]
 
 #: Every TableFileError.code, for catalogue completeness checks.
@@ -51,6 +54,10 @@ TABLE_FILE_ERROR_CODES: Final = (
     "missing_columns",
     "duplicate_columns",
     "too_many_rows",
+    "not_a_table",
+    "too_big",
+    "wrong_sheet",
+    "merged_header",
 )
 
 DEFAULT_MAX_ROWS: Final = 5000
@@ -74,6 +81,10 @@ _SCIENTIFIC: Final = re.compile(r"[0-9]+(?:[.,][0-9]+)?[eE]\+?[0-9]+")
 _ROUNDED_18: Final = re.compile(r"[0-9]{15}000")
 
 _XLSX_SUFFIXES: Final = (".xlsx", ".xlsm")
+
+# A file sent in the chat is judged by its bytes, never its name. An XLSX is a zip; what it
+# unpacks to is bounded so that a small "zip bomb" cannot fill the memory.
+MAX_UNPACKED_BYTES: Final = 200 * 1024 * 1024
 
 
 class TableFileError(Exception):
@@ -176,32 +187,100 @@ class _Cells(NamedTuple):
 
 
 def read_table(
-    path: Path, layout: TableLayout, *, max_rows: int = DEFAULT_MAX_ROWS
+    path: Path,
+    layout: TableLayout,
+    *,
+    max_rows: int = DEFAULT_MAX_ROWS,
+    suffix: str | None = None,
 ) -> list[TableRecord]:
-    """Read a ``.csv`` or ``.xlsx`` (first sheet) file; blank rows are skipped.
+    """Read a ``.csv`` or ``.xlsx`` file; blank rows are skipped.
 
     Rows whose layout columns are all empty count as blank, so a template with a
     pre-numbered "No." column does not produce phantom rows.  ``max_rows`` guards the
-    bot against huge uploads.
+    bot against huge uploads.  ``suffix`` overrides the file name's (a file sent in the
+    chat is typed by :func:`sniff_table_format`).  In a workbook the first sheet with the
+    header is read, so an instructions sheet moved to the front does no harm.
     """
-    suffix = path.suffix.lower()
+    suffix = (suffix or path.suffix).lower()
     if suffix == ".csv":
         return _parse(_csv_cells(path), layout, max_rows)
     if suffix in _XLSX_SUFFIXES:
-        try:
-            workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
-        except Exception as exc:  # missing file, not a zip, damaged XML: openpyxl varies
-            raise TableFileError("unreadable") from exc
-        try:
-            if not workbook.worksheets:
-                raise TableFileError("empty")
-            sheet = workbook.worksheets[0]
-            # Some writers store a wrong <dimension>; without this rows could be cut off.
-            sheet.reset_dimensions()
-            return _parse(_xlsx_cells(sheet.iter_rows(values_only=True)), layout, max_rows)
-        finally:
-            workbook.close()  # read-only mode keeps the file handle open until closed
+        return _read_workbook(path, layout, max_rows)
     raise TableFileError("unsupported_format", suffix=suffix or path.name)
+
+
+def _read_workbook(path: Path, layout: TableLayout, max_rows: int) -> list[TableRecord]:
+    try:
+        # data_only: a formula is never evaluated here; its value is the one Excel saved.
+        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # missing file, not a zip, damaged XML: openpyxl varies
+        raise TableFileError("unreadable") from exc
+    try:
+        if not workbook.worksheets:
+            raise TableFileError("empty")
+        first_error: TableFileError | None = None
+        for sheet in workbook.worksheets:
+            # Some writers store a wrong <dimension>; without this rows could be cut off.
+            sheet.reset_dimensions()  # type: ignore[union-attr]
+            try:
+                return _parse(_xlsx_cells(sheet.iter_rows(values_only=True)), layout, max_rows)
+            except TableFileError as exc:
+                if exc.code not in ("missing_columns", "empty"):
+                    raise
+                first_error = first_error or exc
+        names = list(workbook.sheetnames)
+    finally:
+        workbook.close()  # read-only mode keeps the file handle open until closed
+    assert first_error is not None
+    raise _header_problem(path, names, first_error)
+
+
+def _header_problem(path: Path, names: list[str], error: TableFileError) -> TableFileError:
+    """Why no sheet had the header, as precisely as the file lets us say: merged header cells
+    (read-only mode cannot see merges, so the workbook is opened again, on this error path
+    only), a workbook whose sheets are all something else, or the columns missing."""
+    try:
+        workbook = openpyxl.load_workbook(path, data_only=True)
+    except Exception:
+        return error
+    try:
+        for sheet in workbook.worksheets:
+            for merged in sheet.merged_cells.ranges:
+                if merged.min_row <= _HEADER_SEARCH_ROWS and merged.min_col != merged.max_col:
+                    return TableFileError("merged_header", sheet=sheet.title, cells=merged.coord)
+    finally:
+        workbook.close()
+    if error.code == "missing_columns" and len(names) > 1:
+        return TableFileError("wrong_sheet", sheets=names, columns=error.params["columns"])
+    return error
+
+
+def sniff_table_format(path: Path, max_bytes: int, max_unpacked: int = MAX_UNPACKED_BYTES) -> str:
+    """``.xlsx`` or ``.csv`` for what the bytes of ``path`` are, whatever it is called;
+    raises :class:`TableFileError` (``too_big``, ``not_a_table``) for anything else: a
+    renamed photo, a PDF, an old ``.xls``, an archive that unpacks to too much."""
+    size = path.stat().st_size
+    if size > max_bytes:
+        raise TableFileError("too_big", max_mb=max_bytes // (1024 * 1024))
+    with path.open("rb") as handle:
+        head = handle.read(8192)
+    if not head:
+        raise TableFileError("empty")
+    if zipfile.is_zipfile(path):
+        try:
+            with zipfile.ZipFile(path) as archive:
+                names = set(archive.namelist())
+                unpacked = sum(info.file_size for info in archive.infolist())
+        except (zipfile.BadZipFile, OSError) as exc:
+            raise TableFileError("unreadable") from exc
+        if "xl/workbook.xml" not in names:
+            raise TableFileError("not_a_table")
+        if unpacked > max_unpacked:
+            raise TableFileError("too_big", max_mb=max_bytes // (1024 * 1024))
+        return ".xlsx"
+    if b"\x00" in head or filetype.guess(head) is not None:
+        raise TableFileError("not_a_table")  # binary: an image, an old .xls, a PDF ...
+    return ".csv"
 
 
 def _csv_cells(path: Path) -> Iterator[_Cells]:

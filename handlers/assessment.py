@@ -15,7 +15,6 @@ from telegram import Update
 
 from domain.access import Action, Audience, supervision_refusal
 from domain.assessment import (
-    ROMAN,
     Predikat,
     Rating,
     last_finished_quarter,
@@ -24,7 +23,6 @@ from domain.assessment import (
     quarter_of,
     selectable_quarters,
 )
-from domain.dates import format_date
 from domain.ids import parse_id
 from handlers.common import reply, requires
 from handlers.context import SigapContext
@@ -37,14 +35,12 @@ from models.identity import contact_of
 from models.outbox import text_payload
 from models.roster import get_employee
 from texts import Texts, texts
+from texts.format import format_date
+from texts.format import quarter as quarter_name
 
 MAX_PEOPLE_BUTTONS = 40
 LABEL_MAX = 120
 RATINGS = (Rating.BELOW, Rating.MEETS, Rating.ABOVE)
-
-
-def quarter_label(tr: Texts, year: int, quarter: int) -> str:
-    return tr.plain("assessment.quarter", roman=ROMAN[quarter], year=year)
 
 
 def _short(text: str, limit: int = LABEL_MAX) -> str:
@@ -90,7 +86,7 @@ async def _ask_quarter(call: FlowCall) -> None:
     current = (today.year, quarter_of(today))
     rows = []
     for year, quarter in selectable_quarters(today):
-        label = quarter_label(tr, year, quarter)
+        label = quarter_name(year, quarter, tr.language)
         if (year, quarter) == finished:
             label = tr.plain("assessment.quarter_finished", quarter=label)
         elif (year, quarter) == current:
@@ -125,7 +121,7 @@ async def _ask_person(call: FlowCall) -> None:
     await call.say(
         tr.t(
             "assessment.ask_person",
-            quarter=quarter_label(tr, data["year"], data["quarter"]),
+            quarter=quarter_name(data["year"], data["quarter"], tr.language),
             done=len(done),
             total=len(reports),
         ),
@@ -196,7 +192,7 @@ async def _ask_hasil(call: FlowCall) -> None:
     text = tr.t(
         "assessment.realisation_title",
         name=data["employee_name"],
-        quarter=quarter_label(tr, year, quarter),
+        quarter=quarter_name(year, quarter, tr.language),
     )
     text += "\n" + realisation_text(tr, realisation, year, quarter, call.context.services.today())
     if earlier is not None:
@@ -236,7 +232,7 @@ async def _ask_confirm(call: FlowCall) -> None:
         tr.t(
             "assessment.confirm",
             name=data["employee_name"],
-            quarter=quarter_label(tr, data["year"], data["quarter"]),
+            quarter=quarter_name(data["year"], data["quarter"], tr.language),
             **_verdict(tr, data["hasil"], data["perilaku"]),
         ),
         [
@@ -284,7 +280,7 @@ async def _save(call: FlowCall) -> None:
                 theirs.t(
                     "assessment.notice_updated" if earlier else "assessment.notice",
                     supervisor=actor.employee_name or "",
-                    quarter=quarter_label(theirs, year, quarter),
+                    quarter=quarter_name(year, quarter, theirs.language),
                     **_verdict(theirs, data["hasil"], data["perilaku"]),
                 )
             ),
@@ -312,7 +308,7 @@ async def _save(call: FlowCall) -> None:
     text = tr.t(
         key,
         name=data["employee_name"],
-        quarter=quarter_label(tr, year, quarter),
+        quarter=quarter_name(year, quarter, tr.language),
         predikat=tr.plain(f"assessment.predikat_{result.value}"),
     )
     if contact is None:

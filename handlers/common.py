@@ -6,7 +6,7 @@ import functools
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ChatType
 from telegram.error import BadRequest
 from telegram.ext import ApplicationHandlerStop
@@ -47,12 +47,14 @@ async def reload_sender(update: Update, context: SigapContext) -> None:
     await load_sender(update, context)
 
 
-async def reply(update: Update, context: SigapContext, text: str, markup: Any = None) -> None:
+async def reply(
+    update: Update, context: SigapContext, text: str, markup: Any = None
+) -> Message | None:
     """Answer in the chat the update came from (a message or a button press)."""
     chat = update.effective_chat
     if chat is None:
-        return
-    await context.bot.send_message(chat.id, text, reply_markup=markup)
+        return None
+    return await context.bot.send_message(chat.id, text, reply_markup=markup)
 
 
 async def answer_button(update: Update, text: str | None = None, alert: bool = False) -> None:

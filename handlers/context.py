@@ -44,6 +44,10 @@ class BotData:
     # Album id → the complaint its first photo was added to (``handlers.complaints``); the
     # oldest are dropped past a few hundred.
     complaint_albums: OrderedDict[str, int] = field(default_factory=OrderedDict)
+    # (chat, user) → the message of their conversation's latest question with buttons
+    # (``handlers.flow``), whose keyboard goes once the conversation moves on. In memory only:
+    # after a restart an old keyboard may stay, and a press on it is still refused as stale.
+    flow_keyboards: OrderedDict[tuple[int, int], int] = field(default_factory=OrderedDict)
 
     def require_services(self) -> Services:
         if self.services is None:

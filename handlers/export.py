@@ -17,7 +17,6 @@ from telegram import Update
 
 from domain.access import Action, Audience, allowed, supervision_refusal, unit_export_refusal
 from domain.assessment import quarter_bounds, quarter_of
-from domain.dates import format_date
 from domain.ids import parse_id
 from domain.worklog import ParseProblem, parse_date
 from handlers.common import requires
@@ -29,6 +28,7 @@ from models import export
 from models.audit import telegram_actor
 from models.roster import get_employee
 from services.export import file_name, period_text, write_workbook
+from texts.format import format_date
 
 MAX_DAYS = 366
 MAX_REPORT_BUTTONS = 40

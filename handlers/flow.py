@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest
@@ -22,12 +22,14 @@ from telegram.error import BadRequest
 from handlers.callback import CallbackData
 from handlers.common import answer_button, buttons, reply
 from handlers.context import SigapContext
+from handlers.settle import settle
 from models import conversation as store
 from models.tables import Conversation
 from texts import Texts
 
 # ``f:<conversation version>:<the step's value>`` (the value may hold colons: ``q:2026:4``).
 BUTTONS = CallbackData("f", "ns")
+T = TypeVar("T")
 MAX_TEXT = 4000  # answers longer than one Telegram message are refused, never truncated
 
 
@@ -106,7 +108,13 @@ class FlowCall:
         )
 
     async def say(self, text: str, rows: Sequence[Sequence[tuple[str, str]]] | None = None) -> None:
-        await reply(self.update, self.context, text, self.keyboard(rows) if rows else None)
+        markup = self.keyboard(rows) if rows else None
+        message = await reply(self.update, self.context, text, markup)
+        if rows and message is not None:
+            # Only the newest question's buttons apply: the one before loses its keyboard.
+            key = (self.conversation.chat_id, self.conversation.user_id)
+            await retire_keyboard(self.context, key)
+            remember_keyboard(self.context, key, message.message_id)
 
     async def goto(self, step: str, data: dict[str, Any]) -> None:
         """Commit the answer and the next step, then ask the next step's question."""
@@ -138,6 +146,32 @@ class FlowCall:
             self.context.services.db, self.conversation.chat_id, self.conversation.user_id
         )
         self.context.forget_conversation(None)
+
+
+KEYBOARDS_KEPT = 2000  # people whose latest question's keyboard is remembered
+
+
+def remember_keyboard(context: SigapContext, key: tuple[int, int], message_id: int) -> None:
+    keyboards = context.bot_data.flow_keyboards
+    keyboards[key] = message_id
+    keyboards.move_to_end(key)
+    while len(keyboards) > KEYBOARDS_KEPT:
+        keyboards.popitem(last=False)
+
+
+async def retire_keyboard(
+    context: SigapContext, key: tuple[int, int], only: int | None = None
+) -> None:
+    """Take the buttons off this person's latest flow question (``only``: if it is that one)."""
+    keyboards = context.bot_data.flow_keyboards
+    message_id = keyboards.get(key)
+    if message_id is None or (only is not None and message_id != only):
+        return
+    del keyboards[key]
+    try:
+        await context.bot.edit_message_reply_markup(key[0], message_id, reply_markup=None)
+    except BadRequest:
+        pass  # deleted, or already without buttons
 
 
 def parse_button(data: str) -> tuple[int, str] | None:
@@ -188,9 +222,11 @@ async def dispatch(update: Update, context: SigapContext, no_flow: NoFlowHandler
                 context.texts.t("common.too_long", length=len(message.text), limit=MAX_TEXT),
             )
             return
-        await step.on_text(call, message.text)
+        await _answered_in_words(call, step.on_text(call, message.text))
         return
-    if step.on_message is not None and await step.on_message(call, message):
+    if step.on_message is not None and await _answered_in_words(
+        call, step.on_message(call, message)
+    ):
         return
     if step.on_text is None:
         # This step is answered with its buttons: show them again rather than a dead end.
@@ -198,6 +234,20 @@ async def dispatch(update: Update, context: SigapContext, no_flow: NoFlowHandler
         await step.prompt(call)
         return
     await reply(update, context, context.texts.t("common.expected_text"))
+
+
+async def _answered_in_words(call: FlowCall, answer: Awaitable[T]) -> T:
+    """A step answered by typing or sending rather than a button: once the conversation has
+    moved on (another step, or ended), the buttons of the question it answered are gone (a
+    "Lewati" under a question already answered)."""
+    before = call.conversation
+    key = (before.chat_id, before.user_id)
+    asked = call.context.bot_data.flow_keyboards.get(key)
+    result = await answer
+    now = await call.context.conversation(before.chat_id, before.user_id)
+    if asked is not None and (now is None or now.step != before.step or now.flow != before.flow):
+        await retire_keyboard(call.context, key, only=asked)
+    return result
 
 
 async def _prompt_again(update: Update, context: SigapContext, conversation: Conversation) -> None:
@@ -221,7 +271,13 @@ async def _dispatch_button(
         return
     if _shown(update, data):
         await answer_button(update)
-        await _retire_buttons(update)
+        # The pressed message shows the choice and loses its buttons.
+        query = update.callback_query
+        if query is not None and isinstance(query.message, Message):
+            key = (conversation.chat_id, conversation.user_id)
+            if context.bot_data.flow_keyboards.get(key) == query.message.message_id:
+                del context.bot_data.flow_keyboards[key]
+        await settle(update, context)
     else:
         # Not a button of this message: forged, or its keyboard is already gone. The step
         # still decides (and refuses what is not the person's), but the keyboard stays and the
@@ -244,18 +300,6 @@ def _shown(update: Update, data: str) -> bool:
     return markup is not None and any(
         button.callback_data == data for row in markup.inline_keyboard for button in row
     )
-
-
-async def _retire_buttons(update: Update) -> None:
-    """Take the keyboard off the message whose button was used, so that it cannot be pressed
-    again by mistake (a stale press would still be refused, but this is clearer on a phone)."""
-    query = update.callback_query
-    if query is None or query.message is None:
-        return
-    try:
-        await query.edit_message_reply_markup(None)
-    except BadRequest:
-        pass  # already gone or unchanged: nothing to retire
 
 
 async def cancel(update: Update, context: SigapContext) -> None:

@@ -10,7 +10,6 @@ from datetime import timedelta
 from telegram import Update
 
 from domain.access import Action, Audience
-from domain.dates import format_datetime
 from domain.nip import validate_nip
 from handlers.common import requires
 from handlers.context import SigapContext
@@ -18,6 +17,7 @@ from handlers.flow import Flow, FlowCall, Step, register
 from handlers.routes import Command, Route
 from models import identity
 from texts import Html
+from texts.format import format_datetime
 
 
 def invite_link(bot_username: str, token: str) -> str:

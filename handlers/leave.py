@@ -13,7 +13,6 @@ from telegram import Update
 
 from domain.access import Action, Audience
 from domain.calendar import LEAVE_KINDS
-from domain.dates import format_date
 from domain.worklog import ParseProblem, parse_date
 from handlers.common import requires
 from handlers.context import SigapContext
@@ -21,6 +20,7 @@ from handlers.flow import Flow, FlowCall, Step, register
 from handlers.routes import Command, Key, Route
 from handlers.worklog import problem_text
 from models import activities
+from texts.format import format_date
 
 MAX_PAST_DAYS = 30  # sick leave is often reported after the fact, but not months later
 MAX_LENGTH_DAYS = 366

@@ -3,23 +3,25 @@ month, SKP progress, JP), /skp (targets with progress)."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from collections.abc import Sequence
+from datetime import date, timedelta
 
-from babel.dates import format_date as babel_date
 from telegram import Update
 from telegram.error import BadRequest
 
 from domain.access import Action, Audience, Refusal, activity_change_refusal
-from domain.calendar import leave_on
-from domain.dates import format_date
+from domain.calendar import Leave, WorkCalendar, leave_on
 from handlers.callback import CallbackData
 from handlers.common import answer_button, buttons, reply, requires
 from handlers.context import SigapContext
 from handlers.routes import Button, Command, Key, Route
-from handlers.worklog import LOG_FLOW, format_minutes
+from handlers.worklog import LOG_FLOW
 from models import activities
+from models.activities import DaySummary
 from models.tables import Activity
 from texts import Texts
+from texts.format import duration, format_date, short_day
+from texts.format import month as month_name
 
 WEEK_MINUTES = 37 * 60 + 30  # Perpres 21/2023: 37.5 hours a week
 MIN_JP_PER_YEAR = 20  # PP 11/2017 art. 203: at least 20 JP of competency development a year
@@ -38,7 +40,7 @@ def _entry_line(index: int, activity: Activity, tr: Texts) -> str:
         n=index,
         description=activity.description,
         output=output,
-        duration=format_minutes(activity.minutes, tr),
+        duration=duration(activity.minutes, tr.language),
         status=f"{STATUS_ICONS.get(activity.status, '')} {status}",
     )
 
@@ -65,7 +67,7 @@ async def today_command(update: Update, context: SigapContext) -> None:
                 ]
             )
     total = sum(a.minutes for a in entries if a.status != "rejected")
-    lines.append(tr.t("myday.today_total", count=len(entries), total=format_minutes(total, tr)))
+    lines.append(tr.t("myday.today_total", count=len(entries), total=duration(total, tr.language)))
     await reply(update, context, "\n".join(lines), buttons(rows) if rows else None)
 
 
@@ -182,18 +184,54 @@ async def recap_command(update: Update, context: SigapContext) -> None:
     leaves = await activities.employee_leaves(db, employee_id, first, sunday)
     days = await activities.day_summaries(db, employee_id, first, max(today, sunday))
 
+    lines, week_minutes = _week_lines(tr, calendar, days, leaves, monday, today)
+    percent = round(100 * week_minutes / WEEK_MINUTES)
+    lines.append(
+        tr.t(
+            "recap.week_total",
+            total=duration(week_minutes, tr.language),
+            norm=duration(WEEK_MINUTES, tr.language),
+            percent=percent,
+        )
+    )
+
+    month = [s for d, s in days.items() if d >= month_start]
+    lines.append("")
+    lines.append(
+        tr.t(
+            "recap.month",
+            month=month_name(today, tr.language),
+            count=sum(s.entries for s in month),
+            total=duration(sum(s.minutes for s in month), tr.language),
+        )
+    )
+    lines.extend(await _target_lines(context, employee_id, today.year, tr))
+    jp = await activities.training_jp(db, employee_id, today.year)
+    lines.append(tr.t("recap.training", jp=jp, minimum=MIN_JP_PER_YEAR))
+    await reply(update, context, "\n".join(lines))
+
+
+def _week_lines(
+    tr: Texts,
+    calendar: WorkCalendar,
+    days: dict[date, DaySummary],
+    leaves: Sequence[Leave],
+    monday: date,
+    today: date,
+) -> tuple[list[str], int]:
+    """The week's title and one line per day (empty weekends left out), and its minutes."""
     lines = [
         tr.t(
             "recap.week_title",
             start=format_date(monday, tr.language, weekday=False),
-            end=format_date(sunday, tr.language, weekday=False),
+            end=format_date(monday + timedelta(days=6), tr.language, weekday=False),
         )
     ]
     week_minutes = 0
     for offset in range(7):
         day = monday + timedelta(days=offset)
         summary = days.get(day)
-        label = babel_date(day, "EEE d/M", locale=tr.language)
+        label = short_day(day, tr.language)
         working = calendar.is_working_day(day)
         if summary is None and not working and day.weekday() >= 5:
             continue  # an empty weekend says nothing
@@ -210,7 +248,7 @@ async def recap_command(update: Update, context: SigapContext) -> None:
                     "recap.day_entries",
                     day=label,
                     count=summary.entries,
-                    minutes=format_minutes(summary.minutes, tr),
+                    minutes=duration(summary.minutes, tr.language),
                     statuses=counts,
                 )
             )
@@ -228,30 +266,7 @@ async def recap_command(update: Update, context: SigapContext) -> None:
             continue
         else:
             lines.append(tr.t("recap.day_empty", day=label))
-    percent = round(100 * week_minutes / WEEK_MINUTES)
-    lines.append(
-        tr.t(
-            "recap.week_total",
-            total=format_minutes(week_minutes, tr),
-            norm=format_minutes(WEEK_MINUTES, tr),
-            percent=percent,
-        )
-    )
-
-    month = [s for d, s in days.items() if d >= month_start]
-    lines.append("")
-    lines.append(
-        tr.t(
-            "recap.month",
-            month=babel_date(today, "MMMM y", locale=tr.language),
-            count=sum(s.entries for s in month),
-            total=format_minutes(sum(s.minutes for s in month), tr),
-        )
-    )
-    lines.extend(await _target_lines(context, employee_id, today.year, tr))
-    jp = await activities.training_jp(db, employee_id, today.year)
-    lines.append(tr.t("recap.training", jp=jp, minimum=MIN_JP_PER_YEAR))
-    await reply(update, context, "\n".join(lines))
+    return lines, week_minutes
 
 
 async def _target_lines(context: SigapContext, employee_id: int, year: int, tr: Texts) -> list[str]:

@@ -52,7 +52,7 @@ class Button:
 
 @dataclass(frozen=True)
 class Key:
-    """A label of the employees' reply keyboard (``keyboard.<key>`` in the catalogues). A press
+    """A label of a reply keyboard (``keyboard.<key>`` in the catalogues). A press
     arrives as plain text in the person's language and is answered like the command."""
 
     key: str
@@ -77,17 +77,26 @@ def commands_for(
     return [BotCommand(c.menu_name(language), tr.plain(c.description)) for c in shown.values()]
 
 
-# The employees' always-visible reply keyboard: one tap instead of typing a command. Each key
-# is answered by the ``Key`` row of the module that owns it.
+# The always-visible reply keyboards, employees' and citizens': one tap instead of typing a
+# command. Each key is answered by the ``Key`` row of the module that owns it.
 KEYBOARD = (("log", "today"), ("recap", "leave"))
+CITIZEN_KEYBOARD = (("complaint", "status"), ("survey", "help"))
 
 
-def employee_keyboard(tr: Texts) -> ReplyKeyboardMarkup:
+def _keyboard(tr: Texts, rows: tuple[tuple[str, ...], ...]) -> ReplyKeyboardMarkup:
     return ReplyKeyboardMarkup(
-        [[tr.plain(f"keyboard.{key}") for key in row] for row in KEYBOARD],
+        [[tr.plain(f"keyboard.{key}") for key in row] for row in rows],
         resize_keyboard=True,
         is_persistent=True,
     )
+
+
+def employee_keyboard(tr: Texts) -> ReplyKeyboardMarkup:
+    return _keyboard(tr, KEYBOARD)
+
+
+def citizen_keyboard(tr: Texts) -> ReplyKeyboardMarkup:
+    return _keyboard(tr, CITIZEN_KEYBOARD)
 
 
 def key_labels(key: str) -> list[str]:

@@ -5,15 +5,19 @@ from __future__ import annotations
 from telegram import BotCommandScopeChat, Update
 from telegram.error import BadRequest
 
-from domain.access import Action, Actor, Audience, allowed
-from handlers import complaints, desk, flow, worklog
+from domain.access import Action, Actor, Audience, admin_scope, allowed
+from handlers import admin, citizen, complaints, desk, flow, worklog
 from handlers.callback import CallbackData
 from handlers.common import answer_button, buttons, is_private, reload_sender, reply
 from handlers.context import SigapContext
-from handlers.routes import Button, Command, Route, employee_keyboard
-from models import identity
+from handlers.routes import Button, Command, Key, Route, citizen_keyboard, employee_keyboard
+from models import identity, survey
 from models.identity import LinkOutcome
 from texts import LANGUAGES, Texts, texts
+from texts.format import listing
+
+# The roles besides being an employee, in the order people name them.
+ROLE_ORDER = ("supervisor", "complaint_handler", "admin")
 
 # ``lang:id``, ``lang:en``: one verb per language of the catalogues.
 LANGUAGE = CallbackData("lang", dict.fromkeys(LANGUAGES, ""))
@@ -27,13 +31,19 @@ async def set_chat_commands(context: SigapContext, chat_id: int, actor: Actor) -
     )
 
 
-def greeting(actor: Actor, tr: Texts, organization: str, unit_name: str | None = None) -> str:
+async def unit_name(context: SigapContext) -> str | None:
+    unit_id = context.actor.unit_id
+    unit = await survey.get_unit(context.services.db, unit_id) if unit_id is not None else None
+    return unit.name if unit is not None else None
+
+
+def greeting(actor: Actor, tr: Texts, organization: str, unit: str | None = None) -> str:
     if actor.is_employee:
-        head = tr.t(
-            "start.employee", name=actor.employee_name, unit=unit_name or actor.unit_code or ""
-        )
-        roles = ", ".join(tr.plain(f"roles.{r}") for r in sorted(actor.effective_roles))
-        head += f" ({roles})"
+        head = tr.t("start.employee", name=actor.employee_name, unit=unit or actor.unit_code or "")
+        # "Pegawai" is what the sentence already says; the other roles follow in words.
+        others = [tr.plain(f"roles.{r}").lower() for r in ROLE_ORDER if r in actor.effective_roles]
+        if others:
+            head += "\n" + tr.t("start.roles", roles=listing(others, tr.language))
     else:
         head = tr.t("start.citizen", name=actor.first_name or "Anda", organization=organization)
     menu = "\n".join(tr.t(f"menu.{audience.value}") for audience in actor.audiences)
@@ -49,10 +59,11 @@ async def start(update: Update, context: SigapContext) -> None:
         await _redeem(update, context, args[0])
         return
     actor, tr = context.actor, context.texts
-    markup = employee_keyboard(tr) if allowed(actor, Action.USE_EMPLOYEE_SERVICES) else None
-    await reply(
-        update, context, greeting(actor, tr, context.services.settings.organization), markup
-    )
+    employee = allowed(actor, Action.USE_EMPLOYEE_SERVICES)
+    markup = employee_keyboard(tr) if employee else citizen_keyboard(tr)
+    organization = context.services.settings.organization
+    unit = await unit_name(context) if actor.is_employee else None
+    await reply(update, context, greeting(actor, tr, organization, unit), markup)
 
 
 async def _redeem(update: Update, context: SigapContext, token: str) -> None:
@@ -93,7 +104,7 @@ async def _redeem(update: Update, context: SigapContext, token: str) -> None:
         context,
         tr.t("start.linked", name=result.employee_name, nip=result.nip)
         + "\n\n"
-        + greeting(actor, context.texts, services.settings.organization),
+        + greeting(actor, context.texts, services.settings.organization, await unit_name(context)),
         employee_keyboard(context.texts),
     )
 
@@ -111,6 +122,8 @@ async def help_command(update: Update, context: SigapContext) -> None:
         text += tr.t("skm.help")
     if Audience.ADMIN in actor.audiences:
         text += tr.t("help.admin")
+    elif Audience.UNIT_ADMIN in actor.audiences:
+        text += tr.t("help.unit_admin")
     await reply(update, context, text)
 
 
@@ -170,14 +183,21 @@ async def not_understood(update: Update, context: SigapContext) -> None:
     """Text, a photo or anything else outside a flow. Later features (quick activity log,
     complaint replies) plug in here."""
     if not is_private(update):
+        await desk.group_message(update, context)
         return
     if await complaints.citizen_reply(update, context):
         return
     message = update.effective_message
+    if message is not None and message.document is not None and admin_scope(context.actor):
+        # An admin's spreadsheet: the roster, SKP targets or categories to preview.
+        await admin.take_file(update, context)
+        return
     if message is not None and message.text is None:
         await reply(update, context, context.texts.t("common.unsupported_message"))
         return
     if await worklog.quick_log_or_not_understood(update, context):
+        return
+    if await citizen.offer_for_text(update, context):
         return
     await reply(update, context, context.texts.t("common.not_understood"))
 
@@ -220,6 +240,7 @@ ROUTES: list[Route] = [
         "bahasa", language_command, "commands.language", (Audience.CITIZEN,), english="language"
     ),
     Command("batal", cancel_command, "commands.cancel", (Audience.CITIZEN,), english="cancel"),
+    Key("help", help_command),
     Button(LANGUAGE, language_chosen),
     # A flow's buttons go to the person's open conversation, as their messages do.
     Button(flow.BUTTONS, route_message),

@@ -13,7 +13,6 @@ A person answers once per unit, service and quarter; the answers are stored with
 from __future__ import annotations
 
 import asyncio
-from decimal import Decimal
 from io import BytesIO
 from typing import Any
 
@@ -38,11 +37,14 @@ from handlers.callback import CallbackData
 from handlers.common import answer_button, reply, requires
 from handlers.context import SigapContext
 from handlers.flow import Flow, FlowCall, Step, register
-from handlers.routes import Button, Command, Route
+from handlers.routes import Button, Command, Key, Route
+from handlers.settle import settle
 from models import complaints, survey
 from models.activities import AlreadySaved
 from services.charts import CHART_LOCK
 from texts import Texts
+from texts.format import fixed
+from texts.format import period as period_name
 
 SERVICE_MIN, SERVICE_MAX = 3, 80
 HISTORY = 4  # quarters shown before the current one
@@ -80,7 +82,7 @@ async def _already_answered(update: Update, context: SigapContext, data: dict[st
             "survey.already",
             service=_service_label(data, tr),
             unit=data["unit_name"],
-            period=period_of(context.services.today()),
+            period=period_name(period_of(context.services.today()), tr.language),
         ),
     )
     return True
@@ -341,6 +343,7 @@ async def survey_button(update: Update, context: SigapContext) -> None:
     if complaint.status != Status.DITUTUP.value:
         await reply(update, context, tr.t("survey.offer_not_closed"))
         return
+    await settle(update, context)
     unit = await survey.get_unit(db, complaint.unit_id)
     if unit is None:
         await reply(update, context, tr.t("complaint.not_found"))
@@ -368,18 +371,14 @@ async def survey_button(update: Update, context: SigapContext) -> None:
 # --- /ikm ------------------------------------------------------------------------------------
 
 
-def _number(value: Decimal, tr: Texts) -> str:
-    text = str(value)
-    return text.replace(".", ",") if tr.language == "id" else text
-
-
 def _result_line(key: str, none_key: str, period: str, result: SkmResult | None, tr: Texts) -> str:
+    shown = period_name(period, tr.language)
     if result is None:
-        return tr.t(none_key, period=period)
+        return tr.t(none_key, period=shown)
     return tr.t(
         key,
-        period=period,
-        ikm=_number(result.ikm, tr),
+        period=shown,
+        ikm=fixed(result.ikm, tr.language),
         grade=result.grade,
         label=tr.plain(f"skm.grade_{result.grade}"),
         respondents=result.respondents,
@@ -416,7 +415,7 @@ async def ikm_command(update: Update, context: SigapContext) -> None:
                 tr.t(
                     "skm.element_line",
                     element=tr.plain(f"skm_element.{element}"),
-                    mean=_number(current.element_mean(position), tr),
+                    mean=fixed(current.element_mean(position), tr.language),
                 )
             )
     lines += ["", tr.t("skm.history_title")]
@@ -431,13 +430,27 @@ async def ikm_command(update: Update, context: SigapContext) -> None:
             tr.t("skm.comment_line", comment=c if len(c) <= 300 else c[:299] + "…")
             for c in comments
         ]
+    if all(result is None for result in results.values()):
+        # An empty chart says nothing: say how to look at a unit that has answers instead.
+        lines += ["", tr.t("skm.no_answers_yet")]
+        if Audience.ADMIN in actor.audiences:
+            units = await survey.survey_units(db)
+            others = [u.code for u in units if u.id != unit.id] or [unit.code]
+            lines.append(tr.t("skm.other_units", example=others[0], codes=", ".join(others)))
+        await reply(update, context, "\n".join(lines))
+        return
     await reply(update, context, "\n".join(lines))
     # Drawing is CPU work: off the event loop, one chart at a time (services.charts).
     chart = await asyncio.to_thread(ikm_chart, tr, periods, results)
     await context.bot.send_photo(
         chat.id,
         chart,
-        caption=tr.t("skm.chart_caption", unit=unit.name, first=periods[0], last=period),
+        caption=tr.t(
+            "skm.chart_caption",
+            unit=unit.name,
+            first=period_name(periods[0], tr.language),
+            last=period_name(period, tr.language),
+        ),
     )
 
 
@@ -453,12 +466,14 @@ def _draw_ikm_chart(tr: Texts, periods: list[str], results: dict[str, SkmResult 
     FigureCanvasAgg(figure)
     axes = figure.subplots()
     values = [float(r.ikm) if r else 0.0 for r in (results[p] for p in periods)]
-    bars = axes.bar(periods, values, color="#2b6cb0")
+    labels = [period_name(p, tr.language) for p in periods]
+    bars = axes.bar(labels, values, color="#2b6cb0")
+    axes.tick_params(axis="x", labelsize=8)
     for bar, period in zip(bars, periods, strict=True):
         result = results[period]
         label = tr.plain("skm.chart_respondents", count=result.respondents if result else 0)
         if result is not None:
-            label = f"{_number(result.ikm, tr)} {result.grade}\n{label}"
+            label = f"{fixed(result.ikm, tr.language)} {result.grade}\n{label}"
         axes.annotate(
             label,
             (bar.get_x() + bar.get_width() / 2, bar.get_height()),
@@ -483,4 +498,5 @@ ROUTES: list[Route] = [
     ),
     Command("ikm", ikm_command, "survey_commands.ikm", (Audience.SUPERVISOR, Audience.ADMIN)),
     Button(BUTTONS, survey_button),
+    Key("survey", survey_command),
 ]

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from babel.dates import format_date as babel_date
 from telegram import Update
 
 from domain.access import Action, Audience
@@ -25,7 +24,6 @@ from domain.approvals import (
     last_weeks,
     paginate,
 )
-from domain.dates import format_date, format_datetime
 from handlers import reminders
 from handlers.approvals import OPEN, cancel_note, note_refused, show
 from handlers.callback import CallbackData
@@ -34,12 +32,13 @@ from handlers.context import SigapContext
 from handlers.flow import Flow, FlowCall, Step, register
 from handlers.myday import _target_lines
 from handlers.routes import Button, Command, Route
-from handlers.worklog import format_minutes
+from handlers.settle import settle_one
 from models import activities, approvals
 from models.outbox import text_payload
 from models.roster import get_employee
 from models.supervision import reports_of
 from texts import Texts, texts
+from texts.format import duration, format_date, format_datetime, short_date
 
 BUTTONS = CallbackData("tim", {"open": "", "pg": "n", "p": "n", "n": "n", "note": "n"})
 NOTES_SHOWN = 3  # in the person view; /catatan shows more
@@ -97,7 +96,9 @@ async def _team(update: Update, context: SigapContext, page_number: int) -> None
         row = [(tr.plain("team.button_person", name=clip(name, 30)), BUTTONS.pack("p", person.id))]
         if person.id in logged:
             count, minutes = logged[person.id]
-            line = tr.t("team.logged", name=name, count=count, duration=format_minutes(minutes, tr))
+            line = tr.t(
+                "team.logged", name=name, count=count, duration=duration(minutes, tr.language)
+            )
         elif person.id in leaves:
             line = tr.t("team.on_leave", name=name, kind=tr.plain(f"leave.{leaves[person.id]}"))
         elif not working:
@@ -173,7 +174,7 @@ async def _nudge(update: Update, context: SigapContext, employee_id: int) -> Non
             date=format_date(today, their.language),
         )
         markup = buttons(
-            [[(their.plain("reminder.button_log"), reminders.BUTTONS.pack("log"))]]
+            [[(their.plain("reminder.button_log"), reminders.BUTTONS.pack("log", today))]]
         ).to_dict()
         return text_payload(text, reply_markup=markup)
 
@@ -191,6 +192,7 @@ async def _nudge(update: Update, context: SigapContext, employee_id: int) -> Non
         await answer_button(update, tr.plain("team.not_found"), alert=True)
         return
     await answer_button(update, tr.plain(f"team.nudge_{outcome.value}", name=name), alert=True)
+    await settle_one(update, context)  # one nudge a day: that person's button has done its work
 
 
 # --- one person ----------------------------------------------------------------------------
@@ -200,11 +202,11 @@ def _week_line(week: Any, tr: Texts) -> str:
     leave = tr.t("team.week_leave", days=week.leave_days) if week.leave_days else ""
     return tr.t(
         "team.week",
-        start=babel_date(week.start, "d/M", locale=tr.language),
-        end=babel_date(week.end, "d/M", locale=tr.language),
+        start=short_date(week.start, tr.language),
+        end=short_date(week.end, tr.language),
         logged=week.logged,
         expected=week.expected,
-        duration=format_minutes(week.minutes, tr),
+        duration=duration(week.minutes, tr.language),
         approved=week.approved,
         waiting=week.waiting,
         revision=week.revision,

@@ -15,7 +15,6 @@ from typing import Any
 from telegram import Message, Update
 
 from domain.access import Action, Audience, allowed
-from domain.dates import format_date
 from domain.ids import parse_id
 from domain.worklog import (
     COMMON_UNITS,
@@ -36,19 +35,11 @@ from handlers.routes import Command, Key, Route
 from models import activities
 from models.activities import ActivityDraft, EvidenceDraft
 from texts import Texts
+from texts.format import duration, format_date
 
 MAX_EVIDENCE = 10
 DURATION_BUTTONS = (("30m", 30), ("1j", 60), ("2j", 120), ("4j", 240))
 BACKDATE_WINDOW_DAYS = 3
-
-
-def format_minutes(minutes: int, tr: Texts) -> str:
-    hours, rest = divmod(minutes, 60)
-    if hours and rest:
-        return tr.plain("log.hours_minutes", hours=hours, minutes=rest)
-    if hours:
-        return tr.plain("log.hours", hours=hours)
-    return tr.plain("log.minutes", minutes=rest)
 
 
 def problem_text(problem: ParseProblem, tr: Texts) -> str:
@@ -280,7 +271,7 @@ def summary_text(data: dict[str, Any], tr: Texts, today: date) -> str:
         else tr.plain("log.missing")
     )
     minutes = (
-        format_minutes(data["minutes"], tr)
+        duration(data["minutes"], tr.language)
         if data.get("minutes") is not None
         else tr.plain("log.missing")
     )
@@ -409,7 +400,7 @@ async def _save(call: FlowCall) -> None:
             "log.saved",
             date=format_date(day, tr.language),
             count=count,
-            total=format_minutes(minutes, tr),
+            total=duration(minutes, tr.language),
         )
     )
 

@@ -16,13 +16,13 @@ from domain.calendar import Leave as DomainLeave
 from domain.calendar import WorkCalendar
 from domain.files import safe_file_name, safe_mime
 from models import audit
+from models.conversation import finish_in
 from models.db import Database
 from models.tables import (
     Activity,
     ActivityEvidence,
     ActivityHistory,
     CalendarOverride,
-    Conversation,
     Leave,
     SkpTarget,
 )
@@ -83,22 +83,6 @@ def _snapshot(activity: Activity) -> dict[str, Any]:
     return values
 
 
-async def _finish_conversation(
-    session: AsyncSession, chat_id: int | None, user_id: int | None, version: int | None
-) -> bool:
-    """End the flow in the same transaction as the save, so that a second Save (a double tap,
-    a redelivered update) finds no flow and can create no second row."""
-    if chat_id is None or user_id is None:
-        return True
-    stmt = delete(Conversation).where(
-        Conversation.chat_id == chat_id, Conversation.user_id == user_id
-    )
-    if version is not None:
-        stmt = stmt.where(Conversation.version == version)
-    result = await session.execute(stmt)
-    return bool(result.rowcount)  # type: ignore[attr-defined]
-
-
 class AlreadySaved(Exception):
     """The flow this save came from was already finished (double tap)."""
 
@@ -114,7 +98,7 @@ async def save_activity(
     conversation: tuple[int, int, int] | None = None,
 ) -> Activity:
     async with db.write() as session:
-        if conversation is not None and not await _finish_conversation(session, *conversation):
+        if conversation is not None and not await finish_in(session, *conversation):
             raise AlreadySaved()
         activity = Activity(
             employee_id=employee_id,
@@ -225,7 +209,7 @@ async def update_activity(
     an approval that lands meanwhile wins. ``replace_evidence`` removes the evidence stored
     before (kept in the history) so that ``evidence`` is all there is."""
     async with db.write() as session:
-        if conversation is not None and not await _finish_conversation(session, *conversation):
+        if conversation is not None and not await finish_in(session, *conversation):
             raise AlreadySaved()
         activity = await _changeable(session, activity_id, expected_employee_id)
         before = _snapshot(activity)
@@ -366,7 +350,7 @@ async def add_leave(
     conversation: tuple[int, int, int] | None = None,
 ) -> Leave:
     async with db.write() as session:
-        if conversation is not None and not await _finish_conversation(session, *conversation):
+        if conversation is not None and not await finish_in(session, *conversation):
             raise AlreadySaved()
         leave = Leave(
             employee_id=employee_id, kind=kind, start=start, end=end, note=note, created_at=now

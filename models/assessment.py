@@ -7,14 +7,15 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, UniqueConstraint, and_, delete, func, select
+from sqlalchemy import ForeignKey, UniqueConstraint, and_, func, select
 from sqlmodel import Field, SQLModel
 
 from domain.assessment import quarter_bounds
 from models import audit
+from models.conversation import finish_in
 from models.db import Database
 from models.outbox import enqueue
-from models.tables import Activity, Conversation, Employee, SkpTarget
+from models.tables import Activity, Employee, SkpTarget
 from models.types import UTCDateTime, utcnow
 
 
@@ -174,16 +175,8 @@ async def save_assessment(
 ) -> Saved:
     """Store (or update) the assessment, end the supervisor's conversation, audit it, and queue
     ``notify`` = (chat id, outbox payload) for the employee: all in one transaction."""
-    chat_id, user_id, version = conversation
     async with db.write() as session:
-        ended = await session.execute(
-            delete(Conversation).where(
-                Conversation.chat_id == chat_id,
-                Conversation.user_id == user_id,
-                Conversation.version == version,
-            )
-        )
-        if not ended.rowcount:  # type: ignore[attr-defined]
+        if not await finish_in(session, *conversation):
             raise AlreadySaved()
         row = (
             await session.execute(

@@ -10,6 +10,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from sqlalchemy import delete, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.files import stored_relative
 from models import audit
@@ -144,6 +145,23 @@ async def finish(db: Database, chat_id: int, user_id: int) -> bool:
             )
         )
         return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def finish_in(
+    session: AsyncSession, chat_id: int | None, user_id: int | None, version: int | None
+) -> bool:
+    """End the flow in the same transaction as the save (of an activity, a complaint, an
+    assessment, an answer), so that a second Save (a double tap, a redelivered update) finds no
+    flow and can create no second row. False if it had ended already."""
+    if chat_id is None or user_id is None:
+        return True
+    stmt = delete(Conversation).where(
+        Conversation.chat_id == chat_id, Conversation.user_id == user_id
+    )
+    if version is not None:
+        stmt = stmt.where(Conversation.version == version)
+    result = await session.execute(stmt)
+    return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
 @dataclass

@@ -24,7 +24,6 @@ from domain.digest import (
     PersonWeek,
     Totals,
     totals,
-    trailing_silent_days,
 )
 from domain.skm import period_bounds, period_of
 from models.db import Database
@@ -90,7 +89,14 @@ async def team_weeks(
     first = min(start for start, _ in weeks)
     last = max(end for _, end in weeks)
     reports_stmt = (
-        select(Employee.id, Employee.name, Employee.supervisor_id, TelegramUser.blocked_at)
+        select(
+            Employee.id,
+            Employee.name,
+            Employee.supervisor_id,
+            TelegramUser.blocked_at,
+            Employee.created_at,
+            TelegramLink.linked_at,
+        )
         .outerjoin(TelegramLink, TelegramLink.employee_id == Employee.id)
         .outerjoin(TelegramUser, TelegramUser.id == TelegramLink.telegram_user_id)
         .where(Employee.active, Employee.supervisor_id.is_not(None))
@@ -101,35 +107,7 @@ async def team_weeks(
         in_scope = Employee.supervisor_id.in_(supervisor_ids)
         reports_stmt = reports_stmt.where(in_scope)
     all_days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
-    period = case(
-        *(
-            (Activity.work_date.between(start, end), index)
-            for index, (start, end) in enumerate(weeks)
-        )
-    )
-    kept = Activity.status != "rejected"  # rejected entries count for nothing
-    activity_stmt = (
-        select(
-            Activity.employee_id,
-            period,
-            func.sum(case((Activity.status == "approved", 1), else_=0)),
-            func.sum(case((Activity.status == "submitted", 1), else_=0)),
-            func.sum(case((Activity.status == "revision_requested", 1), else_=0)),
-            func.sum(case((kept, 1), else_=0)),
-            func.coalesce(func.sum(case((kept, Activity.minutes), else_=0)), 0),
-            func.sum(case((kept & Activity.late, 1), else_=0)),
-            func.coalesce(func.sum(distinct(case((kept, _day_bits(all_days)), else_=0))), 0),
-        )
-        .join(Employee, Employee.id == Activity.employee_id)
-        .where(
-            in_scope,
-            Employee.active,
-            Activity.work_date >= first,
-            Activity.work_date <= last,
-            Activity.deleted_at.is_(None),
-        )
-        .group_by(Activity.employee_id, period)
-    )
+    activity_stmt = _activity_figures(weeks, in_scope, all_days)
     leave_stmt = (
         select(Leave.employee_id, Leave.start, Leave.end, Leave.kind)
         .join(Employee, Employee.id == Leave.employee_id)
@@ -154,7 +132,7 @@ async def team_weeks(
     working = [calendar.working_days(start, end) for start, end in weeks]
     people: list[dict[int, PersonWeek]] = [{} for _ in weeks]
     results: list[dict[int, list[PersonWeek]]] = [defaultdict(list) for _ in weeks]
-    for employee_id, name, boss, blocked_at in reports:
+    for employee_id, name, boss, blocked_at, added_at, linked_at in reports:
         if employee_id in people[0]:  # one link per employee; be safe anyway
             continue
         on_leave = leaves.get(employee_id)
@@ -168,9 +146,55 @@ async def team_weeks(
                 leave_days=len(days) - len(expected),
                 unreachable=blocked_at is not None,
                 expected_on=expected,
+                counted_from=max(added_at, linked_at or added_at).date(),
             )
             people[index][employee_id] = person
             results[index][boss].append(person)
+    _add_figures(people, groups, all_days)
+    return [dict(result) for result in results]
+
+
+def _activity_figures(
+    weeks: Sequence[tuple[date, date]], in_scope: Any, all_days: Sequence[date]
+) -> Any:
+    """Per person and period: entries by status, minutes, late entries and the days logged
+    (as a bit set), rejected entries left out."""
+    first, last = all_days[0], all_days[-1]
+    period = case(
+        *(
+            (Activity.work_date.between(start, end), index)
+            for index, (start, end) in enumerate(weeks)
+        )
+    )
+    kept = Activity.status != "rejected"  # rejected entries count for nothing
+    return (
+        select(
+            Activity.employee_id,
+            period,
+            func.sum(case((Activity.status == "approved", 1), else_=0)),
+            func.sum(case((Activity.status == "submitted", 1), else_=0)),
+            func.sum(case((Activity.status == "revision_requested", 1), else_=0)),
+            func.sum(case((kept, 1), else_=0)),
+            func.coalesce(func.sum(case((kept, Activity.minutes), else_=0)), 0),
+            func.sum(case((kept & Activity.late, 1), else_=0)),
+            func.coalesce(func.sum(distinct(case((kept, _day_bits(all_days)), else_=0))), 0),
+        )
+        .join(Employee, Employee.id == Activity.employee_id)
+        .where(
+            in_scope,
+            Employee.active,
+            Activity.work_date >= first,
+            Activity.work_date <= last,
+            Activity.deleted_at.is_(None),
+        )
+        .group_by(Activity.employee_id, period)
+    )
+
+
+def _add_figures(
+    people: list[dict[int, PersonWeek]], groups: Sequence[Any], all_days: Sequence[date]
+) -> None:
+    """The activity figures added to each person's week, and what follows from the days."""
     for employee_id, index, approved, waiting, revision, entries, minutes, late, bits in groups:
         person = people[index].get(employee_id) if index is not None else None
         if person is None:
@@ -185,8 +209,7 @@ async def team_weeks(
     for by_person in people:
         for person in by_person.values():
             person.days_with_entries = len(person.logged_on)
-            person.silent_days = trailing_silent_days(person.expected_on, person.logged_on)
-    return [dict(result) for result in results]
+            person.silent_days = person.silent_over(person.expected_on, person.logged_on)
 
 
 async def build_digests(
@@ -214,7 +237,7 @@ async def build_digests(
             # are three working days without an entry, whatever the week boundary).
             if person.silent_days == person.expected_days and person.employee_id in earlier:
                 last = earlier[person.employee_id]
-                person.silent_days = trailing_silent_days(
+                person.silent_days = person.silent_over(
                     last.expected_on + person.expected_on, last.logged_on + person.logged_on
                 )
         digests.append(Digest(boss, start, end, people, totals(list(earlier.values()))))

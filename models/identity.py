@@ -125,6 +125,10 @@ class IdentityCache:
     def forget(self, telegram_id: int) -> None:
         self._entries.pop(telegram_id, None)
 
+    def forget_all(self) -> None:
+        """After a roster change in this process: roles, units and supervisors may all differ."""
+        self._entries.clear()
+
 
 async def remember_user(
     session: AsyncSession, telegram_id: int, first_name: str, username: str | None, now: datetime
@@ -304,26 +308,7 @@ async def redeem_invite(
             return LinkResult(result, employee.name, employee.nip)
         await remember_user(session, telegram_id, first_name, username, now)
         invite.used_at, invite.used_by = now, telegram_id
-        previous = (
-            await session.execute(
-                select(TelegramLink).where(TelegramLink.employee_id == employee.id)
-            )
-        ).scalar_one_or_none()
-        replaced: int | None = None
-        if previous is not None:
-            # Re-linking with a newer invite: the old account stops being this employee.
-            audit.record(
-                session,
-                actor,
-                "account.unlinked",
-                employee.nip,
-                at=now,
-                old_telegram_id=previous.telegram_user_id,
-                invite_id=invite.id,
-            )
-            replaced = previous.telegram_user_id
-            await session.delete(previous)
-            await session.flush()
+        replaced = await _unlink_previous(session, employee, invite, actor, now)
         session.add(
             TelegramLink(
                 employee_id=employee.id,
@@ -343,6 +328,31 @@ async def redeem_invite(
 
 class LinkRace(Exception):
     """The same link was redeemed concurrently; the caller re-checks."""
+
+
+async def _unlink_previous(
+    session: AsyncSession, employee: Employee, invite: Invite, actor: str, now: datetime
+) -> int | None:
+    """Re-linking with a newer invite: the old account stops being this employee. Returns
+    that account's id, None if the employee had no link."""
+    previous = (
+        await session.execute(select(TelegramLink).where(TelegramLink.employee_id == employee.id))
+    ).scalar_one_or_none()
+    if previous is None:
+        return None
+    audit.record(
+        session,
+        actor,
+        "account.unlinked",
+        employee.nip,
+        at=now,
+        old_telegram_id=previous.telegram_user_id,
+        invite_id=invite.id,
+    )
+    replaced = previous.telegram_user_id
+    await session.delete(previous)
+    await session.flush()
+    return replaced
 
 
 async def _linked_by(session: AsyncSession, invite: Invite, telegram_id: int) -> bool:

@@ -8,18 +8,18 @@ stored data is caught too.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.access import format_roles
-from domain.roster import RosterProblem, RosterRow, validate_roster
+from domain.roster import RosterProblem, RosterRow, scope_problems, validate_roster
 from models import audit
 from models.db import Database
-from models.tables import Employee, TelegramLink, TelegramUser, Unit
+from models.tables import Conversation, Employee, TelegramLink, TelegramUser, Unit
 
 
 @dataclass
@@ -30,17 +30,66 @@ class RosterChanges:
     new: int = 0
     changed: int = 0
     same: int = 0
+    deactivated: int = 0
+
+
+@dataclass(frozen=True)
+class PersonChange:
+    """One employee in a preview: who, and for a change each field as (old, new)."""
+
+    nip: str
+    name: str
+    fields: dict[str, tuple[str, str]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RosterRefusal:
+    """Why a roster that is valid row by row may still not be applied, as a code with
+    parameters: ``orphaned_staff`` (someone deactivated still supervises active staff),
+    ``last_admin`` (no admin would be left)."""
+
+    code: str
+    params: dict[str, object] = field(default_factory=dict)
+
+
+@dataclass
+class RosterDiff:
+    """What applying the file does, person by person, for the preview in the chat."""
+
+    new: list[PersonChange] = field(default_factory=list)
+    changed: list[PersonChange] = field(default_factory=list)
+    deactivated: list[PersonChange] = field(default_factory=list)
+
+    @property
+    def empty(self) -> bool:
+        return not (self.new or self.changed or self.deactivated)
 
 
 @dataclass
 class RosterResult:
     problems: list[RosterProblem] = field(default_factory=list)
     changes: RosterChanges = field(default_factory=RosterChanges)
+    diff: RosterDiff = field(default_factory=RosterDiff)
+    refusals: list[RosterRefusal] = field(default_factory=list)
     saved: bool = False
+
+
+@dataclass(frozen=True)
+class RosterScope:
+    """Which part of the roster a file stands for. ``unit_code`` None: the whole office.
+    ``deactivate_missing``: employees of that part who are not in the file leave (the file is
+    the whole roster, as when an admin sends it back in the chat)."""
+
+    unit_code: str | None = None
+    deactivate_missing: bool = False
 
 
 class _Rollback(Exception):
     pass
+
+
+class AlreadyApplied(Exception):
+    """The preview this apply came from was already applied or cancelled (a double tap)."""
 
 
 async def import_roster(
@@ -51,37 +100,183 @@ async def import_roster(
     actor: str,
     now: datetime,
     timezone: str = "Asia/Jakarta",
+    scope: RosterScope = RosterScope(),
+    file: dict[str, object] | None = None,
+    conversation: tuple[int, int, int] | None = None,
 ) -> RosterResult:
+    """Validate and apply a roster in one transaction: all rows or none.
+
+    The CLI and the chat share this path; a preview is the same run rolled back, so what the
+    preview shows is what applying does. ``file`` (stored path, digest) goes into the audit
+    entry; ``conversation`` (chat, user, version) is the chat's preview, ended in the same
+    transaction so that a second press of "Terapkan" applies nothing (``AlreadyApplied``).
+    """
     result = RosterResult()
     try:
         async with db.write() as session:
+            if conversation is not None and not await finish_conversation(session, *conversation):
+                raise AlreadyApplied()
             employees = {e.nip: e for e in (await session.execute(select(Employee))).scalars()}
+            units_by_id = {u.id: u for u in (await session.execute(select(Unit))).scalars()}
             by_id = {e.id: e for e in employees.values()}
             existing = {
                 nip: (by_id[e.supervisor_id].nip if e.supervisor_id in by_id else None)
                 for nip, e in employees.items()
             }
             result.problems = validate_roster(rows, existing)
+            if scope.unit_code is not None:
+                elsewhere = {
+                    nip: units_by_id[e.unit_id].code
+                    for nip, e in employees.items()
+                    if e.active and e.unit_id in units_by_id
+                }
+                result.problems += scope_problems(rows, scope.unit_code, elsewhere)
+                result.problems.sort(key=lambda problem: problem.line)
             if result.problems:
                 raise _Rollback()
+            before = _Snapshot.of(employees.values(), units_by_id)
+            admins_before = _admins(employees.values())
             units = await _apply_units(session, rows, result.changes, now, timezone)
             await _apply_employees(session, rows, employees, units, result.changes, now)
             await _apply_unit_parents(session, rows, units)
-            if dry_run:
+            if scope.deactivate_missing:
+                _deactivate_missing(rows, employees, units, scope, result.changes, now)
+            await session.flush()
+            units_by_id.update({u.id: u for u in units.values()})
+            result.diff = before.diff(employees.values(), units_by_id, rows)
+            was_active = {nip for nip, v in before.values.items() if v["active"] == "1"}
+            result.refusals = _refusals(employees.values(), was_active, admins_before)
+            if dry_run or result.refusals:
                 raise _Rollback()
             audit.record(
                 session,
                 actor,
                 "roster.import",
+                f"unit:{scope.unit_code}" if scope.unit_code else "",
                 at=now,
                 rows=len(rows),
                 new=result.changes.new,
                 changed=result.changes.changed,
+                deactivated=result.changes.deactivated,
+                **({"file": file} if file else {}),
             )
         result.saved = True
     except _Rollback:
         pass
     return result
+
+
+async def finish_conversation(
+    session: AsyncSession, chat_id: int, user_id: int, version: int
+) -> bool:
+    """End the chat's preview in the caller's transaction; False if it was already ended."""
+    result = await session.execute(
+        delete(Conversation).where(
+            Conversation.chat_id == chat_id,
+            Conversation.user_id == user_id,
+            Conversation.version == version,
+        )
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def _admins(employees: Iterable[Employee]) -> int:
+    return sum(1 for e in employees if e.active and "admin" in e.role_set)
+
+
+def _deactivate_missing(
+    rows: Sequence[RosterRow],
+    employees: dict[str, Employee],
+    units: dict[str, Unit],
+    scope: RosterScope,
+    changes: RosterChanges,
+    now: datetime,
+) -> None:
+    in_file = {row.nip for row in rows}
+    unit_id = units[scope.unit_code].id if scope.unit_code in units else None
+    for nip, employee in employees.items():
+        if nip in in_file or not employee.active:
+            continue
+        if scope.unit_code is not None and employee.unit_id != unit_id:
+            continue
+        employee.active, employee.updated_at = False, now
+        changes.deactivated += 1
+
+
+def _refusals(
+    employees: Iterable[Employee], was_active: set[str], admins_before: int
+) -> list[RosterRefusal]:
+    """Rules on the roster as it would be: nobody active under someone who leaves with this
+    file, and an admin left if there was one."""
+    people = list(employees)
+    by_id = {e.id: e for e in people}
+    orphans: dict[int, list[str]] = {}
+    for employee in people:
+        boss = by_id.get(employee.supervisor_id) if employee.supervisor_id else None
+        if employee.active and boss is not None and not boss.active and boss.nip in was_active:
+            orphans.setdefault(boss.id or 0, []).append(employee.name)
+    refusals = [
+        RosterRefusal(
+            "orphaned_staff",
+            {"supervisor": by_id[boss_id].name, "nip": by_id[boss_id].nip, "staff": names},
+        )
+        for boss_id, names in orphans.items()
+    ]
+    if admins_before and not _admins(people):
+        refusals.append(RosterRefusal("last_admin"))
+    return refusals
+
+
+_DIFF_FIELDS = ("name", "position", "unit", "supervisor", "roles", "active")
+
+
+@dataclass
+class _Snapshot:
+    """Each employee's fields as a preview compares them, before the file is applied."""
+
+    values: dict[str, dict[str, str]]
+
+    @classmethod
+    def of(cls, employees: Iterable[Employee], units: dict[int | None, Unit]) -> _Snapshot:
+        people = list(employees)
+        return cls({e.nip: _fields(e, units, {p.id: p.nip for p in people}) for e in people})
+
+    def diff(
+        self,
+        employees: Iterable[Employee],
+        units: dict[int | None, Unit],
+        rows: Sequence[RosterRow],
+    ) -> RosterDiff:
+        people = list(employees)
+        nips = {p.id: p.nip for p in people}
+        order = {row.nip: row.line for row in rows}
+        diff = RosterDiff()
+        for employee in sorted(people, key=lambda e: (order.get(e.nip, 0), e.name)):
+            after = _fields(employee, units, nips)
+            old = self.values.get(employee.nip)
+            if old is None:
+                diff.new.append(PersonChange(employee.nip, employee.name))
+            elif old["active"] == "1" and after["active"] == "0":
+                diff.deactivated.append(PersonChange(employee.nip, employee.name))
+            else:
+                fields = {k: (old[k], after[k]) for k in _DIFF_FIELDS if old[k] != after[k]}
+                if fields:
+                    diff.changed.append(PersonChange(employee.nip, employee.name, fields))
+        return diff
+
+
+def _fields(
+    employee: Employee, units: dict[int | None, Unit], nips: dict[int | None, str]
+) -> dict[str, str]:
+    unit = units.get(employee.unit_id)
+    return {
+        "name": employee.name,
+        "position": employee.position,
+        "unit": unit.code if unit is not None else "",
+        "supervisor": nips.get(employee.supervisor_id, "") if employee.supervisor_id else "",
+        "roles": employee.roles,
+        "active": "1" if employee.active else "0",
+    }
 
 
 async def _apply_units(

@@ -46,7 +46,8 @@ from domain.skm import (
     period_bounds,
     period_of,
 )
-from models.activities import AlreadySaved, _finish_conversation
+from models.activities import AlreadySaved
+from models.conversation import finish_in
 from models.db import Database
 from models.outbox import enqueue
 from models.tables import Complaint, TelegramUser, Unit
@@ -287,7 +288,7 @@ async def submit_response(
     )
     try:
         async with db.write() as session:
-            if conversation is not None and not await _finish_conversation(session, *conversation):
+            if conversation is not None and not await finish_in(session, *conversation):
                 raise AlreadySaved()
             if await session.get(SurveyReceipt, digest) is not None:
                 raise AlreadyAnswered()

@@ -11,7 +11,19 @@ from sqlalchemy import select
 from domain.skp import TargetProblem, TargetRow, validate_targets
 from models import audit
 from models.db import Database
+from models.roster import AlreadyApplied, finish_conversation
 from models.tables import Employee, SkpTarget
+
+
+@dataclass(frozen=True)
+class TargetChange:
+    """A target the file changes, for the preview: whose, which, and old → new."""
+
+    nip: str
+    rhk: str
+    indicator: str
+    old: str
+    new: str
 
 
 @dataclass
@@ -21,6 +33,7 @@ class TargetImport:
     changed: int = 0
     same: int = 0
     saved: bool = False
+    changes: list[TargetChange] = field(default_factory=list)
 
 
 class _Rollback(Exception):
@@ -35,12 +48,26 @@ async def import_targets(
     actor: str,
     now: datetime,
     current_year: int,
+    nips_in_reach: set[str] | None = None,
+    file: dict[str, object] | None = None,
+    conversation: tuple[int, int, int] | None = None,
 ) -> TargetImport:
+    """All rows or none. ``nips_in_reach``: the employees a unit admin's file may set targets
+    for (others are bad rows); ``file`` and ``conversation`` as in ``models.roster``."""
     result = TargetImport()
     try:
         async with db.write() as session:
+            if conversation is not None and not await finish_conversation(session, *conversation):
+                raise AlreadyApplied()
             employees = dict((await session.execute(select(Employee.nip, Employee.id))).all())
             result.problems = validate_targets(rows, set(employees), current_year)
+            if nips_in_reach is not None:
+                result.problems += [
+                    TargetProblem(row.line, row.nip, "other_unit")
+                    for row in rows
+                    if row.nip in employees and row.nip not in nips_in_reach
+                ]
+                result.problems.sort(key=lambda problem: problem.line)
             if result.problems:
                 raise _Rollback()
             existing = {
@@ -69,6 +96,15 @@ async def import_targets(
                     )
                     result.new += 1
                 elif any(getattr(target, k) != v for k, v in wanted.items()):
+                    result.changes.append(
+                        TargetChange(
+                            row.nip,
+                            row.rhk,
+                            row.indicator,
+                            f"{target.target_quantity} {target.unit} ({target.kind})",
+                            f"{row.target_quantity} {row.unit} ({row.kind})",
+                        )
+                    )
                     for name, value in wanted.items():
                         setattr(target, name, value)
                     target.updated_at = now
@@ -85,6 +121,7 @@ async def import_targets(
                 rows=len(rows),
                 new=result.new,
                 changed=result.changed,
+                **({"file": file} if file else {}),
             )
         result.saved = True
     except _Rollback:

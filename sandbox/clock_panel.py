@@ -12,8 +12,8 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_date as babel_date
 
-from domain.dates import format_date, zone_abbreviation
 from sandbox.clock import SandboxClock, next_local_time, next_monday
+from texts.format import format_date, zone_abbreviation
 
 # The scheduler's tick: every job for that moment; what each wrote.
 RunJobs = Callable[[datetime], Awaitable[dict[str, int]]]

@@ -1,5 +1,6 @@
-"""Fresh sandbox data: the sample roster, SKP targets, default complaint categories, the demo
-people linked with their invites and the complaint desk installed, the way an office does it."""
+"""Fresh sandbox data: the sample roster, SKP targets, default complaint categories and survey
+services, the demo people linked with their invites and the complaint desk installed, the way an
+office does it."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from models.db import Database
 from models.identity import issue_invites
 from models.migrate import upgrade_database
 from models.roster import import_roster
+from models.survey import seed_default_services
 from models.targets import import_targets
 from sandbox.personas import DESK_UNIT, PERSONAS
 
@@ -100,6 +102,8 @@ async def seed_database(
     await complaints.import_categories(
         db, DEFAULT_CATEGORIES, dry_run=False, actor="sandbox", now=now
     )
+    # The services /survei offers, as `sigap skm services seed` gives an office.
+    await seed_default_services(db)
 
 
 async def link_personas(

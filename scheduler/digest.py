@@ -18,7 +18,6 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from domain.calendar import WorkCalendar
-from domain.dates import format_date
 from domain.digest import digest_slot, iso_week
 from models.db import Database
 from models.digest import (
@@ -33,6 +32,7 @@ from models.schedule import claim_run, has_run
 from services.buttons import OPEN_APPROVALS
 from services.digest import render
 from texts import texts
+from texts.format import format_date
 
 DIGEST_TIME = time(7, 0)
 NUDGE_TIME = time(16, 0)

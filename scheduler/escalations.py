@@ -12,7 +12,6 @@ from datetime import date, datetime
 
 from domain.calendar import WorkCalendar
 from domain.complaints import Deadlines, Move
-from domain.dates import format_date
 from models import complaints as complaint_data
 from models.db import Database
 from models.deadlines import UNVERIFIED, late_complaints, reopen_window_passed
@@ -20,6 +19,7 @@ from models.outbox import enqueue, text_payload
 from models.supervision import unit_head_chats
 from services.survey import offer_payload
 from texts import texts
+from texts.format import format_date
 
 
 async def escalate_complaints(

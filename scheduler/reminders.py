@@ -15,11 +15,13 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from domain.calendar import WorkCalendar
-from domain.dates import format_date, parse_times
+from domain.dates import parse_times
 from models.db import Database
 from models.outbox import enqueue, text_payload
 from models.reminders import Candidate, candidates, unit_timezones
+from services.buttons import reminder_log, reminder_snooze
 from texts import texts
+from texts.format import format_date
 
 SECOND_AFTER = timedelta(minutes=90)  # an own reminder time gets its second one 90 min later
 
@@ -78,10 +80,13 @@ async def enqueue_reminders(
                 markup = {
                     "inline_keyboard": [
                         [
-                            {"text": tr.plain("reminder.button_log"), "callback_data": "rem:log"},
+                            {
+                                "text": tr.plain("reminder.button_log"),
+                                "callback_data": reminder_log(today),
+                            },
                             {
                                 "text": tr.plain("reminder.button_snooze"),
-                                "callback_data": "rem:snooze",
+                                "callback_data": reminder_snooze(today),
                             },
                         ]
                     ]

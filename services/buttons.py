@@ -8,9 +8,20 @@ written here, below both: the reminder's "log now" and "not today", and the supe
 
 from __future__ import annotations
 
-REMINDER_LOG = "rem:log"
-REMINDER_SNOOZE = "rem:snooze"
+from datetime import date
+
 OPEN_APPROVALS = "apv:open"
+
+
+def reminder_log(day: date) -> str:
+    """ "Log now" under the reminder for ``day``: the day travels with the button, so a press
+    on an old reminder acts on its own day, never on whatever day it is pressed."""
+    return f"rem:log:{day:%Y%m%d}"
+
+
+def reminder_snooze(day: date) -> str:
+    """ "Not today" under the reminder for ``day``."""
+    return f"rem:snooze:{day:%Y%m%d}"
 
 
 def survey_offer(complaint_id: int) -> str:

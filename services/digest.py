@@ -8,23 +8,27 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from statistics import median
 
-from babel.numbers import format_decimal
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from openpyxl import Workbook
 
-from domain.dates import format_date
 from domain.digest import Change, compliance_per_day, iso_week, split_message
 from domain.sheets import append_row
 from models.digest import Digest
 from models.survey import SurveyWeek
 from services.charts import CHART_LOCK
 from texts import Texts
-
-
-def _signed(value: float, digits: int = 0) -> str:
-    return f"{value:+.{digits}f}"
+from texts.format import (
+    duration,
+    duration_of_hours,
+    fixed,
+    format_date,
+    period,
+    signed,
+    signed_duration,
+)
 
 
 def render_text(tr: Texts, digest: Digest, supervisor_name: str) -> list[str]:
@@ -46,7 +50,7 @@ def render_text(tr: Texts, digest: Digest, supervisor_name: str) -> list[str]:
                 expected=p.expected_days,
                 logged=p.days_with_entries,
                 entries=p.entries,
-                hours=f"{p.hours:g}",
+                hours=duration(p.minutes, lang),
                 approved=p.approved,
                 waiting=p.waiting,
                 revision=p.revision,
@@ -68,7 +72,7 @@ def render_text(tr: Texts, digest: Digest, supervisor_name: str) -> list[str]:
             expected=now.expected_days,
             compliance=now.compliance,
             entries=now.entries,
-            hours=f"{now.hours:g}",
+            hours=duration(now.minutes, lang),
             approved=now.approved,
             waiting=now.waiting,
             revision=now.revision,
@@ -79,14 +83,14 @@ def render_text(tr: Texts, digest: Digest, supervisor_name: str) -> list[str]:
         + "\n"
         + tr.t(
             "digest.change",
-            entries=_signed(Change(now.entries, before.entries).delta),
-            hours=_signed(Change(now.hours, before.hours).delta, 1),
-            compliance=_signed(Change(now.compliance, before.compliance).delta),
+            entries=signed(Change(now.entries, before.entries).delta, lang, 0),
+            hours=signed_duration(now.minutes - before.minutes, lang),
+            compliance=signed(Change(now.compliance, before.compliance).delta, lang, 0),
         )
     )
     if digest.complaints is not None:
         week = digest.complaints
-        median_hours = week.median_hours
+        median_hours = median(week.hours_to_verification) if week.hours_to_verification else None
         blocks.append(
             tr.t(
                 "digest.complaints",
@@ -96,7 +100,7 @@ def render_text(tr: Texts, digest: Digest, supervisor_name: str) -> list[str]:
                 overdue=week.overdue,
                 median=tr.plain("digest.median_none")
                 if median_hours is None
-                else tr.plain("digest.median_hours", hours=f"{median_hours:g}"),
+                else duration_of_hours(median_hours, lang),
             )
         )
     if digest.survey is not None:
@@ -107,13 +111,14 @@ def render_text(tr: Texts, digest: Digest, supervisor_name: str) -> list[str]:
 def _survey_block(tr: Texts, unit: str, week: SurveyWeek) -> str:
     result = week.quarter
     if result is None:  # responses this quarter, but none up to the digest's last day
-        return tr.t("digest.survey_none", unit=unit, responses=week.responses, period=week.period)
+        shown = period(week.period, tr.language)
+        return tr.t("digest.survey_none", unit=unit, responses=week.responses, period=shown)
     return tr.t(
         "digest.survey",
         unit=unit,
         responses=week.responses,
-        period=week.period,
-        ikm=format_decimal(result.ikm, format="0.00", locale=tr.language),
+        period=period(week.period, tr.language),
+        ikm=fixed(result.ikm, tr.language),
         grade=result.grade,
         label=tr.plain(f"skm.grade_{result.grade}"),
         respondents=result.respondents,
@@ -166,7 +171,7 @@ def write_xlsx(tr: Texts, digest: Digest, path: Path) -> None:
     append_row(sheet,
         [
             tr.plain("digest.total_row"), t.expected_days, t.days_with_entries, t.entries,
-            t.hours, t.approved, t.waiting, t.revision, t.late, t.leave_days, t.silent, "",
+            t.hours, t.approved, t.waiting, t.revision, t.late, t.leave_days, "", "",
         ]
     )  # fmt: skip
     sheet.column_dimensions["A"].width = 40

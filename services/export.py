@@ -14,10 +14,10 @@ from pathlib import Path
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
-from domain.dates import format_date
 from domain.sheets import append_row
 from models.export import EmployeeExport, EvidenceFile
 from texts import Texts
+from texts.format import format_date
 
 SHEET_TITLE_MAX = 31  # Excel's limit
 _SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")

@@ -10,7 +10,6 @@ from typing import Any
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from domain.dates import format_date
 from domain.sheets import append_row
 from domain.skm import ELEMENTS, PROFILE_CHOICES, period_bounds, round_half_up
 from models.outbox import text_payload
@@ -18,6 +17,7 @@ from models.survey import SkmReport
 from models.tables import Complaint
 from services.buttons import survey_offer
 from texts import LANGUAGES, Texts, texts
+from texts.format import format_date, period
 
 
 def offer_payload(language: str | None, complaint: Complaint) -> dict[str, Any]:
@@ -51,7 +51,7 @@ def write_report_xlsx(report: SkmReport, tr: Texts, path: Path) -> None:
             tr.plain("skm_cli.period"),
             tr.plain(
                 "skm_cli.period_value",
-                period=report.period,
+                period=period(report.period, tr.language),
                 first=format_date(first, tr.language, weekday=False),
                 last=format_date(last, tr.language, weekday=False),
             ),

@@ -8,6 +8,8 @@ passed as ``Html(...)``.
 from __future__ import annotations
 
 import html
+import re
+import string
 import tomllib
 from functools import cache
 from importlib import resources
@@ -44,6 +46,26 @@ def catalogue(language: str) -> dict[str, str]:
     return flat
 
 
+_FORMATTER = string.Formatter()
+_PERIOD_AFTER_TAGS = re.compile(r"^((?:</[a-z]+>)*)\.(?!\.)")
+
+
+def fill(template: str, values: dict[str, str]) -> str:
+    """``template.format(**values)``, except that a value ending in a period (a name with its
+    degree, ``Nurhayati Harahap, S.E.``) is not followed by the template's own period."""
+    parts: list[str] = []
+    for literal, field, spec, conversion in _FORMATTER.parse(template):
+        ends_in_period = any(parts) and next(p for p in reversed(parts) if p).endswith(".")
+        if ends_in_period:
+            # "<b>{name}</b>." too: the closing tags stay, the second period goes.
+            literal = _PERIOD_AFTER_TAGS.sub(r"\1", literal, count=1)
+        parts.append(literal)
+        if field is not None:
+            value = _FORMATTER.convert_field(_FORMATTER.get_field(field, (), values)[0], conversion)
+            parts.append(_FORMATTER.format_field(value, spec or ""))
+    return "".join(parts)
+
+
 class Texts:
     def __init__(self, language: str) -> None:
         self.language = language if language in LANGUAGES else LANGUAGES[0]
@@ -51,9 +73,10 @@ class Texts:
 
     def t(self, key: str, /, **params: object) -> str:
         template = self._strings[key]
-        if not params:
+        if not params and "{" not in template:
             return template
-        return template.format(**{k: escape(v) for k, v in params.items()})
+        # A placeholder without its value raises (KeyError) rather than reach a person.
+        return fill(template, {k: escape(v) for k, v in params.items()})
 
     def has(self, key: str) -> bool:
         return key in self._strings
@@ -61,7 +84,9 @@ class Texts:
     def plain(self, key: str, /, **params: object) -> str:
         """For places without HTML (CLI output, button labels, command descriptions)."""
         template = self._strings[key]
-        return template.format(**{k: str(v) for k, v in params.items()}) if params else template
+        if not params and "{" not in template:
+            return template
+        return fill(template, {k: str(v) for k, v in params.items()})
 
 
 @cache

@@ -30,6 +30,12 @@ def add_commands(commands: Subcommands) -> None:
     )
     imp.add_argument("file", help="roster file (.csv or .xlsx)")
     dry_run_flag(imp)
+    imp.add_argument(
+        "--deactivate-missing",
+        action="store_true",
+        help="the file is the whole roster: active employees not in it are deactivated "
+        "(what a file sent to /admin in Telegram does)",
+    )
     imp.set_defaults(handler=roster_import)
     status = actions.add_parser("status", help="who has linked their Telegram account, per unit")
     status.add_argument("--unit", help="one unit's code (default: every unit)")
@@ -57,7 +63,7 @@ def add_commands(commands: Subcommands) -> None:
 
 @command
 async def roster_import(c: Command) -> None:
-    from models.roster import import_roster
+    from models.roster import RosterScope, import_roster
 
     try:
         rows = read_roster(Path(c.args.file))
@@ -71,9 +77,17 @@ async def roster_import(c: Command) -> None:
             actor="cli",
             now=c.now(),
             timezone=c.settings.timezone,
+            scope=RosterScope(deactivate_missing=c.args.deactivate_missing),
         )
     if result.problems:
         print_problems(result.problems, c.tr, "roster")
+    for refusal in result.refusals:
+        params = dict(refusal.params)
+        if isinstance(params.get("staff"), list):
+            params["count"], params["staff"] = len(params["staff"]), ", ".join(params["staff"])
+        print(c.tr.plain(f"admin_refusal.{refusal.code}", **params))
+    if result.problems or result.refusals:
+        raise CliError(c.tr.plain("cli.roster_not_saved"))
     n = result.changes
     print(
         c.tr.plain(
@@ -86,6 +100,8 @@ async def roster_import(c: Command) -> None:
             same=n.same,
         )
     )
+    if c.args.deactivate_missing:
+        print(c.tr.plain("cli.roster_deactivated", count=n.deactivated))
     print(c.tr.plain("cli.roster_dry_run" if c.args.dry_run else "cli.roster_saved"))
 
 
@@ -118,10 +134,10 @@ async def roster_status(c: Command) -> None:
 
 @command
 async def invites_create(c: Command) -> None:
-    from domain.dates import format_datetime
     from domain.nip import validate_nip
     from handlers.invite import invite_link
     from models.identity import issue_invites
+    from texts.format import format_datetime
 
     tr, settings = c.tr, c.settings
     nip = None

@@ -15,7 +15,6 @@ from telegram import Update
 
 from domain.access import Action
 from domain.approvals import ENTRIES_PER_PAGE, NOTE_LIMIT, VERBS, Decision, clip
-from domain.dates import format_date
 from handlers import myday
 from handlers.approvals.pages import (
     BACK,
@@ -37,6 +36,7 @@ from models.outbox import text_payload
 from models.roster import get_employee
 from models.tables import Activity
 from texts import Texts, escape, texts
+from texts.format import format_date
 
 # --- notifications to the employee ---------------------------------------------------------
 

@@ -13,23 +13,21 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from babel.dates import format_date as babel_date
 from telegram import InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
 
 from domain.access import Action
 from domain.approvals import ENTRIES_PER_PAGE, PEOPLE_PER_PAGE, clip, paginate
-from domain.dates import format_date
 from domain.files import stored_relative
 from handlers.callback import CallbackData
 from handlers.common import answer_button, buttons, reply, requires
 from handlers.context import SigapContext
-from handlers.worklog import format_minutes
 from models import approvals
 from models.roster import get_employee
 from models.supervision import reports_of
 from services.buttons import OPEN_APPROVALS
 from texts import Texts
+from texts.format import duration, format_date, short_day
 
 BUTTONS = CallbackData(
     "apv",
@@ -57,7 +55,7 @@ def indirect(context: SigapContext) -> bool:
 
 
 def _short_day(day: date, tr: Texts) -> str:
-    return babel_date(day, "EEE d/M", locale=tr.language)
+    return short_day(day, tr.language)
 
 
 async def show(
@@ -221,7 +219,7 @@ def _entry_text(n: int, entry: approvals.WaitingEntry, tr: Texts) -> str:
         n=n,
         description=clip(activity.description),
         output=output,
-        duration=format_minutes(activity.minutes, tr),
+        duration=duration(activity.minutes, tr.language),
         target=clip(entry.target, 80) if entry.target else tr.plain("approvals.no_target"),
         evidence=evidence,
     ) + (tr.t("approvals.late") if activity.late else "")

@@ -18,7 +18,7 @@ from domain.access import Audience
 from handlers.complaints.filing import complaint_command
 from handlers.complaints.follow_up import citizen_reply, complaint_button, status_command
 from handlers.desk.render import CITIZEN_BUTTONS
-from handlers.routes import Button, Command, Route
+from handlers.routes import Button, Command, Key, Route
 
 __all__ = ["ROUTES", "citizen_reply"]
 
@@ -32,4 +32,6 @@ ROUTES: list[Route] = [
     ),
     Command("status", status_command, "complaint_commands.status", (Audience.CITIZEN,)),
     Button(CITIZEN_BUTTONS, complaint_button),
+    Key("complaint", complaint_command),
+    Key("status", status_command),
 ]

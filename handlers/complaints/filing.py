@@ -24,7 +24,6 @@ from domain.complaints import (
     find_duplicate,
     validate_story,
 )
-from domain.dates import format_datetime
 from domain.ids import parse_id
 from handlers import files
 from handlers.common import reply, requires
@@ -46,6 +45,7 @@ from models import activities, complaints
 from models.activities import EvidenceDraft
 from models.complaints import DAY
 from texts import Html
+from texts.format import format_datetime
 
 
 async def _filing_refusal(context: SigapContext) -> str | None:
@@ -100,7 +100,16 @@ async def _category_chosen(call: FlowCall, value: str) -> None:
 
 
 async def _ask_story(call: FlowCall) -> None:
-    await call.say(call.texts.t("complaint.ask_story", minimum=STORY_MIN))
+    draft = call.data.get("draft")
+    if draft and not isinstance(validate_story(draft), Problem):
+        # The citizen's own first message, kept from before they chose what it is.
+        await _got_story(call, draft)
+        return
+    tr = call.texts
+    ask = tr.t("complaint.ask_story", minimum=STORY_MIN)
+    if draft:
+        ask = tr.t("complaint.draft_too_short", draft=draft) + "\n\n" + ask
+    await call.say(ask)
 
 
 async def _got_story(call: FlowCall, text: str) -> None:
@@ -109,6 +118,7 @@ async def _got_story(call: FlowCall, text: str) -> None:
         await call.say(problem_text(story, call.texts))
         return
     data = call.data | {"story": story}
+    data.pop("draft", None)
     if data.get("editing"):  # the near-duplicate offer was made (or not) the first time
         await advance(call, "location", data)
         return
@@ -377,6 +387,14 @@ COMPLAINT_FLOW = register(
 
 @requires(Action.USE_CITIZEN_SERVICES, private=True)
 async def complaint_command(update: Update, context: SigapContext) -> None:
+    await start_filing(update, context)
+
+
+async def start_filing(
+    update: Update, context: SigapContext, kind: str | None = None, draft: str | None = None
+) -> None:
+    """/aduan, or a citizen's free text sent on as a complaint of ``kind``: then the filing
+    starts at the category and ``draft`` (what they wrote) becomes the story."""
     refusal = await _filing_refusal(context)
     if refusal is not None:
         await reply(update, context, refusal)
@@ -384,4 +402,8 @@ async def complaint_command(update: Update, context: SigapContext) -> None:
     if not await complaints.active_categories(context.services.db):
         await reply(update, context, context.texts.t("complaint.no_categories"))
         return
-    await COMPLAINT_FLOW.start(update, context, {"attachments": []})
+    if kind is None:
+        await COMPLAINT_FLOW.start(update, context, {"attachments": []})
+        return
+    data = {"attachments": [], "kind": kind, "draft": draft}
+    await COMPLAINT_FLOW.start(update, context, data, step="category")

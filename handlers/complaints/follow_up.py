@@ -22,7 +22,6 @@ from domain.complaints import (
     parse_tracking_number,
     validate_note,
 )
-from domain.dates import format_datetime
 from handlers import files
 from handlers.common import answer_button, buttons, reply, requires
 from handlers.complaints.shared import problem_text
@@ -39,11 +38,13 @@ from handlers.desk.render import (
     status_name,
 )
 from handlers.flow import Flow, FlowCall, Step, register
+from handlers.settle import settle, settle_one
 from models import activities, complaints
 from models.activities import EvidenceDraft
 from models.tables import Complaint, ComplaintEvent
 from services.survey import offer_payload
 from texts import Html, Texts
+from texts.format import format_datetime
 
 HISTORY_LINES = 12  # with notes cut to 150 characters, a history fits one message
 
@@ -292,24 +293,30 @@ async def complaint_button(update: Update, context: SigapContext) -> None:
     await answer_button(update)
     what = press.verb
     data = {"id": complaint.id, "number": complaint.tracking_number}
-    if what == "show":
+    if what == "show":  # the list of /status keeps its buttons: the others still apply
         await _show(update, context, complaint)
     elif what == "note":
         if is_final(Status(complaint.status)):
+            await settle(update, context, "")
             await reply(update, context, tr.t("complaint.closed_for_messages"))
             return
+        await settle(update, context)
         await NOTE_FLOW.start(update, context, data)
     elif Status(complaint.status) is not Status.SELESAI:
+        await settle(update, context, "")
         await reply(
             update,
             context,
             tr.t("complaint.not_now", status=status_name(complaint.status, tr)),
         )
     elif what == "ok":
+        await settle(update, context)
         await _citizen_move(update, context, complaint.id, Move.CONFIRM)  # type: ignore[arg-type]
     elif not can_reopen(context.services.today(), complaint.reopen_until):
+        await settle_one(update, context)  # "Sudah selesai" still applies
         await reply(update, context, tr.t("complaint.reopen_expired"))
     else:
+        await settle(update, context)
         await REOPEN_FLOW.start(update, context, data)
 
 

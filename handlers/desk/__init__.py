@@ -39,7 +39,7 @@ from handlers.desk.lifecycle import (
     uninstall_desk_command,
 )
 from handlers.desk.render import BUTTONS
-from handlers.desk.replies import group_reply
+from handlers.desk.replies import group_message, group_reply
 from handlers.desk.tickets import desk_button
 from handlers.routes import Button, Command, Route
 
@@ -48,6 +48,7 @@ __all__ = [
     "blocked_hook",
     "bot_left_group",
     "chat_migrated",
+    "group_message",
     "group_reply",
     "migrated_hook",
 ]

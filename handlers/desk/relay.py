@@ -12,6 +12,7 @@ follows its group to the new id (``desk_migrated``) and posts its open tickets t
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -237,15 +238,26 @@ async def notify_citizen(
     if blocked:
         return False
     tr = texts(language or services.settings.default_language)
+    earlier = await complaints.latest_notice(services.db, complaint.id, reporter)  # type: ignore[arg-type]
     try:
-        sent = await send_with_header(
-            relay, reporter, render(tr), body, markup=citizen_keyboard(complaint, tr)
-        )
-        sent += await send_attachments(relay, reporter, attachments)
+        markup = citizen_keyboard(complaint, tr)
+        notice = await send_with_header(relay, reporter, render(tr), body, markup=markup)
+        files = await send_attachments(relay, reporter, attachments)
     except Forbidden:
         await mark_blocked(services.db, reporter, services.clock.now())
         return False
-    await complaints.remember_messages(services.db, complaint.id, reporter, sent, "citizen")  # type: ignore[arg-type]
+    db, complaint_id = services.db, complaint.id
+    # The last message of the notice carries the buttons (``send_with_header``).
+    await complaints.remember_messages(db, complaint_id, reporter, notice[:-1], "citizen")  # type: ignore[arg-type]
+    await complaints.remember_messages(
+        db, complaint_id, reporter, notice[-1:], "citizen", detail={"buttons": markup is not None}
+    )  # type: ignore[arg-type]
+    await complaints.remember_messages(db, complaint_id, reporter, files, "citizen")  # type: ignore[arg-type]
+    if earlier is not None:
+        # Only the newest notice keeps its buttons ("✍️ Tambah keterangan" once, not under
+        # every notice); replying to any of them still adds information.
+        with contextlib.suppress(BadRequest):
+            await relay.bot.edit_message_reply_markup(reporter, earlier, reply_markup=None)
     return True
 
 

@@ -21,7 +21,6 @@ from domain.complaints import (
     is_final,
     possible_moves,
 )
-from domain.dates import format_date
 from handlers.callback import CallbackData
 from handlers.common import buttons
 from models import complaints
@@ -29,6 +28,7 @@ from models.db import Database
 from models.tables import Complaint, Employee, Unit
 from services import Services
 from texts import Texts, escape, texts
+from texts.format import format_date
 
 # A ticket's buttons: ``desk:<move>:<complaint>[:<assignee or unit>]``, ``desk:contact|back:<id>``.
 BUTTONS = CallbackData("desk", {m.value: "nn?" for m in Move} | {"contact": "n", "back": "n"})

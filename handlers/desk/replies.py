@@ -1,7 +1,8 @@
 """Replies in a desk group. A reply to a ticket (or to a message relayed into it) is an answer
 for the citizen: the bot relays it in the unit's name, never the staff member's, and keeps it.
 A reply to a question the bot asked is the reason for a move (``tickets.note_given``). Replies
-to other people's messages are their business.
+to other people's messages are their business. A message that replies to nothing reaches
+nobody, so its writer is told once how to answer a ticket.
 """
 
 from __future__ import annotations
@@ -14,9 +15,28 @@ from handlers.context import SigapContext
 from handlers.desk.relay import notify_citizen
 from handlers.desk.render import desk_texts, status_name
 from handlers.desk.tickets import authorised, note_given, reply_in_group
-from models import complaints
+from models import complaints, notices
 from models.activities import EvidenceDraft
+from models.outbox import text_payload
 from models.tables import Complaint
+
+
+async def group_message(update: Update, context: SigapContext) -> None:
+    """A message in a desk group that replies to nothing (the bot sees these only where its
+    privacy mode is off or it is an admin): it reaches no citizen, and staff new to the desk
+    expect it to. Each person is told once, briefly, how to answer a ticket."""
+    message, user = update.effective_message, update.effective_user
+    if message is None or user is None or message.reply_to_message is not None:
+        return
+    services = context.services
+    if user.is_bot or await complaints.desk_unit(services.db, message.chat.id) is None:
+        return
+    text = desk_texts(services).t("desk.how_to_answer", name=user.first_name)
+    key = f"desk_hint:{message.chat.id}:{user.id}"
+    if await notices.notify_once(
+        services.db, key, message.chat.id, "desk_hint", text_payload(text), services.clock.now()
+    ):
+        context.bot_data.wake_outbox()
 
 
 async def group_reply(update: Update, context: SigapContext) -> None:

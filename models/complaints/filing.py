@@ -23,9 +23,10 @@ from domain.complaints import (
     format_tracking_number,
     period_of,
 )
-from models.activities import AlreadySaved, EvidenceDraft, _finish_conversation  # shared
+from models.activities import AlreadySaved, EvidenceDraft
 from models.complaints.errors import Banned, LimitReached
 from models.complaints.limits import DAY, banned_in, filed_in
+from models.conversation import finish_in
 from models.db import Database
 from models.tables import (
     Complaint,
@@ -85,9 +86,7 @@ async def submit_complaint(
     for attempt in range(5):
         try:
             async with db.write() as session:
-                if conversation is not None and not await _finish_conversation(
-                    session, *conversation
-                ):
+                if conversation is not None and not await finish_in(session, *conversation):
                     raise AlreadySaved()
                 if await banned_in(session, draft.reporter_telegram_id):
                     raise Banned()

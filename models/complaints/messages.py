@@ -180,6 +180,9 @@ async def set_ticket(db: Database, complaint_id: int, chat_id: int, message_id: 
         )
 
 
+LATEST_SEARCHED = 12  # a notice and its attachments (at most 10) fit
+
+
 async def remember_messages(
     db: Database,
     complaint_id: int,
@@ -208,6 +211,26 @@ async def remember_messages(
             if now is not None:
                 row.created_at = now
             session.add(row)
+
+
+async def latest_notice(db: Database, complaint_id: int, chat_id: int) -> int | None:
+    """The newest notice sent to the citizen about this complaint with buttons under it
+    (remembered with ``detail={"buttons": True}``): the one whose buttons are to go when a
+    newer notice brings its own."""
+    async with db.read() as session:
+        rows = (
+            await session.execute(
+                select(ComplaintMessage.message_id, ComplaintMessage.detail)
+                .where(
+                    ComplaintMessage.complaint_id == complaint_id,
+                    ComplaintMessage.chat_id == chat_id,
+                    ComplaintMessage.kind == "citizen",
+                )
+                .order_by(ComplaintMessage.message_id.desc())  # type: ignore[attr-defined]
+                .limit(LATEST_SEARCHED)
+            )
+        ).all()
+    return next((message_id for message_id, detail in rows if detail.get("buttons")), None)
 
 
 async def find_message(db: Database, chat_id: int, message_id: int) -> ComplaintMessage | None:

@@ -91,18 +91,7 @@ async def apply_move(
         if move is Move.ASSIGN:
             detail = {"assignee_id": assignee_id}
             complaint.assignee_id = assignee_id
-        for name, value in due_dates(move, today, calendar, deadlines).items():
-            setattr(complaint, name, value)
-        if move is Move.VERIFY:
-            complaint.verified_at = now
-        if move is Move.RESOLVE:
-            complaint.resolved_at, complaint.resolution_note = now, note
-        if move in OUTCOMES:
-            complaint.outcome = OUTCOMES[move].value
-        if after in FINAL:
-            complaint.closed_at = now
-        complaint.status = after.value
-        complaint.updated_at = now
+        _stamp(complaint, move, after, note, now, today, calendar, deadlines)
         event = ComplaintEvent(
             complaint_id=complaint_id,
             at=now,
@@ -120,3 +109,28 @@ async def apply_move(
             # The SKM invitation commits with the closing (issue 8).
             await survey.offer_after_complaint(session, complaint, now, survey_offer)
     return MoveResult(complaint, event, before, previous_unit, previous_ticket)
+
+
+def _stamp(
+    complaint: Complaint,
+    move: Move,
+    after: Status,
+    note: str | None,
+    now: datetime,
+    today: date,
+    calendar: WorkCalendar,
+    deadlines: Deadlines,
+) -> None:
+    """The complaint's new status, with the due dates, times and outcome the move sets."""
+    for name, value in due_dates(move, today, calendar, deadlines).items():
+        setattr(complaint, name, value)
+    if move is Move.VERIFY:
+        complaint.verified_at = now
+    if move is Move.RESOLVE:
+        complaint.resolved_at, complaint.resolution_note = now, note
+    if move in OUTCOMES:
+        complaint.outcome = OUTCOMES[move].value
+    if after in FINAL:
+        complaint.closed_at = now
+    complaint.status = after.value
+    complaint.updated_at = now

@@ -93,7 +93,13 @@ function renderPersonas() {
   }
 }
 
+function showPeople(open) {
+  document.body.classList.toggle("people-open", open);
+  $("people-button").setAttribute("aria-expanded", String(open));
+}
+
 async function selectPersona(key) {
+  showPeople(false);
   state.current = key;
   state.unread[key] = 0;
   $("toast").hidden = true;
@@ -143,6 +149,14 @@ function isOut(chat, message) {
   return !message.from_bot && message.sender_key === actingAs();
 }
 
+// Whether the chat was scrolled to its newest message before something grew it.
+let stuckToBottom = true;
+
+function keepNewestInView() {
+  const box = $("messages");
+  if (stuckToBottom) box.scrollTop = box.scrollHeight;
+}
+
 function renderChat(forceScroll) {
   const chat = state.chats[state.current];
   if (!chat) return;
@@ -173,7 +187,10 @@ function renderChat(forceScroll) {
   renderKeyboard(chat.keyboard);
   takeForceReply(chat);
   renderReplyBar();
-  if (forceScroll || nearBottom) box.scrollTop = box.scrollHeight;
+  if (forceScroll || nearBottom) {
+    box.scrollTop = box.scrollHeight;
+    stuckToBottom = true;
+  }
 }
 
 function renderMessage(chat, message) {
@@ -209,6 +226,8 @@ function renderMessage(chat, message) {
     img.src = message.photo.url;
     img.alt = "foto";
     img.addEventListener("click", () => window.open(message.photo.url, "_blank"));
+    // A photo grows the chat only once it has loaded: keep the newest message in view.
+    img.addEventListener("load", keepNewestInView);
     bubble.append(img);
   }
   if (message.document) {
@@ -478,6 +497,13 @@ function onChat(chat) {
 // ---- wiring ------------------------------------------------------------------------------
 
 function wire() {
+  $("people-button").addEventListener("click", () =>
+    showPeople(!document.body.classList.contains("people-open")));
+  $("sidebar-shade").addEventListener("click", () => showPeople(false));
+  $("messages").addEventListener("scroll", () => {
+    const box = $("messages");
+    stuckToBottom = box.scrollHeight - box.scrollTop - box.clientHeight < 80;
+  });
   $("composer").addEventListener("submit", async (event) => {
     event.preventDefault();
     const text = $("text").value;

@@ -320,3 +320,28 @@ async def test_roster_status_lists_who_still_needs_an_invite(db_url: str, cwd: P
     assert code == 0 and len(out.splitlines()) == 12  # one line per unit of the sample roster
     code, _, err = await sigap("roster", "status", "--unit", "NOPE", env=env, cwd=cwd)
     assert code == 1 and "NOPE" in err
+
+
+async def test_roster_import_deactivate_missing_same_rules_as_the_chat(
+    db_url: str, cwd: Path, tmp_path: Path
+) -> None:
+    """``--deactivate-missing``: the file is the whole roster, as a file sent to /admin is; the
+    same refusals apply (here: Rosmawati leaves while two people still report to her)."""
+    env = {"DATABASE_URL": db_url}
+    await sigap("roster", "import", str(EXAMPLES / "roster_belawan.csv"), env=env, cwd=cwd)
+    lines = (EXAMPLES / "roster_belawan.csv").read_text(encoding="utf-8").splitlines()
+    without_ros = tmp_path / "no-ros.csv"
+    without_ros.write_text("\n".join(x for x in lines if "Rosmawati" not in x), encoding="utf-8")
+    code, out, err = await sigap(
+        "roster", "import", str(without_ros), "--deactivate-missing", env=env, cwd=cwd
+    )
+    assert code != 0 and "masih menjadi atasan 2 pegawai aktif" in out
+    without_kevin = tmp_path / "no-kevin.csv"
+    without_kevin.write_text("\n".join(x for x in lines if "Kevin" not in x), encoding="utf-8")
+    code, out, err = await sigap("roster", "import", str(without_kevin), env=env, cwd=cwd)
+    assert code == 0 and "Dinonaktifkan" not in out  # without the flag nobody leaves
+    code, out, err = await sigap(
+        "roster", "import", str(without_kevin), "--deactivate-missing", env=env, cwd=cwd
+    )
+    assert code == 0, err
+    assert "Dinonaktifkan (tidak ada di berkas): 1 pegawai" in out

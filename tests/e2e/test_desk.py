@@ -15,7 +15,7 @@ from sqlalchemy import select
 from bot.polling import stop_bot
 from models import complaints
 from models.tables import Complaint, ComplaintEvent
-from tests.e2e.harness import Harness, start_again
+from tests.e2e.harness import Harness, eventually, start_again
 from tests.e2e.test_complaints import (
     audited,
     complaint_rows,
@@ -99,11 +99,18 @@ async def test_handler_works_a_ticket_to_the_end(town: Harness) -> None:  # noqa
     assert "KTP sudah dicetak" in notice.text
     assert notice.button_texts == ["✅ Sudah selesai", "↩️ Belum selesai"]
     assert "Selasa, 8 Desember 2026" in notice.text  # 10 working days to answer
+    # Only the newest notice keeps buttons: one "Tambah keterangan" was never under five.
+    await eventually(lambda: [m.button_texts for m in siti.messages if m.button_texts] == [
+        ["✅ Sudah selesai", "↩️ Belum selesai"]
+    ])  # fmt: skip
 
     # The citizen says it is not solved: back to the unit with the reason.
     await siti.press("↩️ Belum selesai")
     [ask] = await siti.wait_for(1)
     assert "Apa yang belum selesai" in ask.text
+    # The used notice shows the choice and has no buttons left.
+    answered = next(m for m in siti.messages if m.message_id == notice.message_id)
+    assert answered.button_texts == [] and answered.text.endswith("✔️ ↩️ Belum selesai")
     await siti.send("Petugas bilang KTP belum ada saat saya datang.")
     [reopened] = await siti.wait_for(1)
     assert "dibuka kembali" in reopened.text
@@ -121,6 +128,7 @@ async def test_handler_works_a_ticket_to_the_end(town: Harness) -> None:  # noqa
     await siti.press("↩️ Belum selesai", message_id=notice.message_id)
     [late] = await siti.wait_for(1)
     assert "sudah lewat" in late.text
+    await eventually(lambda: siti.messages[-2].button_texts == ["✅ Sudah selesai"])
     await siti.press("✅ Sudah selesai", message_id=notice.message_id)
     [thanks] = await siti.wait_for(1)
     assert "ditutup sebagai selesai" in thanks.text
@@ -444,3 +452,23 @@ async def test_a_message_stored_but_not_relayed_before_a_crash_is_relayed_after(
     assert events.count("staff_message") == 1 and events.count("citizen_message") == 1
     assert sum("besok pagi" in (m.text or "") for m in siti.messages) == 1
     assert sum("tunggu di rumah" in (m.text or "") for m in desk.messages) == 1
+
+
+async def test_a_message_that_replies_to_nothing_gets_the_hint_once(town: Harness) -> None:  # noqa: F811
+    """Where the bot sees every message (privacy mode off, or an admin), a handler who types in
+    the group without replying to a ticket learns once how to answer one."""
+    desk = await install_desk(town)
+    desk.privacy_mode = False
+    dewi = await town.employee(DEWI, first_name="Dewi")
+    await file_complaint(town.user(first_name="Siti"))
+    [ticket] = await desk.wait_for(1)
+    await dewi.send("Baik, lampunya sudah kami perbaiki tadi pagi", chat=desk)
+    [hint] = await desk.wait_for(1)
+    assert "Dewi" in hint.text and "balas (reply) pesan tiketnya" in hint.text
+    await dewi.send("Halo, ada yang bisa bantu?", chat=desk)
+    await dewi.send("/status", chat=desk)  # something the bot answers, to know it read both
+    await desk.wait_for(1)
+    await town.scheduler.sender.run_until_idle()
+    assert [m.text for m in desk.messages].count(hint.text) == 1
+    [complaint] = await complaint_rows(town)
+    assert complaint.status == "baru" and ticket.text

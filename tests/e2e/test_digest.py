@@ -12,7 +12,7 @@ Monday 30 November – Sunday 6 December 2026 (five working days) and is sent Mo
 
 → 4 working days expected, 3 with entries, 4 entries, 300 min = 5 hours, 2 approved, 1 waiting,
 1 needing revision, 1 late, 1 day on leave; silent 1 day (no flag). The week before she logged one
-approved hour on 23 November (1 of 5 days, 20%): change +3 entries, +4.0 hours, +55 points.
+approved hour on 23 November (1 of 5 days, 20%): change +3 entries, +4 hours, +55 points.
 Putri has blocked the bot: "tidak dapat dihubungi". Syahrul logged nothing in either week: silent
 10 working days.
 """
@@ -137,7 +137,9 @@ async def test_weekly_digest(office) -> None:  # type: ignore[no-untyped-def]
     assert "Tidak dapat dihubungi" in text.text
     assert "Tidak melapor" not in text.text.split("Total tim")[0]
     assert "Hari melapor 3/4 (75%), kegiatan 4, 5 jam" in text.text
-    assert "Dibanding minggu sebelumnya: kegiatan +3, jam +4.0, kepatuhan +55 poin" in text.text
+    assert (
+        "Dibanding minggu sebelumnya: kegiatan +3, waktu kerja +4 jam, kepatuhan +55 poin"
+    ) in text.text
     assert chart.photo and "kepatuhan melapor" in (chart.caption or "")
     assert xlsx.document is not None and xlsx.document["file_name"] == "digest-2026-W49.xlsx"
 
@@ -147,15 +149,18 @@ async def test_weekly_digest(office) -> None:  # type: ignore[no-untyped-def]
     rows = [list(r) for r in sheet.iter_rows(values_only=True)]
     assert rows[0][:5] == ["Nama", "Hari kerja", "Hari melapor", "Kegiatan", "Jam"]
     assert rows[1] == ["Putri Ayu Lestari, A.Md", 4, 3, 4, 5, 2, 1, 1, 1, 1, 1, "ya"]
+    # The total row: days in the columns of days; no count of people among them.
+    assert rows[2] == ["Total tim", 4, 3, 4, 5, 2, 1, 1, 1, 1, None, None]
 
     # The camat's digest lists Syahrul, who logged nothing all week: silent for 5 days.
     camat_new = camat.messages[before[camat] :]
     assert [bool(m.photo) for m in camat_new] == [False, True, False]
     assert camat_new[2].document is not None
     syahrul_block = camat_new[0].text.split("Syahrul Effendi Batubara, S.Sos")[1].split("\n\n")[0]
-    assert "Hari kerja 5, hari melapor 0, kegiatan 0, 0 jam" in syahrul_block
-    # Silent the week before too: the streak runs across the week boundary.
-    assert "Tidak melapor 10 hari kerja" in syahrul_block
+    assert "Hari kerja 5, hari melapor 0, kegiatan 0, 0 menit" in syahrul_block
+    # Linked on Monday 30 November: his silence counts from then, not from the week before,
+    # when he could not report through the bot.
+    assert "Tidak melapor 5 hari kerja" in syahrul_block
 
     # Ticking again, later that morning or after a restart, sends nothing new.
     assert (await _tick(office, wib(12, 7, 7, 5)))["weekly_digest"] == 0
@@ -434,7 +439,7 @@ async def test_digest_has_the_survey_figures_of_a_unit_with_responses(office) ->
     [text] = [t for t in _texts(syahrul)[before[syahrul] :] if "Ringkasan mingguan" in t]
     assert (
         "Survei kepuasan (SKM) Kelurahan Belawan I\n"
-        "Respons minggu ini 2 · IKM triwulan berjalan (2026Q4) 87,96, mutu B (Baik) "
+        "Respons minggu ini 2 · IKM Triwulan IV 2026 (berjalan) 87,96, mutu B (Baik) "
         "dari 3 responden"
     ) in text
     [camat_text] = [t for t in _texts(camat)[before[camat] :] if "Ringkasan mingguan" in t]

@@ -127,7 +127,7 @@ async def test_recap_shows_week_month_targets_and_training(office) -> None:  # t
     [recap] = await agus.wait_for(1)
     assert "Sen 23/11: 1 kegiatan · 2 jam ⏳1" in recap.text
     assert "Sel 24/11: 1 kegiatan · 1 jam 30 menit ⏳1" in recap.text
-    assert "Total minggu ini: 3 jam 30 menit dari 37 jam 30 menit jam kerja (9%)" in recap.text
+    assert "Total minggu ini: 3 jam 30 menit dari 37 jam 30 menit waktu kerja (9%)" in recap.text
     assert (
         "November 2026</b>: 2 kegiatan" in recap.text or "November 2026: 2 kegiatan" in recap.text
     )

@@ -176,3 +176,45 @@ async def test_units_have_their_own_reminder_times_and_time_zones(office) -> Non
     assert (await _tick(office, wib(21, 18, 30)))["reminders"] == 0  # 20:30 WIT: quiet
     await agus.wait_for(1)
     assert len(_reminders(agus)) == 2 and len(_reminders(putri)) == 2
+
+
+def _last_reminder(person):  # type: ignore[no-untyped-def]
+    return [m for m in person.messages if "📝 Lapor sekarang" in m.button_texts][-1]
+
+
+async def test_reminder_buttons_act_on_their_own_day(office) -> None:  # type: ignore[no-untyped-def]
+    """Monday's "not today" pressed on Tuesday does not silence Tuesday; "log now" on an old
+    reminder logs for the reminder's day; a used reminder shows the choice and loses its
+    buttons."""
+    office.clock.set(wib(21, 8))
+    syahrul = await office.employee(SYAHRUL, first_name="Syahrul")
+    await _tick(office, wib(21, 14, 0))
+    monday = _last_reminder(syahrul)
+    assert "Senin, 21 Desember 2026" in monday.text
+
+    office.clock.set(wib(22, 9))
+    await syahrul.wait_for(1)
+    await syahrul.press("🔕 Jangan ingatkan lagi hari ini", message_id=monday.message_id)
+    [answer] = await syahrul.wait_for(1)
+    assert "Senin, 21 Desember 2026" in answer.text and "sudah lewat" in answer.text
+    assert "tidak ada pengingat lagi hari ini" not in answer.text
+    settled = next(m for m in syahrul.messages if m.message_id == monday.message_id)
+    assert settled.button_texts == []
+    # Tuesday is still reminded.
+    await _tick(office, wib(22, 14, 0))
+    tuesday = _last_reminder(syahrul)
+    assert "Selasa, 22 Desember 2026" in tuesday.text
+
+    # "Log now" on Monday's reminder, pressed on Tuesday, asks about Monday.
+    await syahrul.press("📝 Lapor sekarang", message_id=monday.message_id, forge=True)
+    [ask] = await syahrul.wait_for(1)
+    assert "Senin, 21 Desember 2026" in ask.text
+
+    # Tuesday's own "not today" works, and its message shows the choice without buttons.
+    await syahrul.press("🔕 Jangan ingatkan lagi hari ini", message_id=tuesday.message_id)
+    [snoozed] = await syahrul.wait_for(1)
+    assert "tidak ada pengingat lagi hari ini" in snoozed.text
+    settled = next(m for m in syahrul.messages if m.message_id == tuesday.message_id)
+    assert settled.button_texts == []
+    assert "✔️ 🔕 Jangan ingatkan lagi hari ini" in settled.text
+    assert (await _tick(office, wib(22, 15, 30)))["reminders"] == 0

@@ -30,7 +30,8 @@ async def test_employee_links_with_invite_and_gets_employee_menu(office) -> None
     [reply] = await person.wait_for(1)
     assert "Akun Telegram Anda sekarang tertaut ke" in reply.text
     assert "Agus Salim Daulay" in reply.text and STAFF in reply.text
-    assert "Pegawai" in reply.text
+    assert "terdaftar sebagai pegawai Sekretariat Kecamatan Medan Belawan." in reply.text
+    assert "BLW-SEK" not in reply.text and "Peran Anda juga" not in reply.text
     # Telegram's command menu for this chat is the employee one.
     commands = office.emulator.commands(scope={"type": "chat", "chat_id": person.chat_id})
     assert [c["command"] for c in commands][:2] == ["start", "bantuan"]
@@ -47,7 +48,7 @@ async def test_employee_links_with_invite_and_gets_employee_menu(office) -> None
 async def test_supervisor_and_admin_see_their_sections(office) -> None:  # type: ignore[no-untyped-def]
     camat = await office.employee(CAMAT, first_name="Rahmad")
     text = camat.last.text
-    assert "Atasan" in text and "Admin" in text
+    assert "Peran Anda juga: atasan dan admin." in text
     assert "/undang" in text
     commands = office.emulator.commands(scope={"type": "chat", "chat_id": camat.chat_id})
     assert "undang" in [c["command"] for c in commands]
@@ -222,7 +223,8 @@ async def test_unknown_command_and_odd_messages_get_answers(office) -> None:  # 
     assert "belum bisa membaca jenis pesan ini" in reply.text
     await warga.send("halo")
     [reply] = await warga.wait_for(1)
-    assert "belum mengerti" in reply.text
+    # A citizen's words are the start of what they want (tests/e2e/test_citizen_text.py).
+    assert "Apa yang ingin Anda lakukan dengan pesan ini?" in reply.text
     sent = await warga.send("apa kabar")
     await warga.wait_for(1)
     await warga.edit(sent, "apa kabar?")

@@ -176,7 +176,7 @@ async def test_one_answer_per_service_and_quarter(services: Harness) -> None:
     await _complete(kevin)
     await _choose(kevin)
     [refused] = await kevin.wait_for(1)
-    assert "sudah mengisi survei" in refused.text and "2026Q4" in refused.text
+    assert "sudah mengisi survei" in refused.text and "Triwulan IV 2026" in refused.text
     assert refused.button_texts == []
     # Another service of the same unit is a different survey.
     await _choose(kevin, service=SKTM)
@@ -329,21 +329,21 @@ async def test_ikm_for_the_unit_head_with_a_chart(office: Harness) -> None:
     await head.send("/ikm")
     text, chart = await head.wait_for(2)
     assert "Seksi Pelayanan Umum" in text.text
-    assert "Triwulan ini (2026Q4): 84,03 · mutu B (Baik) dari 4 responden" in text.text
+    assert "Triwulan IV 2026 (berjalan): 84,03 · mutu B (Baik) dari 4 responden" in text.text
     for line in (
         "Persyaratan: 3,50",
         "Waktu Penyelesaian: 2,75",
         "Biaya/Tarif: 4,00",
         "Penanganan Pengaduan, Saran dan Masukan: 2,75",
-        "2026Q3: 100,00 · A (Sangat Baik) · 2 responden",
-        "2026Q2: belum ada responden",
-        "2026Q1: 83,33 · B (Baik) · 3 responden",
-        "2025Q4: 25,00 · D (Tidak Baik) · 1 responden",
+        "Triwulan III 2026: 100,00 · A (Sangat Baik) · 2 responden",
+        "Triwulan II 2026: belum ada responden",
+        "Triwulan I 2026: 83,33 · B (Baik) · 3 responden",
+        "Triwulan IV 2025: 25,00 · D (Tidak Baik) · 1 responden",
     ):
         assert line in text.text, line
     assert "Antrian <lama> & panas" in text.text  # escaped by the bot, shown as typed
     assert "Antrian &lt;lama&gt;" in (text.source_text or "")
-    assert chart.photo and "2025Q4 – 2026Q4" in chart.text
+    assert chart.photo and "Triwulan IV 2025 – Triwulan IV 2026" in chart.text
     # English on request.
     await head.send("/bahasa")
     await head.wait_for(1)
@@ -351,7 +351,7 @@ async def test_ikm_for_the_unit_head_with_a_chart(office: Harness) -> None:
     await head.wait_for_edit()
     await head.send("/ikm")
     text, chart = await head.wait_for(2)
-    assert "This quarter (2026Q4): 84.03 · grade B (Good) from 4 respondents" in text.text
+    assert "Quarter IV 2026 (running): 84.03 · grade B (Good) from 4 respondents" in text.text
     assert "Requirements: 3.50" in text.text and chart.photo
 
 
@@ -378,6 +378,14 @@ async def test_ikm_is_refused_to_employees_citizens_and_other_units(office: Harn
     await admin.send("/ikm NOPE")
     [unknown] = await admin.wait_for(1)
     assert "tidak ditemukan" in unknown.text and "BLW-PU" in unknown.text
+    # The admin's own unit has no answers: no empty chart, and a hint how to choose another.
+    await admin.send("/ikm")
+    [own] = await admin.wait_for(1)
+    assert "Belum ada jawaban survei untuk unit ini" in own.text
+    assert "/ikm KODE" in own.text and "BLW-PU" in own.text
+    await admin.send("/bantuan")  # answered after /ikm: nothing else came from /ikm
+    await admin.wait_for(1)
+    assert not any(m.photo for m in admin.messages[-3:])
 
 
 async def test_bad_input_during_the_survey(services: Harness) -> None:
@@ -458,7 +466,7 @@ async def test_cli_report_writes_the_published_table(
     sheet = load_workbook(out).active
     assert sheet is not None
     assert "Seksi Pelayanan Umum (BLW-PU)" in sheet["A1"].value
-    assert sheet["B2"].value.startswith("2026Q4 (1 Oktober 2026 – 31 Desember 2026")
+    assert sheet["B2"].value.startswith("Triwulan IV 2026 (1 Oktober 2026 – 31 Desember 2026")
     assert (sheet["A3"].value, sheet["B3"].value) == ("Jumlah responden", 4)
     assert [sheet.cell(6 + i, 2).value for i in range(9)][:2] == [
         "Persyaratan",

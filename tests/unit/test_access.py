@@ -55,3 +55,33 @@ def test_supervisor_acts_on_direct_reports_and_indirect_only_when_configured() -
     # The line in the roster is not enough without the supervisor role, nor for a citizen.
     assert supervision_refusal(_actor({"employee"}), [7]) is Refusal.NOT_FOUND
     assert supervision_refusal(_actor(operator=True), [7]) is Refusal.NOT_FOUND
+
+
+def test_admin_desk_reach_office_admin_unit_admin_and_others() -> None:
+    from domain.access import AdminTask, Refusal, admin_refusal, admin_scope
+
+    office = _actor({"employee", "admin"})
+    operator = _actor(operator=True)
+    unit = Actor(
+        telegram_id=2,
+        language="id",
+        employee_id=8,
+        unit_id=5,
+        unit_code="BLW-PEM",
+        roles=frozenset({"employee", "unit_admin"}),
+    )
+    staff = _actor({"employee", "supervisor"})
+    citizen = _actor()
+    assert admin_scope(office) == admin_scope(operator) and admin_scope(office).whole_office  # type: ignore[union-attr]
+    assert unit.audience is Audience.UNIT_ADMIN  # the /admin desk, not the office's commands
+    assert not allowed(unit, Action.ADMINISTER)  # desks, invites for anyone: office admins
+    for task in AdminTask:
+        assert admin_refusal(office, task, 99) is None
+        assert admin_refusal(operator, task) is None
+        assert admin_refusal(staff, task) is Refusal.NOT_FOUND
+        assert admin_refusal(citizen, task) is Refusal.NOT_FOUND
+        # A unit admin: their own unit, never another, never the office-wide tasks.
+        assert admin_refusal(unit, task, 6) is Refusal.NOT_FOUND
+        office_task = task in (AdminTask.CATEGORIES, AdminTask.HOLIDAYS, AdminTask.BANS)
+        assert (admin_refusal(unit, task, 5) is None) is not office_task
+    assert admin_refusal(unit, AdminTask.ROSTER, office_wide=True) is Refusal.NOT_FOUND

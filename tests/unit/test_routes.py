@@ -4,6 +4,7 @@ it is meant for."""
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 from telegram.ext import CallbackQueryHandler, CommandHandler
@@ -11,7 +12,8 @@ from telegram.ext import CallbackQueryHandler, CommandHandler
 from bot.app import MODULES, all_routes, build_application
 from domain.access import Audience
 from handlers import approvals, reminders, survey
-from handlers.routes import KEYBOARD, Button, Command, Key, commands_for
+from handlers.callback import Press
+from handlers.routes import CITIZEN_KEYBOARD, KEYBOARD, Button, Command, Key, commands_for
 from services import buttons
 from services.settings import Settings
 from texts import LANGUAGES
@@ -60,12 +62,15 @@ def test_every_module_has_a_table_and_every_key_an_answer() -> None:
     for module in MODULES:
         assert module.ROUTES, f"{module.__name__} has an empty route table"
     keys = [route.key for route in all_routes() if isinstance(route, Key)]
-    assert sorted(keys) == sorted(key for row in KEYBOARD for key in row)
+    assert sorted(keys) == sorted(key for row in KEYBOARD + CITIZEN_KEYBOARD for key in row)
 
 
 def test_buttons_the_jobs_send_are_read_by_their_handlers() -> None:
-    assert reminders.BUTTONS.unpack(buttons.REMINDER_LOG) is not None
-    assert reminders.BUTTONS.unpack(buttons.REMINDER_SNOOZE) is not None
+    day = date(2026, 12, 24)
+    assert reminders.BUTTONS.unpack(buttons.reminder_log(day)) == Press("log", (), day)
+    assert reminders.BUTTONS.unpack(buttons.reminder_snooze(day)) == Press("snooze", (), day)
+    # Reminders sent before the day travelled with the button are still answered.
+    assert reminders.BUTTONS.unpack("rem:snooze") == Press("snooze")
     assert approvals.BUTTONS.unpack(buttons.OPEN_APPROVALS) is not None
     press = survey.BUTTONS.unpack(buttons.survey_offer(42))
     assert press is not None and press.numbers == (42,)
