@@ -14,7 +14,7 @@ from html import escape
 from telegram import Update
 
 from domain.access import AdminScope, AdminTask, admin_refusal
-from domain.dates import format_date, normalise_times
+from domain.dates import normalise_times
 from domain.worklog import ParseProblem, parse_date
 from handlers.admin.guard import ADMIN, refuse, requires_admin, unpack
 from handlers.common import answer_button, buttons, reply
@@ -25,6 +25,7 @@ from models.activities import remove_calendar_override, set_calendar_override, w
 from models.audit import telegram_actor
 from models.schedule import UnitTiming, set_unit_schedule, unit_timings
 from texts import Html, Texts
+from texts.format import format_date
 
 DAYS_AHEAD = 365
 MAX_NAME = 120

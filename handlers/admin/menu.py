@@ -7,12 +7,12 @@ from __future__ import annotations
 from telegram import Update
 
 from domain.access import AdminScope, AdminTask
-from domain.dates import format_datetime
 from handlers.admin.guard import ADMIN, may, requires_admin
 from handlers.common import answer_button, buttons, reply
 from handlers.context import SigapContext
 from models.admin import AuditLine, recent_changes
 from texts import Texts
+from texts.format import format_datetime
 
 # Menu entries: (verb, catalogue key, task); an admin sees the ones their scope allows.
 ENTRIES = (

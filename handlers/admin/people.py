@@ -19,7 +19,6 @@ from telegram import Update
 
 from domain.access import AdminScope, AdminTask, admin_refusal, admin_scope
 from domain.complaints import parse_tracking_number
-from domain.dates import format_date, format_datetime
 from handlers.admin.guard import ADMIN, refuse, requires_admin, unpack
 from handlers.common import answer_button, buttons, reply
 from handlers.context import SigapContext
@@ -36,6 +35,7 @@ from models.admin_people import (
 from models.audit import telegram_actor
 from models.complaints import ban_reporter, unban_reporter
 from texts import Texts, texts
+from texts.format import format_date, format_datetime
 
 # --- search -------------------------------------------------------------------------------
 
