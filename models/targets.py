@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.skp import TargetProblem, TargetRow, validate_targets
 from models import audit
@@ -70,47 +71,7 @@ async def import_targets(
                 result.problems.sort(key=lambda problem: problem.line)
             if result.problems:
                 raise _Rollback()
-            existing = {
-                (t.employee_id, t.year, t.rhk, t.indicator): t
-                for t in (await session.execute(select(SkpTarget))).scalars()
-            }
-            for row in rows:
-                key = (employees[row.nip], row.year, row.rhk, row.indicator)
-                target = existing.get(key)
-                wanted = {
-                    "target_quantity": row.target_quantity,
-                    "unit": row.unit,
-                    "kind": row.kind,
-                }
-                if target is None:
-                    session.add(
-                        SkpTarget(
-                            employee_id=key[0],
-                            year=row.year,
-                            rhk=row.rhk,
-                            indicator=row.indicator,
-                            created_at=now,
-                            updated_at=now,
-                            **wanted,
-                        )
-                    )
-                    result.new += 1
-                elif any(getattr(target, k) != v for k, v in wanted.items()):
-                    result.changes.append(
-                        TargetChange(
-                            row.nip,
-                            row.rhk,
-                            row.indicator,
-                            f"{target.target_quantity} {target.unit} ({target.kind})",
-                            f"{row.target_quantity} {row.unit} ({row.kind})",
-                        )
-                    )
-                    for name, value in wanted.items():
-                        setattr(target, name, value)
-                    target.updated_at = now
-                    result.changed += 1
-                else:
-                    result.same += 1
+            await _merge_targets(session, rows, employees, now, result)
             if dry_run:
                 raise _Rollback()
             audit.record(
@@ -127,3 +88,54 @@ async def import_targets(
     except _Rollback:
         pass
     return result
+
+
+async def _merge_targets(
+    session: AsyncSession,
+    rows: Sequence[TargetRow],
+    employees: dict[str, int],
+    now: datetime,
+    result: TargetImport,
+) -> None:
+    """Add the new targets and change the changed ones, counting each in ``result``."""
+    existing = {
+        (t.employee_id, t.year, t.rhk, t.indicator): t
+        for t in (await session.execute(select(SkpTarget))).scalars()
+    }
+    for row in rows:
+        key = (employees[row.nip], row.year, row.rhk, row.indicator)
+        target = existing.get(key)
+        wanted = {
+            "target_quantity": row.target_quantity,
+            "unit": row.unit,
+            "kind": row.kind,
+        }
+        if target is None:
+            session.add(
+                SkpTarget(
+                    employee_id=key[0],
+                    year=row.year,
+                    rhk=row.rhk,
+                    indicator=row.indicator,
+                    created_at=now,
+                    updated_at=now,
+                    **wanted,
+                )
+            )
+            result.new += 1
+        elif any(getattr(target, k) != v for k, v in wanted.items()):
+            result.changes.append(
+                TargetChange(
+                    row.nip,
+                    row.rhk,
+                    row.indicator,
+                    f"{target.target_quantity} {target.unit} ({target.kind})",
+                    f"{row.target_quantity} {row.unit} ({row.kind})",
+                )
+            )
+            for name, value in wanted.items():
+                setattr(target, name, value)
+            target.updated_at = now
+            result.changed += 1
+        else:
+            result.same += 1
