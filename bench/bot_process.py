@@ -28,10 +28,11 @@ from telegram.ext import Application, MessageHandler, Updater, filters
 
 
 async def _ptb_polling(application: Application) -> None:  # type: ignore[type-arg]
-    from bot.app import ALLOWED_UPDATES
+    from bot.app import ALLOWED_UPDATES, app_data
     from bot.lifecycle import start_application
 
     await start_application(application)
+    await app_data(application).require_scheduler().start()  # as bot.polling.start_bot does
     updater = Updater(application.bot, application.update_queue)
     await updater.initialize()
     await updater.start_polling(poll_interval=0, timeout=10, allowed_updates=ALLOWED_UPDATES)
