@@ -8,7 +8,11 @@ server on PORT) or ``echo`` (PTB's echo bot as installed by default).
 (and so loses fetched updates at a kill -9): what the inbox costs. ``sigap-poll-only`` is Sigap
 with its outbox sender woken only by its poll (``SIGAP_OUTBOX_POLL_SECONDS``), as before commits
 woke it: the baseline of ``bench/notify_latency.py``.
-    python bench/bot_process.py sigap-webhook BASE_URL TOKEN DATABASE_URL CONCURRENCY PORT
+    python bench/bot_process.py sigap-webhook BASE_URL TOKEN DATABASE_URL CONCURRENCY PORT [URL]
+
+URL: the public webhook URL when it is not the process's own (a balancer in front of several).
+SIGAP_METRICS_LISTEN in the environment gives the health and metrics server an address (none
+by default: benchmarks run many processes side by side).
 
 ``sigap-wave`` (``bench/digest_wave.py``) is Sigap on a clock stopped the day before MOMENT; on
 SIGUSR1 it runs the weekly digest job as at MOMENT, in this process, beside the polling.
@@ -32,10 +36,11 @@ from telegram.ext import Application, MessageHandler, Updater, filters
 
 
 async def _ptb_polling(application: Application) -> None:  # type: ignore[type-arg]
-    from bot.app import ALLOWED_UPDATES
+    from bot.app import ALLOWED_UPDATES, app_data
     from bot.lifecycle import start_application
 
     await start_application(application)
+    await app_data(application).require_scheduler().start()  # as bot.polling.start_bot does
     updater = Updater(application.bot, application.update_queue)
     await updater.initialize()
     await updater.start_polling(poll_interval=0, timeout=10, allowed_updates=ALLOWED_UPDATES)
@@ -90,8 +95,9 @@ def main() -> None:
         webhook: dict[str, object] = {}
         if kind == "sigap-webhook":
             port = int(sys.argv[6])
+            public = sys.argv[7] if len(sys.argv) > 7 else f"http://127.0.0.1:{port}/telegram"
             webhook = {
-                "SIGAP_WEBHOOK_URL": f"http://127.0.0.1:{port}/telegram",
+                "SIGAP_WEBHOOK_URL": public,
                 "SIGAP_WEBHOOK_PORT": port,
                 "SIGAP_WEBHOOK_SECRET": "bench-secret-0123456789abcdef-0123",
             }
@@ -101,6 +107,7 @@ def main() -> None:
             DATABASE_URL=sys.argv[4],
             SIGAP_CONCURRENT_UPDATES=int(sys.argv[5]),
             SIGAP_LOG_LEVEL="WARNING",
+            SIGAP_METRICS_LISTEN=os.environ.get("SIGAP_METRICS_LISTEN", ""),
             **webhook,
         )
         if kind == "sigap-wave":

@@ -32,7 +32,7 @@ from telegram.ext import (
 
 from bot.http import AiohttpRequest, outbox_bot
 from bot.outbox_wake import OutboxWake
-from bot.processor import ChatOrderedProcessor
+from bot.processor import ChatOrderedProcessor, log_key
 from domain.clock import Clock, SystemClock
 from handlers import (
     admin,
@@ -149,6 +149,7 @@ def build_application(
         clock=clock or SystemClock(),
         identities=IdentityCache(ttl=settings.identity_cache_seconds),
     )
+    metrics = services.metrics
     pool = settings.concurrent_updates + 8
     application = (
         Application.builder()
@@ -157,11 +158,25 @@ def build_application(
         .base_file_url(settings.bot_file_url)
         .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=ZoneInfo(settings.timezone)))
         .context_types(ContextTypes(context=SigapContext, bot_data=AppData))
-        .concurrent_updates(ChatOrderedProcessor(settings.concurrent_updates))
-        .request(
-            AiohttpRequest(connection_limit=pool, read_timeout=15, write_timeout=15, retries=3)
+        .concurrent_updates(
+            ChatOrderedProcessor(settings.concurrent_updates, metrics, log_key(token))
         )
-        .get_updates_request(AiohttpRequest(connection_limit=1, read_timeout=40))
+        .request(
+            AiohttpRequest(
+                connection_limit=pool,
+                read_timeout=15,
+                write_timeout=15,
+                retries=3,
+                on_answer=partial(metrics.bot_api_answered, client="replies"),
+            )
+        )
+        .get_updates_request(
+            AiohttpRequest(
+                connection_limit=1,
+                read_timeout=40,
+                on_answer=partial(metrics.bot_api_answered, client="polling"),
+            )
+        )
         # Replies are not throttled overall (a reminder wave brings hundreds of replies at once);
         # groups are held to 20/min and a 429 is waited out and retried instead of lost
         # (PTB's defaults lose messages under a strict limit: perf-notes.md).
@@ -180,7 +195,9 @@ def build_application(
     data.command_menu = partial(commands_for, commands)
     # Notifications that are not replies go through the outbox, paced by its own sender on a
     # Bot without PTB's rate limiter (the sender handles 429s itself).
-    notifier = outbox_bot(token, settings.bot_api_url)
+    notifier = outbox_bot(
+        token, settings.bot_api_url, on_answer=partial(metrics.bot_api_answered, client="outbox")
+    )
     sender = OutboxSender(
         services.db,
         notifier,
@@ -268,7 +285,10 @@ async def _post_init(application: SigapApplication) -> None:
             )
         except TelegramError as exc:
             log.warning("could not set the command menu: %s", exc)
-    await data.require_scheduler().start()
+    # The scheduler and the outbox sender are the leader's: bot.polling and bot.webhook start
+    # them once this process leads.
+    # Commits wake the sender (on a standby the sender is not running yet: a wake is then a
+    # no-op, and the leader's first look finds the rows).
     if data.outbox_wake is not None:
         data.outbox_wake.start()
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from typing import Any
 
 import aiohttp
@@ -50,11 +51,14 @@ class AiohttpRequest(BaseRequest):
         connect_timeout: float | None = 5.0,
         media_write_timeout: float | None = 20.0,
         retries: int = 0,
+        on_answer: Callable[[int], None] | None = None,
     ) -> None:
         """``retries``: how often a call Telegram did not apply (a 5xx, a refused connection)
         is made again, and an idempotent call after a reset or a time-out; 0 for callers that
         retry themselves (the outbox sender)."""
         self._retries = retries
+        # Told the HTTP status of every answer (the metrics: Telegram reachable, 429s, 403s).
+        self._on_answer = on_answer
         self._limit = connection_limit
         self._read_timeout = read_timeout
         self._write_timeout = write_timeout
@@ -134,11 +138,14 @@ class AiohttpRequest(BaseRequest):
             async with self._session.request(
                 method, url, timeout=limits, **_body(request_data)
             ) as response:
-                return response.status, await response.read()
+                status, body = response.status, await response.read()
         except (TimeoutError, aiohttp.ServerTimeoutError) as exc:
             raise TimedOut() from exc
         except aiohttp.ClientError as exc:
             raise NetworkError(f"aiohttp.{type(exc).__name__}: {exc}") from exc
+        if self._on_answer is not None:
+            self._on_answer(status)
+        return status, body
 
 
 def _body(request_data: RequestData | None) -> dict[str, Any]:
@@ -158,11 +165,20 @@ def _body(request_data: RequestData | None) -> dict[str, Any]:
     return {"data": form}
 
 
-def outbox_bot(token: str, base_url: str, *, connection_limit: int = 16) -> Bot:
+def outbox_bot(
+    token: str,
+    base_url: str,
+    *,
+    connection_limit: int = 16,
+    on_answer: Callable[[int], None] | None = None,
+) -> Bot:
     """A plain ``Bot`` for the outbox sender: no rate limiter (the sender paces and retries
     itself), no Defaults (payloads carry their parse mode). ``base_url`` as in
     ``Settings.bot_api_url``."""
     request = AiohttpRequest(
-        connection_limit=connection_limit, read_timeout=10.0, write_timeout=10.0
+        connection_limit=connection_limit,
+        read_timeout=10.0,
+        write_timeout=10.0,
+        on_answer=on_answer,
     )
     return Bot(token, base_url=base_url, request=request)

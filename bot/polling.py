@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import timedelta
 
 from telegram import Update
@@ -25,11 +25,13 @@ from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter, Tel
 
 from bot.app import SigapApplication, app_data
 from bot.lifecycle import (
-    only_instance,
+    leadership,
     run_until_signalled,
     start_application,
+    step_down,
     stop_application,
 )
+from bot.web import web_server
 from models import inbox
 from scheduler.outbox import retry_after_seconds
 
@@ -228,15 +230,35 @@ async def poll(
     application: SigapApplication,
     allowed_updates: Sequence[str],
     stop: asyncio.Event,
+    *,
+    on_lost: Callable[[], object] = step_down,
 ) -> None:
-    """Start the bot and poll; on ``stop``, finish what is in progress and shut down."""
-    async with only_instance(app_data(application).require_services().db):
-        try:
-            await start_bot(application, allowed_updates)
-            log.info("polling Telegram for updates")
-            await stop.wait()
-        finally:
-            await stop_bot(application)
+    """Serve health and metrics, wait to lead (PostgreSQL: as a hot standby, not connected to
+    Telegram), then start the bot and poll, beginning with what a dead leader left in the inbox;
+    on ``stop``, finish what is in progress and shut down."""
+    services = app_data(application).require_services()
+    services.metrics.mode = "polling"
+    server = web_server(application)
+    await server.start()
+    try:
+        async with leadership(
+            services.db,
+            stop,
+            services.metrics,
+            on_lost=on_lost,
+            standby_note=" (not connected to Telegram until then)",
+        ) as leading:
+            if not leading:
+                return
+            server.context.ping_telegram = application.bot.get_me
+            try:
+                await start_bot(application, allowed_updates)
+                log.info("polling Telegram for updates")
+                await stop.wait()
+            finally:
+                await stop_bot(application)
+    finally:
+        await server.stop()
 
 
 async def start_bot(
@@ -248,6 +270,7 @@ async def start_bot(
     """Initialise and start ``application`` and its poller (``sigap run``, the sandbox, the
     tests: one start-up for all of them)."""
     await start_application(application)
+    await app_data(application).require_scheduler().start()
     poller = DurablePoller(application, allowed_updates=allowed_updates, timeout=poll_seconds)
     app_data(application).poller = poller
     await poller.start()

@@ -9,7 +9,12 @@ update comes again after the restart, and the handlers' own guards (a conversati
 twice. Long polling keeps the same promise through the inbox (``bot.polling``).
 
 Routes: ``POST <path of SIGAP_WEBHOOK_URL>`` takes updates (only with the secret header Telegram
-sends back); ``GET /healthz`` answers the office's monitoring.
+sends back); ``GET /healthz`` and ``/readyz`` as on the health and metrics server (``bot.web``).
+
+Several receivers (PostgreSQL, behind a load balancer): every one takes updates; one chat's
+updates are handled one at a time across them (``bot.leadership.ChatLocks``, and Telegram sends
+a chat's next update only once the previous one is answered); the scheduler and the outbox
+sender run on the one that holds the bot lock, the leader.
 """
 
 from __future__ import annotations
@@ -18,7 +23,8 @@ import asyncio
 import hmac
 import json
 import logging
-from typing import Any
+from collections.abc import Awaitable, Callable
+from contextlib import suppress
 from urllib.parse import urlsplit
 
 from aiohttp import web
@@ -26,13 +32,18 @@ from telegram import Update
 from telegram.error import TelegramError
 
 from bot.app import ALLOWED_UPDATES, SigapApplication, app_data
+from bot.leadership import ChatLocks
 from bot.lifecycle import (
-    only_instance,
+    leadership,
     run_until_signalled,
     start_application,
+    step_down,
     stop_application,
 )
-from models.outbox import pending_count
+from bot.processor import ChatOrderedProcessor
+from bot.web import web_server
+from handlers.web import health
+from handlers.web.context import CONTEXT, WebContext
 from services.settings import ConfigError, Settings
 
 log = logging.getLogger("sigap.webhook")
@@ -54,17 +65,26 @@ def webhook_path(url: str) -> str:
 
 
 class WebhookServer:
-    """The aiohttp application: one route for updates, one for health."""
+    """The aiohttp application: one route for updates, and the health routes."""
 
-    def __init__(self, application: SigapApplication, *, secret: str, path: str) -> None:
+    def __init__(
+        self,
+        application: SigapApplication,
+        *,
+        secret: str,
+        path: str,
+        context: WebContext,
+    ) -> None:
         self._application = application
         self._secret = secret.encode()
         self._path = path
+        self._context = context
 
     def make_app(self) -> web.Application:
         app = web.Application()
+        app[CONTEXT] = self._context
         app.router.add_post(self._path, self._take_update)
-        app.router.add_get("/healthz", self._health)
+        app.add_routes(health.ROUTES)
         return app
 
     async def _take_update(self, request: web.Request) -> web.Response:
@@ -99,53 +119,49 @@ class WebhookServer:
         # Telegram's small buffer is full of them, everyone's) until it gives up a day later.
         return web.Response(status=200)
 
-    async def _health(self, request: web.Request) -> web.Response:
-        healthy, report = await health_report(self._application)
-        return web.json_response(report, status=200 if healthy else 503)
-
-
-async def health_report(application: SigapApplication) -> tuple[bool, dict[str, Any]]:
-    """Database reachable, scheduler running, notifications waiting in the outbox."""
-    data = app_data(application)
-    services, scheduler = data.require_services(), data.scheduler
-    report: dict[str, Any] = {"database": "ok", "scheduler": "running", "outbox_pending": None}
-    healthy = True
-    try:
-        report["outbox_pending"] = await asyncio.wait_for(
-            pending_count(services.db), HEALTH_TIMEOUT_SECONDS
-        )
-    except Exception as exc:  # any failure to answer is what monitoring wants to see
-        log.warning("health check: database unreachable: %s", exc)
-        report["database"] = "unreachable"
-        healthy = False
-    if scheduler is None or not scheduler.running:
-        report["scheduler"] = "stopped"
-        healthy = False
-    report["status"] = "ok" if healthy else "failing"
-    return healthy, report
-
 
 def run_webhook(application: SigapApplication, settings: Settings) -> None:
     """``sigap run --webhook``: serve until SIGINT or SIGTERM."""
-
-    async def serve_alone(stop: asyncio.Event) -> None:
-        async with only_instance(app_data(application).require_services().db):
-            await serve(application, settings, stop)
-
-    run_until_signalled(serve_alone)
+    run_until_signalled(lambda stop: serve(application, settings, stop))
 
 
 async def serve(
     application: SigapApplication,
     settings: Settings,
     stop: asyncio.Event,
+    *,
+    on_lost: Callable[[], object] = step_down,
 ) -> None:
-    """Start the bot, its server and the webhook; on ``stop``, finish what is in progress and
-    shut down, leaving the webhook set."""
+    """Start the bot, its server and the webhook, and run the scheduler and the outbox sender
+    while this process leads; on ``stop``, finish what is in progress and shut down, leaving
+    the webhook set."""
     url, secret = settings.require_webhook()
-    server = WebhookServer(application, secret=secret, path=webhook_path(url))
+    data = app_data(application)
+    services = data.require_services()
+    services.metrics.mode = "webhook"
+    monitor = web_server(application)
+    server = WebhookServer(
+        application, secret=secret, path=webhook_path(url), context=monitor.context
+    )
+    chat_locks: ChatLocks | None = None
+    if not services.db.is_sqlite:
+        chat_locks = ChatLocks(services.db)
+        processor = application.update_processor
+        if isinstance(processor, ChatOrderedProcessor):
+            processor.chat_locks = chat_locks
+    await monitor.start()
+    decided, started = asyncio.Event(), asyncio.Event()
+    jobs = asyncio.create_task(
+        _lead(application, stop, on_lost, decided, started), name="sigap-leadership"
+    )
     try:
+        # SQLite refuses a second process here; PostgreSQL leads or waits as a standby.
+        await _first(jobs, decided.wait())
+        if jobs.done():
+            jobs.result()
         await start_application(application)
+        started.set()
+        monitor.context.ping_telegram = application.bot.get_me
         runner = web.AppRunner(
             server.make_app(),
             access_log=None,
@@ -169,12 +185,62 @@ async def serve(
                 settings.webhook_listen,
                 settings.webhook_port,
             )
-            await stop.wait()
+            await _first(jobs, stop.wait())
+            if jobs.done():
+                jobs.result()
         finally:
             # The webhook stays set: Telegram keeps queueing updates while we restart.
             await runner.cleanup()
     finally:
+        stop.set()
+        with suppress(Exception):
+            await jobs
         await stop_application(application)
+        if chat_locks is not None:
+            await chat_locks.close()
+        await monitor.stop()
+
+
+async def _lead(
+    application: SigapApplication,
+    stop: asyncio.Event,
+    on_lost: Callable[[], object],
+    decided: asyncio.Event,
+    started: asyncio.Event,
+) -> None:
+    """Wait to lead (telling ``decided`` once this process either leads or waits), then, once
+    the Application has ``started``, run the scheduler and the outbox sender until ``stop``."""
+    data = app_data(application)
+    services = data.require_services()
+    async with leadership(
+        services.db,
+        stop,
+        services.metrics,
+        on_standby=decided.set,
+        on_lost=on_lost,
+        standby_note=" (serving webhooks meanwhile, without the scheduler and the sender)",
+    ) as leading:
+        decided.set()
+        if not leading:
+            return
+        await _first(started.wait(), stop.wait())
+        if stop.is_set():
+            return
+        scheduler = data.require_scheduler()
+        await scheduler.start()
+        try:
+            await stop.wait()
+        finally:
+            await scheduler.stop()
+
+
+async def _first(*waits: Awaitable[object]) -> None:
+    """Until the first of ``waits`` is done (the others are cancelled, a task excepted)."""
+    futures = [asyncio.ensure_future(w) for w in waits]
+    _, pending = await asyncio.wait(futures, return_when=asyncio.FIRST_COMPLETED)
+    for future, wait in zip(futures, waits, strict=True):
+        if future in pending and future is not wait:
+            future.cancel()
 
 
 async def _set_webhook(

@@ -17,6 +17,7 @@ from telegram.error import Forbidden, NetworkError, RetryAfter, TimedOut
 from handlers.common import answer_button
 from handlers.context import SigapContext
 from models.identity import mark_blocked
+from services.metrics import mark_update_failed
 from texts import texts
 
 log = logging.getLogger("sigap.errors")
@@ -45,6 +46,7 @@ async def on_error(update: object, context: SigapContext) -> None:
     chat = update.effective_chat if isinstance(update, Update) else None
     user = update.effective_user if isinstance(update, Update) else None
     context_line = where(update)
+    mark_update_failed()  # counted as an update that failed (sigap_updates_total)
 
     if isinstance(error, Forbidden) and chat is not None and chat.type == "private":
         log.info("%s: %s; chat marked as blocked", context_line, error.message)

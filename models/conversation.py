@@ -109,6 +109,9 @@ class _Absent:
     (``bot.lifecycle.only_instance``), so "none" stays true until ``begin`` here says otherwise;
     finishing, expiring or purging a conversation only makes it truer. A read that overlapped a
     ``begin`` is not remembered (``opened`` moved on meanwhile).
+
+    SQLite only: on PostgreSQL several webhook receivers may take one person's updates in turn
+    (``bot.leadership``), and a flow begun by another process would go unseen here.
     """
 
     __slots__ = ("keys", "opened")
@@ -134,6 +137,7 @@ async def load(db: Database, chat_id: int, user_id: int) -> Conversation | None:
     key = (chat_id, user_id)
     if key in absent.keys:
         return None
+    remember = db.is_sqlite
     opened = absent.opened
     async with db.read() as session:
         found = (
@@ -143,7 +147,7 @@ async def load(db: Database, chat_id: int, user_id: int) -> Conversation | None:
                 )
             )
         ).scalar_one_or_none()
-    if found is None and absent.opened == opened:
+    if found is None and remember and absent.opened == opened:
         if len(absent.keys) >= absent.LIMIT:
             absent.keys.clear()
         absent.keys.add(key)

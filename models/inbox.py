@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, delete, select
+from sqlalchemy import JSON, Column, delete, func, select
 from sqlmodel import Field, SQLModel, col
 
 from models.db import Database, insert_new
@@ -49,3 +49,10 @@ async def handled(db: Database, update_ids: Iterable[int]) -> None:
         return
     async with db.write() as session:
         await session.execute(delete(InboxUpdate).where(col(InboxUpdate.id).in_(ids)))
+
+
+async def depth(db: Database) -> int:
+    """Updates fetched and not yet handled (the operator's figure)."""
+    async with db.read() as session:
+        statement = select(func.count()).select_from(InboxUpdate)
+        return int((await session.execute(statement)).scalar_one())

@@ -470,6 +470,18 @@ async def pending_count(db: Database) -> int:
         return int((await session.execute(statement)).scalar_one())
 
 
+async def pending_summary(db: Database) -> tuple[int, datetime | None]:
+    """Rows waiting to be sent and when the oldest of them became due (its ``not_before``, or
+    when it was written): how far behind the sender is (the operator's figures)."""
+    due_since = func.coalesce(OutboxMessage.not_before, OutboxMessage.created_at)
+    statement = select(func.count(), func.min(due_since, type_=UTCDateTime)).where(
+        OutboxMessage.status == OutboxStatus.PENDING  # type: ignore[arg-type]
+    )
+    async with db.read() as session:
+        count, oldest = (await session.execute(statement)).one()
+    return int(count), oldest
+
+
 async def ensure_outbox_table(db: Database) -> None:
     """Tests and benchmarks call this on databases they built themselves; migration 0004 makes
     the table everywhere else, so this only creates it when missing."""

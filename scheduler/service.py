@@ -220,7 +220,13 @@ class Scheduler:
         self._tick: asyncio.Future[None] | None = None
 
     async def run_job(self, name: str, now: datetime | None = None) -> int:
-        written = await JOBS[name].run(self.services, now or self.services.clock.now())
+        metrics = self.services.metrics
+        try:
+            written = await JOBS[name].run(self.services, now or self.services.clock.now())
+        except Exception:
+            metrics.job_ran(name, failed=True)
+            raise
+        metrics.job_ran(name, failed=False)
         if written and self.sender is not None:
             self.sender.notify()
         return written

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from domain.clock import Clock, SystemClock
 from models.db import Database
 from models.identity import IdentityCache
+from services.metrics import Metrics
 from services.settings import Settings
 
 
@@ -24,6 +25,8 @@ class Services:
     clock: Clock = field(default_factory=SystemClock)
     bot_username: str = ""
     identities: IdentityCache = field(default_factory=lambda: IdentityCache(ttl=60))
+    # The process's Prometheus figures and role (services.metrics): handlers and jobs count.
+    metrics: Metrics = field(default_factory=Metrics)
 
     @property
     def timezone(self) -> ZoneInfo:

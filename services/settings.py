@@ -107,6 +107,14 @@ class Settings(BaseSettings):
     webhook_listen: str = Field(default="127.0.0.1", validation_alias="SIGAP_WEBHOOK_LISTEN")
     webhook_port: int = Field(default=8443, ge=1, le=65535, validation_alias="SIGAP_WEBHOOK_PORT")
     webhook_secret: str | None = Field(default=None, validation_alias="SIGAP_WEBHOOK_SECRET")
+    # Health and metrics server (``/healthz``, ``/readyz``, ``/metrics``): host:port, loopback
+    # by default; empty turns it off.
+    metrics_listen: str | None = Field(
+        default="127.0.0.1:9480", validation_alias="SIGAP_METRICS_LISTEN"
+    )
+    # "text" (default) or "json": one JSON object per line, with the update id and chat of the
+    # update being handled.
+    log_format: str = Field(default="text", validation_alias="SIGAP_LOG_FORMAT")
     # The key of the SKM survey's once-a-quarter receipts; from the bot token when unset.
     survey_secret: str | None = Field(
         default=None, min_length=16, validation_alias="SIGAP_SURVEY_SECRET"
@@ -190,6 +198,24 @@ class Settings(BaseSettings):
             raise ValueError("must be DEBUG, INFO, WARNING, ERROR or CRITICAL")
         return value
 
+    @field_validator("metrics_listen")
+    @classmethod
+    def _check_listen(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        host, _, port = value.strip().rpartition(":")
+        if not host or not port.isdigit() or not 0 < int(port) < 65536:
+            raise ValueError("must be host:port, e.g. 127.0.0.1:9480 (empty: no server)")
+        return value.strip()
+
+    @field_validator("log_format")
+    @classmethod
+    def _check_log_format(cls, value: str) -> str:
+        value = value.strip().lower()
+        if value not in {"text", "json"}:
+            raise ValueError("must be text or json")
+        return value
+
     @field_validator("telegram_api_base_url")
     @classmethod
     def _check_base_url(cls, value: str) -> str:
@@ -246,6 +272,14 @@ class Settings(BaseSettings):
                 "(A-Z, a-z, 0-9, '_', '-'), e.g. from: openssl rand -hex 32"
             )
         return self.webhook_url, self.webhook_secret
+
+    @property
+    def metrics_address(self) -> tuple[str, int] | None:
+        """Where the health and metrics server listens (None: not at all)."""
+        if self.metrics_listen is None:
+            return None
+        host, _, port = self.metrics_listen.rpartition(":")
+        return host.strip("[]"), int(port)
 
     @property
     def resolved_database_url(self) -> str:

@@ -128,6 +128,16 @@ async def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterato
 
 
 @pytest.fixture
+async def postgres_url(postgres_database: str) -> AsyncIterator[str]:
+    """For what only PostgreSQL does (a hot standby, several webhook receivers): the session's
+    database, emptied. Mark such tests ``postgres``."""
+    db = Database(postgres_database)
+    await _truncate_all(db)
+    await db.dispose()
+    yield postgres_database
+
+
+@pytest.fixture
 async def db(db_url: str) -> AsyncIterator[Database]:
     database = Database(db_url)
     yield database

@@ -85,8 +85,17 @@ def command(body: Callable[[Command], Coroutine[Any, Any, None]]) -> Handler:
 _TALKATIVE_LIBRARIES = ("telegram", "aiosqlite")
 
 
-def configure_logging(level: str) -> None:
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+def configure_logging(level: str, form: str = "text") -> None:
+    """``form``: "text" (a line for people) or "json" (``bot.logs``: a JSON object per line
+    with the update id and chat of the update being handled)."""
+    if form == "json":
+        from bot.logs import JsonFormatter
+
+        handler = logging.StreamHandler()
+        handler.setFormatter(JsonFormatter())
+        logging.basicConfig(level=level, handlers=[handler], force=True)
+    else:
+        logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     for name in _TALKATIVE_LIBRARIES:
         logging.getLogger(name).setLevel(max(logging.INFO, logging.getLevelName(level)))
     # httpx logs every request at INFO (with the bot token in the URL): far too chatty for an

@@ -64,7 +64,7 @@ def run_bot(args: argparse.Namespace, settings: Settings) -> None:
     # What the bot writes (the SQLite database, evidence and complaint attachments, digests) is
     # personal data (UU 27/2022): the owner only, whatever umask the service was started with.
     os.umask(0o077)
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
     if args.webhook:
         settings.require_webhook()  # before migrating: a missing setting fails at once
     asyncio.run(_migrate(Command.of(args, settings)))

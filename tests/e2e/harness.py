@@ -7,6 +7,7 @@ emulator's client side and read what each chat received and what the database ho
 from __future__ import annotations
 
 import asyncio
+import socket
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -79,6 +80,7 @@ class Harness:
 
 
 def harness_settings(emulator: BotApiEmulator, db_url: str, **overrides: Any) -> Settings:
+    overrides.setdefault("SIGAP_METRICS_LISTEN", "")  # no health server unless a test asks
     return Settings(
         TELEGRAM_BOT_TOKEN=TOKEN,
         TELEGRAM_API_BASE_URL=emulator.base_url,
@@ -120,6 +122,12 @@ async def start_again(harness: Harness) -> None:
     application = build_application(harness.settings, db=harness.db, clock=harness.clock)
     await start_bot(application, ALLOWED_UPDATES, poll_seconds=1)
     harness.application, harness.scheduler = application, app_data(application).require_scheduler()
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 async def eventually(condition: Callable[[], object], timeout: float = 5.0) -> None:  # noqa: ASYNC109

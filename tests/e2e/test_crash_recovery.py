@@ -32,7 +32,7 @@ from models.roster import import_roster
 from models.tables import Activity, Conversation
 from models.types import utcnow
 from tests.conftest import EXAMPLES
-from tests.e2e.harness import BOT_USERNAME, TOKEN, count, eventually, idle
+from tests.e2e.harness import BOT_USERNAME, TOKEN, count, eventually, free_port, idle
 
 pytestmark = pytest.mark.slow
 
@@ -54,6 +54,8 @@ class BotProcess:
             # The process runs on the wall clock: from 14:00 WIB a working day's reminder
             # would land in the middle of the conversation under test. No reminders here.
             "SIGAP_REMINDER_QUIET_FROM": "00:00",
+            # Health and metrics on a port of its own (two processes may run side by side).
+            "SIGAP_METRICS_LISTEN": f"127.0.0.1:{free_port()}",
         }
         self.workdir = workdir
         self.process: subprocess.Popen[bytes] | None = None
@@ -249,6 +251,8 @@ async def test_polling_kill_9_mid_update_loses_nothing(db_url: str, tmp_path: Pa
         await idle(db)  # handled updates leave the inbox
 
 
+# SQLite only: on PostgreSQL a second `sigap run` is a hot standby (test_standby.py).
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 async def test_a_second_sigap_run_on_the_same_database_refuses_to_start(
     crashable: tuple[BotApiEmulator, BotProcess, Database], tmp_path: Path
 ) -> None:

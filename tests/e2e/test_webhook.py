@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import json
-import socket
 from collections.abc import AsyncIterator
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import aiohttp
@@ -31,17 +31,12 @@ from tests.e2e.harness import (
     TOKEN,
     Harness,
     eventually,
+    free_port,
     harness_settings,
 )
 
 AGUS = "197508121999031007"
 SECRET = "uji-rahasia_webhook-0123456789abcdef"  # 32+ characters, as Sigap requires
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 class WebhookHarness(Harness):
@@ -222,7 +217,7 @@ async def test_health_for_monitoring(webhook_office: WebhookHarness) -> None:
     office = webhook_office
     assert await health(office) == (
         200,
-        {"database": "ok", "scheduler": "running", "outbox_pending": 0, "status": "ok"},
+        {"role": "leader", "mode": "webhook", "scheduler": "running", "status": "ok"},
     )
     await office.scheduler.stop()
     status, report = await health(office)
@@ -314,15 +309,22 @@ async def test_failing_handler_is_answered_200_and_not_redelivered(
     assert sum("maaf" in m.text.lower() for m in siti.messages) == 1
 
 
-async def test_port_in_use_stops_with_one_line(webhook_office: WebhookHarness) -> None:
+async def test_port_in_use_stops_with_one_line(
+    webhook_office: WebhookHarness, tmp_path: Path
+) -> None:
     """A second bot on the same port (the first still runs) stops with the reason, and the
     webhook Telegram knows is left as it was."""
     from services.settings import ConfigError
 
     office = webhook_office
-    second = build_application(office.settings)  # its own Database: the first keeps running
+    settings = office.settings
+    if office.db.is_sqlite:
+        # One process per SQLite database: the second would stop at that, before the port.
+        second_db = f"sqlite+aiosqlite:///{tmp_path / 'second.db'}"
+        settings = settings.model_copy(update={"database_url": second_db})
+    second = build_application(settings)  # its own Database: the first keeps running
     with pytest.raises(ConfigError) as caught:
-        await serve(second, office.settings, asyncio.Event())
+        await serve(second, settings, asyncio.Event())
     message = str(caught.value)
     assert message.startswith(f"cannot listen on 127.0.0.1:{office.settings.webhook_port}")
     assert "\n" not in message
