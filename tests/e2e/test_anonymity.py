@@ -78,7 +78,11 @@ async def test_an_anonymous_reporter_is_never_named_to_staff(
         for record in caplog.records
         if not record.name.startswith("emulator")
     ]
-    assert len(shown) > 10 and logged
+    assert len(shown) > 10
+    # Every Sigap logger writes into the capture, down to DEBUG (what it wrote, if anything, is
+    # searched below; the digest's chart warnings that used to show up here now come from the
+    # rendering process).
+    assert logging.getLogger("sigap.outbox").isEnabledFor(logging.DEBUG)
     for secret in secrets:
         assert not [(who, text) for who, text in shown if secret in text], secret
         assert not [payload for payload in queued if secret in payload], secret
