@@ -14,9 +14,8 @@ from collections.abc import Sequence
 from types import ModuleType
 
 from aiohttp import web
-from telegram.ext import Application
 
-from bot.app import app_data
+from bot.app import SigapApplication, app_data
 from handlers.web import health, metrics
 from handlers.web.context import CONTEXT, WebContext
 from services.metrics import ErrorCounter
@@ -78,7 +77,7 @@ class WebServer:
             await runner.cleanup()
 
 
-def web_server(application: Application) -> WebServer:  # type: ignore[type-arg]
+def web_server(application: SigapApplication) -> WebServer:
     """The server of ``application``'s process, on ``SIGAP_METRICS_LISTEN``."""
     data = app_data(application)
     services = data.require_services()

@@ -473,9 +473,9 @@ async def pending_count(db: Database) -> int:
 async def pending_summary(db: Database) -> tuple[int, datetime | None]:
     """Rows waiting to be sent and when the oldest of them became due (its ``not_before``, or
     when it was written): how far behind the sender is (the operator's figures)."""
-    due_since = func.coalesce(OutboxMessage.not_before, OutboxMessage.created_at)
+    due_since = func.coalesce(col(OutboxMessage.not_before), col(OutboxMessage.created_at))
     statement = select(func.count(), func.min(due_since, type_=UTCDateTime)).where(
-        OutboxMessage.status == OutboxStatus.PENDING  # type: ignore[arg-type]
+        col(OutboxMessage.status) == OutboxStatus.PENDING
     )
     async with db.read() as session:
         count, oldest = (await session.execute(statement)).one()

@@ -201,7 +201,8 @@ async def test_quarterly_assessment_stored_and_employee_told(office) -> None:
     # Putri is told through the outbox (woken by the commit), in her language, once.
     await office.sender.run_until_idle()
     [notice] = await putri.wait_for(1)
-    assert [m for m in putri.messages if "Performance assessment" in m.text] == [notice]
+    told = [m.message_id for m in putri.messages if "Performance assessment" in m.text]
+    assert told == [notice.message_id]
     assert "Performance assessment, Quarter III 2026" in notice.text
     assert "by Syahrul Effendi Batubara, S.Sos" in notice.text
     assert "Work results: Meets expectations" in notice.text
