@@ -114,7 +114,9 @@ async def test_sqlite_runs_in_wal_mode(db: Database) -> None:
 
 
 async def test_no_conversation_is_remembered_until_one_begins(db: Database) -> None:
-    """Most updates come from people with no flow open: after one read, none is asked for."""
+    """Most updates come from people with no flow open: after one read, none is asked for, on
+    SQLite (one process per database). On PostgreSQL several webhook receivers may take one
+    person's updates in turn, so each asks the database."""
     statements: list[str] = []
 
     def seen(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
@@ -127,7 +129,10 @@ async def test_no_conversation_is_remembered_until_one_begins(db: Database) -> N
     asked = len(statements)
     assert asked >= 1
     assert await conversation.load(db, 1, 2) is None
-    assert len(statements) == asked  # from memory
+    if db.is_sqlite:
+        assert len(statements) == asked  # from memory
+    else:
+        assert len(statements) == 2 * asked  # another receiver may have begun one meanwhile
     await conversation.begin(db, 1, 2, "worklog", "confirm", {}, 10, utcnow())
     opened = await conversation.load(db, 1, 2)
     assert opened is not None and opened.step == "confirm"
