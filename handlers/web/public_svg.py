@@ -36,7 +36,8 @@ def bar_chart(
     title: str, bars: Sequence[Bar], top: float, guides: Sequence[tuple[str, float]] = ()
 ) -> str:
     """Bars from 0 to ``top``, with dashed ``guides`` (label, value) such as grade limits."""
-    inner_w = WIDTH - LEFT - RIGHT
+    right = RIGHT + (10 if guides else 0)  # the guides' letters sit in a margin of their own
+    inner_w = WIDTH - LEFT - right
     inner_h = HEIGHT - TOP - BOTTOM
     base = TOP + inner_h
     slot = inner_w / max(len(bars), 1)
@@ -50,10 +51,10 @@ def bar_chart(
     for label, value in guides:
         y = base - inner_h * value / top
         parts.append(
-            f'<line x1="{LEFT}" y1="{y:.1f}" x2="{WIDTH - RIGHT}" y2="{y:.1f}" '
+            f'<line x1="{LEFT}" y1="{y:.1f}" x2="{WIDTH - right}" y2="{y:.1f}" '
             f'stroke="{MUTED}" stroke-dasharray="3 3"/>'
         )
-        parts.append(_text(WIDTH - RIGHT, y - 2, label, 8, "end"))
+        parts.append(_text(WIDTH - RIGHT, y + 3, label, 8, "end"))
     for position, bar in enumerate(bars):
         x = LEFT + slot * position
         middle = x + slot / 2
