@@ -51,14 +51,8 @@ def month_key(moment: datetime, zone: ZoneInfo) -> str:
 
 def months_back(today: date, count: int) -> list[str]:
     """``count`` month keys ending with ``today``'s, newest first."""
-    year, month = today.year, today.month
-    keys = []
-    for _ in range(count):
-        keys.append(f"{year:04d}-{month:02d}")
-        month -= 1
-        if month == 0:
-            year, month = year - 1, 12
-    return keys
+    last = today.year * 12 + today.month - 1  # months since year 0, January = 0
+    return [f"{m // 12:04d}-{m % 12 + 1:02d}" for m in range(last, last - count, -1)]
 
 
 @dataclass(frozen=True)

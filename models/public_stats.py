@@ -90,22 +90,8 @@ async def complaint_facts(db: Database, since: datetime) -> list[ComplaintFacts]
     ).where(col(Complaint.created_at) >= since)
     async with db.read() as session:
         rows = (await session.execute(stmt)).all()
-    return [
-        ComplaintFacts(
-            created_at=row.created_at,
-            kind=row.kind,
-            category_id=row.category_id,
-            status=row.status,
-            outcome=row.outcome,
-            verification_due=row.verification_due,
-            verified_at=row.verified_at,
-            follow_up_due=row.follow_up_due,
-            resolved_at=row.resolved_at,
-            closed_at=row.closed_at,
-            reopened=bool(row.reopened),
-        )
-        for row in rows
-    ]
+    # The columns carry the fields' names: the mapping of a row is the dataclass's arguments.
+    return [ComplaintFacts(**{**row._mapping, "reopened": bool(row.reopened)}) for row in rows]
 
 
 async def category_names(db: Database) -> dict[int, tuple[str, str]]:

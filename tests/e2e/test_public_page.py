@@ -19,6 +19,7 @@ from sqlalchemy import select
 from bot.app import app_data
 from bot.web import WebServer
 from domain.skm import ELEMENTS, compute
+from emulator import BotMessage, EmulatedUser
 from handlers.web.context import WebContext
 from models.ikm_follow_up import IkmFollowUp
 from tests.e2e import public_seed as seed
@@ -63,6 +64,17 @@ async def site(office: Harness) -> AsyncIterator[Site]:
         yield Site(f"http://127.0.0.1:{port}")
     finally:
         await server.stop()
+
+
+async def write_follow_up(head: EmulatedUser, button: str, text: str) -> list[BotMessage]:
+    """/ikm, the follow-up button, the text: the question and the confirmation."""
+    await head.send("/ikm")
+    await head.wait_for(2)
+    await head.press(button)
+    [ask] = await head.wait_for(1)
+    await head.send(text)
+    [done] = await head.wait_for(1)
+    return [ask, done]
 
 
 class Tables(HTMLParser):
@@ -204,13 +216,10 @@ async def test_the_unit_head_writes_the_follow_up_and_the_page_shows_it(
     assert "<kursi>" not in page
 
     # Writing again replaces it, and says so; the old text is shown before.
-    await head.send("/ikm")
-    await head.wait_for(2)
-    await head.press(Q4_BUTTON)
-    [ask] = await head.wait_for(1)
+    ask, replaced = await write_follow_up(
+        head, Q4_BUTTON, "Loket kedua dibuka mulai Desember 2026."
+    )
     assert "akan diganti" in ask.text and "Menambah <kursi> tunggu" in ask.text
-    await head.send("Loket kedua dibuka mulai Desember 2026.")
-    [replaced] = await head.wait_for(1)
     assert "diganti" in replaced.text
     page, _ = await site.get("/publik")
     assert "Loket kedua dibuka mulai Desember 2026." in page and "kursi" not in page
@@ -253,12 +262,7 @@ async def test_no_personal_data_on_the_page_or_in_the_files(office: Harness, sit
     await seed.seed_survey(office)
     await seed.seed_complaints(office)
     head = await office.employee(NURHAYATI, username="nurhayati_pu")
-    await head.send("/ikm")
-    await head.wait_for(2)
-    await head.press(Q4_BUTTON)
-    await head.wait_for(1)
-    await head.send("Loket kedua dibuka mulai Desember 2026.")
-    await head.wait_for(1)
+    await write_follow_up(head, Q4_BUTTON, "Loket kedua dibuka mulai Desember 2026.")
     pages = [
         (await site.get(path))[0]
         for path in (
