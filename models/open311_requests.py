@@ -196,8 +196,9 @@ def _as_public(
 # --- Filing ------------------------------------------------------------------------------------
 
 # The desk ticket of a complaint filed through the API, rendered by the caller: its HTML text
-# and its buttons (the Bot API's reply_markup dict), from the complaint just numbered.
-TicketRenderer = Callable[[Complaint], tuple[str, dict[str, Any] | None]]
+# and its buttons (the Bot API's reply_markup dict), from the complaint just numbered, its
+# category and its unit.
+TicketRenderer = Callable[[Complaint, ComplaintCategory, Unit], tuple[str, dict[str, Any] | None]]
 
 
 async def file_request(
@@ -226,7 +227,10 @@ async def file_request(
         ).scalar_one_or_none()
         if desk is None:
             return
-        text, markup = ticket(complaint)
+        category = await session.get(ComplaintCategory, complaint.category_id)
+        unit = await session.get(Unit, complaint.unit_id)
+        assert category is not None and unit is not None  # foreign keys
+        text, markup = ticket(complaint, category, unit)
         payload = text_payload(text, reply_markup=markup)
         await enqueue(
             session, ticket_key(stored_id(complaint.id)), desk, TICKET_KIND, payload, now=now
