@@ -4,6 +4,7 @@ it as a city dashboard would."""
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
@@ -32,8 +33,6 @@ class Reply:
     headers: Mapping[str, str]
 
     def json(self) -> Any:
-        import json
-
         return json.loads(self.text)
 
 
@@ -43,8 +42,14 @@ class Api:
     url: str
 
     async def get(
-        self, path: str, headers: Mapping[str, str] | None = None, **params: Any
+        self,
+        path: str,
+        query: Mapping[str, str] | None = None,
+        *,
+        headers: Mapping[str, str] | None = None,
+        **params: str,
     ) -> Reply:
+        params = dict(query or {}) | params
         async with (
             aiohttp.ClientSession() as session,
             session.get(self.url + BASE + path, params=params, headers=headers) as response,
