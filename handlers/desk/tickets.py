@@ -18,7 +18,7 @@ from telegram import (
 )
 from telegram.error import BadRequest, ChatMigrated
 
-from domain.access import DeskRefusal, complaint_desk_refusal
+from domain.access import DeskRefusal, complaint_desk_refusal, complaint_work_refusal
 from domain.complaints import (
     InvalidMove,
     Move,
@@ -44,6 +44,7 @@ from handlers.desk.render import (
 from models import activities, complaints
 from models.tables import Complaint, ComplaintMessage
 from models.types import stored_id
+from services.complaint_work import WorkOfferTexts
 from services.survey import offer_payload
 from texts import Html, Texts, escape
 
@@ -246,6 +247,7 @@ async def move_now(
             target_unit_id=target_unit_id,
             assignee_id=assignee_id,
             survey_offer=offer_payload,
+            work=work_offer(context),
         )
     except (InvalidMove, LookupError):
         fresh = await complaints.get_complaint(services.db, stored_id(complaint.id))
@@ -270,6 +272,17 @@ async def move_now(
     )
     await after_move(context, result)
     return result
+
+
+def work_offer(context: SigapContext) -> complaints.WorkOffer | None:
+    """The offer of this work as an activity in the handler's private chat, for those who keep
+    a work log (``domain.access.complaint_work_refusal``)."""
+    actor, services = context.actor, context.services
+    if complaint_work_refusal(actor) is not None or actor.employee_id is None:
+        return None
+    return complaints.WorkOffer(
+        actor.employee_id, services.today(), WorkOfferTexts(services.settings.default_language)
+    )
 
 
 async def _show_contact(update: Update, context: SigapContext, complaint: Complaint) -> None:

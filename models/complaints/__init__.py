@@ -20,6 +20,7 @@ The package, by concern (callers import the names below from ``models.complaints
 - ``moves``: status moves with their history row.
 - ``messages``: messages between citizen and desk, stored once each, the hourly limit, tickets
   and the questions asked as replies.
+- ``work``: the handler's work on a ticket offered as a ready activity, and its one save.
 - ``privacy``: disclosures written to the audit log, and the retention purge.
 
 Inside the package, modules import their siblings (``errors`` and ``limits`` at the bottom),
@@ -84,6 +85,13 @@ from models.complaints.reading import (
     status_counts,
     ticket_details,
 )
+from models.complaints.work import (
+    SavedWork,
+    WorkOffer,
+    WorkOfferRender,
+    get_offer,
+    save_offered_work,
+)
 
 __all__ = [
     "DAY",
@@ -101,7 +109,10 @@ __all__ = [
     "MoveResult",
     "PurgeResult",
     "ReopenExpired",
+    "SavedWork",
     "TicketDetails",
+    "WorkOffer",
+    "WorkOfferRender",
     "active_categories",
     "add_message",
     "all_categories",
@@ -119,6 +130,7 @@ __all__ = [
     "find_by_number",
     "find_message",
     "get_complaint",
+    "get_offer",
     "get_unit",
     "history",
     "import_categories",
@@ -132,6 +144,7 @@ __all__ = [
     "record_disclosure",
     "remember_messages",
     "remove_desk",
+    "save_offered_work",
     "set_ticket",
     "status_counts",
     "submit_complaint",
