@@ -74,10 +74,12 @@ from models.complaints.messages import (
 from models.complaints.moves import MoveResult, apply_move
 from models.complaints.privacy import PurgeResult, purge_personal_data, record_disclosure
 from models.complaints.reading import (
+    ComplaintRecord,
     TicketDetails,
     attachments_of,
     category_of,
     citizen_chat_state,
+    complaint_record,
     complaints_of,
     find_by_number,
     get_complaint,
@@ -101,6 +103,7 @@ __all__ = [
     "CategoryImport",
     "ComplaintClosed",
     "ComplaintDraft",
+    "ComplaintRecord",
     "DeskInstall",
     "DeskMove",
     "DeskRemoval",
@@ -122,6 +125,7 @@ __all__ = [
     "category_of",
     "check_citizen_message",
     "citizen_chat_state",
+    "complaint_record",
     "complaints_of",
     "desk_chat",
     "desk_unit",
