@@ -28,7 +28,7 @@ from domain.complaints import (
 from models.activities import AlreadySaved, EvidenceDraft
 from models.complaints.errors import Banned, LimitReached
 from models.complaints.limits import DAY, banned_in, filed_in
-from models.conversation import finish_in
+from models.conversation import FlowEnd, finish_in, leave_receipt
 from models.db import Database
 from models.tables import (
     Complaint,
@@ -80,16 +80,18 @@ async def submit_complaint(
     calendar: WorkCalendar,
     deadlines: Deadlines,
     daily_limit: int,
-    conversation: tuple[int, int, int] | None = None,
+    conversation: FlowEnd | tuple[int, int, int] | None = None,
 ) -> Complaint:
     """Store a complaint with the next tracking number of the month; ends the flow in the same
-    transaction so that a second Submit cannot file it twice."""
+    transaction so that a second Submit cannot file it twice, leaving a receipt with the
+    complaint's id (``FlowEnd``) so that the Submit delivered again after a kill is confirmed
+    with the same number."""
     period = period_of(today)
     dues: dict[str, Any] = due_dates(None, today, calendar, deadlines)  # columns by name
     for attempt in range(5):
         try:
             async with db.write() as session:
-                if conversation is not None and not await finish_in(session, *conversation):
+                if conversation is not None and not await finish_in(session, *conversation[:3]):
                     raise AlreadySaved()
                 if await banned_in(session, draft.reporter_telegram_id):
                     raise Banned()
@@ -134,6 +136,8 @@ async def submit_complaint(
                 session.add(event)
                 await session.flush()
                 add_attachments(session, complaint, event, draft.attachments, now)
+                if isinstance(conversation, FlowEnd):
+                    await leave_receipt(session, conversation, {"complaint_id": complaint.id})
                 return complaint
         except IntegrityError:
             # The first two submissions of a month both created its counter: the loser retries
