@@ -5,11 +5,16 @@ from __future__ import annotations
 
 import sqlite3
 
-import asyncpg
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from models.db import unavailable
+
+
+class AdminShutdown(Exception):
+    """asyncpg's error for pg_terminate_backend or a server shutting down (by its SQLSTATE)."""
+
+    sqlstate = "57P01"
 
 
 def _wrapped(kind: type[DBAPIError], orig: Exception, invalidated: bool = False) -> DBAPIError:
@@ -25,7 +30,7 @@ def _wrapped(kind: type[DBAPIError], orig: Exception, invalidated: bool = False)
 def test_database_away() -> None:
     assert unavailable(_wrapped(OperationalError, sqlite3.OperationalError("database is locked")))
     assert unavailable(_wrapped(DBAPIError, RuntimeError("gone"), invalidated=True))
-    assert unavailable(_wrapped(DBAPIError, asyncpg.exceptions.AdminShutdownError("bye")))
+    assert unavailable(_wrapped(DBAPIError, AdminShutdown("bye")))
     assert unavailable(_wrapped(InterfaceError, RuntimeError("connection is closed")))
     assert unavailable(PoolTimeout("QueuePool limit reached"))
     assert unavailable(ConnectionRefusedError(111, "Connect call failed"))
