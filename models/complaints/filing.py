@@ -4,7 +4,7 @@ problem, and the submission with the month's next tracking number."""
 from __future__ import annotations
 
 import secrets
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -42,9 +42,10 @@ from models.types import stored_id
 
 @dataclass
 class ComplaintDraft:
-    """What the citizen told us, kept in the conversation until they press Submit."""
+    """What the citizen told us, kept in the conversation until they press Submit. A
+    complaint filed through the Open311 API has no Telegram account behind it."""
 
-    reporter_telegram_id: int
+    reporter_telegram_id: int | None
     reporter_name: str
     kind: str
     category_id: int
@@ -81,11 +82,14 @@ async def submit_complaint(
     deadlines: Deadlines,
     daily_limit: int,
     conversation: FlowEnd | tuple[int, int, int] | None = None,
+    actor: str = "citizen",
+    then: Callable[[AsyncSession, Complaint], Awaitable[None]] | None = None,
 ) -> Complaint:
     """Store a complaint with the next tracking number of the month; ends the flow in the same
     transaction so that a second Submit cannot file it twice, leaving a receipt with the
     complaint's id (``FlowEnd``) so that the Submit delivered again after a kill is confirmed
-    with the same number."""
+    with the same number. ``then`` writes what must commit with the complaint (the Open311 API
+    queues its desk ticket there)."""
     period = period_of(today)
     dues: dict[str, Any] = due_dates(None, today, calendar, deadlines)  # columns by name
     for attempt in range(5):
@@ -93,10 +97,12 @@ async def submit_complaint(
             async with db.write() as session:
                 if conversation is not None and not await finish_in(session, *conversation[:3]):
                     raise AlreadySaved()
-                if await banned_in(session, draft.reporter_telegram_id):
+                reporter = draft.reporter_telegram_id
+                if reporter is not None and await banned_in(session, reporter):
                     raise Banned()
-                filed = await filed_in(session, draft.reporter_telegram_id, now - DAY)
-                if len(filed) >= daily_limit:
+                if reporter is not None and len(await filed_in(session, reporter, now - DAY)) >= (
+                    daily_limit
+                ):
                     raise LimitReached()
                 category = await session.get(ComplaintCategory, draft.category_id)
                 if category is None or not category.active:
@@ -129,7 +135,7 @@ async def submit_complaint(
                 event = ComplaintEvent(
                     complaint_id=stored_id(complaint.id),
                     at=now,
-                    actor="citizen",
+                    actor=actor,
                     action="submitted",
                     to_status=Status.BARU.value,
                 )
@@ -138,6 +144,8 @@ async def submit_complaint(
                 add_attachments(session, complaint, event, draft.attachments, now)
                 if isinstance(conversation, FlowEnd):
                     await leave_receipt(session, conversation, {"complaint_id": complaint.id})
+                if then is not None:
+                    await then(session, complaint)
                 return complaint
         except IntegrityError:
             # The first two submissions of a month both created its counter: the loser retries
