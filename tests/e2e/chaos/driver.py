@@ -30,7 +30,8 @@ from tests.e2e.chaos import flows
 from tests.e2e.chaos.cluster import Cluster, cluster, link_office
 from tests.e2e.chaos.flows import HANDLER, STAFF, Office
 from tests.e2e.chaos.invariants import NAMES, check
-from tests.e2e.chaos.steps import StepLost, Tally
+from tests.e2e.chaos.steps import StepLost, Tally, has, step
+from texts.format import format_date
 
 Say = Callable[[str], None]
 # How far into a round the kill may land (seconds), and how long the bot stays dead.
@@ -47,6 +48,7 @@ class Report:
     mid: int = 0  # kills that landed while scenarios were going
     scenarios: Counter[str] = field(default_factory=Counter)
     steps: int = 0
+    jobs: str = ""  # the clock's runs: reminder days, digest weeks
     violations: dict[str, int] = field(default_factory=lambda: dict.fromkeys(NAMES, 0))
     details: list[str] = field(default_factory=list)
     seconds: float = 0.0
@@ -61,7 +63,7 @@ class Report:
         return (
             f"chaos seed {self.seed} ({self.mode}, {self.database}): {self.kills} kills "
             f"({self.mid} mid-scenario), "
-            f"{sum(self.scenarios.values())} scenarios ({drawn}), {self.steps} steps, "
+            f"{sum(self.scenarios.values())} scenarios ({drawn}), {self.steps} steps, {self.jobs}, "
             f"{self.seconds:.0f} s; violations: {found}"
         )
 
@@ -81,8 +83,8 @@ class Round:
         return True
 
     def draw(self, rng: Random, count: int) -> None:
-        kinds = ["log", "quicklog", "complaint", "desk", "approve", "survey", "reminders"]
-        weights = [3, 2, 3, 2, 2, 1, 1]
+        kinds = ["log", "quicklog", "complaint", "desk", "approve", "survey", "clock"]
+        weights = [3, 2, 3, 2, 2, 1, 2]
         tries = 0
         while len(self.plan) < count and tries < 20:
             tries += 1
@@ -127,25 +129,35 @@ class Run:
             citizen = self.c.emulator.user(first_name=f"Responden {self.counter}")
             r.take(citizen)
             return flows.survey(citizen, t, self.token(), rng)
-        if kind == "reminders" and r.take(*o.employees.values()):
+        if kind == "clock" and r.take(*o.employees.values()):
             return self.clock(rng)
         return None
 
     async def clock(self, rng: Random) -> None:
-        """The reminder job at 14:00 of a working day no round used yet, or the weekly digest
-        at Monday 07:00, run by ``sigap jobs run`` beside the bot."""
+        """The reminder job at 14:00 of a working day no round used yet (every employee is
+        reminded: nobody logged that day), or the weekly digest at Monday 07:00 (every
+        supervisor gets theirs), run by ``sigap jobs run`` beside the bot."""
         self.day += 1
         monday = date.today() + timedelta(days=7 * self.day - date.today().weekday())
         if rng.random() < 0.7:
-            moment = (monday + timedelta(days=rng.randrange(5))).isoformat() + "T14:00"
-            job, kept = "reminders", self.tally.reminders
+            day = monday + timedelta(days=rng.randrange(5))
+            moment, job = day.isoformat() + "T14:00", "reminders"
+            people = list(STAFF)
+            expect = has("belum melaporkan", format_date(day, "id"))
         else:
-            moment, job, kept = monday.isoformat() + "T07:00", "weekly_digest", self.tally.digests
+            moment, job = monday.isoformat() + "T07:00", "weekly_digest"
+            people = sorted({boss for boss, _ in STAFF.values()})
+            expect = has("Ringkasan mingguan tim")
+        marks = {nip: len(self.office.employees[nip].arrivals) for nip in people}
         code, out = await self.c.run_job(job, moment)
         if code != 0:
-            self.tally.lost_steps.append(f"jobs run {job} {moment}: {out.strip()[-200:]}")
+            self.tally.lost_steps.append(f"sigap jobs run {job} {moment}: {out.strip()[-200:]}")
             return
-        kept.append(moment)
+        (self.tally.reminders if job == "reminders" else self.tally.digests).append(moment)
+        for nip in people:
+            person = self.office.employees[nip]
+            what = f"{job} {moment} to {nip}"
+            await step(self.tally, person, None, expect, what, since=marks[nip])
 
     async def play(self, kind: str, scenario: Coroutine[Any, Any, None]) -> None:
         try:
@@ -248,6 +260,8 @@ async def run_chaos(
                 + ", ".join(f"{n} {len(v)}" for n, v in found.items())
             )
         report.steps = run.tally.steps
+        t = run.tally
+        report.jobs = f"{len(t.reminders)} reminder days, {len(t.digests)} digest weeks"
     report.seconds = time.monotonic() - started
     for line in report.details:
         say(f"  violation {line}")

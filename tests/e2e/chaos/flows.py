@@ -14,7 +14,7 @@ from functools import partial
 from random import Random
 
 from emulator import EmulatedGroup, EmulatedUser
-from tests.e2e.chaos.steps import Tally, anything, button, button_starting, has, step
+from tests.e2e.chaos.steps import Tally, button, button_starting, has, step
 
 NUMBER = re.compile(r"BLW-\d{4}-\d{4}")
 ADMINDUK = "Administrasi Kependudukan (KTP, KK, surat)"
@@ -67,7 +67,7 @@ async def worklog_guided(office: Office, nip: str, tally: Tally, tok: str) -> No
     who = f"{nip} /lapor {tok}"
     await step(tally, person, lambda: person.send("/lapor"), has("Lapor kegiatan"), who)
     await step(tally, person, lambda: person.send(description), button("berkas"), who + " desc")
-    await step(tally, person, lambda: person.press("berkas"), anything, who + " unit")
+    await step(tally, person, lambda: person.press("berkas"), has("Berapa berkas"), who + " unit")
     await step(tally, person, lambda: person.send("15"), button("1j"), who + " qty")
     await step(tally, person, lambda: person.send("1,5 jam"), has("ukti"), who + " duration")
     photo = b"\xff\xd8\xff evidence " + tok.encode()
@@ -123,7 +123,7 @@ async def complaint(office: Office, citizen: EmulatedUser, tally: Tally, tok: st
     photo = b"\xff\xd8\xff complaint " + tok.encode()
     await step(tally, c, lambda: c.send_photo(photo), has("Diterima (1/5)"), who + " photo")
     await step(tally, c, lambda: c.press("Selesai"), button("Biasa"), who + " files")
-    await step(tally, c, lambda: c.press("Biasa"), anything, who + " privacy")
+    await step(tally, c, lambda: c.press("Biasa"), has("menghubungi Anda"), who + " privacy")
     summary = await step(
         tally, c, lambda: c.send("Tidak usah"), button("✅ Kirim aduan", tok), who + " contact"
     )
@@ -159,7 +159,9 @@ async def desk_work(
 
     await step(tally, citizen, press("✅ Verifikasi"), has(number, "diverifikasi"), who + " verify")
     await step(tally, citizen, press("⚙️ Proses"), has(number, "diproses"), who + " process")
-    question = await step(tally, desk, press("🏁 Selesai"), has("Balas (reply)"), who + " done")
+    question = await step(
+        tally, desk, press("🏁 Selesai"), has("apa penyelesaian aduan", number), who + " done"
+    )
     answer = f"Lampu di gang {tok} sudah diganti petugas."
     await step(
         tally,
@@ -171,7 +173,11 @@ async def desk_work(
     tally.relays.append(tok)
     if rng.random() < 0.5:
         await step(
-            tally, citizen, lambda: citizen.press("✅ Sudah selesai"), anything, who + " confirm"
+            tally,
+            citizen,
+            lambda: citizen.press("✅ Sudah selesai"),
+            has(number, "ditutup sebagai selesai"),
+            who + " confirm",
         )
         return
     await step(
@@ -232,5 +238,7 @@ async def survey(citizen: EmulatedUser, tally: Tally, tok: str, rng: Random) -> 
         ("Lewati", "Wirausaha"),
     ):
         await step(tally, c, partial(c.press, tap), button(then), f"{who} {tap}")
-    await step(tally, c, lambda: c.press("Wirausaha"), has("Terima kasih"), who + " end")
+    await step(
+        tally, c, lambda: c.press("Wirausaha"), has("Terima kasih", "tanpa identitas"), who + " end"
+    )
     tally.surveys += 1

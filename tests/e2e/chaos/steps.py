@@ -51,10 +51,6 @@ def button_starting(prefix: str) -> Expect:
     return lambda m: any(b.startswith(prefix) for b in m.button_texts)
 
 
-def anything(_: BotMessage) -> bool:
-    return True
-
-
 async def step(
     tally: Tally,
     chat: ChatView,
@@ -63,10 +59,12 @@ async def step(
     what: str,
     *,
     edited: int | None = None,
+    since: int | None = None,
 ) -> BotMessage:
     """Do ``act`` and wait for a message in ``chat`` that ``expect`` accepts: a new one, or,
-    with ``edited``, that message as the bot edited it."""
-    mark = len(chat.arrivals)
+    with ``edited``, that message as the bot edited it; ``since``: among the arrivals from that
+    index on (what a job sent may have arrived before the wait begins)."""
+    mark = len(chat.arrivals) if since is None else since
     if act is not None:
         await act()
     tally.steps += 1
