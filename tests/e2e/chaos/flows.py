@@ -163,12 +163,18 @@ async def desk_work(
         tally, desk, press("🏁 Selesai"), has("apa penyelesaian aduan", number), who + " done"
     )
     answer = f"Lampu di gang {tok} sudah diganti petugas."
+
+    def asked() -> str:
+        ids = [m.message_id for m in desk.arrivals if "apa penyelesaian aduan " + number in m.text]
+        return f"answered question {question.message_id}; questions {ids} in the desk"
+
     await step(
         tally,
         citizen,
         lambda: handler.send(answer, chat=desk, reply_to=question),
         button("✅ Sudah selesai", tok),
         who + " answer",
+        context=asked,
     )
     tally.relays.append(tok)
     if rng.random() < 0.5:

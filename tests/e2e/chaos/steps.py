@@ -60,10 +60,12 @@ async def step(
     *,
     edited: int | None = None,
     since: int | None = None,
+    context: Callable[[], str] | None = None,
 ) -> BotMessage:
     """Do ``act`` and wait for a message in ``chat`` that ``expect`` accepts: a new one, or,
     with ``edited``, that message as the bot edited it; ``since``: among the arrivals from that
-    index on (what a job sent may have arrived before the wait begins)."""
+    index on (what a job sent may have arrived before the wait begins); ``context`` says more
+    about a step that is lost."""
     mark = len(chat.arrivals) if since is None else since
     if act is not None:
         await act()
@@ -79,5 +81,6 @@ async def step(
             return found[-1]
         await asyncio.sleep(0.05)
     seen = " | ".join(f"{m.text[:70]!r} {m.button_texts}" for m in chat.arrivals[mark:][-4:])
-    tally.lost_steps.append(f"{what} (in chat {chat.chat_id} after it: {seen or 'nothing'})")
+    more = f"; {context()}" if context is not None else ""
+    tally.lost_steps.append(f"{what} (in chat {chat.chat_id} after it: {seen or 'nothing'}{more})")
     raise StepLost(tally.lost_steps[-1])
