@@ -148,11 +148,10 @@ async def desk_work(
     citizen, who confirms it or reopens it with a reason relayed back to the desk."""
     handler, desk = office.employees[HANDLER], office.desk
     who = f"desk {number}"
-    ticket = next(
-        m.message_id
-        for m in desk.arrivals
-        if f"Aduan {number}" in (m.text or "") and "✅ Verifikasi" in m.button_texts
+    shown = await step(
+        tally, desk, None, button("✅ Verifikasi", f"Aduan {number}"), who + " ticket", since=0
     )
+    ticket = shown.message_id
 
     def press(label: str) -> Callable[[], Awaitable[str]]:
         return lambda: handler.press(label, chat=desk, message_id=ticket)
