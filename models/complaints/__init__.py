@@ -71,6 +71,7 @@ from models.complaints.messages import (
     remember_messages,
     set_ticket,
     take_prompt,
+    unannounced_move,
 )
 from models.complaints.moves import MoveResult, apply_move
 from models.complaints.privacy import PurgeResult, purge_personal_data, record_disclosure
@@ -156,6 +157,7 @@ __all__ = [
     "submit_complaint",
     "take_prompt",
     "ticket_details",
+    "unannounced_move",
     "unban_reporter",
     "unit_codes",
     "unit_handlers",

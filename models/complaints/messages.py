@@ -252,6 +252,36 @@ async def find_message(db: Database, chat_id: int, message_id: int) -> Complaint
         ).scalar_one_or_none()
 
 
+async def unannounced_move(
+    db: Database, complaint_id: int, action: str, actor: str
+) -> ComplaintEvent | None:
+    """The complaint's latest event when it is ``action`` by ``actor`` and no notice to the
+    citizen was remembered since: a move committed by a process killed before it told anyone,
+    whose press has come round again."""
+    async with db.read() as session:
+        event = (
+            await session.execute(
+                select(ComplaintEvent)
+                .where(col(ComplaintEvent.complaint_id) == complaint_id)
+                .order_by(col(ComplaintEvent.id).desc())
+                .limit(1)
+            )
+        ).scalar_one_or_none()
+        if event is None or (event.action, event.actor) != (action, actor):
+            return None
+        told = (
+            await session.execute(
+                select(col(ComplaintMessage.detail)).where(
+                    col(ComplaintMessage.complaint_id) == complaint_id,
+                    col(ComplaintMessage.kind) == "citizen",
+                )
+            )
+        ).scalars()
+        if any(detail.get("event") == event.id for detail in told):
+            return None
+        return event
+
+
 async def prompt_asked_again(
     db: Database, chat_id: int, message_id: int, employee_id: int
 ) -> ComplaintMessage | None:

@@ -430,3 +430,36 @@ async def test_an_answer_to_a_question_asked_again_after_a_crash_counts(town: Ha
     await dewi.send("Catatan lain", chat=desk, reply_to=done)
     [not_a_ticket] = await desk.wait_for(1)
     assert "balas (reply) pesan tiket" in not_a_ticket.text, not_a_ticket.text
+
+
+async def test_a_move_committed_before_a_kill_is_announced_when_its_press_comes_again(
+    town: Harness,  # noqa: F811
+) -> None:
+    """Killed after "✅ Verifikasi" committed but before the citizen was told (found by the
+    random kills, tests/e2e/chaos): the press comes round again. It is not "no longer
+    applies": the citizen's notice goes out and the ticket shows the new status; one event."""
+    desk = await install_desk(town)
+    dewi = await town.employee(DEWI, first_name="Dewi")
+    siti = town.user(first_name="Siti")
+    number = await file_complaint(siti)
+    [ticket] = await desk.wait_for(1)
+    await dewi.press("✅ Verifikasi", chat=desk, message_id=ticket.message_id)
+    [told] = await siti.wait_for(1)
+    # As if the process died before its notice: nothing of it remembered.
+    notice = col(ComplaintMessage.message_id) == told.message_id
+    for _ in range(200):  # remembered just after it was sent
+        async with town.db.write() as session:
+            gone = await session.execute(delete(ComplaintMessage).where(notice))
+        if gone.rowcount:  # type: ignore[attr-defined]
+            break
+        await asyncio.sleep(0.01)
+    await dewi.press("✅ Verifikasi", chat=desk, message_id=ticket.message_id, forge=True)
+    [again] = await siti.wait_for(1)
+    assert f"Aduan {number} sudah diverifikasi" in again.text
+    async with town.db.read() as session:
+        actions = (await session.execute(select(col(ComplaintEvent.action)))).scalars().all()
+    assert actions.count("verify") == 1
+    # Told once: a further press is "no longer applies".
+    await dewi.press("✅ Verifikasi", chat=desk, message_id=ticket.message_id, forge=True)
+    await eventually(lambda: "tidak berlaku lagi" in str(dewi.callback_answers[-1].get("text")))
+    assert not await siti.wait_for(0)
