@@ -63,6 +63,12 @@ def has(*needles: str) -> Expect:
     return lambda m: all(n in (m.text or "") for n in needles)
 
 
+def either(*expects: Expect) -> Expect:
+    """One of these answers: a step's own answer, or its question asked again because its
+    update came round after a kill that fell after the answer was kept (``handlers.flow``)."""
+    return lambda m: any(expect(m) for expect in expects)
+
+
 def button(text: str, *needles: str) -> Expect:
     return lambda m: text in m.button_texts and all(n in (m.text or "") for n in needles)
 
