@@ -42,10 +42,14 @@ from handlers.desk.render import (
     ticket_keyboard,
 )
 from models import activities, complaints
+from models.conversation import FlowEnd, receipt_for
 from models.tables import Complaint, ComplaintMessage
 from models.types import stored_id
 from services.survey import offer_payload
 from texts import Html, Texts, escape
+
+# The receipt a desk move leaves (``models.conversation.FlowReceipt``'s flow).
+MOVE_RECEIPT = "desk_move"
 
 
 def _refusal_text(refusal: DeskRefusal, unit_name: str, tr: Texts) -> str:
@@ -82,6 +86,8 @@ async def desk_button(update: Update, context: SigapContext) -> None:
     press = BUTTONS.unpack(query.data)
     if press is None:
         await answer_button(update, tr.plain("common.stale_button"))
+        return
+    if await _moved_already(update, context):
         return
     action, complaint_id = press.verb, press.numbers[0]
     extra = press.numbers[1] if len(press.numbers) > 1 else None
@@ -212,6 +218,37 @@ async def _offer_units(update: Update, context: SigapContext, complaint: Complai
     )
 
 
+def _receipt(update: Update) -> FlowEnd:
+    """What lets this update, delivered again after a kill that fell between the move's commit
+    and its notices, tell them again (``_moved_already``) instead of "not now"."""
+    chat, user = update.effective_chat, update.effective_user
+    assert chat is not None and user is not None
+    return FlowEnd(chat.id, user.id, 0, update.update_id, None, MOVE_RECEIPT)
+
+
+async def _moved_already(update: Update, context: SigapContext) -> bool:
+    """Whether this update already moved a complaint (delivered again after a kill); if so, the
+    desk's ticket, the citizen and the assignee are told again."""
+    chat, user = update.effective_chat, update.effective_user
+    assert chat is not None and user is not None
+    db = context.services.db
+    receipt = await receipt_for(db, chat.id, user.id, update.update_id)
+    if receipt is None or receipt.flow != MOVE_RECEIPT:
+        return False
+    result = await complaints.move_again(db, dict(receipt.data))
+    if result is None:
+        await answer_button(update)
+        return True
+    status = status_name(result.complaint.status, context.texts)
+    await answer_button(update, context.texts.plain("desk.moved", status=status))
+    await after_move(context, result)
+    if update.callback_query is None:  # the reason replied to the bot's question
+        tr = desk_texts(context.services)
+        status, number = status_name(result.complaint.status, tr), result.complaint.tracking_number
+        await reply_in_group(update, context, tr.t("desk.done", number=number, status=status))
+    return True
+
+
 async def move_now(
     update: Update,
     context: SigapContext,
@@ -246,6 +283,7 @@ async def move_now(
             target_unit_id=target_unit_id,
             assignee_id=assignee_id,
             survey_offer=offer_payload,
+            receipt=_receipt(update),
         )
     except (InvalidMove, LookupError):
         fresh = await complaints.get_complaint(services.db, stored_id(complaint.id))
@@ -366,6 +404,8 @@ async def note_given(
     note = validate_note(message.text)
     if not isinstance(note, str):
         await reply_in_group(update, context, tr.t(f"complaint.{note.code}", **note.params))
+        return
+    if await _moved_already(update, context):
         return
     if not await complaints.take_prompt(context.services.db, stored_id(ref.id)):
         await reply_in_group(update, context, tr.t("desk.prompt_used"))

@@ -70,7 +70,7 @@ from models.complaints.messages import (
     set_ticket,
     take_prompt,
 )
-from models.complaints.moves import MoveResult, apply_move
+from models.complaints.moves import MoveResult, apply_move, move_again
 from models.complaints.privacy import PurgeResult, purge_personal_data, record_disclosure
 from models.complaints.reading import (
     TicketDetails,
@@ -126,6 +126,7 @@ __all__ = [
     "is_banned",
     "latest_notice",
     "mark_relayed",
+    "move_again",
     "move_desk",
     "purge_personal_data",
     "recent_stories",

@@ -25,6 +25,7 @@ from domain.complaints import (
 )
 from models import survey
 from models.complaints.errors import ReopenExpired
+from models.conversation import FlowEnd, leave_receipt
 from models.db import Database
 from models.tables import Complaint, ComplaintEvent
 
@@ -54,9 +55,10 @@ async def apply_move(
     assignee_id: int | None = None,
     reporter_telegram_id: int | None = None,
     survey_offer: survey.SurveyOffer,
+    receipt: FlowEnd | None = None,
 ) -> MoveResult:
     """Move a complaint, with its history row, in one transaction. A closing queues the SKM
-    invitation (rendered by ``survey_offer``) in the same transaction.
+    invitation (rendered by ``survey_offer``), ``receipt`` leaves what ``move_again`` needs.
 
     Raises ``InvalidMove`` (the status no longer allows it), ``LookupError`` (no such
     complaint, or not this reporter's), ``ReopenExpired``.
@@ -109,7 +111,40 @@ async def apply_move(
         if after is Status.DITUTUP:
             # The SKM invitation commits with the closing (issue 8).
             await survey.offer_after_complaint(session, complaint, now, survey_offer)
+        if receipt is not None:
+            await leave_receipt(
+                session, receipt, _replay(event, before, previous_unit, previous_ticket)
+            )
     return MoveResult(complaint, event, before, previous_unit, previous_ticket)
+
+
+def _replay(
+    event: ComplaintEvent, before: Status, unit_id: int, ticket: tuple[int, int] | None
+) -> dict[str, Any]:
+    return {
+        "event_id": event.id,
+        "previous_status": before.value,
+        "previous_unit_id": unit_id,
+        "previous_ticket": list(ticket) if ticket else None,
+    }
+
+
+async def move_again(db: Database, receipt: dict[str, Any]) -> MoveResult | None:
+    """A move committed just before a kill, from its receipt (``apply_move``), for telling the
+    desk, the citizen and the assignee again what its update, delivered again, did."""
+    async with db.read() as session:
+        event = await session.get(ComplaintEvent, int(receipt["event_id"]))
+        complaint = await session.get(Complaint, event.complaint_id) if event else None
+    if event is None or complaint is None or complaint.purged_at is not None:
+        return None
+    ticket = receipt.get("previous_ticket")
+    return MoveResult(
+        complaint,
+        event,
+        Status(receipt["previous_status"]),
+        int(receipt["previous_unit_id"]),
+        (int(ticket[0]), int(ticket[1])) if ticket else None,
+    )
 
 
 def _stamp(

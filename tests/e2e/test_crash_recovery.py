@@ -22,6 +22,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import select
+from sqlmodel import col
 
 from domain.complaints import DEFAULT_CATEGORIES
 from domain.roster import read_roster
@@ -31,16 +32,25 @@ from models.db import Database
 from models.identity import issue_invites
 from models.inbox import InboxUpdate
 from models.roster import import_roster
-from models.tables import Activity, Complaint, Conversation
+from models.tables import Activity, Complaint, ComplaintEvent, Conversation
 from models.types import utcnow
 from tests.conftest import EXAMPLES
-from tests.e2e.harness import BOT_USERNAME, TOKEN, count, eventually, free_port, idle
+from tests.e2e.harness import (
+    BOT_USERNAME,
+    OPERATOR_ID,
+    TOKEN,
+    count,
+    eventually,
+    free_port,
+    idle,
+)
 from tests.e2e.test_complaints import fill_complaint
 
 pytestmark = pytest.mark.slow
 
 CAMAT = "198105142003121002"
 STAFF = "197508121999031007"
+DEWI = "199401202021012008"  # complaint handler, Seksi Pelayanan Umum (BLW-PU)
 
 
 class BotProcess:
@@ -353,3 +363,48 @@ async def test_complaint_submitted_but_not_confirmed_gets_the_same_number(
         assert await count(db, Complaint) == 1
         stale = [c for c in emulator.calls_by_method("answerCallbackQuery") if c.get("text")]
         assert not stale, stale
+
+
+async def test_desk_move_committed_but_not_told_is_told_after_the_restart(
+    db_url: str, tmp_path: Path
+) -> None:
+    """Killed after "Verifikasi" committed the move but before the citizen was told: the press
+    comes round again from the inbox and tells the citizen (and refreshes the ticket) instead
+    of answering the desk "not now: it is verified already"; one move in the history."""
+    async with crash_setup(db_url, tmp_path, PollingBotProcess) as (emulator, bot, db):
+        await complaints.import_categories(
+            db, DEFAULT_CATEGORIES, dry_run=False, actor="test", now=utcnow()
+        )
+        bot.env["SIGAP_ADMIN_IDS"] = str(OPERATOR_ID)
+        bot.start()
+        dewi = await _link(db, emulator, DEWI)
+        desk = emulator.group("Meja Aduan PU", privacy_mode=True)
+        operator = emulator.user(first_name="Operator", user_id=OPERATOR_ID)
+        await operator.send("/pasang_meja BLW-PU", chat=desk)
+        await desk.wait_for(1, timeout=10)
+        citizen = emulator.user(first_name="Siti")
+        await fill_complaint(citizen)
+        await citizen.press("✅ Kirim aduan")
+        await citizen.wait_for(1, timeout=10)
+        [ticket] = await desk.wait_for(1, timeout=10)
+        await idle(db)
+        await kill_while_waiting_on(
+            emulator,
+            bot,
+            citizen,
+            "sendMessage",
+            lambda: dewi.press("✅ Verifikasi", chat=desk, message_id=ticket.message_id),
+        )
+        async with db.read() as session:
+            [complaint] = (await session.execute(select(Complaint))).scalars()
+        assert complaint.status == "terverifikasi"
+        assert not any("diverifikasi" in m.text for m in citizen.messages)
+        bot.start()
+        [notice] = await citizen.wait_for(1, timeout=20)
+        assert "diverifikasi" in notice.text and complaint.tracking_number in notice.text
+        await idle(db)
+        async with db.read() as session:
+            actions = (await session.execute(select(col(ComplaintEvent.action)))).scalars().all()
+        assert sorted(actions) == ["submitted", "verify"], actions
+        answers = [c.get("text") or "" for c in emulator.calls_by_method("answerCallbackQuery")]
+        assert not any("Tidak bisa sekarang" in a for a in answers), answers
