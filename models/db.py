@@ -11,7 +11,7 @@ of spinning on the busy timeout, because a burst of writers through a connection
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -33,6 +33,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.orm import Session
 
 SQLITE_BUSY_TIMEOUT_S = 15
 
@@ -119,6 +120,20 @@ class Database:
 
 
 def _configure_sqlite(engine: AsyncEngine, busy_timeout: float) -> None:
+    dialect = engine.sync_engine.dialect
+    rollback = dialect.do_rollback
+
+    def do_rollback(dbapi_connection: Any) -> None:
+        # A ROLLBACK with no transaction open is a no-op for SQLite but a thread hand-off for
+        # aiosqlite, and readers (no BEGIN) paid it twice per session: at the session's end and
+        # at the pool's reset. aiosqlite's ``in_transaction`` is read without its thread; where
+        # it cannot be read, the rollback happens.
+        driver = getattr(dbapi_connection, "_connection", None)
+        if getattr(driver, "in_transaction", True):
+            rollback(dbapi_connection)
+
+    setattr(dialect, "do_rollback", do_rollback)  # noqa: B010 (mypy: no assigning to a method)
+
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Take over BEGIN from the driver so that we can choose IMMEDIATE for writers.
@@ -182,6 +197,27 @@ def _gone(error: BaseException) -> bool:
         return True
     # A refused or reset connection: the server down, a proxy gone.
     return isinstance(error, ConnectionError)
+
+
+_AFTER_COMMIT = "sigap_after_commit"
+
+
+def after_commit(session: AsyncSession, callback: Callable[[], None]) -> None:
+    """Call ``callback()`` once this session's transaction has committed (never after a
+    rollback): for what a process remembers of the database, so that it remembers only what
+    is durable. It runs inside the commit, on the event loop's thread: it must only take note."""
+    session.info.setdefault(_AFTER_COMMIT, []).append(callback)
+
+
+@event.listens_for(Session, "after_commit")
+def _run_after_commit(session: Session) -> None:
+    for callback in session.info.pop(_AFTER_COMMIT, ()):
+        callback()
+
+
+@event.listens_for(Session, "after_rollback")
+def _drop_after_commit(session: Session) -> None:
+    session.info.pop(_AFTER_COMMIT, None)
 
 
 async def rows_changed(session: AsyncSession, statement: Update | Delete) -> int:

@@ -95,13 +95,7 @@ async def submit_complaint(
             async with db.write() as session:
                 if conversation is not None and not await finish_in(session, *conversation[:3]):
                     raise AlreadySaved()
-                reporter = draft.reporter_telegram_id
-                if reporter is not None and await banned_in(session, reporter):
-                    raise Banned()
-                if reporter is not None and len(await filed_in(session, reporter, now - DAY)) >= (
-                    daily_limit
-                ):
-                    raise LimitReached()
+                await _check_reporter(session, draft.reporter_telegram_id, now, daily_limit)
                 category = await session.get(ComplaintCategory, draft.category_id)
                 if category is None or not category.active:
                     raise LookupError(draft.category_id)
@@ -151,6 +145,19 @@ async def submit_complaint(
             if attempt == 4:
                 raise
     raise AssertionError("unreachable")
+
+
+async def _check_reporter(
+    session: AsyncSession, reporter: int | None, now: datetime, daily_limit: int
+) -> None:
+    """A banned reporter files nothing; nobody files more than the daily limit (the API's
+    clients, who have no Telegram account, are limited by their key instead)."""
+    if reporter is None:
+        return
+    if await banned_in(session, reporter):
+        raise Banned()
+    if len(await filed_in(session, reporter, now - DAY)) >= daily_limit:
+        raise LimitReached()
 
 
 def _kept_name(draft: ComplaintDraft) -> str | None:

@@ -25,6 +25,7 @@ from domain.complaints import (
 )
 from models import survey
 from models.complaints.errors import ReopenExpired
+from models.complaints.work import WorkOffer, offer_work
 from models.conversation import FlowEnd, leave_receipt
 from models.db import Database
 from models.tables import Complaint, ComplaintEvent
@@ -55,10 +56,12 @@ async def apply_move(
     assignee_id: int | None = None,
     reporter_telegram_id: int | None = None,
     survey_offer: survey.SurveyOffer,
+    work: WorkOffer | None = None,
     receipt: FlowEnd | None = None,
 ) -> MoveResult:
     """Move a complaint, with its history row, in one transaction. A closing queues the SKM
-    invitation (rendered by ``survey_offer``), ``receipt`` leaves what ``move_again`` needs.
+    invitation (rendered by ``survey_offer``), ``work`` the offer of the handler's work as an
+    activity (``models.complaints.work``), ``receipt`` what ``move_again`` needs.
 
     Raises ``InvalidMove`` (the status no longer allows it), ``LookupError`` (no such
     complaint, or not this reporter's), ``ReopenExpired``.
@@ -111,20 +114,21 @@ async def apply_move(
         if after is Status.DITUTUP:
             # The SKM invitation commits with the closing (issue 8).
             await survey.offer_after_complaint(session, complaint, now, survey_offer)
+        if work is not None:
+            await offer_work(session, complaint, move.value, work, now)
+        result = MoveResult(complaint, event, before, previous_unit, previous_ticket)
         if receipt is not None:
-            await leave_receipt(
-                session, receipt, _replay(event, before, previous_unit, previous_ticket)
-            )
-    return MoveResult(complaint, event, before, previous_unit, previous_ticket)
+            await leave_receipt(session, receipt, _replay(result))
+    return result
 
 
-def _replay(
-    event: ComplaintEvent, before: Status, unit_id: int, ticket: tuple[int, int] | None
-) -> dict[str, Any]:
+def _replay(result: MoveResult) -> dict[str, Any]:
+    """What ``move_again`` rebuilds ``result`` from."""
+    ticket = result.previous_ticket
     return {
-        "event_id": event.id,
-        "previous_status": before.value,
-        "previous_unit_id": unit_id,
+        "event_id": result.event.id,
+        "previous_status": result.previous_status.value,
+        "previous_unit_id": result.previous_unit_id,
         "previous_ticket": list(ticket) if ticket else None,
     }
 
