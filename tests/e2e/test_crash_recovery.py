@@ -182,9 +182,14 @@ async def kill_while_waiting_on(
     """Hold ``method`` for ``person``'s chat, do ``act``, and kill the bot while the handler
     waits on that call."""
     emulator.slow_down(person, 1.0, method)
-    seen = len(emulator.calls_by_method(method))
+
+    def held() -> int:  # calls in this chat: the bot may meanwhile call the method elsewhere
+        calls = emulator.calls_by_method(method)
+        return sum(str(c.get("chat_id")) == str(person.chat_id) for c in calls)
+
+    seen = held()
     await act()
-    await eventually(lambda: len(emulator.calls_by_method(method)) > seen, timeout=10)
+    await eventually(lambda: held() > seen, timeout=10)
     await bot.before_kill()
     bot.kill()
     await eventually(lambda: bool(emulator.abandoned_calls), timeout=5)
