@@ -336,6 +336,12 @@ async def test_saved_but_not_confirmed_gets_the_same_confirmation(
         assert not stale, stale  # the press was never answered "this button is old"
 
 
+# SQLite in `make test`, both under `make chaos` (the receipt is one row like any other).
+@pytest.mark.parametrize(
+    "db_url",
+    ["sqlite", pytest.param("postgres", marks=[pytest.mark.postgres, pytest.mark.chaos])],
+    indirect=True,
+)
 async def test_complaint_submitted_but_not_confirmed_gets_the_same_number(
     db_url: str, tmp_path: Path
 ) -> None:
@@ -370,6 +376,12 @@ async def test_complaint_submitted_but_not_confirmed_gets_the_same_number(
         assert not stale, stale
 
 
+# SQLite in `make test`, both under `make chaos` (the receipt is one row like any other).
+@pytest.mark.parametrize(
+    "db_url",
+    ["sqlite", pytest.param("postgres", marks=[pytest.mark.postgres, pytest.mark.chaos])],
+    indirect=True,
+)
 async def test_desk_move_committed_but_not_told_is_told_after_the_restart(
     db_url: str, tmp_path: Path
 ) -> None:
