@@ -86,7 +86,7 @@ async def desk_button(update: Update, context: SigapContext) -> None:
     if press is None:
         await answer_button(update, tr.plain("common.stale_button"))
         return
-    if await _moved_already(update, context):
+    if await moved_already(update, context):
         return
     action, complaint_id = press.verb, press.numbers[0]
     extra = press.numbers[1] if len(press.numbers) > 1 else None
@@ -229,9 +229,10 @@ def _receipt(update: Update) -> FlowEnd:
     return FlowEnd(chat.id, user.id, 0, update.update_id, None, MOVE_RECEIPT)
 
 
-async def _moved_already(update: Update, context: SigapContext) -> bool:
-    """Whether this update already moved a complaint (delivered again after a kill); if so, the
-    desk's ticket, the citizen and the assignee are told again."""
+async def moved_already(update: Update, context: SigapContext) -> bool:
+    """Whether this update (a press, or the reason replied to the bot's question) already moved
+    a complaint: delivered again after a kill; if so, the desk's ticket, the citizen and the
+    assignee are told again."""
     chat, user = update.effective_chat, update.effective_user
     assert chat is not None and user is not None
     db = context.services.db
@@ -261,9 +262,11 @@ async def move_now(
     note: str | None = None,
     target_unit_id: int | None = None,
     assignee_id: int | None = None,
+    prompt_id: int | None = None,
 ) -> complaints.MoveResult | None:
-    """Apply a move for the staff member behind this update; None (and an answer) if the
-    complaint moved on meanwhile."""
+    """Apply a move for the staff member behind this update (answering the bot's question
+    ``prompt_id``); None (and an answer) if the complaint moved on or the question was
+    answered meanwhile."""
     actor = context.actor
     services = context.services
     if move is Move.ASSIGN:
@@ -288,7 +291,11 @@ async def move_now(
             survey_offer=offer_payload,
             work=work_offer(context),
             receipt=_receipt(update),
+            prompt_id=prompt_id,
         )
+    except complaints.PromptUsed:
+        await reply_in_group(update, context, desk_texts(services).t("desk.prompt_used"))
+        return None
     except (InvalidMove, LookupError):
         fresh = await complaints.get_complaint(services.db, stored_id(complaint.id))
         if update.callback_query is not None:
@@ -420,11 +427,6 @@ async def note_given(
     if not isinstance(note, str):
         await reply_in_group(update, context, tr.t(f"complaint.{note.code}", **note.params))
         return
-    if await _moved_already(update, context):
-        return
-    if not await complaints.take_prompt(context.services.db, stored_id(ref.id)):
-        await reply_in_group(update, context, tr.t("desk.prompt_used"))
-        return
     result = await move_now(
         update,
         context,
@@ -432,6 +434,7 @@ async def note_given(
         Move(ref.move or ""),
         note=note,
         target_unit_id=ref.detail.get("unit_id"),
+        prompt_id=stored_id(ref.id),
     )
     if result is not None:
         await reply_in_group(

@@ -57,6 +57,7 @@ from models.complaints.errors import (
     ComplaintClosed,
     LimitReached,
     MessageLimit,
+    PromptUsed,
     ReopenExpired,
 )
 from models.complaints.filing import ComplaintDraft, recent_stories, submit_complaint
@@ -110,6 +111,7 @@ __all__ = [
     "LimitReached",
     "MessageLimit",
     "MoveResult",
+    "PromptUsed",
     "PurgeResult",
     "ReopenExpired",
     "SavedWork",

@@ -9,6 +9,7 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from domain.calendar import WorkCalendar
@@ -24,7 +25,8 @@ from domain.complaints import (
     next_status,
 )
 from models import survey
-from models.complaints.errors import ReopenExpired
+from models.complaints.errors import PromptUsed, ReopenExpired
+from models.complaints.messages import take_prompt_in
 from models.complaints.work import WorkOffer, offer_work
 from models.conversation import FlowEnd, leave_receipt
 from models.db import Database
@@ -58,26 +60,20 @@ async def apply_move(
     survey_offer: survey.SurveyOffer,
     work: WorkOffer | None = None,
     receipt: FlowEnd | None = None,
+    prompt_id: int | None = None,
 ) -> MoveResult:
     """Move a complaint, with its history row, in one transaction. A closing queues the SKM
     invitation (rendered by ``survey_offer``), ``work`` the offer of the handler's work as an
-    activity (``models.complaints.work``), ``receipt`` what ``move_again`` needs.
+    activity (``models.complaints.work``), ``receipt`` what ``move_again`` needs; the bot's
+    question ``prompt_id`` (asking for the reason) is used up with it.
 
     Raises ``InvalidMove`` (the status no longer allows it), ``LookupError`` (no such
-    complaint, or not this reporter's), ``ReopenExpired``.
+    complaint, or not this reporter's), ``ReopenExpired``, ``PromptUsed``.
     """
     async with db.write() as session:
-        complaint = (
-            await session.execute(
-                select(Complaint).where(col(Complaint.id) == complaint_id).with_for_update()
-            )
-        ).scalar_one_or_none()
-        if complaint is None or complaint.purged_at is not None:
-            raise LookupError(complaint_id)
-        if reporter_telegram_id is not None and complaint.reporter_telegram_id != (
-            reporter_telegram_id
-        ):
-            raise LookupError(complaint_id)
+        if prompt_id is not None and not await take_prompt_in(session, prompt_id):
+            raise PromptUsed()
+        complaint = await _locked(session, complaint_id, reporter_telegram_id)
         before = Status(complaint.status)
         after = next_status(before, move)
         if move is Move.REOPEN and not can_reopen(today, complaint.reopen_until):
@@ -120,6 +116,22 @@ async def apply_move(
         if receipt is not None:
             await leave_receipt(session, receipt, _replay(result))
     return result
+
+
+async def _locked(
+    session: AsyncSession, complaint_id: int, reporter_telegram_id: int | None
+) -> Complaint:
+    """The complaint, locked for the move; LookupError if gone or not this reporter's."""
+    complaint = (
+        await session.execute(
+            select(Complaint).where(col(Complaint.id) == complaint_id).with_for_update()
+        )
+    ).scalar_one_or_none()
+    if complaint is None or complaint.purged_at is not None:
+        raise LookupError(complaint_id)
+    if reporter_telegram_id is not None and complaint.reporter_telegram_id != reporter_telegram_id:
+        raise LookupError(complaint_id)
+    return complaint
 
 
 def _replay(result: MoveResult) -> dict[str, Any]:

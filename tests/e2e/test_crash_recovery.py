@@ -385,9 +385,10 @@ async def test_complaint_submitted_but_not_confirmed_gets_the_same_number(
 async def test_desk_move_committed_but_not_told_is_told_after_the_restart(
     db_url: str, tmp_path: Path
 ) -> None:
-    """Killed after "Verifikasi" committed the move but before the citizen was told: the press
-    comes round again from the inbox and tells the citizen (and refreshes the ticket) instead
-    of answering the desk "not now: it is verified already"; one move in the history."""
+    """Killed after "Verifikasi" (then a rejection's reason) committed the move but before the
+    citizen was told: the update comes round again from the inbox and tells the citizen (and
+    refreshes the ticket) instead of answering the desk "not now: it is verified already" (or
+    "not a ticket": its question is used up); one move each in the history."""
     async with crash_setup(db_url, tmp_path, PollingBotProcess) as (emulator, bot, db):
         await complaints.import_categories(
             db, DEFAULT_CATEGORIES, dry_run=False, actor="test", now=utcnow()
@@ -420,8 +421,27 @@ async def test_desk_move_committed_but_not_told_is_told_after_the_restart(
         [notice] = await citizen.wait_for(1, timeout=20)
         assert "diverifikasi" in notice.text and complaint.tracking_number in notice.text
         await idle(db)
-        async with db.read() as session:
-            actions = (await session.execute(select(col(ComplaintEvent.action)))).scalars().all()
-        assert sorted(actions) == ["submitted", "verify"], actions
         answers = [c.get("text") or "" for c in emulator.calls_by_method("answerCallbackQuery")]
         assert not any("Tidak bisa sekarang" in a for a in answers), answers
+
+        # A move with a reason: the reply to the bot's question comes round again (the
+        # question itself is used up by then) and tells the citizen.
+        await dewi.press("⛔ Tolak", chat=desk, message_id=ticket.message_id)
+        [question] = await desk.wait_for(1, timeout=10)
+        await idle(db)
+        await kill_while_waiting_on(
+            emulator,
+            bot,
+            citizen,
+            "sendMessage",
+            lambda: dewi.send("Bukan wewenang kecamatan.", chat=desk, reply_to=question),
+        )
+        bot.start()
+        [rejected] = await citizen.wait_for(1, timeout=20)
+        assert "Bukan wewenang kecamatan." in rejected.text, rejected.text
+        [done] = await desk.wait_for(1, timeout=10)
+        assert "Ditolak" in done.text, done.text
+        await idle(db)
+        async with db.read() as session:
+            actions = (await session.execute(select(col(ComplaintEvent.action)))).scalars().all()
+        assert sorted(actions) == ["reject", "submitted", "verify"], actions
