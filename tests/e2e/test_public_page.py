@@ -185,6 +185,9 @@ async def test_figures_from_seeded_data(office: Harness, site: Site) -> None:
     assert english_csv[0][:2] == ["Month", "Received"]
     q3 = Tables((await site.get("/publik?q=2026Q3"))[0])
     assert "IKM 100,00 · mutu A (Sangat Baik) · 5 responden" in " ".join(q3.text)
+    older, _ = await site.get("/publik?q=2025Q2&lang=en")
+    assert 'href="/publik?lang=en&amp;q=2025Q2" aria-current="page"' in older
+    assert 'href="/publik?lang=en">Quarter IV 2026 (running)</a>' in older
 
     # Bad input: a polite 400 in the language asked, an unknown table is not found.
     body, _ = await site.get("/publik?q=kemarin", status=400)
