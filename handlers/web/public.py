@@ -6,9 +6,9 @@ verified and answered within the deadline, the median days to an answer and the 
 tables. ``?lang=en`` for English, ``?q=2026Q3`` for another quarter.
 
 Nothing here identifies a person (``models.public_stats`` reads no names, stories, places or
-ids; ``domain.public_stats`` hides small counts). Each request runs four queries (four
-quarters' answers, their follow-ups, a year's complaint dates, the category names); proxies
-and browsers may keep the result for ``MAX_AGE`` seconds.
+ids; ``domain.public_stats`` hides small counts). Each request runs five queries (four
+quarters' answers, their follow-ups, their units, a year's complaint dates, the categories);
+proxies and browsers may keep the result for ``MAX_AGE`` seconds.
 """
 
 from __future__ import annotations
