@@ -48,6 +48,13 @@ from tests.e2e.test_complaints import fill_complaint
 
 pytestmark = pytest.mark.slow
 
+# The kill tests that run on SQLite in `make test` and on both databases under `make chaos`.
+SQLITE_NOW_BOTH_IN_CHAOS = pytest.mark.parametrize(
+    "db_url",
+    ["sqlite", pytest.param("postgres", marks=[pytest.mark.postgres, pytest.mark.chaos])],
+    indirect=True,
+)
+
 CAMAT = "198105142003121002"
 STAFF = "197508121999031007"
 DEWI = "199401202021012008"  # complaint handler, Seksi Pelayanan Umum (BLW-PU)
@@ -245,6 +252,11 @@ def assert_saved_once(person: Any) -> None:
     assert not any("maaf" in t.lower() for t in texts), texts
 
 
+def assert_no_press_called_old(emulator: BotApiEmulator) -> None:
+    stale = [c for c in emulator.calls_by_method("answerCallbackQuery") if c.get("text")]
+    assert not stale, stale  # no press was answered "this button is old"
+
+
 class PollingBotProcess(BotProcess):
     def __init__(self, emulator: BotApiEmulator, db_url: str, workdir: Path) -> None:
         super().__init__(emulator, db_url, workdir)
@@ -300,11 +312,7 @@ async def test_a_second_sigap_run_on_the_same_database_refuses_to_start(
 
 # SQLite in `make test` (the receipt is one row written like any other; the flows' own tests
 # cover it on PostgreSQL); both under `make chaos`.
-@pytest.mark.parametrize(
-    "db_url",
-    ["sqlite", pytest.param("postgres", marks=[pytest.mark.postgres, pytest.mark.chaos])],
-    indirect=True,
-)
+@SQLITE_NOW_BOTH_IN_CHAOS
 async def test_saved_but_not_confirmed_gets_the_same_confirmation(
     db_url: str, tmp_path: Path
 ) -> None:
@@ -332,16 +340,10 @@ async def test_saved_but_not_confirmed_gets_the_same_confirmation(
         await idle(db)
         assert_saved_once(person)
         assert await count(db, Activity) == 1
-        stale = [c for c in emulator.calls_by_method("answerCallbackQuery") if c.get("text")]
-        assert not stale, stale  # the press was never answered "this button is old"
+        assert_no_press_called_old(emulator)
 
 
-# SQLite in `make test`, both under `make chaos` (the receipt is one row like any other).
-@pytest.mark.parametrize(
-    "db_url",
-    ["sqlite", pytest.param("postgres", marks=[pytest.mark.postgres, pytest.mark.chaos])],
-    indirect=True,
-)
+@SQLITE_NOW_BOTH_IN_CHAOS
 async def test_complaint_submitted_but_not_confirmed_gets_the_same_number(
     db_url: str, tmp_path: Path
 ) -> None:
@@ -372,16 +374,10 @@ async def test_complaint_submitted_but_not_confirmed_gets_the_same_number(
         await idle(db)
         assert sum(complaint.tracking_number in m.text for m in citizen.messages) == 1
         assert await count(db, Complaint) == 1
-        stale = [c for c in emulator.calls_by_method("answerCallbackQuery") if c.get("text")]
-        assert not stale, stale
+        assert_no_press_called_old(emulator)
 
 
-# SQLite in `make test`, both under `make chaos` (the receipt is one row like any other).
-@pytest.mark.parametrize(
-    "db_url",
-    ["sqlite", pytest.param("postgres", marks=[pytest.mark.postgres, pytest.mark.chaos])],
-    indirect=True,
-)
+@SQLITE_NOW_BOTH_IN_CHAOS
 async def test_desk_move_committed_but_not_told_is_told_after_the_restart(
     db_url: str, tmp_path: Path
 ) -> None:
@@ -405,13 +401,13 @@ async def test_desk_move_committed_but_not_told_is_told_after_the_restart(
         await citizen.press("✅ Kirim aduan")
         await citizen.wait_for(1, timeout=10)
         [ticket] = await desk.wait_for(1, timeout=10)
-        await idle(db)
-        await kill_while_waiting_on(
-            emulator,
-            bot,
-            citizen,
-            "sendMessage",
-            lambda: dewi.press("✅ Verifikasi", chat=desk, message_id=ticket.message_id),
+
+        async def killed_while_the_citizen_is_told(act: Any) -> None:
+            await idle(db)
+            await kill_while_waiting_on(emulator, bot, citizen, "sendMessage", act)
+
+        await killed_while_the_citizen_is_told(
+            lambda: dewi.press("✅ Verifikasi", chat=desk, message_id=ticket.message_id)
         )
         async with db.read() as session:
             [complaint] = (await session.execute(select(Complaint))).scalars()
@@ -428,13 +424,8 @@ async def test_desk_move_committed_but_not_told_is_told_after_the_restart(
         # question itself is used up by then) and tells the citizen.
         await dewi.press("⛔ Tolak", chat=desk, message_id=ticket.message_id)
         [question] = await desk.wait_for(1, timeout=10)
-        await idle(db)
-        await kill_while_waiting_on(
-            emulator,
-            bot,
-            citizen,
-            "sendMessage",
-            lambda: dewi.send("Bukan wewenang kecamatan.", chat=desk, reply_to=question),
+        await killed_while_the_citizen_is_told(
+            lambda: dewi.send("Bukan wewenang kecamatan.", chat=desk, reply_to=question)
         )
         bot.start()
         [rejected] = await citizen.wait_for(1, timeout=20)
