@@ -25,6 +25,7 @@ from domain.complaints import (
 from handlers.callback import CallbackData
 from handlers.common import buttons
 from models import complaints
+from models.complaints import TicketDetails
 from models.db import Database
 from models.tables import Complaint, Employee, Unit
 from services import Services
@@ -113,7 +114,14 @@ def reporter_label(complaint: Complaint, tr: Texts) -> str:
 async def ticket_text(
     db: Database, complaint: Complaint, tr: Texts, *, handling: bool = True
 ) -> str:
-    details = await complaints.ticket_details(db, complaint)
+    return render_ticket(complaint, await complaints.ticket_details(db, complaint), tr, handling)
+
+
+def render_ticket(
+    complaint: Complaint, details: TicketDetails, tr: Texts, handling: bool = True
+) -> str:
+    """The ticket from what is known already (the Open311 API renders it inside the
+    transaction that files the complaint)."""
     status = Status(complaint.status)
     lines = [
         tr.t(

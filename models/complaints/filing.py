@@ -4,7 +4,7 @@ problem, and the submission with the month's next tracking number."""
 from __future__ import annotations
 
 import secrets
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -42,9 +42,10 @@ from models.types import stored_id
 
 @dataclass
 class ComplaintDraft:
-    """What the citizen told us, kept in the conversation until they press Submit."""
+    """What the citizen told us, kept in the conversation until they press Submit. A
+    complaint filed through the Open311 API has no Telegram account behind it."""
 
-    reporter_telegram_id: int
+    reporter_telegram_id: int | None
     reporter_name: str
     kind: str
     category_id: int
@@ -81,9 +82,12 @@ async def submit_complaint(
     deadlines: Deadlines,
     daily_limit: int,
     conversation: tuple[int, int, int] | None = None,
+    actor: str = "citizen",
+    then: Callable[[AsyncSession, Complaint], Awaitable[None]] | None = None,
 ) -> Complaint:
     """Store a complaint with the next tracking number of the month; ends the flow in the same
-    transaction so that a second Submit cannot file it twice."""
+    transaction so that a second Submit cannot file it twice. ``then`` writes what must commit
+    with the complaint (the Open311 API queues its desk ticket there)."""
     period = period_of(today)
     dues: dict[str, Any] = due_dates(None, today, calendar, deadlines)  # columns by name
     for attempt in range(5):
@@ -91,10 +95,12 @@ async def submit_complaint(
             async with db.write() as session:
                 if conversation is not None and not await finish_in(session, *conversation):
                     raise AlreadySaved()
-                if await banned_in(session, draft.reporter_telegram_id):
+                reporter = draft.reporter_telegram_id
+                if reporter is not None and await banned_in(session, reporter):
                     raise Banned()
-                filed = await filed_in(session, draft.reporter_telegram_id, now - DAY)
-                if len(filed) >= daily_limit:
+                if reporter is not None and len(await filed_in(session, reporter, now - DAY)) >= (
+                    daily_limit
+                ):
                     raise LimitReached()
                 category = await session.get(ComplaintCategory, draft.category_id)
                 if category is None or not category.active:
@@ -127,13 +133,15 @@ async def submit_complaint(
                 event = ComplaintEvent(
                     complaint_id=stored_id(complaint.id),
                     at=now,
-                    actor="citizen",
+                    actor=actor,
                     action="submitted",
                     to_status=Status.BARU.value,
                 )
                 session.add(event)
                 await session.flush()
                 add_attachments(session, complaint, event, draft.attachments, now)
+                if then is not None:
+                    await then(session, complaint)
                 return complaint
         except IntegrityError:
             # The first two submissions of a month both created its counter: the loser retries

@@ -2,7 +2,7 @@
 target marked for complaint handling
 
 Revision ID: 0015
-Revises: 0012
+Revises: 0014
 Create Date: 2026-12-03 09:30:00
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 import models.types
 
 revision: str = "0015"
-down_revision: str | None = "0012"
+down_revision: str | None = "0014"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
