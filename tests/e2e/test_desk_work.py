@@ -14,6 +14,7 @@ from sqlmodel import col
 from bot.polling import stop_bot
 from domain.calendar import WorkCalendar
 from domain.skp import TargetRow
+from emulator import EmulatedUser
 from emulator.messages import BotMessage
 from models.complaints import save_offered_work
 from models.digest import team_weeks
@@ -140,14 +141,20 @@ def offer_id(message: BotMessage) -> int:
     return int(data.split(":")[2])
 
 
-async def test_a_tap_delivered_again_after_a_restart_saves_once(town: Harness) -> None:  # noqa: F811
-    await _mark_target(town)
-    desk = await install_desk(town)
-    dewi = await town.employee(DEWI, first_name="Dewi")
-    await file_complaint(town.user(first_name="Siti"))
+async def _verified(office: Harness) -> tuple[EmulatedUser, BotMessage]:
+    """Dewi (with a target for complaint work) verified a new ticket: she and her offer."""
+    await _mark_target(office)
+    desk = await install_desk(office)
+    dewi = await office.employee(DEWI, first_name="Dewi")
+    await file_complaint(office.user(first_name="Siti"))
     [ticket] = await desk.wait_for(1)
     await dewi.press("✅ Verifikasi", chat=desk, message_id=ticket.message_id)
     [offer] = await dewi.wait_for(1)
+    return dewi, offer
+
+
+async def test_a_tap_delivered_again_after_a_restart_saves_once(town: Harness) -> None:  # noqa: F811
+    dewi, offer = await _verified(town)
     await dewi.press("2 jam", message_id=offer.message_id)
     await dewi.wait_for_edit()
     await restart(town)
@@ -163,13 +170,7 @@ async def test_a_tap_delivered_again_after_a_restart_saves_once(town: Harness) -
 async def test_a_save_whose_process_died_before_confirming_is_confirmed(
     town: Harness,  # noqa: F811
 ) -> None:
-    await _mark_target(town)
-    desk = await install_desk(town)
-    dewi = await town.employee(DEWI, first_name="Dewi")
-    await file_complaint(town.user(first_name="Siti"))
-    [ticket] = await desk.wait_for(1)
-    await dewi.press("✅ Verifikasi", chat=desk, message_id=ticket.message_id)
-    [offer] = await dewi.wait_for(1)
+    dewi, offer = await _verified(town)
     # The tap's save committed, then the process died before the confirmation went out.
     await stop_bot(town.application)
     [saved] = await _offers(town)
