@@ -131,6 +131,11 @@ async def test_verified_answered_resolved_work_is_offered_and_saved_once(
     [by_supervisor] = await team_weeks(town.db, WorkCalendar(), [week], [dewi_row.supervisor_id])
     [person] = [p for p in by_supervisor[dewi_row.supervisor_id] if p.employee_id == dewi_row.id]
     assert (person.entries, person.minutes) == (3, 105)
+    # And they wait for her supervisor's approval like any other entry.
+    nurhayati = await town.employee(NURHAYATI, first_name="Nur")
+    await nurhayati.send("/persetujuan")
+    [approvals] = await nurhayati.wait_for(1)
+    assert "Dewi Kartika Sari, A.Md (3)" in approvals.button_texts
 
 
 def offer_id(message: BotMessage) -> int:
