@@ -154,7 +154,11 @@ _LIST_PARAMETERS = [
     _FORMAT,
     _query("service_request_id", "tracking numbers, comma-separated; overrides the other filters"),
     _query("service_code", "service codes, comma-separated"),
-    _query("status", "open or closed (or both, comma-separated)"),
+    _query(
+        "status",
+        "open or closed (or both, comma-separated)",
+        {"type": "string", "pattern": "^(open|closed)(,(open|closed))?$"},
+    ),
     _query(
         "start_date",
         "W3C datetime: requested at or after",
@@ -192,6 +196,17 @@ _FILING = {
         "attribute[kind]": {"enum": ["pengaduan", "aspirasi", "informasi"]},
         "attribute[privacy]": {"enum": ["biasa", "anonim", "rahasia"]},
     },
+}
+
+
+FILING_EXAMPLE = {
+    "api_key": "YOUR_API_KEY",
+    "service_code": "jalan",
+    "description": "Jalan di depan pasar Belawan berlubang besar dan tergenang setiap hujan.",
+    "lat": 3.7781,
+    "long": 98.6832,
+    "attribute[kind]": "pengaduan",
+    "attribute[privacy]": "anonim",
 }
 
 
@@ -233,7 +248,12 @@ def openapi_document() -> dict[str, Any]:
                     "parameters": [_FORMAT],
                     "requestBody": {
                         "required": True,
-                        "content": {"application/x-www-form-urlencoded": {"schema": _FILING}},
+                        "content": {
+                            "application/x-www-form-urlencoded": {
+                                "schema": _FILING,
+                                "example": FILING_EXAMPLE,
+                            }
+                        },
                     },
                     "responses": {"201": _answer("filed", _CREATED), **_errors(400, 403, 429)},
                 },
