@@ -261,3 +261,14 @@ def admin_refusal(
     if unit_id is not None and not scope.covers(unit_id):
         return Refusal.NOT_FOUND
     return None
+
+
+def ikm_follow_up_refusal(actor: Actor, unit_id: int, *, is_head: bool) -> Refusal | None:
+    """May this person write a unit's follow-up to its survey results ("rencana tindak
+    lanjut"), which the public page publishes? The head of that unit
+    (``models.supervision.is_unit_head``), as a supervisor; an admin for any unit."""
+    if "admin" in actor.effective_roles:
+        return None
+    if survey_results_refusal(actor, unit_id) is not None or not is_head:
+        return Refusal.NOT_FOUND
+    return None
