@@ -26,7 +26,14 @@ from typing import Any
 from aiohttp import web
 
 from domain.complaints import Kind, Privacy
-from handlers.desk.render import deadlines, desk_texts, render_ticket, status_name, ticket_keyboard
+from handlers.desk.render import (
+    category_name,
+    deadlines,
+    desk_texts,
+    render_ticket,
+    status_name,
+    ticket_keyboard,
+)
 from handlers.web.context import WebContext, web_context
 from handlers.web.open311_format import respond
 from handlers.web.open311_limits import rate_limited
@@ -37,7 +44,6 @@ from models.complaints import ComplaintDraft, TicketDetails
 from models.open311 import ApiClient, client_for_key
 from models.open311_requests import (
     PublicRequest,
-    Service,
     file_request,
     public_request,
     public_requests,
@@ -102,15 +108,11 @@ async def _client(request: web.Request, context: WebContext, key: str | None) ->
 # --- services ----------------------------------------------------------------------------------
 
 
-def _service_name(found: Service, tr: Texts) -> str:
-    return found.name_en if tr.language == "en" and found.name_en else found.name
-
-
 async def _services(request: web.Request, context: WebContext, tr: Texts, fmt: str) -> web.Response:
     rows = [
         {
             "service_code": found.code,
-            "service_name": _service_name(found, tr),
+            "service_name": category_name(found.name, found.name_en, tr),
             "description": tr.plain("open311.service_description", unit=found.unit_name),
             "metadata": True,
             "type": "realtime",
@@ -162,11 +164,7 @@ def _request_row(found: PublicRequest, tr: Texts) -> dict[str, Any]:
     notes = status_name(found.status, tr)
     if found.public_note:
         notes = f"{notes}: {found.public_note}"
-    name = (
-        found.service_name_en
-        if tr.language == "en" and found.service_name_en
-        else found.service_name
-    )
+    name = category_name(found.service_name, found.service_name_en, tr)
     return {
         "service_request_id": found.number,
         "status": "open" if found.open else "closed",

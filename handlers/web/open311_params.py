@@ -30,6 +30,7 @@ _W3C = re.compile(
 )
 _PHONE = re.compile(r"\+?[0-9][0-9 ()-]{5,24}")
 NAME_MAX = 120
+PHONE_MIN_DIGITS = 8
 
 
 class Open311Error(Exception):
@@ -176,7 +177,9 @@ def filing(form: Mapping[str, str]) -> Filing:
     if name is not None and len(name) > NAME_MAX:
         raise Open311Error(400, "name_too_long", limit=NAME_MAX)
     phone = _one(form, "phone")
-    if phone is not None and not _PHONE.fullmatch(phone):
+    if phone is not None and not (
+        _PHONE.fullmatch(phone) and sum(c.isdigit() for c in phone) >= PHONE_MIN_DIGITS
+    ):
         raise Open311Error(400, "bad_phone")
     if not contact_allowed(Privacy(privacy)):
         phone = None  # an anonymous report keeps no way back to its reporter
