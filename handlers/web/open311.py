@@ -205,7 +205,10 @@ async def _request(request: web.Request, context: WebContext, tr: Texts, fmt: st
 
 
 async def _create(request: web.Request, context: WebContext, tr: Texts, fmt: str) -> web.Response:
-    form = await request.post()
+    try:
+        form = await request.post()
+    except ValueError:  # not UTF-8, or not a form at all (UnicodeDecodeError is one)
+        raise Open311Error(400, "bad_text", name="body") from None
     fields = {k: v for k, v in form.items() if isinstance(v, str)}
     client = await _client(request, context, fields.get("api_key") or request.query.get("api_key"))
     if client is None:

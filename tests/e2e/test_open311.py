@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 from xml.etree import ElementTree
 
+import aiohttp
 from sqlalchemy import select
 from sqlmodel import col
 
@@ -306,3 +307,17 @@ async def test_each_key_is_rate_limited(api: Api) -> None:  # noqa: F811
     await api.file(other)
     async with api.town.db.read() as session:
         assert len((await session.execute(select(Complaint))).all()) == 1
+
+
+async def test_a_body_that_is_not_utf8_is_400(api: Api) -> None:  # noqa: F811
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(
+            api.url + "/open311/v2/requests.json",
+            data=b"api_key=x&description=\xff\xfe",
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+        ) as response,
+    ):
+        assert response.status == 400
+        [error] = await response.json()
+    assert error["code"] == 400 and "body" in error["description"]
