@@ -49,6 +49,15 @@ CITIZEN_IDS = 6_000_000
 BOT_CPU: dict[str, list[float]] = {}
 
 
+def _cpu_seconds(pid: int) -> float:
+    """User and system CPU of a process so far (0 where /proc cannot tell)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
 async def prepare(url: str, workdir: Path, chats: int) -> None:
     """A roster with ``chats`` employees, each linked to the Telegram id EMPLOYEE_IDS + n."""
     from sqlalchemy import insert, select
@@ -116,6 +125,7 @@ async def run_case(case: str, chats: int, per_chat: int, workdir: Path) -> dict[
     first = EMPLOYEE_IDS if case == "quicklog" else CITIZEN_IDS
     ids = list(range(first, first + chats))
     bot: asyncio.subprocess.Process | None = None
+    cpu_before: float | None = None
     async with aiohttp.ClientSession() as http:
 
         async def call(path: str, body: dict[str, Any]) -> dict[str, Any]:
@@ -150,8 +160,8 @@ async def run_case(case: str, chats: int, per_chat: int, workdir: Path) -> dict[
             await call("/inject", {"messages": [[i, warm] for i in ids]})
             done = await call("/wait", {"sent": chats, "timeout": 600})
             assert "error" not in done, done
-            if case == "quicklog":  # the warm-up's answer ends no draft; start from none
-                pass
+            # CPU from here on: the measured updates only (not start-up nor warm-up).
+            cpu_before = _cpu_seconds(bot.pid)
             if case == "quicklog":
                 # Closed loop per chat: a message, then the save button on its summary.
                 result = await call("/quicklog", {"rounds": per_chat // 2})
@@ -189,12 +199,8 @@ async def run_case(case: str, chats: int, per_chat: int, workdir: Path) -> dict[
             }
         finally:
             if bot is not None:
-                try:
-                    fields = Path(f"/proc/{bot.pid}/stat").read_text().rsplit(")", 1)[1].split()
-                    cpu = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-                    BOT_CPU.setdefault(case, []).append(cpu)
-                except (OSError, IndexError, ValueError):
-                    pass
+                if cpu_before is not None:
+                    BOT_CPU.setdefault(case, []).append(_cpu_seconds(bot.pid) - cpu_before)
                 bot.terminate()
                 await bot.wait()
             telegram.terminate()
@@ -202,7 +208,7 @@ async def run_case(case: str, chats: int, per_chat: int, workdir: Path) -> dict[
 
 
 def cpu_per_update(case: str, found: list[dict[str, Any]]) -> float:
-    """The bot process's CPU (start-up and warm-up included) per measured update, median."""
+    """The bot process's CPU per measured update (after the warm-up), median."""
     spent = BOT_CPU.get(case, [])
     per = [cpu / run["updates"] * 1000 for cpu, run in zip(spent, found, strict=False)]
     return statistics.median(per) if per else float("nan")

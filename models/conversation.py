@@ -16,7 +16,7 @@ from sqlmodel import col
 
 from domain.files import stored_relative
 from models import audit
-from models.db import Database, rows_changed
+from models.db import Database, after_commit, rows_changed
 from models.files import FileCount, delete_files, draft_files, referenced, stored_before
 from models.schedule import claim_run
 from models.tables import Conversation, FlowReceipt
@@ -62,22 +62,43 @@ async def finish_in(
     )
     if version is not None:
         stmt = stmt.where(col(Conversation.version) == version)
-    if not await rows_changed(session, stmt):
+    if not await rows_changed(session, stmt.execution_options(synchronize_session=False)):
         return False
+    memory = _memory_of(session)
+    key = (chat_id, user_id)
     if update_id is not None:
-        mine = (col(FlowReceipt.chat_id) == chat_id, col(FlowReceipt.user_id) == user_id)
-        await session.execute(delete(FlowReceipt).where(*mine))
-        session.add(
-            FlowReceipt(
-                chat_id=chat_id,
-                user_id=user_id,
-                flow=flow,
-                update_id=update_id,
-                callback_data=callback_data,
-                data=receipt or {},
-            )
-        )
+        end = FlowEnd(chat_id, user_id, version or 0, update_id, receipt, flow, callback_data)
+        await leave_receipt(session, end, receipt or {})
+    elif memory is not None:
+        after_commit(session, lambda: memory.ended(key, None))
     return True
+
+
+async def leave_receipt(session: AsyncSession, end: FlowEnd, receipt: dict[str, Any]) -> None:
+    """The receipt of a save, in its transaction: :func:`finish_in` leaves it when the receipt
+    is known beforehand; a save whose confirmation needs what the save made (a complaint's
+    tracking number) ends the flow with ``finish_in(session, *end[:3])`` and leaves the
+    receipt once it has it."""
+    if end.update_id is None:
+        return
+    mine = (col(FlowReceipt.chat_id) == end.chat_id, col(FlowReceipt.user_id) == end.user_id)
+    await session.execute(
+        delete(FlowReceipt).where(*mine).execution_options(synchronize_session=False)
+    )
+    row = FlowReceipt(
+        chat_id=end.chat_id,
+        user_id=end.user_id,
+        flow=end.flow,
+        update_id=end.update_id,
+        callback_data=end.callback_data,
+        data=receipt,
+    )
+    session.add(row)
+    memory = _memory_of(session)
+    if memory is not None:
+        key = (end.chat_id, end.user_id)
+        memory.receipts.pop(key, None)  # unknown until the commit says which is true
+        after_commit(session, lambda: memory.ended(key, row))
 
 
 async def receipt_for(
@@ -85,51 +106,95 @@ async def receipt_for(
 ) -> FlowReceipt | None:
     """The receipt of this person's last save if this update made it (it is being delivered
     again) or presses the button that made it (again: its confirmation may have been lost)."""
-    async with db.read() as session:
-        receipt = (
-            await session.execute(
-                select(FlowReceipt).where(
-                    col(FlowReceipt.chat_id) == chat_id, col(FlowReceipt.user_id) == user_id
+    memory = _memory_of_db(db)
+    key = (chat_id, user_id)
+    if memory is not None and key in memory.receipts:
+        receipt = memory.receipts[key]
+    else:
+        saved = memory.saved if memory is not None else 0
+        async with db.read() as session:
+            receipt = (
+                await session.execute(
+                    select(FlowReceipt).where(
+                        col(FlowReceipt.chat_id) == chat_id, col(FlowReceipt.user_id) == user_id
+                    )
                 )
-            )
-        ).scalar_one_or_none()
+            ).scalar_one_or_none()
+        if memory is not None and memory.saved == saved:  # no save overlapped the read
+            memory.remember_receipt(key, receipt)
     if receipt is None:
         return None
     again = callback_data is not None and receipt.callback_data == callback_data
     return receipt if receipt.update_id == update_id or again else None
 
 
-class _Absent:
-    """Who is known to have no conversation open, per database, in this process.
+class _Memory:
+    """What this process knows of the conversations and receipts in one database.
 
-    Most updates (a citizen's question, an employee's one-line log) come from people with no
-    flow open, and reading that from the database was a query per update: with aiosqlite, four
-    thread hand-offs, the largest cost of the citizen's path (bench/paths.py). Only
-    :func:`begin` opens a conversation and only the one bot process per database runs flows
-    (``bot.lifecycle.only_instance``), so "none" stays true until ``begin`` here says otherwise;
-    finishing, expiring or purging a conversation only makes it truer. A read that overlapped a
-    ``begin`` is not remembered (``opened`` moved on meanwhile).
+    ``keys``: who is known to have no conversation open. Most updates (a citizen's question, an
+    employee's one-line log) come from people with no flow open, and reading that from the
+    database was a query per update: with aiosqlite, four thread hand-offs, the largest cost of
+    the citizen's path (bench/paths.py). Only :func:`begin` opens a conversation and only the
+    one bot process per database runs flows (``bot.lifecycle.only_instance``), so "none" stays
+    true until ``begin`` here says otherwise; finishing, expiring or purging a conversation only
+    makes it truer, and a save that ends one says so once it has committed. A read that
+    overlapped a ``begin`` is not remembered (``opened`` moved on meanwhile).
+
+    ``receipts``: each person's last :class:`FlowReceipt` (or None), read once and then kept
+    as :func:`finish_in` replaces it, after its commit: an employee's next one-line log asks
+    whether it was the update that saved the last one, and need not ask the database. A read
+    that overlapped a save is not remembered (``saved`` moved on).
 
     SQLite only: on PostgreSQL several webhook receivers may take one person's updates in turn
-    (``bot.leadership``), and a flow begun by another process would go unseen here.
+    (``bot.leadership``), and a flow begun or saved by another process would go unseen here.
     """
 
-    __slots__ = ("keys", "opened")
+    __slots__ = ("keys", "opened", "receipts", "saved")
     LIMIT = 100_000
 
     def __init__(self) -> None:
         self.keys: set[tuple[int, int]] = set()
         self.opened = 0
+        self.receipts: dict[tuple[int, int], FlowReceipt | None] = {}
+        self.saved = 0
+
+    def ended(self, key: tuple[int, int], receipt: FlowReceipt | None) -> None:
+        """A save that ended this person's conversation committed."""
+        self.saved += 1
+        if len(self.keys) >= self.LIMIT:
+            self.keys.clear()
+        self.keys.add(key)
+        if receipt is not None:
+            self.remember_receipt(key, receipt)
+
+    def remember_receipt(self, key: tuple[int, int], receipt: FlowReceipt | None) -> None:
+        if len(self.receipts) >= self.LIMIT:
+            self.receipts.clear()
+        self.receipts[key] = receipt
+
+    def forget_receipts(self) -> None:
+        self.saved += 1
+        self.receipts.clear()
 
 
-_absent: weakref.WeakKeyDictionary[Database, _Absent] = weakref.WeakKeyDictionary()
+_memories: weakref.WeakKeyDictionary[Database, _Memory] = weakref.WeakKeyDictionary()
 
 
-def _absent_of(db: Database) -> _Absent:
-    found = _absent.get(db)
+def _absent_of(db: Database) -> _Memory:
+    found = _memories.get(db)
     if found is None:
-        found = _absent[db] = _Absent()
+        found = _memories[db] = _Memory()
     return found
+
+
+def _memory_of_db(db: Database) -> _Memory | None:
+    """The process's memory of ``db`` where it may be trusted (SQLite), else None."""
+    return _absent_of(db) if db.is_sqlite else None
+
+
+def _memory_of(session: AsyncSession) -> _Memory | None:
+    db = session.info.get("database")
+    return _memory_of_db(db) if isinstance(db, Database) else None
 
 
 async def load(db: Database, chat_id: int, user_id: int) -> Conversation | None:
@@ -170,9 +235,9 @@ async def begin(
     absent.keys.discard((chat_id, user_id))
     async with db.write() as session:
         await session.execute(
-            delete(Conversation).where(
-                col(Conversation.chat_id) == chat_id, col(Conversation.user_id) == user_id
-            )
+            delete(Conversation)
+            .where(col(Conversation.chat_id) == chat_id, col(Conversation.user_id) == user_id)
+            .execution_options(synchronize_session=False)
         )
         conversation = Conversation(
             # A random start: buttons of an earlier conversation in this chat carry a version
@@ -325,6 +390,9 @@ async def expire_drafts(
             result.drafts = await rows_changed(session, delete(Conversation).where(stale))
             # A receipt only matters for the minutes a redelivery can take.
             await session.execute(delete(FlowReceipt).where(col(FlowReceipt.finished_at) < cutoff))
+            memory = _memory_of(session)
+            if memory is not None:
+                after_commit(session, memory.forget_receipts)
             if result.drafts:
                 audit.record(session, actor, "drafts.expired", at=now, drafts=result.drafts)
             unused = candidates - await referenced(session, candidates)

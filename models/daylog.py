@@ -179,9 +179,9 @@ async def remember_saved(
     numbers = numbers or range(1, len(activity_ids) + 1)
     async with db.write() as session:
         await session.execute(
-            delete(SavedMessage).where(
-                col(SavedMessage.chat_id) == chat_id, col(SavedMessage.message_id) == message_id
-            )
+            delete(SavedMessage)
+            .where(col(SavedMessage.chat_id) == chat_id, col(SavedMessage.message_id) == message_id)
+            .execution_options(synchronize_session=False)
         )
         for position, activity_id in zip(numbers, activity_ids, strict=True):
             session.add(

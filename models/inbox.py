@@ -48,7 +48,11 @@ async def handled(db: Database, update_ids: Iterable[int]) -> None:
     if not ids:
         return
     async with db.write() as session:
-        await session.execute(delete(InboxUpdate).where(col(InboxUpdate.id).in_(ids)))
+        await session.execute(
+            delete(InboxUpdate)
+            .where(col(InboxUpdate.id).in_(ids))
+            .execution_options(synchronize_session=False)
+        )
 
 
 async def depth(db: Database) -> int:
