@@ -8,7 +8,8 @@ complaint categories), reads the public complaints and files new ones.
   ``GET requests/{tracking number}.{json,xml}``: public to anyone, as the public page is;
 - ``POST requests.{json,xml}`` with a client's ``api_key`` (``sigap open311 key create``):
   files a complaint exactly as the chat does and queues its ticket for the unit's desk;
-- ``GET openapi.json``: this API described in OpenAPI 3.
+- ``GET openapi.json``: this API described in OpenAPI 3; ``GET /open311/discovery.{json,xml}``:
+  Open311 Service Discovery.
 
 What a response may contain is decided in ``models.open311_requests`` (no rahasia complaint,
 no person); each api_key is held to ``SIGAP_OPEN311_REQUESTS_PER_MINUTE`` (429 and
@@ -261,6 +262,31 @@ async def _create(request: web.Request, context: WebContext, tr: Texts, fmt: str
     return respond([row], fmt, root="service_requests", item="request", status=201)
 
 
+# When this API's description last changed (Service Discovery's "changeset").
+CHANGESET = "2026-12-03T00:00:00Z"
+
+
+async def _discovery(
+    request: web.Request, context: WebContext, tr: Texts, fmt: str
+) -> web.Response:
+    """Open311 Service Discovery: where the GeoReport v2 endpoint is and how to get a key. The
+    address is the one the client used (through the reverse proxy: its Host)."""
+    endpoint = {
+        "specification": "http://wiki.open311.org/GeoReport_v2",
+        "url": f"{request.url.origin()}{BASE}",
+        "changeset": CHANGESET,
+        "type": "production",
+        "formats": ["text/xml", "application/json"],
+    }
+    row = {
+        "changeset": CHANGESET,
+        "contact": tr.plain("open311.discovery_contact"),
+        "key_service": tr.plain("open311.discovery_key_service"),
+        "endpoints": [endpoint],
+    }
+    return respond(row, fmt, root="discovery", item=None)
+
+
 async def _openapi(request: web.Request) -> web.Response:
     return web.json_response(openapi_document())
 
@@ -272,4 +298,5 @@ ROUTES = [
     web.post(f"{BASE}/requests.{_FORMAT}", _api(_create)),
     web.get(f"{BASE}/requests/{{id}}.{_FORMAT}", _api(_request)),
     web.get(f"{BASE}/openapi.json", _openapi),
+    web.get(f"/open311/discovery.{_FORMAT}", _api(_discovery)),
 ]

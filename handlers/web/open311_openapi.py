@@ -87,6 +87,29 @@ _REQUEST = {
         "media_url": _NULLABLE_TEXT,
     },
 }
+_DISCOVERY = {
+    "type": "object",
+    "required": ["changeset", "endpoints"],
+    "properties": {
+        "changeset": {"type": "string", "format": "date-time"},
+        "contact": _TEXT,
+        "key_service": _TEXT,
+        "endpoints": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["specification", "url", "type", "formats"],
+                "properties": {
+                    "specification": _TEXT,
+                    "url": _TEXT,
+                    "changeset": {"type": "string", "format": "date-time"},
+                    "type": {"enum": ["production", "test"]},
+                    "formats": {"type": "array", "items": _TEXT},
+                },
+            },
+        },
+    },
+}
 _CREATED = {
     "type": "array",
     "items": {
@@ -220,6 +243,13 @@ def openapi_document() -> dict[str, Any]:
             "are never listed; nobody's name, username, Telegram id, phone or email is returned.",
         },
         "paths": {
+            "/open311/discovery.{format}": {
+                "get": {
+                    "summary": "Open311 Service Discovery: the endpoint and where to get a key",
+                    "parameters": [_FORMAT],
+                    "responses": {"200": _answer("discovery", _DISCOVERY)},
+                }
+            },
             "/open311/v2/services.{format}": {
                 "get": {
                     "summary": "The services (complaint categories)",

@@ -66,6 +66,18 @@ async def test_services_as_json_and_xml(api: Api) -> None:  # noqa: F811
     assert xml_definition.tag == "service_definition"
     assert len(xml_definition.findall("attributes/attribute/values/value")) == 6
 
+    discovery = await api.get("/discovery.json", base="/open311")
+    [endpoint] = discovery.json()["endpoints"]
+    assert (endpoint["url"], endpoint["specification"]) == (
+        f"{api.url}/open311/v2",
+        "http://wiki.open311.org/GeoReport_v2",
+    )
+    xml_discovery = ElementTree.fromstring((await api.get("/discovery.xml", base="/open311")).text)
+    assert [f.text for f in xml_discovery.findall("endpoints/endpoint/formats/format")] == [
+        "text/xml",
+        "application/json",
+    ]
+
     missing = await api.get("/services/parkir.json")
     assert (missing.status, missing.json()[0]["code"]) == (404, 404)
 

@@ -72,6 +72,7 @@ async def test_the_server_conforms_to_its_openapi_document(api: Api) -> None:  #
     # Filing worked through the API (the document's example), and bad input was refused.
     assert {201, 400, 403} <= checked["POST /open311/v2/requests.{format}"]
     assert sorted(checked) == [
+        "GET /open311/discovery.{format}",
         "GET /open311/v2/requests.{format}",
         "GET /open311/v2/requests/{service_request_id}.{format}",
         "GET /open311/v2/services.{format}",
