@@ -95,7 +95,7 @@ def _api(body: Callable[[web.Request, WebContext, Texts, str], Awaitable[web.Res
     return handler
 
 
-async def _client(request: web.Request, context: WebContext, key: str | None) -> ApiClient | None:
+async def _client(context: WebContext, key: str | None) -> ApiClient | None:
     """The client of ``key`` (403 when it is wrong or revoked), held to its rate."""
     if key is None:
         return None
@@ -188,7 +188,7 @@ def _request_row(found: PublicRequest, tr: Texts) -> dict[str, Any]:
 
 
 async def _requests(request: web.Request, context: WebContext, tr: Texts, fmt: str) -> web.Response:
-    await _client(request, context, request.query.get("api_key"))
+    await _client(context, request.query.get("api_key"))
     query = request_query(request.query, context.services.clock.now())
     found = await public_requests(context.services.db, query)
     rows = [_request_row(item, tr) for item in found]
@@ -196,7 +196,7 @@ async def _requests(request: web.Request, context: WebContext, tr: Texts, fmt: s
 
 
 async def _request(request: web.Request, context: WebContext, tr: Texts, fmt: str) -> web.Response:
-    await _client(request, context, request.query.get("api_key"))
+    await _client(context, request.query.get("api_key"))
     number = request_number(request.match_info["id"])
     found = await public_request(context.services.db, number)
     if found is None:
@@ -211,7 +211,7 @@ async def _create(request: web.Request, context: WebContext, tr: Texts, fmt: str
     except ValueError:  # not UTF-8, or not a form at all (UnicodeDecodeError is one)
         raise Open311Error(400, "bad_text", name="body") from None
     fields = {k: v for k, v in form.items() if isinstance(v, str)}
-    client = await _client(request, context, fields.get("api_key") or request.query.get("api_key"))
+    client = await _client(context, fields.get("api_key") or request.query.get("api_key"))
     if client is None:
         raise Open311Error(403, "bad_key")
     checked = filing(fields)
