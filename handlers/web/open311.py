@@ -54,6 +54,7 @@ from models.open311_requests import (
 from models.tables import Complaint, ComplaintCategory, Unit
 from services.settings import Settings
 from texts import Texts, texts
+from texts.format import format_date
 
 log = logging.getLogger("sigap.open311")
 
@@ -254,9 +255,14 @@ async def _create(request: web.Request, context: WebContext, tr: Texts, fmt: str
     except LookupError:  # the category was retired meanwhile
         raise Open311Error(400, "unknown_service", code=checked.service_code[:40]) from None
     log.info("open311: %s filed %s", client.name, complaint.tracking_number)
+    notice = tr.plain(
+        "open311.filed_notice",
+        number=complaint.tracking_number,
+        date=format_date(complaint.verification_due, tr.language),
+    )
     row = {
         "service_request_id": complaint.tracking_number,
-        "service_notice": None,
+        "service_notice": notice,
         "account_id": None,
     }
     return respond([row], fmt, root="service_requests", item="request", status=201)

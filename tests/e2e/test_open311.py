@@ -109,6 +109,9 @@ async def test_a_filed_request_reaches_the_desk_and_is_followed(api: Api) -> Non
     [created] = reply.json()
     number = created["service_request_id"]
     assert NUMBER.fullmatch(number)
+    # Verified within 3 working days of Tuesday 24 November: by Friday.
+    assert f"Aduan {number} diterima" in created["service_notice"]
+    assert "Jumat, 27 November 2026" in created["service_notice"]
 
     # The ticket arrives in the unit's group through the outbox, woken by the commit, with
     # the reporter shown as for a named complaint from the chat, and the location as a reply.
