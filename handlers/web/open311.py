@@ -21,8 +21,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import datetime
+from datetime import date, datetime, time
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
@@ -162,6 +163,13 @@ def _stamp(moment: datetime) -> str:
     return moment.isoformat(timespec="seconds")
 
 
+def _end_of(day: date | None, zone: str) -> str | None:
+    """A due date as the last second of that day in the unit's zone."""
+    if day is None:
+        return None
+    return _stamp(datetime.combine(day, time(23, 59, 59), ZoneInfo(zone)))
+
+
 def _request_row(found: PublicRequest, tr: Texts) -> dict[str, Any]:
     notes = status_name(found.status, tr)
     if found.public_note:
@@ -178,7 +186,7 @@ def _request_row(found: PublicRequest, tr: Texts) -> dict[str, Any]:
         "service_notice": None,
         "requested_datetime": _stamp(found.requested_at),
         "updated_datetime": _stamp(found.updated_at),
-        "expected_datetime": None,
+        "expected_datetime": _end_of(found.expected_by, found.timezone),
         "address": found.address,
         "address_id": None,
         "zipcode": None,

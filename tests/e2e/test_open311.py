@@ -133,6 +133,8 @@ async def test_a_filed_request_reaches_the_desk_and_is_followed(api: Api) -> Non
     assert [(r["service_request_id"], r["status"], r["status_notes"]) for r in followed] == [
         (number, "open", "Baru")
     ]
+    # Due to be verified by the end of Friday in Belawan.
+    assert followed[0]["expected_datetime"] == "2026-11-27T23:59:59+07:00"
 
     # Worked in the desk like any ticket: its buttons move it, its reply asks for the reason.
     await dewi.press("✅ Verifikasi", chat=desk, message_id=ticket.message_id)
@@ -140,6 +142,9 @@ async def test_a_filed_request_reaches_the_desk_and_is_followed(api: Api) -> Non
     await eventually(lambda: "Terverifikasi" in (desk.messages[1].text or ""))
     [row] = (await api.get(f"/requests/{number}.json")).json()
     assert (row["status"], row["status_notes"]) == ("open", "Terverifikasi")
+    complaint = await _complaint(api, number)
+    assert complaint.follow_up_due is not None
+    assert row["expected_datetime"] == f"{complaint.follow_up_due.isoformat()}T23:59:59+07:00"
 
     await dewi.press("⛔ Tolak", chat=desk, message_id=ticket.message_id)
     [question] = await desk.wait_for(1)
@@ -154,6 +159,7 @@ async def test_a_filed_request_reaches_the_desk_and_is_followed(api: Api) -> Non
     assert xml.findtext("request/status_notes") == (
         "Ditolak: Bukan wewenang kecamatan, silakan ke Disdukcapil."
     )
+    assert xml.findtext("request/expected_datetime") == ""  # nothing more is due
     async with town.db.read() as session:
         actors = list(
             (
