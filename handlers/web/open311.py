@@ -301,6 +301,11 @@ async def _discovery(
     return respond(row, fmt, root="discovery", item=None)
 
 
+async def _unknown(request: web.Request, context: WebContext, tr: Texts, fmt: str) -> web.Response:
+    """Any other path or method under /open311/: the spec's error format, not aiohttp's text."""
+    raise Open311Error(404, "unknown_path")
+
+
 async def _openapi(request: web.Request) -> web.Response:
     return web.json_response(openapi_document())
 
@@ -313,4 +318,6 @@ ROUTES = [
     web.get(f"{BASE}/requests/{{id}}.{_FORMAT}", _api(_request)),
     web.get(f"{BASE}/openapi.json", _openapi),
     web.get(f"/open311/discovery.{_FORMAT}", _api(_discovery)),
+    # Last: only what no route above takes.
+    web.route("*", r"/open311/{tail:[\s\S]*}", _api(_unknown)),
 ]

@@ -136,7 +136,7 @@ def _errors(*codes: int) -> dict[str, Any]:
     reasons = {
         400: "bad input (unknown service, bad dates, more than 1,000 results, ...)",
         403: "api_key missing, wrong or revoked",
-        404: "no such service or public request",
+        404: "no such service, public request or path (an unknown format too)",
         429: "too many requests for this api_key; see Retry-After",
     }
     answers = {str(code): _answer(reasons[code], _ERRORS) for code in codes}
@@ -247,14 +247,17 @@ def openapi_document() -> dict[str, Any]:
                 "get": {
                     "summary": "Open311 Service Discovery: the endpoint and where to get a key",
                     "parameters": [_FORMAT],
-                    "responses": {"200": _answer("discovery", _DISCOVERY)},
+                    "responses": {"200": _answer("discovery", _DISCOVERY), **_errors(404)},
                 }
             },
             "/open311/v2/services.{format}": {
                 "get": {
                     "summary": "The services (complaint categories)",
                     "parameters": [_FORMAT, _JURISDICTION],
-                    "responses": {"200": _answer("services", {"type": "array", "items": _SERVICE})},
+                    "responses": {
+                        "200": _answer("services", {"type": "array", "items": _SERVICE}),
+                        **_errors(404),
+                    },
                 }
             },
             "/open311/v2/services/{service_code}.{format}": {
@@ -270,7 +273,7 @@ def openapi_document() -> dict[str, Any]:
                     "parameters": _LIST_PARAMETERS,
                     "responses": {
                         "200": _answer("requests", {"type": "array", "items": _REQUEST}),
-                        **_errors(400, 403, 429),
+                        **_errors(400, 403, 404, 429),
                     },
                 },
                 "post": {
@@ -285,7 +288,10 @@ def openapi_document() -> dict[str, Any]:
                             }
                         },
                     },
-                    "responses": {"201": _answer("filed", _CREATED), **_errors(400, 403, 429)},
+                    "responses": {
+                        "201": _answer("filed", _CREATED),
+                        **_errors(400, 403, 404, 429),
+                    },
                 },
             },
             "/open311/v2/requests/{service_request_id}.{format}": {
