@@ -67,6 +67,10 @@ def test_the_filters_defaults_and_limits() -> None:
         ({"start_date": "2026-11-24", "end_date": "2026-11-23"}, "dates_reversed"),
         ({"start_date": "2026-01-01", "end_date": "2026-11-01"}, "span_too_long"),
         ({"service_code": "jal\x00an"}, "bad_text"),
+        ({"start_date": ""}, "bad_date"),  # given empty: as wrong as any non-date
+        ({"page_size": " "}, "bad_number"),
+        ({"status": ""}, "bad_status"),
+        ({"status": "open,closed,open"}, "bad_status"),
     ]:
         assert _refused(request_query, params, NOW).key == key, params
 
