@@ -368,11 +368,11 @@ async def _confirm_again(update: Update, context: SigapContext) -> bool:
         update.update_id,
         query.data if query is not None else None,
     )
-    if receipt is None:
-        return False
+    flow = _FLOWS.get(receipt.flow) if receipt is not None else None
+    if receipt is None or flow is None:
+        return False  # none, or another kind of save's (a desk's move: ``handlers.desk``)
     await answer_button(update)
-    flow = _FLOWS.get(receipt.flow)
-    if flow is not None and flow.confirm_again is not None:
+    if flow.confirm_again is not None:
         await flow.confirm_again(update, context, dict(receipt.data))
     else:
         await reply(update, context, context.texts.t("common.already_saved"))

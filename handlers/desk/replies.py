@@ -14,7 +14,7 @@ from handlers import files
 from handlers.context import SigapContext
 from handlers.desk.relay import notify_citizen
 from handlers.desk.render import desk_texts, status_name
-from handlers.desk.tickets import authorised, note_given, reply_in_group, work_offer
+from handlers.desk.tickets import authorised, moved_already, note_given, reply_in_group, work_offer
 from models import complaints, notices
 from models.activities import EvidenceDraft
 from models.outbox import text_payload
@@ -48,6 +48,8 @@ async def group_reply(update: Update, context: SigapContext) -> None:
     replied = message.reply_to_message
     if replied is None or replied.from_user is None or replied.from_user.id != context.bot.id:
         return
+    if await moved_already(update, context):
+        return  # the reason for a move, delivered again: its question is used up
     tr = desk_texts(context.services)
     ref = await complaints.find_message(context.services.db, message.chat.id, replied.message_id)
     if ref is None:

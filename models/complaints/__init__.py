@@ -57,6 +57,7 @@ from models.complaints.errors import (
     ComplaintClosed,
     LimitReached,
     MessageLimit,
+    PromptUsed,
     ReopenExpired,
 )
 from models.complaints.filing import ComplaintDraft, recent_stories, submit_complaint
@@ -73,7 +74,7 @@ from models.complaints.messages import (
     take_prompt,
     unannounced_move,
 )
-from models.complaints.moves import MoveResult, apply_move
+from models.complaints.moves import MoveResult, apply_move, move_again
 from models.complaints.privacy import PurgeResult, purge_personal_data, record_disclosure
 from models.complaints.reading import (
     ComplaintRecord,
@@ -112,6 +113,7 @@ __all__ = [
     "LimitReached",
     "MessageLimit",
     "MoveResult",
+    "PromptUsed",
     "PurgeResult",
     "ReopenExpired",
     "SavedWork",
@@ -144,6 +146,7 @@ __all__ = [
     "is_banned",
     "latest_notice",
     "mark_relayed",
+    "move_again",
     "move_desk",
     "prompt_asked_again",
     "purge_personal_data",

@@ -308,10 +308,17 @@ async def prompt_asked_again(
 async def take_prompt(db: Database, prompt_id: int) -> bool:
     """Use a question once: True for the first answer, False for any later one."""
     async with db.write() as session:
-        removed = await rows_changed(
-            session,
-            delete(ComplaintMessage).where(
-                col(ComplaintMessage.id) == prompt_id, col(ComplaintMessage.kind) == "prompt"
-            ),
-        )
-        return bool(removed)
+        return await take_prompt_in(session, prompt_id)
+
+
+async def take_prompt_in(session: AsyncSession, prompt_id: int) -> bool:
+    """:func:`take_prompt` in the caller's transaction: the move it asked the reason for
+    (``apply_move``), so that a kill between the two cannot use the question up and lose the
+    move."""
+    removed = await rows_changed(
+        session,
+        delete(ComplaintMessage).where(
+            col(ComplaintMessage.id) == prompt_id, col(ComplaintMessage.kind) == "prompt"
+        ),
+    )
+    return bool(removed)
