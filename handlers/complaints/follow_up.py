@@ -42,6 +42,7 @@ from handlers.settle import settle, settle_one
 from models import activities, complaints
 from models.activities import EvidenceDraft
 from models.tables import Complaint, ComplaintEvent
+from models.types import stored_id
 from services.survey import offer_payload
 from texts import Html, Texts
 from texts.format import format_datetime
@@ -252,12 +253,36 @@ async def _citizen_move(
         await reply(update, context, tr.t("complaint.not_found"))
         return
     except InvalidMove as exc:
+        fresh = await complaints.get_complaint(services.db, complaint_id)
+        if fresh is not None and await _announce_owed(context, fresh, move):
+            return
         await reply(update, context, tr.t("complaint.not_now", status=status_name(exc.status, tr)))
         return
     except complaints.ReopenExpired:
         await reply(update, context, tr.t("complaint.reopen_expired"))
         return
-    complaint = result.complaint
+    await _announce(context, result.complaint, move, note, stored_id(result.event.id))
+
+
+async def _announce_owed(context: SigapContext, complaint: Complaint, move: Move) -> bool:
+    """The citizen's ``move`` committed by a process killed before it told anyone (found by the
+    random kills, tests/e2e/chaos): the press came round again. Tell them now, not "not now"."""
+    complaint_id = stored_id(complaint.id)
+    owed = await complaints.unannounced_move(
+        context.services.db, complaint_id, move.value, "citizen"
+    )
+    if owed is None:
+        return False
+    await _announce(context, complaint, move, owed.note, stored_id(owed.id))
+    return True
+
+
+async def _announce(
+    context: SigapContext, complaint: Complaint, move: Move, note: str | None, event_id: int
+) -> None:
+    """What follows the citizen's move: the ticket, the desk, the citizen's own notice (which
+    remembers ``event_id``: told)."""
+    services = context.services
     await refresh_ticket(context, complaint)
     dtr = desk_texts(context.services)
     header = dtr.t(f"desk.citizen_{move.value}", number=complaint.tracking_number)
@@ -272,6 +297,7 @@ async def _citizen_move(
             unit=unit.name if unit else "",
             due=Html(due_line(complaint, t)),
         ),
+        event_id=event_id,
     )
 
 
@@ -304,6 +330,8 @@ async def complaint_button(update: Update, context: SigapContext) -> None:
         await NOTE_FLOW.start(update, context, data)
     elif Status(complaint.status) is not Status.SELESAI:
         await settle(update, context, "")
+        if what == "ok" and await _announce_owed(context, complaint, Move.CONFIRM):
+            return
         await reply(
             update,
             context,

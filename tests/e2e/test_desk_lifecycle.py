@@ -463,3 +463,43 @@ async def test_a_move_committed_before_a_kill_is_announced_when_its_press_comes_
     await dewi.press("✅ Verifikasi", chat=desk, message_id=ticket.message_id, forge=True)
     await eventually(lambda: "tidak berlaku lagi" in str(dewi.callback_answers[-1].get("text")))
     assert not await siti.wait_for(0)
+
+
+async def test_a_citizen_confirmation_committed_before_a_kill_is_answered_again(
+    town: Harness,  # noqa: F811
+) -> None:
+    """Killed after "✅ Sudah selesai" closed the complaint but before the citizen was thanked
+    (found by the random kills): the press comes round again and is thanked, not told "not
+    now: closed"; one confirmation."""
+    desk = await install_desk(town)
+    dewi = await town.employee(DEWI, first_name="Dewi")
+    siti = town.user(first_name="Siti")
+    number = await file_complaint(siti)
+    [ticket] = await desk.wait_for(1)
+    for move in ("✅ Verifikasi", "⚙️ Proses"):
+        await dewi.press(move, chat=desk, message_id=ticket.message_id)
+        await siti.wait_for(1)
+    await dewi.press("🏁 Selesai", chat=desk, message_id=ticket.message_id)
+    [question] = await desk.wait_for(1)
+    await dewi.send("KTP sudah dicetak.", chat=desk, reply_to=question)
+    [solved] = await siti.wait_for(1)
+    await siti.press("✅ Sudah selesai", message_id=solved.message_id)
+    thanks = await siti.wait_for(1)
+    assert any("ditutup sebagai selesai" in m.text for m in thanks), thanks
+    said = [m.message_id for m in thanks]
+    for _ in range(200):  # as if the process died before thanking: nothing of it remembered
+        async with town.db.write() as session:
+            gone = await session.execute(
+                delete(ComplaintMessage).where(col(ComplaintMessage.message_id).in_(said))
+            )
+        if gone.rowcount:  # type: ignore[attr-defined]
+            break
+        await asyncio.sleep(0.01)
+    await siti.press("✅ Sudah selesai", message_id=solved.message_id, forge=True)
+    again = await siti.wait_for(1)
+    assert any(f"{number}</b> ditutup" in (m.html or "") for m in again) or any(
+        "ditutup sebagai selesai" in m.text for m in again
+    ), again
+    async with town.db.read() as session:
+        actions = (await session.execute(select(col(ComplaintEvent.action)))).scalars().all()
+    assert actions.count("confirm") == 1
