@@ -204,12 +204,7 @@ def build_application(
         services.clock,
         # 25/s rather than Telegram's 30/s: replies to people share the same overall limit.
         overall_rate=25,
-        on_blocked=desk.blocked_hook(
-            services,
-            # Late-bound: the hook runs only once the sender below delivers.
-            wake_outbox=lambda: sender.notify(),
-            then=blocked_hook(services),
-        ),
+        on_blocked=desk.blocked_hook(services, then=blocked_hook(services)),
         on_migrated=desk.migrated_hook(application.bot, services),
         data_dir=settings.data_dir,
         poll_interval=settings.outbox_poll_interval,
