@@ -72,6 +72,7 @@ OBJECT_CHECKS: dict[Callable[..., Any], str] = {
     access.complaint_owner_refusal: "own complaints only",
     access.activity_change_refusal: "own entries only",
     access.survey_results_refusal: "own unit (admins: any)",
+    access.ikm_follow_up_refusal: "own unit's head (admins: any)",
     access.may_install_desk: "admins only",
     access.admin_refusal: "a unit admin: own unit only",
 }

@@ -13,7 +13,7 @@ from functools import partial
 from typing import Any, Protocol, TypeAlias
 from zoneinfo import ZoneInfo
 
-from telegram import BotCommandScopeDefault, Update
+from telegram import Bot, BotCommandScopeDefault, Update
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import (
@@ -43,6 +43,7 @@ from handlers import (
     digest,
     errors,
     export,
+    ikm_follow_up,
     invite,
     leave,
     myday,
@@ -77,6 +78,7 @@ MODULES = (
     start,
     complaints,
     survey,
+    ikm_follow_up,
     worklog,
     myday,
     leave,
@@ -198,6 +200,17 @@ def build_application(
     notifier = outbox_bot(
         token, settings.bot_api_url, on_answer=partial(metrics.bot_api_answered, client="outbox")
     )
+    sender = _outbox_sender(application.bot, notifier, services)
+    data.wake_outbox = sender.notify
+    data.outbox_wake = OutboxWake(services.db, sender.notify)
+    data.scheduler = Scheduler(services, sender, notifier)
+    register_handlers(application, routes)
+    return application
+
+
+def _outbox_sender(bot: Bot, notifier: Bot, services: Services) -> OutboxSender:
+    """The sender delivering through ``notifier``; its hooks answer through ``bot``."""
+    settings = services.settings
     sender = OutboxSender(
         services.db,
         notifier,
@@ -205,15 +218,12 @@ def build_application(
         # 25/s rather than Telegram's 30/s: replies to people share the same overall limit.
         overall_rate=25,
         on_blocked=desk.blocked_hook(services, then=blocked_hook(services)),
-        on_migrated=desk.migrated_hook(application.bot, services),
+        on_migrated=desk.migrated_hook(bot, services),
+        on_sent=desk.ticket_sent_hook(bot, services),
         data_dir=settings.data_dir,
         poll_interval=settings.outbox_poll_interval,
     )
-    data.wake_outbox = sender.notify
-    data.outbox_wake = OutboxWake(services.db, sender.notify)
-    data.scheduler = Scheduler(services, sender, notifier)
-    register_handlers(application, routes)
-    return application
+    return sender
 
 
 def register_handlers(application: SigapApplication, routes: Sequence[Route]) -> None:

@@ -33,6 +33,7 @@ from bot.lifecycle import (
 )
 from bot.web import web_server
 from models import inbox
+from models.db import unavailable
 from scheduler.outbox import retry_after_seconds
 
 log = logging.getLogger("sigap.polling")
@@ -158,9 +159,19 @@ class DurablePoller:
                 new = await inbox.keep(
                     self._services.db, [u.to_dict() for u in updates], self._services.clock.now()
                 )
-            except Exception:
-                # Not stored, so not confirmed: the same batch is fetched again.
-                log.exception("could not store %d fetched update(s); fetching again", len(updates))
+            except Exception as exc:
+                # Not stored, so not confirmed: the same batch is fetched again (Telegram keeps
+                # it meanwhile), and handled once the database is back.
+                if unavailable(exc):
+                    log.warning(
+                        "database unavailable; %d fetched update(s) fetched again: %s",
+                        len(updates),
+                        exc,
+                    )
+                else:
+                    log.exception(
+                        "could not store %d fetched update(s); fetching again", len(updates)
+                    )
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, MAX_BACKOFF)
                 continue
@@ -216,7 +227,19 @@ class DurablePoller:
             return
         try:
             await inbox.handled(self._services.db, update_ids)
-        except Exception:
+        except Exception as exc:
+            if unavailable(exc) and not self._closing:
+                # The database is away (restarting, locked by another writer): try again once
+                # it is back, rather than handle them a second time after the next restart.
+                log.warning(
+                    "database unavailable; %d handled update(s) forgotten later: %s",
+                    len(update_ids),
+                    exc,
+                )
+                await asyncio.sleep(FIRST_BACKOFF)
+                self._done.extend(update_ids)
+                self._done_added.set()
+                return
             # Harmless but noisy: they are handled again, once, after a restart.
             log.exception("could not remove %d handled update(s) from the inbox", len(update_ids))
 

@@ -16,14 +16,14 @@ from types import ModuleType
 from aiohttp import web
 
 from bot.app import SigapApplication, app_data
-from handlers.web import health, metrics
+from handlers.web import health, metrics, open311, public
 from handlers.web.context import CONTEXT, WebContext
 from services.metrics import ErrorCounter
 from services.settings import ConfigError
 
 log = logging.getLogger("sigap.web")
 
-WEB_MODULES: tuple[ModuleType, ...] = (health, metrics)
+WEB_MODULES: tuple[ModuleType, ...] = (health, metrics, public, open311)
 SHUTDOWN_GRACE_SECONDS = 5.0
 
 

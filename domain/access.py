@@ -172,6 +172,25 @@ def complaint_desk_refusal(actor: Actor, unit_id: int) -> DeskRefusal | None:
     return None
 
 
+def complaint_work_refusal(actor: Actor, offered_to: int | None = None) -> Refusal | None:
+    """Is the work this person does on a ticket offered to them as an activity, and may they
+    save an offer (``offered_to``: the employee it was made to)? Only people who keep a work
+    log (employees of the roster with the employee role); an offer only by its own person,
+    anyone else's is "not found"."""
+    if actor.employee_id is None or not allowed(actor, Action.USE_EMPLOYEE_SERVICES):
+        return Refusal.NOT_FOUND
+    if offered_to is not None and offered_to != actor.employee_id:
+        return Refusal.NOT_FOUND
+    return None
+
+
+def complaint_export_refusal(actor: Actor, unit_id: int) -> DeskRefusal | None:
+    """May this person export a complaint for SP4N-LAPOR!? The same people who work it:
+    the complaint handlers of its unit (the file carries the story and, unless anonymous,
+    who reported it)."""
+    return complaint_desk_refusal(actor, unit_id)
+
+
 def complaint_owner_refusal(actor: Actor, reporter_telegram_id: int | None) -> Refusal | None:
     """A citizen sees and acts on their own complaints only; anyone else's is "not found"
     (never "not yours", which would confirm the number exists)."""
@@ -259,5 +278,16 @@ def admin_refusal(
     if task in _OFFICE_TASKS or office_wide:
         return Refusal.NOT_FOUND
     if unit_id is not None and not scope.covers(unit_id):
+        return Refusal.NOT_FOUND
+    return None
+
+
+def ikm_follow_up_refusal(actor: Actor, unit_id: int, *, is_head: bool) -> Refusal | None:
+    """May this person write a unit's follow-up to its survey results ("rencana tindak
+    lanjut"), which the public page publishes? The head of that unit
+    (``models.supervision.is_unit_head``), as a supervisor; an admin for any unit."""
+    if "admin" in actor.effective_roles:
+        return None
+    if survey_results_refusal(actor, unit_id) is not None or not is_head:
         return Refusal.NOT_FOUND
     return None

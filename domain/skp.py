@@ -4,7 +4,10 @@ One row is one SKP target of one employee for one year (PermenPANRB 6/2022): an 
 (Rencana Hasil Kerja), its indikator kinerja individu, the yearly target quantity with
 its unit, and whether the RHK is Utama or Tambahan.  Columns::
 
-    NIP;Tahun;RHK;Indikator;Target;Satuan;Jenis
+    NIP;Tahun;RHK;Indikator;Target;Satuan;Jenis;Aduan
+
+"Aduan" (optional) marks the target that complaint handling counts towards: the activities
+Sigap offers a handler after work on a ticket link to it (``models.complaints.work``).
 
 Like :mod:`domain.roster`, the module only reads and reports codes with parameters.
 File-level problems raise :class:`domain.tabular.TableFileError`; row-level problems come
@@ -41,6 +44,7 @@ __all__ = [
     "Kind",
     "TargetProblem",
     "TargetRow",
+    "parse_flag",
     "parse_kind",
     "parse_quantity",
     "read_targets",
@@ -70,6 +74,7 @@ TARGET_PROBLEM_CODES: Final = (
     "bad_quantity",
     "missing_unit",
     "bad_kind",
+    "bad_complaint_flag",
     "field_too_long",
     "duplicate_target",
     "other_unit",  # a unit admin's file: an employee of another unit (models.targets)
@@ -103,7 +108,13 @@ _KIND_ALIASES: Final[Mapping[str, Kind]] = MappingProxyType(
     }
 )
 
-# Jenis is the only optional column: most SKP rows are Utama, and many templates have
+# "Aduan": ya/tidak (also y/t, yes/no, 1/0, x); an empty cell is "tidak".
+_FLAG_ALIASES: Final[Mapping[str, bool]] = MappingProxyType(
+    {"ya": True, "y": True, "yes": True, "1": True, "x": True, "✓": True, "v": True}
+    | {"tidak": False, "t": False, "no": False, "n": False, "0": False, "-": False}
+)
+
+# Jenis and Aduan are the only optional columns: most SKP rows are Utama, and many templates have
 # no such column at all.
 _LAYOUT: Final = TableLayout(
     (
@@ -164,6 +175,20 @@ _LAYOUT: Final = TableLayout(
             ("jenis", "jenis rhk", "jenis kinerja", "kategori", "kind", "type", "category"),
             False,
         ),
+        Column(
+            "complaint_work",
+            "Aduan",
+            (
+                "aduan",
+                "penanganan aduan",
+                "target aduan",
+                "pengaduan",
+                "complaints",
+                "complaint work",
+                "complaint handling",
+            ),
+            False,
+        ),
     ),
     key_field="nip",
 )
@@ -191,6 +216,8 @@ class TargetRow:
     quantity_text: str = ""
     kind_text: str = ""
     excel_mangled: frozenset[str] = frozenset()
+    complaint_work: bool = False
+    complaint_text: str = ""  # the "Aduan" cell, kept only when it could not be understood
 
 
 @dataclass(frozen=True, slots=True)
@@ -228,6 +255,8 @@ def _make_row(record: TableRecord) -> TargetRow:
     quantity = parse_quantity(quantity_cell)
     kind_cell = record.text("kind")
     kind = parse_kind(kind_cell)
+    flag_cell = record.text("complaint_work")
+    flag = parse_flag(flag_cell)
     mangled = "nip" in record.lossy or looks_like_rounded_nip(record.raw("nip"))
     return TargetRow(
         line=record.line,
@@ -244,6 +273,8 @@ def _make_row(record: TableRecord) -> TargetRow:
         quantity_text="" if quantity else quantity_cell,
         kind_text="" if kind else kind_cell,
         excel_mangled=frozenset({"nip"}) if mangled else frozenset(),
+        complaint_work=bool(flag),
+        complaint_text="" if flag is not None else flag_cell,
     )
 
 
@@ -267,6 +298,14 @@ def parse_kind(text: str) -> Kind | None:
     if not key:
         return "utama"
     return _KIND_ALIASES.get(key)
+
+
+def parse_flag(text: str) -> bool | None:
+    """The "Aduan" cell: ya/tidak and their short forms, any case; empty is "tidak"."""
+    key = " ".join(text.split()).casefold()
+    if not key:
+        return False
+    return _FLAG_ALIASES.get(key)
 
 
 # ------------------------------------------------------------------------ validation
@@ -331,6 +370,8 @@ def _check_row(
         yield "missing_unit", {}
     if row.kind_text or row.kind not in KINDS:
         yield "bad_kind", {"value": _quote(row.kind_text or str(row.kind))}
+    if row.complaint_text:
+        yield "bad_complaint_flag", {"value": _quote(row.complaint_text)}
     for text_field, limit in FIELD_LIMITS.items():
         if len(getattr(row, text_field)) > limit:
             yield "field_too_long", {"field": text_field, "max": limit}

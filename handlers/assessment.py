@@ -10,6 +10,7 @@ updates it. Access is checked when the person is chosen and again when saving.
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from telegram import Update
 
@@ -286,7 +287,13 @@ async def _save(call: FlowCall) -> None:
                 )
             ),
         )
-    conv = call.conversation
+    receipt = {
+        "name": data["employee_name"],
+        "year": year,
+        "quarter": quarter,
+        "predikat": result.value,
+        "linked": contact is not None,
+    }
     try:
         saved = await store.save_assessment(
             services.db,
@@ -299,22 +306,30 @@ async def _save(call: FlowCall) -> None:
             predikat=result.value,
             actor=telegram_actor(actor.telegram_id),
             now=services.clock.now(),
-            conversation=(conv.chat_id, conv.user_id, conv.version),
+            conversation=call.ending(receipt),
             notify=notify,
         )
     except store.AlreadySaved:
         return  # the first tap saved it and answered
     context.forget_conversation(None)
-    key = "assessment.updated" if saved.updated else "assessment.saved"
+    await reply(call.update, context, _saved_text(tr, receipt, saved.updated))
+
+
+async def _confirm_saved(update: Update, context: SigapContext, receipt: dict[str, Any]) -> None:
+    """The save delivered again after a kill before its confirmation went out."""
+    await reply(update, context, _saved_text(context.texts, receipt, updated=False))
+
+
+def _saved_text(tr: Texts, receipt: dict[str, Any], updated: bool) -> str:
     text = tr.t(
-        key,
-        name=data["employee_name"],
-        quarter=quarter_name(year, quarter, tr.language),
-        predikat=tr.plain(f"assessment.predikat_{result.value}"),
+        "assessment.updated" if updated else "assessment.saved",
+        name=receipt["name"],
+        quarter=quarter_name(receipt["year"], receipt["quarter"], tr.language),
+        predikat=tr.plain(f"assessment.predikat_{receipt['predikat']}"),
     )
-    if contact is None:
+    if not receipt["linked"]:
         text += "\n" + tr.t("assessment.not_linked")
-    await call.say(text)
+    return text
 
 
 ASSESSMENT_FLOW = register(
@@ -328,6 +343,7 @@ ASSESSMENT_FLOW = register(
             "perilaku": Step(prompt=_ask_perilaku, on_button=_perilaku_chosen),
             "confirm": Step(prompt=_ask_confirm, on_button=_confirmed),
         },
+        confirm_again=_confirm_saved,
     )
 )
 

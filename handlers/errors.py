@@ -8,14 +8,16 @@ same reference has the full traceback (the engine hides SQL parameters, ``models
 
 from __future__ import annotations
 
+import errno
 import logging
 import secrets
 
-from telegram import Update
+from telegram import Chat, Update, User
 from telegram.error import Forbidden, NetworkError, RetryAfter, TimedOut
 
 from handlers.common import answer_button
 from handlers.context import SigapContext
+from models.db import unavailable
 from models.identity import mark_blocked
 from services.metrics import mark_update_failed
 from texts import texts
@@ -23,6 +25,8 @@ from texts import texts
 log = logging.getLogger("sigap.errors")
 
 _KINDS = ("message", "edited_message", "callback_query", "my_chat_member")
+# No room left for a photo or document in SIGAP_DATA_DIR (the disk, or the user's quota).
+_STORAGE_FULL = (errno.ENOSPC, errno.EDQUOT)
 
 
 def where(update: object) -> str:
@@ -60,7 +64,42 @@ async def on_error(update: object, context: SigapContext) -> None:
 
     # Short enough to read out over the phone, long enough not to repeat in a log's lifetime.
     reference = secrets.token_hex(4).upper()
+    if unavailable(error):
+        # The database's trouble, not this request's: what it had not committed was rolled
+        # back, the same request succeeds once the database is back and saves nothing twice
+        # (the guards that take a redelivery once), so the person is asked to try again.
+        # Operators learn of an outage from /readyz and the log, not a message per update.
+        log.warning(
+            "database unavailable (error %s) handling %s: %s", reference, context_line, error
+        )
+        await _answer(update, context, chat, user, reference, "common.busy")
+        return
     log.error("error %s handling %s", reference, context_line, exc_info=error)
+    # Honest: the failure may have come after something was saved (the reply was lost), so
+    # it says "may not have gone through", and doing it again saves nothing twice.
+    key = "common.storage_full" if _storage_full(error) else "common.error"
+    await _answer(update, context, chat, user, reference, key)
+    await _tell_operators(context, reference, error)
+
+
+def _storage_full(error: BaseException | None) -> bool:
+    """A photo or document could not be written: the data folder's disk is full."""
+    while error is not None:
+        if isinstance(error, OSError) and error.errno in _STORAGE_FULL:
+            return True
+        error = error.__cause__ or error.__context__
+    return False
+
+
+async def _answer(
+    update: object,
+    context: SigapContext,
+    chat: Chat | None,
+    user: User | None,
+    reference: str,
+    key: str,
+) -> None:
+    """Take the spinner off a pressed button and tell the person ``key``, in their language."""
     if chat is None:
         return
     language = await _language(context, user.id if user else None)
@@ -71,13 +110,9 @@ async def on_error(update: object, context: SigapContext) -> None:
             # The same trouble that failed the update; the apology below may still get through.
             log.warning("could not answer the press of error %s: %s", reference, follow_up)
     try:
-        # Honest: the failure may have come after something was saved (the reply was lost), so
-        # it says "may not have gone through", and doing it again saves nothing twice.
-        await context.bot.send_message(chat.id, texts(language).t("common.error"))
+        await context.bot.send_message(chat.id, texts(language).t(key))
     except Exception as follow_up:
         log.warning("could not apologise for error %s: %s", reference, follow_up)
-
-    await _tell_operators(context, reference, error)
 
 
 async def _language(context: SigapContext, user_id: int | None) -> str:

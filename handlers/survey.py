@@ -35,6 +35,7 @@ from handlers.callback import CallbackData
 from handlers.common import answer_button, reply, requires
 from handlers.context import SigapContext
 from handlers.flow import Flow, FlowCall, Step, register
+from handlers.ikm_follow_up import follow_up_markup
 from handlers.routes import Button, Command, Key, Route
 from handlers.settle import settle
 from models import complaints, survey
@@ -421,6 +422,8 @@ async def ikm_command(update: Update, context: SigapContext) -> None:
         lines.append(
             _result_line("skm.history_line", "skm.history_none", earlier, results[earlier], tr)
         )
+    # The unit's head (or an admin) writes the published follow-up: this quarter or the last.
+    markup = await follow_up_markup(context, unit.id, periods[:-3:-1])
     comments = await survey.recent_comments(db, unit.id, period, COMMENTS_SHOWN)
     if comments:
         lines += ["", tr.t("skm.comments_title")]
@@ -435,9 +438,9 @@ async def ikm_command(update: Update, context: SigapContext) -> None:
             units = await survey.survey_units(db)
             others = [u.code for u in units if u.id != unit.id] or [unit.code]
             lines.append(tr.t("skm.other_units", example=others[0], codes=", ".join(others)))
-        await reply(update, context, "\n".join(lines))
+        await reply(update, context, "\n".join(lines), markup)
         return
-    await reply(update, context, "\n".join(lines))
+    await reply(update, context, "\n".join(lines), markup)
     # One render for the person who asked: a thread, started at once (the rendering process
     # is for the scheduler's waves, services/offload.py).
     chart = await asyncio.to_thread(ikm_chart, tr, periods, results)

@@ -131,6 +131,7 @@ class TargetLine:
     target_quantity: int
     unit: str
     kind: str
+    complaint_work: bool = False
 
 
 async def target_lines(db: Database, year: int, unit_id: int | None = None) -> list[TargetLine]:
@@ -145,6 +146,7 @@ async def target_lines(db: Database, year: int, unit_id: int | None = None) -> l
             col(SkpTarget.target_quantity),
             col(SkpTarget.unit),
             col(SkpTarget.kind),
+            col(SkpTarget.complaint_work),
         )
         .join(Employee, col(Employee.id) == SkpTarget.employee_id)
         .join(Unit, col(Unit.id) == Employee.unit_id)

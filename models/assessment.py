@@ -12,7 +12,7 @@ from sqlmodel import Field, SQLModel, col
 
 from domain.assessment import quarter_bounds
 from models import audit
-from models.conversation import finish_in
+from models.conversation import FlowEnd, finish_in
 from models.db import Database
 from models.outbox import enqueue
 from models.tables import Activity, Employee, SkpTarget
@@ -170,7 +170,7 @@ async def save_assessment(
     predikat: str,
     actor: str,
     now: datetime,
-    conversation: tuple[int, int, int],
+    conversation: FlowEnd | tuple[int, int, int],
     notify: tuple[int, dict[str, Any]] | None,
 ) -> Saved:
     """Store (or update) the assessment, end the supervisor's conversation, audit it, and queue

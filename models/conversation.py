@@ -67,25 +67,38 @@ async def finish_in(
     memory = _memory_of(session)
     key = (chat_id, user_id)
     if update_id is not None:
-        mine = (col(FlowReceipt.chat_id) == chat_id, col(FlowReceipt.user_id) == user_id)
-        await session.execute(
-            delete(FlowReceipt).where(*mine).execution_options(synchronize_session=False)
-        )
-        row = FlowReceipt(
-            chat_id=chat_id,
-            user_id=user_id,
-            flow=flow,
-            update_id=update_id,
-            callback_data=callback_data,
-            data=receipt or {},
-        )
-        session.add(row)
-        if memory is not None:
-            memory.receipts.pop(key, None)  # unknown until the commit says which is true
-            after_commit(session, lambda: memory.ended(key, row))
+        end = FlowEnd(chat_id, user_id, version or 0, update_id, receipt, flow, callback_data)
+        await leave_receipt(session, end, receipt or {})
     elif memory is not None:
         after_commit(session, lambda: memory.ended(key, None))
     return True
+
+
+async def leave_receipt(session: AsyncSession, end: FlowEnd, receipt: dict[str, Any]) -> None:
+    """The receipt of a save, in its transaction: :func:`finish_in` leaves it when the receipt
+    is known beforehand; a save whose confirmation needs what the save made (a complaint's
+    tracking number) ends the flow with ``finish_in(session, *end[:3])`` and leaves the
+    receipt once it has it."""
+    if end.update_id is None:
+        return
+    mine = (col(FlowReceipt.chat_id) == end.chat_id, col(FlowReceipt.user_id) == end.user_id)
+    await session.execute(
+        delete(FlowReceipt).where(*mine).execution_options(synchronize_session=False)
+    )
+    row = FlowReceipt(
+        chat_id=end.chat_id,
+        user_id=end.user_id,
+        flow=end.flow,
+        update_id=end.update_id,
+        callback_data=end.callback_data,
+        data=receipt,
+    )
+    session.add(row)
+    memory = _memory_of(session)
+    if memory is not None:
+        key = (end.chat_id, end.user_id)
+        memory.receipts.pop(key, None)  # unknown until the commit says which is true
+        after_commit(session, lambda: memory.ended(key, row))
 
 
 async def receipt_for(

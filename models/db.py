@@ -19,7 +19,14 @@ from typing import Any
 from sqlalchemy import Delete, Update, event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import CursorResult, make_url
-from sqlalchemy.exc import ArgumentError
+from sqlalchemy.exc import (
+    ArgumentError,
+    DBAPIError,
+    DisconnectionError,
+    InterfaceError,
+    OperationalError,
+)
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -36,7 +43,9 @@ class DatabaseConfigError(Exception):
 
 
 class Database:
-    def __init__(self, url: str, *, echo: bool = False) -> None:
+    def __init__(
+        self, url: str, *, echo: bool = False, busy_timeout: float = SQLITE_BUSY_TIMEOUT_S
+    ) -> None:
         try:
             self.url = make_url(url)
         except ArgumentError:
@@ -52,6 +61,9 @@ class Database:
         if not self.is_sqlite and self.url.drivername != "postgresql+asyncpg":
             self.url = self.url.set(drivername="postgresql+asyncpg")
         self._echo = echo
+        # SQLite: how long a writer waits for another process's write lock before giving up
+        # with "database is locked" (``unavailable``).
+        self.busy_timeout = busy_timeout
         self._engine: AsyncEngine | None = None
         self._write_lock = asyncio.Lock()
 
@@ -69,12 +81,12 @@ class Database:
             database = self.url.database or ""
             if database and database != ":memory:":
                 Path(database).parent.mkdir(parents=True, exist_ok=True)
-            kwargs["connect_args"] = {"timeout": SQLITE_BUSY_TIMEOUT_S}
+            kwargs["connect_args"] = {"timeout": self.busy_timeout}
         else:
             kwargs.update(pool_size=10, max_overflow=10, pool_pre_ping=True)
         engine = create_async_engine(self.url, **kwargs)
         if self.is_sqlite:
-            _configure_sqlite(engine)
+            _configure_sqlite(engine, self.busy_timeout)
         # Session.info names the database, for after-commit hooks (models/outbox_wake.py).
         info = {"database": self}
         self._sessions = async_sessionmaker(engine, expire_on_commit=False, info=info)
@@ -107,7 +119,7 @@ class Database:
             self._engine = None
 
 
-def _configure_sqlite(engine: AsyncEngine) -> None:
+def _configure_sqlite(engine: AsyncEngine, busy_timeout: float) -> None:
     dialect = engine.sync_engine.dialect
     rollback = dialect.do_rollback
 
@@ -131,7 +143,7 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         # FULL: a commit survives power loss, not just a killed process; writes are few.
         cursor.execute("PRAGMA synchronous=FULL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_S * 1000}")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
         cursor.close()
 
     @event.listens_for(engine.sync_engine, "begin")
@@ -142,6 +154,49 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         begin = conn.get_execution_options().get("sigap_begin")
         if begin:
             conn.exec_driver_sql(begin)
+
+
+# SQLSTATE classes of a connection that failed or was cut: 08 (connection exception) and 57P
+# (operator intervention: admin_shutdown from pg_terminate_backend or a restart, crash_shutdown,
+# cannot_connect_now while the server starts).
+_GONE_SQLSTATES = ("08", "57P")
+# SQLite's words for another connection holding the lock past the busy timeout.
+_SQLITE_BUSY = ("database is locked", "database table is locked", "database is busy")
+
+
+def unavailable(error: BaseException | None) -> bool:
+    """Whether ``error`` (or what caused it) says the database could not be reached or used
+    just now: the server restarted or cut the connection, no connection could be made or
+    taken from the pool, or SQLite stayed locked by another writer past the busy timeout.
+    Such a failure is the database's, not the request's: what the request wrote was rolled
+    back, and the same request can succeed once the database is back (``handlers.errors``
+    says so to the person). Not a constraint violation, a missing table or bad SQL."""
+    seen: set[int] = set()
+    while error is not None and id(error) not in seen:
+        seen.add(id(error))
+        if _gone(error):
+            return True
+        error = error.__cause__ or error.__context__
+    return False
+
+
+def _gone(error: BaseException) -> bool:
+    if isinstance(error, (DisconnectionError, PoolTimeout)):
+        return True
+    if isinstance(error, DBAPIError) and error.connection_invalidated:
+        return True
+    if isinstance(error, (OperationalError, InterfaceError)):
+        message = str(error.orig if error.orig is not None else error).lower()
+        if any(words in message for words in _SQLITE_BUSY):
+            return True
+        if isinstance(error, InterfaceError):
+            return "closed" in message or "connection" in message
+        return _gone(error.orig) if error.orig is not None else False
+    sqlstate = getattr(error, "sqlstate", None)
+    if isinstance(sqlstate, str) and sqlstate.startswith(_GONE_SQLSTATES):
+        return True
+    # A refused or reset connection: the server down, a proxy gone.
+    return isinstance(error, ConnectionError)
 
 
 _AFTER_COMMIT = "sigap_after_commit"

@@ -191,6 +191,9 @@ class SkpTarget(SQLModel, table=True):
     target_quantity: int
     unit: str = Field(max_length=40)
     kind: str = Field(default="utama", max_length=10)
+    # The target that complaint work counts towards (column "Aduan" of the targets file): the
+    # activities offered after desk work link to it (``models.complaints.work``).
+    complaint_work: bool = Field(default=False)
     created_at: datetime = _ts()
     updated_at: datetime = _ts()
 
@@ -443,6 +446,37 @@ class ComplaintAttachment(SQLModel, table=True):
     size: int | None = Field(default=None)
     stored_path: str | None = Field(default=None, max_length=300)
     created_at: datetime = _ts()
+
+
+class ComplaintWorkOffer(SQLModel, table=True):
+    """A ready activity offered to a handler in their private chat after work on a ticket
+    (verified, processed, answered, closed...): one per person, complaint, day and kind of
+    work. ``activity_id`` is set by the one save a tap makes, so a second tap (or the same tap
+    delivered again after a kill) finds it and confirms the same entry."""
+
+    __tablename__ = "complaint_work_offer"
+    __table_args__ = (
+        UniqueConstraint(
+            "employee_id", "complaint_id", "work_date", "action", name="uq_complaint_work_offer"
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    employee_id: int = Field(sa_column_args=[ForeignKey("employee.id", ondelete="CASCADE")])
+    complaint_id: int = Field(sa_column_args=[ForeignKey("complaint.id", ondelete="CASCADE")])
+    action: str = Field(max_length=20)  # a staff Move, or "answer"
+    work_date: date
+    description: str = Field(max_length=1000)
+    target_id: int | None = Field(
+        default=None, sa_column_args=[ForeignKey("skp_target.id", ondelete="SET NULL")]
+    )
+    quantity: int | None = Field(default=None)
+    output_unit: str | None = Field(default=None, max_length=40)
+    activity_id: int | None = Field(
+        default=None, sa_column_args=[ForeignKey("activity.id", ondelete="SET NULL")]
+    )
+    created_at: datetime = _ts()
+    saved_at: datetime | None = Field(default=None, sa_type=UTCDateTime, nullable=True)
 
 
 class ComplaintMessage(SQLModel, table=True):

@@ -119,6 +119,7 @@ async def _merge_targets(
             "target_quantity": row.target_quantity,
             "unit": row.unit,
             "kind": row.kind,
+            "complaint_work": row.complaint_work,
         }
         if target is None:
             session.add(
@@ -139,8 +140,10 @@ async def _merge_targets(
                     row.nip,
                     row.rhk,
                     row.indicator,
-                    f"{target.target_quantity} {target.unit} ({target.kind})",
-                    f"{row.target_quantity} {row.unit} ({row.kind})",
+                    _summary(
+                        target.target_quantity, target.unit, target.kind, target.complaint_work
+                    ),
+                    _summary(row.target_quantity, row.unit, row.kind, row.complaint_work),
                 )
             )
             for name, value in wanted.items():
@@ -149,3 +152,8 @@ async def _merge_targets(
             result.changed += 1
         else:
             result.same += 1
+
+
+def _summary(quantity: int, unit: str, kind: str, complaint_work: bool) -> str:
+    """``450 surat (utama)``, with ``, aduan`` for the target complaint work counts towards."""
+    return f"{quantity} {unit} ({kind}{', aduan' if complaint_work else ''})"

@@ -90,7 +90,7 @@ def write_targets(lines: Sequence[TargetLine], tr: Texts, path: Path) -> None:
     assert sheet is not None
     sheet.title = tr.plain("admin_file.targets_sheet")
     headers = (TARGET_HEADERS[0], "Nama", *TARGET_HEADERS[1:])
-    _header(sheet, headers, (21, 32, 8, 50, 50, 9, 14, 11))
+    _header(sheet, headers, (21, 32, 8, 50, 50, 9, 14, 11, 9))
     for line in lines:
         append_row(
             sheet,
@@ -103,12 +103,16 @@ def write_targets(lines: Sequence[TargetLine], tr: Texts, path: Path) -> None:
                 line.target_quantity,
                 line.unit,
                 line.kind,
+                "ya" if line.complaint_work else "",
             ],
         )
     _as_text(sheet, ("A",), len(lines) + 500)
     kinds = DataValidation(type="list", formula1='"utama,tambahan"', allow_blank=True)
     sheet.add_data_validation(kinds)
     kinds.add(f"H2:H{len(lines) + 500}")
+    flags = DataValidation(type="list", formula1='"ya,tidak"', allow_blank=True)
+    sheet.add_data_validation(flags)
+    flags.add(f"I2:I{len(lines) + 500}")
     _instructions(workbook, tr, "admin_file.targets_help")
     path.parent.mkdir(parents=True, exist_ok=True)
     workbook.save(path)

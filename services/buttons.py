@@ -73,3 +73,16 @@ def reminder_snooze(day: date) -> str:
 def survey_offer(complaint_id: int) -> str:
     """Under the SKM invitation queued when a complaint closes (``services.survey``)."""
     return f"svy:c:{complaint_id}"
+
+
+#: The durations offered under a complaint-work offer (``services.complaint_work``), minutes.
+WORK_MINUTES = (15, 30, 60, 120)
+
+
+def work_offer_save(offer_id: int, minutes: int) -> str:
+    """Save the offered complaint work with this duration (``handlers.worklog.complaint_work``)."""
+    return f"cwk:s:{offer_id}:{minutes}"
+
+
+def work_offer_skip(offer_id: int) -> str:
+    return f"cwk:x:{offer_id}"

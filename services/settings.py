@@ -94,6 +94,11 @@ class Settings(BaseSettings):
     complaint_messages_per_hour: int = Field(
         default=10, ge=1, le=1000, validation_alias="SIGAP_COMPLAINT_MESSAGES_PER_HOUR"
     )
+    # Requests one Open311 api_key may make in a minute (a burst of that many, refilled
+    # evenly); beyond it the API answers 429 with Retry-After.
+    open311_requests_per_minute: int = Field(
+        default=30, ge=1, le=10_000, validation_alias="SIGAP_OPEN311_REQUESTS_PER_MINUTE"
+    )
     # An unfinished flow (an /aduan draft with its story, files and phone number) is deleted,
     # files and all, after this many days without an answer (UU 27/2022: keep only what is
     # needed).

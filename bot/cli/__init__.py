@@ -17,7 +17,19 @@ from typing import NoReturn
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.cli import calendar, complaints, db, export, jobs, roster, run, skm, targets, units
+from bot.cli import (
+    calendar,
+    complaints,
+    db,
+    export,
+    jobs,
+    open311,
+    roster,
+    run,
+    skm,
+    targets,
+    units,
+)
 from bot.cli.common import CliError, configure_logging
 from models.db import DatabaseConfigError
 from services.settings import ConfigError, load_settings
@@ -25,7 +37,7 @@ from services.settings import ConfigError, load_settings
 __all__ = ["build_parser", "configure_logging", "main"]
 
 # In the order ``sigap --help`` lists them.
-GROUPS = (run, db, roster, targets, jobs, calendar, units, export, complaints, skm)
+GROUPS = (run, db, roster, targets, jobs, calendar, units, export, complaints, skm, open311)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -46,6 +46,7 @@ from handlers.flow import Flow, FlowCall, Step, register
 from models import activities, complaints
 from models.activities import EvidenceDraft
 from models.complaints import DAY
+from models.tables import Complaint
 from texts import Html
 from texts.format import format_datetime
 
@@ -323,7 +324,6 @@ async def _submit(call: FlowCall) -> None:
         contact_phone=data.get("contact_phone"),
         attachments=[EvidenceDraft(**item) for item in data.get("attachments", [])],
     )
-    conv = call.conversation
     try:
         complaint = await complaints.submit_complaint(
             services.db,
@@ -333,7 +333,7 @@ async def _submit(call: FlowCall) -> None:
             calendar=await activities.work_calendar(services.db),
             deadlines=deadlines(context.services),
             daily_limit=services.settings.complaints_per_day,
-            conversation=(conv.chat_id, conv.user_id, conv.version),
+            conversation=call.ending(),
         )
     except complaints.AlreadySaved:
         return  # a second tap on Submit: the first one answered
@@ -345,6 +345,10 @@ async def _submit(call: FlowCall) -> None:
         await call.goto("category", data)
         return
     context.forget_conversation(None)
+    await _confirm_and_post(context, complaint)
+
+
+async def _confirm_and_post(context: SigapContext, complaint: Complaint) -> None:
     await notify_citizen(
         context,
         complaint,
@@ -354,7 +358,20 @@ async def _submit(call: FlowCall) -> None:
             due=Html(due_line(complaint, t)),
         ),
     )
-    await post_ticket(context, complaint)
+    if complaint.ticket_message_id is None:
+        await post_ticket(context, complaint)
+
+
+async def _confirm_submitted(
+    update: Update, context: SigapContext, receipt: dict[str, Any]
+) -> None:
+    """Submit delivered again (killed between the commit and the confirmation) or pressed
+    again: the same tracking number once more, and the desk's ticket if it was not posted."""
+    complaint = await complaints.get_complaint(context.services.db, int(receipt["complaint_id"]))
+    if complaint is None:  # purged since
+        await reply(update, context, context.texts.t("common.already_saved"))
+        return
+    await _confirm_and_post(context, complaint)
 
 
 # --- The flow and /aduan -------------------------------------------------------------------------
@@ -383,6 +400,7 @@ COMPLAINT_FLOW = register(
             "summary": Step(prompt=_show_summary, on_button=_summary_button),
             "edit": Step(prompt=_ask_edit, on_button=_edit_chosen),
         },
+        confirm_again=_confirm_submitted,
     )
 )
 

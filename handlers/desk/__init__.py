@@ -35,6 +35,7 @@ from handlers.desk.lifecycle import (
     chat_migrated,
     install_desk_command,
     migrated_hook,
+    ticket_sent_hook,
     uninstall_button,
     uninstall_desk_command,
 )
@@ -51,6 +52,7 @@ __all__ = [
     "group_message",
     "group_reply",
     "migrated_hook",
+    "ticket_sent_hook",
 ]
 
 ROUTES: list[Route] = [

@@ -3,6 +3,7 @@
 the desk follows its group when Telegram turns it into a supergroup (the service messages here;
 a 400 on a send in ``relay``; the outbox sender's ``migrated_hook``); a group that removed the
 bot loses its desk (``my_chat_member``, or a 403 seen by the outbox sender's ``blocked_hook``).
+A ticket the outbox delivered (filed through the Open311 API) is linked by ``ticket_sent_hook``.
 Tickets a desk no longer shows wait in ``complaints.unposted`` for the next one.
 """
 
@@ -20,11 +21,12 @@ from domain.access import may_install_desk
 from handlers.callback import CallbackData
 from handlers.common import answer_button, buttons, reply
 from handlers.context import SigapContext
-from handlers.desk.relay import Outside, desk_migrated, post_ticket
+from handlers.desk.relay import Outside, desk_migrated, post_ticket, ticket_posted
 from handlers.desk.render import desk_texts
 from handlers.desk.tickets import retire_keyboard
 from models import complaints
-from models.outbox import text_payload
+from models.open311_requests import ticket_complaint
+from models.outbox import QueuedMessage, text_payload
 from models.tables import Unit
 from models.types import stored_id
 from services import Services
@@ -122,6 +124,29 @@ def migrated_hook(bot: Bot, services: Services) -> Callable[[int, int], Awaitabl
 
     async def hook(old_chat_id: int, new_chat_id: int) -> None:
         await desk_migrated(Outside(bot, services), old_chat_id, new_chat_id)
+
+    return hook
+
+
+def ticket_sent_hook(
+    bot: Bot, services: Services
+) -> Callable[[QueuedMessage, int], Awaitable[None]]:
+    """For the outbox sender: a ticket queued by the Open311 API is in its desk; link it to its
+    complaint (replies to it are routed, moves update it) and send its location as a reply."""
+
+    async def hook(message: QueuedMessage, telegram_message_id: int) -> None:
+        complaint_id = ticket_complaint(message.key)
+        if complaint_id is None:
+            return
+        complaint = await complaints.get_complaint(services.db, complaint_id)
+        if complaint is None:
+            return
+        try:
+            await ticket_posted(
+                Outside(bot, services), complaint, message.chat_id, telegram_message_id
+            )
+        except TelegramError as exc:
+            log.warning("ticket %s: could not send its location: %s", message.key, exc)
 
     return hook
 

@@ -125,27 +125,39 @@ async def post_ticket(relay: Relay, complaint: Complaint) -> bool:
             await ticket_text(relay.services.db, complaint, tr),
             reply_markup=ticket_keyboard(complaint, tr),
         )
-        await complaints.set_ticket(db, stored_id(complaint.id), chat_id, ticket.message_id)
-        extra = await send_attachments(
-            relay,
-            chat_id,
-            await complaints.attachments_of(db, stored_id(complaint.id)),
-            reply_to=ticket.message_id,
-        )
-        if complaint.latitude is not None and complaint.longitude is not None:
-            location = await relay.bot.send_location(
-                chat_id,
-                complaint.latitude,
-                complaint.longitude,
-                reply_parameters=replying_to(ticket.message_id),
-            )
-            extra.append(location.message_id)
+        await ticket_posted(relay, complaint, chat_id, ticket.message_id)
     except ChatMigrated as exc:
         return await _posted_after_upgrade(relay, complaint, chat_id, exc.new_chat_id)
     except TelegramError as exc:
         log.warning("could not post %s to desk %s: %s", complaint.tracking_number, chat_id, exc)
         return False
-    await complaints.remember_messages(db, stored_id(complaint.id), chat_id, extra, "desk")
+    return True
+
+
+async def ticket_posted(
+    relay: Relay, complaint: Complaint, chat_id: int, ticket_message_id: int
+) -> None:
+    """A complaint's ticket is in its desk (sent here, or queued by the Open311 API and sent by
+    the outbox): link it, so replies to it are routed, and send its photos and location as
+    replies to it. Raises what Telegram raises for those."""
+    db, complaint_id = relay.services.db, stored_id(complaint.id)
+    await complaints.set_ticket(db, complaint_id, chat_id, ticket_message_id)
+    complaint.desk_chat_id, complaint.ticket_message_id = chat_id, ticket_message_id
+    extra = await send_attachments(
+        relay,
+        chat_id,
+        await complaints.attachments_of(db, complaint_id),
+        reply_to=ticket_message_id,
+    )
+    if complaint.latitude is not None and complaint.longitude is not None:
+        location = await relay.bot.send_location(
+            chat_id,
+            complaint.latitude,
+            complaint.longitude,
+            reply_parameters=replying_to(ticket_message_id),
+        )
+        extra.append(location.message_id)
+    await complaints.remember_messages(db, complaint_id, chat_id, extra, "desk")
     if identity_shown(Privacy(complaint.privacy)):
         await complaints.record_disclosure(
             db,
@@ -156,8 +168,6 @@ async def post_ticket(relay: Relay, complaint: Complaint) -> bool:
             chat_id=chat_id,
             unit_id=complaint.unit_id,
         )
-    complaint.desk_chat_id, complaint.ticket_message_id = chat_id, ticket.message_id
-    return True
 
 
 async def refresh_ticket(

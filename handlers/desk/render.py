@@ -12,6 +12,7 @@ from datetime import date
 
 from telegram import InlineKeyboardMarkup
 
+from domain.access import DeskRefusal
 from domain.complaints import (
     Deadlines,
     Move,
@@ -24,6 +25,7 @@ from domain.complaints import (
 from handlers.callback import CallbackData
 from handlers.common import buttons
 from models import complaints
+from models.complaints import TicketDetails
 from models.db import Database
 from models.tables import Complaint, Employee, Unit
 from services import Services
@@ -31,7 +33,10 @@ from texts import Texts, escape, texts
 from texts.format import format_date
 
 # A ticket's buttons: ``desk:<move>:<complaint>[:<assignee or unit>]``, ``desk:contact|back:<id>``.
-BUTTONS = CallbackData("desk", {m.value: "nn?" for m in Move} | {"contact": "n", "back": "n"})
+# ``desk:lapor:<id>``: the complaint exported for SP4N-LAPOR! (``export``).
+BUTTONS = CallbackData(
+    "desk", {m.value: "nn?" for m in Move} | {"contact": "n", "back": "n", "lapor": "n"}
+)
 # Under the notices to a citizen (answered by ``handlers.complaints``): ``cmp:<what>:<id>``.
 CITIZEN_BUTTONS = CallbackData("cmp", {"show": "n", "ok": "n", "no": "n", "note": "n"})
 
@@ -57,6 +62,10 @@ def deadlines(services: Services) -> Deadlines:
 def desk_texts(services: Services) -> Texts:
     """Desks are shared by several people: they read the office's default language."""
     return texts(services.settings.default_language)
+
+
+def refusal_text(refusal: DeskRefusal, unit_name: str, tr: Texts) -> str:
+    return tr.plain(f"desk.refused_{refusal.value}", unit=unit_name)
 
 
 def status_name(status: str, tr: Texts) -> str:
@@ -105,7 +114,14 @@ def reporter_label(complaint: Complaint, tr: Texts) -> str:
 async def ticket_text(
     db: Database, complaint: Complaint, tr: Texts, *, handling: bool = True
 ) -> str:
-    details = await complaints.ticket_details(db, complaint)
+    return render_ticket(complaint, await complaints.ticket_details(db, complaint), tr, handling)
+
+
+def render_ticket(
+    complaint: Complaint, details: TicketDetails, tr: Texts, handling: bool = True
+) -> str:
+    """The ticket from what is known already (the Open311 API renders it inside the
+    transaction that files the complaint)."""
     status = Status(complaint.status)
     lines = [
         tr.t(
@@ -167,6 +183,8 @@ def ticket_keyboard(complaint: Complaint, tr: Texts) -> InlineKeyboardMarkup | N
         and not is_final(Status(complaint.status))
     ):
         rows.append([(tr.plain("desk.button_contact"), BUTTONS.pack("contact", complaint.id))])
+    if rows:
+        rows.append([(tr.plain("lapor.button"), BUTTONS.pack("lapor", complaint.id))])
     return buttons(rows) if rows else None
 
 

@@ -14,7 +14,7 @@ from handlers import files
 from handlers.context import SigapContext
 from handlers.desk.relay import notify_citizen
 from handlers.desk.render import desk_texts, status_name
-from handlers.desk.tickets import authorised, note_given, reply_in_group
+from handlers.desk.tickets import authorised, note_given, reply_in_group, work_offer
 from models import complaints, notices
 from models.activities import EvidenceDraft
 from models.outbox import text_payload
@@ -118,6 +118,7 @@ async def _staff_answer(
             employee_id=context.actor.employee_id,
             now=services.clock.now(),
             source=source,
+            work=work_offer(context),
         )
     except complaints.AlreadyRecorded as again:
         await files.discard(context, attachments)  # kept if the first delivery stored it

@@ -18,7 +18,7 @@ from telegram import (
 )
 from telegram.error import BadRequest, ChatMigrated
 
-from domain.access import DeskRefusal, complaint_desk_refusal
+from domain.access import complaint_desk_refusal, complaint_work_refusal
 from domain.complaints import (
     InvalidMove,
     Move,
@@ -31,12 +31,14 @@ from domain.complaints import (
 )
 from handlers.common import answer_button
 from handlers.context import SigapContext
+from handlers.desk.export import export_ticket
 from handlers.desk.relay import after_move, replying_to
 from handlers.desk.render import (
     BUTTONS,
     choice_keyboard,
     deadlines,
     desk_texts,
+    refusal_text,
     short,
     status_name,
     ticket_keyboard,
@@ -44,12 +46,9 @@ from handlers.desk.render import (
 from models import activities, complaints
 from models.tables import Complaint, ComplaintMessage
 from models.types import stored_id
+from services.complaint_work import WorkOfferTexts
 from services.survey import offer_payload
-from texts import Html, Texts, escape
-
-
-def _refusal_text(refusal: DeskRefusal, unit_name: str, tr: Texts) -> str:
-    return tr.plain(f"desk.refused_{refusal.value}", unit=unit_name)
+from texts import Html, escape
 
 
 async def authorised(update: Update, context: SigapContext, complaint: Complaint) -> bool:
@@ -59,7 +58,7 @@ async def authorised(update: Update, context: SigapContext, complaint: Complaint
     if refusal is None:
         return True
     unit = await complaints.get_unit(context.services.db, complaint.unit_id)
-    text = _refusal_text(refusal, unit.name if unit else "", context.texts)
+    text = refusal_text(refusal, unit.name if unit else "", context.texts)
     if update.callback_query is not None:
         await answer_button(update, text, alert=True)
     else:
@@ -88,6 +87,10 @@ async def desk_button(update: Update, context: SigapContext) -> None:
     complaint = await complaints.get_complaint(context.services.db, complaint_id)
     if complaint is None or complaint.purged_at is not None:
         await answer_button(update, tr.plain("common.stale_button"))
+        return
+    if action == "lapor":
+        # Read-only: allowed on any ticket of the complaint, checked in ``export``.
+        await export_ticket(update, context, complaint)
         return
     if not await authorised(update, context, complaint):
         return
@@ -246,6 +249,7 @@ async def move_now(
             target_unit_id=target_unit_id,
             assignee_id=assignee_id,
             survey_offer=offer_payload,
+            work=work_offer(context),
         )
     except (InvalidMove, LookupError):
         fresh = await complaints.get_complaint(services.db, stored_id(complaint.id))
@@ -270,6 +274,17 @@ async def move_now(
     )
     await after_move(context, result)
     return result
+
+
+def work_offer(context: SigapContext) -> complaints.WorkOffer | None:
+    """The offer of this work as an activity in the handler's private chat, for those who keep
+    a work log (``domain.access.complaint_work_refusal``)."""
+    actor, services = context.actor, context.services
+    if complaint_work_refusal(actor) is not None or actor.employee_id is None:
+        return None
+    return complaints.WorkOffer(
+        actor.employee_id, services.today(), WorkOfferTexts(services.settings.default_language)
+    )
 
 
 async def _show_contact(update: Update, context: SigapContext, complaint: Complaint) -> None:

@@ -9,4 +9,6 @@ reach Telegram) it takes from ``context.web_context(request)``, filled in by the
 - ``health``: ``/healthz`` (alive; leader or standby) and ``/readyz`` (database, migrations,
   Telegram), for monitoring and load balancers.
 - ``metrics``: ``/metrics`` in Prometheus' text format (``services.metrics``).
+- ``public``: ``/publik``, the public page (IKM per unit and quarter, complaints per month)
+  and its CSV files, rendered by ``public_tables``, ``public_page`` and ``public_svg``.
 """

@@ -6,6 +6,7 @@
 - ``day``: a whole day in one message (a list) as one summary, saved with one tap.
 - ``routines``: one-tap "Ulangi" of what is done most days, "Salin kemarin", "Ulangi semua".
 - ``corrections``: a reply to a "Tersimpan" message ("2 jam", "kemarin") corrects the entry.
+- ``complaint_work``: the activity offered after work on a complaint ticket, saved with one tap.
 - ``entry``: where each of these starts (/lapor, a plain message, a reply).
 
 Every save ends or moves the conversation in the transaction that writes the entries, so a
@@ -16,6 +17,8 @@ from __future__ import annotations
 
 from domain.access import Audience
 from handlers.routes import Button, Command, Key, Route
+from handlers.worklog.complaint_work import BUTTONS as WORK_OFFER_BUTTONS
+from handlers.worklog.complaint_work import work_offer_button
 from handlers.worklog.entry import lapor_command, quick_log_or_not_understood, start_quick_log
 from handlers.worklog.guided import LOG_FLOW, summary_text
 from handlers.worklog.routines import BUTTONS, routine_button
@@ -37,4 +40,5 @@ ROUTES: list[Route] = [
     Command("lapor", lapor_command, "commands.log", (Audience.EMPLOYEE,), english="log"),
     Key("log", lapor_command),
     Button(BUTTONS, routine_button),
+    Button(WORK_OFFER_BUTTONS, work_offer_button),
 ]

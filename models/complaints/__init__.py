@@ -20,6 +20,7 @@ The package, by concern (callers import the names below from ``models.complaints
 - ``moves``: status moves with their history row.
 - ``messages``: messages between citizen and desk, stored once each, the hourly limit, tickets
   and the questions asked as replies.
+- ``work``: the handler's work on a ticket offered as a ready activity, and its one save.
 - ``privacy``: disclosures written to the audit log, and the retention purge.
 
 Inside the package, modules import their siblings (``errors`` and ``limits`` at the bottom),
@@ -73,16 +74,25 @@ from models.complaints.messages import (
 from models.complaints.moves import MoveResult, apply_move
 from models.complaints.privacy import PurgeResult, purge_personal_data, record_disclosure
 from models.complaints.reading import (
+    ComplaintRecord,
     TicketDetails,
     attachments_of,
     category_of,
     citizen_chat_state,
+    complaint_record,
     complaints_of,
     find_by_number,
     get_complaint,
     history,
     status_counts,
     ticket_details,
+)
+from models.complaints.work import (
+    SavedWork,
+    WorkOffer,
+    WorkOfferRender,
+    get_offer,
+    save_offered_work,
 )
 
 __all__ = [
@@ -93,6 +103,7 @@ __all__ = [
     "CategoryImport",
     "ComplaintClosed",
     "ComplaintDraft",
+    "ComplaintRecord",
     "DeskInstall",
     "DeskMove",
     "DeskRemoval",
@@ -101,7 +112,10 @@ __all__ = [
     "MoveResult",
     "PurgeResult",
     "ReopenExpired",
+    "SavedWork",
     "TicketDetails",
+    "WorkOffer",
+    "WorkOfferRender",
     "active_categories",
     "add_message",
     "all_categories",
@@ -111,6 +125,7 @@ __all__ = [
     "category_of",
     "check_citizen_message",
     "citizen_chat_state",
+    "complaint_record",
     "complaints_of",
     "desk_chat",
     "desk_unit",
@@ -119,6 +134,7 @@ __all__ = [
     "find_by_number",
     "find_message",
     "get_complaint",
+    "get_offer",
     "get_unit",
     "history",
     "import_categories",
@@ -132,6 +148,7 @@ __all__ = [
     "record_disclosure",
     "remember_messages",
     "remove_desk",
+    "save_offered_work",
     "set_ticket",
     "status_counts",
     "submit_complaint",

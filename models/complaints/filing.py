@@ -4,7 +4,7 @@ problem, and the submission with the month's next tracking number."""
 from __future__ import annotations
 
 import secrets
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -28,7 +28,7 @@ from domain.complaints import (
 from models.activities import AlreadySaved, EvidenceDraft
 from models.complaints.errors import Banned, LimitReached
 from models.complaints.limits import DAY, banned_in, filed_in
-from models.conversation import finish_in
+from models.conversation import FlowEnd, finish_in, leave_receipt
 from models.db import Database
 from models.tables import (
     Complaint,
@@ -42,9 +42,10 @@ from models.types import stored_id
 
 @dataclass
 class ComplaintDraft:
-    """What the citizen told us, kept in the conversation until they press Submit."""
+    """What the citizen told us, kept in the conversation until they press Submit. A
+    complaint filed through the Open311 API has no Telegram account behind it."""
 
-    reporter_telegram_id: int
+    reporter_telegram_id: int | None
     reporter_name: str
     kind: str
     category_id: int
@@ -80,22 +81,23 @@ async def submit_complaint(
     calendar: WorkCalendar,
     deadlines: Deadlines,
     daily_limit: int,
-    conversation: tuple[int, int, int] | None = None,
+    conversation: FlowEnd | tuple[int, int, int] | None = None,
+    actor: str = "citizen",
+    then: Callable[[AsyncSession, Complaint], Awaitable[None]] | None = None,
 ) -> Complaint:
     """Store a complaint with the next tracking number of the month; ends the flow in the same
-    transaction so that a second Submit cannot file it twice."""
+    transaction so that a second Submit cannot file it twice, leaving a receipt with the
+    complaint's id (``FlowEnd``) so that the Submit delivered again after a kill is confirmed
+    with the same number. ``then`` writes what must commit with the complaint (the Open311 API
+    queues its desk ticket there)."""
     period = period_of(today)
     dues: dict[str, Any] = due_dates(None, today, calendar, deadlines)  # columns by name
     for attempt in range(5):
         try:
             async with db.write() as session:
-                if conversation is not None and not await finish_in(session, *conversation):
+                if conversation is not None and not await finish_in(session, *conversation[:3]):
                     raise AlreadySaved()
-                if await banned_in(session, draft.reporter_telegram_id):
-                    raise Banned()
-                filed = await filed_in(session, draft.reporter_telegram_id, now - DAY)
-                if len(filed) >= daily_limit:
-                    raise LimitReached()
+                await _check_reporter(session, draft.reporter_telegram_id, now, daily_limit)
                 category = await session.get(ComplaintCategory, draft.category_id)
                 if category is None or not category.active:
                     raise LookupError(draft.category_id)
@@ -127,13 +129,17 @@ async def submit_complaint(
                 event = ComplaintEvent(
                     complaint_id=stored_id(complaint.id),
                     at=now,
-                    actor="citizen",
+                    actor=actor,
                     action="submitted",
                     to_status=Status.BARU.value,
                 )
                 session.add(event)
                 await session.flush()
                 add_attachments(session, complaint, event, draft.attachments, now)
+                if isinstance(conversation, FlowEnd):
+                    await leave_receipt(session, conversation, {"complaint_id": complaint.id})
+                if then is not None:
+                    await then(session, complaint)
                 return complaint
         except IntegrityError:
             # The first two submissions of a month both created its counter: the loser retries
@@ -141,6 +147,19 @@ async def submit_complaint(
             if attempt == 4:
                 raise
     raise AssertionError("unreachable")
+
+
+async def _check_reporter(
+    session: AsyncSession, reporter: int | None, now: datetime, daily_limit: int
+) -> None:
+    """A banned reporter files nothing; nobody files more than the daily limit (the API's
+    clients, who have no Telegram account, are limited by their key instead)."""
+    if reporter is None:
+        return
+    if await banned_in(session, reporter):
+        raise Banned()
+    if len(await filed_in(session, reporter, now - DAY)) >= daily_limit:
+        raise LimitReached()
 
 
 def _kept_name(draft: ComplaintDraft) -> str | None:

@@ -17,6 +17,7 @@ from models.activities import EvidenceDraft
 from models.complaints.errors import AlreadyRecorded, Banned, ComplaintClosed, MessageLimit
 from models.complaints.filing import add_attachments
 from models.complaints.limits import banned_in
+from models.complaints.work import WorkOffer, offer_work
 from models.db import Database, insert_once, rows_changed
 from models.tables import Complaint, ComplaintEvent, ComplaintMessage
 
@@ -34,9 +35,11 @@ async def add_message(
     reporter_telegram_id: int | None = None,
     source: tuple[int, int] | None = None,
     per_hour: int | None = None,
+    work: WorkOffer | None = None,
 ) -> tuple[Complaint, ComplaintEvent]:
     """A message from the citizen (``side="citizen"``) or from staff, stored with the
-    complaint. Raises ``ComplaintClosed`` on closed complaints, ``LookupError`` if the
+    complaint (a staff answer offers its writer the work as an activity: ``work``). Raises
+    ``ComplaintClosed`` on closed complaints, ``LookupError`` if the
     reporter does not match, ``AlreadyRecorded`` when ``source`` (the incoming message's chat
     and message id) was stored before, ``MessageLimit`` past ``per_hour`` citizen messages."""
     async with db.write() as session:
@@ -69,6 +72,8 @@ async def add_message(
             await session.flush()
             add_attachments(session, complaint, event, attachments, now)
             complaint.updated_at = now
+            if work is not None:
+                await offer_work(session, complaint, "answer", work, now)
     if again is not None:
         raise again
     return complaint, event

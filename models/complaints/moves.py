@@ -25,6 +25,7 @@ from domain.complaints import (
 )
 from models import survey
 from models.complaints.errors import ReopenExpired
+from models.complaints.work import WorkOffer, offer_work
 from models.db import Database
 from models.tables import Complaint, ComplaintEvent
 
@@ -54,9 +55,11 @@ async def apply_move(
     assignee_id: int | None = None,
     reporter_telegram_id: int | None = None,
     survey_offer: survey.SurveyOffer,
+    work: WorkOffer | None = None,
 ) -> MoveResult:
     """Move a complaint, with its history row, in one transaction. A closing queues the SKM
-    invitation (rendered by ``survey_offer``) in the same transaction.
+    invitation (rendered by ``survey_offer``) in the same transaction, and ``work`` the offer
+    of the handler's work as an activity (``models.complaints.work``).
 
     Raises ``InvalidMove`` (the status no longer allows it), ``LookupError`` (no such
     complaint, or not this reporter's), ``ReopenExpired``.
@@ -109,6 +112,8 @@ async def apply_move(
         if after is Status.DITUTUP:
             # The SKM invitation commits with the closing (issue 8).
             await survey.offer_after_complaint(session, complaint, now, survey_offer)
+        if work is not None:
+            await offer_work(session, complaint, move.value, work, now)
     return MoveResult(complaint, event, before, previous_unit, previous_ticket)
 
 

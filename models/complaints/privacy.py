@@ -33,10 +33,11 @@ async def record_disclosure(
         audit.record(session, actor, action, complaint.tracking_number, at=now, **detail)
 
 
-# Outbox rows about one complaint, by their keys (written by ``scheduler.escalations`` and
-# ``models.survey``): some carry the reporter's chat id, so the purge removes them all.
-_OUTBOX_PREFIXES = ("escalation:", "complaint-closed:", "survey-offer:")
-_OUTBOX_KEY = re.compile(r"(?:escalation|complaint-closed|survey-offer):(\d+)(?::|$)")
+# Outbox rows about one complaint, by their keys (written by ``scheduler.escalations``,
+# ``models.survey`` and ``models.open311_requests``): some carry the reporter's chat id or the
+# ticket's text, so the purge removes them all.
+_OUTBOX_PREFIXES = ("escalation:", "complaint-closed:", "survey-offer:", "ticket:")
+_OUTBOX_KEY = re.compile(r"(?:escalation|complaint-closed|survey-offer|ticket):(\d+)(?::|$)")
 
 
 @dataclass

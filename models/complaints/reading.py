@@ -133,3 +133,50 @@ async def ticket_details(db: Database, complaint: Complaint) -> TicketDetails:
             forwarded_from = (source.name if source else "?", forward.note)
     assert category is not None and unit is not None
     return TicketDetails(category, unit, assignee, int(attachments), forwarded_from)
+
+
+@dataclass
+class ComplaintRecord:
+    """Everything a complaint's export for SP4N-LAPOR! carries (``services.lapor``): the row,
+    its category and unit, its attachments and its history, with the units' names by id for
+    the forwards in it. Who reported it is on the row; the export decides what it shows."""
+
+    complaint: Complaint
+    category: ComplaintCategory
+    unit: Unit
+    attachments: list[ComplaintAttachment]
+    events: list[ComplaintEvent]
+    unit_names: dict[int, str]
+
+
+async def complaint_record(db: Database, complaint_id: int) -> ComplaintRecord | None:
+    """None for a complaint that does not exist or whose personal data was purged."""
+    async with db.read() as session:
+        complaint = await session.get(Complaint, complaint_id)
+        if complaint is None or complaint.purged_at is not None:
+            return None
+        category = await session.get(ComplaintCategory, complaint.category_id)
+        units = {u.id: u for u in (await session.execute(select(Unit))).scalars()}
+        attachments = (
+            await session.execute(
+                select(ComplaintAttachment)
+                .where(col(ComplaintAttachment.complaint_id) == complaint_id)
+                .order_by(col(ComplaintAttachment.id))
+            )
+        ).scalars()
+        events = (
+            await session.execute(
+                select(ComplaintEvent)
+                .where(col(ComplaintEvent.complaint_id) == complaint_id)
+                .order_by(col(ComplaintEvent.at), col(ComplaintEvent.id))
+            )
+        ).scalars()
+        assert category is not None
+        return ComplaintRecord(
+            complaint,
+            category,
+            units[complaint.unit_id],
+            list(attachments),
+            list(events),
+            {i: u.name for i, u in units.items() if i is not None},
+        )

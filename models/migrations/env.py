@@ -8,6 +8,7 @@ from sqlmodel import SQLModel
 
 import models.assessment
 import models.inbox
+import models.open311
 import models.outbox
 import models.schedule
 import models.survey

@@ -49,7 +49,7 @@ queue of state changes) and ``payload`` (a row turned into a Bot API call).
 
 from __future__ import annotations
 
-from scheduler.outbox.delivery import BlockedHook, MigratedHook, retry_after_seconds
+from scheduler.outbox.delivery import BlockedHook, MigratedHook, SentHook, retry_after_seconds
 from scheduler.outbox.pacing import Pacing
 from scheduler.outbox.payload import PayloadError
 from scheduler.outbox.sender import OutboxSender, SenderStats
@@ -61,5 +61,6 @@ __all__ = [
     "Pacing",
     "PayloadError",
     "SenderStats",
+    "SentHook",
     "retry_after_seconds",
 ]

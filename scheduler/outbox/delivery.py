@@ -41,6 +41,9 @@ log = logging.getLogger("sigap.outbox")
 
 BlockedHook = Callable[[int], Awaitable[None]]
 MigratedHook = Callable[[int, int], Awaitable[None]]  # (old chat id, new chat id)
+# A row Telegram accepted, with the id of the message it became (a desk ticket queued by the
+# Open311 API is linked to its complaint so that replies to it are routed).
+SentHook = Callable[[QueuedMessage, int], Awaitable[None]]
 
 # Several chats refused within this window means the overall limit, not theirs.
 _OVERALL_429_WINDOW = 1.0
@@ -59,6 +62,7 @@ class Delivery:
     _fatal_pause: float
     _on_blocked: BlockedHook | None
     _on_migrated_hook: MigratedHook | None
+    _on_sent: SentHook | None
     pacing: Pacing
     stats: SenderStats
     _writes: WriteQueue
@@ -168,6 +172,12 @@ class Delivery:
                 f"delivery of {message.key}",
             )
             self.stats.sent += 1
+            if self._on_sent is not None:
+                # Still in the chat's lane: what the hook sends there comes before the next row.
+                try:
+                    await self._on_sent(message, sent.message_id)
+                except Exception:
+                    log.exception("on_sent hook failed for %s", message.key)
 
     def _release(self, message: QueuedMessage, *, error: str | None, refund: bool) -> None:
         self._writes.submit_lazy(

@@ -19,7 +19,7 @@ from domain.clock import Clock
 from models import outbox as store
 from models.db import Database
 from models.outbox import QueuedMessage
-from scheduler.outbox.delivery import BlockedHook, Delivery, MigratedHook
+from scheduler.outbox.delivery import BlockedHook, Delivery, MigratedHook, SentHook
 from scheduler.outbox.pacing import Pacing
 from scheduler.outbox.stats import SenderStats
 from scheduler.outbox.writes import WriteQueue
@@ -58,6 +58,7 @@ class OutboxSender(Delivery):
         fatal_pause: float = 60.0,
         on_blocked: BlockedHook | None = None,
         on_migrated: MigratedHook | None = None,
+        on_sent: SentHook | None = None,
         data_dir: Path | None = None,
     ) -> None:
         if overall_rate <= 0 or max_in_flight < 1 or max_attempts < 1:
@@ -75,6 +76,7 @@ class OutboxSender(Delivery):
         self._fatal_pause = fatal_pause
         self._on_blocked = on_blocked
         self._on_migrated_hook = on_migrated
+        self._on_sent = on_sent
         self._data_dir = data_dir
         self.pacing = Pacing(
             overall_rate=overall_rate,

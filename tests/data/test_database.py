@@ -14,6 +14,7 @@ from sqlmodel import SQLModel, col
 import models.assessment  # noqa: F401
 import models.inbox  # noqa: F401
 import models.outbox  # noqa: F401  (every table module, for the comparison below)
+import models.ikm_follow_up  # noqa: F401
 import models.schedule  # noqa: F401
 from models import conversation
 from models.db import Database

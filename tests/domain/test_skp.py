@@ -42,6 +42,10 @@ def write_csv(tmp_path: Path, lines: Iterable[str], *, name: str = "t.csv") -> P
     return path
 
 
+def rows_a() -> str:
+    return f"{A};2026;{RHK};{IKI};600;berkas;Utama"
+
+
 def targets_csv(tmp_path: Path, *rows: str) -> Path:
     return write_csv(tmp_path, [";".join(HEADER), *rows])
 
@@ -399,9 +403,33 @@ class TestValidation:
             (17, "nip_mangled_by_excel", {"field": "nip"}),
             (18, "bad_quantity", {"value": "", **too_big}),
         ]
-        # other_unit comes from the importer, for a unit admin's file (tests/e2e).
-        assert {p.code for p in problems} == set(TARGET_PROBLEM_CODES) - {"other_unit"}
+        # other_unit comes from the importer, for a unit admin's file (tests/e2e); the Aduan
+        # column's own problem is in test_the_complaint_work_column.
+        assert {p.code for p in problems} == set(TARGET_PROBLEM_CODES) - {
+            "other_unit",
+            "bad_complaint_flag",
+        }
         assert problems[0].nip == "19860926201505100"
+
+    def test_the_complaint_work_column(self, tmp_path: Path) -> None:
+        """Column "Aduan" marks the target complaint work counts towards (ya/tidak)."""
+        path = write_csv(
+            tmp_path,
+            [
+                ";".join([*HEADER, "Aduan"]),
+                f"{A};2026;{RHK};{IKI};600;berkas;Utama;ya",
+                f"{A};2026;{RHK};Jumlah surat;12;surat;;Tidak",
+                f"{A};2026;{RHK};Jumlah aduan;120;aduan;;Y",
+                f"{A};2026;{RHK};Jumlah rapat;12;kegiatan;;",
+                f"{A};2026;{RHK};Jumlah data;12;data;;mungkin",
+            ],
+        )
+        rows = read_targets(path)
+        assert [row.complaint_work for row in rows] == [True, False, True, False, False]
+        problems = validate_targets(rows, KNOWN, current_year=YEAR)
+        assert codes(problems) == [(6, "bad_complaint_flag", {"value": "mungkin"})]
+        # Without the column (older files) no target is marked.
+        assert not any(r.complaint_work for r in read_targets(targets_csv(tmp_path, rows_a())))
 
     def test_several_problems_on_one_row_in_fixed_order(self) -> None:
         row = target(nip="123", year=1999, rhk="", indicator="", quantity=-1, unit="")

@@ -92,11 +92,15 @@ def harness_settings(emulator: BotApiEmulator, db_url: str, **overrides: Any) ->
     )
 
 
-async def start_harness(db_url: str, **settings_overrides: Any) -> Harness:
+async def start_harness(
+    db_url: str, *, db: Database | None = None, **settings_overrides: Any
+) -> Harness:
+    """``db``: the bot's database object, when a test needs one of its own (a short SQLite
+    busy timeout); by default one for ``db_url``."""
     emulator = BotApiEmulator(token=TOKEN, bot_username=BOT_USERNAME)
     await emulator.start()
     settings = harness_settings(emulator, db_url, **settings_overrides)
-    db = Database(db_url)
+    db = db or Database(db_url)
     clock = ManualClock(START)
     application = build_application(settings, db=db, clock=clock)
     await start_bot(application, ALLOWED_UPDATES, poll_seconds=1)

@@ -23,16 +23,19 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from domain.complaints import DEFAULT_CATEGORIES
 from domain.roster import read_roster
 from emulator import BotApiEmulator
+from models import complaints
 from models.db import Database
 from models.identity import issue_invites
 from models.inbox import InboxUpdate
 from models.roster import import_roster
-from models.tables import Activity, Conversation
+from models.tables import Activity, Complaint, Conversation
 from models.types import utcnow
 from tests.conftest import EXAMPLES
 from tests.e2e.harness import BOT_USERNAME, TOKEN, count, eventually, free_port, idle
+from tests.e2e.test_complaints import fill_complaint
 
 pytestmark = pytest.mark.slow
 
@@ -316,3 +319,37 @@ async def test_saved_but_not_confirmed_gets_the_same_confirmation(
         assert await count(db, Activity) == 1
         stale = [c for c in emulator.calls_by_method("answerCallbackQuery") if c.get("text")]
         assert not stale, stale  # the press was never answered "this button is old"
+
+
+async def test_complaint_submitted_but_not_confirmed_gets_the_same_number(
+    db_url: str, tmp_path: Path
+) -> None:
+    """Killed after "Kirim aduan" committed the complaint but before its number reached the
+    citizen: the press comes round again from the inbox and is answered with the same tracking
+    number (not "this button is old"); one complaint, and its ticket reaches the desk."""
+    async with crash_setup(db_url, tmp_path, PollingBotProcess) as (emulator, bot, db):
+        await complaints.import_categories(
+            db, DEFAULT_CATEGORIES, dry_run=False, actor="test", now=utcnow()
+        )
+        bot.start()
+        citizen = emulator.user(first_name="Siti")
+        await citizen.send("/bantuan")
+        await citizen.wait_for(1, timeout=30)  # the first answer waits for the process to start
+        await fill_complaint(citizen)
+        await idle(db)
+        await kill_while_waiting_on(
+            emulator, bot, citizen, "sendMessage", lambda: citizen.press("✅ Kirim aduan")
+        )
+        assert await count(db, Complaint) == 1
+        assert await count(db, InboxUpdate) == 1  # the press, not yet confirmed
+        assert not any("diterima" in m.text for m in citizen.messages)
+        bot.start()
+        [receipt] = await citizen.wait_for(1, timeout=20)
+        async with db.read() as session:
+            [complaint] = (await session.execute(select(Complaint))).scalars()
+        assert complaint.tracking_number in receipt.text and "diterima" in receipt.text
+        await idle(db)
+        assert sum(complaint.tracking_number in m.text for m in citizen.messages) == 1
+        assert await count(db, Complaint) == 1
+        stale = [c for c in emulator.calls_by_method("answerCallbackQuery") if c.get("text")]
+        assert not stale, stale

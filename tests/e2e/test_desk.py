@@ -66,6 +66,9 @@ async def test_handler_works_a_ticket_to_the_end(town: Harness) -> None:  # noqa
     [notice] = await siti.wait_for(1)
     assert f"Aduan {number} sudah diverifikasi oleh Seksi Pelayanan Umum" in notice.text
     assert "Dewi" not in notice.text and notice.button_texts == ["✍️ Tambah keterangan"]
+    # Her work is offered as an activity in her private chat (tests/e2e/test_desk_work.py).
+    [offer] = await dewi.wait_for(1)
+    assert f"Menindaklanjuti aduan {number}: verifikasi aduan" in offer.text
 
     await dewi.press("👤 Tugaskan", chat=desk, message_id=ticket_id)
     choices = await desk.wait_for_edit()

@@ -126,7 +126,10 @@ async def test_a_complaint_travels_between_citizen_and_desk_at_once(town: Harnes
     assert _with(siti, "sudah diverifikasi") == 1
     assert _with(siti, "Mohon kirim foto KK Anda.") == 1
     assert sum(STORY[:40] in m.text for m in desk.messages) == 1  # one ticket
-    assert [row.kind for row in await _outbox(town)] == ["survey"]
+    # With the move that caused it, each piece of Dewi's work was offered to her as an
+    # activity (verified, answered, processed, resolved), once each.
+    assert [row.kind for row in await _outbox(town)] == ["work_offer"] * 4 + ["survey"]
+    assert _with(dewi, "Catat sebagai kegiatan") == 4
 
 
 @pytest.mark.slow
