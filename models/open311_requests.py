@@ -76,6 +76,8 @@ class PublicRequest:
     service_name_en: str
     description: str
     agency: str
+    expected_by: date | None  # the day the unit is due to act next (verify, or answer)
+    timezone: str  # the unit's, in which that day ends
     requested_at: datetime
     updated_at: datetime
     address: str | None
@@ -112,7 +114,7 @@ async def _services(session: AsyncSession, code: str | None) -> list[Service]:
 async def public_requests(db: Database, query: RequestQuery) -> list[PublicRequest]:
     """Public complaints matching ``query``, newest first."""
     stmt = (
-        select(Complaint, ComplaintCategory, col(Unit.name))
+        select(Complaint, ComplaintCategory, Unit)
         .join(ComplaintCategory, col(ComplaintCategory.id) == Complaint.category_id)
         .join(Unit, col(Unit.id) == Complaint.unit_id)
         # Rahasia reports are never public, so they are never read here at all.
@@ -168,7 +170,7 @@ async def _public_notes(session: AsyncSession, ids: Sequence[int]) -> dict[int, 
 
 
 def _as_public(
-    complaint: Complaint, category: ComplaintCategory, unit: str, note: str | None
+    complaint: Complaint, category: ComplaintCategory, unit: Unit, note: str | None
 ) -> PublicRequest:
     anonymous = complaint.privacy == Privacy.ANONIM.value
     latitude, longitude = complaint.latitude, complaint.longitude
@@ -184,13 +186,25 @@ def _as_public(
         service_name=category.name,
         service_name_en=category.name_en,
         description=complaint.story,
-        agency=unit,
+        agency=unit.name,
+        expected_by=_expected_by(complaint),
+        timezone=unit.timezone,
         requested_at=complaint.created_at,
         updated_at=complaint.updated_at,
         address=None if anonymous else complaint.location_text,
         latitude=latitude,
         longitude=longitude,
     )
+
+
+def _expected_by(complaint: Complaint) -> date | None:
+    """Unverified: its verification due date; in work: its follow-up due date; closed: none."""
+    status = Status(complaint.status)
+    if status in CLOSED_STATUSES:
+        return None
+    if status in (Status.BARU, Status.DIALIHKAN):
+        return complaint.verification_due
+    return complaint.follow_up_due
 
 
 # --- Filing ------------------------------------------------------------------------------------

@@ -20,9 +20,15 @@ The package, by concern:
 - ``tickets``: the ticket's buttons (status moves, assignment, forwarding, contact) and the
   reasons asked for as replies.
 - ``replies``: replies in the group: answers relayed to the citizen, reasons given.
+- ``export``: "📤 Ekspor LAPOR!", the complaint as a ZIP for SP4N-LAPOR! (group, or privately
+  for a rahasia complaint).
 
-Imports go one way inside it: render ← relay ← tickets ← replies, lifecycle; this module only
-assembles the route table and names what ``bot.app`` and the other handlers use.
+A move or an answer also offers its handler the work as an activity in their private chat, in
+the same transaction (``tickets.work_offer``, ``models.complaints.work``); the offer is saved
+by ``handlers.worklog.complaint_work``.
+
+Imports go one way inside it: render ← relay ← export ← tickets ← replies, lifecycle; this
+module only assembles the route table and names what ``bot.app`` and the other handlers use.
 """
 
 from __future__ import annotations

@@ -8,7 +8,8 @@ complaint categories), reads the public complaints and files new ones.
   ``GET requests/{tracking number}.{json,xml}``: public to anyone, as the public page is;
 - ``POST requests.{json,xml}`` with a client's ``api_key`` (``sigap open311 key create``):
   files a complaint exactly as the chat does and queues its ticket for the unit's desk;
-- ``GET openapi.json``: this API described in OpenAPI 3.
+- ``GET openapi.json``: this API described in OpenAPI 3; ``GET /open311/discovery.{json,xml}``:
+  Open311 Service Discovery.
 
 What a response may contain is decided in ``models.open311_requests`` (no rahasia complaint,
 no person); each api_key is held to ``SIGAP_OPEN311_REQUESTS_PER_MINUTE`` (429 and
@@ -20,13 +21,21 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import datetime
+from datetime import date, datetime, time
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
 from domain.complaints import Kind, Privacy
-from handlers.desk.render import deadlines, desk_texts, render_ticket, status_name, ticket_keyboard
+from handlers.desk.render import (
+    category_name,
+    deadlines,
+    desk_texts,
+    render_ticket,
+    status_name,
+    ticket_keyboard,
+)
 from handlers.web.context import WebContext, web_context
 from handlers.web.open311_format import respond
 from handlers.web.open311_limits import rate_limited
@@ -37,7 +46,6 @@ from models.complaints import ComplaintDraft, TicketDetails
 from models.open311 import ApiClient, client_for_key
 from models.open311_requests import (
     PublicRequest,
-    Service,
     file_request,
     public_request,
     public_requests,
@@ -47,6 +55,7 @@ from models.open311_requests import (
 from models.tables import Complaint, ComplaintCategory, Unit
 from services.settings import Settings
 from texts import Texts, texts
+from texts.format import format_date
 
 log = logging.getLogger("sigap.open311")
 
@@ -88,7 +97,7 @@ def _api(body: Callable[[web.Request, WebContext, Texts, str], Awaitable[web.Res
     return handler
 
 
-async def _client(request: web.Request, context: WebContext, key: str | None) -> ApiClient | None:
+async def _client(context: WebContext, key: str | None) -> ApiClient | None:
     """The client of ``key`` (403 when it is wrong or revoked), held to its rate."""
     if key is None:
         return None
@@ -102,15 +111,11 @@ async def _client(request: web.Request, context: WebContext, key: str | None) ->
 # --- services ----------------------------------------------------------------------------------
 
 
-def _service_name(found: Service, tr: Texts) -> str:
-    return found.name_en if tr.language == "en" and found.name_en else found.name
-
-
 async def _services(request: web.Request, context: WebContext, tr: Texts, fmt: str) -> web.Response:
     rows = [
         {
             "service_code": found.code,
-            "service_name": _service_name(found, tr),
+            "service_name": category_name(found.name, found.name_en, tr),
             "description": tr.plain("open311.service_description", unit=found.unit_name),
             "metadata": True,
             "type": "realtime",
@@ -158,15 +163,18 @@ def _stamp(moment: datetime) -> str:
     return moment.isoformat(timespec="seconds")
 
 
+def _end_of(day: date | None, zone: str) -> str | None:
+    """A due date as the last second of that day in the unit's zone."""
+    if day is None:
+        return None
+    return _stamp(datetime.combine(day, time(23, 59, 59), ZoneInfo(zone)))
+
+
 def _request_row(found: PublicRequest, tr: Texts) -> dict[str, Any]:
     notes = status_name(found.status, tr)
     if found.public_note:
         notes = f"{notes}: {found.public_note}"
-    name = (
-        found.service_name_en
-        if tr.language == "en" and found.service_name_en
-        else found.service_name
-    )
+    name = category_name(found.service_name, found.service_name_en, tr)
     return {
         "service_request_id": found.number,
         "status": "open" if found.open else "closed",
@@ -178,7 +186,7 @@ def _request_row(found: PublicRequest, tr: Texts) -> dict[str, Any]:
         "service_notice": None,
         "requested_datetime": _stamp(found.requested_at),
         "updated_datetime": _stamp(found.updated_at),
-        "expected_datetime": None,
+        "expected_datetime": _end_of(found.expected_by, found.timezone),
         "address": found.address,
         "address_id": None,
         "zipcode": None,
@@ -189,7 +197,7 @@ def _request_row(found: PublicRequest, tr: Texts) -> dict[str, Any]:
 
 
 async def _requests(request: web.Request, context: WebContext, tr: Texts, fmt: str) -> web.Response:
-    await _client(request, context, request.query.get("api_key"))
+    await _client(context, request.query.get("api_key"))
     query = request_query(request.query, context.services.clock.now())
     found = await public_requests(context.services.db, query)
     rows = [_request_row(item, tr) for item in found]
@@ -197,7 +205,7 @@ async def _requests(request: web.Request, context: WebContext, tr: Texts, fmt: s
 
 
 async def _request(request: web.Request, context: WebContext, tr: Texts, fmt: str) -> web.Response:
-    await _client(request, context, request.query.get("api_key"))
+    await _client(context, request.query.get("api_key"))
     number = request_number(request.match_info["id"])
     found = await public_request(context.services.db, number)
     if found is None:
@@ -207,9 +215,12 @@ async def _request(request: web.Request, context: WebContext, tr: Texts, fmt: st
 
 
 async def _create(request: web.Request, context: WebContext, tr: Texts, fmt: str) -> web.Response:
-    form = await request.post()
+    try:
+        form = await request.post()
+    except ValueError:  # not UTF-8, or not a form at all (UnicodeDecodeError is one)
+        raise Open311Error(400, "bad_text", name="body") from None
     fields = {k: v for k, v in form.items() if isinstance(v, str)}
-    client = await _client(request, context, fields.get("api_key") or request.query.get("api_key"))
+    client = await _client(context, fields.get("api_key") or request.query.get("api_key"))
     if client is None:
         raise Open311Error(403, "bad_key")
     checked = filing(fields)
@@ -252,12 +263,47 @@ async def _create(request: web.Request, context: WebContext, tr: Texts, fmt: str
     except LookupError:  # the category was retired meanwhile
         raise Open311Error(400, "unknown_service", code=checked.service_code[:40]) from None
     log.info("open311: %s filed %s", client.name, complaint.tracking_number)
+    notice = tr.plain(
+        "open311.filed_notice",
+        number=complaint.tracking_number,
+        date=format_date(complaint.verification_due, tr.language),
+    )
     row = {
         "service_request_id": complaint.tracking_number,
-        "service_notice": None,
+        "service_notice": notice,
         "account_id": None,
     }
     return respond([row], fmt, root="service_requests", item="request", status=201)
+
+
+# When this API's description last changed (Service Discovery's "changeset").
+CHANGESET = "2026-12-03T00:00:00Z"
+
+
+async def _discovery(
+    request: web.Request, context: WebContext, tr: Texts, fmt: str
+) -> web.Response:
+    """Open311 Service Discovery: where the GeoReport v2 endpoint is and how to get a key. The
+    address is the one the client used (through the reverse proxy: its Host)."""
+    endpoint = {
+        "specification": "http://wiki.open311.org/GeoReport_v2",
+        "url": f"{request.url.origin()}{BASE}",
+        "changeset": CHANGESET,
+        "type": "production",
+        "formats": ["text/xml", "application/json"],
+    }
+    row = {
+        "changeset": CHANGESET,
+        "contact": tr.plain("open311.discovery_contact"),
+        "key_service": tr.plain("open311.discovery_key_service"),
+        "endpoints": [endpoint],
+    }
+    return respond(row, fmt, root="discovery", item=None)
+
+
+async def _unknown(request: web.Request, context: WebContext, tr: Texts, fmt: str) -> web.Response:
+    """Any other path or method under /open311/: the spec's error format, not aiohttp's text."""
+    raise Open311Error(404, "unknown_path")
 
 
 async def _openapi(request: web.Request) -> web.Response:
@@ -271,4 +317,7 @@ ROUTES = [
     web.post(f"{BASE}/requests.{_FORMAT}", _api(_create)),
     web.get(f"{BASE}/requests/{{id}}.{_FORMAT}", _api(_request)),
     web.get(f"{BASE}/openapi.json", _openapi),
+    web.get(f"/open311/discovery.{_FORMAT}", _api(_discovery)),
+    # Last: only what no route above takes.
+    web.route("*", r"/open311/{tail:[\s\S]*}", _api(_unknown)),
 ]

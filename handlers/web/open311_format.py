@@ -18,7 +18,12 @@ CONTENT_TYPES = {"json": "application/json", "xml": "text/xml"}
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 # The element of each item in a nested list (a service definition's attributes and values).
-_ITEM_TAGS = {"attributes": "attribute", "values": "value"}
+_ITEM_TAGS = {
+    "attributes": "attribute",
+    "values": "value",
+    "endpoints": "endpoint",
+    "formats": "format",
+}
 
 Row = Mapping[str, Any]
 
@@ -63,7 +68,11 @@ def _fill(element: ElementTree.Element, row: Row) -> None:
         child = ElementTree.SubElement(element, key)
         if isinstance(value, list):
             for entry in value:
-                _fill(ElementTree.SubElement(child, _ITEM_TAGS.get(key, "item")), entry)
+                element_of_entry = ElementTree.SubElement(child, _ITEM_TAGS.get(key, "item"))
+                if isinstance(entry, Mapping):
+                    _fill(element_of_entry, entry)
+                else:
+                    element_of_entry.text = _text(entry)
         else:
             child.text = _text(value)
 

@@ -87,6 +87,29 @@ _REQUEST = {
         "media_url": _NULLABLE_TEXT,
     },
 }
+_DISCOVERY = {
+    "type": "object",
+    "required": ["changeset", "endpoints"],
+    "properties": {
+        "changeset": {"type": "string", "format": "date-time"},
+        "contact": _TEXT,
+        "key_service": _TEXT,
+        "endpoints": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["specification", "url", "type", "formats"],
+                "properties": {
+                    "specification": _TEXT,
+                    "url": _TEXT,
+                    "changeset": {"type": "string", "format": "date-time"},
+                    "type": {"enum": ["production", "test"]},
+                    "formats": {"type": "array", "items": _TEXT},
+                },
+            },
+        },
+    },
+}
 _CREATED = {
     "type": "array",
     "items": {
@@ -113,7 +136,7 @@ def _errors(*codes: int) -> dict[str, Any]:
     reasons = {
         400: "bad input (unknown service, bad dates, more than 1,000 results, ...)",
         403: "api_key missing, wrong or revoked",
-        404: "no such service or public request",
+        404: "no such service, public request or path (an unknown format too)",
         429: "too many requests for this api_key; see Retry-After",
     }
     answers = {str(code): _answer(reasons[code], _ERRORS) for code in codes}
@@ -154,7 +177,11 @@ _LIST_PARAMETERS = [
     _FORMAT,
     _query("service_request_id", "tracking numbers, comma-separated; overrides the other filters"),
     _query("service_code", "service codes, comma-separated"),
-    _query("status", "open or closed (or both, comma-separated)"),
+    _query(
+        "status",
+        "open or closed (or both, comma-separated)",
+        {"type": "string", "pattern": "^(open|closed)(,(open|closed))?$"},
+    ),
     _query(
         "start_date",
         "W3C datetime: requested at or after",
@@ -195,6 +222,17 @@ _FILING = {
 }
 
 
+FILING_EXAMPLE = {
+    "api_key": "YOUR_API_KEY",
+    "service_code": "jalan",
+    "description": "Jalan di depan pasar Belawan berlubang besar dan tergenang setiap hujan.",
+    "lat": 3.7781,
+    "long": 98.6832,
+    "attribute[kind]": "pengaduan",
+    "attribute[privacy]": "anonim",
+}
+
+
 def openapi_document() -> dict[str, Any]:
     return {
         "openapi": "3.1.0",
@@ -205,11 +243,21 @@ def openapi_document() -> dict[str, Any]:
             "are never listed; nobody's name, username, Telegram id, phone or email is returned.",
         },
         "paths": {
+            "/open311/discovery.{format}": {
+                "get": {
+                    "summary": "Open311 Service Discovery: the endpoint and where to get a key",
+                    "parameters": [_FORMAT],
+                    "responses": {"200": _answer("discovery", _DISCOVERY), **_errors(404)},
+                }
+            },
             "/open311/v2/services.{format}": {
                 "get": {
                     "summary": "The services (complaint categories)",
                     "parameters": [_FORMAT, _JURISDICTION],
-                    "responses": {"200": _answer("services", {"type": "array", "items": _SERVICE})},
+                    "responses": {
+                        "200": _answer("services", {"type": "array", "items": _SERVICE}),
+                        **_errors(404),
+                    },
                 }
             },
             "/open311/v2/services/{service_code}.{format}": {
@@ -225,7 +273,7 @@ def openapi_document() -> dict[str, Any]:
                     "parameters": _LIST_PARAMETERS,
                     "responses": {
                         "200": _answer("requests", {"type": "array", "items": _REQUEST}),
-                        **_errors(400, 403, 429),
+                        **_errors(400, 403, 404, 429),
                     },
                 },
                 "post": {
@@ -233,9 +281,17 @@ def openapi_document() -> dict[str, Any]:
                     "parameters": [_FORMAT],
                     "requestBody": {
                         "required": True,
-                        "content": {"application/x-www-form-urlencoded": {"schema": _FILING}},
+                        "content": {
+                            "application/x-www-form-urlencoded": {
+                                "schema": _FILING,
+                                "example": FILING_EXAMPLE,
+                            }
+                        },
                     },
-                    "responses": {"201": _answer("filed", _CREATED), **_errors(400, 403, 429)},
+                    "responses": {
+                        "201": _answer("filed", _CREATED),
+                        **_errors(400, 403, 404, 429),
+                    },
                 },
             },
             "/open311/v2/requests/{service_request_id}.{format}": {

@@ -30,6 +30,7 @@ _W3C = re.compile(
 )
 _PHONE = re.compile(r"\+?[0-9][0-9 ()-]{5,24}")
 NAME_MAX = 120
+PHONE_MIN_DIGITS = 8
 
 
 class Open311Error(Exception):
@@ -75,8 +76,16 @@ def parse_w3c(value: str, name: str) -> datetime:
     return moment.astimezone(UTC)
 
 
+def _given(params: Mapping[str, str], name: str) -> str | None:
+    """A typed parameter (a number, a date, a status): absent is None, but given empty is as
+    wrong as any other value that is not one."""
+    if name not in params:
+        return None
+    return _one(params, name) or ""
+
+
 def _positive(params: Mapping[str, str], name: str, default: int) -> int:
-    value = _one(params, name)
+    value = _given(params, name)
     if value is None:
         return default
     if not value.isdigit() or len(value) > 9 or int(value) < 1:
@@ -97,12 +106,13 @@ def request_query(params: Mapping[str, str], now: datetime) -> RequestQuery:
         if len(numbers) > MAX_RESULTS:
             raise Open311Error(400, "too_many", limit=MAX_RESULTS)
         return RequestQuery(numbers=numbers, offset=offset, limit=size)
-    statuses = _listed(params, "status")
-    if any(status not in STATUSES for status in statuses):
+    status_text = _given(params, "status")
+    statuses = tuple(status_text.split(",")) if status_text is not None else ()
+    if any(status not in STATUSES for status in statuses) or len(statuses) > len(STATUSES):
         raise Open311Error(400, "bad_status")
-    start_text, end_text = _one(params, "start_date"), _one(params, "end_date")
-    start = parse_w3c(start_text, "start_date") if start_text else None
-    end = parse_w3c(end_text, "end_date") if end_text else None
+    start_text, end_text = _given(params, "start_date"), _given(params, "end_date")
+    start = parse_w3c(start_text, "start_date") if start_text is not None else None
+    end = parse_w3c(end_text, "end_date") if end_text is not None else None
     if start is None and end is None:
         start = now - DEFAULT_WINDOW
     elif start is not None and end is not None:
@@ -176,7 +186,9 @@ def filing(form: Mapping[str, str]) -> Filing:
     if name is not None and len(name) > NAME_MAX:
         raise Open311Error(400, "name_too_long", limit=NAME_MAX)
     phone = _one(form, "phone")
-    if phone is not None and not _PHONE.fullmatch(phone):
+    if phone is not None and not (
+        _PHONE.fullmatch(phone) and sum(c.isdigit() for c in phone) >= PHONE_MIN_DIGITS
+    ):
         raise Open311Error(400, "bad_phone")
     if not contact_allowed(Privacy(privacy)):
         phone = None  # an anonymous report keeps no way back to its reporter

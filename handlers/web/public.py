@@ -6,12 +6,14 @@ verified and answered within the deadline, the median days to an answer and the 
 tables. ``?lang=en`` for English, ``?q=2026Q3`` for another quarter.
 
 Nothing here identifies a person (``models.public_stats`` reads no names, stories, places or
-ids; ``domain.public_stats`` hides small counts). The page is built per request from a few
-aggregate queries; proxies and browsers may keep it for ``MAX_AGE`` seconds.
+ids; ``domain.public_stats`` hides small counts). Each request runs five queries (four
+quarters' answers, their follow-ups, their units, a year's complaint dates, the categories);
+proxies and browsers may keep the result for ``MAX_AGE`` seconds.
 """
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date, datetime, time
 
 from aiohttp import web
@@ -44,7 +46,8 @@ async def _gather(services: Services, period: str) -> PublicData:
         current=period_of(today),
         periods=periods,
         units=await public_stats.unit_surveys(services.db, periods),
-        months=month_figures(facts, months, today, zone),
+        # Pure Python over a year of complaints: in a thread, so the bot's loop keeps turning.
+        months=await asyncio.to_thread(month_figures, facts, months, today, zone),
         categories=await public_stats.category_names(services.db),
         verify_days=settings.complaint_verify_days,
         answer_days=settings.complaint_follow_up_days,
@@ -74,7 +77,8 @@ async def page(request: web.Request) -> web.Response:
     services = web_context(request).services
     language, period = _request(request, services)
     data = await _gather(services, period)
-    response = web.Response(text=render_page(data, texts(language)), content_type="text/html")
+    html = await asyncio.to_thread(render_page, data, texts(language))
+    response = web.Response(text=html, content_type="text/html")
     response.headers["Content-Security-Policy"] = (
         "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; "
         "form-action 'none'; frame-ancestors 'none'"
@@ -92,8 +96,9 @@ async def table(request: web.Request) -> web.Response:
     language, period = _request(request, services)
     data = await _gather(services, period)
     # A BOM: spreadsheet programs then read the file as UTF-8 ("–", "Triwulan", names).
+    rows = await asyncio.to_thread(render, data, texts(language))
     response = web.Response(
-        body=("\ufeff" + render(data, texts(language))).encode(),
+        body=("\ufeff" + rows).encode(),
         content_type="text/csv",
         charset="utf-8",
     )

@@ -13,7 +13,7 @@ from html import escape
 from urllib.parse import urlencode
 
 from domain.public_stats import MIN_SHOWN, SMALL, shown_count
-from domain.skm import ELEMENTS, GRADES
+from domain.skm import ELEMENTS, GRADES, previous_periods
 from handlers.web.public_svg import Bar, bar_chart
 from handlers.web.public_tables import (
     PublicData,
@@ -138,10 +138,13 @@ def _unit_section(data: PublicData, unit: UnitSurvey, tr: Texts) -> str:
 
 def _ikm_section(data: PublicData, tr: Texts) -> str:
     links = []
-    for period in data.periods:
+    # The recent quarters, whichever is shown: an older one asked for gets its own link too.
+    recent = previous_periods(data.current, len(data.periods))
+    for period in recent if data.period in recent else [data.period, *recent]:
         current = ' aria-current="page"' if period == data.period else ""
         href = _link(_params(data, tr, q=period))
-        links.append(f"<a href={href}{current}>{e(quarter_label(data, period, tr))}</a>")
+        label = e(quarter_label(data, period, tr))
+        links.append(f'<a href="{href}"{current}>{label}</a>')
     units = [_unit_section(data, unit, tr) for unit in data.units]
     body = "".join(units) or f'<p class="note">{e(tr.plain("public.no_units"))}</p>'
     return (
@@ -181,7 +184,7 @@ def _complaint_section(data: PublicData, tr: Texts) -> str:
 def _downloads(data: PublicData, tr: Texts) -> str:
     params = _params(data, tr)
     items = "".join(
-        f"<li><a href={_link(params, f'/publik/{name}.csv')} download>{e(tr.plain(key))}</a></li>"
+        f'<li><a href="{_link(params, f"/publik/{name}.csv")}" download>{e(tr.plain(key))}</a></li>'
         for name, key in (
             ("ikm", "public.csv_ikm"),
             ("aduan", "public.csv_complaints"),
@@ -203,7 +206,7 @@ def render_page(data: PublicData, tr: Texts) -> str:
         f'<!doctype html><html lang="{e(tr.language)}"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width,initial-scale=1">'
         f"<title>{e(title)}</title><style>{STYLE}</style></head><body>"
-        f"<header><nav><a href={switch} hreflang={e(other)} lang={e(other)}>"
+        f'<header><nav><a href="{switch}" hreflang="{e(other)}" lang="{e(other)}">'
         f"{e(tr.plain('public.switch_language'))}</a></nav>"
         f"<h1>{e(title)}</h1><p>{e(tr.plain('public.intro', organization=data.organization))}</p>"
         f"</header><main>{_ikm_section(data, tr)}{_complaint_section(data, tr)}"

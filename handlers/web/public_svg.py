@@ -64,7 +64,7 @@ def bar_chart(
                 f'<rect x="{x + slot * 0.15:.1f}" y="{base - height:.1f}" '
                 f'width="{slot * 0.7:.1f}" height="{height:.1f}" fill="{BAR}"/>'
             )
-        parts.append(_text(middle, base - height - 3, bar.caption, 7 if small else 9))
-        parts.append(_text(middle, base + 12, bar.label, 7 if small else 9))
+        parts.append(_text(middle, base - height - 3, bar.caption, 8 if small else 11))
+        parts.append(_text(middle, base + 14, bar.label, 8 if small else 11))
     parts.append("</svg>")
     return "".join(parts)

@@ -17,12 +17,12 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Protocol
 
-from sqlalchemy import select
+from sqlalchemy import and_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from models.activities import ActivityDraft, add_activity
-from models.db import Database, insert_once
+from models.db import Database, insert_new
 from models.outbox import enqueue
 from models.tables import (
     Activity,
@@ -76,24 +76,35 @@ async def offer_work(
     it), or an offer for the same work that day exists already."""
     if action not in OFFERED_WORK or complaint.id is None:
         return None
+    # Who, where and the target in one round trip: the move's transaction is waiting.
     person = (
         await session.execute(
-            select(col(TelegramLink.telegram_user_id), col(TelegramUser.language))
+            select(col(TelegramLink.telegram_user_id), col(TelegramUser.language), SkpTarget)
             .join(Employee, col(Employee.id) == TelegramLink.employee_id)
             .outerjoin(TelegramUser, col(TelegramUser.id) == TelegramLink.telegram_user_id)
+            .outerjoin(
+                SkpTarget,
+                and_(
+                    col(SkpTarget.employee_id) == Employee.id,
+                    col(SkpTarget.year) == work.work_date.year,
+                    col(SkpTarget.complaint_work),
+                ),
+            )
             .where(
                 col(TelegramLink.employee_id) == work.employee_id,
                 col(Employee.active),
                 col(TelegramUser.blocked_at).is_(None),
             )
+            # The Utama one first when several are marked.
+            .order_by(col(SkpTarget.kind).desc(), col(SkpTarget.id))
+            .limit(1)
         )
     ).first()
     if person is None:
         return None
-    chat_id, language = person
-    target = await complaint_target(session, work.employee_id, work.work_date.year)
+    chat_id, language, target = person
     finishing = target is not None and action in FINISHING_WORK
-    values = {
+    values: dict[str, Any] = {
         "employee_id": work.employee_id,
         "complaint_id": complaint.id,
         "action": action,
@@ -104,39 +115,18 @@ async def offer_work(
         "output_unit": target.unit if finishing and target else None,
         "created_at": now,
     }
-    key = ["employee_id", "complaint_id", "work_date", "action"]
-    if not await insert_once(session, ComplaintWorkOffer, values, key=key):
+    written = await insert_new(
+        session,
+        ComplaintWorkOffer,
+        [values],
+        key=["employee_id", "complaint_id", "work_date", "action"],
+    )
+    if not written:
         return None
-    offer = (
-        await session.execute(
-            select(ComplaintWorkOffer).where(
-                *(col(getattr(ComplaintWorkOffer, name)) == values[name] for name in key)
-            )
-        )
-    ).scalar_one()
+    offer = ComplaintWorkOffer(id=written.pop(), **values)  # as written; not added again
     payload = work.render.payload(offer, target, language)
     await enqueue(session, f"work-offer:{offer.id}", chat_id, "work_offer", payload, now=now)
     return offer
-
-
-async def complaint_target(session: AsyncSession, employee_id: int, year: int) -> SkpTarget | None:
-    """The person's target of that year marked for complaint handling (Utama first)."""
-    return (
-        (
-            await session.execute(
-                select(SkpTarget)
-                .where(
-                    col(SkpTarget.employee_id) == employee_id,
-                    col(SkpTarget.year) == year,
-                    col(SkpTarget.complaint_work),
-                )
-                .order_by(col(SkpTarget.kind).desc(), col(SkpTarget.id))
-                .limit(1)
-            )
-        )
-        .scalars()
-        .first()
-    )
 
 
 async def get_offer(db: Database, offer_id: int) -> ComplaintWorkOffer | None:

@@ -30,7 +30,9 @@ Errors
     deactivated): this row and the chat's other pending rows become ``blocked`` and
     ``on_blocked(chat_id)`` is called. 400: ``failed`` with Telegram's description, no retry.
     A group that became a supergroup: its rows move to the new chat id and go out there, and
-    ``on_migrated(old_id, new_id)`` is called (a complaint desk follows its group).
+    ``on_migrated(old_id, new_id)`` is called (a complaint desk follows its group). After each
+    delivery ``on_sent(row, message_id)`` is called in the chat's lane (a desk ticket queued by
+    the Open311 API is linked to its complaint there).
 
 Writes are few and short (SQLite serialises writers): all state changes go through one queue
 that commits whatever has accumulated in one transaction, so the ``sent`` of one message rides

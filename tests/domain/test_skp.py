@@ -110,7 +110,12 @@ class TestSample:
 
     def test_header_is_indonesian(self) -> None:
         first = SAMPLE_CSV.read_text(encoding="utf-8").splitlines()[0]
-        assert first == ";".join(HEADER)
+        assert first == ";".join([*HEADER, "Aduan"])
+
+    def test_complaint_targets_marked_in_sample(self) -> None:
+        marked = [r for r in read_targets(SAMPLE_CSV) if r.complaint_work]
+        assert {r.indicator for r in marked} == {"Jumlah pengaduan yang ditindaklanjuti"}
+        assert len(marked) == 2
 
     def test_thousands_dots_in_sample(self) -> None:
         assert ";1.500;" in SAMPLE_CSV.read_text(encoding="utf-8")

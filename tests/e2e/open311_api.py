@@ -47,12 +47,13 @@ class Api:
         query: Mapping[str, str] | None = None,
         *,
         headers: Mapping[str, str] | None = None,
+        base: str = BASE,
         **params: str,
     ) -> Reply:
         params = dict(query or {}) | params
         async with (
             aiohttp.ClientSession() as session,
-            session.get(self.url + BASE + path, params=params, headers=headers) as response,
+            session.get(self.url + base + path, params=params, headers=headers) as response,
         ):
             return Reply(response.status, await response.text(), dict(response.headers))
 

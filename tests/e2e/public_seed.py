@@ -35,7 +35,13 @@ from domain.complaints import DEFAULT_CATEGORIES
 from domain.skm import ELEMENTS
 from models import complaints
 from models.survey import SurveyResponse
-from models.tables import Complaint, ComplaintCategory, ComplaintEvent, Unit
+from models.tables import (
+    Complaint,
+    ComplaintCategory,
+    ComplaintCounter,
+    ComplaintEvent,
+    Unit,
+)
 from models.types import stored_id
 from tests.e2e.harness import Harness
 
@@ -177,6 +183,9 @@ async def seed_complaints(office: Harness) -> None:
     ]  # fmt: skip
     async with office.db.write() as session:
         session.add_all(rows)
+        # The numbers taken, as filing would have counted them: the next complaint gets 0010.
+        for period, last in (("2611", 9), ("2610", 2), ("2510", 1)):
+            session.add(ComplaintCounter(period=period, last=last))
         await session.flush()
         reopened = rows[2]
         assert reopened.id is not None

@@ -19,6 +19,7 @@ from models.targets import import_targets
 FITRIANI = "198407222009012003"
 AGUS = "197508121999031007"
 BENNY = "197802042005011006"
+DEWI = "199401202021012008"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 EXAMPLES = Path(__file__).parents[2] / "examples"
 
@@ -101,6 +102,51 @@ async def test_targets_round_trip(office) -> None:
     await fitri.send_document(_bytes(book), file_name="target.xlsx", mime_type=XLSX)
     [again] = await fitri.wait_for(1)
     assert "Tidak ada yang perlu diubah" in again.text
+
+
+async def test_the_target_for_complaint_work_is_marked_in_the_file(office) -> None:
+    """Column "Aduan": the target complaint handling counts towards (issue 20), round trip."""
+    await _targets(office)
+    fitri = await office.employee(FITRIANI, first_name="Fitri")
+    book = _book(office, await _press(fitri, "🎯 Target SKP"))
+    sheet = book.active
+    header = [c.value for c in sheet[1]]
+    assert header[-1] == "Aduan"
+    marked = {
+        (sheet.cell(r, 1).value, sheet.cell(r, 5).value)
+        for r in range(2, sheet.max_row + 1)
+        if sheet.cell(r, len(header)).value == "ya"
+    }
+    assert marked == {
+        (DEWI, "Jumlah pengaduan yang ditindaklanjuti"),
+        ("199109252019032007", "Jumlah pengaduan yang ditindaklanjuti"),
+    }
+    # Agus's letters count his complaint work from now on; a cell nobody understands is refused.
+    rows = [r for r in range(2, sheet.max_row + 1) if sheet.cell(r, 1).value == AGUS]
+    sheet.cell(rows[0], len(header)).value = "Ya"
+    sheet.cell(rows[1], len(header)).value = "mungkin"
+    await fitri.send_document(_bytes(book), file_name="target.xlsx", mime_type=XLSX)
+    [refused] = await fitri.wait_for(1)
+    assert 'Aduan "mungkin" tidak dikenal' in refused.text
+    sheet.cell(rows[1], len(header)).value = None
+    await fitri.send_document(_bytes(book), file_name="target.xlsx", mime_type=XLSX)
+    [preview] = await fitri.wait_for(1)
+    assert "300 surat (utama) → 300 surat (utama, aduan)" in preview.text
+    await fitri.press("✅ Terapkan")
+    await fitri.wait_for(1)
+    async with office.db.read() as session:
+        flagged = (
+            (
+                await session.execute(
+                    select(col(SkpTarget.indicator))
+                    .join(Employee, col(Employee.id) == SkpTarget.employee_id)
+                    .where(col(Employee.nip) == AGUS, col(SkpTarget.complaint_work))
+                )
+            )
+            .scalars()
+            .all()
+        )
+    assert flagged == ["Jumlah surat keluar yang diproses"]
 
 
 async def test_unit_admin_sets_targets_of_their_unit_only(office) -> None:

@@ -114,6 +114,18 @@ async def test_a_rahasia_complaint_goes_only_to_the_handler_who_pressed(
     assert await audited(town, "complaints.exported") == [number]
 
 
+async def test_a_rahasia_file_waits_for_a_private_chat(town: Harness) -> None:  # noqa: F811
+    desk = await install_desk(town)
+    dewi = await town.employee(DEWI, first_name="Dewi")
+    await file_complaint(town.user(first_name="Siti"), privacy="Rahasia")
+    [ticket] = await desk.wait_for(1)
+    dewi.block()  # her private chat is closed: the file goes nowhere else
+    press = await dewi.press(EXPORT, chat=desk, message_id=ticket.message_id)
+    answer = await dewi.answer_to(press)
+    assert answer["show_alert"] and "Mulai chat dengan saya" in answer["text"]
+    assert all(m.document is None for m in (*desk.messages, *dewi.messages))
+
+
 async def test_only_the_units_handlers_may_export(town: Harness) -> None:  # noqa: F811
     desk = await install_desk(town)
     putri = await town.employee(PUTRI, first_name="Putri")  # handler of another unit

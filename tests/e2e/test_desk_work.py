@@ -11,14 +11,17 @@ from datetime import timedelta
 from sqlalchemy import select, update
 from sqlmodel import col
 
+from bot.polling import stop_bot
 from domain.calendar import WorkCalendar
 from domain.skp import TargetRow
+from emulator import EmulatedUser
 from emulator.messages import BotMessage
+from models.complaints import save_offered_work
 from models.digest import team_weeks
 from models.outbox import OutboxMessage
 from models.tables import Activity, ComplaintWorkOffer, Employee, SkpTarget
 from models.targets import import_targets
-from tests.e2e.harness import Harness, count, restart
+from tests.e2e.harness import Harness, count, restart, start_again
 from tests.e2e.test_complaints import (
     complaint_rows,
     file_complaint,
@@ -128,6 +131,11 @@ async def test_verified_answered_resolved_work_is_offered_and_saved_once(
     [by_supervisor] = await team_weeks(town.db, WorkCalendar(), [week], [dewi_row.supervisor_id])
     [person] = [p for p in by_supervisor[dewi_row.supervisor_id] if p.employee_id == dewi_row.id]
     assert (person.entries, person.minutes) == (3, 105)
+    # And they wait for her supervisor's approval like any other entry.
+    nurhayati = await town.employee(NURHAYATI, first_name="Nur")
+    await nurhayati.send("/persetujuan")
+    [approvals] = await nurhayati.wait_for(1)
+    assert "Dewi Kartika Sari, A.Md (3)" in approvals.button_texts
 
 
 def offer_id(message: BotMessage) -> int:
@@ -138,14 +146,20 @@ def offer_id(message: BotMessage) -> int:
     return int(data.split(":")[2])
 
 
-async def test_a_tap_delivered_again_after_a_restart_saves_once(town: Harness) -> None:  # noqa: F811
-    await _mark_target(town)
-    desk = await install_desk(town)
-    dewi = await town.employee(DEWI, first_name="Dewi")
-    await file_complaint(town.user(first_name="Siti"))
+async def _verified(office: Harness) -> tuple[EmulatedUser, BotMessage]:
+    """Dewi (with a target for complaint work) verified a new ticket: she and her offer."""
+    await _mark_target(office)
+    desk = await install_desk(office)
+    dewi = await office.employee(DEWI, first_name="Dewi")
+    await file_complaint(office.user(first_name="Siti"))
     [ticket] = await desk.wait_for(1)
     await dewi.press("✅ Verifikasi", chat=desk, message_id=ticket.message_id)
     [offer] = await dewi.wait_for(1)
+    return dewi, offer
+
+
+async def test_a_tap_delivered_again_after_a_restart_saves_once(town: Harness) -> None:  # noqa: F811
+    dewi, offer = await _verified(town)
     await dewi.press("2 jam", message_id=offer.message_id)
     await dewi.wait_for_edit()
     await restart(town)
@@ -156,6 +170,32 @@ async def test_a_tap_delivered_again_after_a_restart_saves_once(town: Harness) -
     confirmed = next(m for m in dewi.messages if m.message_id == offer.message_id)
     assert "Tersimpan" in confirmed.text and "2 jam" in confirmed.text
     assert [e.minutes for e in await _activities(town)] == [120]
+
+
+async def test_a_save_whose_process_died_before_confirming_is_confirmed(
+    town: Harness,  # noqa: F811
+) -> None:
+    dewi, offer = await _verified(town)
+    # The tap's save committed, then the process died before the confirmation went out.
+    await stop_bot(town.application)
+    [saved] = await _offers(town)
+    await save_offered_work(
+        town.db,
+        offer_id(offer),
+        saved.employee_id,
+        60,
+        late=False,
+        actor=f"tg:{dewi.id}",
+        now=town.clock.now(),
+    )
+    await start_again(town)
+    # The press again (delivered again, or tapped again on the unchanged offer): confirmed.
+    press = await dewi.press("1 jam", message_id=offer.message_id)
+    assert "sudah tersimpan" in (await dewi.answer_to(press))["text"]
+    confirmed = await dewi.wait_for_edit()
+    assert "Tersimpan" in confirmed.text and "1 jam" in confirmed.text
+    assert confirmed.button_texts == []
+    assert [e.minutes for e in await _activities(town)] == [60]
 
 
 async def test_forged_and_stale_presses_are_answered(town: Harness) -> None:  # noqa: F811

@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 from xml.etree import ElementTree
 
+import aiohttp
 from sqlalchemy import select
 from sqlmodel import col
 
@@ -65,6 +66,18 @@ async def test_services_as_json_and_xml(api: Api) -> None:  # noqa: F811
     assert xml_definition.tag == "service_definition"
     assert len(xml_definition.findall("attributes/attribute/values/value")) == 6
 
+    discovery = await api.get("/discovery.json", base="/open311")
+    [endpoint] = discovery.json()["endpoints"]
+    assert (endpoint["url"], endpoint["specification"]) == (
+        f"{api.url}/open311/v2",
+        "http://wiki.open311.org/GeoReport_v2",
+    )
+    xml_discovery = ElementTree.fromstring((await api.get("/discovery.xml", base="/open311")).text)
+    assert [f.text for f in xml_discovery.findall("endpoints/endpoint/formats/format")] == [
+        "text/xml",
+        "application/json",
+    ]
+
     missing = await api.get("/services/parkir.json")
     assert (missing.status, missing.json()[0]["code"]) == (404, 404)
 
@@ -96,6 +109,9 @@ async def test_a_filed_request_reaches_the_desk_and_is_followed(api: Api) -> Non
     [created] = reply.json()
     number = created["service_request_id"]
     assert NUMBER.fullmatch(number)
+    # Verified within 3 working days of Tuesday 24 November: by Friday.
+    assert f"Aduan {number} diterima" in created["service_notice"]
+    assert "Jumat, 27 November 2026" in created["service_notice"]
 
     # The ticket arrives in the unit's group through the outbox, woken by the commit, with
     # the reporter shown as for a named complaint from the chat, and the location as a reply.
@@ -117,6 +133,8 @@ async def test_a_filed_request_reaches_the_desk_and_is_followed(api: Api) -> Non
     assert [(r["service_request_id"], r["status"], r["status_notes"]) for r in followed] == [
         (number, "open", "Baru")
     ]
+    # Due to be verified by the end of Friday in Belawan.
+    assert followed[0]["expected_datetime"] == "2026-11-27T23:59:59+07:00"
 
     # Worked in the desk like any ticket: its buttons move it, its reply asks for the reason.
     await dewi.press("✅ Verifikasi", chat=desk, message_id=ticket.message_id)
@@ -124,6 +142,9 @@ async def test_a_filed_request_reaches_the_desk_and_is_followed(api: Api) -> Non
     await eventually(lambda: "Terverifikasi" in (desk.messages[1].text or ""))
     [row] = (await api.get(f"/requests/{number}.json")).json()
     assert (row["status"], row["status_notes"]) == ("open", "Terverifikasi")
+    complaint = await _complaint(api, number)
+    assert complaint.follow_up_due is not None
+    assert row["expected_datetime"] == f"{complaint.follow_up_due.isoformat()}T23:59:59+07:00"
 
     await dewi.press("⛔ Tolak", chat=desk, message_id=ticket.message_id)
     [question] = await desk.wait_for(1)
@@ -138,6 +159,7 @@ async def test_a_filed_request_reaches_the_desk_and_is_followed(api: Api) -> Non
     assert xml.findtext("request/status_notes") == (
         "Ditolak: Bukan wewenang kecamatan, silakan ke Disdukcapil."
     )
+    assert xml.findtext("request/expected_datetime") == ""  # nothing more is due
     async with town.db.read() as session:
         actors = list(
             (
@@ -306,3 +328,17 @@ async def test_each_key_is_rate_limited(api: Api) -> None:  # noqa: F811
     await api.file(other)
     async with api.town.db.read() as session:
         assert len((await session.execute(select(Complaint))).all()) == 1
+
+
+async def test_a_body_that_is_not_utf8_is_400(api: Api) -> None:  # noqa: F811
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(
+            api.url + "/open311/v2/requests.json",
+            data=b"api_key=x&description=\xff\xfe",
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+        ) as response,
+    ):
+        assert response.status == 400
+        [error] = await response.json()
+    assert error["code"] == 400 and "body" in error["description"]
