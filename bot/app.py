@@ -186,6 +186,8 @@ def build_application(
         # Updates come from bot.polling's DurablePoller or bot.webhook, never PTB's Updater,
         # which confirms updates to Telegram before they are handled.
         .updater(None)
+        # Sigap's scheduler runs its own loops: no APScheduler behind an unused JobQueue.
+        .job_queue(None)
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
         .build()
