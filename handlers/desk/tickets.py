@@ -44,11 +44,15 @@ from handlers.desk.render import (
     ticket_keyboard,
 )
 from models import activities, complaints
+from models.conversation import FlowEnd, receipt_for
 from models.tables import Complaint, ComplaintMessage
 from models.types import stored_id
 from services.complaint_work import WorkOfferTexts
 from services.survey import offer_payload
 from texts import Html, escape
+
+# The receipt a desk move leaves (``models.conversation.FlowReceipt``'s flow).
+MOVE_RECEIPT = "desk_move"
 
 
 async def authorised(update: Update, context: SigapContext, complaint: Complaint) -> bool:
@@ -81,6 +85,8 @@ async def desk_button(update: Update, context: SigapContext) -> None:
     press = BUTTONS.unpack(query.data)
     if press is None:
         await answer_button(update, tr.plain("common.stale_button"))
+        return
+    if await moved_already(update, context):
         return
     action, complaint_id = press.verb, press.numbers[0]
     extra = press.numbers[1] if len(press.numbers) > 1 else None
@@ -129,7 +135,8 @@ async def desk_button(update: Update, context: SigapContext) -> None:
         await answer_button(update, tr.plain("common.stale_button"))
         return
     if move not in possible_moves(status):
-        await _not_now(update, context, complaint)
+        if not await _announce_owed(update, context, complaint, move):
+            await _not_now(update, context, complaint)
         return
     if move is Move.ASSIGN and extra is None:
         await _offer_assignees(update, context, complaint)
@@ -157,6 +164,28 @@ async def _earlier_ticket(
     # Read again: the ticket may have been recorded after ``complaint`` was read.
     fresh = await complaints.get_complaint(db, complaint.id)
     return fresh is not None and where != (fresh.desk_chat_id, fresh.ticket_message_id)
+
+
+async def _announce_owed(
+    update: Update, context: SigapContext, complaint: Complaint, move: Move
+) -> bool:
+    """The same move by the same person was committed by a process killed before it told
+    anyone (found by the random kills, tests/e2e/chaos): the press came round again. What
+    follows the move (the ticket, the citizen's notice) is done now instead of "not now"."""
+    if move is Move.FORWARD:
+        return False  # the ticket moved desks: its press cannot come round from this one
+    actor = f"tg:{context.actor.telegram_id}"
+    db = context.services.db
+    event = await complaints.unannounced_move(db, stored_id(complaint.id), move.value, actor)
+    if event is None:
+        return False
+    tr = context.texts
+    await answer_button(update, tr.plain("desk.moved", status=status_name(complaint.status, tr)))
+    previous = Status(event.from_status or complaint.status)
+    await after_move(
+        context, complaints.MoveResult(complaint, event, previous, complaint.unit_id, None)
+    )
+    return True
 
 
 async def _not_now(update: Update, context: SigapContext, complaint: Complaint) -> None:
@@ -215,6 +244,38 @@ async def _offer_units(update: Update, context: SigapContext, complaint: Complai
     )
 
 
+def _receipt(update: Update) -> FlowEnd:
+    """What lets this update, delivered again after a kill that fell between the move's commit
+    and its notices, tell them again (``_moved_already``) instead of "not now"."""
+    chat, user = update.effective_chat, update.effective_user
+    assert chat is not None and user is not None
+    return FlowEnd(chat.id, user.id, 0, update.update_id, None, MOVE_RECEIPT)
+
+
+async def moved_already(update: Update, context: SigapContext) -> bool:
+    """Whether this update (a press, or the reason replied to the bot's question) already moved
+    a complaint: delivered again after a kill; if so, the desk's ticket, the citizen and the
+    assignee are told again."""
+    chat, user = update.effective_chat, update.effective_user
+    assert chat is not None and user is not None
+    db = context.services.db
+    receipt = await receipt_for(db, chat.id, user.id, update.update_id)
+    if receipt is None or receipt.flow != MOVE_RECEIPT:
+        return False
+    result = await complaints.move_again(db, dict(receipt.data))
+    if result is None:
+        await answer_button(update)
+        return True
+    status = status_name(result.complaint.status, context.texts)
+    await answer_button(update, context.texts.plain("desk.moved", status=status))
+    await after_move(context, result)
+    if update.callback_query is None:  # the reason replied to the bot's question
+        tr = desk_texts(context.services)
+        status, number = status_name(result.complaint.status, tr), result.complaint.tracking_number
+        await reply_in_group(update, context, tr.t("desk.done", number=number, status=status))
+    return True
+
+
 async def move_now(
     update: Update,
     context: SigapContext,
@@ -224,9 +285,11 @@ async def move_now(
     note: str | None = None,
     target_unit_id: int | None = None,
     assignee_id: int | None = None,
+    prompt_id: int | None = None,
 ) -> complaints.MoveResult | None:
-    """Apply a move for the staff member behind this update; None (and an answer) if the
-    complaint moved on meanwhile."""
+    """Apply a move for the staff member behind this update (answering the bot's question
+    ``prompt_id``); None (and an answer) if the complaint moved on or the question was
+    answered meanwhile."""
     actor = context.actor
     services = context.services
     if move is Move.ASSIGN:
@@ -250,9 +313,16 @@ async def move_now(
             assignee_id=assignee_id,
             survey_offer=offer_payload,
             work=work_offer(context),
+            receipt=_receipt(update),
+            prompt_id=prompt_id,
         )
+    except complaints.PromptUsed:
+        await reply_in_group(update, context, desk_texts(services).t("desk.prompt_used"))
+        return None
     except (InvalidMove, LookupError):
         fresh = await complaints.get_complaint(services.db, stored_id(complaint.id))
+        if fresh is not None and await _announce_owed(update, context, fresh, move):
+            return None
         if update.callback_query is not None:
             await _not_now(update, context, fresh or complaint)
         else:
@@ -382,9 +452,6 @@ async def note_given(
     if not isinstance(note, str):
         await reply_in_group(update, context, tr.t(f"complaint.{note.code}", **note.params))
         return
-    if not await complaints.take_prompt(context.services.db, stored_id(ref.id)):
-        await reply_in_group(update, context, tr.t("desk.prompt_used"))
-        return
     result = await move_now(
         update,
         context,
@@ -392,6 +459,7 @@ async def note_given(
         Move(ref.move or ""),
         note=note,
         target_unit_id=ref.detail.get("unit_id"),
+        prompt_id=stored_id(ref.id),
     )
     if result is not None:
         await reply_in_group(

@@ -57,6 +57,7 @@ from models.complaints.errors import (
     ComplaintClosed,
     LimitReached,
     MessageLimit,
+    PromptUsed,
     ReopenExpired,
 )
 from models.complaints.filing import ComplaintDraft, recent_stories, submit_complaint
@@ -67,11 +68,13 @@ from models.complaints.messages import (
     find_message,
     latest_notice,
     mark_relayed,
+    prompt_asked_again,
     remember_messages,
     set_ticket,
     take_prompt,
+    unannounced_move,
 )
-from models.complaints.moves import MoveResult, apply_move
+from models.complaints.moves import MoveResult, apply_move, move_again
 from models.complaints.privacy import PurgeResult, purge_personal_data, record_disclosure
 from models.complaints.reading import (
     ComplaintRecord,
@@ -110,6 +113,7 @@ __all__ = [
     "LimitReached",
     "MessageLimit",
     "MoveResult",
+    "PromptUsed",
     "PurgeResult",
     "ReopenExpired",
     "SavedWork",
@@ -142,7 +146,9 @@ __all__ = [
     "is_banned",
     "latest_notice",
     "mark_relayed",
+    "move_again",
     "move_desk",
+    "prompt_asked_again",
     "purge_personal_data",
     "recent_stories",
     "record_disclosure",
@@ -154,6 +160,7 @@ __all__ = [
     "submit_complaint",
     "take_prompt",
     "ticket_details",
+    "unannounced_move",
     "unban_reporter",
     "unit_codes",
     "unit_handlers",

@@ -42,5 +42,9 @@ class ReopenExpired(Exception):
     """The citizen answered "belum selesai" after the reopening window."""
 
 
+class PromptUsed(Exception):
+    """The bot's question for a move's reason was answered already (the move is not made)."""
+
+
 class Rollback(Exception):
     """Leave the transaction without saving (a dry run, or bad rows)."""

@@ -86,10 +86,8 @@ async def submit_complaint(
     then: Callable[[AsyncSession, Complaint], Awaitable[None]] | None = None,
 ) -> Complaint:
     """Store a complaint with the next tracking number of the month; ends the flow in the same
-    transaction so that a second Submit cannot file it twice, leaving a receipt with the
-    complaint's id (``FlowEnd``) so that the Submit delivered again after a kill is confirmed
-    with the same number. ``then`` writes what must commit with the complaint (the Open311 API
-    queues its desk ticket there)."""
+    transaction (a second Submit cannot file it twice), with a receipt (``FlowEnd``: confirmed
+    again after a kill). ``then`` writes what must commit with it (Open311's desk ticket)."""
     period = period_of(today)
     dues: dict[str, Any] = due_dates(None, today, calendar, deadlines)  # columns by name
     for attempt in range(5):

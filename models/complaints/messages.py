@@ -252,13 +252,73 @@ async def find_message(db: Database, chat_id: int, message_id: int) -> Complaint
         ).scalar_one_or_none()
 
 
+async def unannounced_move(
+    db: Database, complaint_id: int, action: str, actor: str
+) -> ComplaintEvent | None:
+    """The complaint's latest event when it is ``action`` by ``actor`` and no notice to the
+    citizen was remembered since: a move committed by a process killed before it told anyone,
+    whose press has come round again."""
+    async with db.read() as session:
+        event = (
+            await session.execute(
+                select(ComplaintEvent)
+                .where(col(ComplaintEvent.complaint_id) == complaint_id)
+                .order_by(col(ComplaintEvent.id).desc())
+                .limit(1)
+            )
+        ).scalar_one_or_none()
+        if event is None or (event.action, event.actor) != (action, actor):
+            return None
+        told = (
+            await session.execute(
+                select(col(ComplaintMessage.detail)).where(
+                    col(ComplaintMessage.complaint_id) == complaint_id,
+                    col(ComplaintMessage.kind) == "citizen",
+                )
+            )
+        ).scalars()
+        if any(detail.get("event") == event.id for detail in told):
+            return None
+        return event
+
+
+async def prompt_asked_again(
+    db: Database, chat_id: int, message_id: int, employee_id: int
+) -> ComplaintMessage | None:
+    """The first open question to ``employee_id`` in ``chat_id`` asked after ``message_id``: the
+    same question again, when the process that asked it first was killed before it remembered
+    it (the press came round again and was handled anew). The caller checks that the first
+    one named the same complaint."""
+    async with db.read() as session:
+        return (
+            await session.execute(
+                select(ComplaintMessage)
+                .where(
+                    col(ComplaintMessage.chat_id) == chat_id,
+                    col(ComplaintMessage.kind) == "prompt",
+                    col(ComplaintMessage.employee_id) == employee_id,
+                    col(ComplaintMessage.message_id) > message_id,
+                )
+                .order_by(col(ComplaintMessage.message_id))
+                .limit(1)
+            )
+        ).scalar_one_or_none()
+
+
 async def take_prompt(db: Database, prompt_id: int) -> bool:
     """Use a question once: True for the first answer, False for any later one."""
     async with db.write() as session:
-        removed = await rows_changed(
-            session,
-            delete(ComplaintMessage).where(
-                col(ComplaintMessage.id) == prompt_id, col(ComplaintMessage.kind) == "prompt"
-            ),
-        )
-        return bool(removed)
+        return await take_prompt_in(session, prompt_id)
+
+
+async def take_prompt_in(session: AsyncSession, prompt_id: int) -> bool:
+    """:func:`take_prompt` in the caller's transaction: the move it asked the reason for
+    (``apply_move``), so that a kill between the two cannot use the question up and lose the
+    move."""
+    removed = await rows_changed(
+        session,
+        delete(ComplaintMessage).where(
+            col(ComplaintMessage.id) == prompt_id, col(ComplaintMessage.kind) == "prompt"
+        ),
+    )
+    return bool(removed)

@@ -9,6 +9,7 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from domain.calendar import WorkCalendar
@@ -24,8 +25,10 @@ from domain.complaints import (
     next_status,
 )
 from models import survey
-from models.complaints.errors import ReopenExpired
+from models.complaints.errors import PromptUsed, ReopenExpired
+from models.complaints.messages import take_prompt_in
 from models.complaints.work import WorkOffer, offer_work
+from models.conversation import FlowEnd, leave_receipt
 from models.db import Database
 from models.tables import Complaint, ComplaintEvent
 
@@ -56,26 +59,21 @@ async def apply_move(
     reporter_telegram_id: int | None = None,
     survey_offer: survey.SurveyOffer,
     work: WorkOffer | None = None,
+    receipt: FlowEnd | None = None,
+    prompt_id: int | None = None,
 ) -> MoveResult:
     """Move a complaint, with its history row, in one transaction. A closing queues the SKM
-    invitation (rendered by ``survey_offer``) in the same transaction, and ``work`` the offer
-    of the handler's work as an activity (``models.complaints.work``).
+    invitation (rendered by ``survey_offer``), ``work`` the offer of the handler's work as an
+    activity (``models.complaints.work``), ``receipt`` what ``move_again`` needs; the bot's
+    question ``prompt_id`` (asking for the reason) is used up with it.
 
     Raises ``InvalidMove`` (the status no longer allows it), ``LookupError`` (no such
-    complaint, or not this reporter's), ``ReopenExpired``.
+    complaint, or not this reporter's), ``ReopenExpired``, ``PromptUsed``.
     """
     async with db.write() as session:
-        complaint = (
-            await session.execute(
-                select(Complaint).where(col(Complaint.id) == complaint_id).with_for_update()
-            )
-        ).scalar_one_or_none()
-        if complaint is None or complaint.purged_at is not None:
-            raise LookupError(complaint_id)
-        if reporter_telegram_id is not None and complaint.reporter_telegram_id != (
-            reporter_telegram_id
-        ):
-            raise LookupError(complaint_id)
+        if prompt_id is not None and not await take_prompt_in(session, prompt_id):
+            raise PromptUsed()
+        complaint = await _locked(session, complaint_id, reporter_telegram_id)
         before = Status(complaint.status)
         after = next_status(before, move)
         if move is Move.REOPEN and not can_reopen(today, complaint.reopen_until):
@@ -114,7 +112,55 @@ async def apply_move(
             await survey.offer_after_complaint(session, complaint, now, survey_offer)
         if work is not None:
             await offer_work(session, complaint, move.value, work, now)
-    return MoveResult(complaint, event, before, previous_unit, previous_ticket)
+        result = MoveResult(complaint, event, before, previous_unit, previous_ticket)
+        if receipt is not None:
+            await leave_receipt(session, receipt, _replay(result))
+    return result
+
+
+async def _locked(
+    session: AsyncSession, complaint_id: int, reporter_telegram_id: int | None
+) -> Complaint:
+    """The complaint, locked for the move; LookupError if gone or not this reporter's."""
+    complaint = (
+        await session.execute(
+            select(Complaint).where(col(Complaint.id) == complaint_id).with_for_update()
+        )
+    ).scalar_one_or_none()
+    if complaint is None or complaint.purged_at is not None:
+        raise LookupError(complaint_id)
+    if reporter_telegram_id is not None and complaint.reporter_telegram_id != reporter_telegram_id:
+        raise LookupError(complaint_id)
+    return complaint
+
+
+def _replay(result: MoveResult) -> dict[str, Any]:
+    """What ``move_again`` rebuilds ``result`` from."""
+    ticket = result.previous_ticket
+    return {
+        "event_id": result.event.id,
+        "previous_status": result.previous_status.value,
+        "previous_unit_id": result.previous_unit_id,
+        "previous_ticket": list(ticket) if ticket else None,
+    }
+
+
+async def move_again(db: Database, receipt: dict[str, Any]) -> MoveResult | None:
+    """A move committed just before a kill, from its receipt (``apply_move``), for telling the
+    desk, the citizen and the assignee again what its update, delivered again, did."""
+    async with db.read() as session:
+        event = await session.get(ComplaintEvent, int(receipt["event_id"]))
+        complaint = await session.get(Complaint, event.complaint_id) if event else None
+    if event is None or complaint is None or complaint.purged_at is not None:
+        return None
+    ticket = receipt.get("previous_ticket")
+    return MoveResult(
+        complaint,
+        event,
+        Status(receipt["previous_status"]),
+        int(receipt["previous_unit_id"]),
+        (int(ticket[0]), int(ticket[1])) if ticket else None,
+    )
 
 
 def _stamp(

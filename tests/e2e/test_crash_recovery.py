@@ -22,6 +22,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import select
+from sqlmodel import col
 
 from domain.complaints import DEFAULT_CATEGORIES
 from domain.roster import read_roster
@@ -31,16 +32,32 @@ from models.db import Database
 from models.identity import issue_invites
 from models.inbox import InboxUpdate
 from models.roster import import_roster
-from models.tables import Activity, Complaint, Conversation
+from models.tables import Activity, Complaint, ComplaintEvent, Conversation
 from models.types import utcnow
 from tests.conftest import EXAMPLES
-from tests.e2e.harness import BOT_USERNAME, TOKEN, count, eventually, free_port, idle
+from tests.e2e.harness import (
+    BOT_USERNAME,
+    OPERATOR_ID,
+    TOKEN,
+    count,
+    eventually,
+    free_port,
+    idle,
+)
 from tests.e2e.test_complaints import fill_complaint
 
 pytestmark = pytest.mark.slow
 
+# The kill tests that run on SQLite in `make test` and on both databases under `make chaos`.
+SQLITE_NOW_BOTH_IN_CHAOS = pytest.mark.parametrize(
+    "db_url",
+    ["sqlite", pytest.param("postgres", marks=[pytest.mark.postgres, pytest.mark.chaos])],
+    indirect=True,
+)
+
 CAMAT = "198105142003121002"
 STAFF = "197508121999031007"
+DEWI = "199401202021012008"  # complaint handler, Seksi Pelayanan Umum (BLW-PU)
 
 
 class BotProcess:
@@ -172,9 +189,14 @@ async def kill_while_waiting_on(
     """Hold ``method`` for ``person``'s chat, do ``act``, and kill the bot while the handler
     waits on that call."""
     emulator.slow_down(person, 1.0, method)
-    seen = len(emulator.calls_by_method(method))
+
+    def held() -> int:  # calls in this chat: the bot may meanwhile call the method elsewhere
+        calls = emulator.calls_by_method(method)
+        return sum(str(c.get("chat_id")) == str(person.chat_id) for c in calls)
+
+    seen = held()
     await act()
-    await eventually(lambda: len(emulator.calls_by_method(method)) > seen, timeout=10)
+    await eventually(lambda: held() > seen, timeout=10)
     await bot.before_kill()
     bot.kill()
     await eventually(lambda: bool(emulator.abandoned_calls), timeout=5)
@@ -228,6 +250,11 @@ def assert_saved_once(person: Any) -> None:
     assert sum("Tersimpan" in t for t in texts) == 1, texts
     assert len([m for m in person.messages if "✅ Simpan" in m.button_texts]) <= 1
     assert not any("maaf" in t.lower() for t in texts), texts
+
+
+def assert_no_press_called_old(emulator: BotApiEmulator) -> None:
+    stale = [c for c in emulator.calls_by_method("answerCallbackQuery") if c.get("text")]
+    assert not stale, stale  # no press was answered "this button is old"
 
 
 class PollingBotProcess(BotProcess):
@@ -285,11 +312,7 @@ async def test_a_second_sigap_run_on_the_same_database_refuses_to_start(
 
 # SQLite in `make test` (the receipt is one row written like any other; the flows' own tests
 # cover it on PostgreSQL); both under `make chaos`.
-@pytest.mark.parametrize(
-    "db_url",
-    ["sqlite", pytest.param("postgres", marks=[pytest.mark.postgres, pytest.mark.chaos])],
-    indirect=True,
-)
+@SQLITE_NOW_BOTH_IN_CHAOS
 async def test_saved_but_not_confirmed_gets_the_same_confirmation(
     db_url: str, tmp_path: Path
 ) -> None:
@@ -317,10 +340,10 @@ async def test_saved_but_not_confirmed_gets_the_same_confirmation(
         await idle(db)
         assert_saved_once(person)
         assert await count(db, Activity) == 1
-        stale = [c for c in emulator.calls_by_method("answerCallbackQuery") if c.get("text")]
-        assert not stale, stale  # the press was never answered "this button is old"
+        assert_no_press_called_old(emulator)
 
 
+@SQLITE_NOW_BOTH_IN_CHAOS
 async def test_complaint_submitted_but_not_confirmed_gets_the_same_number(
     db_url: str, tmp_path: Path
 ) -> None:
@@ -351,5 +374,65 @@ async def test_complaint_submitted_but_not_confirmed_gets_the_same_number(
         await idle(db)
         assert sum(complaint.tracking_number in m.text for m in citizen.messages) == 1
         assert await count(db, Complaint) == 1
-        stale = [c for c in emulator.calls_by_method("answerCallbackQuery") if c.get("text")]
-        assert not stale, stale
+        assert_no_press_called_old(emulator)
+
+
+@SQLITE_NOW_BOTH_IN_CHAOS
+async def test_desk_move_committed_but_not_told_is_told_after_the_restart(
+    db_url: str, tmp_path: Path
+) -> None:
+    """Killed after "Verifikasi" (then a rejection's reason) committed the move but before the
+    citizen was told: the update comes round again from the inbox and tells the citizen (and
+    refreshes the ticket) instead of answering the desk "not now: it is verified already" (or
+    "not a ticket": its question is used up); one move each in the history."""
+    async with crash_setup(db_url, tmp_path, PollingBotProcess) as (emulator, bot, db):
+        await complaints.import_categories(
+            db, DEFAULT_CATEGORIES, dry_run=False, actor="test", now=utcnow()
+        )
+        bot.env["SIGAP_ADMIN_IDS"] = str(OPERATOR_ID)
+        bot.start()
+        dewi = await _link(db, emulator, DEWI)
+        desk = emulator.group("Meja Aduan PU", privacy_mode=True)
+        operator = emulator.user(first_name="Operator", user_id=OPERATOR_ID)
+        await operator.send("/pasang_meja BLW-PU", chat=desk)
+        await desk.wait_for(1, timeout=10)
+        citizen = emulator.user(first_name="Siti")
+        await fill_complaint(citizen)
+        await citizen.press("✅ Kirim aduan")
+        await citizen.wait_for(1, timeout=10)
+        [ticket] = await desk.wait_for(1, timeout=10)
+
+        async def killed_while_the_citizen_is_told(act: Any) -> None:
+            await idle(db)
+            await kill_while_waiting_on(emulator, bot, citizen, "sendMessage", act)
+
+        await killed_while_the_citizen_is_told(
+            lambda: dewi.press("✅ Verifikasi", chat=desk, message_id=ticket.message_id)
+        )
+        async with db.read() as session:
+            [complaint] = (await session.execute(select(Complaint))).scalars()
+        assert complaint.status == "terverifikasi"
+        assert not any("diverifikasi" in m.text for m in citizen.messages)
+        bot.start()
+        [notice] = await citizen.wait_for(1, timeout=20)
+        assert "diverifikasi" in notice.text and complaint.tracking_number in notice.text
+        await idle(db)
+        answers = [c.get("text") or "" for c in emulator.calls_by_method("answerCallbackQuery")]
+        assert not any("Tidak bisa sekarang" in a for a in answers), answers
+
+        # A move with a reason: the reply to the bot's question comes round again (the
+        # question itself is used up by then) and tells the citizen.
+        await dewi.press("⛔ Tolak", chat=desk, message_id=ticket.message_id)
+        [question] = await desk.wait_for(1, timeout=10)
+        await killed_while_the_citizen_is_told(
+            lambda: dewi.send("Bukan wewenang kecamatan.", chat=desk, reply_to=question)
+        )
+        bot.start()
+        [rejected] = await citizen.wait_for(1, timeout=20)
+        assert "Bukan wewenang kecamatan." in rejected.text, rejected.text
+        [done] = await desk.wait_for(1, timeout=10)
+        assert "Ditolak" in done.text, done.text
+        await idle(db)
+        async with db.read() as session:
+            actions = (await session.execute(select(col(ComplaintEvent.action)))).scalars().all()
+        assert sorted(actions) == ["reject", "submitted", "verify"], actions

@@ -15,6 +15,7 @@ import contextlib
 import errno
 import sqlite3
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -32,46 +33,66 @@ BUSY = "Maaf, sistem sedang sibuk. Silakan coba lagi sebentar."
 QUICK_LOG = "Sosialisasi posyandu Bagan Deli 2 jam"
 
 
+@dataclass(frozen=True)
+class Words:
+    """What the person presses and reads, in their language."""
+
+    busy: str = BUSY
+    save: str = "✅ Simpan"
+    saved: str = "Tersimpan"
+
+
+INDONESIAN = Words()
+ENGLISH = Words("Sorry, the system is busy. Please try again in a moment.", "✅ Save", "Saved")
+
+
 async def _started(db_url: str, db: Database, tmp_path: Path) -> Harness:
     office = await start_harness(db_url, db=db, SIGAP_DATA_DIR=str(tmp_path / "data"))
     await office.import_roster(EXAMPLES / "roster_belawan.csv")
     return office
 
 
-async def _at_the_summary(office: Harness) -> Any:
+async def _at_the_summary(office: Harness, words: Words = INDONESIAN) -> Any:
     person = await office.employee(STAFF)
+    if words is ENGLISH:
+        await person.send("/bahasa")
+        await person.wait_for(1)
+        await person.press("🇬🇧 English")
+        await person.wait_for_edit()
     await person.send(QUICK_LOG)
     [summary] = await person.wait_for(1)
-    assert "✅ Simpan" in summary.button_texts, summary.text
+    assert words.save in summary.button_texts, summary.text
     return person
 
 
-async def _press_save_while(office: Harness, person: Any, db_goes_away: Any) -> None:
+async def _press_save_while(
+    office: Harness, person: Any, db_goes_away: Any, words: Words = INDONESIAN
+) -> None:
     """Press "Simpan" and take the database away while the press is on its way (the bot
     waits on editMessageText, settling the pressed message), so that the save meets it."""
     emulator = office.emulator
     emulator.slow_down(person, 0.3, "editMessageText")
     seen = len(emulator.calls_by_method("editMessageText"))
-    await person.press("✅ Simpan")
+    await person.press(words.save)
     await eventually(lambda: len(emulator.calls_by_method("editMessageText")) > seen)
     await db_goes_away()
     emulator.slow_down(person, 0)
 
 
-async def _save_again(office: Harness, person: Any) -> None:
+async def _save_again(office: Harness, person: Any, words: Words = INDONESIAN) -> None:
     """What the person does after "try again": any message brings the summary's buttons back
     (the pressed one lost them), and "Simpan" saves."""
     await person.send("simpan")
     _, summary = await person.wait_for(2)  # "use the buttons" and the summary
-    assert "✅ Simpan" in summary.button_texts, summary.text
-    await person.press("✅ Simpan")
+    assert words.save in summary.button_texts, summary.text
+    await person.press(words.save)
     [saved] = await person.wait_for(1, timeout=10)
-    assert "Tersimpan" in saved.text, saved.text
+    assert words.saved in saved.text, saved.text
     await idle(office.db)
     assert await count(office.db, Activity) == 1
     texts = [m.text for m in person.messages]
-    assert sum("Tersimpan" in t for t in texts) == 1, texts
-    assert sum(t == BUSY for t in texts) == 1, texts
+    assert sum(words.saved in t for t in texts) == 1, texts
+    assert sum(t == words.busy for t in texts) == 1, texts
 
 
 class WriteLock:
@@ -202,20 +223,21 @@ async def test_postgres_goes_away_and_comes_back(postgres_url: str, tmp_path: Pa
         office = await _started(via_proxy, db, tmp_path)
         direct = Database(postgres_url)
         try:
-            person = await _at_the_summary(office)
+            # Someone who chose English is told in English.
+            person = await _at_the_summary(office, ENGLISH)
             # Connections cut between two updates (a server restart): the pool notices on
             # checkout and connects again; the person notices nothing.
             assert await _terminate_connections(postgres_url) > 0
-            await person.send("simpan")
+            await person.send("save")
             _, summary = await person.wait_for(2, timeout=10)
-            assert "✅ Simpan" in summary.button_texts, summary.text
-            # The server gone while "Simpan" is on its way: asked to try again, nothing saved.
-            await _press_save_while(office, person, proxy.stop)
+            assert ENGLISH.save in summary.button_texts, summary.text
+            # The server gone while "Save" is on its way: asked to try again, nothing saved.
+            await _press_save_while(office, person, proxy.stop, ENGLISH)
             [busy] = await person.wait_for(1, timeout=15)
-            assert busy.text == BUSY
+            assert busy.text == ENGLISH.busy
             assert await count(direct, Activity) == 0
             await proxy.start()  # back, on the same port
-            await _save_again(office, person)
+            await _save_again(office, person, ENGLISH)
         finally:
             await stop_harness(office)
             await db.dispose()
