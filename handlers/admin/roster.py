@@ -26,6 +26,7 @@ from handlers.admin.preview import (
     FileKind,
     PreviewText,
     add_kind,
+    applied_text,
     send_workbook,
 )
 from handlers.common import answer_button
@@ -138,12 +139,15 @@ async def _run(
     # Roles, units and supervisors may differ for anyone: read identities afresh.
     services.identities.forget_all()
     n = result.changes
-    summary = tr.t("admin.roster_applied", new=n.new, changed=n.changed, deactivated=n.deactivated)
-    return "", True, summary
+    counts = {"new": n.new, "changed": n.changed, "deactivated": n.deactivated}
+    return "", True, applied_text(tr, _KIND, counts)
 
 
 def _read(path: Path, suffix: str) -> object:
     return read_roster(path, max_rows=MAX_ROWS, suffix=suffix)
 
 
-add_kind(FileKind("roster", AdminTask.ROSTER, "admin_preview.title_roster", _read, _run))
+_KIND = FileKind(
+    "roster", AdminTask.ROSTER, "admin_preview.title_roster", _read, _run, "admin.roster_applied"
+)
+add_kind(_KIND)
