@@ -246,6 +246,14 @@ class _Snapshot:
         nips = {p.id: p.nip for p in people}
         order = {row.nip: row.line for row in rows}
         diff = RosterDiff()
+        # New people are inserted in bulk, without ORM objects (``_apply_employees``): the
+        # rows say who they are.
+        known = {p.nip for p in people}
+        diff.new = [
+            PersonChange(row.nip, row.name)
+            for row in rows
+            if row.nip not in self.values and row.nip not in known
+        ]
         for employee in sorted(people, key=lambda e: (order.get(e.nip, 0), e.name)):
             after = _fields(employee, units, nips)
             old = self.values.get(employee.nip)
