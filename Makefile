@@ -40,11 +40,13 @@ test: $(BIN)/sigap
 
 # The long forms of the reliability suite (docs/architecture.md#reliability): 10,000 fuzzed
 # examples drawn afresh, the access matrix with every id, the kill after an unconfirmed save on
-# PostgreSQL too, and the faults test under twelve seeds. `make test` runs the quick forms.
+# PostgreSQL too, the faults test under twelve seeds, and 100 random kills of real `sigap run`
+# processes (25 per database and mode, seeds printed; SIGAP_CHAOS_SEED replays one). `make test`
+# runs the quick forms. One driver run: `python -m tests.e2e.chaos --help`.
 chaos: $(BIN)/sigap
 	SIGAP_CHAOS=1 $(BIN)/pytest -p no:cacheprovider --timeout 3600 \
 		tests/e2e/test_fuzz.py tests/e2e/test_access_matrix.py tests/e2e/test_crash_recovery.py \
-		tests/emulator/test_emulator_faults_bot.py
+		tests/emulator/test_emulator_faults_bot.py tests/e2e/test_chaos_kills.py
 
 bench: $(BIN)/sigap
 	$(BIN)/python bench/updates.py

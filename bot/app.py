@@ -186,6 +186,8 @@ def build_application(
         # Updates come from bot.polling's DurablePoller or bot.webhook, never PTB's Updater,
         # which confirms updates to Telegram before they are handled.
         .updater(None)
+        # Sigap's scheduler runs its own loops: no APScheduler behind an unused JobQueue.
+        .job_queue(None)
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
         .build()
@@ -217,12 +219,7 @@ def _outbox_sender(bot: Bot, notifier: Bot, services: Services) -> OutboxSender:
         services.clock,
         # 25/s rather than Telegram's 30/s: replies to people share the same overall limit.
         overall_rate=25,
-        on_blocked=desk.blocked_hook(
-            services,
-            # Late-bound: the hook runs only once the sender below delivers.
-            wake_outbox=lambda: sender.notify(),
-            then=blocked_hook(services),
-        ),
+        on_blocked=desk.blocked_hook(services, then=blocked_hook(services)),
         on_migrated=desk.migrated_hook(bot, services),
         on_sent=desk.ticket_sent_hook(bot, services),
         data_dir=settings.data_dir,

@@ -75,6 +75,8 @@ class Flow:
         chat, user = update.effective_chat, update.effective_user
         assert chat is not None and user is not None
         step = step or self.first_step
+        if await self._started_before(update, context, step):
+            return
         conversation = await store.begin(
             context.services.db,
             chat.id,
@@ -87,6 +89,22 @@ class Flow:
         )
         context.forget_conversation(conversation)
         await self.steps[step].prompt(FlowCall(update, context, self, conversation))
+
+    async def _started_before(self, update: Update, context: SigapContext, step: str) -> bool:
+        """Delivered again after a kill, this update finds the conversation it started here:
+        ask its question again (the first may never have reached Telegram). Starting afresh
+        would give the flow a new version, and the person's press on the question they saw
+        would be refused as an old button."""
+        chat, user = update.effective_chat, update.effective_user
+        assert chat is not None and user is not None
+        conversation = await context.conversation(chat.id, user.id)
+        if conversation is None or update.update_id != conversation.last_update_id:
+            return False
+        if (conversation.flow, conversation.step) != (self.name, step):
+            return False  # one flow handing over to another within this update
+        await answer_button(update)
+        await _prompt_again(update, context, conversation)
+        return True
 
 
 _FLOWS: dict[str, Flow] = {}

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, cast
 
-from sqlalchemy import and_, delete, func, select
+from sqlalchemy import Select, and_, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -99,10 +99,32 @@ async def save_activity(
     now: datetime,
     conversation: FlowEnd | tuple[int, int, int] | None = None,
 ) -> Activity:
+    saved, _ = await save_and_count(
+        db, employee_id, draft, source=source, actor=actor, now=now, conversation=conversation
+    )
+    return saved
+
+
+async def save_and_count(
+    db: Database,
+    employee_id: int,
+    draft: ActivityDraft,
+    *,
+    source: str,
+    actor: str,
+    now: datetime,
+    conversation: FlowEnd | tuple[int, int, int] | None = None,
+) -> tuple[Activity, tuple[int, int]]:
+    """:func:`save_activity`, and :func:`minutes_on` for its day read in the same
+    transaction (what the "Tersimpan" confirmation shows), without a session of its own."""
     async with db.write() as session:
         if conversation is not None and not await finish_in(session, *conversation):
             raise AlreadySaved()
-        return await add_activity(session, employee_id, draft, source=source, actor=actor, now=now)
+        activity = await add_activity(
+            session, employee_id, draft, source=source, actor=actor, now=now
+        )
+        count, minutes = (await session.execute(_minutes_on(employee_id, draft.work_date))).one()
+    return activity, (int(count), int(minutes))
 
 
 async def add_activity(
@@ -148,15 +170,18 @@ async def add_activity(
 
 async def minutes_on(db: Database, employee_id: int, day: date) -> tuple[int, int]:
     """(entries, minutes) logged for a day, rejected and deleted entries excluded."""
-    stmt = select(func.count(), func.coalesce(func.sum(col(Activity.minutes)), 0)).where(
+    async with db.read() as session:
+        count, minutes = (await session.execute(_minutes_on(employee_id, day))).one()
+    return int(count), int(minutes)
+
+
+def _minutes_on(employee_id: int, day: date) -> Select[int, int]:
+    return select(func.count(), func.coalesce(func.sum(col(Activity.minutes)), 0)).where(
         col(Activity.employee_id) == employee_id,
         col(Activity.work_date) == day,
         col(Activity.deleted_at).is_(None),
         col(Activity.status) != "rejected",
     )
-    async with db.read() as session:
-        count, minutes = (await session.execute(stmt)).one()
-    return int(count), int(minutes)
 
 
 async def activities_between(

@@ -35,6 +35,8 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.orm import Session
 
+from models.sqlite_driver import use_one_trip
+
 SQLITE_BUSY_TIMEOUT_S = 15
 
 
@@ -136,6 +138,7 @@ def _configure_sqlite(engine: AsyncEngine, busy_timeout: float) -> None:
 
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        use_one_trip(dbapi_connection)  # a statement is one trip to aiosqlite's thread
         # Take over BEGIN from the driver so that we can choose IMMEDIATE for writers.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()

@@ -227,8 +227,7 @@ class Scheduler:
             metrics.job_ran(name, failed=True)
             raise
         metrics.job_ran(name, failed=False)
-        if written and self.sender is not None:
-            self.sender.notify()
+        # What a job queued wakes the sender by its commit (models/outbox_wake.py).
         return written
 
     async def tick(self, now: datetime | None = None) -> dict[str, int]:

@@ -242,7 +242,6 @@ async def bot_left_group(update: Update, context: SigapContext) -> None:
         change.chat.id,
         actor=f"tg:{change.from_user.id}" if change.from_user else "telegram",
         reason=f"bot_{change.new_chat_member.status}",
-        wake_outbox=context.bot_data.wake_outbox,
     )
 
 
@@ -252,10 +251,10 @@ async def desk_lost(
     *,
     actor: str,
     reason: str,
-    wake_outbox: Callable[[], None],
 ) -> None:
     """The bot is no longer in this group. If it was a desk, the desk is removed and the
-    operators (``SIGAP_ADMIN_IDS``) are told through the outbox, in the same transaction."""
+    operators (``SIGAP_ADMIN_IDS``) are told through the outbox, in the same transaction (its
+    commit wakes the sender)."""
     now = services.clock.now()
     tr = texts(services.settings.default_language)
 
@@ -278,13 +277,11 @@ async def desk_lost(
     )
     if removed is not None:
         log.warning("the bot was removed from the desk group of %s", removed.unit.code)
-        wake_outbox()
 
 
 def blocked_hook(
     services: Services,
     *,
-    wake_outbox: Callable[[], None],
     then: Callable[[int], Awaitable[None]],
 ) -> Callable[[int], Awaitable[None]]:
     """For the outbox sender: a chat answered 403. A desk group that removed the bot (while
@@ -297,7 +294,6 @@ def blocked_hook(
                 chat_id,
                 actor="telegram",
                 reason="bot_unreachable",
-                wake_outbox=wake_outbox,
             )
         await then(chat_id)
 

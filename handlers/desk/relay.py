@@ -240,6 +240,7 @@ async def notify_citizen(
     *,
     body: str | None = None,
     attachments: Sequence[EvidenceDraft] = (),
+    event_id: int | None = None,
 ) -> bool:
     """Send the reporter a notice about their complaint, in their language, with the buttons
     that fit its status. False when they cannot be reached (blocked the bot, data purged)."""
@@ -260,10 +261,14 @@ async def notify_citizen(
         await mark_blocked(services.db, reporter, services.clock.now())
         return False
     db, complaint_id = services.db, stored_id(complaint.id)
-    # The last message of the notice carries the buttons (``send_with_header``).
+    # The last message of the notice carries the buttons (``send_with_header``), and the event
+    # it announces (``complaints.unannounced_move``).
+    detail: dict[str, object] = {"buttons": markup is not None}
+    if event_id is not None:
+        detail["event"] = event_id
     await complaints.remember_messages(db, complaint_id, reporter, notice[:-1], "citizen")
     await complaints.remember_messages(
-        db, complaint_id, reporter, notice[-1:], "citizen", detail={"buttons": markup is not None}
+        db, complaint_id, reporter, notice[-1:], "citizen", detail=detail
     )
     await complaints.remember_messages(db, complaint_id, reporter, files, "citizen")
     if earlier is not None:
@@ -304,7 +309,9 @@ async def after_move(relay: Relay, result: complaints.MoveResult) -> None:
         await refresh_ticket(relay, complaint)
     if move is Move.ASSIGN and complaint.assignee_id is not None:
         await _tell_assignee(relay, complaint, complaint.assignee_id, unit_name)
-    await notify_citizen(relay, complaint, _move_notice(result, unit_name))
+    await notify_citizen(
+        relay, complaint, _move_notice(result, unit_name), event_id=result.event.id
+    )
 
 
 async def _tell_assignee(

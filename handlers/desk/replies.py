@@ -18,7 +18,7 @@ from handlers.desk.tickets import authorised, moved_already, note_given, reply_i
 from models import complaints, notices
 from models.activities import EvidenceDraft
 from models.outbox import text_payload
-from models.tables import Complaint
+from models.tables import Complaint, ComplaintMessage
 from models.types import stored_id
 
 
@@ -52,6 +52,8 @@ async def group_reply(update: Update, context: SigapContext) -> None:
         return  # the reason for a move, delivered again: its question is used up
     tr = desk_texts(context.services)
     ref = await complaints.find_message(context.services.db, message.chat.id, replied.message_id)
+    if ref is None:
+        ref = await _asked_again(context, replied)
     if ref is None or ref.kind not in ("ticket", "desk", "prompt"):
         await reply_in_group(update, context, tr.t("desk.reply_not_a_ticket"))
         return
@@ -75,6 +77,25 @@ async def group_reply(update: Update, context: SigapContext) -> None:
         await reply_in_group(update, context, await _elsewhere(context, complaint, ref.chat_id))
     else:
         await _staff_answer(update, context, complaint, message)
+
+
+async def _asked_again(context: SigapContext, replied: Message) -> ComplaintMessage | None:
+    """A question the bot asked and never remembered (killed between sending it and storing
+    it): the press came round again after the restart and the question was asked again. A
+    reply to the first is the answer to the second when the first names its complaint."""
+    employee_id = context.actor.employee_id
+    if employee_id is None:
+        return None
+    db = context.services.db
+    again = await complaints.prompt_asked_again(
+        db, replied.chat.id, replied.message_id, employee_id
+    )
+    if again is None:
+        return None
+    complaint = await complaints.get_complaint(db, again.complaint_id)
+    if complaint is None or complaint.tracking_number not in (replied.text or ""):
+        return None
+    return again
 
 
 async def _elsewhere(context: SigapContext, complaint: Complaint, chat_id: int) -> str:

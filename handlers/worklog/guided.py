@@ -352,6 +352,7 @@ async def _save(call: FlowCall) -> None:
     token = call.ending({"work_date": day.isoformat()})
     actor = f"tg:{context.actor.telegram_id}"
     now = context.services.clock.now()
+    totals: tuple[int, int] | None = None  # an edit reads the day's totals after
     try:
         if data.get("activity_id"):
             saved = await activities.update_activity(
@@ -366,7 +367,7 @@ async def _save(call: FlowCall) -> None:
                 replace_evidence=bool(data.get("replace_evidence")),
             )
         else:
-            saved = await activities.save_activity(
+            saved, totals = await activities.save_and_count(
                 context.services.db,
                 employee_id,
                 draft,
@@ -387,15 +388,21 @@ async def _save(call: FlowCall) -> None:
         return
     context.forget_conversation(None)
     receipt = {"work_date": day.isoformat(), "activity_id": saved.id}
-    await _confirm_saved(call.update, context, receipt)
+    await _confirm_saved(call.update, context, receipt, totals)
 
 
-async def _confirm_saved(update: Update, context: SigapContext, receipt: dict[str, Any]) -> None:
-    """The day's count and total after a save; also what a save delivered again is told."""
+async def _confirm_saved(
+    update: Update,
+    context: SigapContext,
+    receipt: dict[str, Any],
+    totals: tuple[int, int] | None = None,
+) -> None:
+    """The day's count and total after a save (``totals``: as the save read them); also what
+    a save delivered again is told."""
     tr, employee_id = context.texts, context.actor.employee_id
     assert employee_id is not None
     day = date.fromisoformat(receipt["work_date"])
-    count, minutes = await activities.minutes_on(context.services.db, employee_id, day)
+    count, minutes = totals or await activities.minutes_on(context.services.db, employee_id, day)
     total = duration(minutes, tr.language)
     text = tr.t("log.saved", date=format_date(day, tr.language), count=count, total=total)
     if receipt.get("activity_id"):

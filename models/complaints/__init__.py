@@ -68,9 +68,11 @@ from models.complaints.messages import (
     find_message,
     latest_notice,
     mark_relayed,
+    prompt_asked_again,
     remember_messages,
     set_ticket,
     take_prompt,
+    unannounced_move,
 )
 from models.complaints.moves import MoveResult, apply_move, move_again
 from models.complaints.privacy import PurgeResult, purge_personal_data, record_disclosure
@@ -146,6 +148,7 @@ __all__ = [
     "mark_relayed",
     "move_again",
     "move_desk",
+    "prompt_asked_again",
     "purge_personal_data",
     "recent_stories",
     "record_disclosure",
@@ -157,6 +160,7 @@ __all__ = [
     "submit_complaint",
     "take_prompt",
     "ticket_details",
+    "unannounced_move",
     "unban_reporter",
     "unit_codes",
     "unit_handlers",

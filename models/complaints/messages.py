@@ -252,6 +252,59 @@ async def find_message(db: Database, chat_id: int, message_id: int) -> Complaint
         ).scalar_one_or_none()
 
 
+async def unannounced_move(
+    db: Database, complaint_id: int, action: str, actor: str
+) -> ComplaintEvent | None:
+    """The complaint's latest event when it is ``action`` by ``actor`` and no notice to the
+    citizen was remembered since: a move committed by a process killed before it told anyone,
+    whose press has come round again."""
+    async with db.read() as session:
+        event = (
+            await session.execute(
+                select(ComplaintEvent)
+                .where(col(ComplaintEvent.complaint_id) == complaint_id)
+                .order_by(col(ComplaintEvent.id).desc())
+                .limit(1)
+            )
+        ).scalar_one_or_none()
+        if event is None or (event.action, event.actor) != (action, actor):
+            return None
+        told = (
+            await session.execute(
+                select(col(ComplaintMessage.detail)).where(
+                    col(ComplaintMessage.complaint_id) == complaint_id,
+                    col(ComplaintMessage.kind) == "citizen",
+                )
+            )
+        ).scalars()
+        if any(detail.get("event") == event.id for detail in told):
+            return None
+        return event
+
+
+async def prompt_asked_again(
+    db: Database, chat_id: int, message_id: int, employee_id: int
+) -> ComplaintMessage | None:
+    """The first open question to ``employee_id`` in ``chat_id`` asked after ``message_id``: the
+    same question again, when the process that asked it first was killed before it remembered
+    it (the press came round again and was handled anew). The caller checks that the first
+    one named the same complaint."""
+    async with db.read() as session:
+        return (
+            await session.execute(
+                select(ComplaintMessage)
+                .where(
+                    col(ComplaintMessage.chat_id) == chat_id,
+                    col(ComplaintMessage.kind) == "prompt",
+                    col(ComplaintMessage.employee_id) == employee_id,
+                    col(ComplaintMessage.message_id) > message_id,
+                )
+                .order_by(col(ComplaintMessage.message_id))
+                .limit(1)
+            )
+        ).scalar_one_or_none()
+
+
 async def take_prompt(db: Database, prompt_id: int) -> bool:
     """Use a question once: True for the first answer, False for any later one."""
     async with db.write() as session:

@@ -13,6 +13,7 @@ from telegram import Bot
 from bot.polling import stop_bot
 from models import inbox
 from tests.e2e.harness import Harness, eventually, idle, start_again
+from tests.e2e.test_complaints import town  # noqa: F401 (fixture)
 
 
 async def _fetch_and_confirm(office: Harness) -> list[dict[str, Any]]:
@@ -77,3 +78,29 @@ async def test_a_second_poller_on_the_same_token_does_not_stop_the_bot(
     await siti.send("/start")
     [welcome] = await siti.wait_for(1, timeout=10)  # after the back-off of 1 s
     assert "Siti" in welcome.text
+
+
+async def test_a_command_handled_again_keeps_the_question_the_person_answers(
+    town: Harness,  # noqa: F811
+) -> None:
+    """Killed after /aduan's question went out but before its update left the inbox (found by
+    the random kills, tests/e2e/chaos): the update comes round again and the question is asked
+    again, but the flow is not begun afresh, so a press on the first copy still counts."""
+    siti = town.user(first_name="Siti")
+    await stop_bot(town.application)
+    await siti.send("/aduan")
+    fetched = await _fetch_and_confirm(town)
+    await inbox.keep(town.db, fetched, town.clock.now())
+    await start_again(town)
+    [first] = await siti.wait_for(1)
+    await idle(town.db)
+    await stop_bot(town.application)
+    await inbox.keep(town.db, fetched, town.clock.now())  # as if never removed
+    await start_again(town)
+    [again] = await siti.wait_for(1)
+    assert again.text == first.text
+    await idle(town.db)
+    await siti.press("Pengaduan", message_id=first.message_id)
+    [categories] = await siti.wait_for(1)
+    assert "Lainnya" in categories.button_texts, categories.text
+    assert not [a for a in siti.callback_answers if a.get("text")]  # no "old button"

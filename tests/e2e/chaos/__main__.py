@@ -33,7 +33,8 @@ async def _admin(sql: str) -> None:
 
 async def main(args: argparse.Namespace) -> int:
     with tempfile.TemporaryDirectory(prefix="sigap-chaos-") as folder:
-        workdir = Path(folder)
+        workdir = Path(args.workdir or folder)
+        workdir.mkdir(parents=True, exist_ok=True)
         if args.db == "sqlite":
             url, name = f"sqlite+aiosqlite:///{workdir / 'sigap.db'}", None
         else:
@@ -55,5 +56,6 @@ if __name__ == "__main__":
     parser.add_argument("--kills", type=int, default=10)
     parser.add_argument("--mode", choices=("polling", "webhook"), default="polling")
     parser.add_argument("--db", choices=("sqlite", "postgres"), default="sqlite")
+    parser.add_argument("--workdir", help="keep the database and the bot's logs here")
     parser.add_argument("--seed", type=int, default=random.randrange(1_000_000))
     sys.exit(asyncio.run(main(parser.parse_args())))

@@ -17,16 +17,17 @@ import html
 import re
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from sqlalchemy import func, select
 from sqlmodel import col
 
 from emulator import BotApiEmulator
 from models.db import Database
-from models.outbox import OutboxMessage
+from models.outbox import OutboxMessage, OutboxStatus
 from models.survey import SurveyResponse
 from models.tables import Activity, Complaint, ComplaintEvent
-from tests.e2e.chaos.steps import Tally
+from tests.e2e.chaos.steps import Expect, InFlight, Tally
 
 NAMES = ("lost", "twice", "stuck", "numbers")
 
@@ -64,6 +65,40 @@ async def check(db: Database, emulator: BotApiEmulator, tally: Tally) -> dict[st
 def tally_clashes(tally: Tally) -> list[str]:
     """The same number shown in two receipts (``Tally.numbers`` keeps only the last)."""
     return [f"number {n} shown twice" for n, k in Counter(tally.shown).items() if k > 1]
+
+
+@dataclass(frozen=True)
+class Queued:
+    """An outbox row as its chat would have shown it."""
+
+    text: str
+    button_texts: list[str]
+
+
+def in_flight_checker(db: Database) -> InFlight:
+    """Whether a notification for ``chat_id`` that ``expect`` accepts is among the outbox's
+    ``unknown`` rows: in flight when the bot was killed, so never sent again (at most once)."""
+
+    async def was_in_flight(chat_id: int, expect: Expect) -> bool:
+        async with db.read() as session:
+            rows = (
+                await session.execute(
+                    select(OutboxMessage).where(
+                        col(OutboxMessage.chat_id) == chat_id,
+                        col(OutboxMessage.status) == OutboxStatus.UNKNOWN,
+                    )
+                )
+            ).scalars()
+            return any(expect(queued(row)) for row in rows)
+
+    return was_in_flight
+
+
+def queued(row: OutboxMessage) -> Queued:
+    markup = row.payload.get("reply_markup") or {}
+    buttons = [b.get("text", "") for line in markup.get("inline_keyboard", []) for b in line]
+    text = row.payload.get("text") or row.payload.get("caption") or ""
+    return Queued(plain(text), buttons)
 
 
 def plain(text: str) -> str:
