@@ -18,6 +18,7 @@ from telegram import Update
 from domain.access import AdminTask
 from domain.tabular import TableFileError
 from handlers.context import SigapContext
+from models.audit import telegram_actor
 from models.conversation import FlowEnd
 from texts import Texts
 from texts.problems import render_file_error
@@ -143,6 +144,18 @@ class Applying:
 
     file: dict[str, object]
     conversation: FlowEnd
+
+
+def import_options(context: SigapContext, applying: Applying | None) -> dict[str, Any]:
+    """What every importer is given from the chat: a preview (a dry run) or the apply, with its
+    file and preview step, by the admin now."""
+    return {
+        "dry_run": applying is None,
+        "actor": telegram_actor(context.actor.telegram_id),
+        "now": context.services.clock.now(),
+        "file": applying.file if applying else None,
+        "conversation": applying.conversation if applying else None,
+    }
 
 
 class AlreadyDone(Exception):

@@ -27,13 +27,13 @@ from handlers.admin.preview import (
     PreviewText,
     add_kind,
     applied_text,
+    import_options,
     send_workbook,
 )
 from handlers.common import answer_button
 from handlers.context import SigapContext
 from handlers.flow import FlowCall
 from models.admin import roster_lines
-from models.audit import telegram_actor
 from models.roster import AlreadyApplied, RosterResult, RosterScope, import_roster
 from services.admin_files import write_roster
 from texts import Texts
@@ -123,13 +123,9 @@ async def _run(
         result = await import_roster(
             services.db,
             rows,
-            dry_run=applying is None,
-            actor=telegram_actor(context.actor.telegram_id),
-            now=services.clock.now(),
             timezone=services.settings.timezone,
             scope=roster_scope(scope),
-            file=applying.file if applying else None,
-            conversation=applying.conversation if applying else None,
+            **import_options(context, applying),
         )
     except AlreadyApplied:
         raise AlreadyDone() from None

@@ -22,13 +22,13 @@ from handlers.admin.preview import (
     PreviewText,
     add_kind,
     applied_text,
+    import_options,
     send_workbook,
 )
 from handlers.common import answer_button
 from handlers.context import SigapContext
 from handlers.flow import FlowCall
 from models.admin import nips_of_unit, target_lines
-from models.audit import telegram_actor
 from models.complaints import all_categories, import_categories
 from models.roster import AlreadyApplied
 from models.targets import import_targets
@@ -71,13 +71,9 @@ async def _run_targets(
         result = await import_targets(
             services.db,
             rows,
-            dry_run=applying is None,
-            actor=telegram_actor(context.actor.telegram_id),
-            now=services.clock.now(),
             current_year=_year(context),
             nips_in_reach=reach,
-            file=applying.file if applying else None,
-            conversation=applying.conversation if applying else None,
+            **import_options(context, applying),
         )
     except AlreadyApplied:
         raise AlreadyDone() from None
@@ -154,11 +150,7 @@ async def _run_categories(
         result = await import_categories(
             services.db,
             rows,
-            dry_run=applying is None,
-            actor=telegram_actor(context.actor.telegram_id),
-            now=services.clock.now(),
-            file=applying.file if applying else None,
-            conversation=applying.conversation if applying else None,
+            **import_options(context, applying),
         )
     except AlreadyApplied:
         raise AlreadyDone() from None

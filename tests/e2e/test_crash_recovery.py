@@ -458,7 +458,9 @@ async def test_roster_applied_but_not_confirmed_gets_the_same_counts(
         await admin.wait_for(1, timeout=10)
         await admin.press("📥 Unduh daftar pegawai")
         [document] = await admin.wait_for(1, timeout=10)
-        book = load_workbook(io.BytesIO(emulator.files.by_id[document.document["file_id"]].data))
+        data = emulator.files.by_id[document.document["file_id"]].data
+        assert data is not None
+        book = load_workbook(io.BytesIO(data))
         book["Pegawai"].cell(_row_of(book["Pegawai"], SUSANTI), 3).value = "Bendahara"
         await admin.send_document(_bytes(book), file_name="pegawai.xlsx", mime_type=XLSX)
         [preview] = await admin.wait_for(1, timeout=10)
