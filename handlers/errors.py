@@ -17,7 +17,7 @@ from telegram.error import Forbidden, NetworkError, RetryAfter, TimedOut
 
 from handlers.common import answer_button
 from handlers.context import SigapContext
-from models.db import unavailable
+from models.db import storage_full, unavailable
 from models.identity import mark_blocked
 from services.metrics import mark_update_failed
 from texts import texts
@@ -73,6 +73,16 @@ async def on_error(update: object, context: SigapContext) -> None:
             "database unavailable (error %s) handling %s: %s", reference, context_line, error
         )
         await _answer(update, context, chat, user, reference, "common.busy")
+        return
+    if storage_full(error):
+        # The database may not grow (its disk, a quota): the write was rolled back whole, and
+        # it succeeds once room is made. Unlike an outage it will not pass on its own, so it is
+        # an ERROR (``sigap_errors_total``), one line without the traceback: the same for every
+        # update that meets it, and no chat message to the operators per update.
+        log.error(
+            "database storage full (error %s) handling %s: %s", reference, context_line, error
+        )
+        await _answer(update, context, chat, user, reference, "common.database_full")
         return
     log.error("error %s handling %s", reference, context_line, exc_info=error)
     # Honest: the failure may have come after something was saved (the reply was lost), so

@@ -12,9 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import aliased
 from sqlmodel import col
 
-from models import audit
 from models.db import Database
-from models.roster import finish_conversation
 from models.tables import AuditEntry, Employee, SkpTarget, TelegramLink, Unit
 
 
@@ -163,24 +161,3 @@ async def nips_of_unit(db: Database, unit_id: int) -> set[str]:
     async with db.read() as session:
         stmt = select(col(Employee.nip)).where(col(Employee.unit_id) == unit_id)
         return set((await session.execute(stmt)).scalars())
-
-
-async def close_preview(
-    db: Database,
-    chat_id: int,
-    user_id: int,
-    version: int,
-    *,
-    actor: str,
-    now: datetime,
-    action: str,
-    file: dict[str, object],
-) -> bool:
-    """End a chat preview before an importer that runs its own transaction, recording which
-    file is being applied and by whom; False if the preview was already ended (a second
-    press)."""
-    async with db.write() as session:
-        if not await finish_conversation(session, chat_id, user_id, version):
-            return False
-        audit.record(session, actor, action, at=now, file=file)
-    return True

@@ -101,6 +101,14 @@ async def leave_receipt(session: AsyncSession, end: FlowEnd, receipt: dict[str, 
         after_commit(session, lambda: memory.ended(key, row))
 
 
+async def leave_counts(session: AsyncSession, end: FlowEnd | None, **counts: int) -> None:
+    """The receipt of an import applied from a chat preview (``models.roster``,
+    ``models.targets``, the complaint categories): what the handler put in ``end.receipt``
+    and what the import counted, so that a second press is told the same counts."""
+    if end is not None:
+        await leave_receipt(session, end, {**(end.receipt or {}), **counts})
+
+
 async def receipt_for(
     db: Database, chat_id: int, user_id: int, update_id: int, callback_data: str | None = None
 ) -> FlowReceipt | None:

@@ -174,10 +174,40 @@ def unavailable(error: BaseException | None) -> bool:
     Such a failure is the database's, not the request's: what the request wrote was rolled
     back, and the same request can succeed once the database is back (``handlers.errors``
     says so to the person). Not a constraint violation, a missing table or bad SQL."""
+    return _in_chain(error, _gone)
+
+
+# SQLite's SQLITE_FULL (the database file may not grow: its disk, a quota, max_page_count) and
+# PostgreSQL's disk_full. Not out_of_memory (53200) or too many connections (53300): those pass.
+_SQLITE_FULL = 13
+_DISK_FULL_SQLSTATE = "53100"
+
+
+def storage_full(error: BaseException | None) -> bool:
+    """Whether ``error`` (or what caused it) says the database has no room left to write: the
+    write was rolled back whole, and the same write succeeds once room is made. Unlike
+    ``unavailable`` it will not pass in a moment, so the person is told to try later and the
+    operator has something to do (``handlers.errors``)."""
+    return _in_chain(error, _full)
+
+
+def _full(error: BaseException) -> bool:
+    if isinstance(error, DBAPIError) and error.orig is not None:
+        error = error.orig  # sqlite3's or asyncpg's error, with the code
+    if getattr(error, "sqlite_errorcode", None) == _SQLITE_FULL:
+        return True
+    if getattr(error, "sqlstate", None) == _DISK_FULL_SQLSTATE:
+        return True
+    return "database or disk is full" in str(error)
+
+
+def _in_chain(error: BaseException | None, test: Callable[[BaseException], bool]) -> bool:
+    """Whether ``test`` holds for ``error`` or anything that caused it (SQLAlchemy's wrapper,
+    the driver's error, the server's)."""
     seen: set[int] = set()
     while error is not None and id(error) not in seen:
         seen.add(id(error))
-        if _gone(error):
+        if test(error):
             return True
         error = error.__cause__ or error.__context__
     return False

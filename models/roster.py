@@ -13,15 +13,16 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from domain.access import format_roles
 from domain.roster import RosterProblem, RosterRow, scope_problems, validate_roster
 from models import audit
-from models.db import Database, rows_changed
-from models.tables import Conversation, Employee, TelegramLink, TelegramUser, Unit
+from models.conversation import FlowEnd, finish_in, leave_counts
+from models.db import Database
+from models.tables import Employee, TelegramLink, TelegramUser, Unit
 
 
 @dataclass
@@ -104,19 +105,20 @@ async def import_roster(
     timezone: str = "Asia/Jakarta",
     scope: RosterScope = RosterScope(),
     file: dict[str, object] | None = None,
-    conversation: tuple[int, int, int] | None = None,
+    conversation: FlowEnd | None = None,
 ) -> RosterResult:
     """Validate and apply a roster in one transaction: all rows or none.
 
     The CLI and the chat share this path; a preview is the same run rolled back, so what the
     preview shows is what applying does. ``file`` (stored path, digest) goes into the audit
-    entry; ``conversation`` (chat, user, version) is the chat's preview, ended in the same
-    transaction so that a second press of "Terapkan" applies nothing (``AlreadyApplied``).
+    entry; ``conversation`` is the chat's preview, ended in the same transaction so that a
+    second press of "Terapkan" applies nothing (``AlreadyApplied``), leaving the receipt that
+    confirms the same counts to that press (a double tap, a redelivery after a kill).
     """
     result = RosterResult()
     try:
         async with db.write() as session:
-            if conversation is not None and not await finish_conversation(session, *conversation):
+            if conversation is not None and not await finish_in(session, *conversation[:3]):
                 raise AlreadyApplied()
             employees = {e.nip: e for e in (await session.execute(select(Employee))).scalars()}
             units_by_id = {u.id: u for u in (await session.execute(select(Unit))).scalars()}
@@ -150,6 +152,12 @@ async def import_roster(
             result.refusals = _refusals(employees.values(), was_active, admins_before)
             if dry_run or result.refusals:
                 raise _Rollback()
+            n = result.changes
+            counts: dict[str, Any] = {
+                "new": n.new,
+                "changed": n.changed,
+                "deactivated": n.deactivated,
+            }
             audit.record(
                 session,
                 actor,
@@ -157,30 +165,14 @@ async def import_roster(
                 f"unit:{scope.unit_code}" if scope.unit_code else "",
                 at=now,
                 rows=len(rows),
-                new=result.changes.new,
-                changed=result.changes.changed,
-                deactivated=result.changes.deactivated,
+                **counts,
                 **({"file": file} if file else {}),
             )
+            await leave_counts(session, conversation, **counts)
         result.saved = True
     except _Rollback:
         pass
     return result
-
-
-async def finish_conversation(
-    session: AsyncSession, chat_id: int, user_id: int, version: int
-) -> bool:
-    """End the chat's preview in the caller's transaction; False if it was already ended."""
-    result = await rows_changed(
-        session,
-        delete(Conversation).where(
-            col(Conversation.chat_id) == chat_id,
-            col(Conversation.user_id) == user_id,
-            col(Conversation.version) == version,
-        ),
-    )
-    return bool(result)
 
 
 def _admins(employees: Iterable[Employee]) -> int:
@@ -254,6 +246,14 @@ class _Snapshot:
         nips = {p.id: p.nip for p in people}
         order = {row.nip: row.line for row in rows}
         diff = RosterDiff()
+        # New people are inserted in bulk, without ORM objects (``_apply_employees``): the
+        # rows say who they are.
+        known = {p.nip for p in people}
+        diff.new = [
+            PersonChange(row.nip, row.name)
+            for row in rows
+            if row.nip not in self.values and row.nip not in known
+        ]
         for employee in sorted(people, key=lambda e: (order.get(e.nip, 0), e.name)):
             after = _fields(employee, units, nips)
             old = self.values.get(employee.nip)

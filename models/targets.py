@@ -13,8 +13,9 @@ from sqlmodel import col
 
 from domain.skp import TargetProblem, TargetRow, validate_targets
 from models import audit
+from models.conversation import FlowEnd, finish_in, leave_counts
 from models.db import Database
-from models.roster import AlreadyApplied, finish_conversation
+from models.roster import AlreadyApplied
 from models.tables import Employee, SkpTarget
 from models.types import stored_id
 
@@ -54,14 +55,14 @@ async def import_targets(
     current_year: int,
     nips_in_reach: set[str] | None = None,
     file: dict[str, object] | None = None,
-    conversation: tuple[int, int, int] | None = None,
+    conversation: FlowEnd | None = None,
 ) -> TargetImport:
     """All rows or none. ``nips_in_reach``: the employees a unit admin's file may set targets
     for (others are bad rows); ``file`` and ``conversation`` as in ``models.roster``."""
     result = TargetImport()
     try:
         async with db.write() as session:
-            if conversation is not None and not await finish_conversation(session, *conversation):
+            if conversation is not None and not await finish_in(session, *conversation[:3]):
                 raise AlreadyApplied()
             employees = await _employee_ids(session)
             result.problems = validate_targets(rows, set(employees), current_year)
@@ -88,6 +89,7 @@ async def import_targets(
                 changed=result.changed,
                 **stored_file,
             )
+            await leave_counts(session, conversation, new=result.new, changed=result.changed)
         result.saved = True
     except _Rollback:
         pass

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
+from typing import Any
 
 from telegram import Message, Update
 
@@ -24,6 +25,7 @@ from handlers.admin.preview import (
     AlreadyDone,
     Applying,
     FileKind,
+    applied_text,
     digest,
     file_problem_text,
     start_data,
@@ -131,7 +133,7 @@ async def _decided(call: FlowCall, value: str) -> None:
         return
     applying = Applying(
         {"path": data["path"], "sha256": data["sha256"], "name": data.get("name")},
-        (call.conversation.chat_id, call.conversation.user_id, call.conversation.version),
+        call.ending({"kind": kind.name}),
     )
     try:
         text, saved, summary = await kind.run(call, path, data["suffix"], applying)
@@ -150,6 +152,14 @@ async def _decided(call: FlowCall, value: str) -> None:
         await call.say(tr.t("admin_preview.not_applied") + "\n\n" + text)
 
 
+async def _confirm_applied(update: Update, context: SigapContext, receipt: dict[str, Any]) -> None:
+    """A second press of Terapkan after the apply committed (a double tap, or the same press
+    delivered again after a kill before the confirmation went out): the same confirmation,
+    with the counts the apply left in its receipt, and nothing applied again."""
+    kind = KINDS[receipt["kind"]]
+    await reply(update, context, applied_text(context.texts, kind, receipt))
+
+
 async def _another_file(call: FlowCall, message: Message) -> bool:
     """A new file while a preview is open replaces it."""
     if message.document is None:
@@ -163,5 +173,6 @@ PREVIEW_FLOW = register(
         "admin_file",
         "preview",
         {"preview": Step(prompt=_show, on_button=_decided, on_message=_another_file)},
+        confirm_again=_confirm_applied,
     )
 )

@@ -18,6 +18,8 @@ from telegram import Update
 from domain.access import AdminTask
 from domain.tabular import TableFileError
 from handlers.context import SigapContext
+from models.audit import telegram_actor
+from models.conversation import FlowEnd
 from texts import Texts
 from texts.problems import render_file_error
 
@@ -112,13 +114,15 @@ class FileKind:
     recognised). ``run(call, path, suffix, applying)`` reads the file and runs the importer, a
     preview when ``applying`` is None, returning ``(text, applicable or saved, summary)``; it
     raises ``TableFileError`` for a file that cannot be read and ``AlreadyDone`` for a second
-    apply."""
+    apply. ``applied``: the catalogue key of the confirmation, given the counts the apply
+    left in its receipt (``applied_text``)."""
 
     name: str
     task: AdminTask
     title: str  # catalogue key of the preview's title
     read: Callable[[Path, str], object]
     run: Callable[..., Awaitable[tuple[str, bool, str]]]
+    applied: str
 
 
 KINDS: dict[str, FileKind] = {}
@@ -128,13 +132,30 @@ def add_kind(kind: FileKind) -> None:
     KINDS[kind.name] = kind
 
 
+def applied_text(tr: Texts, kind: FileKind, counts: dict[str, Any]) -> str:
+    """The confirmation of an apply: also what a second press is told, from the receipt."""
+    return tr.t(kind.applied, **counts)
+
+
 @dataclass(frozen=True)
 class Applying:
     """What applying carries that a preview does not: the file for the audit entry, and the
-    preview step (chat, user, version) to end in the same transaction as the change."""
+    preview step to end in the same transaction as the change, with the receipt it leaves."""
 
     file: dict[str, object]
-    conversation: tuple[int, int, int]
+    conversation: FlowEnd
+
+
+def import_options(context: SigapContext, applying: Applying | None) -> dict[str, Any]:
+    """What every importer is given from the chat: a preview (a dry run) or the apply, with its
+    file and preview step, by the admin now."""
+    return {
+        "dry_run": applying is None,
+        "actor": telegram_actor(context.actor.telegram_id),
+        "now": context.services.clock.now(),
+        "file": applying.file if applying else None,
+        "conversation": applying.conversation if applying else None,
+    }
 
 
 class AlreadyDone(Exception):

@@ -26,13 +26,14 @@ from handlers.admin.preview import (
     FileKind,
     PreviewText,
     add_kind,
+    applied_text,
+    import_options,
     send_workbook,
 )
 from handlers.common import answer_button
 from handlers.context import SigapContext
 from handlers.flow import FlowCall
 from models.admin import roster_lines
-from models.audit import telegram_actor
 from models.roster import AlreadyApplied, RosterResult, RosterScope, import_roster
 from services.admin_files import write_roster
 from texts import Texts
@@ -122,13 +123,9 @@ async def _run(
         result = await import_roster(
             services.db,
             rows,
-            dry_run=applying is None,
-            actor=telegram_actor(context.actor.telegram_id),
-            now=services.clock.now(),
             timezone=services.settings.timezone,
             scope=roster_scope(scope),
-            file=applying.file if applying else None,
-            conversation=applying.conversation if applying else None,
+            **import_options(context, applying),
         )
     except AlreadyApplied:
         raise AlreadyDone() from None
@@ -138,12 +135,15 @@ async def _run(
     # Roles, units and supervisors may differ for anyone: read identities afresh.
     services.identities.forget_all()
     n = result.changes
-    summary = tr.t("admin.roster_applied", new=n.new, changed=n.changed, deactivated=n.deactivated)
-    return "", True, summary
+    counts = {"new": n.new, "changed": n.changed, "deactivated": n.deactivated}
+    return "", True, applied_text(tr, _KIND, counts)
 
 
 def _read(path: Path, suffix: str) -> object:
     return read_roster(path, max_rows=MAX_ROWS, suffix=suffix)
 
 
-add_kind(FileKind("roster", AdminTask.ROSTER, "admin_preview.title_roster", _read, _run))
+_KIND = FileKind(
+    "roster", AdminTask.ROSTER, "admin_preview.title_roster", _read, _run, "admin.roster_applied"
+)
+add_kind(_KIND)

@@ -21,13 +21,14 @@ from handlers.admin.preview import (
     FileKind,
     PreviewText,
     add_kind,
+    applied_text,
+    import_options,
     send_workbook,
 )
 from handlers.common import answer_button
 from handlers.context import SigapContext
 from handlers.flow import FlowCall
-from models.admin import close_preview, nips_of_unit, target_lines
-from models.audit import telegram_actor
+from models.admin import nips_of_unit, target_lines
 from models.complaints import all_categories, import_categories
 from models.roster import AlreadyApplied
 from models.targets import import_targets
@@ -70,19 +71,14 @@ async def _run_targets(
         result = await import_targets(
             services.db,
             rows,
-            dry_run=applying is None,
-            actor=telegram_actor(context.actor.telegram_id),
-            now=services.clock.now(),
             current_year=_year(context),
             nips_in_reach=reach,
-            file=applying.file if applying else None,
-            conversation=applying.conversation if applying else None,
+            **import_options(context, applying),
         )
     except AlreadyApplied:
         raise AlreadyDone() from None
     if result.saved:
-        summary = tr.t("admin.targets_applied", new=result.new, changed=result.changed)
-        return "", True, summary
+        return "", True, applied_text(tr, _TARGETS, {"new": result.new, "changed": result.changed})
     text = PreviewText(tr)
     if result.problems:
         text.bad_rows(
@@ -116,11 +112,15 @@ def _read_targets(path: Path, suffix: str) -> object:
     return read_targets(path, max_rows=MAX_ROWS, suffix=suffix)
 
 
-add_kind(
-    FileKind(
-        "targets", AdminTask.TARGETS, "admin_preview.title_targets", _read_targets, _run_targets
-    )
+_TARGETS = FileKind(
+    "targets",
+    AdminTask.TARGETS,
+    "admin_preview.title_targets",
+    _read_targets,
+    _run_targets,
+    "admin.targets_applied",
 )
+add_kind(_TARGETS)
 
 
 # --- complaint categories ---------------------------------------------------------------------
@@ -146,33 +146,17 @@ async def _run_categories(
 ) -> tuple[str, bool, str]:
     context, tr, services = call.context, call.texts, call.context.services
     rows = await asyncio.to_thread(read_categories, path, max_rows=MAX_ROWS, suffix=suffix)
-    # The categories importer has its own transaction: the preview is ended first (a second
-    # press finds it gone), then the rows are applied, all or none; a crash in between loses
-    # only the preview, and the same file sent again applies it.
-    if applying is not None and not await close_preview(
-        services.db,
-        *applying.conversation,
-        actor=telegram_actor(context.actor.telegram_id),
-        now=services.clock.now(),
-        action="categories.file",
-        file=applying.file,
-    ):
-        raise AlreadyDone()
-    result = await import_categories(
-        services.db,
-        rows,
-        dry_run=applying is None,
-        actor=telegram_actor(context.actor.telegram_id),
-        now=services.clock.now(),
-    )
-    if applying is not None and not result.problems:
-        summary = tr.t(
-            "admin.categories_applied",
-            new=result.new,
-            changed=result.changed,
-            deactivated=result.deactivated,
+    try:
+        result = await import_categories(
+            services.db,
+            rows,
+            **import_options(context, applying),
         )
-        return "", True, summary
+    except AlreadyApplied:
+        raise AlreadyDone() from None
+    if applying is not None and not result.problems:
+        counts = {"new": result.new, "changed": result.changed, "deactivated": result.deactivated}
+        return "", True, applied_text(tr, _CATEGORIES, counts)
     text = PreviewText(tr)
     if result.problems:
         text.bad_rows([_category_problem(p, tr) for p in result.problems])
@@ -194,12 +178,12 @@ def _read_categories(path: Path, suffix: str) -> object:
     return read_categories(path, max_rows=MAX_ROWS, suffix=suffix)
 
 
-add_kind(
-    FileKind(
-        "categories",
-        AdminTask.CATEGORIES,
-        "admin_preview.title_categories",
-        _read_categories,
-        _run_categories,
-    )
+_CATEGORIES = FileKind(
+    "categories",
+    AdminTask.CATEGORIES,
+    "admin_preview.title_categories",
+    _read_categories,
+    _run_categories,
+    "admin.categories_applied",
 )
+add_kind(_CATEGORIES)

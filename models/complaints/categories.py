@@ -15,7 +15,9 @@ from sqlmodel import col
 from domain.complaints import CategoryProblem, CategoryRow, validate_categories
 from models import audit
 from models.complaints.errors import Rollback
+from models.conversation import FlowEnd, finish_in, leave_counts
 from models.db import Database
+from models.roster import AlreadyApplied
 from models.tables import ComplaintCategory, Unit
 
 
@@ -49,21 +51,41 @@ class CategoryImport:
 
 
 async def import_categories(
-    db: Database, rows: Sequence[CategoryRow], *, dry_run: bool, actor: str, now: datetime
+    db: Database,
+    rows: Sequence[CategoryRow],
+    *,
+    dry_run: bool,
+    actor: str,
+    now: datetime,
+    file: dict[str, object] | None = None,
+    conversation: FlowEnd | None = None,
 ) -> CategoryImport:
     """All rows or none. Categories missing from the file are deactivated (complaints keep
-    theirs); importing the same rows again changes nothing."""
+    theirs); importing the same rows again changes nothing. ``file`` and ``conversation``
+    (the chat's preview, ended with the change: a second press raises ``AlreadyApplied``) as in
+    ``models.roster.import_roster``."""
     result = CategoryImport()
     try:
         async with db.write() as session:
+            if conversation is not None and not await finish_in(session, *conversation[:3]):
+                raise AlreadyApplied()
             await _apply_categories(session, rows, result, now)
             if result.problems or dry_run:
                 raise Rollback()
+            stored_file: dict[str, Any] = {"file": file} if file else {}
             audit.record(
                 session,
                 actor,
                 "complaints.categories",
                 at=now,
+                new=result.new,
+                changed=result.changed,
+                deactivated=result.deactivated,
+                **stored_file,
+            )
+            await leave_counts(
+                session,
+                conversation,
                 new=result.new,
                 changed=result.changed,
                 deactivated=result.deactivated,

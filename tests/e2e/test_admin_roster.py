@@ -118,8 +118,11 @@ async def test_roster_round_trip_changes_who_approves(office) -> None:
     assert entry.actor == f"tg:{fitri.id}" and entry.detail["deactivated"] == 1
     stored = Path(office.settings.data_dir) / entry.detail["file"]["path"]
     assert stored.read_bytes() == changed
-    # A second press on the same preview (a double tap) applies nothing more.
+    # A second press on the same preview (a double tap, or the press delivered again after a
+    # kill before the confirmation went out) applies nothing more and is told the same.
     await fitri.press(callback_data=preview.buttons[0][0][1], forge=True)
+    [same] = await fitri.wait_for(1)
+    assert same.text == done.text
     assert len(await _audits(office)) == 1
 
     # The changed supervisor now gets Agus's entries to approve; Fitriani no longer does.

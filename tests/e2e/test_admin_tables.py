@@ -77,6 +77,10 @@ async def test_targets_round_trip(office) -> None:
     await fitri.press("✅ Terapkan")
     [done] = await fitri.wait_for(1)
     assert "1 baru, 1 berubah" in done.text
+    # A double tap: the same confirmation, nothing applied twice (one audit entry below).
+    await fitri.press(callback_data=preview.buttons[0][0][1], forge=True)
+    [same] = await fitri.wait_for(1)
+    assert same.text == done.text
     async with office.db.read() as session:
         quantities = dict(
             (
@@ -203,22 +207,28 @@ async def test_categories_round_trip(office) -> None:
         files = (
             (
                 await session.execute(
-                    select(AuditEntry).where(col(AuditEntry.action) == "categories.file")
+                    select(AuditEntry)
+                    .where(col(AuditEntry.action) == "complaints.categories")
+                    .order_by(col(AuditEntry.id))
                 )
             )
             .scalars()
             .all()
         )
     assert active == len(DEFAULT_CATEGORIES) - 1
-    assert len(files) == 1 and files[0].actor == f"tg:{fitri.id}"
-    # A second press on the used preview applies nothing.
+    # The setup's import and this file's, which names the file and who sent it.
+    assert [f.actor for f in files] == ["test", f"tg:{fitri.id}"]
+    assert files[1].detail["file"]["sha256"]
+    # A second press on the used preview applies nothing and is told the same counts.
     await fitri.press(callback_data=preview.buttons[0][0][1], forge=True)
+    [same] = await fitri.wait_for(1)
+    assert same.text == done.text
     async with office.db.read() as session:
         count = (
             await session.execute(
                 select(func.count())
                 .select_from(AuditEntry)
-                .where(col(AuditEntry.action) == "categories.file")
+                .where(col(AuditEntry.action) == "complaints.categories")
             )
         ).scalar_one()
-    assert count == 1
+    assert count == 2

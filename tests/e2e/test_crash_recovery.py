@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import io
 import os
 import signal
 import subprocess
@@ -436,3 +437,52 @@ async def test_desk_move_committed_but_not_told_is_told_after_the_restart(
         async with db.read() as session:
             actions = (await session.execute(select(col(ComplaintEvent.action)))).scalars().all()
         assert sorted(actions) == ["reject", "submitted", "verify"], actions
+
+
+@SQLITE_NOW_BOTH_IN_CHAOS
+async def test_roster_applied_but_not_confirmed_gets_the_same_counts(
+    db_url: str, tmp_path: Path
+) -> None:
+    """Killed after the admin's "Terapkan" committed a roster but before its counts reached
+    them: the press comes round again from the inbox and is answered with the same counts, not
+    as a stale button; applied once (one audit entry)."""
+    from openpyxl import load_workbook
+
+    from models.tables import AuditEntry
+    from tests.e2e.test_admin_roster import FITRIANI, SUSANTI, XLSX, _bytes, _row_of
+
+    async with crash_setup(db_url, tmp_path, PollingBotProcess) as (emulator, bot, db):
+        bot.start()
+        admin = await _link(db, emulator, FITRIANI)
+        await admin.send("/admin")
+        await admin.wait_for(1, timeout=10)
+        await admin.press("📥 Unduh daftar pegawai")
+        [document] = await admin.wait_for(1, timeout=10)
+        data = emulator.files.by_id[document.document["file_id"]].data
+        assert data is not None
+        book = load_workbook(io.BytesIO(data))
+        book["Pegawai"].cell(_row_of(book["Pegawai"], SUSANTI), 3).value = "Bendahara"
+        await admin.send_document(_bytes(book), file_name="pegawai.xlsx", mime_type=XLSX)
+        [preview] = await admin.wait_for(1, timeout=10)
+        assert "✅ Terapkan" in preview.button_texts, preview.text
+        await idle(db)
+
+        async def applied() -> int:
+            async with db.read() as session:
+                stmt = select(AuditEntry).where(
+                    col(AuditEntry.action) == "roster.import", col(AuditEntry.actor) != "test"
+                )
+                return len((await session.execute(stmt)).scalars().all())
+
+        await kill_while_waiting_on(
+            emulator, bot, admin, "sendMessage", lambda: admin.press("✅ Terapkan")
+        )
+        assert await applied() == 1
+        assert await count(db, InboxUpdate) == 1  # the press, not yet confirmed
+        bot.start()
+        [done] = await admin.wait_for(1, timeout=20)
+        assert "0 baru, 1 berubah, 0 dinonaktifkan" in done.text, done.text
+        await idle(db)
+        assert await applied() == 1
+        assert sum("diterapkan" in m.text for m in admin.messages) == 1
+        assert_no_press_called_old(emulator)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import errno
+import io
 import sqlite3
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -20,13 +21,21 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import event, select, text
 from sqlalchemy.engine import make_url
 
 from models.db import Database
-from models.tables import Activity, Conversation
+from models.tables import Activity, Conversation, Employee
 from tests.conftest import EXAMPLES, POSTGRES_URL
-from tests.e2e.harness import Harness, count, eventually, idle, start_harness, stop_harness
+from tests.e2e.harness import (
+    OPERATOR_ID,
+    Harness,
+    count,
+    eventually,
+    idle,
+    start_harness,
+    stop_harness,
+)
 
 STAFF = "197508121999031007"
 BUSY = "Maaf, sistem sedang sibuk. Silakan coba lagi sebentar."
@@ -290,3 +299,109 @@ async def test_disk_full_while_saving_evidence(
     [got] = await person.wait_for(1)
     assert "Bukti diterima" in got.text, got.text
     assert len([p for p in data_dir.rglob("*") if p.is_file()]) == 1
+
+
+# --- The database full -----------------------------------------------------------------------
+
+DATABASE_FULL = (
+    "Maaf, ruang penyimpanan data kami sedang penuh, jadi permintaan Anda belum tersimpan. "
+    "Hal ini sudah dicatat untuk admin. Silakan coba lagi nanti."
+)
+
+
+class PageLimit:
+    """SQLite's ``max_page_count`` on every transaction of the bot's engine: set to 1, the
+    database may not grow past the pages it has (SQLite keeps it at its current size), so the
+    next write that needs a page fails with SQLITE_FULL, as on a full disk."""
+
+    def __init__(self, db: Database) -> None:
+        self.full = False
+        self._engine = db.engine.sync_engine
+        event.listen(self._engine, "begin", self._on_begin)
+
+    async def fill(self) -> None:
+        self.full = True
+
+    def _on_begin(self, conn: Any) -> None:
+        conn.exec_driver_sql(f"PRAGMA max_page_count = {1 if self.full else 2**31}")
+
+    def remove(self) -> None:
+        event.remove(self._engine, "begin", self._on_begin)
+
+
+def _no_free_pages(path: str) -> None:
+    """Fill SQLite's free pages (left by the migrations), so that a write that needs room has
+    to grow the file."""
+    connection = sqlite3.connect(path)
+    try:
+        free = connection.execute("PRAGMA freelist_count").fetchone()[0]
+        connection.execute("CREATE TABLE test_filler (b BLOB)")
+        connection.execute("INSERT INTO test_filler VALUES (zeroblob(?))", ((free + 1) * 4096,))
+        connection.commit()
+        assert connection.execute("PRAGMA freelist_count").fetchone()[0] == 0
+    finally:
+        connection.close()
+
+
+def _with_new_people(book: Any, count: int) -> bytes:
+    """The roster as downloaded, with ``count`` new employees of the Sekretariat."""
+    sheet = book["Pegawai"]
+    free = next(r for r in range(2, sheet.max_row + 2) if not sheet.cell(r, 1).value)
+    unit = "Sekretariat Kecamatan Medan Belawan"
+    for n in range(count):
+        nip = f"19900101201501{1 + n % 2}{n + 1:03d}"
+        row = [nip, f"Pegawai Baru {n}", "Pengadministrasi Umum", "BLW-SEK", unit, "", ""]
+        for column, value in enumerate(row, start=1):
+            sheet.cell(free + n, column).value = value
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+async def test_database_full_while_applying_a_roster(
+    office: Harness, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The database may not grow while a roster of 120 new people is applied: the admin is told
+    the storage is full, nothing of the roster is stored, the operators get one log line and no
+    chat message; once there is room, the same Terapkan applies it, once."""
+    from tests.e2e.test_admin_roster import FITRIANI, XLSX, _book, _download
+
+    fitri = await office.employee(FITRIANI, first_name="Fitri")
+    book = _book(office, await _download(office, fitri))
+    await fitri.send_document(_with_new_people(book, 120), file_name="r.xlsx", mime_type=XLSX)
+    [preview] = await fitri.wait_for(1)
+    assert "Baru (120)" in preview.text and "✅ Terapkan" in preview.button_texts, preview.text
+    await idle(office.db)
+    _no_free_pages(office.db.url.database or "")
+    before = await count(office.db, Employee)
+    limit = PageLimit(office.db)
+    try:
+        # Full once the press is stored in the inbox: the apply meets it.
+        await _press_save_while(office, fitri, limit.fill, Words(save="✅ Terapkan"))
+        [told] = await fitri.wait_for(1, timeout=10)
+        assert told.text == DATABASE_FULL
+        assert await count(office.db, Employee) == before  # all or nothing: nothing
+        full = [r for r in caplog.records if "database storage full" in r.getMessage()]
+        assert len(full) == 1 and full[0].levelname == "ERROR" and not full[0].exc_info
+        told_operators = [
+            c
+            for c in office.emulator.calls_by_method("sendMessage")
+            if str(c.get("chat_id")) == str(OPERATOR_ID)
+        ]
+        assert told_operators == []
+        async with office.db.read() as session:
+            [open_preview] = (await session.execute(select(Conversation))).scalars()
+        assert open_preview.flow == "admin_file"  # the preview stays, to press again
+
+        limit.full = False
+        await fitri.send("terapkan")
+        await fitri.wait_for(2)  # "use the buttons" and the preview again
+        await fitri.press("✅ Terapkan")
+        [done] = await fitri.wait_for(1, timeout=10)
+        assert "120 baru" in done.text, done.text
+        assert await count(office.db, Employee) == before + 120
+        texts = [m.text for m in fitri.messages]
+        assert sum(t == DATABASE_FULL for t in texts) == 1, texts
+    finally:
+        limit.remove()
