@@ -89,22 +89,6 @@ class AlreadySaved(Exception):
     """The flow this save came from was already finished (double tap)."""
 
 
-async def save_activity(
-    db: Database,
-    employee_id: int,
-    draft: ActivityDraft,
-    *,
-    source: str,
-    actor: str,
-    now: datetime,
-    conversation: FlowEnd | tuple[int, int, int] | None = None,
-) -> Activity:
-    saved, _ = await save_and_count(
-        db, employee_id, draft, source=source, actor=actor, now=now, conversation=conversation
-    )
-    return saved
-
-
 async def save_and_count(
     db: Database,
     employee_id: int,
@@ -115,7 +99,7 @@ async def save_and_count(
     now: datetime,
     conversation: FlowEnd | tuple[int, int, int] | None = None,
 ) -> tuple[Activity, tuple[int, int]]:
-    """:func:`save_activity`, and :func:`minutes_on` for its day read in the same
+    """Save one activity, and :func:`minutes_on` for its day read in the same
     transaction (what the "Tersimpan" confirmation shows), without a session of its own."""
     async with db.write() as session:
         if conversation is not None and not await finish_in(session, *conversation):

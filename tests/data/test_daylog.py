@@ -10,7 +10,7 @@ from sqlmodel import col
 
 from domain.roster import read_roster
 from models import conversation, daylog
-from models.activities import ActivityDraft, AlreadySaved, save_activity
+from models.activities import ActivityDraft, AlreadySaved, save_and_count
 from models.db import Database
 from models.roster import import_roster
 from models.tables import Activity, Employee
@@ -34,7 +34,7 @@ async def _employees(db: Database) -> dict[str, int]:
 
 async def _log(db: Database, employee_id: int, day: date, text: str, minutes: int) -> int:
     draft = ActivityDraft(day, text, minutes, 1, "kegiatan")
-    saved = await save_activity(db, employee_id, draft, source="quick", actor="t", now=utcnow())
+    saved, _ = await save_and_count(db, employee_id, draft, source="quick", actor="t", now=utcnow())
     assert saved.id is not None
     return saved.id
 

@@ -68,7 +68,7 @@ async def test_a_deleted_entry_no_longer_counts_as_logged(db: Database) -> None:
     ids = await _office(db)
     staff = ids[STAFF]
     now = datetime(2026, 11, 23, 3, 0, tzinfo=UTC)
-    entry = await activities.save_activity(
+    entry, _ = await activities.save_and_count(
         db, staff, ActivityDraft(MONDAY, "Rapat koordinasi", 60), source="t", actor="t", now=now
     )
     assert not await _reminded(db, staff, MONDAY)

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlmodel import col
 
-from models.activities import ActivityDraft, save_activity
+from models.activities import ActivityDraft, save_and_count
 from models.tables import Activity, Employee
 
 AGUS = "197508121999031007"
@@ -35,7 +35,7 @@ async def _seed(office, nip: str, entries: tuple[Any, ...], days: tuple[date, ..
     for day in days:
         for description, quantity, unit, minutes in entries:
             draft = ActivityDraft(day, description, minutes, quantity or 1, unit or "kegiatan")
-            await save_activity(
+            await save_and_count(
                 office.db, employee_id, draft, source="quick", actor="test", now=office.clock.now()
             )
 
