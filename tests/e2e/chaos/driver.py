@@ -24,6 +24,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlmodel import col
 
+from domain.calendar import WorkCalendar
 from models.inbox import InboxUpdate
 from models.outbox import OutboxMessage, OutboxStatus
 from tests.e2e.chaos import flows
@@ -142,8 +143,13 @@ class Run:
         supervisor gets theirs), run by ``sigap jobs run`` beside the bot."""
         self.day += 1
         monday = date.today() + timedelta(days=7 * self.day - date.today().weekday())
-        if rng.random() < 0.7:
-            day = monday + timedelta(days=rng.randrange(5))
+        # Only the office's working days: a holiday or cuti bersama (24 December) rightly
+        # reminds nobody, which the driver would count as a step not answered.
+        open_days = [
+            d for d in (monday + timedelta(days=n) for n in range(5)) if CALENDAR.is_working_day(d)
+        ]
+        if open_days and rng.random() < 0.7:
+            day = rng.choice(open_days)
             moment, job = day.isoformat() + "T14:00", "reminders"
             people = list(STAFF)
             expect = has("belum melaporkan", format_date(day, "id"))
@@ -172,6 +178,10 @@ class Run:
         except LookupError as exc:  # a button never shown
             self.tally.lost_steps.append(f"{kind}: {exc}")
             self.say(f"  {kind}: {exc}")
+
+
+# The calendar of a unit with no local overrides (the driver's office has none).
+CALENDAR = WorkCalendar()
 
 
 def bot_calls(c: Cluster) -> int:
