@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from pathlib import Path, PurePosixPath
 from typing import Any, NamedTuple
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -18,8 +18,35 @@ from domain.files import stored_relative
 from models import audit
 from models.db import Database, after_commit, rows_changed
 from models.files import FileCount, delete_files, draft_files, referenced, stored_before
+from models.one_trip import Prepared, run
 from models.schedule import claim_run
 from models.tables import Conversation, FlowReceipt
+
+_TABLE = Conversation.metadata.tables["conversation"]  # SQLModel does not type __table__
+_COLUMNS = tuple(_TABLE.c)
+_PERSON = (_TABLE.c.chat_id == bindparam("chat_id"), _TABLE.c.user_id == bindparam("user_id"))
+# The busiest path of every message (``models.one_trip``): read, begun, moved on.
+_LOAD = Prepared(select(*_COLUMNS).where(*_PERSON))
+_DELETE = Prepared(delete(_TABLE).where(*_PERSON))
+_INSERT = Prepared(
+    _TABLE.insert()
+    .values({c.name: bindparam(c.name, type_=c.type) for c in _COLUMNS if c.name != "id"})
+    .returning(_TABLE.c.id)
+)
+_MOVE = Prepared(
+    update(_TABLE)
+    .where(
+        _TABLE.c.id == bindparam("id_"),
+        _TABLE.c.version == bindparam("version_"),
+        _TABLE.c.step == bindparam("step_"),
+    )
+    .values(
+        {
+            name: bindparam(name, type_=_TABLE.c[name].type)
+            for name in ("step", "data", "last_update_id", "updated_at", "version")
+        }
+    )
+)
 
 
 class StaleStep(Exception):
@@ -212,14 +239,10 @@ async def load(db: Database, chat_id: int, user_id: int) -> Conversation | None:
         return None
     remember = db.is_sqlite
     opened = absent.opened
-    async with db.read() as session:
-        found = (
-            await session.execute(
-                select(Conversation).where(
-                    col(Conversation.chat_id) == chat_id, col(Conversation.user_id) == user_id
-                )
-            )
-        ).scalar_one_or_none()
+    (outcome,) = await run(db, [(_LOAD, {"chat_id": chat_id, "user_id": user_id})], write=False)
+    found = None
+    if outcome.rows:
+        found = Conversation(**dict(zip((c.name for c in _COLUMNS), outcome.rows[0], strict=True)))
     if found is None and remember and absent.opened == opened:
         if len(absent.keys) >= absent.LIMIT:
             absent.keys.clear()
@@ -241,35 +264,35 @@ async def begin(
     absent = _absent_of(db)
     absent.opened += 1  # before and after: a read overlapping any of it is not remembered
     absent.keys.discard((chat_id, user_id))
-    async with db.write() as session:
-        await session.execute(
-            delete(Conversation)
-            .where(col(Conversation.chat_id) == chat_id, col(Conversation.user_id) == user_id)
-            .execution_options(synchronize_session=False)
-        )
-        conversation = Conversation(
-            # A random start: buttons of an earlier conversation in this chat carry a version
-            # that the new one will not reach, so an old summary's Save cannot save a new draft.
-            version=secrets.randbelow(2**30) + 1,
-            chat_id=chat_id,
-            user_id=user_id,
-            flow=flow,
-            step=step,
-            data=data,
-            last_update_id=update_id,
-            started_at=now,
-            updated_at=now,
-        )
-        session.add(conversation)
+    values: dict[str, Any] = {
+        # A random start: buttons of an earlier conversation in this chat carry a version
+        # that the new one will not reach, so an old summary's Save cannot save a new draft.
+        "version": secrets.randbelow(2**30) + 1,
+        "chat_id": chat_id,
+        "user_id": user_id,
+        "flow": flow,
+        "step": step,
+        "data": data,
+        "last_update_id": update_id,
+        "started_at": now,
+        "updated_at": now,
+    }
+    person = {"chat_id": chat_id, "user_id": user_id}
+    _, inserted = await run(db, [(_DELETE, person), (_INSERT, values)], write=True)
+    conversation = Conversation(id=inserted.rows[0][0], **values)
     absent.opened += 1
     absent.keys.discard((chat_id, user_id))
     return conversation
 
 
 async def _compare_and_set(db: Database, current: Conversation, **state: Any) -> Conversation:
-    """``set_state`` in a transaction of its own."""
-    async with db.write() as session:
-        return await set_state(session, current, **state)
+    """``set_state`` in a transaction of its own (one trip: ``models.one_trip``)."""
+    where = {"id_": current.id, "version_": current.version, "step_": current.step}
+    values = {**where, **state, "last_update_id": state["update_id"], "updated_at": state["now"]}
+    (outcome,) = await run(db, [(_MOVE, values)], write=True)
+    if outcome.rowcount != 1:
+        raise StaleStep()
+    return _moved(current, **state)
 
 
 async def set_state(
@@ -298,6 +321,19 @@ async def set_state(
     )
     if changed != 1:
         raise StaleStep()
+    return _moved(current, step=step, version=version, data=data, update_id=update_id, now=now)
+
+
+def _moved(
+    current: Conversation,
+    *,
+    step: str,
+    version: int,
+    data: dict[str, Any],
+    update_id: int,
+    now: datetime,
+) -> Conversation:
+    """``current`` as ``set_state`` left it."""
     return Conversation(
         id=current.id,
         chat_id=current.chat_id,
