@@ -203,7 +203,6 @@ def build_application(
         token, settings.bot_api_url, on_answer=partial(metrics.bot_api_answered, client="outbox")
     )
     sender = _outbox_sender(application.bot, notifier, services)
-    data.wake_outbox = sender.notify
     data.outbox_wake = OutboxWake(services.db, sender.notify)
     data.scheduler = Scheduler(services, sender, notifier)
     register_handlers(application, routes)
