@@ -14,10 +14,10 @@ import asyncio
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Delete, Update, event
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.engine import CursorResult, make_url
 from sqlalchemy.exc import (
     ArgumentError,
@@ -36,6 +36,9 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.orm import Session
 
 from models.sqlite_driver import use_one_trip
+
+if TYPE_CHECKING:
+    from sqlalchemy.dialects import postgresql
 
 SQLITE_BUSY_TIMEOUT_S = 15
 
@@ -281,7 +284,12 @@ async def insert_new(
     """:func:`insert_once` for several rows in one statement; the ids of the rows written."""
     if not rows:
         return set()
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    insert: Callable[[Any], sqlite.Insert | postgresql.Insert] = sqlite.insert
+    if session.get_bind().dialect.name == "postgresql":
+        # Imported on PostgreSQL only: its dialect is ~20 modules a SQLite install never uses.
+        from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+
+        insert = postgresql_insert
     statement = (
         insert(table)
         .values(list(rows))
