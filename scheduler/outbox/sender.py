@@ -396,9 +396,10 @@ class OutboxSender(Delivery):
         if self._waiting:
             candidates.append(self._waiting[0][0])
         if self._ready and len(self._in_flight) < self._max_in_flight:
-            candidates.append(now + self.pacing.overall_wait(now))
+            wait = self.pacing.overall_wait(now)
             if self._ready[0][0] >= _BACKGROUND_OFFSET / 2:  # only background work is ready
-                candidates.append(now + self._background_wait(now))
+                wait = max(wait, self._background_wait(now))
+            candidates.append(now + wait)
         if self._refresh_requested or (
             self._more_in_db and self._queued_count() < self._batch_size // 2
         ):
