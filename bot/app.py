@@ -224,6 +224,8 @@ def _outbox_sender(bot: Bot, notifier: Bot, services: Services) -> OutboxSender:
         on_start=desk.unlinked_tickets_hook(bot, services),
         data_dir=settings.data_dir,
         poll_interval=settings.outbox_poll_interval,
+        # Digests and reminders take what the replies to people leave of that limit.
+        others_rate=services.metrics.replies_per_second,
     )
     return sender
 
