@@ -9,6 +9,7 @@ import heapq
 import logging
 import time
 from collections import deque
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -59,6 +60,7 @@ class OutboxSender(Delivery):
         on_blocked: BlockedHook | None = None,
         on_migrated: MigratedHook | None = None,
         on_sent: SentHook | None = None,
+        on_start: Callable[[], Awaitable[None]] | None = None,
         data_dir: Path | None = None,
     ) -> None:
         if overall_rate <= 0 or max_in_flight < 1 or max_attempts < 1:
@@ -76,6 +78,8 @@ class OutboxSender(Delivery):
         self._fatal_pause = fatal_pause
         self._on_blocked = on_blocked
         self._on_migrated_hook = on_migrated
+        # Finishes what ``on_sent`` may not have finished before the last stop.
+        self._on_start = on_start
         self._on_sent = on_sent
         self._data_dir = data_dir
         self.pacing = Pacing(
@@ -199,6 +203,8 @@ class OutboxSender(Delivery):
                 row.chat_id,
             )
         self.stats.unknown += len(rows)
+        if self._on_start is not None:
+            await self._on_start()
         self._recovered = True
 
     async def _loop(self, *, until_idle: bool) -> None:
