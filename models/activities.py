@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, cast
 
-from sqlalchemy import Select, and_, delete, func, insert, select
+from sqlalchemy import and_, bindparam, delete, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -106,8 +106,8 @@ async def save_and_count(
         activity = await add_activity(
             session, employee_id, draft, source=source, actor=actor, now=now
         )
-        count, minutes = (await session.execute(_minutes_on(employee_id, draft.work_date))).one()
-    return activity, (int(count), int(minutes))
+        totals = await _minutes_on(session, employee_id, draft.work_date)
+    return activity, totals
 
 
 async def add_activity(
@@ -158,17 +158,24 @@ _ADD_HISTORY = insert(_TABLES["activity_history"])
 async def minutes_on(db: Database, employee_id: int, day: date) -> tuple[int, int]:
     """(entries, minutes) logged for a day, rejected and deleted entries excluded."""
     async with db.read() as session:
-        count, minutes = (await session.execute(_minutes_on(employee_id, day))).one()
+        return await _minutes_on(session, employee_id, day)
+
+
+_DAY = Activity.metadata.tables["activity"].c  # SQLModel does not type __table__
+# Built once (Core, bind parameters): read by every save's confirmation.
+_MINUTES_ON = select(func.count(), func.coalesce(func.sum(_DAY.minutes), 0)).where(
+    _DAY.employee_id == bindparam("employee"),
+    _DAY.work_date == bindparam("day"),
+    _DAY.deleted_at.is_(None),
+    _DAY.status != "rejected",
+)
+
+
+async def _minutes_on(session: AsyncSession, employee_id: int, day: date) -> tuple[int, int]:
+    count, minutes = (
+        await session.execute(_MINUTES_ON, {"employee": employee_id, "day": day})
+    ).one()
     return int(count), int(minutes)
-
-
-def _minutes_on(employee_id: int, day: date) -> Select[int, int]:
-    return select(func.count(), func.coalesce(func.sum(col(Activity.minutes)), 0)).where(
-        col(Activity.employee_id) == employee_id,
-        col(Activity.work_date) == day,
-        col(Activity.deleted_at).is_(None),
-        col(Activity.status) != "rejected",
-    )
 
 
 async def activities_between(
