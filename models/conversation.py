@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import secrets
+import time
 import weakref
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -175,7 +176,9 @@ class _Memory:
     :func:`set_state`), as committed, so that the press on a summary just sent need not read
     it back. Kept as its columns and its data as JSON, so that what a handler does to the
     object it is given never changes what is remembered. Forgotten before any write that
-    ends it and after the sweep of abandoned drafts.
+    ends it and after the sweep of abandoned drafts; trusted for ``OPEN_SECONDS`` only, far
+    less than the days a draft stays before another process (``sigap complaints-purge``) may
+    remove it.
 
     SQLite only: on PostgreSQL several webhook receivers may take one person's updates in turn
     (``bot.leadership``), and a flow begun or saved by another process would go unseen here.
@@ -183,10 +186,11 @@ class _Memory:
 
     __slots__ = ("keys", "open", "opened", "receipts", "saved")
     LIMIT = 100_000
+    OPEN_SECONDS = 600.0
 
     def __init__(self) -> None:
         self.keys: set[tuple[int, int]] = set()
-        self.open: dict[tuple[int, int], tuple[dict[str, Any], str]] = {}
+        self.open: dict[tuple[int, int], tuple[dict[str, Any], str, float]] = {}
         self.opened = 0
         self.receipts: dict[tuple[int, int], FlowReceipt | None] = {}
         self.saved = 0
@@ -197,13 +201,16 @@ class _Memory:
             self.open.clear()
         columns = {name: getattr(conversation, name) for name in _REMEMBERED}
         key = (conversation.chat_id, conversation.user_id)
-        self.open[key] = (columns, json.dumps(conversation.data))
+        self.open[key] = (columns, json.dumps(conversation.data), time.monotonic())
 
     def open_conversation(self, key: tuple[int, int]) -> Conversation | None:
         found = self.open.get(key)
         if found is None:
             return None
-        columns, data = found
+        columns, data, written = found
+        if time.monotonic() - written > self.OPEN_SECONDS:
+            del self.open[key]
+            return None
         return Conversation(**columns, data=json.loads(data))
 
     def ended(self, key: tuple[int, int], receipt: FlowReceipt | None) -> None:

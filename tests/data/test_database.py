@@ -140,7 +140,9 @@ async def test_no_conversation_is_remembered_until_one_begins(db: Database) -> N
     event.remove(db.engine.sync_engine, "before_cursor_execute", seen)
 
 
-async def test_the_conversation_just_written_is_not_read_back(db: Database) -> None:
+async def test_the_conversation_just_written_is_not_read_back(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The press on a summary just sent finds the conversation begun for it without a read on
     SQLite (on PostgreSQL another receiver may have written it, so each load asks); what a
     handler does to the object it was given changes nothing remembered, and what is
@@ -180,6 +182,10 @@ async def test_the_conversation_just_written_is_not_read_back(db: Database) -> N
         21,
     )
     assert (statements == []) == db.is_sqlite
+    # Remembered for minutes, not for the days after which another process may remove it.
+    monkeypatch.setattr(conversation._Memory, "OPEN_SECONDS", -1.0)
+    assert await conversation.load(db, 3, 4) == after
+    assert statements != []
     event.remove(db.engine.sync_engine, "before_cursor_execute", seen)
     async with db.read() as session:
         [stored] = (await session.execute(select(Conversation))).scalars().all()
