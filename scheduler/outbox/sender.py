@@ -81,9 +81,7 @@ class OutboxSender(Delivery):
     ) -> None:
         if overall_rate <= 0 or max_in_flight < 1 or max_attempts < 1:
             raise ValueError("overall_rate, max_in_flight and max_attempts must be positive")
-        self._db = db
-        self._bot = bot
-        self._clock = clock
+        self._db, self._bot, self._clock = db, bot, clock
         self._max_in_flight = max_in_flight
         self._max_attempts = max_attempts
         self._backoff_base = backoff_base
@@ -92,11 +90,9 @@ class OutboxSender(Delivery):
         self._per_chat_prefetch = per_chat_prefetch
         self._poll_interval = poll_interval
         self._fatal_pause = fatal_pause
-        self._on_blocked = on_blocked
-        self._on_migrated_hook = on_migrated
+        self._on_blocked, self._on_migrated_hook, self._on_sent = on_blocked, on_migrated, on_sent
         # Finishes what ``on_sent`` may not have finished before the last stop.
         self._on_start = on_start
-        self._on_sent = on_sent
         self._data_dir = data_dir
         self._others_rate = others_rate
         self._background_kinds = background_kinds
