@@ -19,15 +19,17 @@ import asyncio
 import sqlite3
 import weakref
 from collections.abc import Mapping, Sequence
-from typing import Any, NamedTuple, cast
+from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
-import aiosqlite
 from sqlalchemy.engine import CursorResult, Dialect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql import ClauseElement, Executable
 from sqlalchemy.sql.compiler import SQLCompiler
 
 from models.db import Database
+
+if TYPE_CHECKING:
+    import aiosqlite
 
 
 class Outcome(NamedTuple):
@@ -82,6 +84,13 @@ async def run(db: Database, steps: Sequence[Step], *, write: bool) -> list[Outco
         return await _run_core(db, steps, write=write)
     compiled = [(prepared.for_sqlite(db.engine.dialect), values) for prepared, values in steps]
     trips = [(c.sql, _parameters(c, values)) for c, values in compiled]
+    listeners = db.engine.sync_engine.dispatch.before_cursor_execute
+    if listeners:
+        # Those of SQLAlchemy's own statements (tests count them): no connection or cursor of
+        # SQLAlchemy's is involved.
+        for sql, parameters in trips:
+            for listener in listeners:
+                listener(None, None, sql, parameters, None, False)
     try:
         if write:
             async with db._write_lock:
@@ -182,6 +191,8 @@ async def _connection(db: Database, role: str) -> aiosqlite.Connection:
 
 
 async def _open(db: Database) -> aiosqlite.Connection:
+    import aiosqlite  # SQLite only (PostgreSQL never comes here)
+
     database = db.url.database or ""
     # isolation_level None: BEGIN and COMMIT are this module's, as they are models.db's.
     connection = aiosqlite.connect(database, timeout=db.busy_timeout, isolation_level=None)
