@@ -204,7 +204,6 @@ def build_application(
         token, settings.bot_api_url, on_answer=partial(metrics.bot_api_answered, client="outbox")
     )
     sender = _outbox_sender(application.bot, notifier, services)
-    data.wake_outbox = sender.notify
     data.outbox_wake = OutboxWake(services.db, sender.notify)
     data.scheduler = Scheduler(services, sender, notifier)
     register_handlers(application, routes)
@@ -223,8 +222,11 @@ def _outbox_sender(bot: Bot, notifier: Bot, services: Services) -> OutboxSender:
         on_blocked=desk.blocked_hook(services, then=blocked_hook(services)),
         on_migrated=desk.migrated_hook(bot, services),
         on_sent=desk.ticket_sent_hook(bot, services),
+        on_start=desk.unlinked_tickets_hook(bot, services),
         data_dir=settings.data_dir,
         poll_interval=settings.outbox_poll_interval,
+        # Digests and reminders take what the replies to people leave of that limit.
+        others_rate=services.metrics.replies_per_second,
     )
     return sender
 

@@ -2,7 +2,7 @@
 
 PTB makes ``bot_data`` from ``ContextTypes(bot_data=...)`` with no arguments when the Application
 is built; the composition root (``bot.app.build_application``) then fills it in. Handlers read
-it only as attributes of ``BotData`` (``context.services``, ``context.bot_data.wake_outbox``),
+it only as attributes of ``BotData`` (``context.services``, ``context.bot_data.command_menu``),
 never by string keys.
 """
 
@@ -23,10 +23,6 @@ from services import Services
 from texts import Texts, texts
 
 
-def _nothing() -> None:
-    return None
-
-
 def _no_commands(audiences: Sequence[Audience], language: str) -> list[BotCommand]:
     return []
 
@@ -39,9 +35,6 @@ class BotData:
     # Telegram's command menu for a person's audiences and language, built by the root from the
     # handler modules' route tables (``handlers.routes.commands_for``).
     command_menu: Callable[[Sequence[Audience], str], list[BotCommand]] = _no_commands
-    # Tells the outbox sender that rows were queued outside its own jobs (a desk that lost its
-    # group tells the operators), so they go out now rather than at its next look.
-    wake_outbox: Callable[[], None] = _nothing
     # Album id → the complaint its first photo was added to (``handlers.complaints``); the
     # oldest are dropped past a few hundred.
     complaint_albums: OrderedDict[str, int] = field(default_factory=OrderedDict)

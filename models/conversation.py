@@ -3,23 +3,41 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import secrets
+import time
 import weakref
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path, PurePosixPath
 from typing import Any, NamedTuple
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from domain.files import stored_relative
 from models import audit
-from models.db import Database, after_commit, rows_changed
+from models.db import Database, after_commit, rows_changed, upsert
 from models.files import FileCount, delete_files, draft_files, referenced, stored_before
 from models.schedule import claim_run
 from models.tables import Conversation, FlowReceipt
+from models.types import utcnow
+
+# The quick log's statements, built once: SQLAlchemy's cache then serves their compiled form
+# without building a statement, or its cache key, per update (bench/paths.py).
+_CONVERSATIONS = Conversation.metadata.tables["conversation"]  # SQLModel does not type __table__
+_RECEIPTS = FlowReceipt.metadata.tables["flow_receipt"]
+_PERSON = ("chat_id", "user_id")
+_END = delete(_CONVERSATIONS).where(
+    _CONVERSATIONS.c.chat_id == bindparam("chat"), _CONVERSATIONS.c.user_id == bindparam("user")
+)
+_END_VERSION = _END.where(_CONVERSATIONS.c.version == bindparam("version"))
+_MOVE = update(_CONVERSATIONS).where(
+    _CONVERSATIONS.c.id == bindparam("was_id"),
+    _CONVERSATIONS.c.version == bindparam("was_version"),
+    _CONVERSATIONS.c.step == bindparam("was_step"),
+)
 
 
 class StaleStep(Exception):
@@ -57,15 +75,17 @@ async def finish_in(
     (before its confirmation went out) is confirmed again rather than called stale."""
     if chat_id is None or user_id is None:
         return True
-    stmt = delete(Conversation).where(
-        col(Conversation.chat_id) == chat_id, col(Conversation.user_id) == user_id
-    )
-    if version is not None:
-        stmt = stmt.where(col(Conversation.version) == version)
-    if not await rows_changed(session, stmt.execution_options(synchronize_session=False)):
-        return False
     memory = _memory_of(session)
     key = (chat_id, user_id)
+    if memory is not None:
+        memory.open.pop(key, None)  # read from the database until the commit says
+    person = {"chat": chat_id, "user": user_id}
+    if version is None:
+        ended = await rows_changed(session, _END, person)
+    else:
+        ended = await rows_changed(session, _END_VERSION, person | {"version": version})
+    if not ended:
+        return False
     if update_id is not None:
         end = FlowEnd(chat_id, user_id, version or 0, update_id, receipt, flow, callback_data)
         await leave_receipt(session, end, receipt or {})
@@ -81,19 +101,18 @@ async def leave_receipt(session: AsyncSession, end: FlowEnd, receipt: dict[str, 
     receipt once it has it."""
     if end.update_id is None:
         return
-    mine = (col(FlowReceipt.chat_id) == end.chat_id, col(FlowReceipt.user_id) == end.user_id)
-    await session.execute(
-        delete(FlowReceipt).where(*mine).execution_options(synchronize_session=False)
-    )
-    row = FlowReceipt(
-        chat_id=end.chat_id,
-        user_id=end.user_id,
-        flow=end.flow,
-        update_id=end.update_id,
-        callback_data=end.callback_data,
-        data=receipt,
-    )
-    session.add(row)
+    values: dict[str, Any] = {
+        "chat_id": end.chat_id,
+        "user_id": end.user_id,
+        "flow": end.flow,
+        "update_id": end.update_id,
+        "callback_data": end.callback_data,
+        "data": receipt,
+        "finished_at": utcnow(),
+    }
+    # One row per person: the last save's receipt replaces the one before.
+    await session.execute(upsert(session.get_bind().dialect.name, _RECEIPTS, _PERSON), values)
+    row = FlowReceipt(**values)
     memory = _memory_of(session)
     if memory is not None:
         key = (end.chat_id, end.user_id)
@@ -153,22 +172,51 @@ class _Memory:
     whether it was the update that saved the last one, and need not ask the database. A read
     that overlapped a save is not remembered (``saved`` moved on).
 
+    ``open``: the conversation this process last wrote for a person (:func:`begin`,
+    :func:`set_state`), as committed, so that the press on a summary just sent need not read
+    it back. Kept as its columns and its data as JSON, so that what a handler does to the
+    object it is given never changes what is remembered. Forgotten before any write that
+    ends it and after the sweep of abandoned drafts; trusted for ``OPEN_SECONDS`` only, far
+    less than the days a draft stays before another process (``sigap complaints-purge``) may
+    remove it.
+
     SQLite only: on PostgreSQL several webhook receivers may take one person's updates in turn
     (``bot.leadership``), and a flow begun or saved by another process would go unseen here.
     """
 
-    __slots__ = ("keys", "opened", "receipts", "saved")
+    __slots__ = ("keys", "open", "opened", "receipts", "saved")
     LIMIT = 100_000
+    OPEN_SECONDS = 600.0
 
     def __init__(self) -> None:
         self.keys: set[tuple[int, int]] = set()
+        self.open: dict[tuple[int, int], tuple[dict[str, Any], str, float]] = {}
         self.opened = 0
         self.receipts: dict[tuple[int, int], FlowReceipt | None] = {}
         self.saved = 0
 
+    def remember_open(self, conversation: Conversation) -> None:
+        """``conversation`` is what the database holds for its person (just committed)."""
+        if len(self.open) >= self.LIMIT:
+            self.open.clear()
+        columns = {name: getattr(conversation, name) for name in _REMEMBERED}
+        key = (conversation.chat_id, conversation.user_id)
+        self.open[key] = (columns, json.dumps(conversation.data), time.monotonic())
+
+    def open_conversation(self, key: tuple[int, int]) -> Conversation | None:
+        found = self.open.get(key)
+        if found is None:
+            return None
+        columns, data, written = found
+        if time.monotonic() - written > self.OPEN_SECONDS:
+            del self.open[key]
+            return None
+        return Conversation(**columns, data=json.loads(data))
+
     def ended(self, key: tuple[int, int], receipt: FlowReceipt | None) -> None:
         """A save that ended this person's conversation committed."""
         self.saved += 1
+        self.open.pop(key, None)
         if len(self.keys) >= self.LIMIT:
             self.keys.clear()
         self.keys.add(key)
@@ -185,6 +233,17 @@ class _Memory:
         self.receipts.clear()
 
 
+_REMEMBERED = (
+    "id",
+    "chat_id",
+    "user_id",
+    "flow",
+    "step",
+    "last_update_id",
+    "version",
+    "started_at",
+    "updated_at",
+)
 _memories: weakref.WeakKeyDictionary[Database, _Memory] = weakref.WeakKeyDictionary()
 
 
@@ -211,6 +270,8 @@ async def load(db: Database, chat_id: int, user_id: int) -> Conversation | None:
     if key in absent.keys:
         return None
     remember = db.is_sqlite
+    if remember and (known := absent.open_conversation(key)) is not None:
+        return known
     opened = absent.opened
     async with db.read() as session:
         found = (
@@ -240,29 +301,30 @@ async def begin(
     """Start a flow, replacing any flow this person had open in this chat."""
     absent = _absent_of(db)
     absent.opened += 1  # before and after: a read overlapping any of it is not remembered
-    absent.keys.discard((chat_id, user_id))
-    async with db.write() as session:
-        await session.execute(
-            delete(Conversation)
-            .where(col(Conversation.chat_id) == chat_id, col(Conversation.user_id) == user_id)
-            .execution_options(synchronize_session=False)
-        )
-        conversation = Conversation(
-            # A random start: buttons of an earlier conversation in this chat carry a version
-            # that the new one will not reach, so an old summary's Save cannot save a new draft.
-            version=secrets.randbelow(2**30) + 1,
-            chat_id=chat_id,
-            user_id=user_id,
-            flow=flow,
-            step=step,
-            data=data,
-            last_update_id=update_id,
-            started_at=now,
-            updated_at=now,
-        )
-        session.add(conversation)
+    key = (chat_id, user_id)
+    absent.keys.discard(key)
+    absent.open.pop(key, None)
+    values: dict[str, Any] = {
+        "chat_id": chat_id,
+        "user_id": user_id,
+        "flow": flow,
+        "step": step,
+        "data": data,
+        "last_update_id": update_id,
+        # A random start: buttons of an earlier conversation in this chat carry a version
+        # that the new one will not reach, so an old summary's Save cannot save a new draft.
+        "version": secrets.randbelow(2**30) + 1,
+        "started_at": now,
+        "updated_at": now,
+    }
+    # One statement, a transaction by itself: the person's conversation replaced (or begun).
+    statement = upsert(db.dialect, _CONVERSATIONS, _PERSON, returning=("id",))
+    [(conversation_id,)] = await db.write_one(statement, values)
+    conversation = Conversation(id=conversation_id, **values)
     absent.opened += 1
-    absent.keys.discard((chat_id, user_id))
+    absent.keys.discard(key)
+    if db.is_sqlite:
+        absent.remember_open(conversation)
     return conversation
 
 
@@ -286,19 +348,16 @@ async def set_state(
     a double tap or a second process that got there first makes this raise ``StaleStep``.
     In the caller's transaction, so the state can move with what the step wrote (a whole day
     saved and the next question), or neither does."""
-    changed = await rows_changed(
-        session,
-        update(Conversation)
-        .where(
-            col(Conversation.id) == current.id,
-            col(Conversation.version) == current.version,
-            col(Conversation.step) == current.step,
-        )
-        .values(step=step, data=data, last_update_id=update_id, updated_at=now, version=version),
-    )
+    memory = _memory_of(session)
+    key = (current.chat_id, current.user_id)
+    if memory is not None:
+        memory.open.pop(key, None)  # read from the database until the commit says
+    state = {"step": step, "data": data, "last_update_id": update_id, "updated_at": now}
+    was = {"was_id": current.id, "was_version": current.version, "was_step": current.step}
+    changed = await rows_changed(session, _MOVE, state | was | {"version": version})
     if changed != 1:
         raise StaleStep()
-    return Conversation(
+    moved = Conversation(
         id=current.id,
         chat_id=current.chat_id,
         user_id=current.user_id,
@@ -310,6 +369,9 @@ async def set_state(
         started_at=current.started_at,
         updated_at=now,
     )
+    if memory is not None:
+        after_commit(session, lambda: memory.remember_open(moved))
+    return moved
 
 
 async def advance(
@@ -343,14 +405,9 @@ async def save_data(
 
 
 async def finish(db: Database, chat_id: int, user_id: int) -> bool:
+    _absent_of(db).open.pop((chat_id, user_id), None)
     async with db.write() as session:
-        removed = await rows_changed(
-            session,
-            delete(Conversation).where(
-                col(Conversation.chat_id) == chat_id, col(Conversation.user_id) == user_id
-            ),
-        )
-        return bool(removed)
+        return bool(await rows_changed(session, _END, {"chat": chat_id, "user": user_id}))
 
 
 @dataclass
@@ -401,6 +458,7 @@ async def expire_drafts(
             memory = _memory_of(session)
             if memory is not None:
                 after_commit(session, memory.forget_receipts)
+                after_commit(session, memory.open.clear)
             if result.drafts:
                 audit.record(session, actor, "drafts.expired", at=now, drafts=result.drafts)
             unused = candidates - await referenced(session, candidates)

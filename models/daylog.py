@@ -9,12 +9,12 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import func, select
 from sqlmodel import col
 
 from models import conversation as conversations
 from models.activities import ActivityDraft, AlreadySaved, add_activity
-from models.db import Database
+from models.db import Database, upsert
 from models.tables import Activity, Conversation, SavedMessage
 
 ROUTINE_MIN_DAYS = 3  # an activity saved on at least this many of the days looked at:
@@ -177,22 +177,27 @@ async def remember_saved(
     if not activity_ids:
         return
     numbers = numbers or range(1, len(activity_ids) + 1)
-    async with db.write() as session:
-        await session.execute(
-            delete(SavedMessage)
-            .where(col(SavedMessage.chat_id) == chat_id, col(SavedMessage.message_id) == message_id)
-            .execution_options(synchronize_session=False)
-        )
-        for position, activity_id in zip(numbers, activity_ids, strict=True):
-            session.add(
-                SavedMessage(
-                    chat_id=chat_id,
-                    message_id=message_id,
-                    position=position,
-                    activity_id=activity_id,
-                    created_at=now,
-                )
-            )
+    rows = [
+        {
+            "chat_id": chat_id,
+            "message_id": message_id,
+            "position": position,
+            "activity_id": activity_id,
+            "created_at": now,
+        }
+        for position, activity_id in zip(numbers, activity_ids, strict=True)
+    ]
+    # One statement, a transaction by itself (``Database.write_one``): the confirmation's
+    # message id is known only once it went out, after the save committed. A message id is
+    # never used twice in a chat; should it be, the entries given now win.
+    statement = upsert(db.dialect, _SAVED_MESSAGES, ("chat_id", "message_id", "position"))
+    if len(rows) == 1:
+        await db.write_one(statement, rows[0])
+    else:
+        await db.write_one(statement.values(rows), {})
+
+
+_SAVED_MESSAGES = SavedMessage.metadata.tables["saved_message"]  # SQLModel: __table__ untyped
 
 
 async def saved_by(db: Database, chat_id: int, message_id: int) -> dict[int, int]:

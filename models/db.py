@@ -16,7 +16,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Delete, Update, event
+from sqlalchemy import Delete, Executable, Row, Table, Update, event
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.engine import CursorResult, make_url
 from sqlalchemy.exc import (
@@ -34,6 +34,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.dml import Insert
 
 from models.sqlite_driver import use_one_trip
 
@@ -61,6 +62,7 @@ class Database:
                 f"DATABASE_URL uses {backend!r}; Sigap supports sqlite and postgresql"
             )
         self.is_sqlite = backend == "sqlite"
+        self.dialect = backend  # the SQL spoken: "sqlite" or "postgresql"
         if self.is_sqlite and self.url.drivername != "sqlite+aiosqlite":
             self.url = self.url.set(drivername="sqlite+aiosqlite")
         if not self.is_sqlite and self.url.drivername != "postgresql+asyncpg":
@@ -117,6 +119,23 @@ class Database:
         else:
             async with self._write_sessions() as session, session.begin():
                 yield session
+
+    async def write_one(self, statement: Executable, params: dict[str, Any]) -> list[Row[Any]]:
+        """One statement that is a whole transaction by itself (an upsert), committed before
+        this returns; the rows it returns (``RETURNING``). On SQLite the statement runs in
+        autocommit, as durable as a transaction of its own (WAL, ``synchronous=FULL``) and
+        atomic like any single statement, without the BEGIN and COMMIT that are a trip to
+        aiosqlite's thread each; still one writer at a time in this process."""
+        _ = self.engine
+        if self.is_sqlite:
+            async with self._write_lock, self.engine.connect() as connection:
+                # No BEGIN (``_on_begin``: only write sessions ask for one), so SQLite commits
+                # the statement as it ends; the rollback at close is skipped (none is open).
+                result = await connection.execute(statement, params)
+                return list(result) if result.returns_rows else []
+        async with self.engine.begin() as connection:
+            result = await connection.execute(statement, params)
+            return list(result) if result.returns_rows else []
 
     async def dispose(self) -> None:
         if self._engine is not None:
@@ -256,14 +275,45 @@ def _drop_after_commit(session: Session) -> None:
     session.info.pop(_AFTER_COMMIT, None)
 
 
-async def rows_changed(session: AsyncSession, statement: Update | Delete) -> int:
-    """How many rows an UPDATE or DELETE matched, in the caller's transaction. SQLAlchemy types
-    ``execute`` as giving a ``Result``; for these statements it is a ``CursorResult``, which has
-    the count."""
-    result = await session.execute(statement)
+async def rows_changed(
+    session: AsyncSession, statement: Update | Delete, params: dict[str, Any] | None = None
+) -> int:
+    """How many rows an UPDATE or DELETE matched, in the caller's transaction (``params``: the
+    values of a statement built once with bind parameters). SQLAlchemy types ``execute`` as
+    giving a ``Result``; for these statements it is a ``CursorResult``, which has the count."""
+    result = await session.execute(statement, params)
     if not isinstance(result, CursorResult):
         raise TypeError(f"no row count for {statement}")
     return result.rowcount
+
+
+_UPSERTS: dict[tuple[str, str, tuple[str, ...], tuple[str, ...]], Insert] = {}
+
+
+def upsert(dialect: str, table: Table, key: Sequence[str], returning: Sequence[str] = ()) -> Insert:
+    """``INSERT … ON CONFLICT (key) DO UPDATE`` every other column given, built once per
+    dialect and table (SQLAlchemy caches its compiled form by the statement's shape, and the
+    statement object itself keeps its cache key). Executed with one dict of values: the row
+    written, or the existing one with that key brought up to date.
+
+    Replaces a DELETE and an INSERT (two statements) where a row per key is kept: a
+    conversation, a flow's receipt."""
+    found = _UPSERTS.get((dialect, table.name, tuple(key), tuple(returning)))
+    if found is None:
+        statement: sqlite.Insert | postgresql.Insert
+        if dialect == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+
+            statement = postgresql_insert(table)
+        else:
+            statement = sqlite.insert(table)
+        others = {c.name: statement.excluded[c.name] for c in table.c if c.name not in key}
+        others.pop("id", None)
+        found = statement.on_conflict_do_update(index_elements=list(key), set_=others)
+        if returning:
+            found = found.returning(*(table.c[name] for name in returning))
+        _UPSERTS[(dialect, table.name, tuple(key), tuple(returning))] = found
+    return found
 
 
 async def insert_once(

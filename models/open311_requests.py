@@ -27,7 +27,7 @@ from domain.complaints import Deadlines, Move, Privacy, Status, report_is_public
 from models.complaints.filing import ComplaintDraft, submit_complaint
 from models.db import Database
 from models.open311 import ApiClient
-from models.outbox import enqueue, text_payload
+from models.outbox import OutboxMessage, OutboxStatus, enqueue, text_payload
 from models.tables import Complaint, ComplaintCategory, ComplaintDesk, ComplaintEvent, Unit
 from models.types import stored_id
 
@@ -269,6 +269,39 @@ _TICKET_PREFIX = "ticket:"
 
 def ticket_key(complaint_id: int) -> str:
     return f"{_TICKET_PREFIX}{complaint_id}"
+
+
+async def sent_unlinked_tickets(db: Database) -> list[tuple[int, int, int]]:
+    """(complaint id, desk chat, ticket message) of each queued ticket Telegram accepted whose
+    complaint is not linked to it: the process stopped between the send and the link."""
+    async with db.read() as session:
+        sent = (
+            await session.execute(
+                select(
+                    col(OutboxMessage.key),
+                    col(OutboxMessage.chat_id),
+                    col(OutboxMessage.telegram_message_id),
+                )
+                .where(col(OutboxMessage.kind) == TICKET_KIND)
+                .where(col(OutboxMessage.status) == OutboxStatus.SENT)
+                .where(col(OutboxMessage.telegram_message_id).is_not(None))
+            )
+        ).all()
+        tickets: dict[int, tuple[int, int]] = {
+            id_: (chat, message)
+            for key, chat, message in sent
+            if (id_ := ticket_complaint(key)) is not None and message is not None
+        }
+        if not tickets:
+            return []
+        unlinked = (
+            await session.execute(
+                select(col(Complaint.id))
+                .where(col(Complaint.id).in_(tickets))
+                .where(col(Complaint.ticket_message_id).is_(None))
+            )
+        ).scalars()
+        return [(id_, *tickets[id_]) for id_ in unlinked if id_ is not None]
 
 
 def ticket_complaint(key: str) -> int | None:

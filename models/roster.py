@@ -149,7 +149,9 @@ async def import_roster(
             units_by_id.update({u.id: u for u in units.values()})
             result.diff = before.diff(employees.values(), units_by_id, rows)
             was_active = {nip for nip, v in before.values.items() if v["active"] == "1"}
-            result.refusals = _refusals(employees.values(), was_active, admins_before)
+            # New people are bulk inserted, not ORM objects: their admins are counted from the file.
+            new_admins = sum(1 for r in rows if r.nip not in employees and "admin" in r.roles)
+            result.refusals = _refusals(employees.values(), was_active, admins_before, new_admins)
             if dry_run or result.refusals:
                 raise _Rollback()
             n = result.changes
@@ -199,7 +201,7 @@ def _deactivate_missing(
 
 
 def _refusals(
-    employees: Iterable[Employee], was_active: set[str], admins_before: int
+    employees: Iterable[Employee], was_active: set[str], admins_before: int, new_admins: int
 ) -> list[RosterRefusal]:
     """Rules on the roster as it would be: nobody active under someone who leaves with this
     file, and an admin left if there was one."""
@@ -217,7 +219,7 @@ def _refusals(
         )
         for boss_id, names in orphans.items()
     ]
-    if admins_before and not _admins(people):
+    if admins_before and not _admins(people) and not new_admins:
         refusals.append(RosterRefusal("last_admin"))
     return refusals
 

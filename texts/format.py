@@ -54,6 +54,10 @@ def person_name(name: str) -> str:
 def number(value: float | int | Decimal, language: str, decimals: int = 1) -> str:
     """``2,5`` in Indonesian, ``2.5`` in English; whole numbers without decimals; thousands
     grouped (``1.234``)."""
+    if type(value) is int and 0 <= value < 1000:
+        # What the pattern gives in every language here (no grouping, no decimals), without
+        # Babel's parsing of it: the hours of every duration shown (bench/paths.py).
+        return str(value)
     pattern = "#,##0" + ("." + "#" * decimals if decimals > 0 else "")
     return format_decimal(value, format=pattern, locale=_language(language))
 

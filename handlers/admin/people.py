@@ -229,7 +229,6 @@ async def unlink_confirmed(update: Update, context: SigapContext, card: PersonCa
         await reply(update, context, context.texts.t("admin_people.not_linked_now", name=card.name))
         return
     services.identities.forget(old)
-    context.bot_data.wake_outbox()
     await reply(update, context, context.texts.t("admin_people.unlinked", name=card.name))
 
 

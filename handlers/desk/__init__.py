@@ -44,6 +44,7 @@ from handlers.desk.lifecycle import (
     ticket_sent_hook,
     uninstall_button,
     uninstall_desk_command,
+    unlinked_tickets_hook,
 )
 from handlers.desk.render import BUTTONS
 from handlers.desk.replies import group_message, group_reply
@@ -59,6 +60,7 @@ __all__ = [
     "group_reply",
     "migrated_hook",
     "ticket_sent_hook",
+    "unlinked_tickets_hook",
 ]
 
 ROUTES: list[Route] = [

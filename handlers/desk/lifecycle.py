@@ -25,7 +25,7 @@ from handlers.desk.relay import Outside, desk_migrated, post_ticket, ticket_post
 from handlers.desk.render import desk_texts
 from handlers.desk.tickets import retire_keyboard
 from models import complaints
-from models.open311_requests import ticket_complaint
+from models.open311_requests import sent_unlinked_tickets, ticket_complaint
 from models.outbox import QueuedMessage, text_payload
 from models.tables import Unit
 from models.types import stored_id
@@ -136,19 +136,34 @@ def ticket_sent_hook(
 
     async def hook(message: QueuedMessage, telegram_message_id: int) -> None:
         complaint_id = ticket_complaint(message.key)
-        if complaint_id is None:
-            return
-        complaint = await complaints.get_complaint(services.db, complaint_id)
-        if complaint is None:
-            return
-        try:
-            await ticket_posted(
-                Outside(bot, services), complaint, message.chat_id, telegram_message_id
-            )
-        except TelegramError as exc:
-            log.warning("ticket %s: could not send its location: %s", message.key, exc)
+        if complaint_id is not None:
+            await _link_ticket(bot, services, complaint_id, message.chat_id, telegram_message_id)
 
     return hook
+
+
+def unlinked_tickets_hook(bot: Bot, services: Services) -> Callable[[], Awaitable[None]]:
+    """For the outbox sender's start: tickets it sent before a stop came between the send and
+    the link are linked now (else replies to them would reach nobody)."""
+
+    async def hook() -> None:
+        for complaint_id, chat_id, message_id in await sent_unlinked_tickets(services.db):
+            log.warning("ticket of complaint %s was sent but not linked; linking it", complaint_id)
+            await _link_ticket(bot, services, complaint_id, chat_id, message_id)
+
+    return hook
+
+
+async def _link_ticket(
+    bot: Bot, services: Services, complaint_id: int, chat_id: int, message_id: int
+) -> None:
+    complaint = await complaints.get_complaint(services.db, complaint_id)
+    if complaint is None:
+        return
+    try:
+        await ticket_posted(Outside(bot, services), complaint, chat_id, message_id)
+    except TelegramError as exc:
+        log.warning("ticket of complaint %s: could not send its location: %s", complaint_id, exc)
 
 
 # --- /lepas_meja ---------------------------------------------------------------------------------

@@ -34,10 +34,10 @@ async def group_message(update: Update, context: SigapContext) -> None:
         return
     text = desk_texts(services).t("desk.how_to_answer", name=user.first_name)
     key = f"desk_hint:{message.chat.id}:{user.id}"
-    if await notices.notify_once(
+    # Queued through the outbox, whose commit wakes the sender: the hint goes out at once.
+    await notices.notify_once(
         services.db, key, message.chat.id, "desk_hint", text_payload(text), services.clock.now()
-    ):
-        context.bot_data.wake_outbox()
+    )
 
 
 async def group_reply(update: Update, context: SigapContext) -> None:

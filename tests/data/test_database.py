@@ -138,3 +138,68 @@ async def test_no_conversation_is_remembered_until_one_begins(db: Database) -> N
     opened = await conversation.load(db, 1, 2)
     assert opened is not None and opened.step == "confirm"
     event.remove(db.engine.sync_engine, "before_cursor_execute", seen)
+
+
+async def test_the_conversation_just_written_is_not_read_back(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The press on a summary just sent finds the conversation begun for it without a read on
+    SQLite (on PostgreSQL another receiver may have written it, so each load asks); what a
+    handler does to the object it was given changes nothing remembered, and what is
+    remembered is what the database holds."""
+    from models.tables import Conversation
+
+    statements: list[str] = []
+
+    def seen(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        statements.append(statement)
+
+    from sqlalchemy import event
+
+    now = utcnow()
+    earlier = await conversation.begin(db, 3, 4, "log", "summary", {"n": [0]}, 19, now)
+    begun = await conversation.begin(db, 3, 4, "log", "summary", {"n": [1]}, 20, now)
+    assert begun.version != earlier.version  # the earlier summary's buttons are stale
+    event.listen(db.engine.sync_engine, "before_cursor_execute", seen)
+    first = await conversation.load(db, 3, 4)
+    assert first is not None and (first.id, first.version, first.data) == (
+        begun.id,
+        begun.version,
+        {"n": [1]},
+    )
+    assert (statements == []) == db.is_sqlite
+    first.data["n"].append(2)  # a handler changing what it was given
+    again = await conversation.load(db, 3, 4)
+    assert again is not None and again.data == {"n": [1]}
+    moved = await conversation.advance(db, again, "line", {"n": [3]}, 21, now)
+    statements.clear()
+    after = await conversation.load(db, 3, 4)
+    assert after is not None
+    assert (after.step, after.version, after.data, after.last_update_id) == (
+        "line",
+        moved.version,
+        {"n": [3]},
+        21,
+    )
+    assert (statements == []) == db.is_sqlite
+    # Remembered for minutes, not for the days after which another process may remove it.
+    monkeypatch.setattr(conversation._Memory, "OPEN_SECONDS", -1.0)
+    assert await conversation.load(db, 3, 4) == after
+    assert statements != []
+    event.remove(db.engine.sync_engine, "before_cursor_execute", seen)
+    async with db.read() as session:
+        [stored] = (await session.execute(select(Conversation))).scalars().all()
+    assert (stored.id, stored.step, stored.version, stored.data, stored.last_update_id) == (
+        after.id,
+        after.step,
+        after.version,
+        after.data,
+        after.last_update_id,
+    )
+    async with db.write() as session:
+        assert not await conversation.finish_in(session, 3, 4, earlier.version)
+    async with db.write() as session:
+        assert await conversation.finish_in(session, 3, 4, after.version, 22, {"a": 1}, "log")
+    assert await conversation.load(db, 3, 4) is None
+    receipt = await conversation.receipt_for(db, 3, 4, 22)
+    assert receipt is not None and (receipt.flow, receipt.data) == ("log", {"a": 1})

@@ -121,3 +121,35 @@ async def test_xlsx_and_csv_give_the_same_roster(db: Database) -> None:
     await _import(db, SAMPLE)
     again = await _import(db, EXAMPLES / "roster_belawan.xlsx")
     assert (again.changes.new, again.changes.changed, again.changes.same) == (0, 0, 28)
+
+
+def _without_admins(rows: list[list[str]]) -> None:
+    for row in rows[1:]:
+        row[6] = ", ".join(r for r in row[6].split(", ") if r.strip() != "admin")
+
+
+async def test_a_file_that_leaves_no_admin_is_refused(db: Database, tmp_path: Path) -> None:
+    await _import(db, SAMPLE)
+    result = await _import(db, _rewrite(tmp_path, _without_admins))
+    assert not result.saved and [r.code for r in result.refusals] == ["last_admin"]
+
+
+async def test_a_file_that_hands_the_admin_role_to_a_newcomer_is_applied(
+    db: Database, tmp_path: Path
+) -> None:
+    """The only admins after this file are people it adds (written in bulk, not ORM objects):
+    they count, so the office is not refused for leaving itself without an admin."""
+    await _import(db, SAMPLE)
+
+    def hand_over(rows: list[list[str]]) -> None:
+        _without_admins(rows)
+        newcomer = [*rows[3]]
+        newcomer[0], newcomer[1], newcomer[6] = "199502172020122001", "Admin Baru", "admin"
+        rows.append(newcomer)
+
+    result = await _import(db, _rewrite(tmp_path, hand_over))
+    assert result.saved and not result.refusals and result.changes.new == 1
+    async with db.read() as session:
+        people = (await session.execute(select(Employee))).scalars()
+        admins = [e.nip for e in people if "admin" in e.role_set]
+    assert admins == ["199502172020122001"]

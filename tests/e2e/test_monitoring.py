@@ -164,7 +164,8 @@ async def test_health_readiness_and_figures_move(
     await scheduler.tick()
     assert await running.figure("sigap_job_runs_total", job="reminders") == runs + 1
     await scheduler.start()
-    app_data(running.application).wake_outbox()  # the row was written behind its back
+    assert scheduler.sender is not None
+    scheduler.sender.notify()  # the row was committed before the sender started
     outcome = {"code": "403", "client": "outbox"}
     assert await running.reaches(1, "sigap_telegram_refusals_total", **outcome) == 1
     assert await running.figure("sigap_outbox_pending") == 0

@@ -21,7 +21,7 @@ from domain.complaints import DEFAULT_CATEGORIES
 from models import complaints, survey
 from models.outbox import OutboxMessage
 from tests.conftest import EXAMPLES
-from tests.e2e.harness import Harness, eventually, start_harness, stop_harness
+from tests.e2e.harness import OPERATOR_ID, Harness, eventually, start_harness, stop_harness
 from tests.e2e.test_complaints import STORY, file_complaint, install_desk
 
 AGUS = "197508121999031007"
@@ -130,6 +130,23 @@ async def test_a_complaint_travels_between_citizen_and_desk_at_once(town: Harnes
     # activity (verified, answered, processed, resolved), once each.
     assert sorted(row.kind for row in await _outbox(town)) == ["survey"] + ["work_offer"] * 4
     assert _with(dewi, "Catat sebagai kegiatan") == 4
+
+
+async def test_a_desk_hint_reaches_staff_when_it_commits(town: Harness) -> None:
+    """Staff who write in the desk group without replying to a ticket are told once how to
+    answer; the hint is queued in the outbox and leaves with its commit."""
+    group = town.emulator.group("Meja Aduan PU", privacy_mode=False)
+    operator = town.user(first_name="Operator", user_id=OPERATOR_ID + 7)
+    town.settings.admin_ids.append(operator.id)
+    await operator.send("/pasang_meja BLW-PU", chat=group)
+    await group.wait_for(1)
+    dewi = await town.employee(DEWI, first_name="Dewi")
+    await dewi.send("Siapa yang piket hari ini?", chat=group)
+    [hint] = await group.wait_for(1)
+    assert "Dewi" in hint.text and "tidak sampai ke pelapor" in hint.text, hint.text
+    await dewi.send("Saya saja.", chat=group)
+    await _all_sent(town)
+    assert _with(group, "tidak sampai ke pelapor") == 1
 
 
 @pytest.mark.slow

@@ -4,18 +4,19 @@ filter of ``requests``, and bad input answered in the spec's error format."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from xml.etree import ElementTree
 
 import aiohttp
-from sqlalchemy import select
+from sqlalchemy import delete, select, update
 from sqlmodel import col
 
 from bot.app import app_data
 from domain.complaints import DEFAULT_CATEGORIES
 from models.open311 import key_hash, list_clients, revoke_client
-from models.tables import AuditEntry, Complaint, ComplaintEvent
-from tests.e2e.harness import eventually
+from models.tables import AuditEntry, Complaint, ComplaintEvent, ComplaintMessage
+from tests.e2e.harness import eventually, restart
 from tests.e2e.open311_api import NUMBER, STORY, Api, api  # noqa: F401 (fixture)
 from tests.e2e.test_complaints import install_desk
 
@@ -342,3 +343,37 @@ async def test_a_body_that_is_not_utf8_is_400(api: Api) -> None:  # noqa: F811
         assert response.status == 400
         [error] = await response.json()
     assert error["code"] == 400 and "body" in error["description"]
+
+
+async def test_a_ticket_sent_but_not_linked_before_a_stop_is_linked_at_start(api: Api) -> None:  # noqa: F811
+    """The outbox sent a queued ticket and the process stopped before linking it to its
+    complaint: at the next start the sender links it and sends its location as a reply."""
+    town = api.town
+    desk = await install_desk(town)
+    number = await api.file(await api.key("dashboard-medan"), lat="3.7781", long="98.6832")
+    ticket, _ = await desk.wait_for(2)
+    complaint = await _complaint(api, number)
+    async with town.db.write() as session:  # as the stop left it: sent, not linked
+        await session.execute(
+            update(Complaint)
+            .where(col(Complaint.id) == complaint.id)
+            .values(desk_chat_id=None, ticket_message_id=None)
+        )
+        await session.execute(
+            delete(ComplaintMessage).where(col(ComplaintMessage.complaint_id) == complaint.id)
+        )
+    await restart(town)
+    [location] = await desk.wait_for(1)
+    assert location.raw["reply_to_message"]["message_id"] == ticket.message_id
+    complaint = await _complaint(api, number)
+    assert (complaint.desk_chat_id, complaint.ticket_message_id) == (
+        desk.chat_id,
+        ticket.message_id,
+    )
+    # Linked once: another start sends nothing more.
+    await restart(town)
+    sender = town.scheduler.sender
+    assert sender is not None
+    await eventually(lambda: sender._recovered)
+    await asyncio.sleep(0.2)
+    assert len(desk.messages) == 4  # installed, ticket, location, location again
