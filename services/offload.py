@@ -16,13 +16,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import multiprocessing
 import os
 import threading
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
+
+if TYPE_CHECKING:
+    from concurrent.futures import ProcessPoolExecutor
 
 T = TypeVar("T")
 
@@ -31,8 +31,8 @@ _pool: ProcessPoolExecutor | None = None
 
 
 # Batch work: on a small server the worker yields the CPU to the bot answering people. The
-# lowest priority (weight 15 against the bot's 1024 on Linux): at nice 10 (weight 110) a
-# 500-supervisor wave still took about a tenth of a core from the replies whenever both ran.
+# lowest priority: when both want a core, the scheduler weighs it 15 against the bot's 1024
+# (about 1.5 %), where nice 10 weighed 110 (about 10 %).
 NICE = 19
 
 
@@ -54,6 +54,11 @@ def _start_worker(pool: ProcessPoolExecutor) -> None:
 
 def _executor() -> ProcessPoolExecutor:
     global _pool
+    # Imported at the first render (multiprocessing is ~15 modules a bot that renders nothing
+    # in a worker never needs).
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
     with _lock:
         if _pool is None:
             pool = ProcessPoolExecutor(
@@ -70,6 +75,8 @@ def _executor() -> ProcessPoolExecutor:
 
 async def run(fn: Callable[..., T], *args: Any) -> T:
     """``fn(*args)`` in the worker process."""
+    from concurrent.futures.process import BrokenProcessPool
+
     global _pool
     pool = _executor()
     try:
