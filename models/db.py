@@ -36,7 +36,7 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.dml import Insert
 
-from models.sqlite_driver import use_one_trip
+from models.sqlite_driver import begin_with_next, take_begin, use_one_trip
 
 SQLITE_BUSY_TIMEOUT_S = 15
 
@@ -150,6 +150,7 @@ def _configure_sqlite(engine: AsyncEngine, busy_timeout: float) -> None:
         # at the pool's reset. aiosqlite's ``in_transaction`` is read without its thread; where
         # it cannot be read, the rollback happens.
         driver = getattr(dbapi_connection, "_connection", None)
+        take_begin(driver)  # a BEGIN not sent yet: nothing to roll back (``begin_with_next``)
         if getattr(driver, "in_transaction", True):
             rollback(dbapi_connection)
 
@@ -170,11 +171,12 @@ def _configure_sqlite(engine: AsyncEngine, busy_timeout: float) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(conn: Any) -> None:
-        # Writers take the write lock up front. Readers run each statement on its own
+        # Writers take the write lock up front, their BEGIN sent in the same trip to
+        # aiosqlite's thread as their first statement. Readers run each statement on its own
         # (autocommit) and skip BEGIN: one thread round trip less per read, and in WAL mode
         # a single statement always sees one consistent snapshot anyway.
         begin = conn.get_execution_options().get("sigap_begin")
-        if begin:
+        if begin and not begin_with_next(conn.connection.dbapi_connection, begin):
             conn.exec_driver_sql(begin)
 
 
