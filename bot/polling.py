@@ -18,7 +18,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable, Sequence
-from datetime import timedelta
+from typing import Any
 
 from telegram import Update
 from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter, TelegramError, TimedOut
@@ -44,6 +44,9 @@ POLL_TIMEOUT = 30
 FIRST_BACKOFF, MAX_BACKOFF = 1.0, 30.0
 # A graceful stop waits this long for updates in progress (systemd's default is 90 s).
 STOP_GRACE_SECONDS = 30.0
+# A long poll's HTTP read may take Telegram's wait and this much more before it is given up (PTB
+# adds the polling request's read timeout, ``bot.app``'s 40 s).
+READ_MARGIN_SECONDS = 40.0
 
 
 class DurablePoller:
@@ -132,11 +135,7 @@ class DurablePoller:
         while self.running:
             await self._room.wait()
             try:
-                updates = await self._application.bot.get_updates(
-                    offset=self._offset,
-                    timeout=timedelta(seconds=self._timeout),
-                    allowed_updates=self._allowed,
-                )
+                payloads, updates = await self._get_updates()
                 backoff = FIRST_BACKOFF
             except InvalidToken:
                 log.critical("Telegram refused the bot token (TELEGRAM_BOT_TOKEN); polling stops")
@@ -156,9 +155,7 @@ class DurablePoller:
             if not updates:
                 continue
             try:
-                new = await inbox.keep(
-                    self._services.db, [u.to_dict() for u in updates], self._services.clock.now()
-                )
+                new = await inbox.keep(self._services.db, payloads, self._services.clock.now())
             except Exception as exc:
                 # Not stored, so not confirmed: the same batch is fetched again (Telegram keeps
                 # it meanwhile), and handled once the database is back.
@@ -180,6 +177,26 @@ class DurablePoller:
             for update in updates:
                 if update.update_id in new:  # not one already taken from the inbox at start
                     self._dispatch(update)
+
+    async def _get_updates(self) -> tuple[list[dict[str, Any]], list[Update]]:
+        """``getUpdates``: the Bot API's own dicts, which the inbox keeps, and PTB's Updates made
+        from them. PTB's ``get_updates`` gives only the Updates, and making the dicts again from
+        them (``to_dict``) was about 8% of the bot's CPU on a citizen's message
+        (bench/paths.py); this is what it does, through the same ``_post`` (rate limiter,
+        request, errors), without that."""
+        bot = self._application.bot
+        # Whole seconds, as PTB sends a timedelta (the Bot API takes an integer).
+        data: dict[str, Any] = {"offset": self._offset, "timeout": int(self._timeout)}
+        data["allowed_updates"] = self._allowed
+        payloads: list[dict[str, Any]] = await bot._post(
+            "getUpdates", data, read_timeout=self._timeout + READ_MARGIN_SECONDS
+        )
+        updates = []
+        for payload in payloads:
+            update = Update.de_json(payload, bot)
+            bot.insert_callback_data(update)  # as ExtBot.get_updates (none without the cache)
+            updates.append(update)
+        return payloads, updates
 
     # --- handling -------------------------------------------------------------------------
 
