@@ -10,7 +10,7 @@ import weakref
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path, PurePosixPath
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
 from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -139,20 +139,26 @@ async def receipt_for(
         receipt = memory.receipts[key]
     else:
         saved = memory.saved if memory is not None else 0
-        async with db.read() as session:
-            receipt = (
-                await session.execute(
-                    select(FlowReceipt).where(
-                        col(FlowReceipt.chat_id) == chat_id, col(FlowReceipt.user_id) == user_id
-                    )
-                )
-            ).scalar_one_or_none()
+        receipt = await _row_of(db, FlowReceipt, chat_id, user_id)
         if memory is not None and memory.saved == saved:  # no save overlapped the read
             memory.remember_receipt(key, receipt)
     if receipt is None:
         return None
     again = callback_data is not None and receipt.callback_data == callback_data
     return receipt if receipt.update_id == update_id or again else None
+
+
+_Row = TypeVar("_Row", Conversation, FlowReceipt)
+
+
+async def _row_of(db: Database, table: type[_Row], chat_id: int, user_id: int) -> _Row | None:
+    """A person's one row in this chat: their conversation, or their last save's receipt."""
+    async with db.read() as session:
+        return (
+            await session.execute(
+                select(table).where(col(table.chat_id) == chat_id, col(table.user_id) == user_id)
+            )
+        ).scalar_one_or_none()
 
 
 class _Memory:
@@ -273,14 +279,7 @@ async def load(db: Database, chat_id: int, user_id: int) -> Conversation | None:
     if remember and (known := absent.open_conversation(key)) is not None:
         return known
     opened = absent.opened
-    async with db.read() as session:
-        found = (
-            await session.execute(
-                select(Conversation).where(
-                    col(Conversation.chat_id) == chat_id, col(Conversation.user_id) == user_id
-                )
-            )
-        ).scalar_one_or_none()
+    found = await _row_of(db, Conversation, chat_id, user_id)
     if found is None and remember and absent.opened == opened:
         if len(absent.keys) >= absent.LIMIT:
             absent.keys.clear()
