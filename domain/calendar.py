@@ -23,10 +23,13 @@ Nothing here reads the clock or the database; the library tables are built lazil
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import importlib.util
+import sys
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
-from functools import cache
+from functools import cache, partial
+from pathlib import Path
 from types import MappingProxyType
 from typing import Final, Literal
 
@@ -103,6 +106,35 @@ def _normalise_language(language: str) -> str:
 
 
 @cache
+def _indonesia() -> Callable[..., holidays.HolidayBase]:
+    """The ``holidays`` package's Indonesia, loaded on its own.
+
+    ``holidays.country_holidays("ID")``, like any import under ``holidays.countries``, first runs
+    that package's ``__init__``, which imports all its ~250 countries: about 8 MB and 250 modules
+    in every process (its first scheduler tick) for the one table Sigap reads. The Indonesia
+    module imports none of its siblings, so it is loaded from its file alone, under its own name
+    (a later import of ``holidays.countries`` finds it there and keeps the same class). A release
+    that keeps it elsewhere gets the package's own way.
+    """
+    name = "holidays.countries.indonesia"
+    module = sys.modules.get(name)
+    if module is None:
+        path = Path(holidays.__file__).parent / "countries" / "indonesia.py"
+        spec = importlib.util.spec_from_file_location(name, path)
+        if not path.is_file() or spec is None or spec.loader is None:
+            return partial(holidays.country_holidays, "ID")
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        try:
+            spec.loader.exec_module(module)
+        except BaseException:
+            del sys.modules[name]
+            raise
+    indonesia: Callable[..., holidays.HolidayBase] = module.Indonesia
+    return indonesia
+
+
+@cache
 def _library_holidays(year: int, language: str) -> Mapping[date, str]:
     """National holidays and cuti bersama of one year, in one language.
 
@@ -110,8 +142,7 @@ def _library_holidays(year: int, language: str) -> Mapping[date, str]:
     which is far slower than a dictionary lookup, and a calendar is asked about the same
     year over and over.  The package joins several names on one day with "; ".
     """
-    table = holidays.country_holidays(
-        "ID",
+    table = _indonesia()(
         years=year,
         categories=_HOLIDAY_CATEGORIES,
         language=_LIBRARY_LANGUAGES[language],

@@ -11,13 +11,13 @@ of spinning on the busy timeout, because a burst of writers through a connection
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Delete, Executable, Row, Table, Update, event
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.engine import CursorResult, make_url
 from sqlalchemy.exc import (
     ArgumentError,
@@ -28,6 +28,7 @@ from sqlalchemy.exc import (
 )
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
@@ -36,7 +37,10 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.dml import Insert
 
-from models.sqlite_driver import begin_with_next, take_begin, use_one_trip
+from models.sqlite_driver import defer_begin, take_deferred_begin, use_one_trip
+
+if TYPE_CHECKING:
+    from sqlalchemy.dialects import postgresql
 
 SQLITE_BUSY_TIMEOUT_S = 15
 
@@ -70,6 +74,8 @@ class Database:
         self.busy_timeout = busy_timeout
         self._engine: AsyncEngine | None = None
         self._write_lock = asyncio.Lock()
+        # What else holds connections to this database (``models.one_trip``), closed with it.
+        self._on_dispose: list[Callable[[], Awaitable[None]]] = []
 
     @property
     def engine(self) -> AsyncEngine:
@@ -90,7 +96,7 @@ class Database:
             kwargs.update(pool_size=10, max_overflow=10, pool_pre_ping=True)
         engine = create_async_engine(self.url, **kwargs)
         if self.is_sqlite:
-            _configure_sqlite(engine, self.busy_timeout)
+            _configure_sqlite(engine, self.sqlite_pragmas())
         # Session.info names the database, for after-commit hooks (models/outbox_wake.py).
         info = {"database": self}
         self._sessions = async_sessionmaker(engine, expire_on_commit=False, info=info)
@@ -134,13 +140,41 @@ class Database:
             result = await connection.execute(statement, params)
             return list(result) if result.returns_rows else []
 
+    @asynccontextmanager
+    async def write_connection(self) -> AsyncIterator[AsyncConnection]:
+        """``write`` for SQLAlchemy Core: a connection in one transaction, committed when the
+        block ends without error."""
+        _ = self.engine
+        if self.is_sqlite:
+            async with self._write_lock, self._write_engine.begin() as connection:
+                yield connection
+        else:
+            async with self._write_engine.begin() as connection:
+                yield connection
+
+    def sqlite_pragmas(self) -> list[str]:
+        """What every SQLite connection to this database is set up with."""
+        return [
+            "PRAGMA journal_mode=WAL",
+            # FULL: a commit survives power loss, not just a killed process; writes are few.
+            "PRAGMA synchronous=FULL",
+            "PRAGMA foreign_keys=ON",
+            f"PRAGMA busy_timeout={int(self.busy_timeout * 1000)}",
+        ]
+
+    def on_dispose(self, close: Callable[[], Awaitable[None]]) -> None:
+        self._on_dispose.append(close)
+
     async def dispose(self) -> None:
+        closing, self._on_dispose = self._on_dispose, []
+        for close in closing:
+            await close()
         if self._engine is not None:
             await self._engine.dispose()
             self._engine = None
 
 
-def _configure_sqlite(engine: AsyncEngine, busy_timeout: float) -> None:
+def _configure_sqlite(engine: AsyncEngine, pragmas: list[str]) -> None:
     dialect = engine.sync_engine.dialect
     rollback = dialect.do_rollback
 
@@ -150,7 +184,8 @@ def _configure_sqlite(engine: AsyncEngine, busy_timeout: float) -> None:
         # at the pool's reset. aiosqlite's ``in_transaction`` is read without its thread; where
         # it cannot be read, the rollback happens.
         driver = getattr(dbapi_connection, "_connection", None)
-        take_begin(driver)  # a BEGIN not sent yet: nothing to roll back (``begin_with_next``)
+        if take_deferred_begin(driver) is not None:
+            return  # its BEGIN never went out: no statement ran
         if getattr(driver, "in_transaction", True):
             rollback(dbapi_connection)
 
@@ -162,21 +197,18 @@ def _configure_sqlite(engine: AsyncEngine, busy_timeout: float) -> None:
         # Take over BEGIN from the driver so that we can choose IMMEDIATE for writers.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
-        # FULL: a commit survives power loss, not just a killed process; writes are few.
-        cursor.execute("PRAGMA synchronous=FULL")
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
+        for pragma in pragmas:
+            cursor.execute(pragma)
         cursor.close()
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(conn: Any) -> None:
-        # Writers take the write lock up front, their BEGIN sent in the same trip to
-        # aiosqlite's thread as their first statement. Readers run each statement on its own
+        # Writers take the write lock up front (with their first statement, one trip to
+        # aiosqlite's thread: ``models.sqlite_driver``). Readers run each statement on its own
         # (autocommit) and skip BEGIN: one thread round trip less per read, and in WAL mode
         # a single statement always sees one consistent snapshot anyway.
         begin = conn.get_execution_options().get("sigap_begin")
-        if begin and not begin_with_next(conn.connection.dbapi_connection, begin):
+        if begin and not defer_begin(conn.connection.dbapi_connection, begin):
             conn.exec_driver_sql(begin)
 
 
@@ -299,8 +331,13 @@ def upsert(dialect: str, table: Table, key: Sequence[str], returning: Sequence[s
     conversation, a flow's receipt."""
     found = _UPSERTS.get((dialect, table.name, tuple(key), tuple(returning)))
     if found is None:
-        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        statement = insert(table)
+        statement: sqlite.Insert | postgresql.Insert
+        if dialect == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+
+            statement = postgresql_insert(table)
+        else:
+            statement = sqlite.insert(table)
         others = {c.name: statement.excluded[c.name] for c in table.c if c.name not in key}
         others.pop("id", None)
         found = statement.on_conflict_do_update(index_elements=list(key), set_=others)
@@ -328,7 +365,12 @@ async def insert_new(
     """:func:`insert_once` for several rows in one statement; the ids of the rows written."""
     if not rows:
         return set()
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    insert: Callable[[Any], sqlite.Insert | postgresql.Insert] = sqlite.insert
+    if session.get_bind().dialect.name == "postgresql":
+        # Imported on PostgreSQL only: its dialect is ~20 modules a SQLite install never uses.
+        from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+
+        insert = postgresql_insert
     statement = (
         insert(table)
         .values(list(rows))

@@ -6,8 +6,12 @@ a wake-up, a GIL switch and a call back into the event loop), and on the quick-l
 the largest single cost after SQLAlchemy itself (bench/paths.py, docs/architecture.md#performance).
 :class:`OneTripCursor` does the four in one function on that thread; what SQLAlchemy then asks of
 the cursor (description, rows, row count, last row id) is answered from what that trip brought
-back. Server-side cursors (``stream_results``) keep SQLAlchemy's own adapter. A writer's
-``BEGIN IMMEDIATE`` rides along with its transaction's first statement (:func:`begin_with_next`).
+back. Server-side cursors (``stream_results``) keep SQLAlchemy's own adapter.
+
+A writer's ``BEGIN IMMEDIATE`` (``models.db``) rides along with its first statement
+(:func:`defer_begin`) rather than taking a trip of its own: nothing reaches the database between
+the two, so the write lock is taken at the same point of the transaction, one hand-off sooner.
+A transaction that ran no statement has nothing to commit or roll back, and makes no trip.
 """
 
 from __future__ import annotations
@@ -29,18 +33,14 @@ _Outcome = tuple[Any, list[Any], int, int | None]
 
 
 def _run(
-    connection: sqlite3.Connection,
-    operation: str,
-    parameters: Any,
-    many: bool,
-    begin: str | None = None,
+    connection: sqlite3.Connection, operation: str, parameters: Any, many: bool, begin: str | None
 ) -> _Outcome:
-    """On aiosqlite's thread: the whole statement, cursor opened and closed, after the
-    transaction's ``begin`` when it is the transaction's first."""
-    if begin is not None:
-        connection.execute(begin)
+    """On aiosqlite's thread: the whole statement, cursor opened and closed (after ``begin``,
+    the transaction's deferred BEGIN, if any)."""
     cursor = connection.cursor()
     try:
+        if begin is not None:
+            cursor.execute(begin)
         if many:
             cursor.executemany(operation, parameters)
         else:
@@ -97,31 +97,23 @@ class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
     async def _in_thread(self, operation: Any, parameters: Any, many: bool) -> _Outcome:
         driver: Any = self._connection
         async with self._adapt_connection._execute_mutex:
-            begin = take_begin(driver)
+            begin = take_deferred_begin(driver)
             outcome: _Outcome = await driver._execute(
                 _run, driver._conn, operation, parameters, many, begin
             )
             return outcome
 
 
-_BEGIN = "_sigap_begin"  # on aiosqlite's connection: the BEGIN its next statement sends first
+# On aiosqlite's Connection (the adapter has fixed slots): the BEGIN its next statement sends.
+_DEFERRED = "_sigap_deferred_begin"
 
 
-def begin_with_next(dbapi_connection: Any, begin: str) -> bool:
-    """Send ``begin`` with the next statement, in its trip to aiosqlite's thread, rather than
-    in one of its own (a writer's ``BEGIN IMMEDIATE``: one trip less per transaction). False
-    where this connection is not :class:`OneTripConnection`'s: the caller sends it itself."""
-    if type(dbapi_connection) is not OneTripConnection:
-        return False
-    setattr(dbapi_connection._connection, _BEGIN, begin)
-    return True
-
-
-def take_begin(driver: Any) -> str | None:
-    """The BEGIN still to be sent before the next statement (then forgotten), if any."""
-    begin: str | None = getattr(driver, _BEGIN, None)
+def take_deferred_begin(driver: Any) -> str | None:
+    """The BEGIN that :func:`defer_begin` left pending on this aiosqlite connection, now no
+    longer pending (None if there is none)."""
+    begin: str | None = getattr(driver, _DEFERRED, None)
     if begin is not None:
-        setattr(driver, _BEGIN, None)
+        setattr(driver, _DEFERRED, None)
     return begin
 
 
@@ -129,19 +121,22 @@ class OneTripConnection(AsyncAdapt_aiosqlite_connection):
     __slots__ = ()
     _cursor_cls = OneTripCursor
 
-    def cursor(self, server_side: bool = False) -> Any:
-        if server_side and (begin := take_begin(self._connection)) is not None:
-            # Streamed results keep SQLAlchemy's own cursor: the BEGIN goes on its own.
-            await_(self._connection.execute(begin))
-        return super().cursor(server_side)
-
     def commit(self) -> None:
-        take_begin(self._connection)  # a transaction that ran no statement: nothing begun
-        super().commit()
+        if take_deferred_begin(self._connection) is None:
+            super().commit()
 
     def rollback(self) -> None:
-        take_begin(self._connection)
-        super().rollback()
+        if take_deferred_begin(self._connection) is None:
+            super().rollback()
+
+
+def defer_begin(dbapi_connection: Any, begin: str) -> bool:
+    """Send ``begin`` with this connection's next statement; False (nothing done) where the
+    connection is not one of :class:`OneTripConnection`'s, which must send it now."""
+    if not isinstance(dbapi_connection, OneTripConnection):
+        return False
+    setattr(dbapi_connection._connection, _DEFERRED, begin)
+    return True
 
 
 def use_one_trip(dbapi_connection: Any) -> None:

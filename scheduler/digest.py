@@ -26,7 +26,13 @@ from models.digest import (
     supervisor_clocks,
     waiting_entries,
 )
-from models.outbox import document_payload, enqueue, photo_payload, text_payload
+from models.outbox import (
+    document_payload,
+    enqueue,
+    enqueue_many,
+    photo_payload,
+    text_payload,
+)
 from models.schedule import claim_run, has_run
 from services import offload
 from services.buttons import OPEN_APPROVALS
@@ -125,14 +131,13 @@ async def _enqueue_digests(
                 document_payload(out.xlsx, caption=out.xlsx_caption, filename=out.xlsx_name),
             )
         )
-    written = 0
+    # The claim and every row in one short transaction (a few multi-row INSERTs): queued all
+    # or none, so a crash before the commit leaves the week to run again, and people writing
+    # to the bot meanwhile wait milliseconds for the database's writer, not a statement per row.
     async with db.write() as session:
         if not await claim_run(session, DIGEST_JOB, period, now, detail=f"{len(rows)}"):
             return 0  # another process got there first
-        for key, chat_id, payload in rows:
-            if await enqueue(session, key, chat_id, "digest", payload, now=now):
-                written += 1
-    return written
+        return await enqueue_many(session, rows, "digest", now=now)
 
 
 def waiting_cutoff(calendar: WorkCalendar, today: date, after: int = NUDGE_AFTER) -> date:

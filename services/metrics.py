@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextvars
 import logging
 import time
+from collections import deque
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -77,12 +78,33 @@ def mark_update_failed() -> None:
 _LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 
 
+class RecentRate:
+    """Events per second over the last ``window`` seconds (times from ``time.monotonic``)."""
+
+    def __init__(self, window: float = 2.0) -> None:
+        self._window = window
+        self._stamps: deque[float] = deque()
+
+    def add(self, now: float) -> None:
+        self._stamps.append(now)
+        self._forget(now)
+
+    def per_second(self, now: float) -> float:
+        self._forget(now)
+        return len(self._stamps) / self._window
+
+    def _forget(self, now: float) -> None:
+        while self._stamps and self._stamps[0] < now - self._window:
+            self._stamps.popleft()
+
+
 class Metrics:
     """The figures of one process, in a registry of its own."""
 
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
         r = self.registry
+        self._replies = RecentRate()
         self.updates = Counter(
             "sigap_updates",
             "Updates handled, by kind and outcome (ok, or error: a handler raised)",
@@ -137,6 +159,11 @@ class Metrics:
         # Monotonic time of the Bot API's last answer, any status: it was reachable.
         self.telegram_answered_at: float | None = None
 
+    def replies_per_second(self) -> float:
+        """The bot's calls answering people (not the outbox's, not polling) per second lately:
+        what the outbox sender leaves them of Telegram's overall limit."""
+        return self._replies.per_second(time.monotonic())
+
     # --- kept by the composition root --------------------------------------------------------
 
     def set_role(self, role: Role) -> None:
@@ -147,6 +174,8 @@ class Metrics:
         """Every Bot API answer (``bot.http``): Telegram was reachable; 429 and 403 counted."""
         self.telegram_answered_at = time.monotonic()
         self.telegram_seen.set(time.time())
+        if client == "replies":
+            self._replies.add(self.telegram_answered_at)
         if status in (403, 429):
             self.refusals.labels(code=str(status), client=client).inc()
 

@@ -189,6 +189,7 @@ class Delivery:
                 refund_attempt=refund,
             ),
             f"retry of {message.key}",
+            before_reads=True,
         )
 
     def _on_retry_after(self, message: QueuedMessage, seconds: float) -> None:

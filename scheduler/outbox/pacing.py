@@ -48,6 +48,9 @@ class Pacing:
         self.per_chat_interval = per_chat_interval
         self.group_per_minute = group_per_minute
         self._bucket = _TokenBucket(overall_rate, overall_burst, now)
+        # Scheduled waves (digests, reminders) on a bucket of their own, refilled at what the
+        # bot's replies to people leave of the overall rate (``background_wait``).
+        self._background = _TokenBucket(overall_rate, overall_burst, now)
         self._paused_until = 0.0
         self._slowed_at = 0.0
         self._chat_free_at: dict[int, float] = {}
@@ -74,8 +77,19 @@ class Pacing:
             self._slowed_at = now
         return self._bucket.wait_time(now)
 
-    def take(self) -> None:
+    def background_wait(self, now: float, others: float, floor: float) -> float:
+        """How long a scheduled row must wait beyond ``overall_wait``: replies to people
+        share Telegram's overall limit and the bot's CPU, so a wave takes what ``others``
+        (the replies' calls per second) leave of the rate, but never less than ``floor``."""
+        bucket = self._background
+        bucket.wait_time(now)  # refilled up to now at the rate it had
+        bucket.rate = max(floor, min(self._bucket.rate, self.target_rate - others))
+        return bucket.wait_time(now)
+
+    def take(self, *, background: bool = False) -> None:
         self._bucket.take()
+        if background:
+            self._background.take()
 
     def record(self, chat_id: int, answered_at: float) -> None:
         self._chat_free_at[chat_id] = max(

@@ -27,8 +27,22 @@ from scheduler.outbox.writes import WriteQueue
 
 log = logging.getLogger("sigap.outbox")
 
-# Do not re-read the outbox more often than this while work is queued.
-_MIN_REFRESH_INTERVAL = 0.25
+# What scheduled jobs queue for many people at once: after every notice between two people
+# (a decision for the employee, a desk's answer for the citizen), and sharing what the bot's
+# replies leave of the overall rate (``others_rate``).
+BACKGROUND_KINDS = frozenset({"digest", "reminder", "nudge", "escalation"})
+# Background lanes sort after every other lane among those ready to send.
+_BACKGROUND_OFFSET = float(2**53)
+# Messages a second a wave keeps however busy the replies are: it ends, if slowly.
+_BACKGROUND_FLOOR = 3.0
+
+# Between two re-reads of the outbox, at least this many times what the last one took
+# (between the bounds): a notice committed just after a re-read waits for the next, so the
+# gap must be short when reading is cheap (a few rows due), and long enough when it is not (a
+# wave of a thousand rows) that the sender does not spend its time re-reading.
+_REFRESH_GAP_FACTOR = 4.0
+_MIN_REFRESH_GAP = 0.02
+_MAX_REFRESH_GAP = 0.25
 
 
 class OutboxSender(Delivery):
@@ -62,12 +76,12 @@ class OutboxSender(Delivery):
         on_sent: SentHook | None = None,
         on_start: Callable[[], Awaitable[None]] | None = None,
         data_dir: Path | None = None,
+        others_rate: Callable[[], float] | None = None,
+        background_kinds: frozenset[str] = BACKGROUND_KINDS,
     ) -> None:
         if overall_rate <= 0 or max_in_flight < 1 or max_attempts < 1:
             raise ValueError("overall_rate, max_in_flight and max_attempts must be positive")
-        self._db = db
-        self._bot = bot
-        self._clock = clock
+        self._db, self._bot, self._clock = db, bot, clock
         self._max_in_flight = max_in_flight
         self._max_attempts = max_attempts
         self._backoff_base = backoff_base
@@ -76,12 +90,12 @@ class OutboxSender(Delivery):
         self._per_chat_prefetch = per_chat_prefetch
         self._poll_interval = poll_interval
         self._fatal_pause = fatal_pause
-        self._on_blocked = on_blocked
-        self._on_migrated_hook = on_migrated
+        self._on_blocked, self._on_migrated_hook, self._on_sent = on_blocked, on_migrated, on_sent
         # Finishes what ``on_sent`` may not have finished before the last stop.
         self._on_start = on_start
-        self._on_sent = on_sent
         self._data_dir = data_dir
+        self._others_rate = others_rate
+        self._background_kinds = background_kinds
         self.pacing = Pacing(
             overall_rate=overall_rate,
             overall_burst=overall_burst,
@@ -91,7 +105,6 @@ class OutboxSender(Delivery):
         )
         self.stats = SenderStats()
         self._writes = WriteQueue(db)
-
         # Rows waiting in memory, per chat, oldest first; a chat with a call in flight is busy.
         self._lanes: dict[int, deque[QueuedMessage]] = {}
         self._busy: set[int] = set()
@@ -105,7 +118,6 @@ class OutboxSender(Delivery):
         self._retry_at: dict[int, float] = {}
         self._capped: set[int] = set()
         self._recent_429: dict[int, float] = {}
-
         self._recovered = False
         # Messages put back into a lane while a refresh was reading: the read may predate
         # their release to ``pending``, so the rebuilt lanes get them from here.
@@ -114,6 +126,7 @@ class OutboxSender(Delivery):
         self._refresh_requested = True
         self._more_in_db = False
         self._last_refresh = -1e9
+        self._refresh_gap = _MAX_REFRESH_GAP
         self._next_poll = 0.0
         self._fatal: TelegramError | None = None
         self._wake = asyncio.Event()
@@ -249,7 +262,7 @@ class OutboxSender(Delivery):
             or now >= self._next_poll
             or (self._more_in_db and self._queued_count() < self._batch_size // 2)
         )
-        return wanted and now - self._last_refresh >= _MIN_REFRESH_INTERVAL
+        return wanted and now - self._last_refresh >= self._refresh_gap
 
     def _queued_count(self) -> int:
         return sum(len(lane) for lane in self._lanes.values())
@@ -262,10 +275,13 @@ class OutboxSender(Delivery):
         """
         self._refresh_requested = False
         self._refreshing = True
+        started = time.monotonic()
         try:
-            await self._writes.flush()  # rows released after a 429 must read as pending
+            # Rows released after a 429 must read as pending; a row marked ``sent`` but not
+            # yet committed reads as ``sending``, never as due, so it need not wait.
+            await self._writes.flush_for_reads()
             now = self._clock.now()
-            rows = await store.due_messages(
+            rows, upcoming = await store.due_and_upcoming(
                 self._db, now, limit=self._batch_size, per_chat=self._per_chat_prefetch
             )
         finally:
@@ -298,12 +314,14 @@ class OutboxSender(Delivery):
 
         mono = time.monotonic()
         self._last_refresh = mono
+        self._refresh_gap = min(
+            _MAX_REFRESH_GAP, max(_MIN_REFRESH_GAP, _REFRESH_GAP_FACTOR * (mono - started))
+        )
         self.pacing.forget_idle(mono)
         delay = self._poll_interval
-        upcoming = await store.next_due_at(self._db, now)
         if upcoming is not None:
             delay = min(delay, max(0.0, (upcoming - now).total_seconds()))
-        self._next_poll = mono + max(delay, _MIN_REFRESH_INTERVAL)
+        self._next_poll = mono + max(delay, self._refresh_gap)
 
     def _lane_ready_at(self, chat_id: int, head: QueuedMessage) -> float:
         return max(self.pacing.chat_ready_at(chat_id), self._retry_at.get(head.id, 0.0))
@@ -334,8 +352,13 @@ class OutboxSender(Delivery):
         row with id n would leave around n / rate). A chat can take only one message per
         interval, so its k-th queued row cannot leave before k intervals from now: the lane
         must start k × rate × interval ids earlier for its last row to keep its place. Lanes
-        of one row, the usual reminder, simply go in id order."""
-        return lane[-1].id - (len(lane) - 1) * self._chain_weight
+        of one row, the usual reminder, simply go in id order. A lane whose next row is
+        background work (a digest, a reminder) goes after every other: a supervisor's approval
+        reaches the employee at once, not after a Monday's digests."""
+        priority = lane[-1].id - (len(lane) - 1) * self._chain_weight
+        if lane[0].kind in self._background_kinds:
+            priority += _BACKGROUND_OFFSET
+        return priority
 
     def _dispatch(self, now: float) -> None:
         while self._ready and len(self._in_flight) < self._max_in_flight:
@@ -347,27 +370,40 @@ class OutboxSender(Delivery):
             if not lane or chat_id in self._busy or lane[0].id != head_id:
                 self._schedule(chat_id)  # stale entry (the lane changed meanwhile)
                 continue
+            background = lane[0].kind in self._background_kinds
+            if background and self._background_wait(now) > 0:
+                # Every lane still ready is background work too (they sort last): all wait.
+                heapq.heappush(self._ready, (self._priority(lane), head_id, chat_id))
+                self._scheduled.add(chat_id)
+                return
             message = lane.popleft()
             if not lane:
                 del self._lanes[chat_id]
                 if chat_id in self._capped:
                     self._capped.discard(chat_id)
                     self._refresh_requested = True  # it has more rows in the database
-            self.pacing.take()
+            self.pacing.take(background=background)
             self._busy.add(chat_id)
             self._in_flight[message.id] = asyncio.create_task(
                 self._deliver(message), name=f"outbox-{message.id}"
             )
+
+    def _background_wait(self, now: float) -> float:
+        others = self._others_rate() if self._others_rate is not None else 0.0
+        return self.pacing.background_wait(now, others, _BACKGROUND_FLOOR)
 
     def _next_wake(self, now: float) -> float | None:
         candidates = [self._next_poll]
         if self._waiting:
             candidates.append(self._waiting[0][0])
         if self._ready and len(self._in_flight) < self._max_in_flight:
-            candidates.append(now + self.pacing.overall_wait(now))
+            wait = self.pacing.overall_wait(now)
+            if self._ready[0][0] >= _BACKGROUND_OFFSET / 2:  # only background work is ready
+                wait = max(wait, self._background_wait(now))
+            candidates.append(now + wait)
         if self._refresh_requested or (
             self._more_in_db and self._queued_count() < self._batch_size // 2
         ):
-            candidates.append(self._last_refresh + _MIN_REFRESH_INTERVAL)
+            candidates.append(self._last_refresh + self._refresh_gap)
         # Completions, notify() and stop() wake the loop through the event.
         return max(0.0, min(candidates) - now)

@@ -38,6 +38,9 @@ class WriteQueue:
         self._ops: list[tuple[Op, asyncio.Future[Any]]] = []
         self._flusher: asyncio.Task[None] | None = None
         self._timer: asyncio.TimerHandle | None = None
+        # Outcomes a read of the due rows must see (a row back to ``pending``), queued or
+        # being committed: only these make the sender's re-read wait for a commit.
+        self._before_reads = 0
 
     def submit(self, op: Op) -> asyncio.Future[Any]:
         future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
@@ -45,16 +48,21 @@ class WriteQueue:
         self._start()
         return future
 
-    def submit_lazy(self, op: Op, what: str) -> None:
+    def submit_lazy(self, op: Op, what: str, *, before_reads: bool = False) -> None:
         """An outcome nobody waits for; a failure to record it is logged (the row then stays
-        ``sending`` and becomes ``unknown`` at the next start: never sent twice)."""
+        ``sending`` and becomes ``unknown`` at the next start: never sent twice).
+        ``before_reads``: :meth:`flush_for_reads` must commit it (it makes a row due again)."""
 
         def done(future: asyncio.Future[Any]) -> None:
+            if before_reads:
+                self._before_reads -= 1
             if not future.cancelled() and future.exception() is not None:
                 log.error("could not record %s: %s", what, future.exception())
 
         future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
         future.add_done_callback(done)
+        if before_reads:
+            self._before_reads += 1
         self._ops.append((op, future))
         if self._timer is None and not self._flushing:
             self._timer = asyncio.get_running_loop().call_later(self._lazy_delay, self._start)
@@ -69,6 +77,13 @@ class WriteQueue:
             self._start()
         while self._flusher is not None and not self._flusher.done():
             await asyncio.shield(self._flusher)
+
+    async def flush_for_reads(self) -> None:
+        """Commit what a read of the due rows must see first; nothing to wait for when only
+        ``sent`` and ``failed`` marks are queued (the usual case), which a read of ``pending``
+        rows does not see either way."""
+        if self._before_reads:
+            await self.flush()
 
     @property
     def _flushing(self) -> bool:

@@ -23,6 +23,7 @@ from models.outbox import (
     document_payload,
     due_messages,
     enqueue,
+    enqueue_many,
     mark_in_flight_unknown,
     release,
     status_counts,
@@ -64,6 +65,27 @@ async def test_enqueue_is_idempotent_by_key(db: Database) -> None:
         await claim_for_sending(session, row.id or 0, NOW)
     assert not await _enqueue(db, "reminder:7:2026-11-24:1", 700_000_001)
     assert len(await _rows(db)) == 1
+
+
+async def test_enqueue_many_writes_a_wave_once_in_a_few_statements(db: Database) -> None:
+    # More rows than one INSERT carries, one of them queued before by someone else.
+    wave = [
+        (f"digest:{n}:2026-W48:text", 700_000_000 + n, text_payload(f"d{n}")) for n in range(450)
+    ]
+    assert await _enqueue(db, "digest:7:2026-W48:text", 1)
+    async with db.write() as session:
+        assert await enqueue_many(session, wave, "digest", now=NOW) == 449
+    async with db.write() as session:  # the job run again: nothing new
+        assert await enqueue_many(session, wave, "digest", now=NOW) == 0
+    rows = await _rows(db)
+    assert len(rows) == 450 and len({row.key for row in rows}) == 450
+    assert {row.kind for row in rows[1:]} == {"digest"}
+    assert {row.chat_id for row in rows if row.key == "digest:7:2026-W48:text"} == {1}
+    with pytest.raises(ValueError):  # checked before anything is written, as enqueue checks
+        async with db.write() as session:
+            bad = [("x", 1, text_payload("ok")), ("y", 1, {"method": "sendVoice"})]
+            await enqueue_many(session, bad, "digest", now=NOW)
+    assert len(await _rows(db)) == 450
 
 
 async def test_enqueue_twice_in_one_transaction(db: Database) -> None:

@@ -281,6 +281,28 @@ def test_import_builds_no_holiday_table() -> None:
     subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).parents[2])
 
 
+def test_the_table_loads_indonesia_alone_and_is_the_packages_own() -> None:
+    # Fresh interpreter: a year's table imports none of the package's other ~250 countries, and
+    # it is what the package's own country_holidays("ID") gives, in both languages.
+    code = """
+import sys
+from datetime import date
+import holidays
+import domain.calendar as c
+tables = {(y, l): dict(c._library_holidays(y, l)) for y in (2026, 2027) for l in ("id", "en")}
+assert "holidays.countries" not in sys.modules, "every country was imported"
+assert "holidays.countries.malaysia" not in sys.modules
+assert tables[(2026, "id")][date(2026, 8, 17)] == "Hari Kemerdekaan Republik Indonesia"
+for (year, language), table in tables.items():
+    package = holidays.country_holidays(
+        "ID", years=year, categories=("public", "government"),
+        language={"id": "id", "en": "en_US"}[language],
+    )
+    assert table == dict(package.items()), (year, language)
+"""
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).parents[2])
+
+
 def test_last_working_days_skip_weekends_and_holidays() -> None:
     calendar = WorkCalendar()
     # Monday 28 December 2026: "yesterday" is Thursday 24th (25th is Christmas; cuti bersama

@@ -421,6 +421,57 @@ async def test_long_running_sender_wakes_on_notify(
     assert (await rows_by_key(odb))["nudge:1:2026-11-24"].status == OutboxStatus.SENT
 
 
+async def test_a_notice_between_two_people_goes_before_a_wave_queued_earlier(
+    emu: BotApiEmulator, odb: Database, make_bot: Callable[..., Bot]
+) -> None:
+    users = known_users(emu, 31)
+    wave = [(f"digest:{i}:2026-W48:text", user.chat_id) for i, user in enumerate(users[:30])]
+    notice = ("approval:1:1", users[30].chat_id)
+    async with odb.write() as session:
+        for key, chat_id in wave:  # a Monday's digests, queued first
+            assert await enqueue(session, key, chat_id, "digest", text_payload(key))
+    async with odb.write() as session:  # then a supervisor approves an entry
+        assert await enqueue(session, *notice, "approval", text_payload(notice[0]))
+    seen = arrivals(emu)
+
+    bot = make_bot()
+    async with bot:
+        stats = await OutboxSender(odb, bot, SystemClock(), overall_rate=10).run_until_idle()
+
+    assert_exactly_once(seen, [*wave, notice])
+    assert stats.sent == 31
+    # Started first of all (two calls may be in the air together: the first two arrivals).
+    assert notice[0] in [text for _, _, text in seen[:2]]
+
+
+async def test_a_wave_held_back_by_busy_replies_waits_without_spinning(
+    emu: BotApiEmulator, odb: Database, make_bot: Callable[..., Bot]
+) -> None:
+    users = known_users(emu, 8)
+    wave = [(f"digest:{i}:2026-W48:text", user.chat_id) for i, user in enumerate(users)]
+    async with odb.write() as session:
+        for key, chat_id in wave:
+            assert await enqueue(session, key, chat_id, "digest", text_payload(key))
+    seen = arrivals(emu)
+    bot = make_bot()
+    async with bot:
+        # The bot answering people beyond the whole rate: the wave goes at its floor, 3/s.
+        sender = OutboxSender(odb, bot, SystemClock(), others_rate=lambda: 100.0)
+        waits: list[float | None] = []
+        sleep = sender._sleep
+
+        async def counted(seconds: float | None) -> None:
+            waits.append(seconds)
+            await sleep(seconds)
+
+        sender._sleep = counted  # type: ignore[method-assign]
+        await sender.run_until_idle()
+    assert_exactly_once(seen, wave)
+    # It slept until each row's turn: a few waits per row, not a loop spinning through
+    # thousands of zero-second waits while the wave is held back.
+    assert len(waits) < 10 * len(wave), len(waits)
+
+
 async def _run_sender_process(
     emu: BotApiEmulator, db_url: str, log: Path
 ) -> asyncio.subprocess.Process:

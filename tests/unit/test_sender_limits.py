@@ -14,11 +14,15 @@ from services.settings import Settings
 TOKEN = "123456:TEST-token-for-limits-0000000000"
 
 
-def _pacing(tmp_path: Path) -> Any:
+def _sender(tmp_path: Path) -> Any:
     settings = Settings(TELEGRAM_BOT_TOKEN=TOKEN, SIGAP_DATA_DIR=str(tmp_path))
     sender = app_data(build_application(settings)).require_scheduler().sender
     assert sender is not None
-    return sender.pacing
+    return sender
+
+
+def _pacing(tmp_path: Path) -> Any:
+    return _sender(tmp_path).pacing
 
 
 def test_the_built_sender_sends_25_messages_a_second_overall(tmp_path: Path) -> None:
@@ -47,3 +51,34 @@ def test_the_built_sender_keeps_one_per_second_per_chat_and_20_a_minute_per_grou
     for n in range(20):
         pacing.record(group, now + n * 1.0)
     assert pacing.chat_ready_at(group) == now + 60  # the 21st waits for the first to age
+
+
+def _wave_in_ten_seconds(sender: Any, later: float) -> int:
+    """How many rows of a digest wave the sender would start in 10 s of simulated time,
+    ``later`` seconds from now (after what the previous wave left of its buckets)."""
+    pacing = sender.pacing
+    start = now = time.monotonic() + later
+    sent = 0
+    while True:
+        now += max(pacing.overall_wait(now), sender._background_wait(now))
+        if now - start >= 10:
+            return sent
+        pacing.take(background=True)
+        sent += 1
+
+
+def test_the_built_sender_gives_a_wave_what_the_replies_to_people_leave(tmp_path: Path) -> None:
+    settings = Settings(TELEGRAM_BOT_TOKEN=TOKEN, SIGAP_DATA_DIR=str(tmp_path))
+    data = app_data(build_application(settings))
+    scheduler = data.require_scheduler()
+    sender, metrics = scheduler.sender, scheduler.services.metrics
+    assert _wave_in_ten_seconds(sender, 1_000) in range(250, 254)  # nobody writing: the whole 25/s
+    for _ in range(40):  # the bot answering people: 40 calls in the last 2 s, 20/s
+        metrics.bot_api_answered(200, client="replies")
+        metrics.bot_api_answered(200, client="outbox")  # the sender's own do not count
+    assert metrics.replies_per_second() == 20
+    # 25/s less the replies' 20/s: 5/s (the burst of 2 aside), leaving Telegram's 30/s room.
+    assert _wave_in_ten_seconds(sender, 2_000) in range(50, 54)
+    for _ in range(40):  # replies beyond the whole rate: the wave still moves, at 3/s
+        metrics.bot_api_answered(200, client="replies")
+    assert _wave_in_ten_seconds(sender, 3_000) in range(30, 34)
