@@ -31,8 +31,8 @@ _pool: ProcessPoolExecutor | None = None
 
 
 # Batch work: on a small server the worker yields the CPU to the bot answering people. The
-# lowest priority (weight 15 against the bot's 1024 on Linux): at nice 10 (weight 110) a
-# 500-supervisor wave still took about a tenth of a core from the replies whenever both ran.
+# lowest priority: when both want a core, the scheduler weighs it 15 against the bot's 1024
+# (about 1.5 %), where nice 10 weighed 110 (about 10 %).
 NICE = 19
 
 
