@@ -6,6 +6,7 @@ function; they differ only in settings (API base URL, database) and the injected
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -284,16 +285,19 @@ async def _post_init(application: SigapApplication) -> None:
     data = app_data(application)
     data.require_services().bot_username = application.bot.username
     # Citizens (everyone by default) get the citizen menu; employees get theirs per chat.
-    for language in LANGUAGES:
-        commands = data.command_menu([], language)
+    # One request per language, at once: each is a round trip before the first poll.
+
+    async def set_menu(language: str) -> None:
         try:
             await application.bot.set_my_commands(
-                commands,
+                data.command_menu([], language),
                 scope=BotCommandScopeDefault(),
                 language_code=None if language == "id" else language,
             )
         except TelegramError as exc:
             log.warning("could not set the command menu: %s", exc)
+
+    await asyncio.gather(*(set_menu(language) for language in LANGUAGES))
     # The scheduler and the outbox sender are the leader's: bot.polling and bot.webhook start
     # them once this process leads.
     # Commits wake the sender (on a standby the sender is not running yet: a wake is then a

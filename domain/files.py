@@ -12,8 +12,6 @@ import re
 import unicodedata
 from pathlib import PurePath, PurePosixPath
 
-import filetype
-
 FILE_NAME_LENGTH = 200  # the file_name columns
 MIME_LENGTH = 100  # the mime_type columns
 _EXTENSION_LENGTH = 10
@@ -81,6 +79,9 @@ def safe_mime(mime: str | None) -> str | None:
 def content_extension(head: bytes) -> str:
     """The extension (with its dot) for content starting with ``head``, from what the bytes
     are, never from what the sender called them; "" for content outside the allow-list."""
+    # Imported at the first file: ~15 modules of matchers a bot that gets no file never needs.
+    import filetype
+
     kind = filetype.guess(head[:SNIFF_BYTES]) if head else None
     if kind is None or kind.extension not in STORED_EXTENSIONS:
         return ""

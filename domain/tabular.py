@@ -25,8 +25,6 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Final, NamedTuple
 
-import filetype
-
 from domain.nip import normalize_nip
 
 __all__ = [
@@ -283,6 +281,8 @@ def sniff_table_format(path: Path, max_bytes: int, max_unpacked: int = MAX_UNPAC
         if unpacked > max_unpacked:
             raise TableFileError("too_big", max_mb=max_bytes // (1024 * 1024))
         return ".xlsx"
+    import filetype  # at the first file checked, not in every process that imports this module
+
     if b"\x00" in head or filetype.guess(head) is not None:
         raise TableFileError("not_a_table")  # binary: an image, an old .xls, a PDF ...
     return ".csv"

@@ -20,6 +20,7 @@ from domain.files import stored_relative
 from models import audit
 from models.db import Database, after_commit, rows_changed, upsert
 from models.files import FileCount, delete_files, draft_files, referenced, stored_before
+from models.one_trip import Prepared, run
 from models.schedule import claim_run
 from models.tables import Conversation, FlowReceipt
 from models.types import utcnow
@@ -37,6 +38,22 @@ _MOVE = update(_CONVERSATIONS).where(
     _CONVERSATIONS.c.id == bindparam("was_id"),
     _CONVERSATIONS.c.version == bindparam("was_version"),
     _CONVERSATIONS.c.step == bindparam("was_step"),
+)
+# The busiest of them in one trip each (``models.one_trip``): a person's conversation read, begun
+# (replacing any other) or moved on in a transaction of its own.
+_LOAD = Prepared(
+    select(*_CONVERSATIONS.c).where(
+        _CONVERSATIONS.c.chat_id == bindparam("chat"), _CONVERSATIONS.c.user_id == bindparam("user")
+    )
+)
+_BEGIN: dict[str, Prepared] = {}  # by dialect, made on first use (see ``models.db.upsert``)
+_MOVE_ALONE = Prepared(
+    _MOVE.values(
+        {
+            name: bindparam(name, type_=_CONVERSATIONS.c[name].type)
+            for name in ("step", "data", "last_update_id", "updated_at", "version")
+        }
+    )
 )
 
 
@@ -273,14 +290,11 @@ async def load(db: Database, chat_id: int, user_id: int) -> Conversation | None:
     if remember and (known := absent.open_conversation(key)) is not None:
         return known
     opened = absent.opened
-    async with db.read() as session:
-        found = (
-            await session.execute(
-                select(Conversation).where(
-                    col(Conversation.chat_id) == chat_id, col(Conversation.user_id) == user_id
-                )
-            )
-        ).scalar_one_or_none()
+    (read,) = await run(db, [(_LOAD, {"chat": chat_id, "user": user_id})], write=False)
+    found = None
+    if read.rows:
+        names = (column.name for column in _CONVERSATIONS.c)
+        found = Conversation(**dict(zip(names, read.rows[0], strict=True)))
     if found is None and remember and absent.opened == opened:
         if len(absent.keys) >= absent.LIMIT:
             absent.keys.clear()
@@ -318,8 +332,13 @@ async def begin(
         "updated_at": now,
     }
     # One statement, a transaction by itself: the person's conversation replaced (or begun).
-    statement = upsert(db.dialect, _CONVERSATIONS, _PERSON, returning=("id",))
-    [(conversation_id,)] = await db.write_one(statement, values)
+    statement = _BEGIN.get(db.dialect)
+    if statement is None:
+        statement = _BEGIN[db.dialect] = Prepared(
+            upsert(db.dialect, _CONVERSATIONS, _PERSON, returning=("id",))
+        )
+    (written,) = await run(db, [(statement, values)], write=True)
+    [(conversation_id,)] = written.rows
     conversation = Conversation(id=conversation_id, **values)
     absent.opened += 1
     absent.keys.discard(key)
@@ -329,9 +348,25 @@ async def begin(
 
 
 async def _compare_and_set(db: Database, current: Conversation, **state: Any) -> Conversation:
-    """``set_state`` in a transaction of its own."""
-    async with db.write() as session:
-        return await set_state(session, current, **state)
+    """``set_state`` in a transaction of its own, in one trip (``models.one_trip``)."""
+    memory = _memory_of_db(db)
+    if memory is not None:
+        memory.open.pop((current.chat_id, current.user_id), None)  # as ``set_state``
+    was = {"was_id": current.id, "was_version": current.version, "was_step": current.step}
+    values = {
+        "step": state["step"],
+        "data": state["data"],
+        "last_update_id": state["update_id"],
+        "updated_at": state["now"],
+        "version": state["version"],
+    }
+    (changed,) = await run(db, [(_MOVE_ALONE, was | values)], write=True)
+    if changed.rowcount != 1:
+        raise StaleStep()
+    moved = _moved(current, **state)
+    if memory is not None:
+        memory.remember_open(moved)  # committed
+    return moved
 
 
 async def set_state(
@@ -357,7 +392,23 @@ async def set_state(
     changed = await rows_changed(session, _MOVE, state | was | {"version": version})
     if changed != 1:
         raise StaleStep()
-    moved = Conversation(
+    moved = _moved(current, step=step, version=version, data=data, update_id=update_id, now=now)
+    if memory is not None:
+        after_commit(session, lambda: memory.remember_open(moved))
+    return moved
+
+
+def _moved(
+    current: Conversation,
+    *,
+    step: str,
+    version: int,
+    data: dict[str, Any],
+    update_id: int,
+    now: datetime,
+) -> Conversation:
+    """``current`` as ``set_state`` leaves it."""
+    return Conversation(
         id=current.id,
         chat_id=current.chat_id,
         user_id=current.user_id,
@@ -369,9 +420,6 @@ async def set_state(
         started_at=current.started_at,
         updated_at=now,
     )
-    if memory is not None:
-        after_commit(session, lambda: memory.remember_open(moved))
-    return moved
 
 
 async def advance(

@@ -11,7 +11,7 @@ of spinning on the busy timeout, because a burst of writers through a connection
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -28,6 +28,7 @@ from sqlalchemy.exc import (
 )
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
@@ -36,7 +37,7 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.dml import Insert
 
-from models.sqlite_driver import use_one_trip
+from models.sqlite_driver import defer_begin, take_deferred_begin, use_one_trip
 
 if TYPE_CHECKING:
     from sqlalchemy.dialects import postgresql
@@ -73,6 +74,8 @@ class Database:
         self.busy_timeout = busy_timeout
         self._engine: AsyncEngine | None = None
         self._write_lock = asyncio.Lock()
+        # What else holds connections to this database (``models.one_trip``), closed with it.
+        self._on_dispose: list[Callable[[], Awaitable[None]]] = []
 
     @property
     def engine(self) -> AsyncEngine:
@@ -93,7 +96,7 @@ class Database:
             kwargs.update(pool_size=10, max_overflow=10, pool_pre_ping=True)
         engine = create_async_engine(self.url, **kwargs)
         if self.is_sqlite:
-            _configure_sqlite(engine, self.busy_timeout)
+            _configure_sqlite(engine, self.sqlite_pragmas())
         # Session.info names the database, for after-commit hooks (models/outbox_wake.py).
         info = {"database": self}
         self._sessions = async_sessionmaker(engine, expire_on_commit=False, info=info)
@@ -137,13 +140,41 @@ class Database:
             result = await connection.execute(statement, params)
             return list(result) if result.returns_rows else []
 
+    @asynccontextmanager
+    async def write_connection(self) -> AsyncIterator[AsyncConnection]:
+        """``write`` for SQLAlchemy Core: a connection in one transaction, committed when the
+        block ends without error."""
+        _ = self.engine
+        if self.is_sqlite:
+            async with self._write_lock, self._write_engine.begin() as connection:
+                yield connection
+        else:
+            async with self._write_engine.begin() as connection:
+                yield connection
+
+    def sqlite_pragmas(self) -> list[str]:
+        """What every SQLite connection to this database is set up with."""
+        return [
+            "PRAGMA journal_mode=WAL",
+            # FULL: a commit survives power loss, not just a killed process; writes are few.
+            "PRAGMA synchronous=FULL",
+            "PRAGMA foreign_keys=ON",
+            f"PRAGMA busy_timeout={int(self.busy_timeout * 1000)}",
+        ]
+
+    def on_dispose(self, close: Callable[[], Awaitable[None]]) -> None:
+        self._on_dispose.append(close)
+
     async def dispose(self) -> None:
+        closing, self._on_dispose = self._on_dispose, []
+        for close in closing:
+            await close()
         if self._engine is not None:
             await self._engine.dispose()
             self._engine = None
 
 
-def _configure_sqlite(engine: AsyncEngine, busy_timeout: float) -> None:
+def _configure_sqlite(engine: AsyncEngine, pragmas: list[str]) -> None:
     dialect = engine.sync_engine.dialect
     rollback = dialect.do_rollback
 
@@ -153,6 +184,8 @@ def _configure_sqlite(engine: AsyncEngine, busy_timeout: float) -> None:
         # at the pool's reset. aiosqlite's ``in_transaction`` is read without its thread; where
         # it cannot be read, the rollback happens.
         driver = getattr(dbapi_connection, "_connection", None)
+        if take_deferred_begin(driver) is not None:
+            return  # its BEGIN never went out: no statement ran
         if getattr(driver, "in_transaction", True):
             rollback(dbapi_connection)
 
@@ -164,20 +197,18 @@ def _configure_sqlite(engine: AsyncEngine, busy_timeout: float) -> None:
         # Take over BEGIN from the driver so that we can choose IMMEDIATE for writers.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
-        # FULL: a commit survives power loss, not just a killed process; writes are few.
-        cursor.execute("PRAGMA synchronous=FULL")
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
+        for pragma in pragmas:
+            cursor.execute(pragma)
         cursor.close()
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(conn: Any) -> None:
-        # Writers take the write lock up front. Readers run each statement on its own
+        # Writers take the write lock up front (with their first statement, one trip to
+        # aiosqlite's thread: ``models.sqlite_driver``). Readers run each statement on its own
         # (autocommit) and skip BEGIN: one thread round trip less per read, and in WAL mode
         # a single statement always sees one consistent snapshot anyway.
         begin = conn.get_execution_options().get("sigap_begin")
-        if begin:
+        if begin and not defer_begin(conn.connection.dbapi_connection, begin):
             conn.exec_driver_sql(begin)
 
 

@@ -13,10 +13,12 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, delete, func, select
+from sqlalchemy import JSON, Column, bindparam, delete, func, select
+from sqlalchemy.dialects import sqlite
 from sqlmodel import Field, SQLModel, col
 
 from models.db import Database, insert_new
+from models.one_trip import Prepared, run
 from models.types import TelegramId, UTCDateTime
 
 
@@ -29,11 +31,27 @@ class InboxUpdate(SQLModel, table=True):
     received_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
 
 
+_TABLE = InboxUpdate.metadata.tables["inbox_update"]  # SQLModel does not type __table__
+# SQLite: one statement per update, all of a batch in one trip (``models.one_trip``), compiled
+# once, where one INSERT of the whole batch was compiled anew for every batch size. PostgreSQL:
+# one statement for the batch (each statement there is a round trip to the server).
+_KEEP = Prepared(
+    sqlite.insert(_TABLE)
+    .values({c.name: bindparam(c.name, type_=c.type) for c in _TABLE.c})
+    .on_conflict_do_nothing(index_elements=["id"])
+    .returning(_TABLE.c.id)
+)
+_FORGET = Prepared(delete(_TABLE).where(_TABLE.c.id == bindparam("id")))
+
+
 async def keep(db: Database, updates: Sequence[dict[str, Any]], now: datetime) -> set[int]:
     """Store fetched updates (Bot API dicts); the update ids that were not stored before."""
     rows = [{"id": u["update_id"], "payload": u, "received_at": now} for u in updates]
-    async with db.write() as session:
-        return await insert_new(session, InboxUpdate, rows, key=["id"])
+    if not db.is_sqlite:
+        async with db.write() as session:
+            return await insert_new(session, InboxUpdate, rows, key=["id"])
+    outcomes = await run(db, [(_KEEP, row) for row in rows], write=True)
+    return {row[0] for outcome in outcomes for row in outcome.rows}
 
 
 async def unhandled(db: Database) -> list[dict[str, Any]]:
@@ -46,6 +64,9 @@ async def unhandled(db: Database) -> list[dict[str, Any]]:
 async def handled(db: Database, update_ids: Iterable[int]) -> None:
     ids = list(update_ids)
     if not ids:
+        return
+    if db.is_sqlite:
+        await run(db, [(_FORGET, {"id": update_id}) for update_id in ids], write=True)
         return
     async with db.write() as session:
         await session.execute(

@@ -16,13 +16,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import multiprocessing
 import os
 import threading
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
+
+if TYPE_CHECKING:
+    from concurrent.futures import ProcessPoolExecutor
 
 T = TypeVar("T")
 
@@ -54,6 +54,11 @@ def _start_worker(pool: ProcessPoolExecutor) -> None:
 
 def _executor() -> ProcessPoolExecutor:
     global _pool
+    # Imported at the first render (multiprocessing is ~15 modules a bot that renders nothing
+    # in a worker never needs).
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
     with _lock:
         if _pool is None:
             pool = ProcessPoolExecutor(
@@ -70,6 +75,8 @@ def _executor() -> ProcessPoolExecutor:
 
 async def run(fn: Callable[..., T], *args: Any) -> T:
     """``fn(*args)`` in the worker process."""
+    from concurrent.futures.process import BrokenProcessPool
+
     global _pool
     pool = _executor()
     try:

@@ -8,10 +8,12 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping, Sequence
-from typing import Any
-from xml.etree import ElementTree
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
+
+if TYPE_CHECKING:
+    from xml.etree import ElementTree
 
 FORMATS = ("json", "xml")
 CONTENT_TYPES = {"json": "application/json", "xml": "text/xml"}
@@ -52,6 +54,9 @@ def respond(
 
 
 def to_xml(rows: Sequence[Row] | Row, root: str, item: str | None) -> str:
+    # Imported at the first XML answer: ElementTree and its parser are ~10 modules.
+    from xml.etree import ElementTree
+
     top = ElementTree.Element(root)
     if isinstance(rows, Mapping):
         _fill(top, rows)
@@ -64,6 +69,8 @@ def to_xml(rows: Sequence[Row] | Row, root: str, item: str | None) -> str:
 
 
 def _fill(element: ElementTree.Element, row: Row) -> None:
+    from xml.etree import ElementTree
+
     for key, value in row.items():
         child = ElementTree.SubElement(element, key)
         if isinstance(value, list):

@@ -22,6 +22,16 @@ async def test_citizen_start_shows_citizen_menu(office) -> None:
     assert "Halo, Siti!" in reply.text
     assert "Kecamatan Medan Belawan" in reply.text
     assert "/undang" not in reply.text
+    # Everyone's menu, set at start-up in each language (both requests sent at once).
+    default = {"type": "default"}
+    menus = {
+        language: office.emulator.commands(default, code)
+        for language, code in (("id", ""), ("en", "en"))
+    }
+    for commands in menus.values():
+        assert commands and commands[0]["command"] == "start"
+        assert "undang" not in [c["command"] for c in commands]
+    assert menus["id"] != menus["en"]  # the descriptions are in the chat's language
 
 
 async def test_employee_links_with_invite_and_gets_employee_menu(office) -> None:
