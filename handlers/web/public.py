@@ -15,17 +15,20 @@ from __future__ import annotations
 
 import asyncio
 from datetime import date, datetime, time
+from typing import TYPE_CHECKING
 
 from aiohttp import web
 
-from domain.public_stats import month_figures, months_back
 from domain.skm import parse_period, period_of, previous_periods
 from handlers.web.context import web_context
-from handlers.web.public_page import render_page
-from handlers.web.public_tables import CSV_TABLES, PublicData
-from models import public_stats
 from services import Services
 from texts import LANGUAGES, texts
+
+if TYPE_CHECKING:
+    from handlers.web.public_tables import PublicData
+
+# The page, its tables and their queries are imported at the first request (inside the
+# functions below), not in every bot process: most offices' pages are read rarely.
 
 MAX_AGE = 300  # seconds: the figures move with complaints handled, not by the second
 QUARTERS = 4  # shown side by side, ending with the one asked for
@@ -33,6 +36,10 @@ MONTHS = 12
 
 
 async def _gather(services: Services, period: str) -> PublicData:
+    from domain.public_stats import month_figures, months_back
+    from handlers.web.public_tables import PublicData
+    from models import public_stats
+
     settings, zone = services.settings, services.timezone
     now = services.clock.now()
     today = now.astimezone(zone).date()
@@ -74,6 +81,8 @@ def _cached(response: web.Response) -> web.Response:
 
 
 async def page(request: web.Request) -> web.Response:
+    from handlers.web.public_page import render_page
+
     services = web_context(request).services
     language, period = _request(request, services)
     data = await _gather(services, period)
@@ -88,6 +97,8 @@ async def page(request: web.Request) -> web.Response:
 
 
 async def table(request: web.Request) -> web.Response:
+    from handlers.web.public_tables import CSV_TABLES
+
     name = request.match_info["name"]
     render = CSV_TABLES.get(name)
     if render is None:
