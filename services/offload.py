@@ -15,6 +15,7 @@ language). A worker that died is replaced for the next call.
 from __future__ import annotations
 
 import asyncio
+import atexit
 import contextlib
 import os
 import threading
@@ -66,6 +67,9 @@ def _executor() -> ProcessPoolExecutor:
                 mp_context=multiprocessing.get_context("spawn"),
                 initializer=_lowest_priority,
             )
+            # Shut down while the interpreter is whole: left to the garbage collector at exit,
+            # the pool's callback finds multiprocessing half torn down and prints a traceback.
+            atexit.register(pool.shutdown, wait=True, cancel_futures=True)
             starter = threading.Thread(target=_start_worker, args=(pool,), name="offload-start")
             starter.start()
             starter.join()
