@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import statistics
@@ -68,6 +69,17 @@ async def _linked(emulator: Any, token: str, name: str) -> Any:
     return person
 
 
+async def _until_button(person: Any, label: str, timeout: float) -> Any:  # noqa: ASYNC109
+    """The first new message in the person's chat that carries the button ``label``. Other
+    messages may come first: the head's own complaint work runs at the same time, and verifying
+    a ticket brings an offer to log it as an activity ("Catat sebagai kegiatan?") to the same
+    private chat. Taking the next message for the answer pressed a button that was not there."""
+    while True:
+        for message in await person.wait_for(1, timeout=timeout):
+            if label in message.button_texts:
+                return message
+
+
 async def _timed(action: Any, arrived: Any, timeout: float) -> float:  # noqa: ASYNC109
     started = time.perf_counter()
     await action()
@@ -77,7 +89,7 @@ async def _timed(action: Any, arrived: Any, timeout: float) -> float:  # noqa: A
 
 async def _unit(
     emulator: Any, operator: Any, setup: dict[str, Any], unit: dict[str, Any]
-) -> dict[str, list]:
+) -> dict[str, Any]:
     timeout = setup["timeout"]
     head = await _linked(emulator, unit["head_token"], f"Kepala{unit['n']}")
     employees = [
@@ -96,9 +108,10 @@ async def _unit(
         # One entry of each of the head's employees: each notice goes to a chat of its own, so
         # what is measured is the wake-up, not Telegram's one message a second per chat.
         for index, employee in enumerate(employees):
+            label = f"Pegawai {unit['n']:03d}-{index:03d} (1)"
             await head.send("/persetujuan")
-            await head.wait_for(1, timeout=60)
-            await head.press(f"Pegawai {unit['n']:03d}-{index:03d} (1)")
+            waiting = await _until_button(head, label, timeout=60)
+            await head.press(label, message_id=waiting.message_id)
             view = await head.wait_for_edit(timeout=60)
 
             async def tap(message_id: int = view.message_id) -> None:
@@ -169,7 +182,7 @@ async def _unit(
     approvals_seen = sum("disetujui" in m.text for e in employees for m in e.arrivals)
     tickets_seen = sum(any(story in m.text for story in STORIES) for m in desk.arrivals)
     duplicates = (approvals_seen - setup["actions"]) + (tickets_seen - setup["actions"])
-    return {"times": times, "duplicates": [duplicates]}  # type: ignore[dict-item]
+    return {"times": times, "duplicates": [duplicates]}
 
 
 async def telegram_side(setup_path: Path) -> None:
@@ -192,6 +205,9 @@ async def telegram_side(setup_path: Path) -> None:
             merged[kind] += result["times"][kind]
         duplicates += sum(result["duplicates"])
     print(json.dumps({"times": merged, "duplicates": duplicates}), flush=True)
+    # Serve until the bench has stopped the bot (it closes our stdin then): stopping first
+    # dropped the bot's open connections under it, and its log read like a network fault.
+    await asyncio.to_thread(sys.stdin.read)
     await emulator.stop()
 
 
@@ -253,13 +269,13 @@ async def _prepare(url: str, workdir: Path, units: int, actions: int) -> list[di
     from sqlalchemy import select
 
     async with db.write() as session:
-        employees = (await session.execute(select(Employee))).scalars().all()
-        by_nip = {e.nip: e for e in employees}
+        staff = (await session.execute(select(Employee))).scalars().all()
+        ids = {e.nip: e.id for e in staff if e.id is not None}
         for row in roster_gen.rows(units, actions)[1:]:
             if row[6] == "pegawai":
                 session.add(
                     Activity(
-                        employee_id=by_nip[row[0]].id,
+                        employee_id=ids[row[0]],
                         work_date=today,
                         description="Verifikasi berkas KTP",
                         minutes=60,
@@ -302,9 +318,10 @@ async def run_case(
                 __file__,
                 "--telegram",
                 str(workdir / "setup.json"),
+                stdin=asyncio.subprocess.PIPE,
                 stdout=asyncio.subprocess.PIPE,
             )
-            assert telegram.stdout is not None
+            assert telegram.stdin is not None and telegram.stdout is not None
             base_url = json.loads(await telegram.stdout.readline())["base_url"]
             env = {
                 **os.environ,
@@ -326,12 +343,19 @@ async def run_case(
                 cwd=workdir,
                 env=env,
             )
+            line = b""
             try:
                 line = await asyncio.wait_for(telegram.stdout.readline(), 900)
-                await telegram.wait()
             finally:
                 bot.terminate()
                 await bot.wait()
+                telegram.stdin.close()
+                if not line:  # no results: the Telegram side failed or is stuck
+                    with contextlib.suppress(ProcessLookupError):
+                        telegram.kill()
+                await telegram.wait()
+            if not line:
+                raise RuntimeError("the Telegram side ended without results (its log is above)")
             return json.loads(line)
         finally:
             if drop is not None:
