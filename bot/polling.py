@@ -310,10 +310,10 @@ async def start_bot(
     """Initialise and start ``application`` and its poller (``sigap run``, the sandbox, the
     tests: one start-up for all of them)."""
     await start_application(application)
-    await app_data(application).require_scheduler().start()
     poller = DurablePoller(application, allowed_updates=allowed_updates, timeout=poll_seconds)
     app_data(application).poller = poller
     await poller.start()
+    await app_data(application).require_scheduler().start()
     return poller
 
 
