@@ -20,7 +20,7 @@ from domain.files import stored_relative
 from models import audit
 from models.db import Database, after_commit, rows_changed, upsert
 from models.files import FileCount, delete_files, draft_files, referenced, stored_before
-from models.one_trip import Prepared, run
+from models.one_trip import Prepared, prepared_upsert, run
 from models.schedule import claim_run
 from models.tables import Conversation, FlowReceipt
 from models.types import utcnow
@@ -46,7 +46,6 @@ _LOAD = Prepared(
         _CONVERSATIONS.c.chat_id == bindparam("chat"), _CONVERSATIONS.c.user_id == bindparam("user")
     )
 )
-_BEGIN: dict[str, Prepared] = {}  # by dialect, made on first use (see ``models.db.upsert``)
 _MOVE_ALONE = Prepared(
     _MOVE.values(
         {
@@ -332,11 +331,7 @@ async def begin(
         "updated_at": now,
     }
     # One statement, a transaction by itself: the person's conversation replaced (or begun).
-    statement = _BEGIN.get(db.dialect)
-    if statement is None:
-        statement = _BEGIN[db.dialect] = Prepared(
-            upsert(db.dialect, _CONVERSATIONS, _PERSON, returning=("id",))
-        )
+    statement = prepared_upsert(db.dialect, _CONVERSATIONS, _PERSON, returning=("id",))
     (written,) = await run(db, [(statement, values)], write=True)
     [(conversation_id,)] = written.rows
     conversation = Conversation(id=conversation_id, **values)

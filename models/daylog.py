@@ -14,7 +14,8 @@ from sqlmodel import col
 
 from models import conversation as conversations
 from models.activities import ActivityDraft, AlreadySaved, add_activity
-from models.db import Database, upsert
+from models.db import Database
+from models.one_trip import prepared_upsert, run
 from models.tables import Activity, Conversation, SavedMessage
 
 ROUTINE_MIN_DAYS = 3  # an activity saved on at least this many of the days looked at:
@@ -187,14 +188,11 @@ async def remember_saved(
         }
         for position, activity_id in zip(numbers, activity_ids, strict=True)
     ]
-    # One statement, a transaction by itself (``Database.write_one``): the confirmation's
-    # message id is known only once it went out, after the save committed. A message id is
-    # never used twice in a chat; should it be, the entries given now win.
-    statement = upsert(db.dialect, _SAVED_MESSAGES, ("chat_id", "message_id", "position"))
-    if len(rows) == 1:
-        await db.write_one(statement, rows[0])
-    else:
-        await db.write_one(statement.values(rows), {})
+    # A transaction of its own, in one trip (``models.one_trip``): the confirmation's message
+    # id is known only once it went out, after the save committed. A message id is never used
+    # twice in a chat; should it be, the entries given now win.
+    statement = prepared_upsert(db.dialect, _SAVED_MESSAGES, ("chat_id", "message_id", "position"))
+    await run(db, [(statement, row) for row in rows], write=True)
 
 
 _SAVED_MESSAGES = SavedMessage.metadata.tables["saved_message"]  # SQLModel: __table__ untyped

@@ -16,7 +16,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Delete, Executable, Row, Table, Update, event
+from sqlalchemy import Delete, Table, Update, event
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.engine import CursorResult, make_url
 from sqlalchemy.exc import (
@@ -122,23 +122,6 @@ class Database:
         else:
             async with self._write_sessions() as session, session.begin():
                 yield session
-
-    async def write_one(self, statement: Executable, params: dict[str, Any]) -> list[Row[Any]]:
-        """One statement that is a whole transaction by itself (an upsert), committed before
-        this returns; the rows it returns (``RETURNING``). On SQLite the statement runs in
-        autocommit, as durable as a transaction of its own (WAL, ``synchronous=FULL``) and
-        atomic like any single statement, without the BEGIN and COMMIT that are a trip to
-        aiosqlite's thread each; still one writer at a time in this process."""
-        _ = self.engine
-        if self.is_sqlite:
-            async with self._write_lock, self.engine.connect() as connection:
-                # No BEGIN (``_on_begin``: only write sessions ask for one), so SQLite commits
-                # the statement as it ends; the rollback at close is skipped (none is open).
-                result = await connection.execute(statement, params)
-                return list(result) if result.returns_rows else []
-        async with self.engine.begin() as connection:
-            result = await connection.execute(statement, params)
-            return list(result) if result.returns_rows else []
 
     @asynccontextmanager
     async def write_connection(self) -> AsyncIterator[AsyncConnection]:

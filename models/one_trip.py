@@ -26,7 +26,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql import ClauseElement, Executable
 from sqlalchemy.sql.compiler import SQLCompiler
 
-from models.db import Database
+from models.db import Database, upsert
 
 if TYPE_CHECKING:
     import aiosqlite
@@ -74,6 +74,20 @@ class Prepared:
 
 
 Step = tuple[Prepared, Mapping[str, Any]]
+
+_UPSERTS: dict[tuple[str, str, tuple[str, ...], tuple[str, ...]], Prepared] = {}
+
+
+def prepared_upsert(
+    dialect: str, table: Any, key: Sequence[str], returning: Sequence[str] = ()
+) -> Prepared:
+    """:func:`models.db.upsert` as a :class:`Prepared` statement, made (and compiled) once per
+    dialect and table: a row per key written in a transaction of its own."""
+    cache_key = (dialect, table.name, tuple(key), tuple(returning))
+    found = _UPSERTS.get(cache_key)
+    if found is None:
+        found = _UPSERTS[cache_key] = Prepared(upsert(dialect, table, key, returning))
+    return found
 
 
 async def run(db: Database, steps: Sequence[Step], *, write: bool) -> list[Outcome]:
