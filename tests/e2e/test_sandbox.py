@@ -276,8 +276,19 @@ async def test_the_command_serves_the_page_and_stops_cleanly(tmp_path: Path, sto
             state = await response.json()
         assert state["clock"]["display"] == "Selasa, 24 November 2026, 09.00 WIB"
         process.send_signal(signal.SIGTERM if stop == "term" else signal.SIGINT)
-        async with asyncio.timeout(20):
-            out, _ = await process.communicate()
+        try:
+            async with asyncio.timeout(20):
+                out, _ = await process.communicate()
+        except TimeoutError:
+            # Once seen on a machine at load 6: say what the process was doing (its output, and
+            # whether it had exited while something it started still held its stdout).
+            running = process.returncode is None
+            process.kill()
+            out, err = await process.communicate()
+            pytest.fail(
+                f"not stopped within 20 s (still running: {running}); stdout: "
+                f"{out.decode()[-2000:]!r}; stderr: {err.decode()[-4000:]!r}"
+            )
     finally:
         if process.returncode is None:
             process.kill()
