@@ -284,7 +284,11 @@ async def test_the_command_serves_the_page_and_stops_cleanly(tmp_path: Path, sto
             # whether it had exited while something it started still held its stdout).
             running = process.returncode is None
             process.kill()
-            out, err = await process.communicate()
+            try:
+                async with asyncio.timeout(10):
+                    out, err = await process.communicate()
+            except TimeoutError:
+                out, err = b"(its stdout still held open by a process it started)", b""
             pytest.fail(
                 f"not stopped within 20 s (still running: {running}); stdout: "
                 f"{out.decode()[-2000:]!r}; stderr: {err.decode()[-4000:]!r}"
