@@ -50,6 +50,10 @@ class Step:
     # delivered again, gets its confirmation again (``prompt``); anything else ends the
     # conversation and is handled as if none were open.
     final: bool = False
+    # Buttons whose handler turns the pressed message itself into its answer (a summary edited
+    # into "Tersimpan"): the press is not settled first, which would be a second edit of the
+    # same message. The handler settles it itself when it answers otherwise.
+    in_place: frozenset[str] = frozenset()
 
 
 # Says again what a save said, from its receipt (``FlowCall.ending``).
@@ -133,6 +137,12 @@ class FlowCall:
     @property
     def data(self) -> dict[str, Any]:
         return dict(self.conversation.data)
+
+    @property
+    def pressed(self) -> Message | None:
+        """The message whose button brought this update (None for a message, or one too old
+        for Telegram to show)."""
+        return pressed_message(self.update)
 
     def keyboard(self, rows: Sequence[Sequence[tuple[str, str]]]) -> InlineKeyboardMarkup:
         """Buttons for the current step: (label, value) pairs, tagged with the version."""
@@ -230,6 +240,19 @@ async def retire_keyboard(
     except NetworkError as exc:
         # Cosmetic: the update is still handled (a stale press would be refused anyway).
         log.info("could not retire the buttons of a flow question: %s", exc)
+
+
+def forget_pressed_keyboard(update: Update, context: SigapContext) -> None:
+    """The pressed message lost its buttons: no later question need take them off. (A step
+    that answers in place, ``Step.in_place``, says so once its edit went out; until then a
+    failed save leaves them to be retired by the next question.)"""
+    message = pressed_message(update)
+    chat, user = update.effective_chat, update.effective_user
+    if message is None or chat is None or user is None:
+        return
+    key = (chat.id, user.id)
+    if context.bot_data.flow_keyboards.get(key) == message.message_id:
+        del context.bot_data.flow_keyboards[key]
 
 
 def parse_button(data: str) -> tuple[int, str] | None:
@@ -335,13 +358,10 @@ async def _dispatch_button(
         return
     if _shown(update, data):
         await answer_button(update)
-        # The pressed message shows the choice and loses its buttons.
-        query = update.callback_query
-        if query is not None and isinstance(query.message, Message):
-            key = (conversation.chat_id, conversation.user_id)
-            if context.bot_data.flow_keyboards.get(key) == query.message.message_id:
-                del context.bot_data.flow_keyboards[key]
-        await settle(update, context)
+        if parsed[1] not in step.in_place:
+            # The pressed message shows the choice and loses its buttons.
+            forget_pressed_keyboard(update, context)
+            await settle(update, context)
     else:
         # Not a button of this message: forged, or its keyboard is already gone. The step
         # still decides (and refuses what is not the person's), but the keyboard stays and the
@@ -377,6 +397,11 @@ async def _confirm_again(update: Update, context: SigapContext) -> bool:
     else:
         await reply(update, context, context.texts.t("common.already_saved"))
     return True
+
+
+def pressed_message(update: Update) -> Message | None:
+    query = update.callback_query
+    return query.message if query is not None and isinstance(query.message, Message) else None
 
 
 def _shown(update: Update, data: str) -> bool:

@@ -18,13 +18,14 @@ from domain.calendar import OverrideKind, WorkCalendar
 from domain.files import safe_file_name, safe_mime
 from models import audit
 from models.conversation import FlowEnd, finish_in
-from models.db import Database, rows_changed
+from models.db import Database, rows_changed, upsert
 from models.tables import (
     Activity,
     ActivityEvidence,
     ActivityHistory,
     CalendarOverride,
     Leave,
+    SavedMessage,
     SkpTarget,
 )
 
@@ -97,17 +98,45 @@ async def save_and_count(
     actor: str,
     now: datetime,
     conversation: FlowEnd | tuple[int, int, int] | None = None,
+    confirmation: tuple[int, int] | None = None,
 ) -> tuple[Activity, tuple[int, int]]:
     """Save one activity, and :func:`minutes_on` for its day read in the same
-    transaction (what the "Tersimpan" confirmation shows), without a session of its own."""
+    transaction (what the "Tersimpan" confirmation shows), without a session of its own.
+    ``confirmation``: the message (chat id, message id) that becomes its confirmation."""
     async with db.write() as session:
         if conversation is not None and not await finish_in(session, *conversation):
             raise AlreadySaved()
         activity = await add_activity(
             session, employee_id, draft, source=source, actor=actor, now=now
         )
+        assert activity.id is not None
+        await remember_confirmation(session, confirmation, activity.id, now)
         totals = await _minutes_on(session, employee_id, draft.work_date)
     return activity, totals
+
+
+async def remember_confirmation(
+    session: AsyncSession, message: tuple[int, int] | None, activity_id: int, now: datetime
+) -> None:
+    """In the save's transaction: the message (chat id, message id) that is edited into the
+    entry's "Tersimpan" once the save commits, so that a reply to it corrects the entry
+    (``models.daylog.saved_by``). Known before the save when the confirmation is the pressed
+    summary itself, so a kill before the edit leaves nothing to write afterwards."""
+    if message is None:
+        return
+    chat_id, message_id = message
+    values = {
+        "chat_id": chat_id,
+        "message_id": message_id,
+        "position": 1,
+        "activity_id": activity_id,
+        "created_at": now,
+    }
+    # A message id is never used twice in a chat; should it be, this entry wins.
+    statement = upsert(
+        session.get_bind().dialect.name, _SAVED, ("chat_id", "message_id", "position")
+    )
+    await session.execute(statement, values)
 
 
 async def add_activity(
@@ -153,6 +182,7 @@ _TABLES = Activity.metadata.tables  # SQLModel does not type __table__
 _ADD = insert(_TABLES["activity"]).returning(_TABLES["activity"].c.id)
 _ADD_EVIDENCE = insert(_TABLES["activity_evidence"])
 _ADD_HISTORY = insert(_TABLES["activity_history"])
+_SAVED = SavedMessage.metadata.tables["saved_message"]
 
 
 async def minutes_on(db: Database, employee_id: int, day: date) -> tuple[int, int]:
@@ -241,14 +271,17 @@ async def update_activity(
     conversation: FlowEnd | tuple[int, int, int] | None = None,
     evidence: Sequence[EvidenceDraft] | None = None,
     replace_evidence: bool = False,
+    confirmation: tuple[int, int] | None = None,
 ) -> Activity:
     """Change fields of one's own entry; the status check happens inside the transaction so
     an approval that lands meanwhile wins. ``replace_evidence`` removes the evidence stored
-    before (kept in the history) so that ``evidence`` is all there is."""
+    before (kept in the history) so that ``evidence`` is all there is. ``confirmation``: as
+    :func:`save_and_count`'s."""
     async with db.write() as session:
         if conversation is not None and not await finish_in(session, *conversation):
             raise AlreadySaved()
         activity = await _changeable(session, activity_id, expected_employee_id)
+        await remember_confirmation(session, confirmation, activity_id, now)
         before = _snapshot(activity)
         for name, value in changes.items():
             if name not in (*EDITABLE_FIELDS, "late"):

@@ -29,9 +29,11 @@ from handlers import files
 from handlers.common import reply
 from handlers.context import SigapContext
 from handlers.flow import Flow, FlowCall, Step, register
+from handlers.settle import settle
 from handlers.worklog.shared import (
     BACKDATE_WINDOW_DAYS,
     DURATION_BUTTONS,
+    edit_into_saved,
     problem_text,
     send_saved,
 )
@@ -256,7 +258,9 @@ async def _evidence_button(call: FlowCall, value: str) -> None:
         await call.goto("evidence", call.data | {"evidence_existing": 0, "replace_evidence": True})
 
 
-def summary_text(data: dict[str, Any], tr: Texts, today: date) -> str:
+def summary_text(
+    data: dict[str, Any], tr: Texts, today: date, title: str = "log.summary_title"
+) -> str:
     day = date.fromisoformat(data["work_date"])
     quantity = (
         f"{data['quantity']} {data.get('unit') or ''}".strip()
@@ -270,7 +274,7 @@ def summary_text(data: dict[str, Any], tr: Texts, today: date) -> str:
     )
     late = tr.plain("log.late_mark") if is_late(day, today) else ""
     lines = [
-        tr.t("log.summary_title"),
+        tr.t(title),
         tr.t("log.field_date", value=format_date(day, tr.language), late=late),
         tr.t("log.field_description", value=data.get("description") or tr.plain("log.missing")),
         tr.t("log.field_quantity", value=quantity),
@@ -330,8 +334,10 @@ async def _summary_button(call: FlowCall, value: str) -> None:
 
 
 async def _save(call: FlowCall) -> None:
+    """Save, and edit the pressed summary into "Tersimpan" (``Step.in_place``)."""
     tr, data, context = call.texts, call.data, call.context
     if _missing_step(data):
+        await settle(call.update, context)
         await call.goto("summary", data)
         return
     employee_id = context.actor.employee_id
@@ -349,9 +355,14 @@ async def _save(call: FlowCall) -> None:
         late=is_late(day, today),
         evidence=[EvidenceDraft(**e) for e in data.get("evidence", [])],
     )
-    token = call.ending({"work_date": day.isoformat()})
+    shown = _what_was_saved(data)
+    token = call.ending(shown)
     actor = f"tg:{context.actor.telegram_id}"
     now = context.services.clock.now()
+    # The summary becomes the confirmation: a reply to it corrects the entry, from the save's
+    # own transaction on (no write after the edit, nothing to lose to a kill in between).
+    pressed = call.pressed
+    confirmation = (pressed.chat_id, pressed.message_id) if pressed is not None else None
     totals: tuple[int, int] | None = None  # an edit reads the day's totals after
     try:
         if data.get("activity_id"):
@@ -365,6 +376,7 @@ async def _save(call: FlowCall) -> None:
                 conversation=token,
                 evidence=draft.evidence,
                 replace_evidence=bool(data.get("replace_evidence")),
+                confirmation=confirmation,
             )
         else:
             saved, totals = await activities.save_and_count(
@@ -375,20 +387,29 @@ async def _save(call: FlowCall) -> None:
                 actor=actor,
                 now=now,
                 conversation=token,
+                confirmation=confirmation,
             )
     except activities.AlreadySaved:
         return  # the first tap saved it and answered
-    except activities.NotEditable:
+    except (activities.NotEditable, LookupError) as exc:
+        await settle(call.update, context)
         await call.finish()
-        await call.say(tr.t("log.locked"))
-        return
-    except LookupError:
-        await call.finish()
-        await call.say(tr.t("log.not_found"))
+        locked = isinstance(exc, activities.NotEditable)
+        await call.say(tr.t("log.locked" if locked else "log.not_found"))
         return
     context.forget_conversation(None)
-    receipt = {"work_date": day.isoformat(), "activity_id": saved.id}
-    await _confirm_saved(call.update, context, receipt, totals)
+    await _confirm_saved(call.update, context, shown | {"activity_id": saved.id}, totals)
+
+
+def _what_was_saved(data: dict[str, Any]) -> dict[str, Any]:
+    """The summary's fields, for the confirmation (also given again from the flow's receipt:
+    the evidence as its count, not its files)."""
+    shown = {name: data.get(name) for name in _SHOWN}
+    shown["evidence_existing"] = len(data.get("evidence", [])) + data.get("evidence_existing", 0)
+    return shown
+
+
+_SHOWN = ("work_date", "description", "quantity", "unit", "minutes", "target_label", "training_jp")
 
 
 async def _confirm_saved(
@@ -397,17 +418,26 @@ async def _confirm_saved(
     receipt: dict[str, Any],
     totals: tuple[int, int] | None = None,
 ) -> None:
-    """The day's count and total after a save (``totals``: as the save read them); also what
-    a save delivered again is told."""
+    """What was saved and the day's count and total after it (``totals``: as the save read
+    them), in place of the pressed summary; also what a save delivered again (or pressed
+    again) is told: the same edit, which Telegram calls "not modified" once it went out."""
     tr, employee_id = context.texts, context.actor.employee_id
     assert employee_id is not None
     day = date.fromisoformat(receipt["work_date"])
     count, minutes = totals or await activities.minutes_on(context.services.db, employee_id, day)
     total = duration(minutes, tr.language)
-    text = tr.t("log.saved", date=format_date(day, tr.language), count=count, total=total)
+    what = (
+        summary_text(receipt, tr, context.services.today(), title="log.saved_title")
+        if receipt.get("description") is not None
+        else tr.t("log.saved_title")  # a receipt left by an older version: the date only
+    )
+    day_so_far = tr.t("log.saved", date=format_date(day, tr.language), count=count, total=total)
+    text = f"{what}\n\n{day_so_far}"
+    if await edit_into_saved(update, context, text):
+        return
     if receipt.get("activity_id"):
-        # Remembered so that a reply to it corrects the entry (not for a confirmation given
-        # again after a kill: that one is a plain message).
+        # No summary to edit: a message of its own, remembered so that a reply corrects the
+        # entry (not for a confirmation given again after a kill: that one is a plain message).
         await send_saved(update, context, text, [int(receipt["activity_id"])])
     else:
         await reply(update, context, text)
@@ -483,7 +513,9 @@ LOG_FLOW = register(
             "evidence": Step(
                 prompt=_ask_evidence, on_message=_got_evidence, on_button=_evidence_button
             ),
-            "summary": Step(prompt=_show_summary, on_button=_summary_button),
+            "summary": Step(
+                prompt=_show_summary, on_button=_summary_button, in_place=frozenset({"save"})
+            ),
             "edit_menu": Step(prompt=_ask_edit_field, on_button=_edit_field_button),
             "date": Step(prompt=_ask_date, on_text=_got_date, on_button=_date_button),
             "training": Step(prompt=_ask_training, on_text=_got_training),

@@ -3,18 +3,22 @@ and the "Tersimpan" confirmation that a reply can correct."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
 from telegram import Update
+from telegram.error import BadRequest
 
 from domain.worklog import ParseProblem
 from handlers.context import SigapContext
+from handlers.flow import forget_pressed_keyboard, pressed_message
 from models import daylog
 from texts import Texts
 from texts.format import format_date
 
+log = logging.getLogger("sigap.worklog")
 DURATION_BUTTONS = (("30m", 30), ("1j", 60), ("2j", 120), ("4j", 240))
 BACKDATE_WINDOW_DAYS = 3
 
@@ -56,3 +60,22 @@ async def send_saved(
     await daylog.remember_saved(
         services.db, chat.id, message.message_id, activity_ids, services.clock.now(), numbers
     )
+
+
+async def edit_into_saved(update: Update, context: SigapContext, text: str) -> bool:
+    """Turn the pressed summary into its confirmation (its buttons go with the edit): one call
+    and one message fewer than settling it and sending "Tersimpan" apart. True once the message
+    shows ``text``, also when it did already (Telegram's "message is not modified": a press
+    delivered again, or pressed again, after the edit went out). False when there is no
+    message to edit (deleted, too old), so that the caller sends the confirmation instead."""
+    message = pressed_message(update)
+    if message is None:
+        return False
+    try:
+        await context.bot.edit_message_text(text, message.chat_id, message.message_id)
+    except BadRequest as exc:
+        if "not modified" not in str(exc).lower():
+            log.info("could not edit a summary into its confirmation: %s", exc)
+            return False
+    forget_pressed_keyboard(update, context)
+    return True

@@ -20,6 +20,7 @@ from models.tables import (
     Unit,
 )
 from models.types import stored_id
+from tests.e2e.saved_edit import wait_for_saved
 
 FITRIANI = "198407222009012003"
 AGUS = "197508121999031007"
@@ -79,7 +80,7 @@ async def test_find_invite_revoke_unlink(office) -> None:
     await agus.send("Verifikasi 15 berkas KTP 1,5 jam")
     await agus.wait_for(1)
     await agus.press("✅ Simpan")
-    await agus.wait_for(1)
+    await wait_for_saved(agus)
     card = await _open_agus(fitri)
     assert "Telegram: tertaut" in card.text
     assert "Kegiatan terakhir: Selasa, 24 November 2026" in card.text

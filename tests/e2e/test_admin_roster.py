@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 from sqlmodel import col
 
 from models.tables import AuditEntry, Employee
+from tests.e2e.saved_edit import wait_for_saved
 
 FITRIANI = "198407222009012003"
 AGUS = "197508121999031007"
@@ -130,7 +131,7 @@ async def test_roster_round_trip_changes_who_approves(office) -> None:
     await agus.send("Verifikasi 15 berkas KTP 1,5 jam")
     await agus.wait_for(1)
     await agus.press("✅ Simpan")
-    await agus.wait_for(1)
+    await wait_for_saved(agus)
     ros = await office.employee(ROSMAWATI, first_name="Ros")
     await ros.send("/persetujuan")
     [waiting] = await ros.wait_for(1)

@@ -15,6 +15,7 @@ from sqlmodel import col
 from models.outbox import OutboxMessage
 from models.tables import Activity, ActivityEvidence, ActivityHistory, AuditEntry, Employee
 from tests.e2e.harness import eventually
+from tests.e2e.saved_edit import wait_for_saved
 
 AGUS = "197508121999031007"
 FITRIANI = "198407222009012003"
@@ -84,7 +85,7 @@ async def test_approve_from_the_list_tells_the_employee_and_records_it(office) -
     await agus.send("Verifikasi 15 berkas KTP 1,5 jam")
     await agus.wait_for(1)
     await agus.press("✅ Simpan")
-    await agus.wait_for(1)
+    await wait_for_saved(agus)
     first = (await _activity_ids(office))[0]
     older = await _add(office, AGUS, MONDAY, "Arsip surat <masuk> & keluar", 120)
 
@@ -187,7 +188,7 @@ async def test_revision_note_goes_to_the_employee_and_an_edit_sends_it_back(offi
     await agus.send("2 jam 30 menit")
     await agus.wait_for(1)
     await agus.press("✅ Simpan")
-    await agus.wait_for(1)
+    await wait_for_saved(agus)
     again = await _activity(office, entry)
     assert again.status == "submitted" and again.minutes == 150
     await fitri.send("/persetujuan")
@@ -481,7 +482,7 @@ async def _log_today(person, text: str) -> None:
     await person.send(text)
     await person.wait_for(1)
     await person.press("✅ Simpan")
-    await person.wait_for(1)
+    await wait_for_saved(person)
 
 
 async def test_the_schedulers_nudge_opens_the_list(office) -> None:

@@ -13,6 +13,7 @@ from sqlmodel import col
 from models import complaints
 from models.tables import ActivityEvidence, ComplaintAttachment
 from tests.e2e.harness import Harness, idle
+from tests.e2e.saved_edit import wait_for_saved
 from tests.e2e.test_complaints import (
     file_complaint,
     install_desk,
@@ -92,7 +93,7 @@ async def test_long_file_name_as_evidence(office: Harness) -> None:
     await agus.press("Selesai")
     await agus.wait_for(1)
     await agus.press("✅ Simpan")
-    [saved] = await agus.wait_for(1)
+    saved = await wait_for_saved(agus)
     assert "Tersimpan" in saved.text, saved.text
     async with office.db.read() as session:
         [evidence] = (await session.execute(select(ActivityEvidence))).scalars().all()

@@ -28,6 +28,7 @@ from sqlmodel import col
 from domain.complaints import DEFAULT_CATEGORIES
 from domain.roster import read_roster
 from emulator import BotApiEmulator
+from emulator.faults import FaultPlan
 from models import complaints
 from models.db import Database
 from models.identity import issue_invites
@@ -45,6 +46,7 @@ from tests.e2e.harness import (
     free_port,
     idle,
 )
+from tests.e2e.saved_edit import wait_for_saved
 from tests.e2e.test_complaints import fill_complaint
 
 pytestmark = pytest.mark.slow
@@ -191,10 +193,20 @@ async def kill_while_waiting_on(
 ) -> None:
     """Hold ``method`` for ``person``'s chat, do ``act``, and kill the bot while the handler
     waits on that call."""
-    emulator.slow_down(person, 1.0, method)
+    press_answer = method == "answerCallbackQuery"
+    if press_answer:
+        # It names no chat (``slow_down`` keys on chat_id): a "slow" fault on every such call,
+        # and these tests have one person pressing.
+        emulator.faults.enable(
+            FaultPlan({"slow": 1.0}, methods=frozenset({method}), slow_seconds=1.0)
+        )
+    else:
+        emulator.slow_down(person, 1.0, method)
 
     def held() -> int:  # calls in this chat: the bot may meanwhile call the method elsewhere
         calls = emulator.calls_by_method(method)
+        if press_answer:
+            return len(calls)
         return sum(str(c.get("chat_id")) == str(person.chat_id) for c in calls)
 
     seen = held()
@@ -207,6 +219,7 @@ async def kill_while_waiting_on(
     assert abandoned == method
     emulator.abandoned_calls.clear()
     emulator.slow_down(person, 0)
+    emulator.faults.disable()
 
 
 async def log_and_save_across_two_kills(
@@ -230,16 +243,18 @@ async def log_and_save_across_two_kills(
     bot.start()
     [summary] = await person.wait_for(1, timeout=20)
     assert "Bagan Deli" in summary.text and "✅ Simpan" in summary.button_texts
-    # 2. Save: the bot dies before committing, while settling the summary (the choice shown,
-    # its buttons taken away).
+    # 2. Save: the bot dies before committing, while answering the press (the summary is
+    # edited into "Tersimpan" only once the save committed).
     await idle(db)
     await kill_while_waiting_on(
-        emulator, bot, person, "editMessageText", lambda: person.press("✅ Simpan")
+        emulator, bot, person, "answerCallbackQuery", lambda: person.press("✅ Simpan")
     )
     await after_kill()
     assert await count(db, Activity) == 0
+    assert not any("Tersimpan" in m.text for m in person.messages)
     bot.start()
-    [saved] = await person.wait_for(1, timeout=20)
+    saved = await wait_for_saved(person, timeout=20)
+    assert saved.message_id == summary.message_id and saved.button_texts == []
     assert "Tersimpan" in saved.text
     # Exactly once: one summary, one confirmation, no apology; one entry in the database.
     assert_saved_once(person)
@@ -247,11 +262,13 @@ async def log_and_save_across_two_kills(
 
 
 def assert_saved_once(person: Any) -> None:
-    """One summary, one confirmation and no apology for the quick log of the crash tests."""
+    """One summary, edited into the one confirmation, and no apology for the quick log of the
+    crash tests."""
     texts = [m.text for m in person.messages]
     assert sum("Bagan Deli" in t for t in texts) == 1, texts  # one summary
     assert sum("Tersimpan" in t for t in texts) == 1, texts
-    assert len([m for m in person.messages if "✅ Simpan" in m.button_texts]) <= 1
+    assert all("Bagan Deli" in t for t in texts if "Tersimpan" in t), texts  # the same message
+    assert not any("✅ Simpan" in m.button_texts for m in person.messages)
     assert not any("maaf" in t.lower() for t in texts), texts
 
 
@@ -319,9 +336,9 @@ async def test_a_second_sigap_run_on_the_same_database_refuses_to_start(
 async def test_saved_but_not_confirmed_gets_the_same_confirmation(
     db_url: str, tmp_path: Path
 ) -> None:
-    """Killed after "Simpan" committed the entry but before "Tersimpan" reached the person: the
-    press comes round again (from the inbox) and must be answered with the confirmation, not as
-    a stale button; still one entry."""
+    """Killed after "Simpan" committed the entry but before the summary became "Tersimpan": the
+    press comes round again (from the inbox) and must be answered with the confirmation (the
+    summary edited from the flow's receipt), not as a stale button; still one entry."""
     async with crash_setup(db_url, tmp_path, PollingBotProcess) as (emulator, bot, db):
         bot.start()
         person = await _link(db, emulator, STAFF)
@@ -330,16 +347,19 @@ async def test_saved_but_not_confirmed_gets_the_same_confirmation(
         [summary] = await person.wait_for(1, timeout=20)
         assert "✅ Simpan" in summary.button_texts
         await idle(db)
-        # The entry is committed before the confirmation is sent: the kill lands in between.
+        # The entry is committed before the summary is edited into the confirmation: the kill
+        # lands in between.
         await kill_while_waiting_on(
-            emulator, bot, person, "sendMessage", lambda: person.press("✅ Simpan")
+            emulator, bot, person, "editMessageText", lambda: person.press("✅ Simpan")
         )
         assert await count(db, Activity) == 1
         assert await count(db, InboxUpdate) == 1  # the press, not yet confirmed
         assert not any("Tersimpan" in m.text for m in person.messages)
         bot.start()
-        [saved] = await person.wait_for(1, timeout=20)
+        saved = await wait_for_saved(person, timeout=20)
+        assert saved.message_id == summary.message_id, saved
         assert "Tersimpan" in saved.text and "1 kegiatan" in saved.text, saved.text
+        assert "Bagan Deli" in saved.text  # what was saved, from the flow's receipt
         await idle(db)
         assert_saved_once(person)
         assert await count(db, Activity) == 1

@@ -24,6 +24,7 @@ import pytest
 from sqlalchemy import event, select, text
 from sqlalchemy.engine import make_url
 
+from emulator.faults import FaultPlan
 from models.db import Database
 from models.tables import Activity, Conversation, Employee
 from tests.conftest import EXAMPLES, POSTGRES_URL
@@ -36,6 +37,7 @@ from tests.e2e.harness import (
     start_harness,
     stop_harness,
 )
+from tests.e2e.saved_edit import wait_for_saved
 
 STAFF = "197508121999031007"
 BUSY = "Maaf, sistem sedang sibuk. Silakan coba lagi sebentar."
@@ -78,24 +80,28 @@ async def _press_save_while(
     office: Harness, person: Any, db_goes_away: Any, words: Words = INDONESIAN
 ) -> None:
     """Press "Simpan" and take the database away while the press is on its way (the bot
-    waits on editMessageText, settling the pressed message), so that the save meets it."""
+    waits on answerCallbackQuery, the one call before the save), so that the save meets it."""
     emulator = office.emulator
-    emulator.slow_down(person, 0.3, "editMessageText")
-    seen = len(emulator.calls_by_method("editMessageText"))
+    # The press's answer names no chat, so ``slow_down`` cannot hold it: a "slow" fault can.
+    method = "answerCallbackQuery"
+    emulator.faults.enable(FaultPlan({"slow": 1.0}, methods=frozenset({method}), slow_seconds=0.3))
+    seen = len(emulator.calls_by_method(method))
     await person.press(words.save)
-    await eventually(lambda: len(emulator.calls_by_method("editMessageText")) > seen)
+    await eventually(lambda: len(emulator.calls_by_method(method)) > seen)
     await db_goes_away()
-    emulator.slow_down(person, 0)
+    emulator.faults.disable()
 
 
 async def _save_again(office: Harness, person: Any, words: Words = INDONESIAN) -> None:
     """What the person does after "try again": any message brings the summary's buttons back
-    (the pressed one lost them), and "Simpan" saves."""
+    (the pressed one kept them: a failed save does not settle it), and "Simpan" saves, the
+    summary edited into the confirmation."""
     await person.send("simpan")
     _, summary = await person.wait_for(2)  # "use the buttons" and the summary
     assert words.save in summary.button_texts, summary.text
     await person.press(words.save)
-    [saved] = await person.wait_for(1, timeout=10)
+    saved = await wait_for_saved(person, words.saved, timeout=10)
+    assert saved.message_id == summary.message_id, saved
     assert words.saved in saved.text, saved.text
     await idle(office.db)
     assert await count(office.db, Activity) == 1
@@ -142,8 +148,8 @@ async def test_sqlite_locked_past_the_busy_timeout(db_url: str, tmp_path: Path) 
         _, summary = await person.wait_for(2, timeout=10)
         assert "✅ Simpan" in summary.button_texts
         await person.press("✅ Simpan")
-        [saved] = await person.wait_for(1, timeout=10)
-        assert "Tersimpan" in saved.text, saved.text
+        saved = await wait_for_saved(person, timeout=10)
+        assert saved.message_id == summary.message_id and "Tersimpan" in saved.text, saved.text
         await idle(db)
         assert await count(db, Activity) == 1
         assert await count(db, Conversation) == 0

@@ -31,6 +31,7 @@ from models.types import stored_id
 from services.export import sheet_titles
 from tests.data.test_cli import sigap
 from tests.e2e.harness import eventually
+from tests.e2e.saved_edit import wait_for_saved
 
 ROSMAWATI = "197203181998032004"
 FITRIANI = "198407222009012003"
@@ -159,7 +160,7 @@ async def test_employee_exports_own_month(office) -> None:
     await agus.send("Verifikasi 15 berkas KTP 1,5 jam")
     await agus.wait_for(1)
     await agus.press("✅ Simpan")
-    await agus.wait_for(1)
+    await wait_for_saved(agus)
 
     # A plain employee is not asked whose entries: straight to the period.
     await agus.send("/ekspor")

@@ -9,6 +9,7 @@ from sqlmodel import col
 
 from models.tables import Activity, ActivityHistory, Leave, SkpTarget
 from tests.e2e.harness import eventually
+from tests.e2e.saved_edit import wait_for_saved
 
 AGUS = "197508121999031007"
 CAMAT = "198105142003121002"
@@ -18,7 +19,7 @@ async def _log(person, text: str) -> None:
     await person.send(text)
     await person.wait_for(1)
     await person.press("✅ Simpan")
-    await person.wait_for(1)
+    await wait_for_saved(person)
 
 
 async def test_today_lists_entries_and_edits_them(office) -> None:
@@ -45,7 +46,7 @@ async def test_today_lists_entries_and_edits_them(office) -> None:
     [summary] = await agus.wait_for(1)
     assert "45 menit" in summary.text
     await agus.press("✅ Simpan")
-    [saved] = await agus.wait_for(1)
+    saved = await wait_for_saved(agus)
     assert "2 kegiatan, total 2 jam 45 menit" in saved.text
     async with office.db.read() as session:
         rows = (await session.execute(select(Activity).order_by(col(Activity.id)))).scalars().all()
@@ -123,7 +124,7 @@ async def test_recap_shows_week_month_targets_and_training(office) -> None:
     await agus.send("4")
     await agus.wait_for(1)
     await agus.press("✅ Simpan")
-    await agus.wait_for(1)
+    await wait_for_saved(agus)
     await agus.send("/rekap")
     [recap] = await agus.wait_for(1)
     assert "Sen 23/11: 1 kegiatan · 2 jam ⏳1" in recap.text
@@ -201,7 +202,7 @@ async def test_wrong_evidence_can_be_removed_when_editing(office) -> None:
     await agus.send("Rapat koordinasi kelurahan 2 jam")
     await agus.wait_for(1)
     await agus.press("✅ Simpan")
-    await agus.wait_for(1)
+    await wait_for_saved(agus)
     async with office.db.write() as session:
         activity_id = (await session.execute(select(col(Activity.id)))).scalar_one()
         for n in (1, 2):
@@ -230,7 +231,7 @@ async def test_wrong_evidence_can_be_removed_when_editing(office) -> None:
     [summary] = await agus.wait_for(1)
     assert "Bukti: 1" in summary.text
     await agus.press("✅ Simpan")
-    await agus.wait_for(1)
+    await wait_for_saved(agus)
     async with office.db.read() as session:
         kept = (await session.execute(select(col(ActivityEvidence.file_unique_id)))).scalars().all()
         history = (

@@ -22,6 +22,7 @@ from models import complaints, survey
 from models.outbox import OutboxMessage
 from tests.conftest import EXAMPLES
 from tests.e2e.harness import OPERATOR_ID, Harness, eventually, start_harness, stop_harness
+from tests.e2e.saved_edit import wait_for_saved
 from tests.e2e.test_complaints import STORY, file_complaint, install_desk
 
 AGUS = "197508121999031007"
@@ -71,7 +72,7 @@ async def test_an_approval_reaches_the_employee_when_it_commits(town: Harness) -
     await agus.send("Verifikasi 15 berkas KTP 1,5 jam")
     await agus.wait_for(1)
     await agus.press("✅ Simpan")
-    await agus.wait_for(1)
+    await wait_for_saved(agus)
 
     await fitri.send("/persetujuan")
     await fitri.wait_for(1)

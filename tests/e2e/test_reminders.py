@@ -14,6 +14,7 @@ from sqlmodel import col
 
 from models.outbox import OutboxMessage
 from models.tables import Employee, Leave
+from tests.e2e.saved_edit import wait_for_saved
 
 AGUS = "197508121999031007"
 PUTRI = "199512042020122005"
@@ -59,7 +60,7 @@ async def test_a_week_of_reminders(office) -> None:
     await agus.send("Rapat koordinasi 2 jam")
     await agus.wait_for(1)
     await agus.press("✅ Simpan")
-    await agus.wait_for(1)
+    await wait_for_saved(agus)
     assert (await _tick(office, wib(21, 13, 59)))["reminders"] == 0
     assert (await _tick(office, wib(21, 14, 0)))["reminders"] == 2
     [first] = await putri.wait_for(1)
@@ -81,7 +82,7 @@ async def test_a_week_of_reminders(office) -> None:
     await putri.press("Lewati")
     await putri.wait_for(1)
     await putri.press("✅ Simpan")
-    await putri.wait_for(1)
+    await wait_for_saved(putri)
     assert (await _tick(office, wib(21, 15, 30)))["reminders"] == 1
     [second] = await syahrul.wait_for(1)
     assert "Pengingat kedua" in second.text

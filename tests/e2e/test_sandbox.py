@@ -350,13 +350,15 @@ async def test_guided_log_through_the_api_with_live_updates(page: Page) -> None:
     summary = await page.says("pegawai", "Periksa dulu")
     assert "Melayani warga mengurus &lt;KTP&gt; &amp; KK" in summary["html"]
     await page.press("pegawai", "✅ Simpan")
-    await page.says("pegawai", "Tersimpan")
+    saved = await page.says("pegawai", "Tersimpan")
     chat = await page.chat("pegawai")
-    # The summary's buttons went away in place and it shows the choice; its text changed, so
-    # it is "edited", as Telegram marks it.
+    # The summary itself became the confirmation (what was saved, without its buttons); its
+    # text changed, so it is "edited", as Telegram marks it.
+    assert saved["id"] == summary["id"]
     edited = next(m for m in chat["messages"] if m["id"] == summary["id"])
     assert "buttons" not in edited and edited["edited"] is True
-    assert edited["html"].endswith("✔️ ✅ Simpan")
+    assert "Melayani warga mengurus &lt;KTP&gt; &amp; KK" in edited["html"]
+    assert "Periksa dulu" not in edited["html"]
     # The invite link's "/start <token>" shows as "/start", as in Telegram.
     assert chat["messages"][0]["html"] == '<a data-command="/start">/start</a>'
 

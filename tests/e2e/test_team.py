@@ -26,6 +26,7 @@ from sqlmodel import col
 from models.outbox import OutboxMessage
 from models.tables import Activity, AuditEntry, Employee, FeedbackNote, Leave, SkpTarget
 from tests.e2e.harness import Harness, eventually
+from tests.e2e.saved_edit import wait_for_saved
 
 CAMAT = "198105142003121002"
 BENNY = "197802042005011006"
@@ -53,7 +54,7 @@ async def _log(person, text: str) -> None:
     await person.send(text)
     await person.wait_for(1)
     await person.press("✅ Simpan")
-    await person.wait_for(1)
+    await wait_for_saved(person)
 
 
 async def test_team_today_leave_silent_logged_and_one_nudge(office) -> None:

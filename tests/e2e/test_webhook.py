@@ -34,6 +34,7 @@ from tests.e2e.harness import (
     free_port,
     harness_settings,
 )
+from tests.e2e.saved_edit import wait_for_saved
 
 AGUS = "197508121999031007"
 SECRET = "uji-rahasia_webhook-0123456789abcdef"  # 32+ characters, as Sigap requires
@@ -121,7 +122,7 @@ async def test_start_and_guided_log_over_webhook(webhook_office: WebhookHarness)
     [summary] = await agus.wait_for(1)
     assert "12 berkas" in summary.text
     await agus.press("✅ Simpan")
-    [saved] = await agus.wait_for(1)
+    saved = await wait_for_saved(agus)
     assert "Tersimpan" in saved.text
     assert await _activity_count(office.db) == 1
     # Every update was answered 2xx at the first attempt: nothing waits at Telegram.

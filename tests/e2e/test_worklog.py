@@ -7,6 +7,7 @@ from sqlmodel import col
 
 from models.tables import Activity, ActivityEvidence, ActivityHistory
 from tests.e2e.harness import eventually
+from tests.e2e.saved_edit import wait_for_saved
 
 AGUS = "197508121999031007"
 
@@ -42,8 +43,14 @@ async def test_guided_log_with_buttons_and_evidence(office, tmp_path) -> None:
     assert "15 berkas" in summary.text and "1 jam 30 menit" in summary.text
     assert "Bukti: 1" in summary.text
     await agus.press("✅ Simpan")
-    [saved] = await agus.wait_for(1)
+    # The summary itself becomes the confirmation: what was saved, the day so far, no buttons
+    # left to press, and no message of its own.
+    saved = await wait_for_saved(agus)
+    assert saved.message_id == summary.message_id and saved.button_texts == []
     assert "Tersimpan" in saved.text and "1 kegiatan, total 1 jam 30 menit" in saved.text
+    assert "Verifikasi berkas <KTP> & KK warga 🙂" in saved.text and "Bukti: 1" in saved.text
+    assert "Periksa dulu" not in saved.text
+    assert await agus.wait_for(0) == []
     [activity] = await _activities(office)
     assert (
         activity.description,
@@ -75,16 +82,24 @@ async def test_quick_log_is_shown_before_saving(office) -> None:
     assert await _activities(office) == []  # nothing saved until they say so
     await agus.press("✅ Simpan")
     await agus.press("✅ Simpan", message_id=summary.message_id, forge=True)  # a double tap
-    [saved] = await agus.wait_for(1)
-    assert "1 kegiatan" in saved.text
+    saved = await wait_for_saved(agus)
+    assert saved.message_id == summary.message_id and "1 kegiatan" in saved.text
+    assert "Tersimpan" in saved.text and "15 berkas" in saved.text
     await eventually(lambda: len(agus.callback_answers) == 2)
     [activity] = await _activities(office)
     assert activity.source == "quick"
+    edits = len(office.emulator.calls_by_method("editMessageText"))
     # Saved, but the person never saw "Tersimpan" (lost on the way) and presses Save again on
-    # the same summary: the same confirmation, not "this button is old", and still one entry.
+    # the same summary: the same confirmation (the same edit, which the message already shows),
+    # not "this button is old", and still one entry.
     await agus.press("✅ Simpan", message_id=summary.message_id, forge=True)
-    [again] = await agus.wait_for(1)
-    assert again.text == saved.text
+    await eventually(lambda: len(agus.callback_answers) == 3)
+    await eventually(lambda: len(office.emulator.calls_by_method("editMessageText")) > edits)
+    [again] = office.emulator.calls_by_method("editMessageText")[-1:]
+    assert again["message_id"] == summary.message_id
+    assert again["text"] == saved.source_text
+    assert agus.messages[-1].text == saved.text
+    assert await agus.wait_for(0) == []  # no new message: the confirmation stays where it is
     assert not any("tidak berlaku" in (a.get("text") or "") for a in agus.callback_answers)
     assert len(await _activities(office)) == 1
 
@@ -101,7 +116,7 @@ async def test_quick_log_without_duration_asks_for_it(office) -> None:
     [summary] = await agus.wait_for(1)
     assert "2 jam" in summary.text and "1 kegiatan" in summary.text
     await agus.press("✅ Simpan")
-    await agus.wait_for(1)
+    await wait_for_saved(agus)
     [activity] = await _activities(office)
     assert (activity.minutes, activity.quantity, activity.output_unit) == (120, 1, "kegiatan")
 
@@ -163,6 +178,6 @@ async def test_backdating_marks_late_and_refuses_outside_window(office) -> None:
     [summary] = await agus.wait_for(1)
     assert "Minggu, 22 November 2026" in summary.text
     await agus.press("✅ Simpan")
-    await agus.wait_for(1)
+    await wait_for_saved(agus)
     [activity] = await _activities(office)
     assert activity.late and activity.work_date.isoformat() == "2026-11-22"

@@ -8,6 +8,7 @@ from sqlalchemy import select, update
 from sqlmodel import col
 
 from models.tables import Activity, ActivityHistory
+from tests.e2e.saved_edit import wait_for_saved
 
 AGUS = "197508121999031007"
 
@@ -22,7 +23,7 @@ async def test_a_reply_corrects_duration_day_and_count_with_history(office) -> N
     await agus.send("Rapat koordinasi 1 jam")
     await agus.wait_for(1)
     await agus.press("✅ Simpan")
-    [saved] = await agus.wait_for(1)
+    saved = await wait_for_saved(agus)
     assert "Tersimpan" in saved.text
 
     await agus.send("2 jm", reply_to=saved.raw)
@@ -64,7 +65,7 @@ async def test_an_approved_entry_is_not_changed_by_a_reply(office) -> None:
     await agus.send("Apel pagi 30 menit")
     await agus.wait_for(1)
     await agus.press("✅ Simpan")
-    [saved] = await agus.wait_for(1)
+    saved = await wait_for_saved(agus)
     async with office.db.write() as session:
         await session.execute(update(Activity).values(status="approved"))
     await agus.send("1 jam", reply_to=saved.raw)

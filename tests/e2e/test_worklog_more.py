@@ -12,6 +12,7 @@ from models.tables import Activity, SkpTarget
 from models.targets import import_targets
 from tests.conftest import EXAMPLES
 from tests.e2e.harness import eventually
+from tests.e2e.saved_edit import wait_for_saved
 
 AGUS = "197508121999031007"
 
@@ -46,7 +47,7 @@ async def test_linking_an_activity_to_an_skp_target(office) -> None:
     [summary] = await agus.wait_for(1)
     assert f"Target SKP: {ask.button_texts[0]}" in summary.text
     await agus.press("✅ Simpan")
-    await agus.wait_for(1)
+    await wait_for_saved(agus)
     async with office.db.read() as session:
         [activity] = (await session.execute(select(Activity))).scalars().all()
     assert activity.target_id is not None
@@ -95,7 +96,7 @@ async def test_save_on_an_old_summary_is_stale(office) -> None:
     await eventually(lambda: len(agus.callback_answers) == 2)
     assert "tidak berlaku" in agus.callback_answers[-1]["text"]
     await agus.press("✅ Simpan")
-    [saved] = await agus.wait_for(1)
+    saved = await wait_for_saved(agus)
     assert "1 kegiatan, total 2 jam" in saved.text
     async with office.db.read() as session:
         rows = (await session.execute(select(col(Activity.description)))).scalars().all()

@@ -11,6 +11,7 @@ from sqlmodel import col
 
 from models.activities import ActivityDraft, save_and_count
 from models.tables import Activity, Employee
+from tests.e2e.saved_edit import wait_for_saved
 
 AGUS = "197508121999031007"
 SUSANTI = "199203032019032012"
@@ -136,7 +137,7 @@ async def test_actions_for_a_five_activity_day(office) -> None:
         await one_by_one.send(_typed(entry))
         await one_by_one.wait_for(1)
         await one_by_one.press("✅ Simpan")
-        await one_by_one.wait_for(1)
+        await wait_for_saved(one_by_one.person)
 
     as_list = Counted(await office.employee(SUSANTI))
     await as_list.send("\n".join(f"{n}. {_typed(e)}" for n, e in enumerate(FIVE, start=1)))

@@ -68,8 +68,14 @@ class Person:
         return arrived, toasts
 
     async def step(
-        self, what: str, act: Callable[[], Awaitable[Any]], wanted: Callable[[BotMessage], bool]
+        self,
+        what: str,
+        act: Callable[[], Awaitable[Any]],
+        wanted: Callable[[BotMessage], bool],
+        edited: BotMessage | None = None,
     ) -> BotMessage:
+        """Do ``act`` until a new message is ``wanted``, or, with ``edited``, that message
+        as the bot edited it."""
         self._news()  # what came before this step is not its answer
         await act()
         self.story.append(what)
@@ -77,7 +83,10 @@ class Person:
         last_try = loop.time()
         while loop.time() < self.deadline():
             arrived, toasts = self._news()
-            for message in arrived:
+            answers = arrived
+            if edited is not None:
+                answers = [m for m in self.view.messages if m.message_id == edited.message_id]
+            for message in answers:
                 if wanted(message):
                     return message
             if any(STALE in toast for toast in toasts) or any(STALE in m.text for m in arrived):
@@ -115,6 +124,7 @@ async def log_activity(person: Person, n: int) -> str:
         "Simpan",
         lambda: view.press("✅ Simpan", message_id=summary.message_id, forge=True),
         lambda m: "Tersimpan" in m.text,
+        edited=summary,  # the summary itself becomes the confirmation
     )
     return saved.text
 

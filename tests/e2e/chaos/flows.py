@@ -107,12 +107,14 @@ async def _save(
     office: Office, nip: str, tally: Tally, summary_id: int, description: str, who: str
 ) -> None:
     person = office.employees[nip]
+    # The summary itself becomes the confirmation (one edit, no message of its own).
     await step(
         tally,
         person,
         lambda: person.press("✅ Simpan", message_id=summary_id),
         has("Tersimpan"),
         who + " save",
+        edited=summary_id,
     )
     tally.activities.append(description)
     office.waiting.add(nip)
