@@ -25,11 +25,12 @@ from telegram import Update
 from domain.access import Action, allowed
 from domain.complaints import Kind, find_tracking_number
 from handlers import survey
-from handlers.common import remove_buttons, reply
+from handlers.common import buttons_json, remove_buttons, reply
 from handlers.complaints.filing import start_filing
 from handlers.complaints.follow_up import status_command
 from handlers.context import SigapContext
 from handlers.flow import (
+    BUTTONS,
     MAX_TEXT,
     Flow,
     FlowCall,
@@ -56,7 +57,8 @@ async def _offer(call: FlowCall) -> None:
         # The earlier offers acted on another text (or another flow's question is open).
         await _retire_offers(context, key, shown[1] if shown else [])
         shown = (version, [])
-    sent = await reply(call.update, context, tr.t("citizen_text.offer"), call.keyboard(rows))
+    packed = [[(label, BUTTONS.pack(version, value)) for label, value in row] for row in rows]
+    sent = await reply(call.update, context, tr.t("citizen_text.offer"), buttons_json(packed))
     if sent is None:
         return
     shown[1].append(sent.message_id)
