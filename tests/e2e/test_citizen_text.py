@@ -24,6 +24,8 @@ async def test_free_text_becomes_an_information_request(town: Harness) -> None: 
     await ani.send("/start")
     [welcome] = await ani.wait_for(1)
     assert "/survei" in welcome.text
+    # Replies are sent as HTML, as the Application's Defaults say (handlers.common.reply).
+    assert "Sigap" in welcome.entity_texts("bold"), welcome.html
     # Telegram's command menu for citizens (the default list) has /survei too.
     menu = [c["command"] for c in town.emulator.commands()]
     assert "survei" in menu and "aduan" in menu and "status" in menu
