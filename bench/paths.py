@@ -19,6 +19,9 @@ one is answered; the cases are interleaved, ``--repeat`` rounds, median reported
             presses. Each chat waits for its summary before pressing, as a person does; a
             summary that shows another message's activity counts as out of order
 
+BENCH_SHOW=1 in the environment prints the bot's process id once its warm-up is over (for
+``py-spy record -p PID``) and the first chat's answers.
+
 Checks: nothing lost (every message answered once) and, where the answers tell (echo, aiogram,
 quicklog, which repeat what was sent), each chat's answers in the order it wrote.
 """
@@ -162,6 +165,9 @@ async def run_case(case: str, chats: int, per_chat: int, workdir: Path) -> dict[
             assert "error" not in done, done
             # CPU from here on: the measured updates only (not start-up nor warm-up).
             cpu_before = _cpu_seconds(bot.pid)
+            if os.environ.get("BENCH_SHOW"):
+                # For a profiler to attach to the measured updates only (py-spy record -p PID).
+                print(f"measuring {case}: bot pid {bot.pid}", flush=True)
             if case == "quicklog":
                 # Closed loop per chat: a message, then the save button on its summary.
                 result = await call("/quicklog", {"rounds": per_chat // 2})

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import functools
+import json
 import logging
 from collections.abc import Callable, Coroutine, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ChatType
 from telegram.error import BadRequest, NetworkError
 from telegram.ext import ApplicationHandlerStop
@@ -59,14 +60,62 @@ async def reload_sender(update: Update, context: SigapContext) -> None:
     await load_sender(update, context)
 
 
+class Sent(NamedTuple):
+    """What a reply's caller may need of the message it sent: where it is (to edit it later)."""
+
+    chat_id: int
+    message_id: int
+
+
+# Telegram's method names are case-insensitive ("All methods in the Bot API are
+# case-insensitive", core.telegram.org/bots/api#making-requests); PTB's ``do_api_request``
+# warns on every call that names one of its own methods ("sendMessage"), so the name is spelt
+# in a way PTB has no method for.
+_SEND_MESSAGE = "sendmessage"
+_EDIT_REPLY_MARKUP = "editmessagereplymarkup"
+
+
 async def reply(
     update: Update, context: SigapContext, text: str, markup: Any = None
-) -> Message | None:
-    """Answer in the chat the update came from (a message or a button press)."""
+) -> Sent | None:
+    """Answer in the chat the update came from (a message or a button press).
+
+    Through ``Bot.do_api_request`` rather than ``Bot.send_message``: the same ExtBot (its rate
+    limiter, with 429s waited out and retried, and the replies' connection pool) and the same
+    errors (Forbidden, BadRequest), but without the ``Message`` PTB builds from every answer,
+    which no caller reads beyond its id: several hundred microseconds of CPU for an answer with
+    a keyboard, the largest single cost of a citizen's update once profiled (bench/paths.py).
+    Defaults are not applied by ``do_api_request``: the parse mode is passed as the
+    Application's Defaults set it.
+    """
     chat = update.effective_chat
     if chat is None:
         return None
-    return await context.bot.send_message(chat.id, text, reply_markup=markup)
+    bot = context.bot
+    defaults = bot.defaults
+    result = await bot.do_api_request(
+        _SEND_MESSAGE,
+        {
+            "chat_id": chat.id,
+            "text": text,
+            "parse_mode": defaults.parse_mode if defaults is not None else None,
+            "reply_markup": markup,
+        },
+    )
+    return Sent(chat.id, result["message_id"])
+
+
+async def remove_buttons(context: SigapContext, chat_id: int, message_id: int) -> None:
+    """Take the inline keyboard off a message the bot sent (cosmetic: a press on it would be
+    refused anyway), without the ``Message`` PTB would build from Telegram's answer."""
+    try:
+        await context.bot.do_api_request(
+            _EDIT_REPLY_MARKUP, {"chat_id": chat_id, "message_id": message_id}
+        )
+    except BadRequest:
+        pass  # deleted, or already without buttons
+    except NetworkError as exc:
+        log.info("could not take the buttons off a message: %s", exc)
 
 
 async def answer_button(update: Update, text: str | None = None, alert: bool = False) -> None:
@@ -90,6 +139,20 @@ def buttons(rows: Sequence[Sequence[tuple[str, str]]]) -> InlineKeyboardMarkup:
     """Inline keyboard from rows of (label, callback_data)."""
     return InlineKeyboardMarkup(
         [[InlineKeyboardButton(label, callback_data=data) for label, data in row] for row in rows]
+    )
+
+
+def buttons_json(rows: Sequence[Sequence[tuple[str, str]]]) -> str:
+    """The keyboard :func:`buttons` makes, as the JSON Telegram takes, for :func:`reply`: on a
+    reply sent for nearly every update (the citizen's offer) PTB's objects, built only to be
+    turned back into JSON, cost ten times as much (bench/paths.py)."""
+    return json.dumps(
+        {
+            "inline_keyboard": [
+                [{"text": label, "callback_data": data} for label, data in row] for row in rows
+            ]
+        },
+        ensure_ascii=False,
     )
 
 

@@ -42,6 +42,12 @@ class BotData:
     # (``handlers.flow``), whose keyboard goes once the conversation moves on. In memory only:
     # after a restart an old keyboard may stay, and a press on it is still refused as stale.
     flow_keyboards: OrderedDict[tuple[int, int], int] = field(default_factory=OrderedDict)
+    # (chat, user) → the conversation version of a citizen's open offer (``handlers.citizen``)
+    # and every offer message shown for it whose buttons are still on; the oldest people are
+    # dropped past a few thousand. In memory only, as ``flow_keyboards``.
+    citizen_offers: OrderedDict[tuple[int, int], tuple[int, list[int]]] = field(
+        default_factory=OrderedDict
+    )
 
     def require_services(self) -> Services:
         if self.services is None:

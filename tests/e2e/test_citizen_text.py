@@ -24,6 +24,8 @@ async def test_free_text_becomes_an_information_request(town: Harness) -> None: 
     await ani.send("/start")
     [welcome] = await ani.wait_for(1)
     assert "/survei" in welcome.text
+    # Replies are sent as HTML, as the Application's Defaults say (handlers.common.reply).
+    assert "Sigap" in welcome.entity_texts("bold"), welcome.html
     # Telegram's command menu for citizens (the default list) has /survei too.
     menu = [c["command"] for c in town.emulator.commands()]
     assert "survei" in menu and "aduan" in menu and "status" in menu
@@ -33,18 +35,28 @@ async def test_free_text_becomes_an_information_request(town: Harness) -> None: 
     ]
 
     await ani.send(HELLO)
-    [offer] = await ani.wait_for(1)
-    assert "belum mengerti" not in offer.text
-    assert offer.button_texts == [*KINDS, "⭐ Isi survei kepuasan layanan"]
-    # A second message before choosing joins the first; the first offer is no longer live.
+    [first] = await ani.wait_for(1)
+    assert "belum mengerti" not in first.text
+    assert first.button_texts == [*KINDS, "⭐ Isi survei kepuasan layanan"]
+    # A second message before choosing joins the first and gets an offer of its own; the
+    # first offer keeps its buttons, which now act on the joined words as the second's do.
     await ani.send(MORE)
     [offer] = await ani.wait_for(1)
     assert offer.button_texts == [*KINDS, "⭐ Isi survei kepuasan layanan"]
-    await eventually(lambda: len([m for m in ani.messages if m.button_texts]) == 1)
+    assert [m.message_id for m in ani.messages if m.button_texts] == [
+        first.message_id,
+        offer.message_id,
+    ]
 
-    await ani.press("❓ Sampaikan sebagai permintaan informasi")
+    # The earlier offer pressed: both messages go on, and no offer keeps its buttons.
+    await ani.press("❓ Sampaikan sebagai permintaan informasi", message_id=first.message_id)
     [category] = await ani.wait_for(1)
     assert "Tentang apa?" in category.text
+    await eventually(
+        lambda: [m.message_id for m in ani.messages if m.button_texts] == [category.message_id]
+    )
+    chosen = next(m for m in ani.messages if m.message_id == first.message_id)
+    assert chosen.text.endswith("✔️ ❓ Sampaikan sebagai permintaan informasi"), chosen.text
     await ani.press(ADMINDUK)
     # The story is what she wrote: the next question is the location.
     [ask_location] = await ani.wait_for(1)
@@ -101,3 +113,18 @@ async def test_employees_free_text_is_still_an_activity(town: Harness) -> None: 
     await putri.send("Rapat koordinasi 2 jam")
     [summary] = await putri.wait_for(1)
     assert "✅ Simpan" in summary.button_texts
+
+
+async def test_words_too_long_to_join_retire_the_earlier_offer(town: Harness) -> None:  # noqa: F811
+    """Past one message's length only the newest words are kept: the offer shown for the
+    earlier ones would act on other words, so it loses its buttons."""
+    citra = town.user(first_name="Citra")
+    await citra.send("saya mau melapor. " * 150)
+    [first] = await citra.wait_for(1)
+    assert first.button_texts
+    await citra.send("jalan di depan rumah saya rusak. " * 40)
+    [offer] = await citra.wait_for(1)
+    assert offer.button_texts == [*KINDS, "⭐ Isi survei kepuasan layanan"]
+    await eventually(
+        lambda: [m.message_id for m in citra.messages if m.button_texts] == [offer.message_id]
+    )
