@@ -80,11 +80,24 @@ async def _until_button(person: Any, label: str, timeout: float) -> Any:  # noqa
                 return message
 
 
-async def _timed(action: Any, arrived: Any, timeout: float) -> float:  # noqa: ASYNC109
+async def _timed(
+    action: Any,
+    arrived: Any,
+    timeout: float,  # noqa: ASYNC109
+    setup: dict[str, Any],
+    kind: str,
+    target: int,
+) -> float:
+    """Seconds from ``action`` (which returns what triggered the bot: ``q:<query id>`` or
+    ``m:<chat>:<message id>``) until ``arrived`` returns; noted in the timeline, if kept."""
     started = time.perf_counter()
-    await action()
+    trigger = await action()
     await arrived(timeout)
-    return time.perf_counter() - started
+    ended = time.perf_counter()
+    timeline = setup.get("_timeline")
+    if timeline is not None:
+        timeline.action(kind, started, ended, trigger, target)
+    return ended - started
 
 
 async def _unit(
@@ -114,14 +127,16 @@ async def _unit(
             await head.press(label, message_id=waiting.message_id)
             view = await head.wait_for_edit(timeout=60)
 
-            async def tap(message_id: int = view.message_id) -> None:
-                await head.press("✅ 1", message_id=message_id)
+            async def tap(message_id: int = view.message_id) -> str:
+                return f"q:{await head.press('✅ 1', message_id=message_id)}"
 
             async def told(seconds: float, employee: Any = employee) -> None:
                 [notice] = await employee.wait_for(1, timeout=seconds)
                 assert "disetujui" in notice.text, notice.text
 
-            times["approval"].append(await _timed(tap, told, timeout))
+            times["approval"].append(
+                await _timed(tap, told, timeout, setup, "approval", employee.chat_id)
+            )
             await head.wait_for_edit(timeout=60)
 
     async def complaints() -> None:
@@ -143,8 +158,8 @@ async def _unit(
             await citizen.send("Tidak usah")
             await citizen.wait_for(2, timeout=60)
 
-            async def submit() -> None:
-                await citizen.press("✅ Kirim aduan")
+            async def submit() -> str:
+                return f"q:{await citizen.press('✅ Kirim aduan')}"
 
             tickets: list[Any] = []
 
@@ -153,28 +168,35 @@ async def _unit(
                     arrived = await desk.wait_for(1, timeout=seconds)
                     tickets += [m for m in arrived if "✅ Verifikasi" in m.button_texts]
 
-            times["complaint"].append(await _timed(submit, ticket, timeout))
+            times["complaint"].append(
+                await _timed(submit, ticket, timeout, setup, "complaint", desk.chat_id)
+            )
             await citizen.wait_for(1, timeout=60)  # the receipt
             ticket_id = tickets[0].message_id
 
-            async def verify(ticket_id: int = ticket_id) -> None:
-                await head.press("✅ Verifikasi", chat=desk, message_id=ticket_id)
+            async def verify(ticket_id: int = ticket_id) -> str:
+                return f"q:{await head.press('✅ Verifikasi', chat=desk, message_id=ticket_id)}"
 
             async def citizen_told(seconds: float) -> None:
                 [notice] = await citizen.wait_for(1, timeout=seconds)
                 assert "diverifikasi" in notice.text, notice.text
 
-            times["status"].append(await _timed(verify, citizen_told, timeout))
+            times["status"].append(
+                await _timed(verify, citizen_told, timeout, setup, "status", citizen.chat_id)
+            )
             await desk.wait_for_edit(timeout=60)
 
-            async def answer(ticket: Any = tickets[0]) -> None:
-                await head.send("Mohon kirim foto lokasi.", chat=desk, reply_to=ticket)
+            async def answer(ticket: Any = tickets[0]) -> str:
+                sent = await head.send("Mohon kirim foto lokasi.", chat=desk, reply_to=ticket)
+                return f"m:{desk.chat_id}:{sent['message_id']}"
 
             async def relayed(seconds: float) -> None:
                 [told] = await citizen.wait_for(1, timeout=seconds)
                 assert "Mohon kirim foto lokasi." in told.text, told.text
 
-            times["answer"].append(await _timed(answer, relayed, timeout))
+            times["answer"].append(
+                await _timed(answer, relayed, timeout, setup, "answer", citizen.chat_id)
+            )
 
     await asyncio.gather(approvals(), complaints())
     # Anything sent twice would be here by now.
@@ -192,6 +214,10 @@ async def telegram_side(setup_path: Path) -> None:
     emulator = BotApiEmulator(
         token=TOKEN, bot_username="bench_bot", latency=setup["latency"], record_calls=False
     )
+    if setup.get("timeline"):
+        from bench.call_timeline import CallTimeline
+
+        setup["_timeline"] = CallTimeline(emulator)
     await emulator.start()
     print(json.dumps({"base_url": emulator.base_url}), flush=True)
     operator = emulator.user(first_name="Operator", user_id=OPERATOR_ID)
@@ -204,6 +230,8 @@ async def telegram_side(setup_path: Path) -> None:
         for kind in KINDS:
             merged[kind] += result["times"][kind]
         duplicates += sum(result["duplicates"])
+    if setup.get("timeline"):
+        Path(setup["timeline"]).write_text(json.dumps(setup["_timeline"].dump()))
     print(json.dumps({"times": merged, "duplicates": duplicates}), flush=True)
     # Serve until the bench has stopped the bot (it closes our stdin then): stopping first
     # dropped the bot's open connections under it, and its log read like a network fault.
@@ -299,7 +327,7 @@ async def _prepare(url: str, workdir: Path, units: int, actions: int) -> list[di
 
 
 async def run_case(
-    database: str, mode: str, units: int, actions: int, latency: float
+    database: str, mode: str, units: int, actions: int, latency: float, timeline: str = ""
 ) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
@@ -311,6 +339,7 @@ async def run_case(
                 "actions": actions,
                 "latency": latency,
                 "timeout": 120.0,  # generous: a slow arrival is measured, not a crash
+                "timeline": timeline,
             }
             (workdir / "setup.json").write_text(json.dumps(setup))
             telegram = await asyncio.create_subprocess_exec(
@@ -380,6 +409,12 @@ async def main() -> None:
     parser.add_argument("--databases", default="sqlite,postgres")
     parser.add_argument("--modes", default="wake,poll-30s")
     parser.add_argument("--latency", type=float, default=0.05, help="seconds per Bot API call")
+    parser.add_argument(
+        "--timeline",
+        default="",
+        help="keep every call's time (bench/call_timeline.py) in FILE-<database>-<mode>.json"
+        " and print where the time went",
+    )
     args = parser.parse_args()
     print(
         f"{args.units} units at once, {args.actions} actions of each kind per unit, "
@@ -388,10 +423,18 @@ async def main() -> None:
     print(f"{'case':<26} {'n':>6} {'p50':>7} {'p95':>7} {'max':>7}")
     for database in args.databases.split(","):
         for mode in args.modes.split(","):
-            result = await run_case(database, mode, args.units, args.actions, args.latency)
+            timeline = f"{args.timeline}-{database}-{mode}.json" if args.timeline else ""
+            result = await run_case(
+                database, mode, args.units, args.actions, args.latency, timeline
+            )
             for kind in KINDS:
                 print(_row(f"{database} {mode} {kind}", result["times"][kind]), flush=True)
             print(f"{database} {mode}: {result['duplicates']} notices more than expected")
+            if timeline:
+                from bench.call_timeline import report
+
+                for line in report(json.loads(Path(timeline).read_text())):
+                    print(f"  {line}")
 
 
 if __name__ == "__main__":
