@@ -61,6 +61,7 @@ class OutboxSender(Delivery):
         *,
         overall_rate: float = 28.0,
         overall_burst: float = 2.0,
+        background_burst: float | None = None,
         per_chat_interval: float = 1.0,
         group_per_minute: int = 20,
         max_in_flight: int = 16,
@@ -99,6 +100,7 @@ class OutboxSender(Delivery):
         self.pacing = Pacing(
             overall_rate=overall_rate,
             overall_burst=overall_burst,
+            background_burst=background_burst,
             per_chat_interval=per_chat_interval,
             group_per_minute=group_per_minute,
             now=time.monotonic(),

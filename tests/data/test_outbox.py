@@ -297,6 +297,25 @@ def test_pacing_overall_rate_is_a_token_bucket() -> None:
     assert 3 + 28 * 10 - 2 <= sent <= 3 + 28 * 10
 
 
+def test_pacing_a_burst_for_notices_a_small_one_for_waves() -> None:
+    """Heads acting together get their notices out at once (the burst); a scheduled wave is
+    the bulk sending Telegram limits, and keeps a burst of its own."""
+    pacing = _pacing(overall_rate=25.0, overall_burst=25.0, background_burst=2.0, now=100.0)
+    notices = 0
+    while pacing.overall_wait(100.0) == 0:
+        pacing.take()
+        notices += 1
+    assert notices == 25
+    assert pacing.overall_wait(100.0) == pytest.approx(1 / 25)
+
+    pacing = _pacing(overall_rate=25.0, overall_burst=25.0, background_burst=2.0, now=100.0)
+    wave = 0
+    while pacing.overall_wait(100.0) == 0 and pacing.background_wait(100.0, 0.0, 3.0) == 0:
+        pacing.take(background=True)
+        wave += 1
+    assert wave == 2
+
+
 def test_pacing_one_message_per_second_per_chat_from_the_answer() -> None:
     pacing = _pacing()
     pacing.record(700, answered_at=5.2)
