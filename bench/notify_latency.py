@@ -18,7 +18,11 @@ kind:
 
 Each case runs with the sender woken by commits (``wake``) and, in the same run, as before this
 change: woken only by its 30 s poll (``poll-30s``). Prints p50/p95/max per kind; target
-p95 ≤ 1 s and max ≤ 2 s. Checks that every notice arrived once.
+p95 ≤ 1 s and max ≤ 2 s. Checks that every notice arrived once, and prints the CPU the bot
+used (one event loop: a saturated bot is at one core, whatever the load average says).
+
+SIGAP_BENCH_BOT=/elsewhere/bench/bot_process.py runs another tree's bot against the same
+people (a before/after comparison); ``--timeline FILE`` shows where the time went.
 """
 
 from __future__ import annotations
@@ -363,7 +367,7 @@ async def run_case(
             }
             bot = await asyncio.create_subprocess_exec(
                 sys.executable,
-                str(ROOT / "bench" / "bot_process.py"),
+                os.environ.get("SIGAP_BENCH_BOT") or str(ROOT / "bench" / "bot_process.py"),
                 "sigap" if mode == "wake" else "sigap-poll-only",
                 base_url,
                 TOKEN,
@@ -373,8 +377,11 @@ async def run_case(
                 env=env,
             )
             line = b""
+            started = time.perf_counter()
+            cpu = 0.0
             try:
                 line = await asyncio.wait_for(telegram.stdout.readline(), 900)
+                cpu = _cpu_seconds(bot.pid)
             finally:
                 bot.terminate()
                 await bot.wait()
@@ -385,10 +392,22 @@ async def run_case(
                 await telegram.wait()
             if not line:
                 raise RuntimeError("the Telegram side ended without results (its log is above)")
-            return json.loads(line)
+            result: dict[str, Any] = json.loads(line)
+            result["bot_cpu"] = (cpu, time.perf_counter() - started)
+            return result
         finally:
             if drop is not None:
                 await drop()
+
+
+def _cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) a process has used so far (Linux; 0 elsewhere). The bot is one
+    event loop: at one core's worth it is saturated whatever the load average says."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _row(label: str, seconds: list[float]) -> str:
@@ -430,6 +449,12 @@ async def main() -> None:
             for kind in KINDS:
                 print(_row(f"{database} {mode} {kind}", result["times"][kind]), flush=True)
             print(f"{database} {mode}: {result['duplicates']} notices more than expected")
+            cpu, wall = result["bot_cpu"]
+            load = ", ".join(f"{n:.1f}" for n in os.getloadavg())
+            print(
+                f"{database} {mode}: the bot used {cpu:.1f} s of CPU in {wall:.1f} s"
+                f" ({cpu / wall:.0%} of one core), load average now {load}"
+            )
             if timeline:
                 from bench.call_timeline import report
 
