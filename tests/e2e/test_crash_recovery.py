@@ -71,7 +71,9 @@ class BotProcess:
             "TELEGRAM_BOT_TOKEN": TOKEN,
             "TELEGRAM_API_BASE_URL": emulator.base_url,
             "DATABASE_URL": db_url,
-            "SIGAP_LOG_LEVEL": "WARNING",
+            # Each process's log is bot-<n>.log in the test's tmp_path; SIGAP_TEST_BOT_LOG_LEVEL
+            # (e.g. INFO) says more when a crash test fails.
+            "SIGAP_LOG_LEVEL": os.environ.get("SIGAP_TEST_BOT_LOG_LEVEL", "WARNING"),
             # The process runs on the wall clock: from 14:00 WIB a working day's reminder
             # would land in the middle of the conversation under test. No reminders here.
             "SIGAP_REMINDER_QUIET_FROM": "00:00",

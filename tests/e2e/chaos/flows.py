@@ -254,12 +254,14 @@ async def survey(citizen: EmulatedUser, tally: Tally, tok: str, rng: Random) -> 
         await step(tally, c, partial(c.press, labels[i]), expect, f"{who} q{i + 1}")
     await step(tally, c, lambda: c.press(labels[8]), has("komentar"), who + " q9")
     await step(tally, c, lambda: c.send(f"Loket {tok} cepat"), has("Usia"), who + " comment")
-    for tap, then in (
-        ("25–34 tahun", "Perempuan"),
-        ("Perempuan", "Lewati"),
-        ("Lewati", "Wirausaha"),
+    # Each answer waits for the next question by its number too: a question asked again after
+    # a kill (its update came round) also shows "Lewati", and pressing that one is stale.
+    for tap, then, number in (
+        ("25–34 tahun", "Perempuan", "2/4"),
+        ("Perempuan", "Lewati", "3/4"),
+        ("Lewati", "Wirausaha", "4/4"),
     ):
-        await step(tally, c, partial(c.press, tap), button(then), f"{who} {tap}")
+        await step(tally, c, partial(c.press, tap), button(then, number), f"{who} {tap}")
     await step(
         tally, c, lambda: c.press("Wirausaha"), has("Terima kasih", "tanpa identitas"), who + " end"
     )
