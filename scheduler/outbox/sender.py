@@ -85,8 +85,7 @@ class OutboxSender(Delivery):
         self._db, self._bot, self._clock = db, bot, clock
         self._max_in_flight = max_in_flight
         self._max_attempts = max_attempts
-        self._backoff_base = backoff_base
-        self._backoff_max = backoff_max
+        self._backoff_base, self._backoff_max = backoff_base, backoff_max
         self._batch_size = batch_size
         self._per_chat_prefetch = per_chat_prefetch
         self._poll_interval = poll_interval

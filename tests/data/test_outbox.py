@@ -189,7 +189,7 @@ async def test_claims_queued_while_waiting_for_the_writer_share_its_transaction(
 
     async def handler() -> None:  # a handler's write, holding the writer's turn
         async with db.write() as session:
-            await session.execute(select(OutboxMessage.id))
+            await session.execute(select(col(OutboxMessage.id)))
             handler_holds_writer.set()
             await handler_may_commit.wait()
 
