@@ -18,7 +18,11 @@ kind:
 
 Each case runs with the sender woken by commits (``wake``) and, in the same run, as before this
 change: woken only by its 30 s poll (``poll-30s``). Prints p50/p95/max per kind; target
-p95 ≤ 1 s and max ≤ 2 s. Checks that every notice arrived once.
+p95 ≤ 1 s and max ≤ 2 s. Checks that every notice arrived once, and prints the CPU the bot
+used (one event loop: a saturated bot is at one core, whatever the load average says).
+
+SIGAP_BENCH_BOT=/elsewhere/bench/bot_process.py runs another tree's bot against the same
+people (a before/after comparison); ``--timeline FILE`` shows where the time went.
 """
 
 from __future__ import annotations
@@ -80,11 +84,24 @@ async def _until_button(person: Any, label: str, timeout: float) -> Any:  # noqa
                 return message
 
 
-async def _timed(action: Any, arrived: Any, timeout: float) -> float:  # noqa: ASYNC109
+async def _timed(
+    action: Any,
+    arrived: Any,
+    timeout: float,  # noqa: ASYNC109
+    setup: dict[str, Any],
+    kind: str,
+    target: int,
+) -> float:
+    """Seconds from ``action`` (which returns what triggered the bot: ``q:<query id>`` or
+    ``m:<chat>:<message id>``) until ``arrived`` returns; noted in the timeline, if kept."""
     started = time.perf_counter()
-    await action()
+    trigger = await action()
     await arrived(timeout)
-    return time.perf_counter() - started
+    ended = time.perf_counter()
+    timeline = setup.get("_timeline")
+    if timeline is not None:
+        timeline.action(kind, started, ended, trigger, target)
+    return ended - started
 
 
 async def _unit(
@@ -114,14 +131,16 @@ async def _unit(
             await head.press(label, message_id=waiting.message_id)
             view = await head.wait_for_edit(timeout=60)
 
-            async def tap(message_id: int = view.message_id) -> None:
-                await head.press("✅ 1", message_id=message_id)
+            async def tap(message_id: int = view.message_id) -> str:
+                return f"q:{await head.press('✅ 1', message_id=message_id)}"
 
             async def told(seconds: float, employee: Any = employee) -> None:
                 [notice] = await employee.wait_for(1, timeout=seconds)
                 assert "disetujui" in notice.text, notice.text
 
-            times["approval"].append(await _timed(tap, told, timeout))
+            times["approval"].append(
+                await _timed(tap, told, timeout, setup, "approval", employee.chat_id)
+            )
             await head.wait_for_edit(timeout=60)
 
     async def complaints() -> None:
@@ -143,8 +162,8 @@ async def _unit(
             await citizen.send("Tidak usah")
             await citizen.wait_for(2, timeout=60)
 
-            async def submit() -> None:
-                await citizen.press("✅ Kirim aduan")
+            async def submit() -> str:
+                return f"q:{await citizen.press('✅ Kirim aduan')}"
 
             tickets: list[Any] = []
 
@@ -153,28 +172,35 @@ async def _unit(
                     arrived = await desk.wait_for(1, timeout=seconds)
                     tickets += [m for m in arrived if "✅ Verifikasi" in m.button_texts]
 
-            times["complaint"].append(await _timed(submit, ticket, timeout))
+            times["complaint"].append(
+                await _timed(submit, ticket, timeout, setup, "complaint", desk.chat_id)
+            )
             await citizen.wait_for(1, timeout=60)  # the receipt
             ticket_id = tickets[0].message_id
 
-            async def verify(ticket_id: int = ticket_id) -> None:
-                await head.press("✅ Verifikasi", chat=desk, message_id=ticket_id)
+            async def verify(ticket_id: int = ticket_id) -> str:
+                return f"q:{await head.press('✅ Verifikasi', chat=desk, message_id=ticket_id)}"
 
             async def citizen_told(seconds: float) -> None:
                 [notice] = await citizen.wait_for(1, timeout=seconds)
                 assert "diverifikasi" in notice.text, notice.text
 
-            times["status"].append(await _timed(verify, citizen_told, timeout))
+            times["status"].append(
+                await _timed(verify, citizen_told, timeout, setup, "status", citizen.chat_id)
+            )
             await desk.wait_for_edit(timeout=60)
 
-            async def answer(ticket: Any = tickets[0]) -> None:
-                await head.send("Mohon kirim foto lokasi.", chat=desk, reply_to=ticket)
+            async def answer(ticket: Any = tickets[0]) -> str:
+                sent = await head.send("Mohon kirim foto lokasi.", chat=desk, reply_to=ticket)
+                return f"m:{desk.chat_id}:{sent['message_id']}"
 
             async def relayed(seconds: float) -> None:
                 [told] = await citizen.wait_for(1, timeout=seconds)
                 assert "Mohon kirim foto lokasi." in told.text, told.text
 
-            times["answer"].append(await _timed(answer, relayed, timeout))
+            times["answer"].append(
+                await _timed(answer, relayed, timeout, setup, "answer", citizen.chat_id)
+            )
 
     await asyncio.gather(approvals(), complaints())
     # Anything sent twice would be here by now.
@@ -192,6 +218,10 @@ async def telegram_side(setup_path: Path) -> None:
     emulator = BotApiEmulator(
         token=TOKEN, bot_username="bench_bot", latency=setup["latency"], record_calls=False
     )
+    if setup.get("timeline"):
+        from bench.call_timeline import CallTimeline
+
+        setup["_timeline"] = CallTimeline(emulator)
     await emulator.start()
     print(json.dumps({"base_url": emulator.base_url}), flush=True)
     operator = emulator.user(first_name="Operator", user_id=OPERATOR_ID)
@@ -204,6 +234,8 @@ async def telegram_side(setup_path: Path) -> None:
         for kind in KINDS:
             merged[kind] += result["times"][kind]
         duplicates += sum(result["duplicates"])
+    if setup.get("timeline"):
+        Path(setup["timeline"]).write_text(json.dumps(setup["_timeline"].dump()))
     print(json.dumps({"times": merged, "duplicates": duplicates}), flush=True)
     # Serve until the bench has stopped the bot (it closes our stdin then): stopping first
     # dropped the bot's open connections under it, and its log read like a network fault.
@@ -299,7 +331,7 @@ async def _prepare(url: str, workdir: Path, units: int, actions: int) -> list[di
 
 
 async def run_case(
-    database: str, mode: str, units: int, actions: int, latency: float
+    database: str, mode: str, units: int, actions: int, latency: float, timeline: str = ""
 ) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
@@ -311,6 +343,7 @@ async def run_case(
                 "actions": actions,
                 "latency": latency,
                 "timeout": 120.0,  # generous: a slow arrival is measured, not a crash
+                "timeline": timeline,
             }
             (workdir / "setup.json").write_text(json.dumps(setup))
             telegram = await asyncio.create_subprocess_exec(
@@ -334,7 +367,7 @@ async def run_case(
             }
             bot = await asyncio.create_subprocess_exec(
                 sys.executable,
-                str(ROOT / "bench" / "bot_process.py"),
+                os.environ.get("SIGAP_BENCH_BOT") or str(ROOT / "bench" / "bot_process.py"),
                 "sigap" if mode == "wake" else "sigap-poll-only",
                 base_url,
                 TOKEN,
@@ -344,8 +377,11 @@ async def run_case(
                 env=env,
             )
             line = b""
+            started = time.perf_counter()
+            cpu = 0.0
             try:
                 line = await asyncio.wait_for(telegram.stdout.readline(), 900)
+                cpu = _cpu_seconds(bot.pid)
             finally:
                 bot.terminate()
                 await bot.wait()
@@ -356,10 +392,22 @@ async def run_case(
                 await telegram.wait()
             if not line:
                 raise RuntimeError("the Telegram side ended without results (its log is above)")
-            return json.loads(line)
+            result: dict[str, Any] = json.loads(line)
+            result["bot_cpu"] = (cpu, time.perf_counter() - started)
+            return result
         finally:
             if drop is not None:
                 await drop()
+
+
+def _cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) a process has used so far (Linux; 0 elsewhere). The bot is one
+    event loop: at one core's worth it is saturated whatever the load average says."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _row(label: str, seconds: list[float]) -> str:
@@ -380,6 +428,12 @@ async def main() -> None:
     parser.add_argument("--databases", default="sqlite,postgres")
     parser.add_argument("--modes", default="wake,poll-30s")
     parser.add_argument("--latency", type=float, default=0.05, help="seconds per Bot API call")
+    parser.add_argument(
+        "--timeline",
+        default="",
+        help="keep every call's time (bench/call_timeline.py) in FILE-<database>-<mode>.json"
+        " and print where the time went",
+    )
     args = parser.parse_args()
     print(
         f"{args.units} units at once, {args.actions} actions of each kind per unit, "
@@ -388,10 +442,24 @@ async def main() -> None:
     print(f"{'case':<26} {'n':>6} {'p50':>7} {'p95':>7} {'max':>7}")
     for database in args.databases.split(","):
         for mode in args.modes.split(","):
-            result = await run_case(database, mode, args.units, args.actions, args.latency)
+            timeline = f"{args.timeline}-{database}-{mode}.json" if args.timeline else ""
+            result = await run_case(
+                database, mode, args.units, args.actions, args.latency, timeline
+            )
             for kind in KINDS:
                 print(_row(f"{database} {mode} {kind}", result["times"][kind]), flush=True)
             print(f"{database} {mode}: {result['duplicates']} notices more than expected")
+            cpu, wall = result["bot_cpu"]
+            load = ", ".join(f"{n:.1f}" for n in os.getloadavg())
+            print(
+                f"{database} {mode}: the bot used {cpu:.1f} s of CPU in {wall:.1f} s"
+                f" ({cpu / wall:.0%} of one core), load average now {load}"
+            )
+            if timeline:
+                from bench.call_timeline import report
+
+                for line in report(json.loads(Path(timeline).read_text())):
+                    print(f"  {line}")
 
 
 if __name__ == "__main__":

@@ -217,8 +217,14 @@ def _outbox_sender(bot: Bot, notifier: Bot, services: Services) -> OutboxSender:
         services.db,
         notifier,
         services.clock,
-        # 25/s rather than Telegram's 30/s: replies to people share the same overall limit.
+        # 25/s rather than Telegram's ~30/s: a margin (Telegram documents that figure for
+        # bulk notifications only, not what else counts towards it).
         overall_rate=25,
+        # A second's worth at once, as Telegram's (and PTB's) bucket lets pass: the approvals
+        # of fifty heads tapping together reach their employees within a second instead of two;
+        # a digest wave keeps the small burst.
+        overall_burst=25,
+        background_burst=2,
         on_blocked=desk.blocked_hook(services, then=blocked_hook(services)),
         on_migrated=desk.migrated_hook(bot, services),
         on_sent=desk.ticket_sent_hook(bot, services),

@@ -4,6 +4,12 @@ Telegram documents ~30 messages/s overall, ~1 message/s per chat (softly: short 
 and 20 messages/minute per group. A token bucket models exactly that: ``capacity`` is the
 burst that passes at once, ``rate`` the sustained speed, and the time until the next token is
 the ``retry_after`` a 429 must announce so that a bot which waits that long then succeeds.
+
+What counts where, as Telegram's Bot API developers describe it: edits share a chat's limits
+with the messages sent there (tdlib/td#2592, #3034), but the overall ~30/s is about messages
+sent (the FAQ's bulk notifications): an edit notifies nobody and is not counted there
+(telegram-bot-api#648: editing "is still subject to per chat limits"). answerCallbackQuery is
+not limited at all, and chat actions are not messages: neither calls :meth:`FloodControl.check`.
 """
 
 from __future__ import annotations
@@ -59,14 +65,15 @@ class FloodControl:
         self._chats.clear()
         self._groups.clear()
 
-    def check(self, chat_id: int, is_group: bool, now: float) -> int:
+    def check(self, chat_id: int, is_group: bool, now: float, *, overall: bool = True) -> int:
         """Consume one send for ``chat_id``; return 0 if allowed, else ``retry_after`` seconds.
+        ``overall=False`` for an edit: only the chat's own limits apply.
 
         A refused call consumes nothing, so a bot that backs off as told is not punished twice.
         """
         if self._global is None:
             self._global = TokenBucket(self.global_per_second, self.global_per_second, now)
-        buckets = [self._global]
+        buckets = [self._global] if overall else []
         chat = self._chats.get(chat_id)
         if chat is None:
             chat = self._chats[chat_id] = TokenBucket(

@@ -196,10 +196,12 @@ class EmulatorState:
             raise forbidden(errors.BLOCKED)
         return state
 
-    def _check_flood(self, state: ChatState) -> None:
+    def _check_flood(self, state: ChatState, *, overall: bool = True) -> None:
+        """A 429 if the call is over Telegram's limits; ``overall=False`` for an edit, which
+        counts against its chat's limits only (emulator/flood.py)."""
         if not self._flood_limits:
             return
-        retry_after = self._flood.check(state.id, state.is_group, self.clock())
+        retry_after = self._flood.check(state.id, state.is_group, self.clock(), overall=overall)
         if retry_after:
             raise ApiError(
                 429, f"Too Many Requests: retry after {retry_after}", {"retry_after": retry_after}

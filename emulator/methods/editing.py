@@ -50,7 +50,7 @@ async def edit_message_text(emu: EmulatorState, params: Params) -> dict[str, Any
         and markup == raw.get("reply_markup")
     ):
         raise bad_request(errors.MESSAGE_NOT_MODIFIED)
-    emu._check_flood(state)
+    emu._check_flood(state, overall=False)
     changes: dict[str, Any] = {"text": formatted.text}
     if entities:
         changes["entities"] = entities
@@ -79,7 +79,7 @@ async def edit_message_caption(emu: EmulatorState, params: Params) -> dict[str, 
         and markup == raw.get("reply_markup")
     ):
         raise bad_request(errors.MESSAGE_NOT_MODIFIED)
-    emu._check_flood(state)
+    emu._check_flood(state, overall=False)
     changes: dict[str, Any] = {}
     apply_caption(changes, caption)
     return emu._store_edit(
@@ -98,7 +98,7 @@ async def edit_message_reply_markup(emu: EmulatorState, params: Params) -> dict[
     markup = inline_markup_param(params)
     if markup == raw.get("reply_markup"):
         raise bad_request(errors.MESSAGE_NOT_MODIFIED)
-    emu._check_flood(state)
+    emu._check_flood(state, overall=False)
     return emu._store_edit(state, raw, {}, ("reply_markup", "edit_date"), markup, None, None)
 
 

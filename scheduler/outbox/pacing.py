@@ -43,14 +43,19 @@ class Pacing:
         per_chat_interval: float,
         group_per_minute: int,
         now: float,
+        background_burst: float | None = None,
     ) -> None:
         self.target_rate = overall_rate
         self.per_chat_interval = per_chat_interval
         self.group_per_minute = group_per_minute
         self._bucket = _TokenBucket(overall_rate, overall_burst, now)
         # Scheduled waves (digests, reminders) on a bucket of their own, refilled at what the
-        # bot's replies to people leave of the overall rate (``background_wait``).
-        self._background = _TokenBucket(overall_rate, overall_burst, now)
+        # bot's replies to people leave of the overall rate (``background_wait``); its burst
+        # may be smaller: a wave is the bulk sending Telegram's overall limit is about, and
+        # the burst is for notices between two people that come at once.
+        self._background = _TokenBucket(
+            overall_rate, overall_burst if background_burst is None else background_burst, now
+        )
         self._paused_until = 0.0
         self._slowed_at = 0.0
         self._chat_free_at: dict[int, float] = {}

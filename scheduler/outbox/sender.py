@@ -61,6 +61,7 @@ class OutboxSender(Delivery):
         *,
         overall_rate: float = 28.0,
         overall_burst: float = 2.0,
+        background_burst: float | None = None,
         per_chat_interval: float = 1.0,
         group_per_minute: int = 20,
         max_in_flight: int = 16,
@@ -84,8 +85,7 @@ class OutboxSender(Delivery):
         self._db, self._bot, self._clock = db, bot, clock
         self._max_in_flight = max_in_flight
         self._max_attempts = max_attempts
-        self._backoff_base = backoff_base
-        self._backoff_max = backoff_max
+        self._backoff_base, self._backoff_max = backoff_base, backoff_max
         self._batch_size = batch_size
         self._per_chat_prefetch = per_chat_prefetch
         self._poll_interval = poll_interval
@@ -99,6 +99,7 @@ class OutboxSender(Delivery):
         self.pacing = Pacing(
             overall_rate=overall_rate,
             overall_burst=overall_burst,
+            background_burst=background_burst,
             per_chat_interval=per_chat_interval,
             group_per_minute=group_per_minute,
             now=time.monotonic(),

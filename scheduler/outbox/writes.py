@@ -98,11 +98,17 @@ class WriteQueue:
 
     async def _flush_all(self) -> None:
         while self._ops:
-            batch, self._ops = self._ops, []
+            batch: list[tuple[Op, asyncio.Future[Any]]] = []
             try:
                 async with self._db.write() as session:
+                    # Taken once the transaction has begun (on SQLite, once the one writer's
+                    # turn has come): what was queued during the wait rides along, instead of
+                    # waiting for a turn of its own behind every handler's write.
+                    batch, self._ops = self._ops, []
                     results = [await op(session) for op, _ in batch]
             except Exception as exc:
+                if not batch:  # the transaction never began: fail what it was to carry
+                    batch, self._ops = self._ops, []
                 for _, future in batch:
                     if not future.done():
                         future.set_exception(exc)

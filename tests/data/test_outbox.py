@@ -5,7 +5,9 @@ Delivery through Telegram (the emulator) is in tests/e2e/test_outbox_delivery.py
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from types import SimpleNamespace
 from typing import Any
 
@@ -31,6 +33,7 @@ from models.outbox import (
 )
 from models.tables import TelegramUser
 from scheduler.outbox import OutboxSender, Pacing
+from scheduler.outbox.writes import WriteQueue
 
 NOW = datetime(2026, 11, 24, 7, 0, tzinfo=UTC)
 
@@ -165,6 +168,45 @@ async def test_claiming_order_due_rows_per_chat_cap(db: Database) -> None:
     assert "a0" not in [m.key for m in await due_messages(db, NOW, limit=100, per_chat=10)]
 
 
+async def test_claims_queued_while_waiting_for_the_writer_share_its_transaction(
+    db: Database,
+) -> None:
+    """A claim must be committed before its call, and on SQLite every writer waits in one
+    line: claims queued while the sender's transaction waits for its turn go in that
+    transaction, not in one more turn behind every handler's write."""
+    for n in range(3):
+        await _enqueue(db, f"w{n}", n + 1)
+    ids = [row.id or 0 for row in await _rows(db)]
+    writes = WriteQueue(db)
+    transactions: list[int] = []
+
+    async def claim(session: Any, message_id: int) -> bool:
+        transactions.append(id(session))
+        return await claim_for_sending(session, message_id, NOW)
+
+    handler_holds_writer = asyncio.Event()
+    handler_may_commit = asyncio.Event()
+
+    async def handler() -> None:  # a handler's write, holding the writer's turn
+        async with db.write() as session:
+            await session.execute(select(col(OutboxMessage.id)))
+            handler_holds_writer.set()
+            await handler_may_commit.wait()
+
+    busy = asyncio.create_task(handler())
+    await handler_holds_writer.wait()
+    first = writes.submit(partial(claim, message_id=ids[0]))
+    await asyncio.sleep(0.05)  # the flusher is waiting for its turn (SQLite) or has begun (PG)
+    rest = [writes.submit(partial(claim, message_id=i)) for i in ids[1:]]
+    handler_may_commit.set()
+    assert await asyncio.gather(first, *rest) == [True, True, True]
+    await busy
+    if db.is_sqlite:
+        assert len(set(transactions)) == 1, transactions
+    statuses = {r.key: r.status for r in await _rows(db)}
+    assert statuses == dict.fromkeys(["w0", "w1", "w2"], OutboxStatus.SENDING)
+
+
 async def test_release_after_429_gives_the_attempt_back(db: Database) -> None:
     await _enqueue(db, "r", 1)
     [row] = await _rows(db)
@@ -253,6 +295,25 @@ def test_pacing_overall_rate_is_a_token_bucket() -> None:
             sent += 1
         t += 0.001
     assert 3 + 28 * 10 - 2 <= sent <= 3 + 28 * 10
+
+
+def test_pacing_a_burst_for_notices_a_small_one_for_waves() -> None:
+    """Heads acting together get their notices out at once (the burst); a scheduled wave is
+    the bulk sending Telegram limits, and keeps a burst of its own."""
+    pacing = _pacing(overall_rate=25.0, overall_burst=25.0, background_burst=2.0, now=100.0)
+    notices = 0
+    while pacing.overall_wait(100.0) == 0:
+        pacing.take()
+        notices += 1
+    assert notices == 25
+    assert pacing.overall_wait(100.0) == pytest.approx(1 / 25)
+
+    pacing = _pacing(overall_rate=25.0, overall_burst=25.0, background_burst=2.0, now=100.0)
+    wave = 0
+    while pacing.overall_wait(100.0) == 0 and pacing.background_wait(100.0, 0.0, 3.0) == 0:
+        pacing.take(background=True)
+        wave += 1
+    assert wave == 2
 
 
 def test_pacing_one_message_per_second_per_chat_from_the_answer() -> None:

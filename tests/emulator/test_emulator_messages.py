@@ -180,6 +180,40 @@ async def test_flood_limits_answer_429_with_a_truthful_retry_after(
     assert emu.count_429 == 3
 
 
+@pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
+async def test_edits_count_against_their_chat_not_the_overall_limit(
+    emu: BotApiEmulator, bot: Bot, siti: EmulatedUser
+) -> None:
+    """Telegram's ~30/s is messages sent; an edit shares its chat's limits with the sends
+    there (emulator/flood.py), and pressing a button is answered without any limit."""
+    now = [1000.0]
+    emu.clock = lambda: now[0]  # a frozen clock: no refills while the test runs
+    emu.flood_limits = True
+    users = [emu.user(first_name=f"Warga {n}") for n in range(31)]
+    for user in users:
+        await user.send("halo")
+    sent = [await bot.send_message(user.chat_id, "Status: baru") for user in users[:30]]
+    # The overall bucket is empty: one more message anywhere is refused...
+    with pytest.raises(RetryAfter):
+        await bot.send_message(users[30].chat_id, "pengumuman")
+    # ...but editing those thirty messages is not.
+    for user, message in zip(users, sent, strict=False):
+        await bot.edit_message_text("Status: diproses", user.chat_id, message.message_id)
+    assert emu.count_429 == 1
+
+    # In one chat, sends and edits share the limit: 3 at once (the burst), then 429.
+    now[0] += 1.0  # the overall bucket refilled
+    first = await bot.send_message(siti.chat_id, "1")
+    await bot.edit_message_text("1 (diubah)", siti.chat_id, first.message_id)
+    second = await bot.send_message(siti.chat_id, "2", reply_markup=keyboard(("Lihat", "l")))
+    with pytest.raises(RetryAfter):
+        await bot.edit_message_text("1 (lagi)", siti.chat_id, first.message_id)
+    # A button press is answered however busy the chat and the bot are.
+    press = await siti.press("Lihat", message_id=second.message_id)
+    await bot.answer_callback_query(press)
+    assert emu.count_429 == 2
+
+
 async def test_edits_are_visible_and_not_modified_is_an_error(bot: Bot, siti: EmulatedUser) -> None:
     sent = await bot.send_message(
         siti.chat_id,

@@ -1,5 +1,5 @@
 """The outbox sender that the composition root builds keeps to Telegram's limits as configured:
-25 messages/s overall (replies share Telegram's 30/s), one per second per chat, 20 a minute per
+25 messages/s overall (a burst of 25, a wave's of 2), one per second per chat, 20 a minute per
 group. Measured on the sender's own pacing in simulated time, so nothing here waits."""
 
 from __future__ import annotations
@@ -36,8 +36,9 @@ def test_the_built_sender_sends_25_messages_a_second_overall(tmp_path: Path) -> 
             break
         pacing.take()
         sent += 1
-    # 10 s at 25/s plus the small burst a quiet sender may start with; never Telegram's 30/s.
-    assert 250 <= sent <= 253, sent
+    # 10 s at 25/s plus a second's worth at once from a quiet sender (notices of people who
+    # act together); never Telegram's 30/s, whose bucket lets 30 pass at once.
+    assert 274 <= sent <= 276, sent
 
 
 def test_the_built_sender_keeps_one_per_second_per_chat_and_20_a_minute_per_group(
