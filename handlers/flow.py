@@ -16,23 +16,20 @@ confirmation again (``Flow.confirm_again``), not as a stale button.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from telegram import InlineKeyboardMarkup, Message, Update
-from telegram.error import BadRequest, NetworkError
 
 from handlers.callback import CallbackData
-from handlers.common import answer_button, buttons, reply
+from handlers.common import answer_button, buttons, remove_buttons, reply
 from handlers.context import SigapContext
 from handlers.settle import settle
 from models import conversation as store
 from models.tables import Conversation
 from texts import Texts
 
-log = logging.getLogger("sigap.flow")
 # ``f:<conversation version>:<the step's value>`` (the value may hold colons: ``q:2026:4``).
 BUTTONS = CallbackData("f", "ns")
 T = TypeVar("T")
@@ -233,13 +230,8 @@ async def retire_keyboard(
     if message_id is None or (only is not None and message_id != only):
         return
     del keyboards[key]
-    try:
-        await context.bot.edit_message_reply_markup(key[0], message_id, reply_markup=None)
-    except BadRequest:
-        pass  # deleted, or already without buttons
-    except NetworkError as exc:
-        # Cosmetic: the update is still handled (a stale press would be refused anyway).
-        log.info("could not retire the buttons of a flow question: %s", exc)
+    # Cosmetic: the update is still handled (a stale press would be refused anyway).
+    await remove_buttons(context, key[0], message_id)
 
 
 def forget_pressed_keyboard(update: Update, context: SigapContext) -> None:
