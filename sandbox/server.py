@@ -212,8 +212,12 @@ async def serve(sandbox: Sandbox, ready: Callable[[Sandbox], None] | None = None
     await sandbox.start()
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()
-    with contextlib.suppress(NotImplementedError, RuntimeError):  # not on every platform
-        loop.add_signal_handler(signal.SIGTERM, stopping.set)
+    # Ctrl+C too, not only through Python's KeyboardInterrupt: a process started in the
+    # background of a script (`make sandbox &`, a CI job) inherits SIGINT ignored, and Python
+    # then never turns it into KeyboardInterrupt; a handler of the loop's own still stops it.
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):  # not on every platform
+            loop.add_signal_handler(signum, stopping.set)
     try:
         if ready is not None:
             ready(sandbox)
