@@ -118,6 +118,12 @@ async def remove_buttons(context: SigapContext, chat_id: int, message_id: int) -
         log.info("could not take the buttons off a message: %s", exc)
 
 
+def not_modified(exc: BadRequest) -> bool:
+    """Telegram's answer to an edit that changes nothing ("message is not modified"): the
+    message already shows what the edit wanted (a press delivered again, a double tap)."""
+    return "not modified" in exc.message.lower()
+
+
 async def answer_button(update: Update, text: str | None = None, alert: bool = False) -> None:
     if update.callback_query is None:
         return

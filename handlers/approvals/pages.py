@@ -20,7 +20,7 @@ from domain.access import Action
 from domain.approvals import ENTRIES_PER_PAGE, PEOPLE_PER_PAGE, clip, paginate
 from domain.files import stored_relative
 from handlers.callback import CallbackData
-from handlers.common import answer_button, buttons, reply, requires
+from handlers.common import answer_button, buttons, not_modified, reply, requires
 from handlers.context import SigapContext
 from models import approvals
 from models.roster import get_employee
@@ -69,7 +69,7 @@ async def show(
             await query.edit_message_text(text, reply_markup=markup)
             return
         except BadRequest as exc:
-            if "not modified" in exc.message:
+            if not_modified(exc):
                 return
     await reply(update, context, text, markup)
 

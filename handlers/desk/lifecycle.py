@@ -19,7 +19,7 @@ from telegram.error import BadRequest, TelegramError
 
 from domain.access import may_install_desk
 from handlers.callback import CallbackData
-from handlers.common import answer_button, buttons, reply
+from handlers.common import answer_button, buttons, not_modified, reply
 from handlers.context import SigapContext
 from handlers.desk.relay import Outside, desk_migrated, post_ticket, ticket_posted
 from handlers.desk.render import desk_texts
@@ -241,7 +241,7 @@ async def _replace_question(update: Update, text: str) -> None:
     try:
         await query.edit_message_text(text, reply_markup=None)
     except BadRequest as exc:
-        if "not modified" not in exc.message:
+        if not not_modified(exc):
             raise
 
 

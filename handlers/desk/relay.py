@@ -22,6 +22,7 @@ from telegram import Bot, InlineKeyboardMarkup, ReplyParameters
 from telegram.error import BadRequest, ChatMigrated, Forbidden, TelegramError
 
 from domain.complaints import Move, Privacy, identity_shown
+from handlers.common import not_modified
 from handlers.desk.render import (
     citizen_keyboard,
     desk_texts,
@@ -196,7 +197,7 @@ async def refresh_ticket(
         # them, the desk moves all the same and the ticket is posted again with its news.
         await desk_migrated(relay, where[0], exc.new_chat_id)
     except BadRequest as exc:
-        if "not modified" not in exc.message:
+        if not not_modified(exc):
             log.warning("could not update ticket %s: %s", complaint.tracking_number, exc)
 
 

@@ -29,7 +29,7 @@ from domain.complaints import (
     possible_moves,
     validate_note,
 )
-from handlers.common import answer_button
+from handlers.common import answer_button, not_modified
 from handlers.context import SigapContext
 from handlers.desk.export import export_ticket
 from handlers.desk.relay import after_move, replying_to
@@ -207,7 +207,7 @@ async def set_keyboard(update: Update, markup: InlineKeyboardMarkup | None) -> N
     try:
         await query.edit_message_reply_markup(markup)
     except BadRequest as exc:
-        if "not modified" not in exc.message:
+        if not not_modified(exc):
             raise
 
 

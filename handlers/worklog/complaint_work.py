@@ -18,7 +18,7 @@ from telegram.error import BadRequest
 from domain.access import Action, complaint_work_refusal
 from domain.worklog.workdates import is_late
 from handlers.callback import CallbackData
-from handlers.common import answer_button, requires
+from handlers.common import answer_button, not_modified, requires
 from handlers.context import SigapContext
 from handlers.worklog.shared import BACKDATE_WINDOW_DAYS, actor_of, employee_of
 from models import activities, complaints, daylog
@@ -114,6 +114,6 @@ async def _replace(update: Update, text: str) -> tuple[int, int] | None:
     try:
         await query.edit_message_text(text, reply_markup=None)
     except BadRequest as exc:
-        if "not modified" not in exc.message:
+        if not not_modified(exc):
             return None
     return query.message.chat.id, query.message.message_id

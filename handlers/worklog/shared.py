@@ -12,6 +12,7 @@ from telegram import Update
 from telegram.error import BadRequest
 
 from domain.worklog import ParseProblem
+from handlers.common import not_modified
 from handlers.context import SigapContext
 from handlers.flow import forget_pressed_keyboard, pressed_message
 from models import daylog
@@ -74,7 +75,7 @@ async def edit_into_saved(update: Update, context: SigapContext, text: str) -> b
     try:
         await context.bot.edit_message_text(text, message.chat_id, message.message_id)
     except BadRequest as exc:
-        if "not modified" not in str(exc).lower():
+        if not not_modified(exc):
             log.info("could not edit a summary into its confirmation: %s", exc)
             return False
     forget_pressed_keyboard(update, context)
