@@ -278,12 +278,11 @@ async def test_the_admin_uploads_a_roster(running: Sandbox, artifacts: Path) -> 
             async with session.get(running.url.rstrip("/") + str(href)) as response:
                 book = load_workbook(io.BytesIO(await response.read()))
         sheet = book.active
+        assert sheet is not None
         kevin = next(
-            r
-            for r in range(2, sheet.max_row + 1)
-            if sheet.cell(r, 2).value == "Kevin Gunawan"  # type: ignore[union-attr]
+            r for r in range(2, sheet.max_row + 1) if sheet.cell(r, 2).value == "Kevin Gunawan"
         )
-        sheet.cell(kevin, 3).value = "Pranata Layanan Operasional"  # type: ignore[union-attr]
+        sheet.cell(kevin, 3).value = "Pranata Layanan Operasional"
         changed = io.BytesIO()
         book.save(changed)
         await page.set_input_files(
