@@ -154,4 +154,4 @@ def test_the_same_objects_as_ptb(payload: dict[str, Any], bot: str) -> None:
     assert made.to_dict() == expected.to_dict()
     assert made == expected and made.effective_chat == expected.effective_chat
     with pytest.raises(AttributeError):
-        made.update_id = 5  # type: ignore[misc]  # frozen, as PTB's
+        made.update_id = 5  # frozen, as PTB's
