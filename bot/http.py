@@ -57,6 +57,9 @@ class AiohttpRequest(BaseRequest):
         is made again, and an idempotent call after a reset or a time-out; 0 for callers that
         retry themselves (the outbox sender)."""
         self._retries = retries
+        self._delays = _retry_delays(retries)
+        # One ClientTimeout per set of limits, made once: most calls take the defaults.
+        self._timeouts: dict[tuple[float | None, ...], aiohttp.ClientTimeout] = {}
         # Told the HTTP status of every answer (the metrics: Telegram reachable, 429s, 403s).
         self._on_answer = on_answer
         self._limit = connection_limit
@@ -104,11 +107,15 @@ class AiohttpRequest(BaseRequest):
         connect = (
             self._connect_timeout if isinstance(connect_timeout, DefaultValue) else connect_timeout
         )
-        # aiohttp has no separate write timeout: the whole request may take write + read.
-        total = None if read is None or write is None else read + write + (connect or 0)
-        timeout = aiohttp.ClientTimeout(total=total, sock_connect=connect, sock_read=read)
+        timeout = self._timeouts.get((read, write, connect))
+        if timeout is None:
+            # aiohttp has no separate write timeout: the whole request may take write + read.
+            total = None if read is None or write is None else read + write + (connect or 0)
+            timeout = aiohttp.ClientTimeout(total=total, sock_connect=connect, sock_read=read)
+            if len(self._timeouts) < 64:  # a caller passing ever other limits gets no cache
+                self._timeouts[(read, write, connect)] = timeout
         call = url.rsplit("/", 1)[-1].lower()
-        delays = [] if call in NEVER_RETRIED else _retry_delays(self._retries)
+        delays = [] if call in NEVER_RETRIED else self._delays
         for attempt in range(len(delays) + 1):
             try:
                 status, body = await self._send(method, url, timeout, request_data)

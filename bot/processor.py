@@ -25,6 +25,8 @@ from telegram.ext import BaseUpdateProcessor
 from bot.leadership import ChatLocks
 from services.metrics import Metrics, UpdateScope, current_update
 
+# How many chats' log references are kept (a few hundred kB at most).
+_REFS_KEPT = 10_000
 _KINDS = ("message", "edited_message", "callback_query", "my_chat_member")
 
 
@@ -72,6 +74,8 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
         super().__init__(max_concurrent_updates)
         self._metrics = metrics
         self._key = key
+        # Private chats' pseudonyms (an HMAC each), kept: a chat sends several updates in a row.
+        self._refs: dict[int, int | str | None] = {}
         # For each chat, the future that resolves when its newest queued update is done.
         self._tails: dict[int, asyncio.Future[None]] = {}
         # Several webhook receivers on one database (bot.webhook): a chat is also held against
@@ -117,7 +121,7 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
         if not isinstance(update, Update):
             await coroutine
             return
-        scope = UpdateScope(update.update_id, chat_ref(update, self._key), update_kind(update))
+        scope = UpdateScope(update.update_id, self._chat_ref(update), update_kind(update))
         token = current_update.set(scope)
         started = time.perf_counter()
         try:
@@ -128,6 +132,17 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
                 self._metrics.update_handled(
                     scope.kind, failed=scope.failed, seconds=time.perf_counter() - started
                 )
+
+    def _chat_ref(self, update: Update) -> int | str | None:
+        chat = update.effective_chat
+        if chat is None:
+            return None
+        if chat.id in self._refs:
+            return self._refs[chat.id]
+        if len(self._refs) >= _REFS_KEPT:
+            self._refs.clear()
+        ref = self._refs[chat.id] = chat_ref(update, self._key)
+        return ref
 
     async def initialize(self) -> None:
         pass
