@@ -147,21 +147,13 @@ async def save_and_count(
 def _activity_values(
     employee_id: int, draft: ActivityDraft, source: str, now: datetime
 ) -> dict[str, Any]:
-    return {
-        "employee_id": employee_id,
-        "work_date": draft.work_date,
-        "description": draft.description,
-        "quantity": draft.quantity,
-        "output_unit": draft.output_unit,
-        "minutes": draft.minutes,
-        "target_id": draft.target_id,
-        "training_jp": draft.training_jp,
-        "late": draft.late,
-        "source": source,
-        "status": "submitted",
-        "created_at": now,
-        "updated_at": now,
-    }
+    fixed = {"employee_id": employee_id, "source": source, "status": "submitted"}
+    drafted = {name: getattr(draft, name) for name in _DRAFTED}
+    return fixed | drafted | {"created_at": now, "updated_at": now}
+
+
+# The columns of an entry that its draft gives (``_activity_values``).
+_DRAFTED = (*EDITABLE_FIELDS, "late")
 
 
 _ACTIVITY_CLASS = manager_of_class(Activity)
@@ -178,15 +170,15 @@ def _activity(columns: dict[str, Any]) -> Activity:
 
 def _saved_step(db: Database, message: tuple[int, int], activity_id: Any, now: datetime) -> Step:
     """:func:`remember_confirmation` as a statement of a one-trip save."""
+    return prepared_upsert(db.dialect, _SAVED, _SAVED_KEY), _saved(message, activity_id, now)
+
+
+def _saved(message: tuple[int, int], activity_id: Any, now: datetime) -> dict[str, Any]:
     chat_id, message_id = message
-    values = {
-        "chat_id": chat_id,
-        "message_id": message_id,
-        "position": 1,
+    return {"chat_id": chat_id, "message_id": message_id, "position": 1} | {
         "activity_id": activity_id,
         "created_at": now,
     }
-    return prepared_upsert(db.dialect, _SAVED, _SAVED_KEY), values
 
 
 async def remember_confirmation(
@@ -198,17 +190,9 @@ async def remember_confirmation(
     summary itself, so a kill before the edit leaves nothing to write afterwards."""
     if message is None:
         return
-    chat_id, message_id = message
-    values = {
-        "chat_id": chat_id,
-        "message_id": message_id,
-        "position": 1,
-        "activity_id": activity_id,
-        "created_at": now,
-    }
     # A message id is never used twice in a chat; should it be, this entry wins.
     statement = upsert(session.get_bind().dialect.name, _SAVED, _SAVED_KEY)
-    await session.execute(statement, values)
+    await session.execute(statement, _saved(message, activity_id, now))
 
 
 async def add_activity(
@@ -233,7 +217,7 @@ async def add_activity(
         await session.execute(_ADD_EVIDENCE, files)
     history = {"activity_id": activity_id, "at": now, "actor": actor, "action": "created"}
     await session.execute(_ADD_HISTORY, history | {"before": {}})
-    return Activity(id=activity_id, **values)
+    return _activity({"id": activity_id, **values})
 
 
 _TABLES = Activity.metadata.tables  # SQLModel does not type __table__
@@ -247,10 +231,7 @@ _ACTIVITY_COLUMNS = tuple(column.name for column in _TABLES["activity"].c)
 # the evidence and history rows give.
 _ADD_ALONE = prepared_insert(
     _TABLES["activity"],
-    (
-        *("employee_id", "work_date", "description", "quantity", "output_unit", "minutes"),
-        *("target_id", "training_jp", "late", "source", "status", "created_at", "updated_at"),
-    ),
+    ("employee_id", "source", "status", *_DRAFTED, "created_at", "updated_at"),
     returning=("id",),
 )
 _ADD_EVIDENCE_ALONE = prepared_insert(
