@@ -30,7 +30,9 @@ async def _agus(db: Database) -> int:
     )
     async with db.read() as session:
         found = await session.execute(select(col(Employee.id)).where(col(Employee.nip) == AGUS))
-        return int(found.scalar_one())
+        employee_id = found.scalar_one()
+    assert employee_id is not None
+    return employee_id
 
 
 async def _count(db: Database, table: type) -> int:
