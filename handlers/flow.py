@@ -20,10 +20,10 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from telegram import InlineKeyboardMarkup, Message, Update
+from telegram import Message, Update
 
 from handlers.callback import CallbackData
-from handlers.common import answer_button, buttons, remove_buttons, reply
+from handlers.common import answer_button, buttons_json, remove_buttons, reply
 from handlers.context import SigapContext
 from handlers.settle import settle
 from models import conversation as store
@@ -141,10 +141,12 @@ class FlowCall:
         for Telegram to show)."""
         return pressed_message(self.update)
 
-    def keyboard(self, rows: Sequence[Sequence[tuple[str, str]]]) -> InlineKeyboardMarkup:
-        """Buttons for the current step: (label, value) pairs, tagged with the version."""
+    def keyboard(self, rows: Sequence[Sequence[tuple[str, str]]]) -> str:
+        """Buttons for the current step: (label, value) pairs, tagged with the version; as the
+        JSON Telegram takes (``common.buttons_json``): every question has them, and PTB's
+        objects were built only to be turned into JSON again."""
         version = self.conversation.version
-        return buttons(
+        return buttons_json(
             [[(label, BUTTONS.pack(version, value)) for label, value in row] for row in rows]
         )
 

@@ -4,12 +4,13 @@ leave, and local calendar overrides."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date, datetime
 from typing import Any, cast
 
 from sqlalchemy import and_, bindparam, delete, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.instrumentation import manager_of_class
 from sqlmodel import col
 
 from domain.calendar import CalendarOverride as DomainOverride
@@ -18,7 +19,17 @@ from domain.calendar import OverrideKind, WorkCalendar
 from domain.files import safe_file_name, safe_mime
 from models import audit
 from models.conversation import FlowEnd, finish_in
+from models.conversation import ending as conversation_ending
 from models.db import Database, rows_changed, upsert
+from models.one_trip import (
+    Earlier,
+    Prepared,
+    Step,
+    Unchanged,
+    prepared_insert,
+    prepared_upsert,
+    run,
+)
 from models.tables import (
     Activity,
     ActivityEvidence,
@@ -102,17 +113,72 @@ async def save_and_count(
 ) -> tuple[Activity, tuple[int, int]]:
     """Save one activity, and :func:`minutes_on` for its day read in the same
     transaction (what the "Tersimpan" confirmation shows), without a session of its own.
-    ``confirmation``: the message (chat id, message id) that becomes its confirmation."""
-    async with db.write() as session:
-        if conversation is not None and not await finish_in(session, *conversation):
-            raise AlreadySaved()
-        activity = await add_activity(
-            session, employee_id, draft, source=source, actor=actor, now=now
-        )
-        assert activity.id is not None
-        await remember_confirmation(session, confirmation, activity.id, now)
-        totals = await _minutes_on(session, employee_id, draft.work_date)
-    return activity, totals
+    ``confirmation``: the message (chat id, message id) that becomes its confirmation.
+
+    The quick log's save, in one trip (``models.one_trip``): the flow ended (the guard: a
+    second Save finds none and writes nothing), its receipt, the entry with its evidence and
+    history, the confirmation's message and the day's totals. Through the ORM's session the
+    same statements took eight hand-offs to SQLite's thread and most of the press's CPU
+    (bench/paths.py)."""
+    ending = conversation_ending(db, conversation) if conversation is not None else None
+    steps: list[Step] = list(ending.steps) if ending is not None else []
+    values = _activity_values(employee_id, draft, source, now)
+    added = len(steps)
+    steps.append((_ADD_ALONE, values))
+    activity_id = Earlier(added)
+    for item in draft.evidence:
+        evidence = {"activity_id": activity_id, "created_at": now, **item.as_dict()}
+        steps.append((_ADD_EVIDENCE_ALONE, evidence))
+    history = {"activity_id": activity_id, "at": now, "actor": actor, "action": "created"}
+    steps.append((_ADD_HISTORY_ALONE, history | {"before": {}}))
+    if confirmation is not None:
+        steps.append(_saved_step(db, confirmation, activity_id, now))
+    steps.append((_MINUTES_ON_ALONE, {"employee": employee_id, "day": draft.work_date}))
+    try:
+        outcomes = await run(db, steps, write=True, guard=0 if ending is not None else None)
+    except Unchanged:
+        raise AlreadySaved() from None
+    if ending is not None:
+        ending.committed()
+    [(count, minutes)] = outcomes[-1].rows
+    return _activity({"id": outcomes[added].rows[0][0], **values}), (int(count), int(minutes))
+
+
+def _activity_values(
+    employee_id: int, draft: ActivityDraft, source: str, now: datetime
+) -> dict[str, Any]:
+    fixed = {"employee_id": employee_id, "source": source, "status": "submitted"}
+    drafted = {name: getattr(draft, name) for name in _DRAFTED}
+    return fixed | drafted | {"created_at": now, "updated_at": now}
+
+
+# The columns of an entry that its draft gives (``_activity_values``).
+_DRAFTED = (*EDITABLE_FIELDS, "late")
+
+
+_ACTIVITY_CLASS = manager_of_class(Activity)
+
+
+def _activity(columns: dict[str, Any]) -> Activity:
+    """The entry ``columns`` wrote, built as SQLAlchemy builds a loaded row (as
+    ``models.conversation`` builds a conversation): SQLModel's ``__init__`` cost as much as a
+    statement."""
+    activity: Activity = _ACTIVITY_CLASS.new_instance()
+    activity.__dict__.update(dict.fromkeys(_ACTIVITY_COLUMNS) | columns)
+    return activity
+
+
+def _saved_step(db: Database, message: tuple[int, int], activity_id: Any, now: datetime) -> Step:
+    """:func:`remember_confirmation` as a statement of a one-trip save."""
+    return prepared_upsert(db.dialect, _SAVED, _SAVED_KEY), _saved(message, activity_id, now)
+
+
+def _saved(message: tuple[int, int], activity_id: Any, now: datetime) -> dict[str, Any]:
+    chat_id, message_id = message
+    return {"chat_id": chat_id, "message_id": message_id, "position": 1} | {
+        "activity_id": activity_id,
+        "created_at": now,
+    }
 
 
 async def remember_confirmation(
@@ -124,19 +190,9 @@ async def remember_confirmation(
     summary itself, so a kill before the edit leaves nothing to write afterwards."""
     if message is None:
         return
-    chat_id, message_id = message
-    values = {
-        "chat_id": chat_id,
-        "message_id": message_id,
-        "position": 1,
-        "activity_id": activity_id,
-        "created_at": now,
-    }
     # A message id is never used twice in a chat; should it be, this entry wins.
-    statement = upsert(
-        session.get_bind().dialect.name, _SAVED, ("chat_id", "message_id", "position")
-    )
-    await session.execute(statement, values)
+    statement = upsert(session.get_bind().dialect.name, _SAVED, _SAVED_KEY)
+    await session.execute(statement, _saved(message, activity_id, now))
 
 
 async def add_activity(
@@ -150,21 +206,7 @@ async def add_activity(
 ) -> Activity:
     """Write one entry with its evidence and its "created" history, in the caller's
     transaction (one entry, or a whole day saved at once)."""
-    values: dict[str, Any] = {
-        "employee_id": employee_id,
-        "work_date": draft.work_date,
-        "description": draft.description,
-        "quantity": draft.quantity,
-        "output_unit": draft.output_unit,
-        "minutes": draft.minutes,
-        "target_id": draft.target_id,
-        "training_jp": draft.training_jp,
-        "late": draft.late,
-        "source": source,
-        "status": "submitted",
-        "created_at": now,
-        "updated_at": now,
-    }
+    values = _activity_values(employee_id, draft, source, now)
     # Core statements built once, not the ORM's unit of work: the save is the quick log's
     # hottest write (bench/paths.py), and nothing here reads the rows back as objects.
     activity_id = (await session.execute(_ADD, values)).scalar_one()
@@ -175,7 +217,7 @@ async def add_activity(
         await session.execute(_ADD_EVIDENCE, files)
     history = {"activity_id": activity_id, "at": now, "actor": actor, "action": "created"}
     await session.execute(_ADD_HISTORY, history | {"before": {}})
-    return Activity(id=activity_id, **values)
+    return _activity({"id": activity_id, **values})
 
 
 _TABLES = Activity.metadata.tables  # SQLModel does not type __table__
@@ -183,6 +225,22 @@ _ADD = insert(_TABLES["activity"]).returning(_TABLES["activity"].c.id)
 _ADD_EVIDENCE = insert(_TABLES["activity_evidence"])
 _ADD_HISTORY = insert(_TABLES["activity_history"])
 _SAVED = SavedMessage.metadata.tables["saved_message"]
+_SAVED_KEY = ("chat_id", "message_id", "position")
+_ACTIVITY_COLUMNS = tuple(column.name for column in _TABLES["activity"].c)
+# The same, for a save in one trip (``save_and_count``): the columns ``_activity_values`` and
+# the evidence and history rows give.
+_ADD_ALONE = prepared_insert(
+    _TABLES["activity"],
+    ("employee_id", "source", "status", *_DRAFTED, "created_at", "updated_at"),
+    returning=("id",),
+)
+_ADD_EVIDENCE_ALONE = prepared_insert(
+    _TABLES["activity_evidence"],
+    ("activity_id", "created_at", *(f.name for f in fields(EvidenceDraft))),
+)
+_ADD_HISTORY_ALONE = prepared_insert(
+    _TABLES["activity_history"], ("activity_id", "at", "actor", "action", "before")
+)
 
 
 async def minutes_on(db: Database, employee_id: int, day: date) -> tuple[int, int]:
@@ -199,6 +257,7 @@ _MINUTES_ON = select(func.count(), func.coalesce(func.sum(_DAY.minutes), 0)).whe
     _DAY.deleted_at.is_(None),
     _DAY.status != "rejected",
 )
+_MINUTES_ON_ALONE = Prepared(_MINUTES_ON)
 
 
 async def _minutes_on(session: AsyncSession, employee_id: int, day: date) -> tuple[int, int]:

@@ -7,6 +7,7 @@ import json
 import secrets
 import time
 import weakref
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path, PurePosixPath
@@ -21,7 +22,7 @@ from domain.files import stored_relative
 from models import audit
 from models.db import Database, after_commit, rows_changed, upsert
 from models.files import FileCount, delete_files, draft_files, referenced, stored_before
-from models.one_trip import Prepared, prepared_upsert, run
+from models.one_trip import Prepared, Step, prepared_upsert, run
 from models.schedule import claim_run
 from models.tables import Conversation, FlowReceipt
 from models.types import utcnow
@@ -60,6 +61,10 @@ _MOVE_ALONE = Prepared(
         }
     )
 )
+
+
+_END_ALONE = Prepared(_END)
+_END_VERSION_ALONE = Prepared(_END_VERSION)
 
 
 class StaleStep(Exception):
@@ -116,14 +121,46 @@ async def finish_in(
     return True
 
 
-async def leave_receipt(session: AsyncSession, end: FlowEnd, receipt: dict[str, Any]) -> None:
-    """The receipt of a save, in its transaction: :func:`finish_in` leaves it when the receipt
-    is known beforehand; a save whose confirmation needs what the save made (a complaint's
-    tracking number) ends the flow with ``finish_in(session, *end[:3])`` and leaves the
-    receipt once it has it."""
-    if end.update_id is None:
-        return
-    values: dict[str, Any] = {
+class Ending(NamedTuple):
+    """:func:`finish_in` as statements of the save's own trip (``models.one_trip.run``):
+    ``steps[0]`` ends the flow and is the trip's guard (no row: it had ended already, and
+    nothing of the save is written); ``committed`` tells this process's memory once the trip
+    has committed."""
+
+    steps: list[Step]
+    committed: Callable[[], None]
+
+
+def ending(db: Database, end: FlowEnd | tuple[int, int, int]) -> Ending | None:
+    """The statements that end ``end``'s flow and leave its receipt (as :func:`finish_in` with
+    ``end``'s fields); None when there is no flow to end (no chat or person)."""
+    end = FlowEnd(*end)
+    if end.chat_id is None or end.user_id is None:
+        return None
+    memory = _memory_of_db(db)
+    key = (end.chat_id, end.user_id)
+    if memory is not None:
+        memory.open.pop(key, None)  # read from the database until the commit says
+    person = {"chat": end.chat_id, "user": end.user_id}
+    steps: list[Step] = [
+        (_END_ALONE, person)
+        if end.version is None
+        else (_END_VERSION_ALONE, person | {"version": end.version})
+    ]
+    values: dict[str, Any] | None = None
+    if end.update_id is not None:
+        values = _receipt_values(end, end.receipt or {})
+        steps.append((prepared_upsert(db.dialect, _RECEIPTS, _PERSON), values))
+
+    def committed() -> None:
+        if memory is not None:
+            memory.ended(key, _receipt(values) if values is not None else None)
+
+    return Ending(steps, committed)
+
+
+def _receipt_values(end: FlowEnd, receipt: dict[str, Any]) -> dict[str, Any]:
+    return {
         "chat_id": end.chat_id,
         "user_id": end.user_id,
         "flow": end.flow,
@@ -132,9 +169,29 @@ async def leave_receipt(session: AsyncSession, end: FlowEnd, receipt: dict[str, 
         "data": receipt,
         "finished_at": utcnow(),
     }
+
+
+_RECEIPT_CLASS = manager_of_class(FlowReceipt)
+
+
+def _receipt(values: dict[str, Any]) -> FlowReceipt:
+    """The receipt row ``values`` wrote, built as ``_conversation`` builds a conversation."""
+    receipt: FlowReceipt = _RECEIPT_CLASS.new_instance()
+    receipt.__dict__.update({"id": None, **values})
+    return receipt
+
+
+async def leave_receipt(session: AsyncSession, end: FlowEnd, receipt: dict[str, Any]) -> None:
+    """The receipt of a save, in its transaction: :func:`finish_in` leaves it when the receipt
+    is known beforehand; a save whose confirmation needs what the save made (a complaint's
+    tracking number) ends the flow with ``finish_in(session, *end[:3])`` and leaves the
+    receipt once it has it."""
+    if end.update_id is None:
+        return
+    values = _receipt_values(end, receipt)
     # One row per person: the last save's receipt replaces the one before.
     await session.execute(upsert(session.get_bind().dialect.name, _RECEIPTS, _PERSON), values)
-    row = FlowReceipt(**values)
+    row = _receipt(values)
     memory = _memory_of(session)
     if memory is not None:
         key = (end.chat_id, end.user_id)
@@ -167,7 +224,7 @@ async def receipt_for(
         receipt = None
         if read.rows:
             names = (column.name for column in _RECEIPTS.c)
-            receipt = FlowReceipt(**dict(zip(names, read.rows[0], strict=True)))
+            receipt = _receipt(dict(zip(names, read.rows[0], strict=True)))
         if memory is not None and memory.saved == saved:  # no save overlapped the read
             memory.remember_receipt(key, receipt)
     if receipt is None:

@@ -21,6 +21,7 @@ import weakref
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
+from sqlalchemy import bindparam, insert
 from sqlalchemy.engine import CursorResult, Dialect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql import ClauseElement, Executable
@@ -30,6 +31,18 @@ from models.db import Database, upsert
 
 if TYPE_CHECKING:
     import aiosqlite
+
+
+class Earlier(NamedTuple):
+    """A value taken from an earlier statement of the same trip: the first column of its first
+    row (the id an INSERT … RETURNING gave), so that rows pointing at a row just written go in
+    the same trip as it."""
+
+    step: int
+
+
+class Unchanged(Exception):
+    """The trip's ``guard`` statement changed no row: nothing of the trip was written."""
 
 
 class Outcome(NamedTuple):
@@ -74,8 +87,22 @@ class Prepared:
 
 
 Step = tuple[Prepared, Mapping[str, Any]]
+# On the connection's thread: the SQL, its parameters, and which of them are ``Earlier`` values
+# (position, step).
+_Trip = tuple[str, tuple[Any, ...], tuple[tuple[int, int], ...]]
 
 _UPSERTS: dict[tuple[str, str, tuple[str, ...], tuple[str, ...]], Prepared] = {}
+
+
+def prepared_insert(table: Any, columns: Sequence[str], returning: Sequence[str] = ()) -> Prepared:
+    """An INSERT of exactly ``columns`` (their types convert the values; no column default is
+    applied, so every column that has one is given), to be built once."""
+    statement = insert(table).values(
+        {name: bindparam(name, type_=table.c[name].type) for name in columns}
+    )
+    if returning:
+        statement = statement.returning(*(table.c[name] for name in returning))
+    return Prepared(statement)
 
 
 def prepared_upsert(
@@ -90,27 +117,31 @@ def prepared_upsert(
     return found
 
 
-async def run(db: Database, steps: Sequence[Step], *, write: bool) -> list[Outcome]:
+async def run(
+    db: Database, steps: Sequence[Step], *, write: bool, guard: int | None = None
+) -> list[Outcome]:
     """Run ``steps`` in one transaction (``write``: committed before this returns, rolled back
-    whole on error), or as reads; what each gave, in order."""
+    whole on error), or as reads; what each gave, in order. ``guard``: the step that must
+    change a row (a flow ended by its save): if it changes none, nothing is written and
+    :class:`Unchanged` is raised."""
     if not db.is_sqlite or db.url.database in (None, "", ":memory:"):
         # PostgreSQL; or a SQLite database in memory, which no second connection would see.
-        return await _run_core(db, steps, write=write)
+        return await _run_core(db, steps, write=write, guard=guard)
     compiled = [(prepared.for_sqlite(db.engine.dialect), values) for prepared, values in steps]
-    trips = [(c.sql, _parameters(c, values)) for c, values in compiled]
+    trips = [_prepared_trip(c, values) for c, values in compiled]
     listeners = db.engine.sync_engine.dispatch.before_cursor_execute
     if listeners:
         # Those of SQLAlchemy's own statements (tests count them): no connection or cursor of
         # SQLAlchemy's is involved.
-        for sql, parameters in trips:
+        for sql, parameters, _ in trips:
             for listener in listeners:
                 listener(None, None, sql, parameters, None, False)
     try:
         if write:
             async with db._write_lock:
-                outcomes = await _on_thread(await _connection(db, "write"), True, trips)
+                outcomes = await _on_thread(await _connection(db, "write"), True, trips, guard)
         else:
-            outcomes = await _on_thread(await _connection(db, "read"), False, trips)
+            outcomes = await _on_thread(await _connection(db, "read"), False, trips, guard)
     except sqlite3.Error as error:
         # As SQLAlchemy would raise it: ``models.db.unavailable`` knows "database is locked".
         raise DBAPIError.instance(
@@ -122,12 +153,18 @@ async def run(db: Database, steps: Sequence[Step], *, write: bool) -> list[Outco
     ]
 
 
-def _parameters(compiled: _Compiled, values: Mapping[str, Any]) -> tuple[Any, ...]:
+def _prepared_trip(compiled: _Compiled, values: Mapping[str, Any]) -> _Trip:
     merged = {**compiled.defaults, **values}
-    return tuple(
-        process(merged[name]) if process is not None else merged[name]
-        for name, process in zip(compiled.names, compiled.binds, strict=True)
-    )
+    parameters = []
+    links = []
+    for position, (name, process) in enumerate(zip(compiled.names, compiled.binds, strict=True)):
+        value = merged[name]
+        if type(value) is Earlier:
+            links.append((position, value.step))
+        elif process is not None:
+            value = process(value)
+        parameters.append(value)
+    return compiled.sql, tuple(parameters), tuple(links)
 
 
 def _converted(compiled: _Compiled, row: tuple[Any, ...]) -> tuple[Any, ...]:
@@ -140,27 +177,36 @@ def _converted(compiled: _Compiled, row: tuple[Any, ...]) -> tuple[Any, ...]:
 
 
 async def _on_thread(
-    connection: aiosqlite.Connection, write: bool, trips: list[tuple[str, tuple[Any, ...]]]
+    connection: aiosqlite.Connection, write: bool, trips: list[_Trip], guard: int | None
 ) -> list[tuple[list[Any], int]]:
     # aiosqlite's own way of running a function on its connection's thread (as
     # ``models.sqlite_driver`` uses it): one hand-off for the whole transaction.
     driver: Any = connection
-    outcomes: list[tuple[list[Any], int]] = await driver._execute(_trip, driver._conn, write, trips)
+    outcomes: list[tuple[list[Any], int]] = await driver._execute(
+        _trip, driver._conn, write, trips, guard
+    )
     return outcomes
 
 
 def _trip(
-    connection: sqlite3.Connection, write: bool, trips: list[tuple[str, tuple[Any, ...]]]
+    connection: sqlite3.Connection, write: bool, trips: list[_Trip], guard: int | None
 ) -> list[tuple[list[Any], int]]:
     """On the connection's thread: the whole transaction."""
     cursor = connection.cursor()
     try:
         if write:
             cursor.execute("BEGIN IMMEDIATE")
-        outcomes = []
-        for sql, parameters in trips:
+        outcomes: list[tuple[list[Any], int]] = []
+        for index, (sql, parameters, links) in enumerate(trips):
+            if links:
+                filled = list(parameters)
+                for position, step in links:
+                    filled[position] = outcomes[step][0][0][0]
+                parameters = tuple(filled)
             cursor.execute(sql, parameters)
             rows = cursor.fetchall() if cursor.description else []
+            if index == guard and cursor.rowcount == 0:
+                raise Unchanged()
             outcomes.append((rows, cursor.rowcount))
         if write:
             cursor.execute("COMMIT")
@@ -173,13 +219,21 @@ def _trip(
         cursor.close()
 
 
-async def _run_core(db: Database, steps: Sequence[Step], *, write: bool) -> list[Outcome]:
-    outcomes = []
+async def _run_core(
+    db: Database, steps: Sequence[Step], *, write: bool, guard: int | None
+) -> list[Outcome]:
+    outcomes: list[Outcome] = []
     async with db.write_connection() if write else db.engine.connect() as connection:
-        for prepared, values in steps:
-            result = await connection.execute(prepared.statement, dict(values))
+        for index, (prepared, values) in enumerate(steps):
+            given = {
+                name: outcomes[value.step].rows[0][0] if type(value) is Earlier else value
+                for name, value in values.items()
+            }
+            result = await connection.execute(prepared.statement, given)
             rows = [tuple(row) for row in result.all()] if result.returns_rows else []
             count = result.rowcount if isinstance(result, CursorResult) else -1
+            if index == guard and count == 0:
+                raise Unchanged()  # leaving the block rolls the transaction back
             outcomes.append(Outcome(rows, count))
     return outcomes
 

@@ -73,6 +73,15 @@ class DayReading:
     def is_list(self) -> bool:
         return len(self.lines) > 1
 
+    @property
+    def only_activity(self) -> QuickLog | ParseProblem:
+        """A message that is not a list, as :func:`parse_quick_log` reads it (the reading, or
+        its first problem): :func:`parse_day` read it so already, no need to read it twice."""
+        line = self.lines[0]
+        if line.problems or line.reading is None:
+            return line.problems[0]
+        return line.reading
+
 
 def _same_activity(first: QuickLog, second: QuickLog) -> bool:
     """Two lines saying the same thing; different times of day make them two sessions."""

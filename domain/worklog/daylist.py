@@ -85,6 +85,8 @@ def _split_marker(line: str) -> tuple[bool, str]:
 
 def _segments(line: str) -> list[str]:
     """A line cut at ";" when at least two of its parts carry their own duration."""
+    if ";" not in line:
+        return [line]  # one part: nothing to look for (most messages)
     parts = [part.strip() for part in line.split(";")]
     if sum(1 for part in parts if mentions_duration(part)) >= 2:
         return [part for part in parts if part]

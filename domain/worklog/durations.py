@@ -108,6 +108,8 @@ def _hours_to_minutes(number: str, text: str) -> int | ParseProblem:
     if parts is None:
         return ParseProblem("duration_unreadable", {"text": text})
     whole, sep, frac = parts["whole"], parts["sep"] or "", parts["frac"] or ""
+    if not sep:
+        return int(whole) * 60  # whole hours ("2 jam"), the most common: no fraction to round
     if sep == "." and len(frac) == 2 and int(frac) < 60:
         decimal = _round_minutes(Fraction(f"{whole}.{frac}") * 60)
         clock = int(whole) * 60 + int(frac)

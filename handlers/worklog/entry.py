@@ -10,7 +10,7 @@ from typing import Any
 from telegram import Update
 
 from domain.access import Action, allowed
-from domain.worklog import ParseProblem, parse_day, parse_quick_log
+from domain.worklog import ParseProblem, parse_day
 from handlers.common import reply, requires
 from handlers.context import SigapContext
 from handlers.worklog import corrections, routines
@@ -46,7 +46,7 @@ async def start_quick_log(update: Update, context: SigapContext, text: str) -> N
             return
         await start_day(update, context, day.work_date, lines_of(day, context.texts), "list")
         return
-    parsed = parse_quick_log(text)
+    parsed = day.only_activity
     if isinstance(parsed, ParseProblem):
         await reply(update, context, problem_text(parsed, context.texts))
         return

@@ -9,6 +9,7 @@ that writes the entry, so a second Save cannot create a second row.
 
 from __future__ import annotations
 
+import functools
 from datetime import date, timedelta
 from typing import Any
 
@@ -41,6 +42,12 @@ from models import activities
 from models.activities import ActivityDraft, EvidenceDraft
 from texts import Texts
 from texts.format import duration, format_date
+
+# The summary and its confirmation name a day and durations on every quick log: through Babel
+# that was a fifth of the handlers' own work there (bench/paths.py). Both are pure, and the
+# days and durations people log are few.
+_day = functools.lru_cache(maxsize=64)(format_date)
+_duration = functools.lru_cache(maxsize=512)(duration)
 
 MAX_EVIDENCE = 10
 
@@ -268,14 +275,14 @@ def summary_text(
         else tr.plain("log.missing")
     )
     minutes = (
-        duration(data["minutes"], tr.language)
+        _duration(data["minutes"], tr.language)
         if data.get("minutes") is not None
         else tr.plain("log.missing")
     )
     late = tr.plain("log.late_mark") if is_late(day, today) else ""
     lines = [
         tr.t(title),
-        tr.t("log.field_date", value=format_date(day, tr.language), late=late),
+        tr.t("log.field_date", value=_day(day, tr.language), late=late),
         tr.t("log.field_description", value=data.get("description") or tr.plain("log.missing")),
         tr.t("log.field_quantity", value=quantity),
         tr.t("log.field_duration", value=minutes),
@@ -425,13 +432,13 @@ async def _confirm_saved(
     assert employee_id is not None
     day = date.fromisoformat(receipt["work_date"])
     count, minutes = totals or await activities.minutes_on(context.services.db, employee_id, day)
-    total = duration(minutes, tr.language)
+    total = _duration(minutes, tr.language)
     what = (
         summary_text(receipt, tr, context.services.today(), title="log.saved_title")
         if receipt.get("description") is not None
         else tr.t("log.saved_title")  # a receipt left by an older version: the date only
     )
-    day_so_far = tr.t("log.saved", date=format_date(day, tr.language), count=count, total=total)
+    day_so_far = tr.t("log.saved", date=_day(day, tr.language), count=count, total=total)
     text = f"{what}\n\n{day_so_far}"
     if await edit_into_saved(update, context, text):
         return
