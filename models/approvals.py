@@ -154,6 +154,22 @@ class WaitingEntry:
 
 
 async def waiting_on(db: Database, employee_id: int, day: date) -> list[WaitingEntry]:
+    async with db.read() as session:
+        return await _waiting_on(session, employee_id, day)
+
+
+async def day_view(
+    db: Database, employee_id: int, day: date
+) -> tuple[Employee | None, list[WaitingEntry]]:
+    """The person and their day's waiting entries, read in one session (the view redrawn after
+    every decision)."""
+    async with db.read() as session:
+        return await session.get(Employee, employee_id), await _waiting_on(
+            session, employee_id, day
+        )
+
+
+async def _waiting_on(session: AsyncSession, employee_id: int, day: date) -> list[WaitingEntry]:
     evidence = (
         select(func.count())
         .where(col(ActivityEvidence.activity_id) == Activity.id)
@@ -166,8 +182,44 @@ async def waiting_on(db: Database, employee_id: int, day: date) -> list[WaitingE
         .where(_waiting(), col(Activity.employee_id) == employee_id, col(Activity.work_date) == day)
         .order_by(col(Activity.id))
     )
+    return [WaitingEntry(a, t, int(n)) for a, t, n in await session.execute(stmt)]
+
+
+@dataclass(frozen=True)
+class Pressed:
+    """What a decision button finds before deciding (``pressed``)."""
+
+    activity: Activity
+    in_reach: bool
+    day_waiting: list[int]  # ids of the waiting entries of its day, in the order shown
+
+
+async def pressed(
+    db: Database, actor: Actor, activity_id: int, *, indirect: bool
+) -> Pressed | None:
+    """The entry a decision button names (None: no such entry, or deleted), whether the
+    supervisor may decide on it and, if it is theirs and waiting, its day's waiting entries
+    (the page to show again): one read session instead of three."""
     async with db.read() as session:
-        return [WaitingEntry(a, t, int(n)) for a, t, n in await session.execute(stmt)]
+        activity = await session.get(Activity, activity_id)
+        if activity is None or activity.deleted_at is not None:
+            return None
+        try:
+            await _check_reach(session, actor, activity.employee_id, indirect=indirect)
+        except NotInReach:
+            return Pressed(activity, False, [])
+        if activity.status != WAITING:
+            return Pressed(activity, True, [])
+        ids = await session.scalars(
+            select(col(Activity.id))
+            .where(
+                _waiting(),
+                col(Activity.employee_id) == activity.employee_id,
+                col(Activity.work_date) == activity.work_date,
+            )
+            .order_by(col(Activity.id))
+        )
+        return Pressed(activity, True, [i for i in ids if i is not None])
 
 
 async def evidence_of(

@@ -228,10 +228,9 @@ def _entry_text(n: int, entry: approvals.WaitingEntry, tr: Texts) -> str:
 async def show_day(
     update: Update, context: SigapContext, employee_id: int, day: date, page_number: int
 ) -> None:
-    tr, db = context.texts, context.services.db
-    person = await get_employee(db, employee_id)
+    tr = context.texts
+    person, entries = await approvals.day_view(context.services.db, employee_id, day)
     assert person is not None
-    entries = await approvals.waiting_on(db, employee_id, day)
     if not entries:
         await show(
             update,

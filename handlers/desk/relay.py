@@ -142,7 +142,21 @@ async def ticket_posted(
     the outbox): link it, so replies to it are routed, and send its photos and location as
     replies to it. Raises what Telegram raises for those."""
     db, complaint_id = relay.services.db, stored_id(complaint.id)
-    await complaints.set_ticket(db, complaint_id, chat_id, ticket_message_id)
+    # The ticket shows the reporter's identity (where their choice allows): its audit record
+    # commits with the ticket's link, one write instead of two.
+    disclosed = (
+        complaints.disclosure(
+            complaint,
+            "complaints.identity_shown",
+            "system",
+            relay.services.clock.now(),
+            chat_id=chat_id,
+            unit_id=complaint.unit_id,
+        )
+        if identity_shown(Privacy(complaint.privacy))
+        else None
+    )
+    await complaints.set_ticket(db, complaint_id, chat_id, ticket_message_id, disclosed=disclosed)
     complaint.desk_chat_id, complaint.ticket_message_id = chat_id, ticket_message_id
     extra = await send_attachments(
         relay,
@@ -159,16 +173,6 @@ async def ticket_posted(
         )
         extra.append(location.message_id)
     await complaints.remember_messages(db, complaint_id, chat_id, extra, "desk")
-    if identity_shown(Privacy(complaint.privacy)):
-        await complaints.record_disclosure(
-            db,
-            complaint,
-            "complaints.identity_shown",
-            "system",
-            relay.services.clock.now(),
-            chat_id=chat_id,
-            unit_id=complaint.unit_id,
-        )
 
 
 async def refresh_ticket(

@@ -75,7 +75,12 @@ from models.complaints.messages import (
     unannounced_move,
 )
 from models.complaints.moves import MoveResult, apply_move, move_again
-from models.complaints.privacy import PurgeResult, purge_personal_data, record_disclosure
+from models.complaints.privacy import (
+    PurgeResult,
+    disclosure,
+    purge_personal_data,
+    record_disclosure,
+)
 from models.complaints.reading import (
     ComplaintRecord,
     TicketDetails,
@@ -133,6 +138,7 @@ __all__ = [
     "complaints_of",
     "desk_chat",
     "desk_unit",
+    "disclosure",
     "employee_chat",
     "filed_since",
     "find_by_number",

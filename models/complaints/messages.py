@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -19,7 +19,31 @@ from models.complaints.filing import add_attachments
 from models.complaints.limits import banned_in
 from models.complaints.work import WorkOffer, offer_work
 from models.db import Database, insert_once, rows_changed
+from models.one_trip import Prepared, Step, run
 from models.tables import Complaint, ComplaintEvent, ComplaintMessage
+from models.types import utcnow
+
+_MESSAGES = ComplaintMessage.__table__  # type: ignore[attr-defined]
+_REMEMBER = Prepared(
+    insert(_MESSAGES).values(
+        {c.name: bindparam(c.name, type_=c.type) for c in _MESSAGES.c if c.name != "id"}
+    )
+)
+_RELAYED = Prepared(
+    update(_MESSAGES)
+    .where(
+        _MESSAGES.c.chat_id == bindparam("chat"),
+        _MESSAGES.c.message_id == bindparam("message"),
+        _MESSAGES.c.kind == "received",
+    )
+    .values(detail=bindparam("detail", value={"relayed": True}, type_=_MESSAGES.c.detail.type))
+)
+_COMPLAINTS = Complaint.__table__  # type: ignore[attr-defined]
+_TICKET = Prepared(
+    update(_COMPLAINTS)
+    .where(_COMPLAINTS.c.id == bindparam("complaint"))
+    .values(desk_chat_id=bindparam("chat"), ticket_message_id=bindparam("message"))
+)
 
 
 async def add_message(
@@ -161,30 +185,26 @@ async def _claim_incoming(
 
 async def mark_relayed(db: Database, source: tuple[int, int]) -> None:
     """The incoming message ``source`` has been passed on (to the desk or to the citizen)."""
-    async with db.write() as session:
-        await session.execute(
-            update(ComplaintMessage)
-            .where(
-                col(ComplaintMessage.chat_id) == source[0],
-                col(ComplaintMessage.message_id) == source[1],
-                col(ComplaintMessage.kind) == "received",
-            )
-            .values(detail={"relayed": True})
-        )
+    await run(db, [(_RELAYED, {"chat": source[0], "message": source[1]})], write=True)
 
 
-async def set_ticket(db: Database, complaint_id: int, chat_id: int, message_id: int) -> None:
-    async with db.write() as session:
-        await session.execute(
-            update(Complaint)
-            .where(col(Complaint.id) == complaint_id)
-            .values(desk_chat_id=chat_id, ticket_message_id=message_id)
-        )
-        session.add(
-            ComplaintMessage(
-                complaint_id=complaint_id, chat_id=chat_id, message_id=message_id, kind="ticket"
-            )
-        )
+async def set_ticket(
+    db: Database,
+    complaint_id: int,
+    chat_id: int,
+    message_id: int,
+    *,
+    disclosed: Step | None = None,
+) -> None:
+    """Link a posted ticket; ``disclosed``: the audit record of the reporter's identity shown
+    by it (``models.complaints.disclosure``), committed with the link."""
+    steps: list[Step] = [
+        (_TICKET, {"complaint": complaint_id, "chat": chat_id, "message": message_id}),
+        _remembered(complaint_id, chat_id, message_id, "ticket", None, None, None, None),
+    ]
+    if disclosed is not None:
+        steps.append(disclosed)
+    await run(db, steps, write=True)
 
 
 LATEST_SEARCHED = 12  # a notice and its attachments (at most 10) fit
@@ -204,20 +224,37 @@ async def remember_messages(
 ) -> None:
     if not message_ids:
         return
-    async with db.write() as session:
-        for message_id in message_ids:
-            row = ComplaintMessage(
-                complaint_id=complaint_id,
-                chat_id=chat_id,
-                message_id=message_id,
-                kind=kind,
-                move=move,
-                employee_id=employee_id,
-                detail=detail or {},
-            )
-            if now is not None:
-                row.created_at = now
-            session.add(row)
+    # One trip to SQLite for the whole transaction (``models.one_trip``): one of these follows
+    # every notice and ticket, and through the ORM each held the one writer's lock for two
+    # trips through a busy event loop (bench/notify_latency.py).
+    steps = [
+        _remembered(complaint_id, chat_id, message_id, kind, move, employee_id, detail, now)
+        for message_id in message_ids
+    ]
+    await run(db, steps, write=True)
+
+
+def _remembered(
+    complaint_id: int,
+    chat_id: int,
+    message_id: int,
+    kind: str,
+    move: str | None,
+    employee_id: int | None,
+    detail: dict[str, Any] | None,
+    now: datetime | None,
+) -> Step:
+    values = {
+        "complaint_id": complaint_id,
+        "chat_id": chat_id,
+        "message_id": message_id,
+        "kind": kind,
+        "move": move,
+        "employee_id": employee_id,
+        "detail": detail or {},
+        "created_at": now or utcnow(),
+    }
+    return (_REMEMBER, values)
 
 
 async def latest_notice(db: Database, complaint_id: int, chat_id: int) -> int | None:
