@@ -107,9 +107,7 @@ async def approvals_button(update: Update, context: SigapContext) -> None:
         await answer_button(update)
         await show_people(update, context, numbers[0] if numbers else 0, new_message=verb == "open")
     elif verb == "emp":
-        if await within_reach(update, context, numbers[0]):
-            await answer_button(update)
-            await show_person(update, context, numbers[0])
+        await show_person(update, context, numbers[0])
     elif verb == "day":
         assert day is not None
         if await within_reach(update, context, numbers[0]):

@@ -23,7 +23,6 @@ from handlers.callback import CallbackData
 from handlers.common import answer_button, buttons, not_modified, reply, requires
 from handlers.context import SigapContext
 from models import approvals
-from models.roster import get_employee
 from models.supervision import reports_of
 from services.buttons import OPEN_APPROVALS
 from texts import Texts
@@ -163,12 +162,19 @@ def _nav(tr: Texts, page: Any, data: Any) -> list[list[tuple[str, str]]]:
 
 
 async def show_person(update: Update, context: SigapContext, employee_id: int) -> None:
-    tr, db = context.texts, context.services.db
-    person = await get_employee(db, employee_id)
-    assert person is not None
-    days = await approvals.waiting_days(db, employee_id)
+    """One report's waiting days (their only day's entries at once); the press is answered,
+    as not found when the person is out of the supervisor's reach."""
+    tr = context.texts
+    view = await approvals.person_view(
+        context.services.db, context.actor, employee_id, indirect=indirect(context)
+    )
+    if view is None:
+        await answer_button(update, tr.plain("approvals.not_found"), alert=True)
+        return
+    await answer_button(update)
+    person, days = view.person, view.days
     if len(days) == 1:
-        await show_day(update, context, employee_id, days[0][0], 0)
+        await _show_entries(update, context, person.name, employee_id, days[0][0], view.entries, 0)
         return
     if not days:
         await show(
@@ -228,14 +234,26 @@ def _entry_text(n: int, entry: approvals.WaitingEntry, tr: Texts) -> str:
 async def show_day(
     update: Update, context: SigapContext, employee_id: int, day: date, page_number: int
 ) -> None:
-    tr = context.texts
     person, entries = await approvals.day_view(context.services.db, employee_id, day)
     assert person is not None
+    await _show_entries(update, context, person.name, employee_id, day, entries, page_number)
+
+
+async def _show_entries(
+    update: Update,
+    context: SigapContext,
+    name: str,
+    employee_id: int,
+    day: date,
+    entries: list[approvals.WaitingEntry],
+    page_number: int,
+) -> None:
+    tr = context.texts
     if not entries:
         await show(
             update,
             context,
-            tr.t("approvals.day_done", name=person.name, date=format_date(day, tr.language)),
+            tr.t("approvals.day_done", name=name, date=format_date(day, tr.language)),
             buttons([[(tr.plain("approvals.button_back"), BACK)]]),
         )
         return
@@ -244,7 +262,7 @@ async def show_day(
     lines = [
         tr.t(
             "approvals.day_title",
-            name=person.name,
+            name=name,
             date=format_date(day, tr.language),
             count=len(entries),
         )

@@ -20,7 +20,7 @@ from models.complaints.limits import banned_in
 from models.complaints.work import WorkOffer, offer_work
 from models.db import Database, insert_once, rows_changed
 from models.one_trip import Prepared, Step, run
-from models.tables import Complaint, ComplaintEvent, ComplaintMessage
+from models.tables import Complaint, ComplaintEvent, ComplaintMessage, TelegramUser
 from models.types import utcnow
 
 _MESSAGES = ComplaintMessage.__table__  # type: ignore[attr-defined]
@@ -185,7 +185,7 @@ async def _claim_incoming(
 
 async def mark_relayed(db: Database, source: tuple[int, int]) -> None:
     """The incoming message ``source`` has been passed on (to the desk or to the citizen)."""
-    await run(db, [(_RELAYED, {"chat": source[0], "message": source[1]})], write=True)
+    await record(db, [relayed(source)])
 
 
 async def set_ticket(
@@ -222,16 +222,40 @@ async def remember_messages(
     detail: dict[str, Any] | None = None,
     now: datetime | None = None,
 ) -> None:
-    if not message_ids:
-        return
-    # One trip to SQLite for the whole transaction (``models.one_trip``): one of these follows
-    # every notice and ticket, and through the ORM each held the one writer's lock for two
-    # trips through a busy event loop (bench/notify_latency.py).
-    steps = [
+    await record(
+        db, remembered(complaint_id, chat_id, message_ids, kind, move, employee_id, detail, now)
+    )
+
+
+def remembered(
+    complaint_id: int,
+    chat_id: int,
+    message_ids: Sequence[int],
+    kind: str,
+    move: str | None = None,
+    employee_id: int | None = None,
+    detail: dict[str, Any] | None = None,
+    now: datetime | None = None,
+) -> list[Step]:
+    """:func:`remember_messages` as statements for :func:`record`."""
+    return [
         _remembered(complaint_id, chat_id, message_id, kind, move, employee_id, detail, now)
         for message_id in message_ids
     ]
-    await run(db, steps, write=True)
+
+
+def relayed(source: tuple[int, int]) -> Step:
+    """:func:`mark_relayed` as a statement for :func:`record`."""
+    return (_RELAYED, {"chat": source[0], "message": source[1]})
+
+
+async def record(db: Database, steps: Sequence[Step]) -> None:
+    """Messages remembered and marks set, in one transaction sent to SQLite in one trip
+    (``models.one_trip``): one of these follows every notice and ticket, and through the ORM
+    each held the one writer's lock for a trip through a busy event loop per statement
+    (bench/notify_latency.py)."""
+    if steps:
+        await run(db, steps, write=True)
 
 
 def _remembered(
@@ -262,18 +286,35 @@ async def latest_notice(db: Database, complaint_id: int, chat_id: int) -> int | 
     (remembered with ``detail={"buttons": True}``): the one whose buttons are to go when a
     newer notice brings its own."""
     async with db.read() as session:
-        rows = (
-            await session.execute(
-                select(col(ComplaintMessage.message_id), col(ComplaintMessage.detail))
-                .where(
-                    col(ComplaintMessage.complaint_id) == complaint_id,
-                    col(ComplaintMessage.chat_id) == chat_id,
-                    col(ComplaintMessage.kind) == "citizen",
-                )
-                .order_by(col(ComplaintMessage.message_id).desc())
-                .limit(LATEST_SEARCHED)
+        return await _latest_notice(session, complaint_id, chat_id)
+
+
+async def notice_state(
+    db: Database, complaint_id: int, chat_id: int
+) -> tuple[str | None, bool, int | None]:
+    """What a notice to the reporter needs first, read in one session: the language they
+    chose, whether they blocked the bot (``citizen_chat_state``) and ``latest_notice``."""
+    async with db.read() as session:
+        user = await session.get(TelegramUser, chat_id)
+        if user is not None and user.blocked_at is not None:
+            return user.language, True, None
+        earlier = await _latest_notice(session, complaint_id, chat_id)
+    return (user.language if user else None), False, earlier
+
+
+async def _latest_notice(session: AsyncSession, complaint_id: int, chat_id: int) -> int | None:
+    rows = (
+        await session.execute(
+            select(col(ComplaintMessage.message_id), col(ComplaintMessage.detail))
+            .where(
+                col(ComplaintMessage.complaint_id) == complaint_id,
+                col(ComplaintMessage.chat_id) == chat_id,
+                col(ComplaintMessage.kind) == "citizen",
             )
-        ).all()
+            .order_by(col(ComplaintMessage.message_id).desc())
+            .limit(LATEST_SEARCHED)
+        )
+    ).all()
     return next((message_id for message_id, detail in rows if detail.get("buttons")), None)
 
 
