@@ -32,15 +32,17 @@ browser:
 	if [ -z "$$missing" ]; then echo "installed: $(BROWSER_PACKAGES)"; else \
 		$(SUDO) apt-get update && $(SUDO) apt-get install -y $$missing; fi
 
-# Lint, then types (mypy, configured in pyproject.toml), then the suite.
+# Lint and layout (ruff), then types (mypy, configured in pyproject.toml), then the suite.
 # The project compiled once first: the suite starts the `sigap` command in a few hundred
 # processes, and where PYTHONDONTWRITEBYTECODE is set (CI images) each compiled every module
-# it imports anew (about a second of CPU per process).
+# it imports anew (about a second of CPU per process). The suite runs on up to four cores
+# (pytest-xdist; one core: `.venv/bin/pytest` alone).
 test: $(BIN)/sigap
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/python -m compileall -q bot domain emulator handlers models sandbox scheduler services texts
-	$(BIN)/pytest
+	$(BIN)/pytest -n auto --maxprocesses 4
 
 # The long forms of the reliability suite (docs/architecture.md#reliability): 10,000 fuzzed
 # examples drawn afresh, the access matrix with every id, the kill after an unconfirmed save on

@@ -304,10 +304,9 @@ async def test_roster_status_lists_who_still_needs_an_invite(db_url: str, cwd: P
     await sigap("roster", "import", str(EXAMPLES / "roster_belawan.csv"), env=env, cwd=cwd)
     db = Database(db_url)
     async with db.write() as session:
-        ids = dict(
-            (await session.execute(select(col(Employee.nip), col(Employee.id)).where(col(Employee.nip).in_(
-                ["198407222009012003", "197508121999031007"])))).all()
-        )  # fmt: skip
+        nips = ["198407222009012003", "197508121999031007"]
+        query = select(col(Employee.nip), col(Employee.id)).where(col(Employee.nip).in_(nips))
+        ids = dict((await session.execute(query)).all())
         session.add(TelegramUser(id=501, blocked_at=datetime(2026, 11, 20, tzinfo=UTC)))
         session.add(
             TelegramLink(employee_id=stored_id(ids["198407222009012003"]), telegram_user_id=501)

@@ -15,11 +15,9 @@ from sqlmodel import col
 from domain.calendar import WorkCalendar
 from domain.complaints import DEFAULT_CATEGORIES, CategoryRow, Deadlines, InvalidMove, Move
 from models import complaints
-from models.types import stored_id
 from models import conversation as conversations
 from models.activities import EvidenceDraft
 from models.db import Database
-from services.survey import offer_payload
 from models.outbox import OutboxMessage, enqueue, text_payload
 from models.tables import (
     AuditEntry,
@@ -30,6 +28,8 @@ from models.tables import (
     Employee,
     Unit,
 )
+from models.types import stored_id
+from services.survey import offer_payload
 
 NOW = datetime(2026, 11, 24, 2, 0, tzinfo=UTC)
 TODAY = date(2026, 11, 24)
@@ -395,7 +395,8 @@ async def test_migration_forgets_anonymous_names_and_shortens_file_names(tmp_pat
     )
     [category] = await complaints.active_categories(db)
     made = [
-        await _submit(db, _draft({"adminduk": stored_id(category.id)}, privacy=p)) for p in ("anonim", "biasa")
+        await _submit(db, _draft({"adminduk": stored_id(category.id)}, privacy=p))
+        for p in ("anonim", "biasa")
     ]
     long_name = "KTP_Siti_Anonimah_" + "x" * 250 + ".pdf"
     async with db.write() as session:

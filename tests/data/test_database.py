@@ -11,10 +11,11 @@ from alembic.migration import MigrationContext
 from sqlalchemy import select, text
 from sqlmodel import SQLModel, col
 
-import models.assessment  # noqa: F401
-import models.inbox  # noqa: F401
-import models.outbox  # noqa: F401  (every table module, for the comparison below)
-import models.ikm_follow_up  # noqa: F401
+# Every table module, for the comparison with the migrations below.
+import models.assessment
+import models.ikm_follow_up
+import models.inbox
+import models.outbox
 import models.schedule  # noqa: F401
 from models import conversation
 from models.db import Database

@@ -39,9 +39,7 @@ async def test_woken_after_the_commit_only(db: Database) -> None:
 
 async def test_woken_by_another_writer(db: Database) -> None:
     woken = asyncio.Event()
-    watcher = asyncio.create_task(
-        outbox_wake.watch_other_writers(db, woken.set, poll_seconds=0.05)
-    )
+    watcher = asyncio.create_task(outbox_wake.watch_other_writers(db, woken.set, poll_seconds=0.05))
     other = Database(str(db.url.render_as_string(hide_password=False)))
     try:
         await asyncio.sleep(0.3)  # listening (or polled once)

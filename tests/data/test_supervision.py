@@ -6,11 +6,10 @@ from sqlalchemy import select
 
 from domain.roster import read_roster
 from models.db import Database
-from models.types import stored_id
 from models.roster import import_roster
 from models.supervision import is_unit_head, reports_of, supervisor_chain
 from models.tables import Employee
-from models.types import utcnow
+from models.types import stored_id, utcnow
 from tests.conftest import EXAMPLES
 
 CAMAT = "198105142003121002"

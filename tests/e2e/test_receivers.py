@@ -42,9 +42,7 @@ async def figure(bot: Receiver, name: str) -> float:
         session.get(f"http://{bot.env['SIGAP_METRICS_LISTEN']}/metrics") as response,
     ):
         body = await response.text()
-    return sum(
-        float(line.rsplit(" ", 1)[1]) for line in body.splitlines() if line.startswith(name)
-    )
+    return sum(float(line.rsplit(" ", 1)[1]) for line in body.splitlines() if line.startswith(name))
 
 
 @pytest.fixture

@@ -279,7 +279,9 @@ async def test_the_admin_uploads_a_roster(running: Sandbox, artifacts: Path) -> 
                 book = load_workbook(io.BytesIO(await response.read()))
         sheet = book.active
         kevin = next(
-            r for r in range(2, sheet.max_row + 1) if sheet.cell(r, 2).value == "Kevin Gunawan"  # type: ignore[union-attr]
+            r
+            for r in range(2, sheet.max_row + 1)
+            if sheet.cell(r, 2).value == "Kevin Gunawan"  # type: ignore[union-attr]
         )
         sheet.cell(kevin, 3).value = "Pranata Layanan Operasional"  # type: ignore[union-attr]
         changed = io.BytesIO()

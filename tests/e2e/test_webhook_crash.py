@@ -69,6 +69,7 @@ async def test_kill_9_mid_update_redelivers_and_answers_once(crashable_webhook) 
         killed.append(closed[-1].update_id)
 
     await log_and_save_across_two_kills(emulator, bot, person, db, not_answered_200)
+
     # Each of the two updates was delivered twice: once to the killed process, once after. The
     # second delivery is answered 200 only after its handling, i.e. after the person already saw
     # the reply: wait for that answer, then count.
