@@ -25,7 +25,7 @@ from models import audit
 from models.db import Database
 from models.identity import employee_contact
 from models.outbox import enqueue
-from models.supervision import supervisor_chain
+from models.supervision import reports_of, supervisor_chain
 from models.tables import (
     Activity,
     ActivityEvidence,
@@ -113,8 +113,26 @@ class WaitingPerson:
     oldest: date
 
 
+async def waiting_in_reach(
+    db: Database, supervisor_id: int, *, indirect: bool
+) -> tuple[dict[int, str], list[WaitingPerson]]:
+    """The supervisor's reports (id → name) and those of them with entries waiting, by name:
+    /persetujuan's list, read in one session."""
+    async with db.read() as session:
+        reports = await reports_of(session, supervisor_id, indirect=indirect)
+        names = {e.id: e.name for e in reports if e.id is not None}
+        return names, await _waiting_by_person(session, list(names))
+
+
 async def waiting_by_person(db: Database, employee_ids: Sequence[int]) -> list[WaitingPerson]:
     """People among ``employee_ids`` with entries waiting, in the order given."""
+    async with db.read() as session:
+        return await _waiting_by_person(session, employee_ids)
+
+
+async def _waiting_by_person(
+    session: AsyncSession, employee_ids: Sequence[int]
+) -> list[WaitingPerson]:
     if not employee_ids:
         return []
     stmt = (
@@ -127,10 +145,7 @@ async def waiting_by_person(db: Database, employee_ids: Sequence[int]) -> list[W
         .where(_waiting(), col(Activity.employee_id).in_(employee_ids))
         .group_by(col(Activity.employee_id))
     )
-    async with db.read() as session:
-        rows = {
-            e: WaitingPerson(e, int(n), int(d), o) for e, n, d, o in await session.execute(stmt)
-        }
+    rows = {e: WaitingPerson(e, int(n), int(d), o) for e, n, d, o in await session.execute(stmt)}
     return [rows[e] for e in employee_ids if e in rows]
 
 

@@ -23,7 +23,6 @@ from handlers.callback import CallbackData
 from handlers.common import answer_button, buttons, not_modified, reply, requires
 from handlers.context import SigapContext
 from models import approvals
-from models.supervision import reports_of
 from services.buttons import OPEN_APPROVALS
 from texts import Texts
 from texts.format import duration, format_date, short_day
@@ -98,10 +97,7 @@ async def show_people(
     tr, db = context.texts, context.services.db
     supervisor_id = context.actor.employee_id
     assert supervisor_id is not None
-    async with db.read() as session:
-        reports = await reports_of(session, supervisor_id, indirect=indirect(context))
-    names = {e.id: e.name for e in reports if e.id is not None}
-    waiting = await approvals.waiting_by_person(db, list(names))
+    names, waiting = await approvals.waiting_in_reach(db, supervisor_id, indirect=indirect(context))
     if not waiting:
         await _out(update, context, tr.t("approvals.empty"), None, new_message)
         return

@@ -200,7 +200,7 @@ async def set_ticket(
     by it (``models.complaints.disclosure``), committed with the link."""
     steps: list[Step] = [
         (_TICKET, {"complaint": complaint_id, "chat": chat_id, "message": message_id}),
-        _remembered(complaint_id, chat_id, message_id, "ticket", None, None, None, None),
+        *remembered(complaint_id, chat_id, [message_id], "ticket"),
     ]
     if disclosed is not None:
         steps.append(disclosed)
@@ -216,15 +216,11 @@ async def remember_messages(
     chat_id: int,
     message_ids: Sequence[int],
     kind: str,
-    *,
-    move: str | None = None,
-    employee_id: int | None = None,
-    detail: dict[str, Any] | None = None,
-    now: datetime | None = None,
+    **options: Any,
 ) -> None:
-    await record(
-        db, remembered(complaint_id, chat_id, message_ids, kind, move, employee_id, detail, now)
-    )
+    """Messages sent about a complaint, so that replies to them are routed (``options``: those
+    of :func:`remembered`)."""
+    await record(db, remembered(complaint_id, chat_id, message_ids, kind, **options))
 
 
 def remembered(
@@ -232,16 +228,23 @@ def remembered(
     chat_id: int,
     message_ids: Sequence[int],
     kind: str,
+    *,
     move: str | None = None,
     employee_id: int | None = None,
     detail: dict[str, Any] | None = None,
     now: datetime | None = None,
 ) -> list[Step]:
     """:func:`remember_messages` as statements for :func:`record`."""
-    return [
-        _remembered(complaint_id, chat_id, message_id, kind, move, employee_id, detail, now)
-        for message_id in message_ids
-    ]
+    common = {
+        "complaint_id": complaint_id,
+        "chat_id": chat_id,
+        "kind": kind,
+        "move": move,
+        "employee_id": employee_id,
+        "detail": detail or {},
+        "created_at": now or utcnow(),
+    }
+    return [(_REMEMBER, {**common, "message_id": message_id}) for message_id in message_ids]
 
 
 def relayed(source: tuple[int, int]) -> Step:
@@ -256,29 +259,6 @@ async def record(db: Database, steps: Sequence[Step]) -> None:
     (bench/notify_latency.py)."""
     if steps:
         await run(db, steps, write=True)
-
-
-def _remembered(
-    complaint_id: int,
-    chat_id: int,
-    message_id: int,
-    kind: str,
-    move: str | None,
-    employee_id: int | None,
-    detail: dict[str, Any] | None,
-    now: datetime | None,
-) -> Step:
-    values = {
-        "complaint_id": complaint_id,
-        "chat_id": chat_id,
-        "message_id": message_id,
-        "kind": kind,
-        "move": move,
-        "employee_id": employee_id,
-        "detail": detail or {},
-        "created_at": now or utcnow(),
-    }
-    return (_REMEMBER, values)
 
 
 async def latest_notice(db: Database, complaint_id: int, chat_id: int) -> int | None:
