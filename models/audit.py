@@ -32,7 +32,7 @@ def record(
     session.add(entry)
 
 
-_ENTRIES = AuditEntry.__table__  # type: ignore[attr-defined]
+_ENTRIES = AuditEntry.metadata.tables["audit_log"]  # SQLModel does not type __table__
 _INSERT = Prepared(
     insert(_ENTRIES).values(
         {c.name: bindparam(c.name, type_=c.type) for c in _ENTRIES.c if c.name != "id"}

@@ -342,7 +342,7 @@ async def claim_many(session: AsyncSession, message_ids: Sequence[int], now: dat
     return {i for i in (await session.execute(statement)).scalars() if i is not None}
 
 
-_ROWS = OutboxMessage.__table__  # type: ignore[attr-defined]
+_ROWS = OutboxMessage.metadata.tables["outbox_message"]  # SQLModel: __table__ untyped
 _SENT = (
     update(_ROWS)
     .where(

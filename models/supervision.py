@@ -25,7 +25,7 @@ def _chain_statement() -> Any:
     steps: one statement instead of one per step (approvals check reach inside the one
     writer's transaction on SQLite, where each statement held it for a trip through the event
     loop)."""
-    employees = Employee.__table__  # type: ignore[attr-defined]
+    employees = Employee.metadata.tables["employee"]  # SQLModel does not type __table__
     start = (
         select(
             employees.c.id,

@@ -23,7 +23,7 @@ from models.one_trip import Prepared, Step, run
 from models.tables import Complaint, ComplaintEvent, ComplaintMessage, TelegramUser
 from models.types import utcnow
 
-_MESSAGES = ComplaintMessage.__table__  # type: ignore[attr-defined]
+_MESSAGES = ComplaintMessage.metadata.tables["complaint_message"]  # SQLModel: __table__ untyped
 _REMEMBER = Prepared(
     insert(_MESSAGES).values(
         {c.name: bindparam(c.name, type_=c.type) for c in _MESSAGES.c if c.name != "id"}
@@ -38,7 +38,7 @@ _RELAYED = Prepared(
     )
     .values(detail=bindparam("detail", value={"relayed": True}, type_=_MESSAGES.c.detail.type))
 )
-_COMPLAINTS = Complaint.__table__  # type: ignore[attr-defined]
+_COMPLAINTS = Complaint.metadata.tables["complaint"]
 _TICKET = Prepared(
     update(_COMPLAINTS)
     .where(_COMPLAINTS.c.id == bindparam("complaint"))
