@@ -25,7 +25,7 @@ from models import audit
 from models.db import Database
 from models.identity import employee_contact
 from models.outbox import enqueue
-from models.supervision import supervisor_chain
+from models.supervision import reports_of, supervisor_chain
 from models.tables import (
     Activity,
     ActivityEvidence,
@@ -113,8 +113,26 @@ class WaitingPerson:
     oldest: date
 
 
+async def waiting_in_reach(
+    db: Database, supervisor_id: int, *, indirect: bool
+) -> tuple[dict[int, str], list[WaitingPerson]]:
+    """The supervisor's reports (id → name) and those of them with entries waiting, by name:
+    /persetujuan's list, read in one session."""
+    async with db.read() as session:
+        reports = await reports_of(session, supervisor_id, indirect=indirect)
+        names = {e.id: e.name for e in reports if e.id is not None}
+        return names, await _waiting_by_person(session, list(names))
+
+
 async def waiting_by_person(db: Database, employee_ids: Sequence[int]) -> list[WaitingPerson]:
     """People among ``employee_ids`` with entries waiting, in the order given."""
+    async with db.read() as session:
+        return await _waiting_by_person(session, employee_ids)
+
+
+async def _waiting_by_person(
+    session: AsyncSession, employee_ids: Sequence[int]
+) -> list[WaitingPerson]:
     if not employee_ids:
         return []
     stmt = (
@@ -127,23 +145,51 @@ async def waiting_by_person(db: Database, employee_ids: Sequence[int]) -> list[W
         .where(_waiting(), col(Activity.employee_id).in_(employee_ids))
         .group_by(col(Activity.employee_id))
     )
-    async with db.read() as session:
-        rows = {
-            e: WaitingPerson(e, int(n), int(d), o) for e, n, d, o in await session.execute(stmt)
-        }
+    rows = {e: WaitingPerson(e, int(n), int(d), o) for e, n, d, o in await session.execute(stmt)}
     return [rows[e] for e in employee_ids if e in rows]
 
 
 async def waiting_days(db: Database, employee_id: int) -> list[tuple[date, int]]:
     """Days with entries waiting, oldest first, with how many."""
+    async with db.read() as session:
+        return await _waiting_days(session, employee_id)
+
+
+async def _waiting_days(session: AsyncSession, employee_id: int) -> list[tuple[date, int]]:
     stmt = (
         select(col(Activity.work_date), func.count())
         .where(_waiting(), col(Activity.employee_id) == employee_id)
         .group_by(col(Activity.work_date))
         .order_by(col(Activity.work_date))
     )
+    return [(d, int(n)) for d, n in await session.execute(stmt)]
+
+
+@dataclass(frozen=True)
+class PersonView:
+    """One report as /persetujuan shows them (``person_view``)."""
+
+    person: Employee
+    days: list[tuple[date, int]]  # days with entries waiting, oldest first, with how many
+    entries: list[WaitingEntry]  # the waiting entries, when they are all of one day
+
+
+async def person_view(
+    db: Database, actor: Actor, employee_id: int, *, indirect: bool
+) -> PersonView | None:
+    """A report's waiting days (and, when there is one, its entries), or None when the person
+    is not in the supervisor's reach: one read session instead of four."""
     async with db.read() as session:
-        return [(d, int(n)) for d, n in await session.execute(stmt)]
+        try:
+            await _check_reach(session, actor, employee_id, indirect=indirect)
+        except NotInReach:
+            return None
+        person = await session.get(Employee, employee_id)
+        if person is None:
+            return None
+        days = await _waiting_days(session, employee_id)
+        entries = await _waiting_on(session, employee_id, days[0][0]) if len(days) == 1 else []
+    return PersonView(person, days, entries)
 
 
 @dataclass(frozen=True)
@@ -154,6 +200,22 @@ class WaitingEntry:
 
 
 async def waiting_on(db: Database, employee_id: int, day: date) -> list[WaitingEntry]:
+    async with db.read() as session:
+        return await _waiting_on(session, employee_id, day)
+
+
+async def day_view(
+    db: Database, employee_id: int, day: date
+) -> tuple[Employee | None, list[WaitingEntry]]:
+    """The person and their day's waiting entries, read in one session (the view redrawn after
+    every decision)."""
+    async with db.read() as session:
+        return await session.get(Employee, employee_id), await _waiting_on(
+            session, employee_id, day
+        )
+
+
+async def _waiting_on(session: AsyncSession, employee_id: int, day: date) -> list[WaitingEntry]:
     evidence = (
         select(func.count())
         .where(col(ActivityEvidence.activity_id) == Activity.id)
@@ -166,8 +228,44 @@ async def waiting_on(db: Database, employee_id: int, day: date) -> list[WaitingE
         .where(_waiting(), col(Activity.employee_id) == employee_id, col(Activity.work_date) == day)
         .order_by(col(Activity.id))
     )
+    return [WaitingEntry(a, t, int(n)) for a, t, n in await session.execute(stmt)]
+
+
+@dataclass(frozen=True)
+class Pressed:
+    """What a decision button finds before deciding (``pressed``)."""
+
+    activity: Activity
+    in_reach: bool
+    day_waiting: list[int]  # ids of the waiting entries of its day, in the order shown
+
+
+async def pressed(
+    db: Database, actor: Actor, activity_id: int, *, indirect: bool
+) -> Pressed | None:
+    """The entry a decision button names (None: no such entry, or deleted), whether the
+    supervisor may decide on it and, if it is theirs and waiting, its day's waiting entries
+    (the page to show again): one read session instead of three."""
     async with db.read() as session:
-        return [WaitingEntry(a, t, int(n)) for a, t, n in await session.execute(stmt)]
+        activity = await session.get(Activity, activity_id)
+        if activity is None or activity.deleted_at is not None:
+            return None
+        try:
+            await _check_reach(session, actor, activity.employee_id, indirect=indirect)
+        except NotInReach:
+            return Pressed(activity, False, [])
+        if activity.status != WAITING:
+            return Pressed(activity, True, [])
+        ids = await session.scalars(
+            select(col(Activity.id))
+            .where(
+                _waiting(),
+                col(Activity.employee_id) == activity.employee_id,
+                col(Activity.work_date) == activity.work_date,
+            )
+            .order_by(col(Activity.id))
+        )
+        return Pressed(activity, True, [i for i in ids if i is not None])
 
 
 async def evidence_of(

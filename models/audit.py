@@ -6,8 +6,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import bindparam, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from models.one_trip import Prepared, Step
 from models.tables import AuditEntry
 
 
@@ -28,3 +30,17 @@ def record(
     if at is not None:
         entry.at = at
     session.add(entry)
+
+
+_ENTRIES = AuditEntry.metadata.tables["audit_log"]  # SQLModel does not type __table__
+_INSERT = Prepared(
+    insert(_ENTRIES).values(
+        {c.name: bindparam(c.name, type_=c.type) for c in _ENTRIES.c if c.name != "id"}
+    )
+)
+
+
+def step(actor: str, action: str, subject: str, *, at: datetime, **detail: Any) -> Step:
+    """:func:`record` as a statement of a ``models.one_trip`` transaction (no ORM session)."""
+    values = {"at": at, "actor": actor, "action": action, "subject": subject, "detail": detail}
+    return (_INSERT, values)

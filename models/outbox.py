@@ -29,7 +29,7 @@ from enum import StrEnum
 from pathlib import PurePosixPath
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, func, or_, select, update
+from sqlalchemy import JSON, Column, Index, bindparam, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import Field, SQLModel, col
 
@@ -320,6 +320,50 @@ async def mark_sent(
             updated_at=now,
         )
     )
+
+
+async def claim_many(session: AsyncSession, message_ids: Sequence[int], now: datetime) -> set[int]:
+    """:func:`claim_for_sending` for several rows in one statement: the ids claimed."""
+    if not message_ids:
+        return set()
+    statement = (
+        update(OutboxMessage)
+        .where(
+            col(OutboxMessage.id).in_(message_ids),
+            col(OutboxMessage.status) == OutboxStatus.PENDING,
+        )
+        .values(
+            status=OutboxStatus.SENDING,
+            attempts=col(OutboxMessage.attempts) + 1,
+            updated_at=now,
+        )
+        .returning(col(OutboxMessage.id))
+    )
+    return {i for i in (await session.execute(statement)).scalars() if i is not None}
+
+
+_ROWS = OutboxMessage.metadata.tables["outbox_message"]  # SQLModel: __table__ untyped
+_SENT = (
+    update(_ROWS)
+    .where(
+        _ROWS.c.id == bindparam("row"),
+        or_(_ROWS.c.status == OutboxStatus.SENDING, _ROWS.c.status == OutboxStatus.UNKNOWN),
+    )
+    .values(
+        status=OutboxStatus.SENT,
+        sent_at=bindparam("now"),
+        telegram_message_id=bindparam("telegram"),
+        last_error=None,
+        updated_at=bindparam("now"),
+    )
+)
+
+
+async def mark_sent_many(session: AsyncSession, sent: Sequence[tuple[int, int, datetime]]) -> None:
+    """:func:`mark_sent` for several rows (id, Telegram's message id, when) in one trip."""
+    if sent:
+        rows = [{"row": row, "telegram": telegram, "now": at} for row, telegram, at in sent]
+        await session.execute(_SENT, rows)
 
 
 async def release(

@@ -6,7 +6,9 @@ people in reach and ``domain.access.supervision_refusal`` for the decision on on
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from typing import Any
+
+from sqlalchemy import bindparam, literal_column, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -18,18 +20,40 @@ from models.tables import Employee, TelegramLink, TelegramUser
 MAX_DEPTH = 8
 
 
+def _chain_statement() -> Any:
+    """Each step up from the employee (depth 0) with the supervisor it names, to MAX_DEPTH
+    steps: one statement instead of one per step (approvals check reach inside the one
+    writer's transaction on SQLite, where each statement held it for a trip through the event
+    loop)."""
+    employees = Employee.metadata.tables["employee"]  # SQLModel does not type __table__
+    start = (
+        select(
+            employees.c.id,
+            employees.c.supervisor_id.label("boss"),
+            literal_column("0").label("depth"),
+        )
+        .where(employees.c.id == bindparam("employee"))
+        .cte("chain", recursive=True)
+    )
+    step = (
+        select(employees.c.id, employees.c.supervisor_id, start.c.depth + 1)
+        .join(start, employees.c.id == start.c.boss)
+        .where(start.c.depth < MAX_DEPTH - 1)
+    )
+    chain = start.union_all(step)
+    return select(chain.c.boss).order_by(chain.c.depth)
+
+
+_CHAIN = _chain_statement()
+
+
 async def supervisor_chain(session: AsyncSession, employee_id: int) -> list[int]:
     """The employee's supervisors, nearest first; empty for the top of the tree."""
     chain: list[int] = []
-    current: int | None = employee_id
-    for _ in range(MAX_DEPTH):
-        boss = await session.scalar(
-            select(col(Employee.supervisor_id)).where(col(Employee.id) == current)
-        )
+    for boss in (await session.execute(_CHAIN, {"employee": employee_id})).scalars():
         if boss is None or boss in chain or boss == employee_id:
             break
         chain.append(boss)
-        current = boss
     return chain
 
 

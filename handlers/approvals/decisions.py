@@ -31,7 +31,7 @@ from handlers.approvals.pages import (
 from handlers.common import answer_button, buttons, requires
 from handlers.context import SigapContext
 from handlers.flow import Flow, FlowCall, Step, register
-from models import activities, approvals
+from models import approvals
 from models.outbox import text_payload
 from models.roster import get_employee
 from models.tables import Activity
@@ -107,9 +107,7 @@ async def approvals_button(update: Update, context: SigapContext) -> None:
         await answer_button(update)
         await show_people(update, context, numbers[0] if numbers else 0, new_message=verb == "open")
     elif verb == "emp":
-        if await within_reach(update, context, numbers[0]):
-            await answer_button(update)
-            await show_person(update, context, numbers[0])
+        await show_person(update, context, numbers[0])
     elif verb == "day":
         assert day is not None
         if await within_reach(update, context, numbers[0]):
@@ -135,21 +133,18 @@ async def _decide_pressed(
     update: Update, context: SigapContext, activity_id: int, decision: Decision
 ) -> None:
     tr, db = context.texts, context.services.db
-    activity = await activities.get_activity(db, activity_id)
-    if activity is None:
+    found = await approvals.pressed(db, context.actor, activity_id, indirect=indirect(context))
+    if found is None or not found.in_reach:
         await answer_button(update, tr.plain("approvals.not_found"), alert=True)
         return
-    if not await approvals.in_reach(
-        db, context.actor, activity.employee_id, indirect=indirect(context)
-    ):
-        await answer_button(update, tr.plain("approvals.not_found"), alert=True)
-        return
+    activity = found.activity
     if activity.status != "submitted":
         await _already(update, context, activity.status)
         return
     # The day is shown again after the decision at the page the entry was on, so a supervisor
     # working through page 2 of a long day stays there.
-    page = await _page_of(context, activity)
+    waiting = found.day_waiting
+    page = waiting.index(activity_id) // ENTRIES_PER_PAGE if activity_id in waiting else 0
     if decision.needs_note:
         await answer_button(update)
         person = await get_employee(db, activity.employee_id)
@@ -171,15 +166,6 @@ async def _decide_pressed(
         return
     await answer_button(update, tr.plain("approvals.approved"))
     await show_day(update, context, decided.employee_id, decided.work_date, page)
-
-
-async def _page_of(context: SigapContext, activity: Activity) -> int:
-    """The page of its day's waiting list that shows ``activity``."""
-    waiting = await approvals.waiting_on(
-        context.services.db, activity.employee_id, activity.work_date
-    )
-    ids = [entry.activity.id for entry in waiting]
-    return ids.index(activity.id) // ENTRIES_PER_PAGE if activity.id in ids else 0
 
 
 async def _decide(

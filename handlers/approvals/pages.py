@@ -23,8 +23,6 @@ from handlers.callback import CallbackData
 from handlers.common import answer_button, buttons, not_modified, reply, requires
 from handlers.context import SigapContext
 from models import approvals
-from models.roster import get_employee
-from models.supervision import reports_of
 from services.buttons import OPEN_APPROVALS
 from texts import Texts
 from texts.format import duration, format_date, short_day
@@ -99,10 +97,7 @@ async def show_people(
     tr, db = context.texts, context.services.db
     supervisor_id = context.actor.employee_id
     assert supervisor_id is not None
-    async with db.read() as session:
-        reports = await reports_of(session, supervisor_id, indirect=indirect(context))
-    names = {e.id: e.name for e in reports if e.id is not None}
-    waiting = await approvals.waiting_by_person(db, list(names))
+    names, waiting = await approvals.waiting_in_reach(db, supervisor_id, indirect=indirect(context))
     if not waiting:
         await _out(update, context, tr.t("approvals.empty"), None, new_message)
         return
@@ -163,12 +158,19 @@ def _nav(tr: Texts, page: Any, data: Any) -> list[list[tuple[str, str]]]:
 
 
 async def show_person(update: Update, context: SigapContext, employee_id: int) -> None:
-    tr, db = context.texts, context.services.db
-    person = await get_employee(db, employee_id)
-    assert person is not None
-    days = await approvals.waiting_days(db, employee_id)
+    """One report's waiting days (their only day's entries at once); the press is answered,
+    as not found when the person is out of the supervisor's reach."""
+    tr = context.texts
+    view = await approvals.person_view(
+        context.services.db, context.actor, employee_id, indirect=indirect(context)
+    )
+    if view is None:
+        await answer_button(update, tr.plain("approvals.not_found"), alert=True)
+        return
+    await answer_button(update)
+    person, days = view.person, view.days
     if len(days) == 1:
-        await show_day(update, context, employee_id, days[0][0], 0)
+        await _show_entries(update, context, person.name, employee_id, days[0][0], view.entries, 0)
         return
     if not days:
         await show(
@@ -228,15 +230,26 @@ def _entry_text(n: int, entry: approvals.WaitingEntry, tr: Texts) -> str:
 async def show_day(
     update: Update, context: SigapContext, employee_id: int, day: date, page_number: int
 ) -> None:
-    tr, db = context.texts, context.services.db
-    person = await get_employee(db, employee_id)
+    person, entries = await approvals.day_view(context.services.db, employee_id, day)
     assert person is not None
-    entries = await approvals.waiting_on(db, employee_id, day)
+    await _show_entries(update, context, person.name, employee_id, day, entries, page_number)
+
+
+async def _show_entries(
+    update: Update,
+    context: SigapContext,
+    name: str,
+    employee_id: int,
+    day: date,
+    entries: list[approvals.WaitingEntry],
+    page_number: int,
+) -> None:
+    tr = context.texts
     if not entries:
         await show(
             update,
             context,
-            tr.t("approvals.day_done", name=person.name, date=format_date(day, tr.language)),
+            tr.t("approvals.day_done", name=name, date=format_date(day, tr.language)),
             buttons([[(tr.plain("approvals.button_back"), BACK)]]),
         )
         return
@@ -245,7 +258,7 @@ async def show_day(
     lines = [
         tr.t(
             "approvals.day_title",
-            name=person.name,
+            name=name,
             date=format_date(day, tr.language),
             count=len(entries),
         )

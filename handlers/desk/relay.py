@@ -142,7 +142,21 @@ async def ticket_posted(
     the outbox): link it, so replies to it are routed, and send its photos and location as
     replies to it. Raises what Telegram raises for those."""
     db, complaint_id = relay.services.db, stored_id(complaint.id)
-    await complaints.set_ticket(db, complaint_id, chat_id, ticket_message_id)
+    # The ticket shows the reporter's identity (where their choice allows): its audit record
+    # commits with the ticket's link, one write instead of two.
+    disclosed = (
+        complaints.disclosure(
+            complaint,
+            "complaints.identity_shown",
+            "system",
+            relay.services.clock.now(),
+            chat_id=chat_id,
+            unit_id=complaint.unit_id,
+        )
+        if identity_shown(Privacy(complaint.privacy))
+        else None
+    )
+    await complaints.set_ticket(db, complaint_id, chat_id, ticket_message_id, disclosed=disclosed)
     complaint.desk_chat_id, complaint.ticket_message_id = chat_id, ticket_message_id
     extra = await send_attachments(
         relay,
@@ -159,16 +173,6 @@ async def ticket_posted(
         )
         extra.append(location.message_id)
     await complaints.remember_messages(db, complaint_id, chat_id, extra, "desk")
-    if identity_shown(Privacy(complaint.privacy)):
-        await complaints.record_disclosure(
-            db,
-            complaint,
-            "complaints.identity_shown",
-            "system",
-            relay.services.clock.now(),
-            chat_id=chat_id,
-            unit_id=complaint.unit_id,
-        )
 
 
 async def refresh_ticket(
@@ -242,18 +246,22 @@ async def notify_citizen(
     body: str | None = None,
     attachments: Sequence[EvidenceDraft] = (),
     event_id: int | None = None,
+    relayed: tuple[int, int] | None = None,
 ) -> bool:
     """Send the reporter a notice about their complaint, in their language, with the buttons
-    that fit its status. False when they cannot be reached (blocked the bot, data purged)."""
+    that fit its status. False when they cannot be reached (blocked the bot, data purged).
+    ``relayed``: the incoming message the notice passes on, marked so with the notice's
+    messages (one write); when False is returned the caller marks it."""
     reporter = complaint.reporter_telegram_id
     if reporter is None:
         return False
     services = relay.services
-    language, blocked = await complaints.citizen_chat_state(services.db, reporter)
+    language, blocked, earlier = await complaints.notice_state(
+        services.db, stored_id(complaint.id), reporter
+    )
     if blocked:
         return False
     tr = texts(language or services.settings.default_language)
-    earlier = await complaints.latest_notice(services.db, stored_id(complaint.id), reporter)
     try:
         markup = citizen_keyboard(complaint, tr)
         notice = await send_with_header(relay, reporter, render(tr), body, markup=markup)
@@ -267,11 +275,15 @@ async def notify_citizen(
     detail: dict[str, object] = {"buttons": markup is not None}
     if event_id is not None:
         detail["event"] = event_id
-    await complaints.remember_messages(db, complaint_id, reporter, notice[:-1], "citizen")
-    await complaints.remember_messages(
-        db, complaint_id, reporter, notice[-1:], "citizen", detail=detail
+    await complaints.record(
+        db,
+        [
+            *complaints.remembered(complaint_id, reporter, notice[:-1], "citizen"),
+            *complaints.remembered(complaint_id, reporter, notice[-1:], "citizen", detail=detail),
+            *complaints.remembered(complaint_id, reporter, files, "citizen"),
+            *([complaints.relayed(relayed)] if relayed is not None else []),
+        ],
     )
-    await complaints.remember_messages(db, complaint_id, reporter, files, "citizen")
     if earlier is not None:
         # Only the newest notice keeps its buttons ("✍️ Tambah keterangan" once, not under
         # every notice); replying to any of them still adds information.

@@ -169,7 +169,9 @@ async def _staff_answer(
         lambda t: t.t("complaint.staff_answer", number=complaint.tracking_number, unit=unit_name),
         body=text,
         attachments=attachments,
+        relayed=source,
     )
-    await complaints.mark_relayed(services.db, source)
+    if not delivered:
+        await complaints.mark_relayed(services.db, source)
     key = "desk.answer_sent" if delivered else "desk.answer_stored"
     await reply_in_group(update, context, tr.t(key, number=complaint.tracking_number))

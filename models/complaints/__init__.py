@@ -68,14 +68,23 @@ from models.complaints.messages import (
     find_message,
     latest_notice,
     mark_relayed,
+    notice_state,
     prompt_asked_again,
+    record,
+    relayed,
     remember_messages,
+    remembered,
     set_ticket,
     take_prompt,
     unannounced_move,
 )
 from models.complaints.moves import MoveResult, apply_move, move_again
-from models.complaints.privacy import PurgeResult, purge_personal_data, record_disclosure
+from models.complaints.privacy import (
+    PurgeResult,
+    disclosure,
+    purge_personal_data,
+    record_disclosure,
+)
 from models.complaints.reading import (
     ComplaintRecord,
     TicketDetails,
@@ -133,6 +142,7 @@ __all__ = [
     "complaints_of",
     "desk_chat",
     "desk_unit",
+    "disclosure",
     "employee_chat",
     "filed_since",
     "find_by_number",
@@ -148,11 +158,15 @@ __all__ = [
     "mark_relayed",
     "move_again",
     "move_desk",
+    "notice_state",
     "prompt_asked_again",
     "purge_personal_data",
     "recent_stories",
+    "record",
     "record_disclosure",
+    "relayed",
     "remember_messages",
+    "remembered",
     "remove_desk",
     "save_offered_work",
     "set_ticket",

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -19,7 +19,31 @@ from models.complaints.filing import add_attachments
 from models.complaints.limits import banned_in
 from models.complaints.work import WorkOffer, offer_work
 from models.db import Database, insert_once, rows_changed
-from models.tables import Complaint, ComplaintEvent, ComplaintMessage
+from models.one_trip import Prepared, Step, run
+from models.tables import Complaint, ComplaintEvent, ComplaintMessage, TelegramUser
+from models.types import utcnow
+
+_MESSAGES = ComplaintMessage.metadata.tables["complaint_message"]  # SQLModel: __table__ untyped
+_REMEMBER = Prepared(
+    insert(_MESSAGES).values(
+        {c.name: bindparam(c.name, type_=c.type) for c in _MESSAGES.c if c.name != "id"}
+    )
+)
+_RELAYED = Prepared(
+    update(_MESSAGES)
+    .where(
+        _MESSAGES.c.chat_id == bindparam("chat"),
+        _MESSAGES.c.message_id == bindparam("message"),
+        _MESSAGES.c.kind == "received",
+    )
+    .values(detail=bindparam("detail", value={"relayed": True}, type_=_MESSAGES.c.detail.type))
+)
+_COMPLAINTS = Complaint.metadata.tables["complaint"]
+_TICKET = Prepared(
+    update(_COMPLAINTS)
+    .where(_COMPLAINTS.c.id == bindparam("complaint"))
+    .values(desk_chat_id=bindparam("chat"), ticket_message_id=bindparam("message"))
+)
 
 
 async def add_message(
@@ -161,30 +185,26 @@ async def _claim_incoming(
 
 async def mark_relayed(db: Database, source: tuple[int, int]) -> None:
     """The incoming message ``source`` has been passed on (to the desk or to the citizen)."""
-    async with db.write() as session:
-        await session.execute(
-            update(ComplaintMessage)
-            .where(
-                col(ComplaintMessage.chat_id) == source[0],
-                col(ComplaintMessage.message_id) == source[1],
-                col(ComplaintMessage.kind) == "received",
-            )
-            .values(detail={"relayed": True})
-        )
+    await record(db, [relayed(source)])
 
 
-async def set_ticket(db: Database, complaint_id: int, chat_id: int, message_id: int) -> None:
-    async with db.write() as session:
-        await session.execute(
-            update(Complaint)
-            .where(col(Complaint.id) == complaint_id)
-            .values(desk_chat_id=chat_id, ticket_message_id=message_id)
-        )
-        session.add(
-            ComplaintMessage(
-                complaint_id=complaint_id, chat_id=chat_id, message_id=message_id, kind="ticket"
-            )
-        )
+async def set_ticket(
+    db: Database,
+    complaint_id: int,
+    chat_id: int,
+    message_id: int,
+    *,
+    disclosed: Step | None = None,
+) -> None:
+    """Link a posted ticket; ``disclosed``: the audit record of the reporter's identity shown
+    by it (``models.complaints.disclosure``), committed with the link."""
+    steps: list[Step] = [
+        (_TICKET, {"complaint": complaint_id, "chat": chat_id, "message": message_id}),
+        *remembered(complaint_id, chat_id, [message_id], "ticket"),
+    ]
+    if disclosed is not None:
+        steps.append(disclosed)
+    await run(db, steps, write=True)
 
 
 LATEST_SEARCHED = 12  # a notice and its attachments (at most 10) fit
@@ -196,28 +216,49 @@ async def remember_messages(
     chat_id: int,
     message_ids: Sequence[int],
     kind: str,
+    **options: Any,
+) -> None:
+    """Messages sent about a complaint, so that replies to them are routed (``options``: those
+    of :func:`remembered`)."""
+    await record(db, remembered(complaint_id, chat_id, message_ids, kind, **options))
+
+
+def remembered(
+    complaint_id: int,
+    chat_id: int,
+    message_ids: Sequence[int],
+    kind: str,
     *,
     move: str | None = None,
     employee_id: int | None = None,
     detail: dict[str, Any] | None = None,
     now: datetime | None = None,
-) -> None:
-    if not message_ids:
-        return
-    async with db.write() as session:
-        for message_id in message_ids:
-            row = ComplaintMessage(
-                complaint_id=complaint_id,
-                chat_id=chat_id,
-                message_id=message_id,
-                kind=kind,
-                move=move,
-                employee_id=employee_id,
-                detail=detail or {},
-            )
-            if now is not None:
-                row.created_at = now
-            session.add(row)
+) -> list[Step]:
+    """:func:`remember_messages` as statements for :func:`record`."""
+    common = {
+        "complaint_id": complaint_id,
+        "chat_id": chat_id,
+        "kind": kind,
+        "move": move,
+        "employee_id": employee_id,
+        "detail": detail or {},
+        "created_at": now or utcnow(),
+    }
+    return [(_REMEMBER, {**common, "message_id": message_id}) for message_id in message_ids]
+
+
+def relayed(source: tuple[int, int]) -> Step:
+    """:func:`mark_relayed` as a statement for :func:`record`."""
+    return (_RELAYED, {"chat": source[0], "message": source[1]})
+
+
+async def record(db: Database, steps: Sequence[Step]) -> None:
+    """Messages remembered and marks set, in one transaction sent to SQLite in one trip
+    (``models.one_trip``): one of these follows every notice and ticket, and through the ORM
+    each held the one writer's lock for a trip through a busy event loop per statement
+    (bench/notify_latency.py)."""
+    if steps:
+        await run(db, steps, write=True)
 
 
 async def latest_notice(db: Database, complaint_id: int, chat_id: int) -> int | None:
@@ -225,18 +266,35 @@ async def latest_notice(db: Database, complaint_id: int, chat_id: int) -> int | 
     (remembered with ``detail={"buttons": True}``): the one whose buttons are to go when a
     newer notice brings its own."""
     async with db.read() as session:
-        rows = (
-            await session.execute(
-                select(col(ComplaintMessage.message_id), col(ComplaintMessage.detail))
-                .where(
-                    col(ComplaintMessage.complaint_id) == complaint_id,
-                    col(ComplaintMessage.chat_id) == chat_id,
-                    col(ComplaintMessage.kind) == "citizen",
-                )
-                .order_by(col(ComplaintMessage.message_id).desc())
-                .limit(LATEST_SEARCHED)
+        return await _latest_notice(session, complaint_id, chat_id)
+
+
+async def notice_state(
+    db: Database, complaint_id: int, chat_id: int
+) -> tuple[str | None, bool, int | None]:
+    """What a notice to the reporter needs first, read in one session: the language they
+    chose, whether they blocked the bot (``citizen_chat_state``) and ``latest_notice``."""
+    async with db.read() as session:
+        user = await session.get(TelegramUser, chat_id)
+        if user is not None and user.blocked_at is not None:
+            return user.language, True, None
+        earlier = await _latest_notice(session, complaint_id, chat_id)
+    return (user.language if user else None), False, earlier
+
+
+async def _latest_notice(session: AsyncSession, complaint_id: int, chat_id: int) -> int | None:
+    rows = (
+        await session.execute(
+            select(col(ComplaintMessage.message_id), col(ComplaintMessage.detail))
+            .where(
+                col(ComplaintMessage.complaint_id) == complaint_id,
+                col(ComplaintMessage.chat_id) == chat_id,
+                col(ComplaintMessage.kind) == "citizen",
             )
-        ).all()
+            .order_by(col(ComplaintMessage.message_id).desc())
+            .limit(LATEST_SEARCHED)
+        )
+    ).all()
     return next((message_id for message_id, detail in rows if detail.get("buttons")), None)
 
 

@@ -20,6 +20,7 @@ from models import audit
 from models.complaints.errors import Rollback
 from models.db import Database, rows_changed
 from models.files import FileCount, delete_files, referenced
+from models.one_trip import Step, run
 from models.outbox import OutboxMessage
 from models.tables import Complaint, ComplaintAttachment, ComplaintEvent, ComplaintMessage
 from models.types import stored_id
@@ -29,8 +30,12 @@ async def record_disclosure(
     db: Database, complaint: Complaint, action: str, actor: str, now: datetime, **detail: Any
 ) -> None:
     """Personal data of a reporter was shown to staff: write it to the audit log."""
-    async with db.write() as session:
-        audit.record(session, actor, action, complaint.tracking_number, at=now, **detail)
+    await run(db, [disclosure(complaint, action, actor, now, **detail)], write=True)
+
+
+def disclosure(complaint: Complaint, action: str, actor: str, now: datetime, **detail: Any) -> Step:
+    """:func:`record_disclosure` as a statement of another transaction (``set_ticket``)."""
+    return audit.step(actor, action, complaint.tracking_number, at=now, **detail)
 
 
 # Outbox rows about one complaint, by their keys (written by ``scheduler.escalations``,

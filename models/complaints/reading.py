@@ -105,17 +105,25 @@ class TicketDetails:
 
 
 async def ticket_details(db: Database, complaint: Complaint) -> TicketDetails:
+    # The category, the unit and the count in one statement: a ticket is rendered at every
+    # move, and each statement is a trip through the event loop (bench/notify_latency.py).
+    attached = (
+        select(func.count())
+        .where(col(ComplaintAttachment.complaint_id) == complaint.id)
+        .scalar_subquery()
+    )
     async with db.read() as session:
-        category = await session.get(ComplaintCategory, complaint.category_id)
-        unit = await session.get(Unit, complaint.unit_id)
+        category, unit, attachments = (
+            await session.execute(
+                select(ComplaintCategory, Unit, attached).where(
+                    col(ComplaintCategory.id) == complaint.category_id,
+                    col(Unit.id) == complaint.unit_id,
+                )
+            )
+        ).one()
         assignee = (
             await session.get(Employee, complaint.assignee_id) if complaint.assignee_id else None
         )
-        attachments = (
-            await session.execute(
-                select(func.count()).where(col(ComplaintAttachment.complaint_id) == complaint.id)
-            )
-        ).scalar_one()
         forward = (
             await session.execute(
                 select(ComplaintEvent)

@@ -115,9 +115,7 @@ class Delivery:
             log.error("outbox %s failed: %s", message.key, exc)
             return
         try:
-            claimed = await self._writes.run(
-                partial(store.claim_for_sending, message_id=message.id, now=self._clock.now())
-            )
+            claimed = await self._writes.claim(message.id, self._clock.now())
         except Exception as exc:
             log.warning("outbox %s: could not claim (%s); will retry", message.key, exc)
             self._retry_at[message.id] = time.monotonic() + self._backoff(message.attempts + 1)
@@ -162,14 +160,8 @@ class Delivery:
             self._on_transient(message, exc)
         else:
             self.pacing.record(chat_id, time.monotonic())
-            self._writes.submit_lazy(
-                partial(
-                    store.mark_sent,
-                    message_id=message.id,
-                    telegram_message_id=sent.message_id,
-                    now=self._clock.now(),
-                ),
-                f"delivery of {message.key}",
+            self._writes.sent(
+                message.id, sent.message_id, self._clock.now(), f"delivery of {message.key}"
             )
             self.stats.sent += 1
             if self._on_sent is not None:
