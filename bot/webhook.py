@@ -28,7 +28,6 @@ from contextlib import suppress
 from urllib.parse import urlsplit
 
 from aiohttp import web
-from telegram import Update
 from telegram.error import TelegramError
 
 from bot.app import ALLOWED_UPDATES, SigapApplication, app_data
@@ -41,6 +40,7 @@ from bot.lifecycle import (
     stop_application,
 )
 from bot.processor import ChatOrderedProcessor
+from bot.updates import update_from
 from bot.web import web_server
 from handlers.web import health
 from handlers.web.context import CONTEXT, WebContext
@@ -100,7 +100,7 @@ class WebhookServer:
             data = json.loads(await request.read())
             if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
                 raise ValueError("not an update")
-            update = Update.de_json(data, self._application.bot)
+            update = update_from(data, self._application.bot)
         except Exception:
             # Whatever the body is (not UTF-8, nested too deep, an object PTB cannot read:
             # ValueError, RecursionError, AttributeError, ...), it is not an update: 400,
