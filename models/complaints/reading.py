@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, true
 from sqlmodel import col
 
 from domain.complaints import Move
@@ -115,7 +115,11 @@ async def ticket_details(db: Database, complaint: Complaint) -> TicketDetails:
     async with db.read() as session:
         category, unit, attachments = (
             await session.execute(
-                select(ComplaintCategory, Unit, attached).where(
+                # One row of each: joined on true, so SQLAlchemy does not warn of a cartesian
+                # product (which a one-row pair is not).
+                select(ComplaintCategory, Unit, attached)
+                .join_from(ComplaintCategory, Unit, true())
+                .where(
                     col(ComplaintCategory.id) == complaint.category_id,
                     col(Unit.id) == complaint.unit_id,
                 )
