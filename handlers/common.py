@@ -72,7 +72,16 @@ class Sent(NamedTuple):
 # warns on every call that names one of its own methods ("sendMessage"), so the name is spelt
 # in a way PTB has no method for.
 _SEND_MESSAGE = "sendmessage"
+_EDIT_MESSAGE_TEXT = "editmessagetext"
 _EDIT_REPLY_MARKUP = "editmessagereplymarkup"
+
+
+def _with_parse_mode(context: SigapContext, params: dict[str, Any]) -> dict[str, Any]:
+    """Defaults are not applied by ``do_api_request``: the parse mode as the Application's
+    Defaults set it."""
+    defaults = context.bot.defaults
+    params["parse_mode"] = defaults.parse_mode if defaults is not None else None
+    return params
 
 
 async def reply(
@@ -85,24 +94,26 @@ async def reply(
     errors (Forbidden, BadRequest), but without the ``Message`` PTB builds from every answer,
     which no caller reads beyond its id: several hundred microseconds of CPU for an answer with
     a keyboard, the largest single cost of a citizen's update once profiled (bench/paths.py).
-    Defaults are not applied by ``do_api_request``: the parse mode is passed as the
-    Application's Defaults set it.
     """
     chat = update.effective_chat
     if chat is None:
         return None
-    bot = context.bot
-    defaults = bot.defaults
-    result = await bot.do_api_request(
+    result = await context.bot.do_api_request(
         _SEND_MESSAGE,
-        {
-            "chat_id": chat.id,
-            "text": text,
-            "parse_mode": defaults.parse_mode if defaults is not None else None,
-            "reply_markup": markup,
-        },
+        _with_parse_mode(context, {"chat_id": chat.id, "text": text, "reply_markup": markup}),
     )
     return Sent(chat.id, result["message_id"])
+
+
+async def edit_text(context: SigapContext, chat_id: int, message_id: int, text: str) -> None:
+    """Replace the text of a message the bot sent (its buttons go with the edit), as ``reply``
+    sends: through ``do_api_request``, without the ``Message`` PTB would build from Telegram's
+    answer. Telegram's errors (BadRequest "message is not modified" among them) reach the
+    caller."""
+    await context.bot.do_api_request(
+        _EDIT_MESSAGE_TEXT,
+        _with_parse_mode(context, {"chat_id": chat_id, "message_id": message_id, "text": text}),
+    )
 
 
 async def remove_buttons(context: SigapContext, chat_id: int, message_id: int) -> None:

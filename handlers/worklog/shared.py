@@ -12,7 +12,7 @@ from telegram import Update
 from telegram.error import BadRequest
 
 from domain.worklog import ParseProblem
-from handlers.common import not_modified
+from handlers.common import edit_text, not_modified
 from handlers.context import SigapContext
 from handlers.flow import forget_pressed_keyboard, pressed_message
 from models import daylog
@@ -22,9 +22,6 @@ from texts.format import format_date
 log = logging.getLogger("sigap.worklog")
 DURATION_BUTTONS = (("30m", 30), ("1j", 60), ("2j", 120), ("4j", 240))
 BACKDATE_WINDOW_DAYS = 3
-# Spelt as PTB has no method of that name (see ``handlers.common``: Telegram's are
-# case-insensitive, and PTB warns on every call that names one of its own).
-_EDIT_MESSAGE_TEXT = "editmessagetext"
 
 
 def problem_text(problem: ParseProblem, tr: Texts) -> str:
@@ -75,21 +72,8 @@ async def edit_into_saved(update: Update, context: SigapContext, text: str) -> b
     message = pressed_message(update)
     if message is None:
         return False
-    bot = context.bot
-    defaults = bot.defaults
     try:
-        # As ``common.reply`` sends: through ``do_api_request`` (same rate limiter, errors and
-        # connection pool), without the ``Message`` PTB builds from Telegram's answer, which
-        # nothing here reads; the parse mode given as the Application's Defaults set it.
-        await bot.do_api_request(
-            _EDIT_MESSAGE_TEXT,
-            {
-                "chat_id": message.chat_id,
-                "message_id": message.message_id,
-                "text": text,
-                "parse_mode": defaults.parse_mode if defaults is not None else None,
-            },
-        )
+        await edit_text(context, message.chat_id, message.message_id, text)
     except BadRequest as exc:
         if not not_modified(exc):
             log.info("could not edit a summary into its confirmation: %s", exc)
