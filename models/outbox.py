@@ -281,49 +281,16 @@ def _short(error: str) -> str:
 
 
 async def claim_for_sending(session: AsyncSession, message_id: int, now: datetime) -> bool:
-    """pending → sending, attempts + 1; False if the row is no longer pending.
+    """pending → sending, attempts + 1; False if the row is no longer pending."""
+    return message_id in await claim_many(session, [message_id], now)
+
+
+async def claim_many(session: AsyncSession, message_ids: Sequence[int], now: datetime) -> set[int]:
+    """pending → sending, attempts + 1, for several rows in one statement: the ids claimed.
 
     The condition on ``status`` is what makes a second sender (or a stale in-memory copy) unable
     to send the same row again.
     """
-    statement = (
-        update(OutboxMessage)
-        .where(
-            col(OutboxMessage.id) == message_id, col(OutboxMessage.status) == OutboxStatus.PENDING
-        )
-        .values(
-            status=OutboxStatus.SENDING,
-            attempts=col(OutboxMessage.attempts) + 1,
-            updated_at=now,
-        )
-        .returning(col(OutboxMessage.id))
-    )
-    return (await session.execute(statement)).scalar_one_or_none() is not None
-
-
-async def mark_sent(
-    session: AsyncSession, message_id: int, telegram_message_id: int, now: datetime
-) -> None:
-    # ``unknown`` too: if another process's start-up marked our in-flight row, the truth (it
-    # was delivered) still wins.
-    await session.execute(
-        update(OutboxMessage)
-        .where(
-            col(OutboxMessage.id) == message_id,
-            col(OutboxMessage.status).in_([OutboxStatus.SENDING, OutboxStatus.UNKNOWN]),
-        )
-        .values(
-            status=OutboxStatus.SENT,
-            sent_at=now,
-            telegram_message_id=telegram_message_id,
-            last_error=None,
-            updated_at=now,
-        )
-    )
-
-
-async def claim_many(session: AsyncSession, message_ids: Sequence[int], now: datetime) -> set[int]:
-    """:func:`claim_for_sending` for several rows in one statement: the ids claimed."""
     if not message_ids:
         return set()
     statement = (
@@ -343,6 +310,8 @@ async def claim_many(session: AsyncSession, message_ids: Sequence[int], now: dat
 
 
 _ROWS = OutboxMessage.metadata.tables["outbox_message"]  # SQLModel: __table__ untyped
+# ``unknown`` too: if another process's start-up marked our in-flight row, the truth (it was
+# delivered) still wins.
 _SENT = (
     update(_ROWS)
     .where(
@@ -360,7 +329,7 @@ _SENT = (
 
 
 async def mark_sent_many(session: AsyncSession, sent: Sequence[tuple[int, int, datetime]]) -> None:
-    """:func:`mark_sent` for several rows (id, Telegram's message id, when) in one trip."""
+    """Rows sent (id, Telegram's message id, when) marked ``sent`` in one trip."""
     if sent:
         rows = [{"row": row, "telegram": telegram, "now": at} for row, telegram, at in sent]
         await session.execute(_SENT, rows)

@@ -66,7 +66,7 @@ class WriteQueue:
         return await future
 
     def sent(self, message_id: int, telegram_message_id: int, now: datetime, what: str) -> None:
-        """``models.outbox.mark_sent``, lazily (as :meth:`submit_lazy`)."""
+        """``models.outbox.mark_sent_many`` for this row, lazily (as :meth:`submit_lazy`)."""
         self._sent.append(((message_id, telegram_message_id, now), self._lazy_future(what)))
         self._later()
 
