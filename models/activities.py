@@ -10,7 +10,6 @@ from typing import Any, cast
 
 from sqlalchemy import and_, bindparam, delete, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm.instrumentation import manager_of_class
 from sqlmodel import col
 
 from domain.calendar import CalendarOverride as DomainOverride
@@ -39,6 +38,7 @@ from models.tables import (
     SavedMessage,
     SkpTarget,
 )
+from models.types import as_loaded
 
 EDITABLE_FIELDS = (
     "description",
@@ -156,16 +156,10 @@ def _activity_values(
 _DRAFTED = (*EDITABLE_FIELDS, "late")
 
 
-_ACTIVITY_CLASS = manager_of_class(Activity)
-
-
 def _activity(columns: dict[str, Any]) -> Activity:
-    """The entry ``columns`` wrote, built as SQLAlchemy builds a loaded row (as
-    ``models.conversation`` builds a conversation): SQLModel's ``__init__`` cost as much as a
-    statement."""
-    activity: Activity = _ACTIVITY_CLASS.new_instance()
-    activity.__dict__.update(dict.fromkeys(_ACTIVITY_COLUMNS) | columns)
-    return activity
+    """The entry ``columns`` wrote (``models.types.as_loaded``): SQLModel's ``__init__`` cost
+    as much as a statement."""
+    return as_loaded(Activity, dict.fromkeys(_ACTIVITY_COLUMNS) | columns)
 
 
 def _saved_step(db: Database, message: tuple[int, int], activity_id: Any, now: datetime) -> Step:

@@ -15,7 +15,6 @@ from typing import Any, NamedTuple
 
 from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm.instrumentation import manager_of_class
 from sqlmodel import col
 
 from domain.files import stored_relative
@@ -25,7 +24,7 @@ from models.files import FileCount, delete_files, draft_files, referenced, store
 from models.one_trip import Prepared, Step, prepared_upsert, run
 from models.schedule import claim_run
 from models.tables import Conversation, FlowReceipt
-from models.types import utcnow
+from models.types import as_loaded, utcnow
 
 # The quick log's statements, built once: SQLAlchemy's cache then serves their compiled form
 # without building a statement, or its cache key, per update (bench/paths.py).
@@ -171,14 +170,9 @@ def _receipt_values(end: FlowEnd, receipt: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-_RECEIPT_CLASS = manager_of_class(FlowReceipt)
-
-
 def _receipt(values: dict[str, Any]) -> FlowReceipt:
-    """The receipt row ``values`` wrote, built as ``_conversation`` builds a conversation."""
-    receipt: FlowReceipt = _RECEIPT_CLASS.new_instance()
-    receipt.__dict__.update({"id": None, **values})
-    return receipt
+    """The receipt row ``values`` wrote (``models.types.as_loaded``)."""
+    return as_loaded(FlowReceipt, {"id": None, **values})
 
 
 async def leave_receipt(session: AsyncSession, end: FlowEnd, receipt: dict[str, Any]) -> None:
@@ -233,18 +227,11 @@ async def receipt_for(
     return receipt if receipt.update_id == update_id or again else None
 
 
-_CONVERSATION_CLASS = manager_of_class(Conversation)
-
-
 def _conversation(columns: dict[str, Any]) -> Conversation:
-    """A ``Conversation`` of these values, every column given, built as SQLAlchemy builds the
-    object of a row it loads (its class manager's new instance, the values in its dict): the
-    same object ``Conversation(**columns)`` makes (a table model neither validates nor
-    defaults what is given), for a fortieth of the CPU. A free-text update of a citizen or an
-    employee makes two or three of them (read, moved on), which cost as much as its write."""
-    conversation: Conversation = _CONVERSATION_CLASS.new_instance()
-    conversation.__dict__.update(columns)
-    return conversation
+    """A ``Conversation`` of these values, every column given (``models.types.as_loaded``): a
+    free-text update of a citizen or an employee makes two or three of them (read, moved on),
+    which through ``Conversation(**columns)`` cost as much as its write."""
+    return as_loaded(Conversation, columns)
 
 
 class _Memory:
