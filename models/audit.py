@@ -6,10 +6,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models.one_trip import Prepared, Step
+from models.one_trip import Step, prepared_insert
 from models.tables import AuditEntry
 
 
@@ -33,11 +32,7 @@ def record(
 
 
 _ENTRIES = AuditEntry.metadata.tables["audit_log"]  # SQLModel does not type __table__
-_INSERT = Prepared(
-    insert(_ENTRIES).values(
-        {c.name: bindparam(c.name, type_=c.type) for c in _ENTRIES.c if c.name != "id"}
-    )
-)
+_INSERT = prepared_insert(_ENTRIES, [c.name for c in _ENTRIES.c if c.name != "id"])
 
 
 def step(actor: str, action: str, subject: str, *, at: datetime, **detail: Any) -> Step:

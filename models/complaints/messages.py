@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -19,16 +19,12 @@ from models.complaints.filing import add_attachments
 from models.complaints.limits import banned_in
 from models.complaints.work import WorkOffer, offer_work
 from models.db import Database, insert_once, rows_changed
-from models.one_trip import Prepared, Step, run
+from models.one_trip import Prepared, Step, prepared_insert, run
 from models.tables import Complaint, ComplaintEvent, ComplaintMessage, TelegramUser
 from models.types import utcnow
 
 _MESSAGES = ComplaintMessage.metadata.tables["complaint_message"]  # SQLModel: __table__ untyped
-_REMEMBER = Prepared(
-    insert(_MESSAGES).values(
-        {c.name: bindparam(c.name, type_=c.type) for c in _MESSAGES.c if c.name != "id"}
-    )
-)
+_REMEMBER = prepared_insert(_MESSAGES, [c.name for c in _MESSAGES.c if c.name != "id"])
 _RELAYED = Prepared(
     update(_MESSAGES)
     .where(
