@@ -25,7 +25,10 @@ from models import audit
 from models.db import Database
 from models.identity import employee_contact
 from models.outbox import enqueue
-from models.supervision import reports_of, supervisor_chain
+from models.supervision import (
+    reports_of,
+    supervisor_chain,
+)
 from models.tables import (
     Activity,
     ActivityEvidence,
@@ -231,43 +234,6 @@ async def _waiting_on(session: AsyncSession, employee_id: int, day: date) -> lis
     return [WaitingEntry(a, t, int(n)) for a, t, n in await session.execute(stmt)]
 
 
-@dataclass(frozen=True)
-class Pressed:
-    """What a decision button finds before deciding (``pressed``)."""
-
-    activity: Activity
-    in_reach: bool
-    day_waiting: list[int]  # ids of the waiting entries of its day, in the order shown
-
-
-async def pressed(
-    db: Database, actor: Actor, activity_id: int, *, indirect: bool
-) -> Pressed | None:
-    """The entry a decision button names (None: no such entry, or deleted), whether the
-    supervisor may decide on it and, if it is theirs and waiting, its day's waiting entries
-    (the page to show again): one read session instead of three."""
-    async with db.read() as session:
-        activity = await session.get(Activity, activity_id)
-        if activity is None or activity.deleted_at is not None:
-            return None
-        try:
-            await _check_reach(session, actor, activity.employee_id, indirect=indirect)
-        except NotInReach:
-            return Pressed(activity, False, [])
-        if activity.status != WAITING:
-            return Pressed(activity, True, [])
-        ids = await session.scalars(
-            select(col(Activity.id))
-            .where(
-                _waiting(),
-                col(Activity.employee_id) == activity.employee_id,
-                col(Activity.work_date) == activity.work_date,
-            )
-            .order_by(col(Activity.id))
-        )
-        return Pressed(activity, True, [i for i in ids if i is not None])
-
-
 async def evidence_of(
     db: Database, actor: Actor, activity_id: int, *, indirect: bool
 ) -> tuple[Activity, list[ActivityEvidence]]:
@@ -322,39 +288,6 @@ def _apply(
         note=note,
     )
     return history
-
-
-async def decide(
-    db: Database,
-    actor: Actor,
-    activity_id: int,
-    decision: Decision,
-    note: str | None,
-    *,
-    now: datetime,
-    indirect: bool,
-    notify: Callable[[Activity, str | None], dict[str, Any]],
-) -> Activity:
-    """Decide on one waiting entry. Raises ``NotInReach`` or ``AlreadyDecided`` (a double tap:
-    the first one decided and notified, the second changes nothing)."""
-    async with db.write() as session:
-        activity = await session.get(Activity, activity_id, with_for_update=True)
-        if activity is None or activity.deleted_at is not None:
-            raise NotInReach(activity_id)
-        await _check_reach(session, actor, activity.employee_id, indirect=indirect)
-        if activity.status != WAITING:
-            raise AlreadyDecided(activity.status)
-        history = _apply(session, activity, decision, note, actor, now)
-        await session.flush()
-        await _notify(
-            session,
-            activity.employee_id,
-            f"review:{activity.id}:{history.id}",
-            "review",
-            lambda language: notify(activity, language),
-            now,
-        )
-    return activity
 
 
 async def approve_day(

@@ -66,16 +66,23 @@ async def mark(session: AsyncSession) -> None:
         await session.execute(text(f"NOTIFY {CHANNEL}"))
 
 
+def committed(db: Database) -> None:
+    """Rows were committed to ``db`` without a session (``models.one_trip``, whose
+    transaction has no ``after_commit`` event): call what a session's commit would have."""
+    for callback in list(_subscribers.get(db, ())):
+        try:
+            callback()
+        except Exception:  # a wake-up must never fail the writer's commit
+            log.exception("outbox wake-up callback failed")
+
+
 @event.listens_for(Session, "after_commit")
 def _after_commit(session: Session) -> None:
     if not session.info.pop(_MARK, False):
         return
     db = session.info.get("database")
-    for callback in list(_subscribers.get(db, ())) if db is not None else ():
-        try:
-            callback()
-        except Exception:  # a wake-up must never fail the writer's commit
-            log.exception("outbox wake-up callback failed")
+    if db is not None:
+        committed(db)
 
 
 @event.listens_for(Session, "after_rollback")

@@ -20,11 +20,11 @@ from models.tables import Employee, TelegramLink, TelegramUser
 MAX_DEPTH = 8
 
 
-def _chain_statement() -> Any:
-    """Each step up from the employee (depth 0) with the supervisor it names, to MAX_DEPTH
-    steps: one statement instead of one per step (approvals check reach inside the one
-    writer's transaction on SQLite, where each statement held it for a trip through the event
-    loop)."""
+def _chain(employee: Any) -> Any:
+    """Each step up from ``employee`` (a column expression: a bound id, a subquery) (depth 0)
+    with the supervisor it names, to MAX_DEPTH steps: one statement instead of one per step
+    (approvals check reach inside the one writer's transaction on SQLite, where each statement
+    held it for a trip through the event loop)."""
     employees = Employee.metadata.tables["employee"]  # SQLModel does not type __table__
     start = (
         select(
@@ -32,7 +32,7 @@ def _chain_statement() -> Any:
             employees.c.supervisor_id.label("boss"),
             literal_column("0").label("depth"),
         )
-        .where(employees.c.id == bindparam("employee"))
+        .where(employees.c.id == employee)
         .cte("chain", recursive=True)
     )
     step = (
@@ -40,21 +40,53 @@ def _chain_statement() -> Any:
         .join(start, employees.c.id == start.c.boss)
         .where(start.c.depth < MAX_DEPTH - 1)
     )
-    chain = start.union_all(step)
+    return start.union_all(step)
+
+
+def chain_statement(employee: Any) -> Any:
+    """The statement of :func:`supervisor_chain` for ``employee`` (a column expression), whose
+    rows :func:`chain_of` reads."""
+    chain = _chain(employee)
     return select(chain.c.boss).order_by(chain.c.depth)
 
 
-_CHAIN = _chain_statement()
+def reach_condition(employee: Any, supervisor: Any, *, indirect: bool) -> Any:
+    """``supervisor`` is in ``employee``'s chain (nearest only unless ``indirect``), as a SQL
+    condition: the part of ``domain.access.supervision_refusal`` that the roster decides, for a
+    write that must still hold when it commits (``models.approvals.decide``). The same bosses
+    as :func:`chain_of` (which stops at a repeat or at the employee: past it a loop only
+    repeats them)."""
+    chain = _chain(employee)
+    return (
+        select(literal_column("1"))
+        .select_from(chain)
+        .where(
+            chain.c.boss == supervisor,
+            chain.c.depth < (MAX_DEPTH if indirect else 1),
+            chain.c.boss != employee,
+        )
+        .exists()
+    )
 
 
-async def supervisor_chain(session: AsyncSession, employee_id: int) -> list[int]:
-    """The employee's supervisors, nearest first; empty for the top of the tree."""
+_CHAIN = chain_statement(bindparam("employee"))
+
+
+def chain_of(employee_id: int, bosses: Any) -> list[int]:
+    """The chain from :func:`chain_statement`'s rows (each a boss, nearest first): up to the
+    top of the tree, a loop or the employee."""
     chain: list[int] = []
-    for boss in (await session.execute(_CHAIN, {"employee": employee_id})).scalars():
+    for boss in bosses:
         if boss is None or boss in chain or boss == employee_id:
             break
         chain.append(boss)
     return chain
+
+
+async def supervisor_chain(session: AsyncSession, employee_id: int) -> list[int]:
+    """The employee's supervisors, nearest first; empty for the top of the tree."""
+    rows = await session.execute(_CHAIN, {"employee": employee_id})
+    return chain_of(employee_id, rows.scalars())
 
 
 async def reports_of(

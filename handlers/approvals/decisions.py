@@ -23,6 +23,7 @@ from handlers.approvals.pages import (
     indirect,
     show,
     show_day,
+    show_entries,
     show_evidence,
     show_people,
     show_person,
@@ -31,7 +32,7 @@ from handlers.approvals.pages import (
 from handlers.common import answer_button, buttons, requires
 from handlers.context import SigapContext
 from handlers.flow import Flow, FlowCall, Step, register
-from models import approvals
+from models import approvals, decisions
 from models.outbox import text_payload
 from models.roster import get_employee
 from models.tables import Activity
@@ -133,7 +134,7 @@ async def _decide_pressed(
     update: Update, context: SigapContext, activity_id: int, decision: Decision
 ) -> None:
     tr, db = context.texts, context.services.db
-    found = await approvals.pressed(db, context.actor, activity_id, indirect=indirect(context))
+    found = await decisions.pressed(db, context.actor, activity_id, indirect=indirect(context))
     if found is None or not found.in_reach:
         await answer_button(update, tr.plain("approvals.not_found"), alert=True)
         return
@@ -160,21 +161,42 @@ async def _decide_pressed(
             },
         )
         return
-    decided, refusal = await _decide(context, activity_id, decision, None)
+    decided, refusal = await _decide(context, activity_id, decision, None, seen=found)
     if decided is None:
         await answer_button(update, refusal, alert=True)
         return
     await answer_button(update, tr.plain("approvals.approved"))
-    await show_day(update, context, decided.employee_id, decided.work_date, page)
+    await _show_decided(update, context, decided, page)
+
+
+async def _show_decided(
+    update: Update, context: SigapContext, decided: decisions.Decided, page: int
+) -> None:
+    """The day shown again after a decision, as the decision's own transaction read it."""
+    activity = decided.activity
+    await show_entries(
+        update,
+        context,
+        decided.name,
+        activity.employee_id,
+        activity.work_date,
+        decided.waiting,
+        page,
+    )
 
 
 async def _decide(
-    context: SigapContext, activity_id: int, decision: Decision, note: str | None
-) -> tuple[Activity | None, str]:
-    """The decided entry, or None and why not (plain text)."""
+    context: SigapContext,
+    activity_id: int,
+    decision: Decision,
+    note: str | None,
+    *,
+    seen: decisions.Pressed | None = None,
+) -> tuple[decisions.Decided | None, str]:
+    """The decision made, or None and why not (plain text)."""
     tr = context.texts
     try:
-        decided = await approvals.decide(
+        decided = await decisions.decide(
             context.services.db,
             context.actor,
             activity_id,
@@ -183,6 +205,7 @@ async def _decide(
             now=context.services.clock.now(),
             indirect=indirect(context),
             notify=_notify_one(context, decision, note),
+            seen=seen,
         )
     except approvals.NotInReach:
         return None, tr.plain("approvals.not_found")
@@ -320,7 +343,7 @@ async def _got_note(call: FlowCall, text: str) -> None:
     key = "approvals.revision_sent" if decision is Decision.REVISION else "approvals.rejected_sent"
     await call.say(tr.t(key, name=data["name"]))
     page = int(data.get("page") or 0)  # conversations saved before the page was kept have none
-    await show_day(call.update, context, decided.employee_id, decided.work_date, page)
+    await _show_decided(call.update, context, decided, page)
 
 
 NOTE_FLOW = register(

@@ -170,7 +170,7 @@ async def show_person(update: Update, context: SigapContext, employee_id: int) -
     await answer_button(update)
     person, days = view.person, view.days
     if len(days) == 1:
-        await _show_entries(update, context, person.name, employee_id, days[0][0], view.entries, 0)
+        await show_entries(update, context, person.name, employee_id, days[0][0], view.entries, 0)
         return
     if not days:
         await show(
@@ -232,10 +232,10 @@ async def show_day(
 ) -> None:
     person, entries = await approvals.day_view(context.services.db, employee_id, day)
     assert person is not None
-    await _show_entries(update, context, person.name, employee_id, day, entries, page_number)
+    await show_entries(update, context, person.name, employee_id, day, entries, page_number)
 
 
-async def _show_entries(
+async def show_entries(
     update: Update,
     context: SigapContext,
     name: str,
