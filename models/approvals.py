@@ -169,33 +169,6 @@ async def _waiting_days(session: AsyncSession, employee_id: int) -> list[tuple[d
 
 
 @dataclass(frozen=True)
-class PersonView:
-    """One report as /persetujuan shows them (``person_view``)."""
-
-    person: Employee
-    days: list[tuple[date, int]]  # days with entries waiting, oldest first, with how many
-    entries: list[WaitingEntry]  # the waiting entries, when they are all of one day
-
-
-async def person_view(
-    db: Database, actor: Actor, employee_id: int, *, indirect: bool
-) -> PersonView | None:
-    """A report's waiting days (and, when there is one, its entries), or None when the person
-    is not in the supervisor's reach: one read session instead of four."""
-    async with db.read() as session:
-        try:
-            await _check_reach(session, actor, employee_id, indirect=indirect)
-        except NotInReach:
-            return None
-        person = await session.get(Employee, employee_id)
-        if person is None:
-            return None
-        days = await _waiting_days(session, employee_id)
-        entries = await _waiting_on(session, employee_id, days[0][0]) if len(days) == 1 else []
-    return PersonView(person, days, entries)
-
-
-@dataclass(frozen=True)
 class WaitingEntry:
     activity: Activity
     target: str | None  # the SKP indicator

@@ -1,7 +1,8 @@
 """A supervisor's decision on one entry (/persetujuan's ✅, revision and rejection) in two
 trips to the database (``models.one_trip``): what the button finds (:func:`pressed`), then the
 decision with its history, audit entry and notice to the employee, and the day's view, in one
-transaction (:func:`decide`).
+transaction (:func:`decide`). And one report's waiting days, the page before it, in one trip
+(:func:`person_view`).
 
 Through a session the same took a dozen statements, and the decision's eight of them held
 SQLite's one writer for a trip through the event loop each: under load every other writer
@@ -14,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import bindparam, func, select, update
@@ -287,8 +288,9 @@ _EMPLOYEES = Employee.metadata.tables["employee"]
 _NAME = Prepared(select(_EMPLOYEES.c.name).where(_EMPLOYEES.c.id == bindparam("employee")))
 
 
-def _day_entries() -> Prepared:
-    """``_waiting_on`` in Core, for a trip: the entry's columns, its indicator and evidence."""
+def _day_entries(day: Any) -> Prepared:
+    """``_waiting_on`` in Core, for a trip: the entry's columns, its indicator and evidence,
+    for ``day`` (a column expression)."""
     targets = SkpTarget.metadata.tables["skp_target"]
     evidence = ActivityEvidence.metadata.tables["activity_evidence"]
     count = (
@@ -304,16 +306,75 @@ def _day_entries() -> Prepared:
             _ACTIVITIES.c.status == WAITING,
             _ACTIVITIES.c.deleted_at.is_(None),
             _ACTIVITIES.c.employee_id == bindparam("employee"),
-            _ACTIVITIES.c.work_date == bindparam("day", type_=_ACTIVITIES.c.work_date.type),
+            _ACTIVITIES.c.work_date == day,
         )
         .order_by(_ACTIVITIES.c.id)
     )
 
 
-_DAY_ENTRIES = _day_entries()
+_DAY_ENTRIES = _day_entries(bindparam("day", type_=_ACTIVITIES.c.work_date.type))
 
 
 def _waiting_entry(row: tuple[Any, ...]) -> WaitingEntry:
     *columns, target, evidence = row
     activity = as_loaded(Activity, dict(zip(_ACTIVITY_COLUMNS, columns, strict=True)))
     return WaitingEntry(activity, target, int(evidence))
+
+
+# --- one report's waiting days -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PersonView:
+    """One report as /persetujuan shows them (``person_view``)."""
+
+    person: Employee
+    days: list[tuple[date, int]]  # days with entries waiting, oldest first, with how many
+    entries: list[WaitingEntry]  # the waiting entries, when they are all of one day
+
+
+def _waiting_of(employee: Any) -> Any:
+    return (
+        (_ACTIVITIES.c.status == WAITING)
+        & _ACTIVITIES.c.deleted_at.is_(None)
+        & (_ACTIVITIES.c.employee_id == employee)
+    )
+
+
+_EMPLOYEE_COLUMNS = tuple(column.name for column in _EMPLOYEES.c)
+# ``person_view``'s reads in one trip: the chain (their reach), the person, their waiting days
+# and the entries of the oldest (shown at once when it is the only one). Through a session,
+# four statements and as many trips through the event loop.
+_PERSON = (
+    Prepared(chain_statement(bindparam("employee"))),
+    Prepared(select(_EMPLOYEES).where(_EMPLOYEES.c.id == bindparam("employee"))),
+    Prepared(
+        select(_ACTIVITIES.c.work_date, func.count())
+        .where(_waiting_of(bindparam("employee")))
+        .group_by(_ACTIVITIES.c.work_date)
+        .order_by(_ACTIVITIES.c.work_date)
+    ),
+    _day_entries(
+        select(func.min(_ACTIVITIES.c.work_date))
+        .where(_waiting_of(bindparam("employee")))
+        .scalar_subquery()
+    ),
+)
+
+
+async def person_view(
+    db: Database, actor: Actor, employee_id: int, *, indirect: bool
+) -> PersonView | None:
+    """A report's waiting days (and, when there is one, its entries), or None when the person
+    is not in the supervisor's reach: one trip to the database."""
+    values = {"employee": employee_id}
+    chain, person, days, entries = await run(
+        db, [(prepared, values) for prepared in _PERSON], write=False
+    )
+    bosses = chain_of(employee_id, (boss for (boss,) in chain.rows))
+    if supervision_refusal(actor, bosses, indirect=indirect) is not None or not person.rows:
+        return None
+    employee = as_loaded(Employee, dict(zip(_EMPLOYEE_COLUMNS, person.rows[0], strict=True)))
+    waiting = [(day, int(count)) for day, count in days.rows]
+    shown = [_waiting_entry(row) for row in entries.rows] if len(waiting) == 1 else []
+    return PersonView(employee, waiting, shown)

@@ -22,7 +22,7 @@ from domain.files import stored_relative
 from handlers.callback import CallbackData
 from handlers.common import answer_button, buttons, not_modified, reply, requires
 from handlers.context import SigapContext
-from models import approvals
+from models import approvals, decisions
 from services.buttons import OPEN_APPROVALS
 from texts import Texts
 from texts.format import duration, format_date, short_day
@@ -161,7 +161,7 @@ async def show_person(update: Update, context: SigapContext, employee_id: int) -
     """One report's waiting days (their only day's entries at once); the press is answered,
     as not found when the person is out of the supervisor's reach."""
     tr = context.texts
-    view = await approvals.person_view(
+    view = await decisions.person_view(
         context.services.db, context.actor, employee_id, indirect=indirect(context)
     )
     if view is None:
