@@ -20,7 +20,7 @@ from models.tables import Employee, TelegramLink, TelegramUser
 MAX_DEPTH = 8
 
 
-def _chain(employee: Any) -> Any:
+def _chain(employee: Any, *, nesting: bool = False) -> Any:
     """Each step up from ``employee`` (a column expression: a bound id, a subquery) (depth 0)
     with the supervisor it names, to MAX_DEPTH steps: one statement instead of one per step
     (approvals check reach inside the one writer's transaction on SQLite, where each statement
@@ -33,7 +33,7 @@ def _chain(employee: Any) -> Any:
             literal_column("0").label("depth"),
         )
         .where(employees.c.id == employee)
-        .cte("chain", recursive=True)
+        .cte("chain", recursive=True, nesting=nesting)
     )
     step = (
         select(employees.c.id, employees.c.supervisor_id, start.c.depth + 1)
@@ -56,7 +56,10 @@ def reach_condition(employee: Any, supervisor: Any, *, indirect: bool) -> Any:
     write that must still hold when it commits (``models.approvals.decide``). The same bosses
     as :func:`chain_of` (which stops at a repeat or at the employee: past it a loop only
     repeats them)."""
-    chain = _chain(employee)
+    # Its WITH inside the condition (``nesting``): in front of an UPDATE, Python's sqlite3
+    # would not count the rows the UPDATE changed (it reads the statement's first word), and
+    # a one-trip guard on it would never stop anything.
+    chain = _chain(employee, nesting=True)
     return (
         select(literal_column("1"))
         .select_from(chain)
