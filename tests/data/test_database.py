@@ -141,6 +141,38 @@ async def test_no_conversation_is_remembered_until_one_begins(db: Database) -> N
     event.remove(db.engine.sync_engine, "before_cursor_execute", seen)
 
 
+async def test_a_person_read_with_no_conversation_has_their_last_receipt_read_with_it(
+    db: Database,
+) -> None:
+    """A message with no flow open asks next whether it saved the last one: on SQLite the read
+    of the conversation brings the person's receipt in the same hand-off, and the question is
+    answered from memory."""
+    begun = await conversation.begin(db, 5, 6, "log", "summary", {}, 30, utcnow())
+    async with db.write() as session:
+        assert await conversation.finish_in(session, 5, 6, begun.version, 31, {"a": 1}, "log")
+    memory = conversation._absent_of(db)
+    memory.forget_receipts()  # as a process that starts anew
+    memory.keys.clear()
+    statements: list[str] = []
+
+    def seen(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        statements.append(statement)
+
+    from sqlalchemy import event
+
+    event.listen(db.engine.sync_engine, "before_cursor_execute", seen)
+    assert await conversation.load(db, 5, 6) is None
+    read = len(statements)
+    receipt = await conversation.receipt_for(db, 5, 6, 31)
+    assert receipt is not None and (receipt.flow, receipt.data) == ("log", {"a": 1})
+    assert await conversation.receipt_for(db, 5, 6, 32) is None
+    event.remove(db.engine.sync_engine, "before_cursor_execute", seen)
+    if db.is_sqlite:
+        assert read == 2 and len(statements) == read  # both in the load's trip
+    else:
+        assert read == 1 and len(statements) == 3  # each asks the database
+
+
 async def test_the_conversation_just_written_is_not_read_back(
     db: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
