@@ -113,11 +113,24 @@ def _bind_processor(type_: Any, dialect: Dialect) -> Any:
 
 def _utc_text(process: Callable[[Any], Any]) -> Callable[[Any], Any]:
     def fast(value: Any) -> Any:
+        global _last_utc
+        last = _last_utc
+        if value is last[0]:
+            return last[1]  # a save binds its one ``now`` three or four times
         if type(value) is not datetime or value.tzinfo is None:
             return process(value)  # None, a naive value (refused), a subclass
-        return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+        if value.tzinfo is not UTC:
+            value = value.astimezone(UTC)
+        # Without the "+00:00" the aware value's text ends in.
+        text: str = value.isoformat(" ", "microseconds")[:26]
+        _last_utc = (value, text)
+        return text
 
     return fast
+
+
+# The last timestamp ``_utc_text`` was given, and its text: one tuple, read and replaced whole.
+_last_utc: tuple[Any, str | None] = (None, None)
 
 
 def _date_text(process: Callable[[Any], Any]) -> Callable[[Any], Any]:
