@@ -18,7 +18,6 @@ from telegram import Bot, BotCommandScopeDefault, Update
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     CallbackQueryHandler,
     ChatMemberHandler,
@@ -34,6 +33,7 @@ from telegram.ext import (
 from bot.http import AiohttpRequest, outbox_bot
 from bot.outbox_wake import OutboxWake
 from bot.processor import ChatOrderedProcessor, log_key
+from bot.ratelimit import RateLimiter
 from domain.clock import Clock, SystemClock
 from handlers import (
     admin,
@@ -182,8 +182,10 @@ def build_application(
         )
         # Replies are not throttled overall (a reminder wave brings hundreds of replies at once);
         # groups are held to 20/min and a 429 is waited out and retried instead of lost
-        # (PTB's defaults lose messages under a strict limit: perf-notes.md).
-        .rate_limiter(AIORateLimiter(overall_max_rate=0, max_retries=3))
+        # (PTB's defaults lose messages under a strict limit: perf-notes.md). Sigap's own
+        # limiter, as PTB's AIORateLimiter(overall_max_rate=0, max_retries=3) but without its
+        # cost on every call to a private chat (bot.ratelimit).
+        .rate_limiter(RateLimiter(max_retries=3))
         # Updates come from bot.polling's DurablePoller or bot.webhook, never PTB's Updater,
         # which confirms updates to Telegram before they are handled.
         .updater(None)
