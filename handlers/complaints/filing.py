@@ -5,8 +5,8 @@ type → category → what happened (when, where) → location (shared, typed, o
 phone number (optional, with explicit consent; never for anonymous reports; ``sharing``) →
 summary → Submit. A story close to one filed lately is offered as information for that
 complaint instead. Submit commits the complaint and ends the flow in one transaction, then
-answers with the tracking number and the verification date, then posts the ticket to the
-unit's desk (``handlers.desk``).
+answers with the tracking number and the verification date and, at the same time, posts the
+ticket to the unit's desk (``handlers.desk``).
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ from handlers.complaints.sharing import (
     got_location_text,
 )
 from handlers.context import SigapContext
-from handlers.desk.relay import notify_citizen, post_ticket
+from handlers.desk.relay import notify_citizen, post_ticket, together
 from handlers.desk.render import category_name, deadlines, due_line
 from handlers.flow import Flow, FlowCall, Step, register
 from models import activities, complaints
@@ -354,17 +354,20 @@ async def _submit(call: FlowCall) -> None:
 
 
 async def _confirm_and_post(context: SigapContext, complaint: Complaint) -> None:
-    await notify_citizen(
+    confirm = notify_citizen(
         context,
         complaint,
-        lambda t: t.t(
+        lambda t, _unit: t.t(
             "complaint.submitted",
             number=complaint.tracking_number,
             due=Html(due_line(complaint, t)),
         ),
     )
-    if complaint.ticket_message_id is None:
-        await post_ticket(context, complaint)
+    if complaint.ticket_message_id is not None:
+        await confirm
+        return
+    # The receipt and the desk's ticket at once: neither waits on the other's reads and sends.
+    await together(confirm, post_ticket(context, complaint))
 
 
 async def _confirm_submitted(

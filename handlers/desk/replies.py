@@ -161,12 +161,12 @@ async def _staff_answer(
     except Exception:
         await files.discard(context, attachments)
         raise
-    unit = await complaints.get_unit(services.db, complaint.unit_id)
-    unit_name = unit.name if unit else ""
     delivered = await notify_citizen(
         context,
         complaint,
-        lambda t: t.t("complaint.staff_answer", number=complaint.tracking_number, unit=unit_name),
+        lambda t, unit_name: t.t(
+            "complaint.staff_answer", number=complaint.tracking_number, unit=unit_name
+        ),
         body=text,
         attachments=attachments,
         relayed=source,

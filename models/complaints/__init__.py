@@ -74,6 +74,7 @@ from models.complaints.limits import (
     unban_reporter,
 )
 from models.complaints.messages import (
+    NoticeState,
     add_message,
     check_citizen_message,
     find_message,
@@ -135,6 +136,7 @@ __all__ = [
     "LimitReached",
     "MessageLimit",
     "MoveResult",
+    "NoticeState",
     "PromptUsed",
     "PurgeResult",
     "ReopenExpired",
