@@ -343,6 +343,25 @@ async def find_message(db: Database, chat_id: int, message_id: int) -> Complaint
         ).scalar_one_or_none()
 
 
+async def find_message_with_complaint(
+    db: Database, chat_id: int, message_id: int
+) -> tuple[ComplaintMessage, Complaint | None] | None:
+    """``find_message`` and the complaint it belongs to (None if gone), in one statement: a
+    reply in a desk group reads both before anything else (bench/notify_latency.py)."""
+    async with db.read() as session:
+        found = (
+            await session.execute(
+                select(ComplaintMessage, Complaint)
+                .outerjoin(Complaint, col(Complaint.id) == ComplaintMessage.complaint_id)
+                .where(
+                    col(ComplaintMessage.chat_id) == chat_id,
+                    col(ComplaintMessage.message_id) == message_id,
+                )
+            )
+        ).one_or_none()
+    return None if found is None else (found[0], found[1])
+
+
 async def unannounced_move(
     db: Database, complaint_id: int, action: str, actor: str
 ) -> ComplaintEvent | None:
