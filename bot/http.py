@@ -18,10 +18,13 @@ from collections.abc import Callable
 from typing import Any
 
 import aiohttp
+import orjson
+from aiohttp.payload import BytesPayload
 from telegram import Bot
 from telegram._utils.defaultvalue import DefaultValue
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
+from yarl import URL
 
 log = logging.getLogger("sigap.http")
 
@@ -33,6 +36,9 @@ NOT_APPLIED_STATUSES = frozenset({500, 502, 503, 504})
 IDEMPOTENT_PREFIXES = ("get", "setmycommands", "deletemycommands", "setwebhook", "deletewebhook")
 # getUpdates has its own loop (bot.polling), which also decides what was fetched.
 NEVER_RETRIED = frozenset({"getupdates"})
+# Each method's URL, parsed once (a bot calls a handful of methods); a caller naming ever other
+# URLs gets no cache past this many.
+_URLS_KEPT = 256
 
 
 def _retry_delays(retries: int) -> list[float]:
@@ -68,6 +74,7 @@ class AiohttpRequest(BaseRequest):
         self._connect_timeout = connect_timeout
         self._media_write_timeout = media_write_timeout
         self._session: aiohttp.ClientSession | None = None
+        self._urls: dict[str, URL] = {}
 
     @property
     def read_timeout(self) -> float | None:
@@ -78,6 +85,8 @@ class AiohttpRequest(BaseRequest):
             self._session = aiohttp.ClientSession(
                 connector=aiohttp.TCPConnector(limit=self._limit, limit_per_host=self._limit),
                 headers={"User-Agent": self.USER_AGENT},
+                # The Bot API sets no cookies: no jar to look through on every call.
+                cookie_jar=aiohttp.DummyCookieJar(),
             )
 
     async def shutdown(self) -> None:
@@ -115,10 +124,15 @@ class AiohttpRequest(BaseRequest):
             if len(self._timeouts) < 64:  # a caller passing ever other limits gets no cache
                 self._timeouts[(read, write, connect)] = timeout
         call = url.rsplit("/", 1)[-1].lower()
+        parsed = self._urls.get(url)
+        if parsed is None:
+            parsed = URL(url)
+            if len(self._urls) < _URLS_KEPT:
+                self._urls[url] = parsed
         delays = [] if call in NEVER_RETRIED else self._delays
         for attempt in range(len(delays) + 1):
             try:
-                status, body = await self._send(method, url, timeout, request_data)
+                status, body = await self._send(method, parsed, timeout, request_data)
             except (TimedOut, NetworkError) as exc:
                 applied_maybe = not isinstance(exc.__cause__, aiohttp.ClientConnectorError)
                 if attempt == len(delays) or (
@@ -136,7 +150,7 @@ class AiohttpRequest(BaseRequest):
     async def _send(
         self,
         method: str,
-        url: str,
+        url: URL,
         limits: aiohttp.ClientTimeout,
         request_data: RequestData | None,
     ) -> tuple[int, bytes]:
@@ -154,16 +168,44 @@ class AiohttpRequest(BaseRequest):
             self._on_answer(status)
         return status, body
 
+    @staticmethod
+    def parse_json_payload(payload: bytes) -> dict[str, Any]:
+        """Telegram's answer, read with orjson (a getUpdates batch in a fraction of the standard
+        library's time); what orjson refuses (bytes that are not UTF-8, NaN) is read as PTB
+        reads it, with its replacement characters and its TelegramError for what is no JSON at
+        all. (An integer past 64 bits would come as a float: the Bot API has none, its ids fit
+        in 64 bits.)"""
+        try:
+            parsed: dict[str, Any] = orjson.loads(payload)
+        except orjson.JSONDecodeError:
+            return BaseRequest.parse_json_payload(payload)
+        return parsed
+
+
+def json_body(request_data: RequestData) -> bytes:
+    """``request_data.json_payload`` (each parameter that is not a string as its JSON text, the
+    whole as a JSON object) written by orjson: UTF-8 rather than ``\\u`` escapes, the same JSON
+    to whoever reads it. What orjson refuses (a dict with keys that are not strings, integers
+    past 64 bits, lone surrogates) is written by PTB."""
+    try:
+        return orjson.dumps(
+            {
+                name: value if isinstance(value, str) else orjson.dumps(value).decode()
+                for name, value in request_data.parameters.items()
+            }
+        )
+    except TypeError:  # orjson.JSONEncodeError is one
+        return request_data.json_payload
+
 
 def _body(request_data: RequestData | None) -> dict[str, Any]:
     """The request's body, made anew for each attempt (a form is consumed by sending it)."""
     if request_data is None:
         return {}
     if not request_data.contains_files:
-        return {
-            "data": request_data.json_payload,
-            "headers": {"Content-Type": "application/json"},
-        }
+        # A payload made here, with its type: aiohttp neither looks up how to send bytes nor
+        # merges headers given with the call into the session's.
+        return {"data": BytesPayload(json_body(request_data), content_type="application/json")}
     form = aiohttp.FormData()
     for name, value in request_data.json_parameters.items():
         form.add_field(name, value)

@@ -74,6 +74,7 @@ class Sent(NamedTuple):
 _SEND_MESSAGE = "sendmessage"
 _EDIT_MESSAGE_TEXT = "editmessagetext"
 _EDIT_REPLY_MARKUP = "editmessagereplymarkup"
+_ANSWER_CALLBACK_QUERY = "answercallbackquery"
 
 
 def _with_parse_mode(context: SigapContext, params: dict[str, Any]) -> dict[str, Any]:
@@ -136,10 +137,19 @@ def not_modified(exc: BadRequest) -> bool:
 
 
 async def answer_button(update: Update, text: str | None = None, alert: bool = False) -> None:
-    if update.callback_query is None:
+    """Stop the spinner of a button press (``text``: a short notice, ``alert``: in a box).
+
+    Through ``do_api_request``, as ``reply``: the same call as ``CallbackQuery.answer`` makes
+    (the same parameters, the same errors) without its keyword plumbing and its defaults pass.
+    """
+    query = update.callback_query
+    if query is None:
         return
     try:
-        await update.callback_query.answer(text, show_alert=alert)
+        await query.get_bot().do_api_request(
+            _ANSWER_CALLBACK_QUERY,
+            {"callback_query_id": query.id, "text": text, "show_alert": alert},
+        )
     except BadRequest as exc:
         # A press handled again after a restart (redelivered, or pressed while the bot was down)
         # is older than Telegram's 15 s or was answered before the crash: the spinner is gone

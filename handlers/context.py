@@ -55,7 +55,8 @@ class BotData:
         return self.services
 
 
-# ExtBot[int]: the Application's bot carries AIORateLimiter, whose per-call argument is an int.
+# ExtBot[int]: the Application's bot carries bot.ratelimit's limiter, whose per-call argument
+# (a call's own number of retries after a 429) is an int.
 class SigapContext(CallbackContext[ExtBot[int], dict[Any, Any], dict[Any, Any], BotData]):
     """PTB's context plus who is talking and the conversation they are in.
 

@@ -21,7 +21,7 @@ from domain.files import stored_relative
 from models import audit
 from models.db import Database, after_commit, rows_changed, upsert
 from models.files import FileCount, delete_files, draft_files, referenced, stored_before
-from models.one_trip import Prepared, Step, prepared_upsert, run
+from models.one_trip import Outcome, Prepared, Step, prepared_upsert, run
 from models.schedule import claim_run
 from models.tables import Conversation, FlowReceipt
 from models.types import as_loaded, utcnow
@@ -215,16 +215,20 @@ async def receipt_for(
         # Read once per person (then remembered): a citizen's first message asks it, and
         # through the ORM's session it cost as much as the rest of that message's reads.
         (read,) = await run(db, [(_RECEIPT, {"chat": chat_id, "user": user_id})], write=False)
-        receipt = None
-        if read.rows:
-            names = (column.name for column in _RECEIPTS.c)
-            receipt = _receipt(dict(zip(names, read.rows[0], strict=True)))
+        receipt = _receipt_of(read)
         if memory is not None and memory.saved == saved:  # no save overlapped the read
             memory.remember_receipt(key, receipt)
     if receipt is None:
         return None
     again = callback_data is not None and receipt.callback_data == callback_data
     return receipt if receipt.update_id == update_id or again else None
+
+
+def _receipt_of(read: Outcome) -> FlowReceipt | None:
+    if not read.rows:
+        return None
+    names = (column.name for column in _RECEIPTS.c)
+    return _receipt(dict(zip(names, read.rows[0], strict=True)))
 
 
 def _conversation(columns: dict[str, Any]) -> Conversation:
@@ -351,8 +355,16 @@ async def load(db: Database, chat_id: int, user_id: int) -> Conversation | None:
     remember = db.is_sqlite
     if remember and (known := absent.open_conversation(key)) is not None:
         return known
-    opened = absent.opened
-    (read,) = await run(db, [(_LOAD, {"chat": chat_id, "user": user_id})], write=False)
+    opened, saved = absent.opened, absent.saved
+    person = {"chat": chat_id, "user": user_id}
+    steps: list[Step] = [(_LOAD, person)]
+    if remember and key not in absent.receipts:
+        # With no conversation open, the update asks next whether it saved the last one
+        # (``receipt_for``, ``handlers.flow``): the same hand-off reads that too.
+        steps.append((_RECEIPT, person))
+    read, *receipt = await run(db, steps, write=False)
+    if receipt and absent.saved == saved:  # no save overlapped the read
+        absent.remember_receipt(key, _receipt_of(receipt[0]))
     found = None
     if read.rows:
         names = (column.name for column in _CONVERSATIONS.c)

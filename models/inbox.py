@@ -9,11 +9,13 @@ webhook redelivery) once, so an update handled just before the kill and not yet 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, bindparam, delete, func, select
+import orjson
+from sqlalchemy import JSON, Column, Text, bindparam, delete, func, select
 from sqlalchemy.dialects import sqlite
 from sqlmodel import Field, SQLModel, col
 
@@ -34,10 +36,17 @@ class InboxUpdate(SQLModel, table=True):
 _TABLE = InboxUpdate.metadata.tables["inbox_update"]  # SQLModel does not type __table__
 # SQLite: one statement per update, all of a batch in one trip (``models.one_trip``), compiled
 # once, where one INSERT of the whole batch was compiled anew for every batch size. PostgreSQL:
-# one statement for the batch (each statement there is a round trip to the server).
+# one statement for the batch (each statement there is a round trip to the server). On SQLite a
+# JSON column is text: the payload is bound as the text orjson writes (``keep``), which the JSON
+# type reads back as it reads its own.
 _KEEP = Prepared(
     sqlite.insert(_TABLE)
-    .values({c.name: bindparam(c.name, type_=c.type) for c in _TABLE.c})
+    .values(
+        {
+            c.name: bindparam(c.name, type_=Text() if c.name == "payload" else c.type)
+            for c in _TABLE.c
+        }
+    )
     .on_conflict_do_nothing(index_elements=["id"])
     .returning(_TABLE.c.id)
 )
@@ -46,12 +55,24 @@ _FORGET = Prepared(delete(_TABLE).where(_TABLE.c.id == bindparam("id")))
 
 async def keep(db: Database, updates: Sequence[dict[str, Any]], now: datetime) -> set[int]:
     """Store fetched updates (Bot API dicts); the update ids that were not stored before."""
-    rows = [{"id": u["update_id"], "payload": u, "received_at": now} for u in updates]
     if not db.is_sqlite:
+        rows = [{"id": u["update_id"], "payload": u, "received_at": now} for u in updates]
         async with db.write() as session:
             return await insert_new(session, InboxUpdate, rows, key=["id"])
-    outcomes = await run(db, [(_KEEP, row) for row in rows], write=True)
+    steps = [
+        (_KEEP, {"id": u["update_id"], "payload": _json(u), "received_at": now}) for u in updates
+    ]
+    outcomes = await run(db, steps, write=True)
     return {row[0] for outcome in outcomes for row in outcome.rows}
+
+
+def _json(payload: dict[str, Any]) -> str:
+    """The payload as the JSON column's text: orjson's, or the standard library's (the JSON
+    type's own) for what orjson refuses (a lone surrogate, which ``json`` escapes)."""
+    try:
+        return orjson.dumps(payload).decode()
+    except TypeError:  # orjson.JSONEncodeError is one
+        return json.dumps(payload)
 
 
 async def unhandled(db: Database) -> list[dict[str, Any]]:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from sqlalchemy import BigInteger, DateTime
+from sqlalchemy.orm import configure_mappers
 from sqlalchemy.orm.instrumentation import manager_of_class
 from sqlalchemy.types import TypeDecorator
 
@@ -62,6 +63,16 @@ def as_loaded(table_model: type[Row], columns: Mapping[str, Any]) -> Row:
     object ``table_model(**columns)`` makes when every column is given (a table model neither
     validates nor defaults what it is given), for a fortieth of the CPU. For the rows the hot
     paths write and hand on (conversations, receipts, the quick log's entry)."""
-    row: Row = manager_of_class(table_model).new_instance()
+    new = _NEW_INSTANCE.get(table_model)
+    if new is None:
+        # The mappers configured first, as the ORM's first query would: an object made before
+        # any (a process whose first write is a conversation's) otherwise has attributes that
+        # cannot be read.
+        configure_mappers()
+        new = _NEW_INSTANCE[table_model] = manager_of_class(table_model).new_instance
+    row: Row = new()
     row.__dict__.update(columns)
     return row
+
+
+_NEW_INSTANCE: dict[type[Any], Callable[[], Any]] = {}

@@ -154,6 +154,9 @@ class Metrics:
             "When the Bot API last answered this process (Unix time; 0 never)",
             registry=r,
         )
+        # Each (kind, outcome)'s counter, looked up once: ``labels`` checks and locks on every
+        # call, and every update is counted.
+        self._update_counters: dict[tuple[str, bool], Counter] = {}
         self.role = Role.STARTING
         self.mode = "polling"
         # Monotonic time of the Bot API's last answer, any status: it was reachable.
@@ -180,7 +183,11 @@ class Metrics:
             self.refusals.labels(code=str(status), client=client).inc()
 
     def update_handled(self, kind: str, *, failed: bool, seconds: float) -> None:
-        self.updates.labels(kind=kind, outcome="error" if failed else "ok").inc()
+        counter = self._update_counters.get((kind, failed))
+        if counter is None:
+            counter = self.updates.labels(kind=kind, outcome="error" if failed else "ok")
+            self._update_counters[(kind, failed)] = counter
+        counter.inc()
         self.update_seconds.observe(seconds)
 
     # --- kept by the scheduler ---------------------------------------------------------------

@@ -11,9 +11,10 @@ import html
 import re
 import string
 import tomllib
+from collections.abc import Mapping
 from functools import cache
 from importlib import resources
-from typing import Any
+from typing import Any, NamedTuple
 
 # Bahasa Indonesia first: the fallback for any other language.
 LANGUAGES = ("id", "en")
@@ -48,16 +49,70 @@ def catalogue(language: str) -> dict[str, str]:
 
 _FORMATTER = string.Formatter()
 _PERIOD_AFTER_TAGS = re.compile(r"^((?:</[a-z]+>)*)\.(?!\.)")
+_NAME = re.compile(r"[A-Za-z_]\w*")
 
 
-def fill(template: str, values: dict[str, str]) -> str:
+class _Part(NamedTuple):
+    """A template's literal text and the placeholder after it (``field`` None: none)."""
+
+    literal: str
+    # The literal after a value ending in a period: "<b>{name}</b>." keeps its closing tags and
+    # loses its own period.
+    after_period: str
+    field: str | None
+    spec: str
+    conversion: str | None
+
+
+@cache
+def _parts(template: str) -> tuple[_Part, ...] | None:
+    """``template`` parsed once (``string.Formatter.parse`` each time was a seventh of the
+    quick log's handler time, bench/paths.py; the catalogues' templates are a bounded set);
+    None for a placeholder that is not a plain name (``{a.b}``, ``{a[0]}``), which ``fill``
+    leaves to ``string.Formatter``."""
+    parts = []
+    for literal, field, spec, conversion in _FORMATTER.parse(template):
+        if field is not None and not _NAME.fullmatch(field):
+            return None
+        after = _PERIOD_AFTER_TAGS.sub(r"\1", literal, count=1)
+        parts.append(_Part(literal, after, field, spec or "", conversion))
+    return tuple(parts)
+
+
+def fill(template: str, values: Mapping[str, object]) -> str:
     """``template.format(**values)``, except that a value ending in a period (a name with its
     degree, ``Nurhayati Harahap, S.E.``) is not followed by the template's own period."""
+    parts = _parts(template)
+    if parts is None:
+        return _fill_formatter(template, values)
+    out: list[str] = []
+    last = ""  # the last text that is not empty
+    for literal, after_period, field, spec, conversion in parts:
+        if last.endswith("."):
+            literal = after_period
+        if literal:
+            out.append(literal)
+            last = literal
+        if field is not None:
+            value: Any = values[field]
+            if conversion is not None:
+                value = _FORMATTER.convert_field(value, conversion)
+            # (Not ``format``: in this package that name is the module ``texts.format``.)
+            shown = (
+                _FORMATTER.format_field(value, spec) if spec or type(value) is not str else value
+            )
+            if shown:
+                out.append(shown)
+                last = shown
+    return "".join(out)
+
+
+def _fill_formatter(template: str, values: Mapping[str, object]) -> str:
+    """``fill`` through ``string.Formatter`` for any placeholder it takes."""
     parts: list[str] = []
     for literal, field, spec, conversion in _FORMATTER.parse(template):
         ends_in_period = any(parts) and next(p for p in reversed(parts) if p).endswith(".")
         if ends_in_period:
-            # "<b>{name}</b>." too: the closing tags stay, the second period goes.
             literal = _PERIOD_AFTER_TAGS.sub(r"\1", literal, count=1)
         parts.append(literal)
         if field is not None:
@@ -80,7 +135,16 @@ class Texts:
         if not params and "{" not in template:
             return template
         # A placeholder without its value raises (KeyError) rather than reach a person.
-        return fill(template, {k: escape(v) for k, v in params.items()})
+        for name, value in params.items():  # ``params`` is this call's own dict
+            if type(value) is str:
+                # ``escape``, without its calls for the many values with nothing to escape.
+                if "&" in value or "<" in value or ">" in value:
+                    params[name] = html.escape(value, quote=False)
+            elif type(value) is int:
+                params[name] = str(value)
+            else:
+                params[name] = escape(value)
+        return fill(template, params)
 
     def has(self, key: str) -> bool:
         return key in self._strings

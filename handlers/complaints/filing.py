@@ -5,8 +5,8 @@ type → category → what happened (when, where) → location (shared, typed, o
 phone number (optional, with explicit consent; never for anonymous reports; ``sharing``) →
 summary → Submit. A story close to one filed lately is offered as information for that
 complaint instead. Submit commits the complaint and ends the flow in one transaction, then
-answers with the tracking number and the verification date, then posts the ticket to the
-unit's desk (``handlers.desk``).
+answers with the tracking number and the verification date and, at the same time, posts the
+ticket to the unit's desk (``handlers.desk``).
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ from handlers.complaints.sharing import (
     got_location_text,
 )
 from handlers.context import SigapContext
-from handlers.desk.relay import notify_citizen, post_ticket
+from handlers.desk.relay import notify_citizen, post_ticket, together
 from handlers.desk.render import category_name, deadlines, due_line
 from handlers.flow import Flow, FlowCall, Step, register
 from models import activities, complaints
@@ -51,14 +51,18 @@ from texts import Html
 from texts.format import format_datetime
 
 
-async def _filing_refusal(context: SigapContext) -> str | None:
+async def _filing_state(context: SigapContext) -> complaints.FilingState:
+    services = context.services
+    since = services.clock.now() - DAY
+    return await complaints.filing_state(services.db, context.actor.telegram_id, since)
+
+
+def _filing_refusal(context: SigapContext, state: complaints.FilingState) -> str | None:
     """Why this person may not file a complaint now (banned, daily limit), or None."""
     services, tr = context.services, context.texts
-    telegram_id = context.actor.telegram_id
-    if await complaints.is_banned(services.db, telegram_id):
+    if state.banned:
         return tr.t("complaint.banned")
-    now = services.clock.now()
-    filed = await complaints.filed_since(services.db, telegram_id, now - DAY)
+    filed = state.filed
     limit = services.settings.complaints_per_day
     if len(filed) >= limit:
         again = format_datetime(filed[len(filed) - limit] + DAY, services.timezone, tr.language)
@@ -84,7 +88,7 @@ async def _kind_chosen(call: FlowCall, value: str) -> None:
 
 async def _ask_category(call: FlowCall) -> None:
     tr = call.texts
-    categories = await complaints.active_categories(call.context.services.db)
+    categories = await complaints.category_choices(call.context.services.db)
     labels = [(category_name(c.name, c.name_en, tr), f"c:{c.id}") for c in categories]
     await call.say(
         tr.t("complaint.ask_category"), [labels[i : i + 2] for i in range(0, len(labels), 2)]
@@ -95,7 +99,7 @@ async def _category_chosen(call: FlowCall, value: str) -> None:
     category_id = parse_id(value.removeprefix("c:")) if value.startswith("c:") else None
     if category_id is None:
         return
-    category = await complaints.category_of(call.context.services.db, category_id)
+    category = await complaints.category_choice(call.context.services.db, category_id)
     if category is None or not category.active:
         await call.say(call.texts.t("common.stale_button"))
         return
@@ -242,7 +246,7 @@ async def _privacy_chosen(call: FlowCall, value: str) -> None:
 
 async def _show_summary(call: FlowCall) -> None:
     tr, data = call.texts, call.data
-    category = await complaints.category_of(call.context.services.db, data["category_id"])
+    category = await complaints.category_choice(call.context.services.db, data["category_id"])
     if data.get("location_text"):
         location = data["location_text"]
     elif data.get("latitude") is not None:
@@ -339,7 +343,8 @@ async def _submit(call: FlowCall) -> None:
         return  # a second tap on Submit: the first one answered
     except (complaints.Banned, complaints.LimitReached):
         await call.finish()
-        await call.say(await _filing_refusal(context) or tr.t("complaint.banned"))
+        refusal = _filing_refusal(context, await _filing_state(context))
+        await call.say(refusal or tr.t("complaint.banned"))
         return
     except LookupError:
         await call.goto("category", data)
@@ -349,17 +354,20 @@ async def _submit(call: FlowCall) -> None:
 
 
 async def _confirm_and_post(context: SigapContext, complaint: Complaint) -> None:
-    await notify_citizen(
+    confirm = notify_citizen(
         context,
         complaint,
-        lambda t: t.t(
+        lambda t, _unit: t.t(
             "complaint.submitted",
             number=complaint.tracking_number,
             due=Html(due_line(complaint, t)),
         ),
     )
-    if complaint.ticket_message_id is None:
-        await post_ticket(context, complaint)
+    if complaint.ticket_message_id is not None:
+        await confirm
+        return
+    # The receipt and the desk's ticket at once: neither waits on the other's reads and sends.
+    await together(confirm, post_ticket(context, complaint))
 
 
 async def _confirm_submitted(
@@ -415,11 +423,12 @@ async def start_filing(
 ) -> None:
     """/aduan, or a citizen's free text sent on as a complaint of ``kind``: then the filing
     starts at the category and ``draft`` (what they wrote) becomes the story."""
-    refusal = await _filing_refusal(context)
+    state = await _filing_state(context)
+    refusal = _filing_refusal(context, state)
     if refusal is not None:
         await reply(update, context, refusal)
         return
-    if not await complaints.active_categories(context.services.db):
+    if not state.has_categories:
         await reply(update, context, context.texts.t("complaint.no_categories"))
         return
     if kind is None:

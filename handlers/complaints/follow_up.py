@@ -282,19 +282,17 @@ async def _announce(
 ) -> None:
     """What follows the citizen's move: the ticket, the desk, the citizen's own notice (which
     remembers ``event_id``: told)."""
-    services = context.services
     await refresh_ticket(context, complaint)
     dtr = desk_texts(context.services)
     header = dtr.t(f"desk.citizen_{move.value}", number=complaint.tracking_number)
     await tell_desk(context, complaint, header, note)
-    unit = await complaints.get_unit(services.db, complaint.unit_id)
     await notify_citizen(
         context,
         complaint,
-        lambda t: t.t(
+        lambda t, unit_name: t.t(
             f"complaint.citizen_{move.value}",
             number=complaint.tracking_number,
-            unit=unit.name if unit else "",
+            unit=unit_name,
             due=Html(due_line(complaint, t)),
         ),
         event_id=event_id,

@@ -12,9 +12,10 @@ follows its group to the new id (``desk_migrated``) and posts its open tickets t
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -27,6 +28,7 @@ from handlers.desk.render import (
     citizen_keyboard,
     desk_texts,
     due_line,
+    render_ticket,
     ticket_keyboard,
     ticket_text,
 )
@@ -120,13 +122,16 @@ async def post_ticket(relay: Relay, complaint: Complaint) -> bool:
     if chat_id is None:
         return False
     tr = desk_texts(relay.services)
+    details = await complaints.ticket_details(db, complaint)
     try:
         ticket = await relay.bot.send_message(
             chat_id,
-            await ticket_text(relay.services.db, complaint, tr),
+            render_ticket(complaint, details, tr),
             reply_markup=ticket_keyboard(complaint, tr),
         )
-        await ticket_posted(relay, complaint, chat_id, ticket.message_id)
+        await ticket_posted(
+            relay, complaint, chat_id, ticket.message_id, attachments=details.attachments
+        )
     except ChatMigrated as exc:
         return await _posted_after_upgrade(relay, complaint, chat_id, exc.new_chat_id)
     except TelegramError as exc:
@@ -136,11 +141,17 @@ async def post_ticket(relay: Relay, complaint: Complaint) -> bool:
 
 
 async def ticket_posted(
-    relay: Relay, complaint: Complaint, chat_id: int, ticket_message_id: int
+    relay: Relay,
+    complaint: Complaint,
+    chat_id: int,
+    ticket_message_id: int,
+    *,
+    attachments: int | None = None,
 ) -> None:
     """A complaint's ticket is in its desk (sent here, or queued by the Open311 API and sent by
     the outbox): link it, so replies to it are routed, and send its photos and location as
-    replies to it. Raises what Telegram raises for those."""
+    replies to it. Raises what Telegram raises for those. ``attachments``: how many it has,
+    when known (the ticket counts them): none to send, none to read."""
     db, complaint_id = relay.services.db, stored_id(complaint.id)
     # The ticket shows the reporter's identity (where their choice allows): its audit record
     # commits with the ticket's link, one write instead of two.
@@ -158,11 +169,15 @@ async def ticket_posted(
     )
     await complaints.set_ticket(db, complaint_id, chat_id, ticket_message_id, disclosed=disclosed)
     complaint.desk_chat_id, complaint.ticket_message_id = chat_id, ticket_message_id
-    extra = await send_attachments(
-        relay,
-        chat_id,
-        await complaints.attachments_of(db, complaint_id),
-        reply_to=ticket_message_id,
+    extra = (
+        await send_attachments(
+            relay,
+            chat_id,
+            await complaints.attachments_of(db, complaint_id),
+            reply_to=ticket_message_id,
+        )
+        if attachments != 0
+        else []
     )
     if complaint.latitude is not None and complaint.longitude is not None:
         location = await relay.bot.send_location(
@@ -241,7 +256,7 @@ async def tell_desk(
 async def notify_citizen(
     relay: Relay,
     complaint: Complaint,
-    render: Callable[[Texts], str],
+    render: Callable[[Texts, str], str],
     *,
     body: str | None = None,
     attachments: Sequence[EvidenceDraft] = (),
@@ -249,22 +264,24 @@ async def notify_citizen(
     relayed: tuple[int, int] | None = None,
 ) -> bool:
     """Send the reporter a notice about their complaint, in their language, with the buttons
-    that fit its status. False when they cannot be reached (blocked the bot, data purged).
+    that fit its status (``render`` is given their texts and the name of the complaint's unit).
+    False when they cannot be reached (blocked the bot, data purged).
     ``relayed``: the incoming message the notice passes on, marked so with the notice's
     messages (one write); when False is returned the caller marks it."""
     reporter = complaint.reporter_telegram_id
     if reporter is None:
         return False
     services = relay.services
-    language, blocked, earlier = await complaints.notice_state(
-        services.db, stored_id(complaint.id), reporter
-    )
-    if blocked:
+    state = await complaints.notice_state(services.db, complaint, reporter)
+    if state.blocked:
         return False
-    tr = texts(language or services.settings.default_language)
+    earlier = state.earlier
+    tr = texts(state.language or services.settings.default_language)
     try:
         markup = citizen_keyboard(complaint, tr)
-        notice = await send_with_header(relay, reporter, render(tr), body, markup=markup)
+        notice = await send_with_header(
+            relay, reporter, render(tr, state.unit_name), body, markup=markup
+        )
         files = await send_attachments(relay, reporter, attachments)
     except Forbidden:
         await mark_blocked(services.db, reporter, services.clock.now())
@@ -292,11 +309,11 @@ async def notify_citizen(
     return True
 
 
-def _move_notice(result: complaints.MoveResult, unit_name: str) -> Callable[[Texts], str]:
+def _move_notice(result: complaints.MoveResult) -> Callable[[Texts, str], str]:
     complaint, event = result.complaint, result.event
     move = Move(event.action)
 
-    def render(tr: Texts) -> str:
+    def render(tr: Texts, unit_name: str) -> str:
         return tr.t(
             f"complaint.notice_{move.value}",
             number=complaint.tracking_number,
@@ -310,10 +327,10 @@ def _move_notice(result: complaints.MoveResult, unit_name: str) -> Callable[[Tex
 
 async def after_move(relay: Relay, result: complaints.MoveResult) -> None:
     """Everything that follows a committed move: tickets, the citizen, the assignee."""
-    complaint, db = result.complaint, relay.services.db
-    unit = await complaints.get_unit(db, complaint.unit_id)
-    unit_name = unit.name if unit else ""
+    complaint = result.complaint
     move = Move(result.event.action)
+    # The ticket first, then the citizen: once they are told, the ticket shows what they were
+    # told (a handler who moves on presses the buttons the move left).
     if move is Move.FORWARD:
         if result.previous_ticket is not None:
             await refresh_ticket(relay, complaint, result.previous_ticket, handling=False)
@@ -321,18 +338,26 @@ async def after_move(relay: Relay, result: complaints.MoveResult) -> None:
     else:
         await refresh_ticket(relay, complaint)
     if move is Move.ASSIGN and complaint.assignee_id is not None:
-        await _tell_assignee(relay, complaint, complaint.assignee_id, unit_name)
-    await notify_citizen(
-        relay, complaint, _move_notice(result, unit_name), event_id=result.event.id
-    )
+        await _tell_assignee(relay, complaint, complaint.assignee_id)
+    await notify_citizen(relay, complaint, _move_notice(result), event_id=result.event.id)
 
 
-async def _tell_assignee(
-    relay: Relay, complaint: Complaint, employee_id: int, unit_name: str
-) -> None:
-    chat_id = await complaints.employee_chat(relay.services.db, employee_id)
+async def together(*steps: Awaitable[object]) -> None:
+    """Run ``steps`` at once and wait for all of them; the first failure (if any) is raised
+    once all have ended, so none is cut off halfway (a ticket sent but not yet linked)."""
+    outcomes = await asyncio.gather(*steps, return_exceptions=True)
+    for outcome in outcomes:
+        if isinstance(outcome, BaseException):
+            raise outcome
+
+
+async def _tell_assignee(relay: Relay, complaint: Complaint, employee_id: int) -> None:
+    db = relay.services.db
+    chat_id = await complaints.employee_chat(db, employee_id)
     if chat_id is None:
         return
+    unit = await complaints.get_unit(db, complaint.unit_id)
+    unit_name = unit.name if unit else ""
     try:
         await relay.bot.send_message(
             chat_id,

@@ -51,13 +51,14 @@ async def group_reply(update: Update, context: SigapContext) -> None:
     if await moved_already(update, context):
         return  # the reason for a move, delivered again: its question is used up
     tr = desk_texts(context.services)
-    ref = await complaints.find_message(context.services.db, message.chat.id, replied.message_id)
-    if ref is None:
-        ref = await _asked_again(context, replied)
+    db = context.services.db
+    found = await complaints.find_message_with_complaint(db, message.chat.id, replied.message_id)
+    ref, complaint = found if found is not None else (await _asked_again(context, replied), None)
     if ref is None or ref.kind not in ("ticket", "desk", "prompt"):
         await reply_in_group(update, context, tr.t("desk.reply_not_a_ticket"))
         return
-    complaint = await complaints.get_complaint(context.services.db, ref.complaint_id)
+    if found is None:  # asked again: its complaint is read now
+        complaint = await complaints.get_complaint(db, ref.complaint_id)
     if complaint is None or not await authorised(update, context, complaint):
         return
     if is_final(Status(complaint.status)) or complaint.purged_at is not None:
@@ -161,12 +162,12 @@ async def _staff_answer(
     except Exception:
         await files.discard(context, attachments)
         raise
-    unit = await complaints.get_unit(services.db, complaint.unit_id)
-    unit_name = unit.name if unit else ""
     delivered = await notify_citizen(
         context,
         complaint,
-        lambda t: t.t("complaint.staff_answer", number=complaint.tracking_number, unit=unit_name),
+        lambda t, unit_name: t.t(
+            "complaint.staff_answer", number=complaint.tracking_number, unit=unit_name
+        ),
         body=text,
         attachments=attachments,
         relayed=source,

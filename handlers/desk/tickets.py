@@ -32,7 +32,7 @@ from domain.complaints import (
 from handlers.common import answer_button, not_modified
 from handlers.context import SigapContext
 from handlers.desk.export import export_ticket
-from handlers.desk.relay import after_move, replying_to
+from handlers.desk.relay import after_move, replying_to, together
 from handlers.desk.render import (
     BUTTONS,
     choice_keyboard,
@@ -336,13 +336,17 @@ async def move_now(
                 ),
             )
         return None
-    await answer_button(
-        update,
-        context.texts.plain(
-            "desk.moved", status=status_name(result.complaint.status, context.texts)
+    # The press answered while the ticket and the citizen are told: the answer waits for
+    # nothing of theirs, nor they for it.
+    await together(
+        answer_button(
+            update,
+            context.texts.plain(
+                "desk.moved", status=status_name(result.complaint.status, context.texts)
+            ),
         ),
+        after_move(context, result),
     )
-    await after_move(context, result)
     return result
 
 

@@ -30,9 +30,12 @@ from __future__ import annotations
 
 from models.activities import AlreadySaved
 from models.complaints.categories import (
+    CategoryChoice,
     CategoryImport,
     active_categories,
     all_categories,
+    category_choice,
+    category_choices,
     import_categories,
 )
 from models.complaints.desks import (
@@ -61,11 +64,21 @@ from models.complaints.errors import (
     ReopenExpired,
 )
 from models.complaints.filing import ComplaintDraft, recent_stories, submit_complaint
-from models.complaints.limits import DAY, ban_reporter, filed_since, is_banned, unban_reporter
+from models.complaints.limits import (
+    DAY,
+    FilingState,
+    ban_reporter,
+    filed_since,
+    filing_state,
+    is_banned,
+    unban_reporter,
+)
 from models.complaints.messages import (
+    NoticeState,
     add_message,
     check_citizen_message,
     find_message,
+    find_message_with_complaint,
     latest_notice,
     mark_relayed,
     notice_state,
@@ -112,6 +125,7 @@ __all__ = [
     "AlreadyRecorded",
     "AlreadySaved",
     "Banned",
+    "CategoryChoice",
     "CategoryImport",
     "ComplaintClosed",
     "ComplaintDraft",
@@ -119,9 +133,11 @@ __all__ = [
     "DeskInstall",
     "DeskMove",
     "DeskRemoval",
+    "FilingState",
     "LimitReached",
     "MessageLimit",
     "MoveResult",
+    "NoticeState",
     "PromptUsed",
     "PurgeResult",
     "ReopenExpired",
@@ -135,6 +151,8 @@ __all__ = [
     "apply_move",
     "attachments_of",
     "ban_reporter",
+    "category_choice",
+    "category_choices",
     "category_of",
     "check_citizen_message",
     "citizen_chat_state",
@@ -145,8 +163,10 @@ __all__ = [
     "disclosure",
     "employee_chat",
     "filed_since",
+    "filing_state",
     "find_by_number",
     "find_message",
+    "find_message_with_complaint",
     "get_complaint",
     "get_offer",
     "get_unit",

@@ -6,9 +6,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -17,6 +17,7 @@ from models import audit
 from models.complaints.errors import Rollback
 from models.conversation import FlowEnd, finish_in, leave_counts
 from models.db import Database
+from models.one_trip import Prepared, run
 from models.roster import AlreadyApplied
 from models.tables import ComplaintCategory, Unit
 
@@ -29,6 +30,44 @@ async def active_categories(db: Database) -> list[ComplaintCategory]:
     )
     async with db.read() as session:
         return list((await session.execute(stmt)).scalars())
+
+
+class CategoryChoice(NamedTuple):
+    """What the filing shows of a category and checks of it, without an ORM object."""
+
+    id: int
+    name: str
+    name_en: str
+    active: bool
+
+
+_CATEGORIES = ComplaintCategory.metadata.tables["complaint_category"]
+_CHOICE_COLUMNS = (
+    _CATEGORIES.c.id,
+    _CATEGORIES.c.name,
+    _CATEGORIES.c.name_en,
+    _CATEGORIES.c.active,
+)
+_ACTIVE_CHOICES = Prepared(
+    select(*_CHOICE_COLUMNS)
+    .where(_CATEGORIES.c.active.is_(True))
+    .order_by(_CATEGORIES.c.position, _CATEGORIES.c.id)
+)
+_CHOICE = Prepared(select(*_CHOICE_COLUMNS).where(_CATEGORIES.c.id == bindparam("category")))
+
+
+async def category_choices(db: Database) -> list[CategoryChoice]:
+    """``active_categories`` as the filing's question lists them: every step of a citizen's
+    complaint reads a category or all of them, and loading them as ORM objects in a session
+    of their own cost more than anything else in those steps (bench/notify_latency.py)."""
+    [found] = await run(db, [(_ACTIVE_CHOICES, {})], write=False)
+    return [CategoryChoice(*row) for row in found.rows]
+
+
+async def category_choice(db: Database, category_id: int) -> CategoryChoice | None:
+    """``category_of`` for the filing: the one category, in one trip (``category_choices``)."""
+    [found] = await run(db, [(_CHOICE, {"category": category_id})], write=False)
+    return CategoryChoice(*found.rows[0]) if found.rows else None
 
 
 async def all_categories(db: Database) -> list[tuple[ComplaintCategory, str]]:

@@ -9,10 +9,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, exists, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import col
 
 from domain.calendar import WorkCalendar
 from domain.complaints import (
@@ -27,12 +26,14 @@ from domain.complaints import (
 )
 from models.activities import AlreadySaved, EvidenceDraft
 from models.complaints.errors import Banned, LimitReached
-from models.complaints.limits import DAY, banned_in, filed_in
+from models.complaints.limits import DAY
 from models.conversation import FlowEnd, finish_in, leave_receipt
 from models.db import Database
+from models.one_trip import Prepared, run
 from models.tables import (
     Complaint,
     ComplaintAttachment,
+    ComplaintBan,
     ComplaintCategory,
     ComplaintCounter,
     ComplaintEvent,
@@ -60,16 +61,26 @@ class ComplaintDraft:
 
 async def recent_stories(db: Database, telegram_id: int, since: datetime) -> list[Earlier]:
     """This account's open complaints since ``since``, for duplicate detection."""
-    stmt = select(Complaint).where(
-        col(Complaint.reporter_telegram_id) == telegram_id,
-        col(Complaint.created_at) >= since,
-        col(Complaint.status).not_in([s.value for s in FINAL]),
+    # Four columns in one trip, not whole rows through a session: this runs at every story a
+    # citizen sends (bench/notify_latency.py).
+    [found] = await run(db, [(_RECENT, {"reporter": telegram_id, "since": since})], write=False)
+    return [Earlier(*row) for row in found.rows]
+
+
+_COMPLAINTS = Complaint.metadata.tables["complaint"]
+_RECENT = Prepared(
+    select(
+        _COMPLAINTS.c.id,
+        _COMPLAINTS.c.tracking_number,
+        _COMPLAINTS.c.story,
+        _COMPLAINTS.c.created_at,
+    ).where(
+        _COMPLAINTS.c.reporter_telegram_id == bindparam("reporter"),
+        _COMPLAINTS.c.created_at >= bindparam("since", type_=_COMPLAINTS.c.created_at.type),
+        # Not an IN list: a prepared statement has none (``models.one_trip``).
+        *(_COMPLAINTS.c.status != status.value for status in sorted(FINAL)),
     )
-    async with db.read() as session:
-        return [
-            Earlier(stored_id(c.id), c.tracking_number, c.story, c.created_at)
-            for c in (await session.execute(stmt)).scalars()
-        ]
+)
 
 
 async def submit_complaint(
@@ -95,18 +106,15 @@ async def submit_complaint(
             async with db.write() as session:
                 if conversation is not None and not await finish_in(session, *conversation[:3]):
                     raise AlreadySaved()
-                await _check_reporter(session, draft.reporter_telegram_id, now, daily_limit)
-                category = await session.get(ComplaintCategory, draft.category_id)
-                if category is None or not category.active:
-                    raise LookupError(draft.category_id)
+                unit_id = await _check_filing(session, draft, now, daily_limit)
                 sequence = await _next_sequence(session, period)
                 complaint = Complaint(
                     tracking_number=format_tracking_number(period, sequence),
                     period=period,
                     sequence=sequence,
                     kind=draft.kind,
-                    category_id=stored_id(category.id),
-                    unit_id=category.unit_id,
+                    category_id=draft.category_id,
+                    unit_id=unit_id,
                     story=draft.story,
                     location_text=draft.location_text,
                     latitude=draft.latitude,
@@ -147,17 +155,59 @@ async def submit_complaint(
     raise AssertionError("unreachable")
 
 
-async def _check_reporter(
-    session: AsyncSession, reporter: int | None, now: datetime, daily_limit: int
-) -> None:
+async def _check_filing(
+    session: AsyncSession, draft: ComplaintDraft, now: datetime, daily_limit: int
+) -> int:
     """A banned reporter files nothing; nobody files more than the daily limit (the API's
-    clients, who have no Telegram account, are limited by their key instead)."""
-    if reporter is None:
-        return
-    if await banned_in(session, reporter):
-        raise Banned()
-    if len(await filed_in(session, reporter, now - DAY)) >= daily_limit:
-        raise LimitReached()
+    clients, who have no Telegram account, are limited by their key instead); the category
+    must be active. Its unit, where the complaint goes. One statement: the transaction holds
+    the writer's lock, and each statement is a trip round a busy event loop
+    (bench/notify_latency.py)."""
+    reporter = draft.reporter_telegram_id
+    category = (
+        await session.execute(
+            _FILING_CHECK,
+            {
+                "reporter": reporter if reporter is not None else 0,
+                "since": now - DAY,
+                "category": draft.category_id,
+            },
+        )
+    ).one()
+    banned, filed, active, unit_id = category
+    if reporter is not None:
+        if banned:
+            raise Banned()
+        if filed >= daily_limit:
+            raise LimitReached()
+    if not active or unit_id is None:
+        raise LookupError(draft.category_id)
+    return int(unit_id)
+
+
+_BANS = ComplaintBan.metadata.tables["complaint_ban"]
+_CATEGORIES = ComplaintCategory.metadata.tables["complaint_category"]
+_COUNTERS = ComplaintCounter.metadata.tables["complaint_counter"]
+_FILING_CHECK = select(
+    exists().where(_BANS.c.telegram_user_id == bindparam("reporter")),
+    select(func.count())
+    .where(
+        _COMPLAINTS.c.reporter_telegram_id == bindparam("reporter"),
+        _COMPLAINTS.c.created_at >= bindparam("since", type_=_COMPLAINTS.c.created_at.type),
+    )
+    .scalar_subquery(),
+    select(_CATEGORIES.c.active).where(_CATEGORIES.c.id == bindparam("category")).scalar_subquery(),
+    select(_CATEGORIES.c.unit_id)
+    .where(_CATEGORIES.c.id == bindparam("category"))
+    .scalar_subquery(),
+)
+# The month's counter moved on and read in one statement (the row locked as FOR UPDATE did).
+_NEXT = (
+    update(_COUNTERS)
+    .where(_COUNTERS.c.period == bindparam("month"))
+    .values(last=_COUNTERS.c.last + 1)
+    .returning(_COUNTERS.c.last)
+)
 
 
 def _kept_name(draft: ComplaintDraft) -> str | None:
@@ -169,17 +219,12 @@ def _kept_name(draft: ComplaintDraft) -> str | None:
 
 
 async def _next_sequence(session: AsyncSession, period: str) -> int:
-    counter = (
-        await session.execute(
-            select(ComplaintCounter).where(col(ComplaintCounter.period) == period).with_for_update()
-        )
-    ).scalar_one_or_none()
-    if counter is None:
-        counter = ComplaintCounter(period=period, last=0)
-        session.add(counter)
-    counter.last += 1
+    moved = (await session.execute(_NEXT, {"month": period})).scalar_one_or_none()
+    if moved is not None:
+        return int(moved)
+    session.add(ComplaintCounter(period=period, last=1))
     await session.flush()
-    return counter.last
+    return 1
 
 
 def add_attachments(

@@ -4,14 +4,16 @@ is) and the count behind the daily limit."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from models import audit
 from models.db import Database, rows_changed
-from models.tables import Complaint, ComplaintBan
+from models.one_trip import Prepared, run
+from models.tables import Complaint, ComplaintBan, ComplaintCategory
 
 DAY = timedelta(hours=24)
 
@@ -43,6 +45,45 @@ async def filed_in(session: AsyncSession, telegram_id: int, since: datetime) -> 
         .order_by(col(Complaint.created_at))
     )
     return list((await session.execute(stmt)).scalars())
+
+
+_BANS = ComplaintBan.metadata.tables["complaint_ban"]
+_COMPLAINTS = Complaint.metadata.tables["complaint"]
+_CATEGORIES = ComplaintCategory.metadata.tables["complaint_category"]
+_BANNED = Prepared(select(_BANS.c.id).where(_BANS.c.telegram_user_id == bindparam("reporter")))
+_FILED = Prepared(
+    select(_COMPLAINTS.c.created_at)
+    .where(
+        _COMPLAINTS.c.reporter_telegram_id == bindparam("reporter"),
+        _COMPLAINTS.c.created_at >= bindparam("since", type_=_COMPLAINTS.c.created_at.type),
+    )
+    .order_by(_COMPLAINTS.c.created_at)
+)
+_ANY_CATEGORY = Prepared(select(_CATEGORIES.c.id).where(_CATEGORIES.c.active.is_(True)).limit(1))
+
+
+class FilingState(NamedTuple):
+    """What /aduan checks before the first question: a ban, the complaints filed since the
+    day's limit began (oldest first), and whether there is any category to choose."""
+
+    banned: bool
+    filed: list[datetime]
+    has_categories: bool
+
+
+async def filing_state(db: Database, telegram_id: int, since: datetime) -> FilingState:
+    """``is_banned``, ``filed_since`` and whether any category is active, in one trip: three
+    sessions of their own before every /aduan's first question (bench/notify_latency.py)."""
+    banned, filed, category = await run(
+        db,
+        [
+            (_BANNED, {"reporter": telegram_id}),
+            (_FILED, {"reporter": telegram_id, "since": since}),
+            (_ANY_CATEGORY, {}),
+        ],
+        write=False,
+    )
+    return FilingState(bool(banned.rows), [at for (at,) in filed.rows], bool(category.rows))
 
 
 async def ban_reporter(

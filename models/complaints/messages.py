@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -20,7 +20,7 @@ from models.complaints.limits import banned_in
 from models.complaints.work import WorkOffer, offer_work
 from models.db import Database, insert_once, rows_changed
 from models.one_trip import Prepared, Step, prepared_insert, run
-from models.tables import Complaint, ComplaintEvent, ComplaintMessage, TelegramUser
+from models.tables import Complaint, ComplaintEvent, ComplaintMessage, TelegramUser, Unit
 from models.types import utcnow
 
 _MESSAGES = ComplaintMessage.metadata.tables["complaint_message"]  # SQLModel: __table__ untyped
@@ -265,17 +265,54 @@ async def latest_notice(db: Database, complaint_id: int, chat_id: int) -> int | 
         return await _latest_notice(session, complaint_id, chat_id)
 
 
-async def notice_state(
-    db: Database, complaint_id: int, chat_id: int
-) -> tuple[str | None, bool, int | None]:
-    """What a notice to the reporter needs first, read in one session: the language they
-    chose, whether they blocked the bot (``citizen_chat_state``) and ``latest_notice``."""
-    async with db.read() as session:
-        user = await session.get(TelegramUser, chat_id)
-        if user is not None and user.blocked_at is not None:
-            return user.language, True, None
-        earlier = await _latest_notice(session, complaint_id, chat_id)
-    return (user.language if user else None), False, earlier
+class NoticeState(NamedTuple):
+    """What a notice to the reporter needs first (``notice_state``)."""
+
+    language: str | None  # the language they chose
+    blocked: bool  # they blocked the bot (``citizen_chat_state``)
+    earlier: int | None  # ``latest_notice``; None when blocked
+    unit_name: str  # the name of the complaint's unit, which most notices give
+
+
+_USERS = TelegramUser.metadata.tables["telegram_user"]
+_UNITS = Unit.metadata.tables["unit"]
+_CHAT_STATE = Prepared(
+    select(_USERS.c.language, _USERS.c.blocked_at).where(_USERS.c.id == bindparam("chat"))
+)
+_LATEST_NOTICES = Prepared(
+    select(_MESSAGES.c.message_id, _MESSAGES.c.detail)
+    .where(
+        _MESSAGES.c.complaint_id == bindparam("complaint"),
+        _MESSAGES.c.chat_id == bindparam("chat"),
+        _MESSAGES.c.kind == "citizen",
+    )
+    .order_by(_MESSAGES.c.message_id.desc())
+    .limit(LATEST_SEARCHED)
+)
+_UNIT_NAME = Prepared(select(_UNITS.c.name).where(_UNITS.c.id == bindparam("unit")))
+
+
+async def notice_state(db: Database, complaint: Complaint, chat_id: int) -> NoticeState:
+    """What a notice to the reporter needs first, in one trip (``models.one_trip``): one
+    precedes every notice, and before it the unit's name took a session of its own."""
+    user, notices, unit = await run(
+        db,
+        [
+            (_CHAT_STATE, {"chat": chat_id}),
+            (_LATEST_NOTICES, {"complaint": complaint.id, "chat": chat_id}),
+            (_UNIT_NAME, {"unit": complaint.unit_id}),
+        ],
+        write=False,
+    )
+    language, blocked_at = user.rows[0] if user.rows else (None, None)
+    unit_name = unit.rows[0][0] if unit.rows else ""
+    if blocked_at is not None:
+        return NoticeState(language, True, None, unit_name)
+    return NoticeState(language, False, _with_buttons(notices.rows), unit_name)
+
+
+def _with_buttons(rows: Sequence[tuple[Any, ...]]) -> int | None:
+    return next((message_id for message_id, detail in rows if detail.get("buttons")), None)
 
 
 async def _latest_notice(session: AsyncSession, complaint_id: int, chat_id: int) -> int | None:
@@ -291,7 +328,7 @@ async def _latest_notice(session: AsyncSession, complaint_id: int, chat_id: int)
             .limit(LATEST_SEARCHED)
         )
     ).all()
-    return next((message_id for message_id, detail in rows if detail.get("buttons")), None)
+    return _with_buttons(rows)
 
 
 async def find_message(db: Database, chat_id: int, message_id: int) -> ComplaintMessage | None:
@@ -304,6 +341,25 @@ async def find_message(db: Database, chat_id: int, message_id: int) -> Complaint
                 )
             )
         ).scalar_one_or_none()
+
+
+async def find_message_with_complaint(
+    db: Database, chat_id: int, message_id: int
+) -> tuple[ComplaintMessage, Complaint | None] | None:
+    """``find_message`` and the complaint it belongs to (None if gone), in one statement: a
+    reply in a desk group reads both before anything else (bench/notify_latency.py)."""
+    async with db.read() as session:
+        found = (
+            await session.execute(
+                select(ComplaintMessage, Complaint)
+                .outerjoin(Complaint, col(Complaint.id) == ComplaintMessage.complaint_id)
+                .where(
+                    col(ComplaintMessage.chat_id) == chat_id,
+                    col(ComplaintMessage.message_id) == message_id,
+                )
+            )
+        ).one_or_none()
+    return None if found is None else (found[0], found[1])
 
 
 async def unannounced_move(

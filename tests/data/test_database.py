@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import select, text
+from sqlalchemy import event, select, text
 from sqlmodel import SQLModel, col
 
 # Every table module, for the comparison with the migrations below.
@@ -115,18 +115,30 @@ async def test_sqlite_runs_in_wal_mode(db: Database) -> None:
         assert (await session.execute(text("PRAGMA journal_mode"))).scalar() == "wal"
 
 
+class _Statements(list[str]):
+    """The statements sent to the database between ``start`` and ``stop`` (the one-trip ones
+    included: ``models.one_trip.run`` tells the same listeners)."""
+
+    def __init__(self, db: Database) -> None:
+        super().__init__()
+        self.engine = db.engine.sync_engine
+
+    def _seen(self, _conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        self.append(statement)
+
+    def start(self) -> None:
+        event.listen(self.engine, "before_cursor_execute", self._seen)
+
+    def stop(self) -> None:
+        event.remove(self.engine, "before_cursor_execute", self._seen)
+
+
 async def test_no_conversation_is_remembered_until_one_begins(db: Database) -> None:
     """Most updates come from people with no flow open: after one read, none is asked for, on
     SQLite (one process per database). On PostgreSQL several webhook receivers may take one
     person's updates in turn, so each asks the database."""
-    statements: list[str] = []
-
-    def seen(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        statements.append(statement)
-
-    from sqlalchemy import event
-
-    event.listen(db.engine.sync_engine, "before_cursor_execute", seen)
+    statements = _Statements(db)
+    statements.start()
     assert await conversation.load(db, 1, 2) is None
     asked = len(statements)
     assert asked >= 1
@@ -138,7 +150,33 @@ async def test_no_conversation_is_remembered_until_one_begins(db: Database) -> N
     await conversation.begin(db, 1, 2, "worklog", "confirm", {}, 10, utcnow())
     opened = await conversation.load(db, 1, 2)
     assert opened is not None and opened.step == "confirm"
-    event.remove(db.engine.sync_engine, "before_cursor_execute", seen)
+    statements.stop()
+
+
+async def test_a_person_read_with_no_conversation_has_their_last_receipt_read_with_it(
+    db: Database,
+) -> None:
+    """A message with no flow open asks next whether it saved the last one: on SQLite the read
+    of the conversation brings the person's receipt in the same hand-off, and the question is
+    answered from memory."""
+    begun = await conversation.begin(db, 5, 6, "log", "summary", {}, 30, utcnow())
+    async with db.write() as session:
+        assert await conversation.finish_in(session, 5, 6, begun.version, 31, {"a": 1}, "log")
+    memory = conversation._absent_of(db)
+    memory.forget_receipts()  # as a process that starts anew
+    memory.keys.clear()
+    statements = _Statements(db)
+    statements.start()
+    assert await conversation.load(db, 5, 6) is None
+    read = len(statements)
+    receipt = await conversation.receipt_for(db, 5, 6, 31)
+    assert receipt is not None and (receipt.flow, receipt.data) == ("log", {"a": 1})
+    assert await conversation.receipt_for(db, 5, 6, 32) is None
+    statements.stop()
+    if db.is_sqlite:
+        assert read == 2 and len(statements) == read  # both in the load's trip
+    else:
+        assert read == 1 and len(statements) == 3  # each asks the database
 
 
 async def test_the_conversation_just_written_is_not_read_back(
@@ -150,18 +188,12 @@ async def test_the_conversation_just_written_is_not_read_back(
     remembered is what the database holds."""
     from models.tables import Conversation
 
-    statements: list[str] = []
-
-    def seen(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        statements.append(statement)
-
-    from sqlalchemy import event
-
+    statements = _Statements(db)
     now = utcnow()
     earlier = await conversation.begin(db, 3, 4, "log", "summary", {"n": [0]}, 19, now)
     begun = await conversation.begin(db, 3, 4, "log", "summary", {"n": [1]}, 20, now)
     assert begun.version != earlier.version  # the earlier summary's buttons are stale
-    event.listen(db.engine.sync_engine, "before_cursor_execute", seen)
+    statements.start()
     first = await conversation.load(db, 3, 4)
     assert first is not None and (first.id, first.version, first.data) == (
         begun.id,
@@ -187,7 +219,7 @@ async def test_the_conversation_just_written_is_not_read_back(
     monkeypatch.setattr(conversation._Memory, "OPEN_SECONDS", -1.0)
     assert await conversation.load(db, 3, 4) == after
     assert statements != []
-    event.remove(db.engine.sync_engine, "before_cursor_execute", seen)
+    statements.stop()
     async with db.read() as session:
         [stored] = (await session.execute(select(Conversation))).scalars().all()
     assert (stored.id, stored.step, stored.version, stored.data, stored.last_update_id) == (

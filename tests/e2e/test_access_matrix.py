@@ -131,7 +131,7 @@ async def test_every_route_as_every_person(town: Harness, errors: ErrorRecords) 
     irwansyah = await _id(office, Employee, Employee.nip == IRWANSYAH)
     pu = await _id(office, Unit, Unit.code == "BLW-PU")
     people = await _people(office)
-    office.application.bot.rate_limiter._group_max_rate = 0  # type: ignore[union-attr]
+    office.application.bot.rate_limiter.group_max_rate = 0  # type: ignore[union-attr]
     sweep = Sweep(office, errors)
     before = await _snapshot(office)
     table = rows()

@@ -537,7 +537,7 @@ async def test_every_update_gets_a_clear_answer(town: Harness, errors: ErrorReco
     sweep = Sweep(office, errors)
     # Groups are paced at Telegram's 20 messages a minute (tested in test_outbox_delivery.py and
     # test_desk.py); the sweep's few hundred group answers would wait minutes for it.
-    office.application.bot.rate_limiter._group_max_rate = 0  # type: ignore[union-attr]
+    office.application.bot.rate_limiter.group_max_rate = 0  # type: ignore[union-attr]
     people = [
         ("employee", await office.employee(AGUS, first_name="Agus"), False),
         ("supervisor", await office.employee(BENNY, first_name="Benny"), False),

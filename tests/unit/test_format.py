@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from texts import LANGUAGES, catalogue, fill, texts
+from texts import LANGUAGES, Html, catalogue, escape, fill, texts
 from texts.format import (
     date_range,
     duration,
@@ -110,3 +110,51 @@ def test_no_catalogue_message_reads_badly_once_filled(language: str) -> None:
         if re.search(r"\{\w*\}", text):
             problems.append(f"{key}: unfilled placeholder: {text!r}")
     assert problems == []
+
+
+def _formatter_fill(template: str, values: dict[str, object]) -> str:
+    """``texts.fill`` as it was through ``string.Formatter`` on every call: the parsed and
+    cached templates must say exactly what it said."""
+    formatter, parts = string.Formatter(), list[str]()
+    for literal, field, spec, conversion in formatter.parse(template):
+        if any(parts) and next(p for p in reversed(parts) if p).endswith("."):
+            literal = re.sub(r"^((?:</[a-z]+>)*)\.(?!\.)", r"\1", literal, count=1)
+        parts.append(literal)
+        if field is not None:
+            value = formatter.convert_field(formatter.get_field(field, (), values)[0], conversion)
+            parts.append(formatter.format_field(value, spec or ""))
+    return "".join(parts)
+
+
+# Values as handlers give them: a name with its degree, typed text with HTML's characters, an
+# HTML fragment ending in a period, nothing, a number, and a value that is only a period.
+_VALUES: list[object] = [NAME, "a < b & c", Html("<b>Agus, S.H.</b>."), "", 3, ".", "Agus"]
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_catalogue_message_is_filled_as_string_formatter_filled_it(language: str) -> None:
+    tr = texts(language)
+    for key, template in catalogue(language).items():
+        fields = sorted(_fields(template))
+        # Each value in every place, then the values rotated through the places.
+        choices = [dict.fromkeys(fields, value) for value in _VALUES]
+        choices += [
+            {field: _VALUES[(i + shift) % len(_VALUES)] for i, field in enumerate(fields)}
+            for shift in range(len(_VALUES))
+        ]
+        for params in choices:
+            escaped: dict[str, object] = {k: escape(v) for k, v in params.items()}
+            assert tr.t(key, **params) == _formatter_fill(template, escaped), (key, params)
+            plain: dict[str, object] = {k: str(v) for k, v in params.items()}
+            assert tr.plain(key, **params) == _formatter_fill(template, plain), (key, params)
+
+
+def test_templates_beyond_the_catalogue_are_filled_as_string_formatter_filled_them() -> None:
+    cases: list[tuple[str, dict[str, object]]] = [
+        ("{a:<6}|{b!r}.{c}", {"a": "x.", "b": "y", "c": "z"}),
+        ("{a.real} {b}", {"a": 2, "b": "."}),  # not a plain name: string.Formatter's way
+        ("<i>{a}</i></b>.. {{literal}}.", {"a": "S.E."}),
+        ("{a}{b}. x", {"a": "A.", "b": ""}),
+    ]
+    for template, values in cases:
+        assert fill(template, values) == _formatter_fill(template, values)

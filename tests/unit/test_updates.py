@@ -102,6 +102,28 @@ PAYLOADS: list[dict[str, Any]] = [
         },
     },
     {"update_id": 11, "poll": {"id": "p"}},  # incomplete: PTB's error, not a guess
+    {  # a press on a keyboard of rows, a link, and a button of a kind not listed (PTB's)
+        "update_id": 12,
+        "callback_query": {
+            "id": "101",
+            "from": PERSON,
+            "message": SENT
+            | {
+                "reply_markup": {
+                    "inline_keyboard": [
+                        [
+                            {"text": "✅ Simpan", "callback_data": "ql:save:1"},
+                            {"text": "✏️ Ubah", "callback_data": "ql:edit:1"},
+                        ],
+                        [{"text": "Bantuan", "url": "https://example.org/"}],
+                        [{"text": "Salin", "copy_text": {"text": "KTP-1"}}],
+                    ]
+                }
+            },
+            "chat_instance": "123",
+            "data": "ql:edit:1",
+        },
+    },
 ]
 
 
