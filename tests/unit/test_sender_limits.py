@@ -83,3 +83,25 @@ def test_the_built_sender_gives_a_wave_what_the_replies_to_people_leave(tmp_path
     for _ in range(40):  # replies beyond the whole rate: the wave still moves, at 3/s
         metrics.bot_api_answered(200, client="replies")
     assert _wave_in_ten_seconds(sender, 3_000) in range(30, 34)
+
+
+def test_notices_between_people_go_before_the_actors_own_follow_ups_and_the_waves(
+    tmp_path: Path,
+) -> None:
+    """A head's offer to log their move waits for the employee's and citizen's notices queued
+    after it; a digest waits for both, whatever the order the rows were written in."""
+    from collections import deque
+
+    from models.outbox import QueuedMessage
+
+    sender = _sender(tmp_path)
+
+    def lane(row_id: int, kind: str) -> Any:
+        return deque([QueuedMessage(row_id, f"k{row_id}", row_id, kind, {}, 0)])
+
+    digest = sender._priority(lane(1, "digest"))
+    offer = sender._priority(lane(2, "work_offer"))
+    review = sender._priority(lane(3, "review"))
+    later_offer = sender._priority(lane(4, "work_offer"))
+    desk = sender._priority(lane(5, "desk"))
+    assert review < desk < offer < later_offer < digest
