@@ -259,8 +259,13 @@ def _trip(
                 parameters = tuple(filled)
             cursor.execute(sql, parameters)
             rows = cursor.fetchall() if cursor.description else []
-            if index == guard and cursor.rowcount == 0:
-                raise Unchanged()
+            if index == guard:
+                if cursor.rowcount < 0:
+                    # Python 3.11's sqlite3 counts no rows for a statement that begins with
+                    # WITH: the guard would never fire, and a stale tap would write twice.
+                    raise ValueError("a guard statement must begin with its UPDATE or DELETE")
+                if cursor.rowcount == 0:
+                    raise Unchanged()
             outcomes.append((rows, cursor.rowcount))
         if write:
             cursor.execute("COMMIT")
