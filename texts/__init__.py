@@ -25,6 +25,13 @@ class Html(str):
 
 
 def escape(value: object) -> str:
+    if type(value) is str:
+        # Most values have nothing to escape: no call to html.escape for them.
+        if "&" in value or "<" in value or ">" in value:
+            return html.escape(value, quote=False)
+        return value
+    if type(value) is int:
+        return str(value)
     if isinstance(value, Html):
         return value
     return html.escape(str(value), quote=False)
@@ -60,41 +67,43 @@ class _Part(NamedTuple):
     # loses its own period.
     after_period: str
     field: str | None
+    # A plain name (``{name}``), looked up directly; any other placeholder (``{a.b}``,
+    # ``{a[0]}``) is looked up as ``string.Formatter`` does.
+    plain: bool
     spec: str
     conversion: str | None
 
 
 @cache
-def _parts(template: str) -> tuple[_Part, ...] | None:
+def _parts(template: str) -> tuple[_Part, ...]:
     """``template`` parsed once (``string.Formatter.parse`` each time was a seventh of the
-    quick log's handler time, bench/paths.py; the catalogues' templates are a bounded set);
-    None for a placeholder that is not a plain name (``{a.b}``, ``{a[0]}``), which ``fill``
-    leaves to ``string.Formatter``."""
-    parts = []
-    for literal, field, spec, conversion in _FORMATTER.parse(template):
-        if field is not None and not _NAME.fullmatch(field):
-            return None
-        after = _PERIOD_AFTER_TAGS.sub(r"\1", literal, count=1)
-        parts.append(_Part(literal, after, field, spec or "", conversion))
-    return tuple(parts)
+    quick log's handler time, bench/paths.py; the catalogues' templates are a bounded set)."""
+    return tuple(
+        _Part(
+            literal,
+            _PERIOD_AFTER_TAGS.sub(r"\1", literal, count=1),
+            field,
+            field is not None and _NAME.fullmatch(field) is not None,
+            spec or "",
+            conversion,
+        )
+        for literal, field, spec, conversion in _FORMATTER.parse(template)
+    )
 
 
 def fill(template: str, values: Mapping[str, object]) -> str:
     """``template.format(**values)``, except that a value ending in a period (a name with its
     degree, ``Nurhayati Harahap, S.E.``) is not followed by the template's own period."""
-    parts = _parts(template)
-    if parts is None:
-        return _fill_formatter(template, values)
     out: list[str] = []
     last = ""  # the last text that is not empty
-    for literal, after_period, field, spec, conversion in parts:
+    for literal, after_period, field, plain, spec, conversion in _parts(template):
         if last.endswith("."):
             literal = after_period
         if literal:
             out.append(literal)
             last = literal
         if field is not None:
-            value: Any = values[field]
+            value: Any = values[field] if plain else _FORMATTER.get_field(field, (), values)[0]
             if conversion is not None:
                 value = _FORMATTER.convert_field(value, conversion)
             # (Not ``format``: in this package that name is the module ``texts.format``.)
@@ -105,20 +114,6 @@ def fill(template: str, values: Mapping[str, object]) -> str:
                 out.append(shown)
                 last = shown
     return "".join(out)
-
-
-def _fill_formatter(template: str, values: Mapping[str, object]) -> str:
-    """``fill`` through ``string.Formatter`` for any placeholder it takes."""
-    parts: list[str] = []
-    for literal, field, spec, conversion in _FORMATTER.parse(template):
-        ends_in_period = any(parts) and next(p for p in reversed(parts) if p).endswith(".")
-        if ends_in_period:
-            literal = _PERIOD_AFTER_TAGS.sub(r"\1", literal, count=1)
-        parts.append(literal)
-        if field is not None:
-            value = _FORMATTER.convert_field(_FORMATTER.get_field(field, (), values)[0], conversion)
-            parts.append(_FORMATTER.format_field(value, spec or ""))
-    return "".join(parts)
 
 
 class Texts:
@@ -136,14 +131,7 @@ class Texts:
             return template
         # A placeholder without its value raises (KeyError) rather than reach a person.
         for name, value in params.items():  # ``params`` is this call's own dict
-            if type(value) is str:
-                # ``escape``, without its calls for the many values with nothing to escape.
-                if "&" in value or "<" in value or ">" in value:
-                    params[name] = html.escape(value, quote=False)
-            elif type(value) is int:
-                params[name] = str(value)
-            else:
-                params[name] = escape(value)
+            params[name] = escape(value)
         return fill(template, params)
 
     def has(self, key: str) -> bool:
