@@ -311,6 +311,16 @@ async def rows_changed(
 _UPSERTS: dict[tuple[str, str, tuple[str, ...], tuple[str, ...]], Insert] = {}
 
 
+def dialect_insert(dialect: str) -> Callable[[Any], sqlite.Insert | postgresql.Insert]:
+    """The dialect's ``insert`` (the one with ``on_conflict_do_*``) for ``dialect``'s name."""
+    if dialect == "postgresql":
+        # Imported on PostgreSQL only: its dialect is ~20 modules a SQLite install never uses.
+        from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+
+        return postgresql_insert
+    return sqlite.insert
+
+
 def upsert(dialect: str, table: Table, key: Sequence[str], returning: Sequence[str] = ()) -> Insert:
     """``INSERT … ON CONFLICT (key) DO UPDATE`` every other column given, built once per
     dialect and table (SQLAlchemy caches its compiled form by the statement's shape, and the
@@ -321,13 +331,7 @@ def upsert(dialect: str, table: Table, key: Sequence[str], returning: Sequence[s
     conversation, a flow's receipt."""
     found = _UPSERTS.get((dialect, table.name, tuple(key), tuple(returning)))
     if found is None:
-        statement: sqlite.Insert | postgresql.Insert
-        if dialect == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-
-            statement = postgresql_insert(table)
-        else:
-            statement = sqlite.insert(table)
+        statement = dialect_insert(dialect)(table)
         others = {c.name: statement.excluded[c.name] for c in table.c if c.name not in key}
         others.pop("id", None)
         found = statement.on_conflict_do_update(index_elements=list(key), set_=others)
@@ -355,14 +359,8 @@ async def insert_new(
     """:func:`insert_once` for several rows in one statement; the ids of the rows written."""
     if not rows:
         return set()
-    insert: Callable[[Any], sqlite.Insert | postgresql.Insert] = sqlite.insert
-    if session.get_bind().dialect.name == "postgresql":
-        # Imported on PostgreSQL only: its dialect is ~20 modules a SQLite install never uses.
-        from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-
-        insert = postgresql_insert
     statement = (
-        insert(table)
+        dialect_insert(session.get_bind().dialect.name)(table)
         .values(list(rows))
         .on_conflict_do_nothing(index_elements=list(key))
         .returning(table.id)

@@ -9,9 +9,9 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Integer, String, bindparam, cast, text
-from sqlalchemy.dialects import sqlite
 
 from models import outbox_wake
+from models.db import dialect_insert
 from models.one_trip import Earlier, Prepared, Step
 from models.outbox import MAX_KEY_LENGTH, OutboxMessage, OutboxStatus, validate_payload
 
@@ -69,7 +69,7 @@ def _keyed_insert(dialect: str) -> Prepared:
         key = bindparam("key_prefix", type_=String) + cast(
             bindparam("key_id", type_=Integer), String
         )
-        statement = _dialect_insert(dialect)(table).values(key=key, **given, **stamps)
+        statement = dialect_insert(dialect)(table).values(key=key, **given, **stamps)
         found = _KEYED_INSERTS[dialect] = Prepared(
             statement.on_conflict_do_nothing(index_elements=["key"]).returning(table.c.id)
         )
@@ -77,11 +77,3 @@ def _keyed_insert(dialect: str) -> Prepared:
 
 
 _STAMPS = ("created_at", "updated_at")
-
-
-def _dialect_insert(dialect: str) -> Any:
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-
-        return postgresql_insert
-    return sqlite.insert
