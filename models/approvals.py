@@ -152,22 +152,6 @@ async def _waiting_by_person(
     return [rows[e] for e in employee_ids if e in rows]
 
 
-async def waiting_days(db: Database, employee_id: int) -> list[tuple[date, int]]:
-    """Days with entries waiting, oldest first, with how many."""
-    async with db.read() as session:
-        return await _waiting_days(session, employee_id)
-
-
-async def _waiting_days(session: AsyncSession, employee_id: int) -> list[tuple[date, int]]:
-    stmt = (
-        select(col(Activity.work_date), func.count())
-        .where(_waiting(), col(Activity.employee_id) == employee_id)
-        .group_by(col(Activity.work_date))
-        .order_by(col(Activity.work_date))
-    )
-    return [(d, int(n)) for d, n in await session.execute(stmt)]
-
-
 @dataclass(frozen=True)
 class WaitingEntry:
     activity: Activity
