@@ -1,4 +1,4 @@
-"""SQLite statements in one trip to aiosqlite's thread instead of four.
+"""SQLite statements in one trip to aiosqlite's thread instead of four, and a writer's in none.
 
 aiosqlite runs every call on a thread of its own, and SQLAlchemy's adapter makes four calls per
 statement: open a cursor, execute, fetch, close. Each is a hand-off between threads (a queue put,
@@ -18,9 +18,10 @@ COMMIT (which waits for the disk: ``synchronous=FULL``) and any ``executemany`` 
 Writers queue on ``Database``'s write lock, and each trip to the thread held it for a whole turn
 of a busy event loop: the thread must win the GIL from the loop's thread (up to the 5 ms switch
 interval) and its answer then waits in the loop's ready queue behind everyone else's callbacks.
-A report's move, a staff answer or a linking /start (6 to 10 statements) held the lock 11-17 ms
-for 1-2 ms of SQLite's work, and every writer behind them waited (bench/notify_latency.py, 50
-units: the lock was held 77 % of the run). Here they make one trip, their COMMIT's.
+A report's move, a staff answer or a linking /start made 7 to 11 trips holding the lock, some
+25-38 turns of the loop for 1-2 ms of SQLite's work, and every writer behind them waited
+(bench/notify_latency.py at 50 units: the lock was held 77 % of the run). Here they make one
+trip, their COMMIT's, and hold the lock for their own work on the loop and that trip.
 
 Why that is safe: SQLite's connection is opened with ``check_same_thread=False`` and serialises
 its own calls (``sqlite3.threadsafety`` 3), and a statement runs on the loop's thread only when
@@ -33,7 +34,8 @@ the BEGIN and its statement go to the thread instead, to wait there up to the bu
 
 What this can block: the loop, for as long as SQLite works on one statement. In the bot every
 write statement touches a few rows by key (a ticket, a conversation, a batch of inbox rows);
-the widest is the daily draft expiry's (one day's stale drafts). The retention purge, whose
+the widest are the daily ones that delete a day's stale drafts and flow receipts, or a past
+period's survey receipts, a few milliseconds of SQLite's work. The retention purge, whose
 UPDATE and DELETEs span every complaint closed before a date, runs in ``sigap complaints purge``,
 a process of its own with nothing else on its loop. So no statement is kept on the thread for its
 size; one that may scan a large table inside the bot's writer would belong on the thread.
@@ -62,8 +64,8 @@ _Outcome = tuple[Any, list[Any], int, int | None]
 def _run(
     connection: sqlite3.Connection, operation: str, parameters: Any, many: bool, begin: str | None
 ) -> _Outcome:
-    """On aiosqlite's thread: the whole statement, cursor opened and closed (after ``begin``,
-    the transaction's deferred BEGIN, if any)."""
+    """On aiosqlite's thread (or the loop's: :func:`_runs_here`): the whole statement, cursor
+    opened and closed (after ``begin``, the transaction's deferred BEGIN, if any)."""
     cursor = connection.cursor()
     try:
         if begin is not None:
