@@ -40,8 +40,7 @@ class _Threads(list[str]):
 @pytest.fixture
 async def db(tmp_path: Path) -> AsyncIterator[Database]:
     database = Database(f"sqlite+aiosqlite:///{tmp_path / 'x.db'}", busy_timeout=BUSY_TIMEOUT_S)
-    async with database.write() as session:
-        await session.execute(text("CREATE TABLE t (a INTEGER)"))
+    await _write(database, "CREATE TABLE t (a INTEGER)")
     yield database
     await database.dispose()
 
@@ -49,6 +48,14 @@ async def db(tmp_path: Path) -> AsyncIterator[Database]:
 async def _count(db: Database) -> int:
     async with db.read() as session:
         return int((await session.execute(text("SELECT count(*) FROM t"))).scalar_one())
+
+
+async def _write(db: Database, *statements: str | tuple[str, Any]) -> None:
+    """``statements`` (each SQL, or SQL and its parameters) in one writer's transaction."""
+    async with db.write() as session:
+        for statement in statements:
+            sql, parameters = (statement, None) if isinstance(statement, str) else statement
+            await session.execute(text(sql), parameters)
 
 
 async def _aiosqlite_connection(session: Any) -> Any:
@@ -78,9 +85,9 @@ async def test_readers_and_executemany_stay_on_the_thread(
     threads = _Threads(monkeypatch)
     async with db.read() as session:
         await session.execute(text("SELECT count(*) FROM t"))
-    async with db.write() as session:
-        await session.execute(text("INSERT INTO t VALUES (:a)"), [{"a": 1}, {"a": 2}])
-        await session.execute(text("INSERT INTO t VALUES (3)"))
+    await _write(
+        db, ("INSERT INTO t VALUES (:a)", [{"a": 1}, {"a": 2}]), "INSERT INTO t VALUES (3)"
+    )
     # The executemany carried the BEGIN; once it was back, the next statement ran here.
     assert threads == ["thread", "thread", "loop"]
     assert await _count(db) == 3
@@ -146,20 +153,15 @@ async def test_a_transaction_sqlite_ended_sends_its_next_statement_to_the_thread
 ) -> None:
     """Without the transaction, the write lock is no longer held: the statement might wait."""
     threads = _Threads(monkeypatch)
-    async with db.write() as session:
-        await session.execute(text("INSERT INTO t VALUES (1)"))
-        await session.execute(text("ROLLBACK"))  # as SQLite does itself on a full disk
-        await session.execute(text("INSERT INTO t VALUES (2)"))
+    # The ROLLBACK: as SQLite does itself on a full disk.
+    await _write(db, "INSERT INTO t VALUES (1)", "ROLLBACK", "INSERT INTO t VALUES (2)")
     assert threads == ["loop", "loop", "thread"]
     assert await _count(db) == 1
 
 
 async def test_a_failed_statement_run_here_rolls_the_writer_back(db: Database) -> None:
     with pytest.raises(Exception, match="no such table"):
-        async with db.write() as session:
-            await session.execute(text("INSERT INTO t VALUES (1)"))
-            await session.execute(text("INSERT INTO missing VALUES (1)"))
+        await _write(db, "INSERT INTO t VALUES (1)", "INSERT INTO missing VALUES (1)")
     assert await _count(db) == 0
-    async with db.write() as session:  # the connection is usable again, and writes
-        await session.execute(text("INSERT INTO t VALUES (2)"))
+    await _write(db, "INSERT INTO t VALUES (2)")  # the connection is usable again, and writes
     assert await _count(db) == 1
