@@ -379,8 +379,10 @@ def _group_trip(
             try:
                 found.append(_statements(cursor, trips, guard))
             except Exception as error:
-                # Where SQLite itself gave up on the transaction (a full disk, an I/O error)
-                # the ROLLBACK TO fails as well, and with it the whole group, below.
+                if not connection.in_transaction:
+                    # SQLite gave the whole transaction up (a full disk, an I/O error): nothing
+                    # of the group is written, and every writer in it is told so.
+                    raise
                 cursor.execute("ROLLBACK TO writer")
                 found.append(error)
             cursor.execute("RELEASE writer")
