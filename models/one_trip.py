@@ -20,7 +20,8 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import weakref
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
@@ -247,14 +248,21 @@ def _trip(
     connection: sqlite3.Connection, write: bool, trips: list[_Trip], guard: int | None
 ) -> list[tuple[list[Any], int]]:
     """On the connection's thread: the whole transaction."""
+    with _transaction(connection, write) as cursor:
+        return _statements(cursor, trips, guard)
+
+
+@contextmanager
+def _transaction(connection: sqlite3.Connection, write: bool) -> Iterator[sqlite3.Cursor]:
+    """A cursor, in a transaction of its own if ``write`` (BEGIN IMMEDIATE, COMMIT at the end
+    of the block), rolled back whole on error."""
     cursor = connection.cursor()
     try:
         if write:
             cursor.execute("BEGIN IMMEDIATE")
-        outcomes = _statements(cursor, trips, guard)
+        yield cursor
         if write:
             cursor.execute("COMMIT")
-        return outcomes
     except BaseException:
         if connection.in_transaction:
             connection.rollback()
@@ -370,10 +378,8 @@ def _group_trip(
 ) -> list[list[tuple[list[Any], int]] | Exception]:
     """On the connection's thread: several writers' trips in one transaction, each within a
     savepoint of its own; what each gave, or the error that rolled it back."""
-    cursor = connection.cursor()
-    try:
-        cursor.execute("BEGIN IMMEDIATE")
-        found: list[list[tuple[list[Any], int]] | Exception] = []
+    found: list[list[tuple[list[Any], int]] | Exception] = []
+    with _transaction(connection, True) as cursor:
         for trips, guard in group:
             cursor.execute("SAVEPOINT writer")
             try:
@@ -386,14 +392,7 @@ def _group_trip(
                 cursor.execute("ROLLBACK TO writer")
                 found.append(error)
             cursor.execute("RELEASE writer")
-        cursor.execute("COMMIT")
-        return found
-    except BaseException:
-        if connection.in_transaction:
-            connection.rollback()
-        raise
-    finally:
-        cursor.close()
+    return found
 
 
 async def _run_core(
