@@ -322,9 +322,11 @@ _committing: set[asyncio.Task[None]] = set()
 async def _in_group(
     db: Database, trips: list[_Trip], guard: int | None
 ) -> list[tuple[list[Any], int]]:
-    answer: asyncio.Future[list[tuple[list[Any], int]]] = asyncio.get_running_loop().create_future()
+    loop = asyncio.get_running_loop()
+    answer: asyncio.Future[list[tuple[list[Any], int]]] = loop.create_future()
     group = _waiting.get(db)
-    if group is None:
+    # (A group of another event loop's, one closed before its group's turn, is never written.)
+    if group is None or group[0].answer.get_loop() is not loop:
         group = _waiting[db] = []
         task = asyncio.create_task(_commit_group(db, group))
         _committing.add(task)
