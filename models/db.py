@@ -105,6 +105,12 @@ class Database:
             # load the same few connections serve every request and stay warm, so that few
             # sit idle long enough to be pinged (``_check_on_checkout``).
             kwargs.update(pool_size=20, max_overflow=0, pool_use_lifo=True)
+            # Each connection keeps its prepared statements (SQLAlchemy's cache, 100 by
+            # default). bench/notify_latency.py alone runs some 180 distinct ones (each
+            # connection met about 86 of them there); a long-running bot meets them all, and
+            # each one pushed out of the cache is prepared again when next run (a round trip,
+            # and asyncpg's codecs built anew).
+            kwargs["connect_args"] = {"prepared_statement_cache_size": 500}
         engine = create_async_engine(self.url, **kwargs)
         if self.is_sqlite:
             _configure_sqlite(engine, self.sqlite_pragmas())
