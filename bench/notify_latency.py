@@ -21,6 +21,12 @@ change: woken only by its 30 s poll (``poll-30s``). Prints p50/p95/max per kind;
 p95 ≤ 1 s and max ≤ 2 s. Checks that every notice arrived once, and prints the CPU the bot
 used (one event loop: a saturated bot is at one core, whatever the load average says).
 
+``--think SECONDS``: each person pauses about that long (0.5 to 1.5 times it) before each step,
+as someone reading the bot's answer does; 0, the default, is people who tap the instant the
+answer arrives, so the load is as high as the bot's own speed lets it be (a faster bot is
+pressed harder). The figure the issue's target is about is the default; the pause shows the
+same actions at a human pace.
+
 SIGAP_BENCH_BOT=/elsewhere/bench/bot_process.py runs another tree's bot against the same
 people (a before/after comparison); ``--timeline FILE`` shows where the time went.
 """
@@ -32,6 +38,7 @@ import asyncio
 import contextlib
 import json
 import os
+import random
 import statistics
 import sys
 import tempfile
@@ -108,6 +115,12 @@ async def _unit(
     emulator: Any, operator: Any, setup: dict[str, Any], unit: dict[str, Any]
 ) -> dict[str, Any]:
     timeout = setup["timeout"]
+    rng = random.Random(unit["n"])  # the same pauses in every run
+
+    async def pause() -> None:
+        if setup["think"]:
+            await asyncio.sleep(setup["think"] * rng.uniform(0.5, 1.5))
+
     head = await _linked(emulator, unit["head_token"], f"Kepala{unit['n']}")
     employees = [
         await _linked(emulator, token, f"Pegawai{unit['n']}-{index}")
@@ -126,10 +139,13 @@ async def _unit(
         # what is measured is the wake-up, not Telegram's one message a second per chat.
         for index, employee in enumerate(employees):
             label = f"Pegawai {unit['n']:03d}-{index:03d} (1)"
+            await pause()
             await head.send("/persetujuan")
             waiting = await _until_button(head, label, timeout=60)
+            await pause()
             await head.press(label, message_id=waiting.message_id)
             view = await head.wait_for_edit(timeout=60)
+            await pause()
 
             async def tap(message_id: int = view.message_id) -> str:
                 return f"q:{await head.press('✅ 1', message_id=message_id)}"
@@ -145,22 +161,21 @@ async def _unit(
 
     async def complaints() -> None:
         for number in range(setup["actions"]):
-            await citizen.send("/aduan")
-            await citizen.wait_for(1, timeout=60)
-            await citizen.press("Pengaduan")
-            await citizen.wait_for(1, timeout=60)
-            await citizen.press(unit["category"])
-            await citizen.wait_for(1, timeout=60)
-            await citizen.send(STORIES[number % len(STORIES)])
-            await citizen.wait_for(1, timeout=60)
-            await citizen.send("Lewati")
-            await citizen.wait_for(2, timeout=60)
-            await citizen.press("Lewati")
-            await citizen.wait_for(1, timeout=60)
-            await citizen.press("Biasa")
-            await citizen.wait_for(1, timeout=60)
-            await citizen.send("Tidak usah")
-            await citizen.wait_for(2, timeout=60)
+            steps: list[tuple[str, str, int]] = [
+                ("send", "/aduan", 1),
+                ("press", "Pengaduan", 1),
+                ("press", unit["category"], 1),
+                ("send", STORIES[number % len(STORIES)], 1),
+                ("send", "Lewati", 2),
+                ("press", "Lewati", 1),
+                ("press", "Biasa", 1),
+                ("send", "Tidak usah", 2),
+            ]
+            for how, what, answers in steps:
+                await pause()
+                await (citizen.send(what) if how == "send" else citizen.press(what))
+                await citizen.wait_for(answers, timeout=60)
+            await pause()
 
             async def submit() -> str:
                 return f"q:{await citizen.press('✅ Kirim aduan')}"
@@ -177,6 +192,7 @@ async def _unit(
             )
             await citizen.wait_for(1, timeout=60)  # the receipt
             ticket_id = tickets[0].message_id
+            await pause()
 
             async def verify(ticket_id: int = ticket_id) -> str:
                 return f"q:{await head.press('✅ Verifikasi', chat=desk, message_id=ticket_id)}"
@@ -189,6 +205,7 @@ async def _unit(
                 await _timed(verify, citizen_told, timeout, setup, "status", citizen.chat_id)
             )
             await desk.wait_for_edit(timeout=60)
+            await pause()
 
             async def answer(ticket: Any = tickets[0]) -> str:
                 sent = await head.send("Mohon kirim foto lokasi.", chat=desk, reply_to=ticket)
@@ -331,7 +348,13 @@ async def _prepare(url: str, workdir: Path, units: int, actions: int) -> list[di
 
 
 async def run_case(
-    database: str, mode: str, units: int, actions: int, latency: float, timeline: str = ""
+    database: str,
+    mode: str,
+    units: int,
+    actions: int,
+    latency: float,
+    timeline: str = "",
+    think: float = 0.0,
 ) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
@@ -344,6 +367,7 @@ async def run_case(
                 "latency": latency,
                 "timeout": 120.0,  # generous: a slow arrival is measured, not a crash
                 "timeline": timeline,
+                "think": think,
             }
             (workdir / "setup.json").write_text(json.dumps(setup))
             telegram = await asyncio.create_subprocess_exec(
@@ -434,17 +458,25 @@ async def main() -> None:
         help="keep every call's time (bench/call_timeline.py) in FILE-<database>-<mode>.json"
         " and print where the time went",
     )
+    parser.add_argument(
+        "--think",
+        type=float,
+        default=0.0,
+        help="seconds a person pauses before each step (0.5 to 1.5 times it; 0: none)",
+    )
     args = parser.parse_args()
+    paced = f", people pausing ~{args.think:g} s before each step" if args.think else ""
     print(
         f"{args.units} units at once, {args.actions} actions of each kind per unit, "
-        f"{args.latency * 1000:.0f} ms per Bot API call; seconds from the tap to the message"
+        f"{args.latency * 1000:.0f} ms per Bot API call{paced}; seconds from the tap to the"
+        " message"
     )
     print(f"{'case':<26} {'n':>6} {'p50':>7} {'p95':>7} {'max':>7}")
     for database in args.databases.split(","):
         for mode in args.modes.split(","):
             timeline = f"{args.timeline}-{database}-{mode}.json" if args.timeline else ""
             result = await run_case(
-                database, mode, args.units, args.actions, args.latency, timeline
+                database, mode, args.units, args.actions, args.latency, timeline, args.think
             )
             for kind in KINDS:
                 print(_row(f"{database} {mode} {kind}", result["times"][kind]), flush=True)

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import functools
-import json
 import logging
 from collections.abc import Callable, Coroutine, Sequence
 from typing import Any, NamedTuple
 
+import orjson
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ChatType
 from telegram.error import BadRequest, NetworkError
@@ -172,15 +172,15 @@ def buttons(rows: Sequence[Sequence[tuple[str, str]]]) -> InlineKeyboardMarkup:
 def buttons_json(rows: Sequence[Sequence[tuple[str, str]]]) -> str:
     """The keyboard :func:`buttons` makes, as the JSON Telegram takes, for :func:`reply`: on a
     reply sent for nearly every update (the citizen's offer) PTB's objects, built only to be
-    turned back into JSON, cost ten times as much (bench/paths.py)."""
-    return json.dumps(
+    turned back into JSON, cost ten times as much (bench/paths.py). orjson: the standard
+    library's encoder was 3 % of the bot's time on that path."""
+    return orjson.dumps(
         {
             "inline_keyboard": [
                 [{"text": label, "callback_data": data} for label, data in row] for row in rows
             ]
-        },
-        ensure_ascii=False,
-    )
+        }
+    ).decode()
 
 
 def is_private(update: Update) -> bool:

@@ -64,3 +64,11 @@ def test_pack_refuses_what_unpack_would_refuse() -> None:
         CallbackData("bad:prefix", "n")
     with pytest.raises(ValueError):
         CallbackData("x", {"v": "sn"})  # text only as the last field
+
+
+def test_pack_remembers_only_data_it_found_valid() -> None:
+    family = CallbackData("f", "ns")
+    assert family.pack(1, "k:complaint") == family.pack(1, "k:complaint") == "f:1:k:complaint"
+    for _ in range(2):  # refused every time: a refusal is never remembered as valid
+        with pytest.raises(ValueError):
+            family.pack(-1, "k:complaint")
