@@ -236,7 +236,7 @@ _RETURNED_AT = "sigap_returned_at"
 def _configure_postgresql(engine: AsyncEngine) -> None:
     """Check a pooled connection before it is handed out, in place of SQLAlchemy's
     ``pool_pre_ping``, which spent three round trips (BEGIN, an empty query, ROLLBACK) on every
-    checkout: every read session and every write, some 30 % of the bot's round trips in
+    checkout: every read session and every write, some 43 % of the bot's round trips in
     ``bench/notify_latency.py``, and their CPU on the event loop.
 
     - A connection the server closed (a restart, ``pg_terminate_backend``, an idle timeout, a
