@@ -5,6 +5,7 @@ nothing of that to the writer that takes their connection next."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -15,6 +16,13 @@ from models.db import Database
 from models.tables import TelegramUser
 
 pytestmark = pytest.mark.postgres
+
+
+@pytest.fixture
+async def pg(postgres_url: str) -> AsyncIterator[Database]:
+    db = Database(postgres_url)
+    yield db
+    await db.dispose()
 
 
 async def _backend(session: Any) -> int:
@@ -41,51 +49,41 @@ async def _terminate(url: str, pid: int) -> None:
 
 
 async def test_a_connection_the_server_closed_is_replaced_before_it_is_used(
-    postgres_url: str,
+    pg: Database, postgres_url: str
 ) -> None:
-    db = Database(postgres_url)
-    try:
-        async with db.read() as session:
-            before = await _backend(session)
-        await _terminate(postgres_url, before)
-        await asyncio.sleep(0.05)  # the end of the stream read by the event loop
-        # The same pooled connection (the pool hands out the last returned) is replaced, and
-        # neither the read nor the write meets the closed one.
-        async with db.read() as session:
-            after = await _backend(session)
-        assert after != before
-        async with db.write() as session:
-            session.add(TelegramUser(id=7, first_name="Ani"))
-        async with db.read() as session:
-            assert (await session.get(TelegramUser, 7)) is not None
-    finally:
-        await db.dispose()
+    async with pg.read() as session:
+        before = await _backend(session)
+    await _terminate(postgres_url, before)
+    await asyncio.sleep(0.05)  # the end of the stream read by the event loop
+    # The same pooled connection (the pool hands out the last returned) is replaced, and
+    # neither the read nor the write meets the closed one.
+    async with pg.read() as session:
+        after = await _backend(session)
+    assert after != before
+    async with pg.write() as session:
+        session.add(TelegramUser(id=7, first_name="Ani"))
+    async with pg.read() as session:
+        assert (await session.get(TelegramUser, 7)) is not None
 
 
-async def test_readers_run_outside_a_transaction_and_writers_inside_one(
-    postgres_url: str,
-) -> None:
-    db = Database(postgres_url)
+async def test_readers_run_outside_a_transaction_and_writers_inside_one(pg: Database) -> None:
     began = text("SELECT transaction_timestamp()")
-    try:
-        async with db.read() as session:
-            reader = await _backend(session)
+    async with pg.read() as session:
+        reader = await _backend(session)
+        first = (await session.execute(began)).scalar_one()
+        await asyncio.sleep(0.01)
+        # Outside a transaction each statement is one of its own: no BEGIN, no ROLLBACK.
+        assert (await session.execute(began)).scalar_one() > first
+    # The writer after it gets the same connection, in a transaction: a failure leaves
+    # nothing behind.
+    with pytest.raises(RuntimeError):
+        async with pg.write() as session:
+            assert await _backend(session) == reader
             first = (await session.execute(began)).scalar_one()
+            session.add(TelegramUser(id=8, first_name="half"))
+            await session.flush()
             await asyncio.sleep(0.01)
-            # Outside a transaction each statement is one of its own: no BEGIN, no ROLLBACK.
-            assert (await session.execute(began)).scalar_one() > first
-        # The writer after it gets the same connection, in a transaction: a failure leaves
-        # nothing behind.
-        with pytest.raises(RuntimeError):
-            async with db.write() as session:
-                assert await _backend(session) == reader
-                first = (await session.execute(began)).scalar_one()
-                session.add(TelegramUser(id=8, first_name="half"))
-                await session.flush()
-                await asyncio.sleep(0.01)
-                assert (await session.execute(began)).scalar_one() == first
-                raise RuntimeError("crash in the middle")
-        async with db.read() as session:
-            assert (await session.execute(select(TelegramUser))).scalars().all() == []
-    finally:
-        await db.dispose()
+            assert (await session.execute(began)).scalar_one() == first
+            raise RuntimeError("crash in the middle")
+    async with pg.read() as session:
+        assert (await session.execute(select(TelegramUser))).scalars().all() == []
