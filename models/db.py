@@ -93,7 +93,10 @@ class Database:
             database = self.url.database or ""
             if database and database != ":memory:":
                 Path(database).parent.mkdir(parents=True, exist_ok=True)
-            kwargs["connect_args"] = {"timeout": self.busy_timeout}
+            # check_same_thread: a writer's statements after its first run on the event loop's
+            # thread, between trips to aiosqlite's (``models.sqlite_driver``). SQLAlchemy sets it
+            # for a file but not for ":memory:".
+            kwargs["connect_args"] = {"timeout": self.busy_timeout, "check_same_thread": False}
             # As many connections as before (SQLAlchemy's 5 + 10 overflow), all kept: an
             # overflow connection was closed when handed back and opened again at the next
             # burst, each a thread started and stopped and its pragmas sent (some 300 in a
@@ -113,7 +116,7 @@ class Database:
             kwargs["connect_args"] = {"prepared_statement_cache_size": 500}
         engine = create_async_engine(self.url, **kwargs)
         if self.is_sqlite:
-            _configure_sqlite(engine, self.sqlite_pragmas())
+            _configure_sqlite(engine, self.sqlite_pragmas(), int(self.busy_timeout * 1000))
             self._read_engine = engine
         else:
             _configure_postgresql(engine)
@@ -190,7 +193,7 @@ class Database:
             self._engine = None
 
 
-def _configure_sqlite(engine: AsyncEngine, pragmas: list[str]) -> None:
+def _configure_sqlite(engine: AsyncEngine, pragmas: list[str], busy_timeout_ms: int) -> None:
     dialect = engine.sync_engine.dialect
     rollback = dialect.do_rollback
 
@@ -209,7 +212,8 @@ def _configure_sqlite(engine: AsyncEngine, pragmas: list[str]) -> None:
 
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
-        use_one_trip(dbapi_connection)  # a statement is one trip to aiosqlite's thread
+        # A statement is one trip to aiosqlite's thread, or a writer's none.
+        use_one_trip(dbapi_connection, busy_timeout_ms)
         # Take over BEGIN from the driver so that we can choose IMMEDIATE for writers.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
@@ -219,9 +223,9 @@ def _configure_sqlite(engine: AsyncEngine, pragmas: list[str]) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(conn: Any) -> None:
-        # Writers take the write lock up front (with their first statement, one trip to
-        # aiosqlite's thread: ``models.sqlite_driver``). Readers run each statement on its own
-        # (autocommit) and skip BEGIN: one thread round trip less per read, and in WAL mode
+        # Writers take the write lock up front, with their first statement (on the event loop's
+        # thread when the lock is free: ``models.sqlite_driver``). Readers run each statement on
+        # its own (autocommit) and skip BEGIN: one thread round trip less per read, and in WAL mode
         # a single statement always sees one consistent snapshot anyway.
         begin = conn.get_execution_options().get("sigap_begin")
         if begin and not defer_begin(conn.connection.dbapi_connection, begin):

@@ -10,7 +10,9 @@ connection of its own, its values converted by the columns' own types, so what i
 writes is what SQLAlchemy would. On PostgreSQL the same statements go through SQLAlchemy Core.
 
 Writers queue on the database's write lock (``Database.write``'s), so SQLite still has one writer
-in this process; what it commits is as durable as any other write (same pragmas).
+in this process; what it commits is as durable as any other write (same pragmas). Those that queue
+while another holds the lock are committed together, each in a savepoint of its own (group
+commit, below).
 """
 
 from __future__ import annotations
@@ -18,7 +20,8 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import weakref
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
@@ -192,8 +195,7 @@ async def run(
                 listener(None, None, sql, parameters, None, False)
     try:
         if write:
-            async with db._write_lock:
-                outcomes = await _on_thread(await _connection(db, "write"), True, trips, guard)
+            outcomes = await _in_group(db, trips, guard)
         else:
             outcomes = await _on_thread(await _connection(db, "read"), False, trips, guard)
     except sqlite3.Error as error:
@@ -246,36 +248,153 @@ def _trip(
     connection: sqlite3.Connection, write: bool, trips: list[_Trip], guard: int | None
 ) -> list[tuple[list[Any], int]]:
     """On the connection's thread: the whole transaction."""
+    with _transaction(connection, write) as cursor:
+        return _statements(cursor, trips, guard)
+
+
+@contextmanager
+def _transaction(connection: sqlite3.Connection, write: bool) -> Iterator[sqlite3.Cursor]:
+    """A cursor, in a transaction of its own if ``write`` (BEGIN IMMEDIATE, COMMIT at the end
+    of the block), rolled back whole on error."""
     cursor = connection.cursor()
     try:
         if write:
             cursor.execute("BEGIN IMMEDIATE")
-        outcomes: list[tuple[list[Any], int]] = []
-        for index, (sql, parameters, links) in enumerate(trips):
-            if links:
-                filled = list(parameters)
-                for position, step in links:
-                    filled[position] = outcomes[step][0][0][0]
-                parameters = tuple(filled)
-            cursor.execute(sql, parameters)
-            rows = cursor.fetchall() if cursor.description else []
-            if index == guard:
-                if cursor.rowcount < 0:
-                    # Python 3.11's sqlite3 counts no rows for a statement that begins with
-                    # WITH: the guard would never fire, and a stale tap would write twice.
-                    raise ValueError("a guard statement must begin with its UPDATE or DELETE")
-                if cursor.rowcount == 0:
-                    raise Unchanged()
-            outcomes.append((rows, cursor.rowcount))
+        yield cursor
         if write:
             cursor.execute("COMMIT")
-        return outcomes
     except BaseException:
         if connection.in_transaction:
             connection.rollback()
         raise
     finally:
         cursor.close()
+
+
+def _statements(
+    cursor: sqlite3.Cursor, trips: list[_Trip], guard: int | None
+) -> list[tuple[list[Any], int]]:
+    outcomes: list[tuple[list[Any], int]] = []
+    for index, (sql, parameters, links) in enumerate(trips):
+        if links:
+            filled = list(parameters)
+            for position, step in links:
+                filled[position] = outcomes[step][0][0][0]
+            parameters = tuple(filled)
+        cursor.execute(sql, parameters)
+        rows = cursor.fetchall() if cursor.description else []
+        if index == guard:
+            if cursor.rowcount < 0:
+                # Python 3.11's sqlite3 counts no rows for a statement that begins with
+                # WITH: the guard would never fire, and a stale tap would write twice.
+                raise ValueError("a guard statement must begin with its UPDATE or DELETE")
+            if cursor.rowcount == 0:
+                raise Unchanged()
+        outcomes.append((rows, cursor.rowcount))
+    return outcomes
+
+
+# --- group commit: the writers waiting for the write lock, in one transaction ------------------
+#
+# Under load most writers find the write lock taken and several dozen already waiting (measured
+# on the quick log, bench/paths.py: 60 or more behind it for most of its saves), and each then
+# paid for a transaction of its own: a hand-off to the connection's thread, BEGIN, COMMIT and the
+# WAL's fsync, the largest part of a write's CPU. Those that queue up while the lock is held go
+# together instead: one hand-off, one BEGIN IMMEDIATE and one COMMIT for the group, each writer's
+# statements within a SAVEPOINT of its own, so that one that fails (a guard that changed nothing,
+# a constraint) is rolled back alone and told so, and the others are written. Nobody is answered
+# before the COMMIT, and a COMMIT that fails fails them all: for each writer what it was told is
+# what the database holds, as with a transaction of its own, and in the order they came.
+
+
+class _Writer(NamedTuple):
+    trips: list[_Trip]
+    guard: int | None
+    answer: asyncio.Future[list[tuple[list[Any], int]]]
+
+
+# Per database: the group waiting for the write lock (joined by every writer that comes before
+# it has the lock), and the tasks committing groups (kept referenced until they end).
+_waiting: weakref.WeakKeyDictionary[Database, list[_Writer]] = weakref.WeakKeyDictionary()
+_committing: set[asyncio.Task[None]] = set()
+
+
+async def _in_group(
+    db: Database, trips: list[_Trip], guard: int | None
+) -> list[tuple[list[Any], int]]:
+    loop = asyncio.get_running_loop()
+    answer: asyncio.Future[list[tuple[list[Any], int]]] = loop.create_future()
+    group = _waiting.get(db)
+    # (A group of another event loop's, one closed before its group's turn, is never written.)
+    if group is None or group[0].answer.get_loop() is not loop:
+        group = _waiting[db] = []
+        task = asyncio.create_task(_commit_group(db, group))
+        _committing.add(task)
+        task.add_done_callback(_committing.discard)
+    group.append(_Writer(trips, guard, answer))
+    return await answer
+
+
+async def _commit_group(db: Database, group: list[_Writer]) -> None:
+    try:
+        async with db._write_lock:
+            if _waiting.get(db) is group:
+                del _waiting[db]  # those who come from now on wait for the next group
+            # A writer cancelled while it waited has written nothing, as before its turn.
+            writers = [writer for writer in group if not writer.answer.done()]
+            if not writers:
+                return
+            connection = await _connection(db, "write")
+            if len(writers) == 1:
+                (writer,) = writers
+                found: list[Any] = [await _on_thread(connection, True, writer.trips, writer.guard)]
+            else:
+                driver: Any = connection  # as in ``_on_thread``: one hand-off for the group
+                found = await driver._execute(
+                    _group_trip, driver._conn, [(w.trips, w.guard) for w in writers]
+                )
+    except BaseException as error:
+        if _waiting.get(db) is group:
+            del _waiting[db]
+        for writer in group:
+            if writer.answer.done():
+                continue
+            if isinstance(error, asyncio.CancelledError):
+                writer.answer.cancel()
+            else:
+                writer.answer.set_exception(error)
+        if not isinstance(error, Exception | asyncio.CancelledError):
+            raise
+        return
+    for writer, outcome in zip(writers, found, strict=True):
+        if writer.answer.done():
+            continue  # cancelled while the group was written
+        if isinstance(outcome, BaseException):
+            writer.answer.set_exception(outcome)
+        else:
+            writer.answer.set_result(outcome)
+
+
+def _group_trip(
+    connection: sqlite3.Connection, group: list[tuple[list[_Trip], int | None]]
+) -> list[list[tuple[list[Any], int]] | Exception]:
+    """On the connection's thread: several writers' trips in one transaction, each within a
+    savepoint of its own; what each gave, or the error that rolled it back."""
+    found: list[list[tuple[list[Any], int]] | Exception] = []
+    with _transaction(connection, True) as cursor:
+        for trips, guard in group:
+            cursor.execute("SAVEPOINT writer")
+            try:
+                found.append(_statements(cursor, trips, guard))
+            except Exception as error:
+                if not connection.in_transaction:
+                    # SQLite gave the whole transaction up (a full disk, an I/O error): nothing
+                    # of the group is written, and every writer in it is told so.
+                    raise
+                cursor.execute("ROLLBACK TO writer")
+                found.append(error)
+            cursor.execute("RELEASE writer")
+    return found
 
 
 async def _run_core(

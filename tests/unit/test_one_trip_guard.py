@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from models.one_trip import Unchanged, _Trip, _trip
+from models.one_trip import Unchanged, _group_trip, _Trip, _trip
 
 
 def _connection() -> sqlite3.Connection:
@@ -44,3 +44,18 @@ def test_a_guard_beginning_with_with_is_refused_rather_than_never_firing() -> No
     with pytest.raises(ValueError, match="guard"):
         _trip(connection, True, trips, 0)
     assert connection.execute("SELECT count(*) FROM entry").fetchone() == (1,)
+
+
+def test_in_a_group_a_guard_that_changes_nothing_rolls_back_only_its_own_writer() -> None:
+    """Writers committed together (``_group_trip``): each in a savepoint of its own."""
+    connection = _connection()
+    add = ("INSERT INTO entry (status) VALUES (?)", ("baru",), ())
+    refused: list[_Trip] = [
+        ("UPDATE entry SET status = 'disetujui' WHERE id = 1 AND status = ?", ("ditolak",), ()),
+        ("INSERT INTO entry (status) VALUES ('riwayat')", (), ()),
+    ]
+    found = _group_trip(connection, [([add], None), (refused, 0), ([add], None)])
+    assert [type(outcome) for outcome in found] == [list, Unchanged, list]
+    assert not connection.in_transaction  # committed
+    statuses = [row[0] for row in connection.execute("SELECT status FROM entry ORDER BY id")]
+    assert statuses == ["menunggu", "baru", "baru"]
