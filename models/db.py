@@ -11,6 +11,7 @@ of spinning on the busy timeout, because a burst of writers through a connection
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -24,6 +25,7 @@ from sqlalchemy.exc import (
     DBAPIError,
     DisconnectionError,
     InterfaceError,
+    InvalidatePoolError,
     OperationalError,
 )
 from sqlalchemy.exc import TimeoutError as PoolTimeout
@@ -102,14 +104,31 @@ class Database:
             kwargs.update(pool_size=15, max_overflow=0)
         else:
             # The same: 20 at most as before (10 + 10), all kept open rather than 10 of them
-            # reconnected (and authenticated) at every burst.
-            kwargs.update(pool_size=20, max_overflow=0, pool_pre_ping=True)
+            # reconnected (and authenticated) at every burst. Last in, first out: under light
+            # load the same few connections serve every request and stay warm, so that few
+            # sit idle long enough to be pinged (``_check_on_checkout``).
+            kwargs.update(pool_size=20, max_overflow=0, pool_use_lifo=True)
+            # Each connection keeps its prepared statements (SQLAlchemy's cache, 100 by
+            # default). bench/notify_latency.py alone runs some 180 distinct ones (each
+            # connection met about 86 of them there); a long-running bot meets them all, and
+            # each one pushed out of the cache is prepared again when next run (a round trip,
+            # and asyncpg's codecs built anew).
+            kwargs["connect_args"] = {"prepared_statement_cache_size": 500}
         engine = create_async_engine(self.url, **kwargs)
         if self.is_sqlite:
             _configure_sqlite(engine, self.sqlite_pragmas(), int(self.busy_timeout * 1000))
+            self._read_engine = engine
+        else:
+            _configure_postgresql(engine)
+            # Readers without BEGIN and ROLLBACK, as on SQLite: two round trips less per read
+            # session. Under READ COMMITTED (PostgreSQL's default, and Sigap's) each statement
+            # of a transaction takes a snapshot of its own anyway, so a read session sees what
+            # it saw inside one; anything that locks rows (FOR UPDATE) or writes is a
+            # ``write``'s.
+            self._read_engine = engine.execution_options(isolation_level="AUTOCOMMIT")
         # Session.info names the database, for after-commit hooks (models/outbox_wake.py).
         info = {"database": self}
-        self._sessions = async_sessionmaker(engine, expire_on_commit=False, info=info)
+        self._sessions = async_sessionmaker(self._read_engine, expire_on_commit=False, info=info)
         self._write_engine = engine.execution_options(sigap_begin="BEGIN IMMEDIATE")
         self._write_sessions = async_sessionmaker(
             self._write_engine, expire_on_commit=False, info=info
@@ -132,6 +151,13 @@ class Database:
         else:
             async with self._write_sessions() as session, session.begin():
                 yield session
+
+    @asynccontextmanager
+    async def read_connection(self) -> AsyncIterator[AsyncConnection]:
+        """``read`` for SQLAlchemy Core: a connection whose statements only read."""
+        _ = self.engine
+        async with self._read_engine.connect() as connection:
+            yield connection
 
     @asynccontextmanager
     async def write_connection(self) -> AsyncIterator[AsyncConnection]:
@@ -204,6 +230,65 @@ def _configure_sqlite(engine: AsyncEngine, pragmas: list[str], busy_timeout_ms: 
         begin = conn.get_execution_options().get("sigap_begin")
         if begin and not defer_begin(conn.connection.dbapi_connection, begin):
             conn.exec_driver_sql(begin)
+
+
+# How long a PostgreSQL connection may sit unused in the pool before it is pinged when taken.
+IDLE_PING_SECONDS = 5.0
+_RETURNED_AT = "sigap_returned_at"
+
+
+def _configure_postgresql(engine: AsyncEngine) -> None:
+    """Check a pooled connection before it is handed out, in place of SQLAlchemy's
+    ``pool_pre_ping``, which spent three round trips (BEGIN, an empty query, ROLLBACK) on every
+    checkout: every read session and every write, some 43 % of the bot's round trips in
+    ``bench/notify_latency.py``, and their CPU on the event loop.
+
+    - A connection the server closed (a restart, ``pg_terminate_backend``, an idle timeout, a
+      proxy gone) has told the driver so: asyncpg reads its socket whenever the event loop runs
+      and marks it closed at the end of the stream. Asking costs nothing; such a connection is
+      replaced with a new one before anything runs on it.
+    - A connection that sat unused for ``IDLE_PING_SECONDS`` is pinged as before: a network
+      that dropped it without a word (a NAT or firewall timeout, a failover to another host)
+      shows only when something is sent. If the ping fails, every connection made before it
+      is replaced, as ``pool_pre_ping`` did.
+
+    The trade-off: a connection used within the last few seconds whose server went away
+    without the end of the stream having reached us yet (the few milliseconds between a
+    backend's exit and the event loop reading it, or a silent network cut) is handed out
+    unchecked, and its first statement fails; the request is then the database's failure
+    (``unavailable``: rolled back, the person asked to try again) and SQLAlchemy replaces
+    every pooled connection made before it. ``pool_pre_ping`` had the same window between its
+    ping and the first statement, only shorter."""
+    dialect = engine.sync_engine.dialect
+
+    @event.listens_for(engine.sync_engine, "checkin")
+    def _on_checkin(dbapi_connection: Any, record: Any) -> None:
+        if dbapi_connection is not None:  # None: invalidated, nothing to remember
+            record.info[_RETURNED_AT] = time.monotonic()
+
+    @event.listens_for(engine.sync_engine, "checkout")
+    def _on_checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        _check_on_checkout(dbapi_connection, record.info, dialect.do_ping)
+
+
+def _check_on_checkout(
+    dbapi_connection: Any, info: dict[str, Any], ping: Callable[[Any], object]
+) -> None:
+    """Raise DisconnectionError (the pool then connects again and hands out the new
+    connection) for a connection the server closed, or one idle for ``IDLE_PING_SECONDS``
+    that does not answer a ping. ``info``: the pooled connection's, cleared when it is
+    replaced (a new connection has no ``_RETURNED_AT`` and is not pinged)."""
+    driver = getattr(dbapi_connection, "driver_connection", None)
+    is_closed = getattr(driver, "is_closed", None)
+    if is_closed is not None and is_closed():
+        raise DisconnectionError("the server closed the connection")
+    returned = info.get(_RETURNED_AT)
+    if returned is None or time.monotonic() - returned < IDLE_PING_SECONDS:
+        return
+    try:
+        ping(dbapi_connection)
+    except Exception as error:
+        raise InvalidatePoolError(f"an idle connection did not answer a ping: {error}") from error
 
 
 # SQLSTATE classes of a connection that failed or was cut: 08 (connection exception) and 57P

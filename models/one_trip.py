@@ -401,7 +401,7 @@ async def _run_core(
     db: Database, steps: Sequence[Step], *, write: bool, guard: int | None
 ) -> list[Outcome]:
     outcomes: list[Outcome] = []
-    async with db.write_connection() if write else db.engine.connect() as connection:
+    async with db.write_connection() if write else db.read_connection() as connection:
         for index, (prepared, values) in enumerate(steps):
             given = {
                 name: outcomes[value.step].rows[0][0] if type(value) is Earlier else value

@@ -166,6 +166,23 @@ async def _earlier_ticket(
     return fresh is not None and where != (fresh.desk_chat_id, fresh.ticket_message_id)
 
 
+def _linked_to_pressed(
+    complaint: Complaint, pressed: Message | MaybeInaccessibleMessage | None
+) -> None:
+    """A ticket pressed before its link to the complaint was committed is the one to redraw.
+
+    The ticket and the citizen's receipt go out at once (``handlers.complaints.filing``), and
+    the ticket is linked once Telegram has answered its send: a press as quick as the receipt,
+    on a busy bot, can be handled first, and its move then found no ticket to show itself on
+    (the ticket kept its old status and buttons). The pressed message is that ticket: an
+    earlier one of the complaint was refused above (``_earlier_ticket``). Only the drawing
+    uses it; the link is the sender's to write."""
+    if pressed is None or complaint.ticket_message_id is not None:
+        return
+    if complaint.desk_chat_id in (None, pressed.chat.id):
+        complaint.desk_chat_id, complaint.ticket_message_id = pressed.chat.id, pressed.message_id
+
+
 async def _announce_owed(
     update: Update, context: SigapContext, complaint: Complaint, move: Move
 ) -> bool:
@@ -336,6 +353,8 @@ async def move_now(
                 ),
             )
         return None
+    pressed = update.callback_query.message if update.callback_query is not None else None
+    _linked_to_pressed(result.complaint, pressed)
     # The press answered while the ticket and the citizen are told: the answer waits for
     # nothing of theirs, nor they for it.
     await together(

@@ -10,6 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 from sqlmodel import col
 
@@ -163,6 +164,40 @@ async def test_handler_works_a_ticket_to_the_end(town: Harness) -> None:  # noqa
     assert dewi_id is not None and all(e.employee_id == dewi_id for e in events[1:5])
     assert events[5].actor == "citizen" and events[5].note.startswith("Petugas bilang")  # type: ignore[union-attr]
     assert (await complaint_rows(town))[0].status == "ditutup"
+
+
+async def test_a_ticket_pressed_before_its_link_is_written_shows_the_move(
+    town: Harness,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The ticket and the receipt go out at once, and the ticket is linked to its complaint once
+    Telegram has answered its send: on a busy bot a handler's press can be handled first. The
+    ticket still shows the move (it kept "Verifikasi" once, in bench/notify_latency.py)."""
+    desk = await install_desk(town)
+    dewi = await town.employee(DEWI, first_name="Dewi")
+    linking, linked = asyncio.Event(), asyncio.Event()
+    set_ticket = complaints.set_ticket
+
+    async def late(*args: Any, **kwargs: Any) -> None:
+        linking.set()
+        await linked.wait()
+        await set_ticket(*args, **kwargs)
+
+    monkeypatch.setattr(complaints, "set_ticket", late)
+    siti = town.user(first_name="Siti")
+    number = await file_complaint(siti)
+    [ticket] = await desk.wait_for(1)
+    await asyncio.wait_for(linking.wait(), 5)
+    await dewi.press("✅ Verifikasi", chat=desk, message_id=ticket.message_id)
+    edited = await desk.wait_for_edit()
+    assert edited.message_id == ticket.message_id and "Status: Terverifikasi" in edited.text
+    assert "✅ Verifikasi" not in edited.button_texts and "⚙️ Proses" in edited.button_texts
+    [notice] = await siti.wait_for(1)
+    assert f"Aduan {number} sudah diverifikasi" in notice.text
+    linked.set()  # the link written after all: replies to the ticket reach Siti
+    await dewi.send("Mohon kirim foto KTP lama Anda.", chat=desk, reply_to=ticket)
+    [answer] = await siti.wait_for(1)
+    assert "Mohon kirim foto KTP lama Anda." in answer.text
 
 
 async def test_only_handlers_of_the_unit_may_act(town: Harness) -> None:  # noqa: F811
