@@ -269,10 +269,14 @@ async def enqueue_many(
     written = 0
     for start in range(0, len(values), _ROWS_PER_INSERT):
         chunk = values[start : start + _ROWS_PER_INSERT]
-        written += len(await insert_new(session, OutboxMessage, chunk, key=["key"]))
+        # On PostgreSQL the same statement NOTIFYs the other processes' senders.
+        written += len(
+            await insert_new(session, OutboxMessage, chunk, key=["key"], notify=outbox_wake.CHANNEL)
+        )
     if written:
-        # Whoever delivers is woken when this transaction commits (models/outbox_wake.py).
-        await outbox_wake.mark(session)
+        # Whoever delivers in this process is woken when this transaction commits
+        # (models/outbox_wake.py).
+        outbox_wake.mark(session)
     return written
 
 

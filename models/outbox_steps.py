@@ -8,10 +8,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Integer, String, bindparam, cast, text
+from sqlalchemy import Integer, String, bindparam, cast
 
 from models import outbox_wake
-from models.db import dialect_insert
+from models.db import dialect_insert, notified
 from models.one_trip import Earlier, Prepared, Step
 from models.outbox import MAX_KEY_LENGTH, OutboxMessage, OutboxStatus, validate_payload
 
@@ -47,14 +47,10 @@ def enqueue_steps(
         "created_at": now,
         "updated_at": now,
     }
-    steps: list[Step] = [(_keyed_insert(dialect), values)]
-    if dialect == "postgresql":
-        steps.append((_NOTIFY, {}))  # as ``outbox_wake.mark``: delivered at commit
-    return steps
+    return [(_keyed_insert(dialect), values)]
 
 
 _KEYED_INSERTS: dict[str, Prepared] = {}
-_NOTIFY = Prepared(text(f"NOTIFY {outbox_wake.CHANNEL}"))
 
 
 def _keyed_insert(dialect: str) -> Prepared:
@@ -70,8 +66,12 @@ def _keyed_insert(dialect: str) -> Prepared:
             bindparam("key_id", type_=Integer), String
         )
         statement = dialect_insert(dialect)(table).values(key=key, **given, **stamps)
+        returned: list[Any] = [table.c.id]
+        if dialect == "postgresql":
+            # As ``enqueue``'s: the other processes' senders told at commit, in this statement.
+            returned.append(notified(outbox_wake.CHANNEL))
         found = _KEYED_INSERTS[dialect] = Prepared(
-            statement.on_conflict_do_nothing(index_elements=["key"]).returning(table.c.id)
+            statement.on_conflict_do_nothing(index_elements=["key"]).returning(*returned)
         )
     return found
 

@@ -9,8 +9,9 @@ composition root's business (``bot/app.py`` subscribes the sender's ``notify``).
 
 From other processes (``sigap jobs run``, a CLI command, a second instance):
 :func:`watch_other_writers` calls back within about a second of their commit. On PostgreSQL
-``enqueue`` also issues ``NOTIFY sigap_outbox`` (delivered by the server at commit, dropped at
-rollback) and the watcher LISTENs; on SQLite, which has no notifications, it polls the highest
+``enqueue``'s INSERT also calls ``pg_notify('sigap_outbox', '')`` for each row it writes (no
+round trip of its own; delivered by the server once at commit, dropped at rollback) and the
+watcher LISTENs; on SQLite, which has no notifications, it polls the highest
 pending id, one lookup in the ``(status, id)`` index.
 """
 
@@ -55,15 +56,10 @@ def subscribe(db: Database, callback: Callback) -> Callable[[], None]:
     return unsubscribe
 
 
-async def mark(session: AsyncSession) -> None:
-    """This transaction wrote outbox rows (``enqueue`` calls it)."""
-    if session.info.get(_MARK):
-        return
+def mark(session: AsyncSession) -> None:
+    """This transaction wrote outbox rows (``enqueue`` calls it; on PostgreSQL its INSERT
+    has already called ``pg_notify``)."""
     session.info[_MARK] = True
-    if session.get_bind().dialect.name == "postgresql":
-        # Transactional: the server delivers it when this transaction commits, and once
-        # however many rows it wrote.
-        await session.execute(text(f"NOTIFY {CHANNEL}"))
 
 
 def committed(db: Database) -> None:
