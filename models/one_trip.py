@@ -7,7 +7,8 @@ an employee's free text does one or two of them (bench/paths.py). A :class:`Prep
 is written with SQLAlchemy Core as anywhere else and compiled once; :func:`run` then sends a
 whole transaction (BEGIN IMMEDIATE, the statements, COMMIT) to SQLite in one hand-off to a
 connection of its own, its values converted by the columns' own types, so what it reads and
-writes is what SQLAlchemy would. On PostgreSQL the same statements go through SQLAlchemy Core.
+writes is what SQLAlchemy would. On PostgreSQL the same compiled statements go straight to
+asyncpg, in a transaction of SQLAlchemy's (below).
 
 Writers queue on the database's write lock (``Database.write``'s), so SQLite still has one writer
 in this process; what it commits is as durable as any other write (same pragmas). Those that queue
@@ -18,17 +19,19 @@ commit, below).
 from __future__ import annotations
 
 import asyncio
+import re
 import sqlite3
 import weakref
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
-from typing import TYPE_CHECKING, Any, NamedTuple, cast
+from typing import TYPE_CHECKING, Any, NamedTuple, NoReturn, cast
 
 from sqlalchemy import bindparam, insert
 from sqlalchemy.dialects.sqlite import DATE as SQLiteDate
 from sqlalchemy.engine import CursorResult, Dialect
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql import ClauseElement, Executable
 from sqlalchemy.sql.compiler import SQLCompiler
 
@@ -64,29 +67,59 @@ class _Compiled(NamedTuple):
     defaults: dict[str, Any]
     binds: tuple[Any, ...]
     results: tuple[Any, ...]
+    computed: bool = False
 
 
 class Prepared:
-    """A Core statement with ``bindparam`` values (no IN lists), compiled once for SQLite."""
+    """A Core statement with ``bindparam`` values (no IN lists), compiled once per dialect."""
 
     def __init__(self, statement: Executable) -> None:
         self.statement = statement
-        self._sqlite: _Compiled | None = None
+        self._compiled: dict[tuple[str, tuple[str, ...]], _Compiled] = {}
+        # PostgreSQL: the columns' result processors, which need the type each column came
+        # back as (known once the statement has been prepared on a connection).
+        self._results: tuple[Any, ...] | None = None
 
-    def for_sqlite(self, dialect: Dialect) -> _Compiled:
-        if self._sqlite is None:
+    def compiled(self, dialect: Dialect, keys: tuple[str, ...] = ()) -> _Compiled:
+        """Its SQL for ``dialect``. ``keys`` (PostgreSQL): the names of the values given, which
+        say the columns of an INSERT or UPDATE that names none (an upsert's), as SQLAlchemy
+        compiles for its own executions; on SQLite every column is given (``id`` as NULL)."""
+        found = self._compiled.get((dialect.name, keys))
+        if found is None:
             compiled = cast(
-                SQLCompiler, cast(ClauseElement, self.statement).compile(dialect=dialect)
+                SQLCompiler,
+                cast(ClauseElement, self.statement).compile(
+                    dialect=dialect, column_keys=list(keys) if keys else None
+                ),
             )
             names = tuple(compiled.positiontup or ())
             binds = tuple(_bind_processor(compiled.binds[name].type, dialect) for name in names)
-            columns = getattr(self.statement, "exported_columns", ())
-            results = tuple(
-                column.type.dialect_impl(dialect).result_processor(dialect, None)
-                for column in columns
+            results: tuple[Any, ...] = ()
+            if dialect.name == "sqlite":
+                results = tuple(
+                    column.type.dialect_impl(dialect).result_processor(dialect, None)
+                    for column in self._columns()
+                )
+            # A column's default or onupdate that SQLAlchemy computes at execution (a Python
+            # function): only SQLAlchemy's own execution gives it.
+            computed = bool(compiled.insert_prefetch or compiled.update_prefetch)
+            found = _Compiled(
+                compiled.string, names, dict(compiled.params), binds, results, computed
             )
-            self._sqlite = _Compiled(compiled.string, names, dict(compiled.params), binds, results)
-        return self._sqlite
+            self._compiled[(dialect.name, keys)] = found
+        return found
+
+    def results_for(self, dialect: Dialect, oids: Sequence[int]) -> tuple[Any, ...]:
+        """The result processors on PostgreSQL, given the type of each column returned."""
+        if self._results is None:
+            self._results = tuple(
+                column.type.dialect_impl(dialect).result_processor(dialect, oid)
+                for column, oid in zip(self._columns(), oids, strict=False)
+            )
+        return self._results
+
+    def _columns(self) -> Sequence[Any]:
+        return tuple(getattr(self.statement, "exported_columns", ()))
 
 
 # SQLite's default text forms of a timestamp and a day (``sqlalchemy.dialects.sqlite.DATETIME``,
@@ -181,18 +214,14 @@ async def run(
     whole on error), or as reads; what each gave, in order. ``guard``: the step that must
     change a row (a flow ended by its save): if it changes none, nothing is written and
     :class:`Unchanged` is raised."""
-    if not db.is_sqlite or db.url.database in (None, "", ":memory:"):
-        # PostgreSQL; or a SQLite database in memory, which no second connection would see.
+    if not db.is_sqlite:
+        return await _run_postgresql(db, steps, write=write, guard=guard)
+    if db.url.database in (None, "", ":memory:"):
+        # A SQLite database in memory, which no second connection would see.
         return await _run_core(db, steps, write=write, guard=guard)
-    compiled = [(prepared.for_sqlite(db.engine.dialect), values) for prepared, values in steps]
+    compiled = [(prepared.compiled(db.engine.dialect), values) for prepared, values in steps]
     trips = [_prepared_trip(c, values) for c, values in compiled]
-    listeners = db.engine.sync_engine.dispatch.before_cursor_execute
-    if listeners:
-        # Those of SQLAlchemy's own statements (tests count them): no connection or cursor of
-        # SQLAlchemy's is involved.
-        for sql, parameters, _ in trips:
-            for listener in listeners:
-                listener(None, None, sql, parameters, None, False)
+    _tell_listeners(db, trips)
     try:
         if write:
             outcomes = await _in_group(db, trips, guard)
@@ -209,6 +238,16 @@ async def run(
     ]
 
 
+def _tell_listeners(db: Database, trips: list[_Trip]) -> None:
+    """Those of SQLAlchemy's own statements (tests count them): no cursor of SQLAlchemy's is
+    involved."""
+    listeners = db.engine.sync_engine.dispatch.before_cursor_execute
+    if listeners:
+        for sql, parameters, _ in trips:
+            for listener in listeners:
+                listener(None, None, sql, parameters, None, False)
+
+
 def _prepared_trip(compiled: _Compiled, values: Mapping[str, Any]) -> _Trip:
     merged = {**compiled.defaults, **values}
     parameters = []
@@ -223,12 +262,16 @@ def _prepared_trip(compiled: _Compiled, values: Mapping[str, Any]) -> _Trip:
     return compiled.sql, tuple(parameters), tuple(links)
 
 
-def _converted(compiled: _Compiled, row: tuple[Any, ...]) -> tuple[Any, ...]:
-    if not compiled.results:
+def _converted(compiled: _Compiled, row: Sequence[Any]) -> tuple[Any, ...]:
+    return _processed(compiled.results, row)
+
+
+def _processed(results: tuple[Any, ...], row: Sequence[Any]) -> tuple[Any, ...]:
+    if not any(results):
         return tuple(row)
     return tuple(
         process(value) if process is not None else value
-        for value, process in zip(row, compiled.results, strict=False)
+        for value, process in zip(row, results, strict=False)
     )
 
 
@@ -395,6 +438,83 @@ def _group_trip(
                 found.append(error)
             cursor.execute("RELEASE writer")
     return found
+
+
+# --- PostgreSQL: the statements straight to asyncpg ---------------------------------------------
+#
+# Through SQLAlchemy's Core each statement took a greenlet, an execution context, its cache
+# lookup and its result object, some 8 % of the bot's CPU in bench/notify_latency.py on
+# PostgreSQL for a few dozen distinct statements. Here they are compiled once (as for SQLite)
+# and sent to the connection's asyncpg prepared statements, the same ones SQLAlchemy's own
+# executions use (its adapter's cache: prepared once per connection). The transaction stays
+# SQLAlchemy's: begun as SQLAlchemy's adapter begins it, committed or rolled back as the block of
+# ``db.write_connection`` ends, and an error goes through SQLAlchemy's own handling (the same
+# exception classes, a lost connection invalidated with the pool's older ones).
+
+_STATUS = re.compile(r"(?:SELECT|UPDATE|DELETE|INSERT \d+) (\d+)")
+
+
+async def _run_postgresql(
+    db: Database, steps: Sequence[Step], *, write: bool, guard: int | None
+) -> list[Outcome]:
+    dialect: Any = db.engine.dialect  # asyncpg's, with its schema cache's timestamp
+    compiled = [prepared.compiled(dialect, tuple(sorted(values))) for prepared, values in steps]
+    if any(c.computed for c in compiled):
+        return await _run_core(db, steps, write=write, guard=guard)
+    trips = [_prepared_trip(c, values) for c, (_, values) in zip(compiled, steps, strict=True)]
+    _tell_listeners(db, trips)
+    outcomes: list[Outcome] = []
+    async with db.write_connection() if write else db.read_connection() as connection:
+        raw = await connection.get_raw_connection()
+        adapter: Any = raw.dbapi_connection  # SQLAlchemy's AsyncAdapt_asyncpg_connection
+        sql, parameters = "BEGIN", ()
+        try:
+            if write and adapter._transaction is None:
+                await adapter._start_transaction()
+            for index, ((prepared, _), (sql, parameters, links)) in enumerate(
+                zip(steps, trips, strict=True)
+            ):
+                if links:
+                    filled: list[Any] = list(parameters)
+                    for position, step in links:
+                        filled[position] = outcomes[step].rows[0][0]
+                    parameters = tuple(filled)
+                statement, attributes = await adapter._prepare(
+                    sql, dialect._invalidate_schema_cache_asof
+                )
+                records = await statement.fetch(*parameters)
+                found = _STATUS.match(statement.get_statusmsg() or "")
+                count = int(found.group(1)) if found else -1
+                if index == guard and count == 0:
+                    raise Unchanged()  # leaving the block rolls the transaction back
+                results = prepared.results_for(dialect, [a.type.oid for a in attributes or ()])
+                outcomes.append(Outcome([_processed(results, r) for r in records], count))
+        except Unchanged:
+            raise
+        except Exception as error:
+            await _raise_as_sqlalchemy(connection, adapter, error, sql, parameters)
+    return outcomes
+
+
+async def _raise_as_sqlalchemy(
+    connection: AsyncConnection, adapter: Any, error: Exception, sql: str, parameters: Any
+) -> NoReturn:
+    """Raise ``error`` (asyncpg's) as SQLAlchemy would have from its own execution: the
+    driver's error translated by its adapter, then SQLAlchemy's handling (its exception class,
+    ``hide_parameters``, a lost connection invalidated with those older than it)."""
+    try:
+        adapter._handle_exception(error)
+    except Exception as translated:
+        dbapi_error = translated
+    else:  # pragma: no cover (the adapter always raises)
+        dbapi_error = error
+
+    def handle(sync_connection: Any) -> NoReturn:
+        sync_connection._handle_dbapi_exception(dbapi_error, sql, parameters, None, None)
+        raise dbapi_error  # pragma: no cover (SQLAlchemy's handling always raises)
+
+    await connection.run_sync(handle)
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 async def _run_core(

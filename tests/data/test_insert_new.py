@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Integer, event, literal, select
 from sqlalchemy.engine.interfaces import CacheStats
+from sqlmodel import col
 
 from models import outbox_wake
 from models.db import Database, insert_new, notified
@@ -56,7 +57,8 @@ async def test_only_new_rows_written_by_a_statement_compiled_once(db: Database) 
         )
         more = await insert_new(session, OutboxMessage, [_row("d"), _row("e")], key=["key"])
     async with db.read() as session:
-        ids = dict((await session.execute(select(OutboxMessage.key, OutboxMessage.id))).all())
+        rows = await session.execute(select(col(OutboxMessage.key), col(OutboxMessage.id)))
+        ids: dict[str, int | None] = {key: id_ for key, id_ in rows.all()}
 
     assert one == {ids["a"]} and again == set()
     assert several == {ids["b"], ids["c"]}
