@@ -464,12 +464,16 @@ async def _run_postgresql(
     trips = [_prepared_trip(c, values) for c, (_, values) in zip(compiled, steps, strict=True)]
     _tell_listeners(db, trips)
     outcomes: list[Outcome] = []
-    async with db.write_connection() if write else db.read_connection() as connection:
+    # One statement is a transaction by itself (PostgreSQL commits it, or rolls it back whole
+    # on error): no BEGIN and COMMIT, two round trips of the three. Most writes are one (a
+    # conversation moved on a step).
+    begin = write and len(trips) > 1
+    async with db.write_connection() if begin else db.read_connection() as connection:
         raw = await connection.get_raw_connection()
         adapter: Any = raw.dbapi_connection  # SQLAlchemy's AsyncAdapt_asyncpg_connection
         sql, parameters = "BEGIN", ()
         try:
-            if write and adapter._transaction is None:
+            if begin and adapter._transaction is None:
                 await adapter._start_transaction()
             for index, ((prepared, _), (sql, parameters, links)) in enumerate(
                 zip(steps, trips, strict=True)
