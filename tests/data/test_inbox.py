@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from sqlalchemy import event
+
 from models import inbox
 from models.db import Database
 from models.migrate import upgrade_database
@@ -24,3 +28,28 @@ async def test_kept_updates_come_back_as_fetched_and_once(db: Database) -> None:
     await inbox.handled(db, [11, 13])
     assert await inbox.unhandled(db) == updates[1:2]
     assert await inbox.depth(db) == 1
+
+
+async def test_a_batch_is_one_statement_on_postgresql(postgres_url: str) -> None:
+    """Whatever its size: one statement prepared once (arrays bound), not one compiled per
+    batch size in a session's transaction."""
+    db = Database(postgres_url)
+    statements: list[str] = []
+
+    def seen(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        statements.append(statement)
+
+    event.listen(db.engine.sync_engine, "before_cursor_execute", seen)
+    try:
+        assert await inbox.keep(db, [], utcnow()) == set()
+        for size in (1, 3, 250):
+            updates = [{"update_id": size * 1000 + n, "message": {"n": n}} for n in range(size)]
+            assert await inbox.keep(db, [updates[0]], utcnow()) == {size * 1000}
+            assert len(await inbox.keep(db, updates, utcnow())) == size - 1
+            await inbox.handled(db, [u["update_id"] for u in updates])
+        assert await inbox.depth(db) == 0
+        assert len(statements) == 3 * 3 + 1  # each call one statement, and depth's
+        assert len({s for s in statements if s.startswith("INSERT")}) == 1
+        assert len({s for s in statements if s.startswith("DELETE")}) == 1
+    finally:
+        await db.dispose()
