@@ -43,10 +43,11 @@ async def test_a_batch_is_one_statement_on_postgresql(postgres_url: str) -> None
     try:
         assert await inbox.keep(db, [], utcnow()) == set()
         for size in (1, 3, 250):
-            updates = [{"update_id": size * 1000 + n, "message": {"n": n}} for n in range(size)]
+            ids = [size * 1000 + n for n in range(size)]
+            updates: list[dict[str, Any]] = [{"update_id": i, "message": {"n": i}} for i in ids]
             assert await inbox.keep(db, [updates[0]], utcnow()) == {size * 1000}
             assert len(await inbox.keep(db, updates, utcnow())) == size - 1
-            await inbox.handled(db, [u["update_id"] for u in updates])
+            await inbox.handled(db, ids)
         assert await inbox.depth(db) == 0
         assert len(statements) == 3 * 3 + 1  # each call one statement, and depth's
         assert len({s for s in statements if s.startswith("INSERT")}) == 1
