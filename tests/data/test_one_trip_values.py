@@ -5,6 +5,7 @@ transaction, and a column default only SQLAlchemy computes still gets its value.
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime
@@ -24,8 +25,10 @@ from sqlalchemy import (
     String,
     Table,
     bindparam,
+    func,
     insert,
     select,
+    text,
     update,
 )
 from sqlalchemy.exc import IntegrityError
@@ -124,5 +127,22 @@ async def test_a_default_only_sqlalchemy_computes_is_applied(postgres_url: str) 
             add = Prepared(insert(table).returning(table.c.id, table.c.made))
             (written,) = await run(db, [(add, {"name": "x"})], write=True)
             assert written.rows[0][1] == "made"
+    finally:
+        await db.dispose()
+
+
+async def test_a_trip_cancelled_mid_statement_leaves_no_connection_busy(postgres_url: str) -> None:
+    db = Database(postgres_url)
+    slow = Prepared(select(func.pg_sleep(bindparam("seconds", type_=Float))))
+    quick = Prepared(select(func.count()).select_from(text("pg_stat_activity")))
+    try:
+        for write in (False, True):
+            trip = [(slow, {"seconds": 2.0}), (quick, {})] if write else [(slow, {"seconds": 2})]
+            with pytest.raises(TimeoutError):
+                await asyncio.wait_for(run(db, trip, write=write), 0.2)
+            # The next trips take the same pooled connections (last in, first out).
+            for _ in range(3):
+                (counted,) = await run(db, [(quick, {})], write=write)
+                assert counted.rows[0][0] >= 1
     finally:
         await db.dispose()
