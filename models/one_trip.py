@@ -459,7 +459,7 @@ async def _run_postgresql(
 ) -> list[Outcome]:
     dialect: Any = db.engine.dialect  # asyncpg's, with its schema cache's timestamp
     compiled = [prepared.compiled(dialect, tuple(sorted(values))) for prepared, values in steps]
-    if any(c.computed for c in compiled):
+    if any(c.computed for c in compiled) or not _adapter_known():
         return await _run_core(db, steps, write=write, guard=guard)
     trips = [_prepared_trip(c, values) for c, (_, values) in zip(compiled, steps, strict=True)]
     _tell_listeners(db, trips)
@@ -498,6 +498,22 @@ async def _run_postgresql(
         except Exception as error:
             await _raise_as_sqlalchemy(connection, adapter, error, sql, parameters)
     return outcomes
+
+
+# What this path uses of SQLAlchemy's asyncpg adapter, which is not its public API (SQLAlchemy
+# 2.0 and 2.1 have it); another version without it takes the Core path instead.
+_ADAPTER_API = ("_prepare", "_start_transaction", "_handle_exception", "_transaction")
+_adapter: list[bool] = []
+
+
+def _adapter_known() -> bool:
+    if not _adapter:
+        from sqlalchemy.dialects.postgresql import asyncpg
+
+        known = all(hasattr(asyncpg.AsyncAdapt_asyncpg_connection, a) for a in _ADAPTER_API)
+        known = known and hasattr(asyncpg.PGDialect_asyncpg, "_invalidate_schema_cache_asof")
+        _adapter.append(known)
+    return _adapter[0]
 
 
 async def _raise_as_sqlalchemy(

@@ -25,14 +25,17 @@ from sqlalchemy import (
     String,
     Table,
     bindparam,
+    event,
     func,
     insert,
+    literal,
     select,
     text,
     update,
 )
 from sqlalchemy.exc import IntegrityError
 
+from models import one_trip
 from models.db import Database
 from models.one_trip import Earlier, Prepared, Unchanged, prepared_insert, run
 from models.types import UTCDateTime
@@ -144,5 +147,24 @@ async def test_a_trip_cancelled_mid_statement_leaves_no_connection_busy(postgres
             for _ in range(3):
                 (counted,) = await run(db, [(quick, {})], write=write)
                 assert counted.rows[0][0] >= 1
+    finally:
+        await db.dispose()
+
+
+async def test_postgresql_statements_go_straight_to_asyncpg(postgres_url: str) -> None:
+    """Told to SQLAlchemy's listeners (tests count statements), not executed by SQLAlchemy:
+    a SQLAlchemy whose asyncpg adapter changed would quietly take the slower Core path."""
+    assert one_trip._adapter_known()
+    db = Database(postgres_url)
+    told: list[str] = []
+    executed: list[str] = []
+    event.listen(db.engine.sync_engine, "before_cursor_execute", lambda *a: told.append(a[2]))
+    event.listen(db.engine.sync_engine, "after_cursor_execute", lambda *a: executed.append(a[2]))
+    try:
+        one = Prepared(select(literal(1, Integer)))
+        for write in (False, True):
+            await run(db, [(one, {})], write=write)
+            await run(db, [(one, {}), (one, {})], write=write)
+        assert len(told) == 6 and executed == []
     finally:
         await db.dispose()
