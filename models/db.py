@@ -442,16 +442,30 @@ async def insert_once(
     return bool(await insert_new(session, table, [values], key=key))
 
 
+_INSERTS_NEW: dict[tuple[str, str, tuple[str, ...]], Insert] = {}
+
+
 async def insert_new(
     session: AsyncSession, table: Any, rows: Sequence[dict[str, Any]], *, key: Sequence[str]
 ) -> set[Any]:
-    """:func:`insert_once` for several rows in one statement; the ids of the rows written."""
+    """:func:`insert_once` for several rows (each with the same columns) in one statement; the
+    ids of the rows written.
+
+    One statement built once per dialect, table and key, the rows given as its parameters:
+    SQLAlchemy compiles it once and writes many rows as multi-row INSERTs of its own
+    ("insertmanyvalues"). A statement with the rows in its VALUES was compiled again at every
+    call, in Python on the event loop: 2 ms for one row, 50 ms for 200 (a digest wave's 1,500
+    outbox rows held the loop for 0.4 s in one step)."""
     if not rows:
         return set()
-    statement = (
-        dialect_insert(session.get_bind().dialect.name)(table)
-        .values(list(rows))
-        .on_conflict_do_nothing(index_elements=list(key))
-        .returning(table.id)
-    )
-    return set((await session.execute(statement)).scalars())
+    core: Table = table.__table__ if hasattr(table, "__table__") else table
+    dialect = session.get_bind().dialect.name
+    statement = _INSERTS_NEW.get((dialect, core.name, tuple(key)))
+    if statement is None:
+        statement = (
+            dialect_insert(dialect)(core)
+            .on_conflict_do_nothing(index_elements=list(key))
+            .returning(core.c.id)
+        )
+        _INSERTS_NEW[(dialect, core.name, tuple(key))] = statement
+    return set((await session.execute(statement, list(rows))).scalars())

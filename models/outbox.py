@@ -229,7 +229,9 @@ async def enqueue(
     return bool(await enqueue_many(session, [(key, chat_id, payload)], kind, not_before, now=now))
 
 
-# Rows per INSERT in enqueue_many: well under SQLite's limit of bound parameters.
+# Rows per INSERT in enqueue_many: each statement binds many values, so it runs on aiosqlite's
+# thread (``models.sqlite_driver``) and the event loop has a turn between two; 200 rows are a
+# few milliseconds of the loop's time (checks, and SQLAlchemy's binding), not a wave's 50.
 _ROWS_PER_INSERT = 200
 
 
@@ -244,32 +246,33 @@ async def enqueue_many(
     """:func:`enqueue` for many ``(key, chat id, payload)`` rows of one kind, a few statements
     for all of them: a job queuing a wave (a weekly digest for every supervisor) holds the
     database's writer for milliseconds instead of a statement per row. Returns how many rows
-    were new; a key already queued is skipped as :func:`enqueue` skips it."""
+    were new; a key already queued is skipped as :func:`enqueue` skips it. A row that fails
+    :func:`validate_payload` raises before its statement, and the caller's transaction rolls
+    back the rows written before it."""
     if not_before is not None and not_before.tzinfo is None:
         raise ValueError("not_before must be timezone-aware")
     stamp = now or utcnow()
-    values = []
-    for key, chat_id, payload in rows:
-        if not key or len(key) > MAX_KEY_LENGTH:
-            raise ValueError(f"outbox key must be 1..{MAX_KEY_LENGTH} characters: {key!r}")
-        validate_payload(payload)
-        values.append(
-            {
-                "key": key,
-                "chat_id": chat_id,
-                "kind": kind,
-                "payload": payload,
-                "status": OutboxStatus.PENDING.value,
-                "attempts": 0,
-                "not_before": not_before,
-                "created_at": stamp,
-                "updated_at": stamp,
-            }
-        )
     written = 0
-    for start in range(0, len(values), _ROWS_PER_INSERT):
-        chunk = values[start : start + _ROWS_PER_INSERT]
-        written += len(await insert_new(session, OutboxMessage, chunk, key=["key"]))
+    for start in range(0, len(rows), _ROWS_PER_INSERT):
+        values = []
+        for key, chat_id, payload in rows[start : start + _ROWS_PER_INSERT]:
+            if not key or len(key) > MAX_KEY_LENGTH:
+                raise ValueError(f"outbox key must be 1..{MAX_KEY_LENGTH} characters: {key!r}")
+            validate_payload(payload)
+            values.append(
+                {
+                    "key": key,
+                    "chat_id": chat_id,
+                    "kind": kind,
+                    "payload": payload,
+                    "status": OutboxStatus.PENDING.value,
+                    "attempts": 0,
+                    "not_before": not_before,
+                    "created_at": stamp,
+                    "updated_at": stamp,
+                }
+            )
+        written += len(await insert_new(session, OutboxMessage, values, key=["key"]))
     if written:
         # Whoever delivers is woken when this transaction commits (models/outbox_wake.py).
         await outbox_wake.mark(session)
