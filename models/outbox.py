@@ -21,6 +21,7 @@ data folder, not stored in the row: a chart or XLSX is written once and may be l
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -497,16 +498,25 @@ async def due_messages(
     return (await due_and_upcoming(db, now, limit=limit, per_chat=per_chat))[0]
 
 
+_ROWS_PER_TURN = 250
+
+
 async def due_and_upcoming(
     db: Database, now: datetime, *, limit: int, per_chat: int
 ) -> tuple[list[QueuedMessage], datetime | None]:
     """:func:`due_messages`, and when the earliest pending row not yet due becomes due, in one
     session: the sender's re-read, which a notice committed meanwhile waits for (one
     connection and transaction instead of two: a few round trips less on PostgreSQL)."""
+    due: list[QueuedMessage] = []
     async with db.read() as session:
-        rows = (await session.execute(_due_statement(now, limit, per_chat))).all()
+        result = await session.execute(_due_statement(now, limit, per_chat))
+        # Each row's payload is parsed as it is read, in Python on the event loop: a digest
+        # wave's 1,000 rows were one step of 10-40 ms, now a few of a quarter of that.
+        for rows in result.partitions(_ROWS_PER_TURN):
+            due.extend(QueuedMessage(*row) for row in rows)
+            await asyncio.sleep(0)
         upcoming = (await session.execute(_upcoming_statement(now))).scalar_one_or_none()
-    return [QueuedMessage(*row) for row in rows], upcoming
+    return due, upcoming
 
 
 async def status_counts(db: Database) -> dict[str, int]:
