@@ -33,16 +33,16 @@ statement waits on another connection's lock. Its BEGIN IMMEDIATE is tried on th
 without waiting (``busy_timeout`` 0 for that one statement): when another process is writing,
 the BEGIN and its statement go to the thread instead, to wait there up to the busy timeout.
 
-What this can block: the loop, for as long as SQLite works on one statement. So a statement
-that writes many rows stays on the thread, whose SQLite work leaves the GIL to the loop: one
-that binds more than :data:`MOST_VALUES_HERE` values (a digest wave's outbox rows, 200 a
-statement, each with a payload of up to 4 KB), and every ``executemany``. Each also gives the
-loop a turn between a long job's statements: run here, a transaction's statements follow one
-another in a single step of the loop (the wave's eight INSERTs were one step of 0.4 s, in
-SQLAlchemy's Python as much as in SQLite). Every other write statement touches a few rows by
-key (a ticket, a conversation); the widest are the daily ones that delete a day's stale drafts
-and flow receipts, or a past period's survey receipts, a few milliseconds of SQLite's work. The
-retention purge, whose UPDATE and DELETEs span every complaint closed before a date, runs in
+What this can block: the loop, for as long as SQLite works on one statement. So a statement that
+writes many rows stays on the thread, whose SQLite work leaves the GIL to the loop: one that binds
+more than :data:`MOST_VALUES_HERE` values (a digest wave's outbox rows, 200 a statement, each with
+a payload of up to 4 KB), and every ``executemany``. Each also gives the loop a turn between a
+long job's statements: run here, a transaction's statements follow one another in a single step of
+the loop (the wave's eight INSERTs were one step of 0.4 s, most of it SQLAlchemy compiling each
+anew, which ``models.db.insert_new`` no longer does). Every other write statement touches a few
+rows by key (a ticket, a conversation); the widest are the daily ones that delete a day's stale
+drafts and flow receipts, or a past period's survey receipts, a few milliseconds of SQLite's work.
+The retention purge, whose UPDATE and DELETEs span every complaint closed before a date, runs in
 ``sigap complaints purge``, a process of its own with nothing else on its loop. A statement that
 may scan a large table with few values inside the bot's writer would belong on the thread too.
 Readers (no BEGIN) keep every statement on the thread: they hold no lock, and their SELECTs may
