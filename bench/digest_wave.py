@@ -10,6 +10,9 @@ without a wave; then the bot is signalled (SIGUSR1) to run the weekly digest job
 supervisors: every chart and workbook rendered and queued, and the outbox sending them, while
 the citizens keep writing, until every digest has arrived. Prints p50/p99 of both phases;
 target: the wave's p99 at most 2x the quiet p99.
+
+SIGAP_BENCH_BOT=/elsewhere/bench/bot_process.py runs another tree's bot on the same database
+(built by this tree's migrations) and the same people: a before/after comparison in one sitting.
 """
 
 from __future__ import annotations
@@ -134,6 +137,7 @@ async def main() -> None:
     parser.add_argument("--rate", type=float, default=40, help="citizens' messages per second")
     parser.add_argument("--seconds", type=float, default=20, help="of the quiet phase")
     args = parser.parse_args()
+    bot_process = os.environ.get("SIGAP_BENCH_BOT") or str(ROOT / "bench" / "bot_process.py")
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
         url = f"sqlite+aiosqlite:///{workdir / 'sigap.db'}"
@@ -148,7 +152,7 @@ async def main() -> None:
         env = {**os.environ, "SIGAP_DATA_DIR": str(workdir / "data")}
         bot = await asyncio.create_subprocess_exec(
             sys.executable,
-            str(ROOT / "bench" / "bot_process.py"),
+            bot_process,
             "sigap-wave",
             emulator.base_url,
             TOKEN,
@@ -190,6 +194,7 @@ async def main() -> None:
         f"{args.supervisors} supervisors ({PER_UNIT} reports each): {expected} messages "
         f"delivered in {wave_seconds:.0f} s"
     )
+    print(f"bot: {bot_process}")
     print(f"{'phase':<14} {'replies':>8} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8}")
     quiet_p99, line = _summary("quiet", quiet)
     print(line)

@@ -463,7 +463,9 @@ async def insert_new(
     # "insertmanyvalues", one multi-row INSERT rendered from that same compiled form. Not
     # ``.values(rows)``, whose multi-row VALUES SQLAlchemy never caches: it was compiled anew
     # for every row written (an outbox notice, a complaint's message, an update kept), some
-    # 5 % of the bot's CPU in bench/notify_latency.py on PostgreSQL.
+    # 5 % of the bot's CPU in bench/notify_latency.py on PostgreSQL, and in Python on the event
+    # loop: 2 ms for one row, 50 ms for 200 (a digest wave's 1,500 outbox rows held the loop
+    # for 0.4 s in one step).
     result = await session.execute(statement, rows[0] if len(rows) == 1 else list(rows))
     return set(result.scalars())
 

@@ -14,7 +14,8 @@ the two, so the write lock is taken at the same point of the transaction, one ha
 A transaction that ran no statement has nothing to commit or roll back, and makes no trip.
 
 A writer's statements run on the event loop's own thread (:func:`_runs_here`), and only its
-COMMIT (which waits for the disk: ``synchronous=FULL``) and any ``executemany`` go to aiosqlite's.
+COMMIT (which waits for the disk: ``synchronous=FULL``), any ``executemany`` and any statement
+that binds many values (:data:`MOST_VALUES_HERE`: a multi-row write) go to aiosqlite's.
 Writers queue on ``Database``'s write lock, and each trip to the thread held it for a whole turn
 of a busy event loop: the thread must win the GIL from the loop's thread (up to the 5 ms switch
 interval) and its answer then waits in the loop's ready queue behind everyone else's callbacks.
@@ -32,13 +33,18 @@ statement waits on another connection's lock. Its BEGIN IMMEDIATE is tried on th
 without waiting (``busy_timeout`` 0 for that one statement): when another process is writing,
 the BEGIN and its statement go to the thread instead, to wait there up to the busy timeout.
 
-What this can block: the loop, for as long as SQLite works on one statement. In the bot every
-write statement touches a few rows by key (a ticket, a conversation, a batch of inbox rows);
-the widest are the daily ones that delete a day's stale drafts and flow receipts, or a past
-period's survey receipts, a few milliseconds of SQLite's work. The retention purge, whose
-UPDATE and DELETEs span every complaint closed before a date, runs in ``sigap complaints purge``,
-a process of its own with nothing else on its loop. So no statement is kept on the thread for its
-size; one that may scan a large table inside the bot's writer would belong on the thread.
+What this can block: the loop, for as long as SQLite works on one statement. So a statement that
+writes many rows stays on the thread, whose SQLite work leaves the GIL to the loop: one that binds
+more than :data:`MOST_VALUES_HERE` values (a digest wave's outbox rows, 200 a statement, each with
+a payload of up to 4 KB), and every ``executemany``. Each also gives the loop a turn between a
+long job's statements: run here, a transaction's statements follow one another in a single step of
+the loop (the wave's eight INSERTs were one step of 0.4 s, most of it SQLAlchemy compiling each
+anew, which ``models.db.insert_new`` no longer does). Every other write statement touches a few
+rows by key (a ticket, a conversation); the widest are the daily ones that delete a day's stale
+drafts and flow receipts, or a past period's survey receipts, a few milliseconds of SQLite's work.
+The retention purge, whose UPDATE and DELETEs span every complaint closed before a date, runs in
+``sigap complaints purge``, a process of its own with nothing else on its loop. A statement that
+may scan a large table with few values inside the bot's writer would belong on the thread too.
 Readers (no BEGIN) keep every statement on the thread: they hold no lock, and their SELECTs may
 be large (an export).
 """
@@ -59,6 +65,10 @@ from sqlalchemy.util import EMPTY_DICT
 from sqlalchemy.util.concurrency import await_
 
 _Outcome = tuple[Any, list[Any], int, int | None]
+
+# A statement binding more values than this writes many rows (the widest table, complaint, has
+# 32 columns): it runs on aiosqlite's thread even in a writer's transaction.
+MOST_VALUES_HERE = 64
 
 
 def _run(
@@ -118,7 +128,7 @@ class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
 
     def _trip(self, operation: Any, parameters: Any, *, many: bool) -> None:
         try:
-            if not many and _runs_here(self._adapt_connection):
+            if not many and not _many_values(parameters) and _runs_here(self._adapt_connection):
                 self._outcome = _run(self._connection._conn, operation, parameters, False, None)
             else:
                 self._outcome = await_(self._in_thread(operation, parameters, many))
@@ -181,6 +191,10 @@ def _count_trips(driver: Any, trips: _Trips) -> None:
         return await execute(job)
 
     driver._execute = counted
+
+
+def _many_values(parameters: Any) -> bool:
+    return parameters is not None and len(parameters) > MOST_VALUES_HERE
 
 
 def _runs_here(adapt_connection: AsyncAdapt_dbapi_connection) -> bool:

@@ -82,7 +82,9 @@ async def run(fn: Callable[..., T], *args: Any) -> T:
     from concurrent.futures.process import BrokenProcessPool
 
     global _pool
-    pool = _executor()
+    # The first call starts the worker from a thread: starting a process (and importing
+    # multiprocessing) held the loop for 50 ms at the first digest of a wave.
+    pool = _pool or await asyncio.to_thread(_executor)
     try:
         return await asyncio.get_running_loop().run_in_executor(pool, fn, *args)
     except BrokenProcessPool:

@@ -91,6 +91,19 @@ async def test_enqueue_many_writes_a_wave_once_in_a_few_statements(db: Database)
     assert len(await _rows(db)) == 450
 
 
+async def test_a_bad_row_in_a_later_statement_of_a_wave_leaves_nothing_queued(db: Database) -> None:
+    """Rows are checked a statement's worth at a time (the event loop gets a turn between):
+    the rows before the bad one roll back with the caller's transaction."""
+    wave = [
+        (f"digest:{n}:2026-W48:text", 700_000_000 + n, text_payload(f"d{n}")) for n in range(450)
+    ]
+    wave[300] = ("digest:300:2026-W48:text", 1, {"method": "sendVoice"})
+    with pytest.raises(ValueError):
+        async with db.write() as session:
+            await enqueue_many(session, wave, "digest", now=NOW)
+    assert await _rows(db) == []
+
+
 async def test_enqueue_twice_in_one_transaction(db: Database) -> None:
     async with db.write() as session:
         first = await enqueue(session, "digest:3:2026-W48", 42, "digest", text_payload("a"))

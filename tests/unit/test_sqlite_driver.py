@@ -93,6 +93,29 @@ async def test_readers_and_executemany_stay_on_the_thread(
     assert await _count(db) == 3
 
 
+async def test_a_statement_with_many_values_runs_on_the_thread_in_a_writer_too(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A multi-row write (a digest wave's outbox rows) would hold the loop for its whole work;
+    on the thread it leaves the loop a turn. A writer's first statement carries its BEGIN there,
+    and the statements after it run here again."""
+    threads = _Threads(monkeypatch)
+    most = driver_module.MOST_VALUES_HERE
+    wide = " UNION ALL ".join(f"SELECT :a{n}" for n in range(most + 1))
+    many = (f"INSERT INTO t {wide}", {f"a{n}": n for n in range(most + 1)})
+    widest_here = " UNION ALL ".join(f"SELECT :a{n}" for n in range(most))
+    await _write(
+        db,
+        many,
+        "INSERT INTO t VALUES (-1)",
+        (f"INSERT INTO t {widest_here}", {f"a{n}": n for n in range(most)}),
+        many,
+        "INSERT INTO t VALUES (-2)",
+    )
+    assert threads == ["thread", "loop", "loop", "thread", "loop"]
+    assert await _count(db) == 2 * (most + 1) + most + 2
+
+
 async def test_a_writer_waits_on_the_thread_for_another_process_holding_the_lock(
     db: Database, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
