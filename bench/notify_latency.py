@@ -21,11 +21,18 @@ change: woken only by its 30 s poll (``poll-30s``). Prints p50/p95/max per kind;
 p95 ≤ 1 s and max ≤ 2 s. Checks that every notice arrived once, and prints the CPU the bot
 used (one event loop: a saturated bot is at one core, whatever the load average says).
 
-``--think SECONDS``: each person pauses about that long (0.5 to 1.5 times it) before each step,
-as someone reading the bot's answer does; 0, the default, is people who tap the instant the
-answer arrives, so the load is as high as the bot's own speed lets it be (a faster bot is
-pressed harder). The figure the issue's target is about is the default; the pause shows the
-same actions at a human pace.
+``--think SECONDS`` (default 1): each person pauses about that long (0.5 to 1.5 times it)
+before each step, as someone reading the bot's answer does; the target is about people. 0 is
+people who tap the instant the answer arrives, a stress figure: the load is then as high as the
+bot's own speed lets it be (a faster bot is pressed harder), and at 50 units the heads approve
+faster than Telegram's ~30 messages a second lets any bot send their notices (the lines below
+say what that alone costs).
+
+The approval's notice is a message of the outbox, which keeps to 25 messages a second overall
+(bot/app.py; Telegram's own limit is about 30). Two lines per run say what that allows at
+best: the run's approval taps, each notice one message through a 25/s (then a 30/s) token
+bucket and otherwise as fast as the run's fastest approval. When people tap faster than the
+bucket drains, no bot held to it can do better than those lines.
 
 SIGAP_BENCH_BOT=/elsewhere/bench/bot_process.py runs another tree's bot against the same
 people (a before/after comparison); ``--timeline FILE`` shows where the time went.
@@ -37,6 +44,7 @@ import argparse
 import asyncio
 import contextlib
 import json
+import math
 import os
 import random
 import statistics
@@ -108,6 +116,7 @@ async def _timed(
     timeline = setup.get("_timeline")
     if timeline is not None:
         timeline.action(kind, started, ended, trigger, target)
+    setup["_taps"][kind].append(started)
     return ended - started
 
 
@@ -232,6 +241,7 @@ async def telegram_side(setup_path: Path) -> None:
     from emulator import BotApiEmulator
 
     setup = json.loads(setup_path.read_text())
+    setup["_taps"] = {kind: [] for kind in KINDS}
     emulator = BotApiEmulator(
         token=TOKEN, bot_username="bench_bot", latency=setup["latency"], record_calls=False
     )
@@ -253,7 +263,8 @@ async def telegram_side(setup_path: Path) -> None:
         duplicates += sum(result["duplicates"])
     if setup.get("timeline"):
         Path(setup["timeline"]).write_text(json.dumps(setup["_timeline"].dump()))
-    print(json.dumps({"times": merged, "duplicates": duplicates}), flush=True)
+    result = {"times": merged, "taps": setup["_taps"], "duplicates": duplicates}
+    print(json.dumps(result), flush=True)
     # Serve until the bench has stopped the bot (it closes our stdin then): stopping first
     # dropped the bot's open connections under it, and its log read like a network fault.
     await asyncio.to_thread(sys.stdin.read)
@@ -434,14 +445,47 @@ def _cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def _p95(ordered: list[float]) -> float:
+    return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+
+
 def _row(label: str, seconds: list[float]) -> str:
     if not seconds:
         return f"{label:<26} {'-':>6}"
     ordered = sorted(seconds)
-    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
     return (
-        f"{label:<26} {len(ordered):>6} {statistics.median(ordered):>7.3f} {p95:>7.3f} "
-        f"{ordered[-1]:>7.3f}"
+        f"{label:<26} {len(ordered):>6} {statistics.median(ordered):>7.3f} "
+        f"{_p95(ordered):>7.3f} {ordered[-1]:>7.3f}"
+    )
+
+
+def paced_floor(taps: list[float], fastest: float, rate: float, burst: float) -> list[float]:
+    """The least each tap's notice could wait if every notice is one message through one overall
+    token bucket (``rate`` a second, ``burst`` at once; first come, first served) and otherwise
+    took ``fastest``: what any bot held to that limit would show for these taps. Nothing else
+    the bot sends counts here, so the real figure can only be higher."""
+    waits: list[float] = []
+    tokens, stamp = burst, -math.inf
+    for tap in sorted(taps):
+        at = max(tap + fastest, stamp)
+        tokens = min(burst, tokens + (at - stamp) * rate) if stamp > -math.inf else burst
+        if tokens < 1:
+            at += (1 - tokens) / rate
+            tokens = 1.0
+        tokens -= 1
+        stamp = at
+        waits.append(at - tap)
+    return waits
+
+
+def _floor_line(label: str, result: dict[str, Any], rate: float, burst: float) -> str:
+    times, taps = result["times"]["approval"], result["taps"]["approval"]
+    if not times:
+        return ""
+    waits = sorted(paced_floor(taps, min(times), rate, burst))
+    return (
+        f"{label}: these {len(taps)} taps' notices through {rate:g}/s (burst {burst:g}) at best:"
+        f" p95 {_p95(waits):.3f}, max {waits[-1]:.3f}"
     )
 
 
@@ -461,11 +505,15 @@ async def main() -> None:
     parser.add_argument(
         "--think",
         type=float,
-        default=0.0,
+        default=1.0,
         help="seconds a person pauses before each step (0.5 to 1.5 times it; 0: none)",
     )
     args = parser.parse_args()
-    paced = f", people pausing ~{args.think:g} s before each step" if args.think else ""
+    paced = (
+        f", people pausing ~{args.think:g} s before each step"
+        if args.think
+        else ", people tapping the instant the bot answers (a stress figure, not the target's)"
+    )
     print(
         f"{args.units} units at once, {args.actions} actions of each kind per unit, "
         f"{args.latency * 1000:.0f} ms per Bot API call{paced}; seconds from the tap to the"
@@ -481,6 +529,10 @@ async def main() -> None:
             for kind in KINDS:
                 print(_row(f"{database} {mode} {kind}", result["times"][kind]), flush=True)
             print(f"{database} {mode}: {result['duplicates']} notices more than expected")
+            # The approval's notice is a message of the outbox, paced to 25/s (bot/app.py);
+            # Telegram's own overall limit is ~30/s. What these taps allow at best under each:
+            for rate in (25.0, 30.0):
+                print(_floor_line(f"{database} {mode} approval", result, rate, rate))
             cpu, wall = result["bot_cpu"]
             load = ", ".join(f"{n:.1f}" for n in os.getloadavg())
             print(

@@ -545,13 +545,6 @@ async def status_counts(db: Database) -> dict[str, int]:
         return {status: count for status, count in (await session.execute(statement)).all()}
 
 
-async def pending_count(db: Database) -> int:
-    """Notifications waiting to be sent (the health check's figure; uses the status index)."""
-    statement = select(func.count()).where(col(OutboxMessage.status) == OutboxStatus.PENDING)
-    async with db.read() as session:
-        return int((await session.execute(statement)).scalar_one())
-
-
 async def pending_summary(db: Database) -> tuple[int, datetime | None]:
     """Rows waiting to be sent and when the oldest of them became due (its ``not_before``, or
     when it was written): how far behind the sender is (the operator's figures)."""

@@ -36,3 +36,19 @@ async def test_the_list_is_found_behind_an_offer_that_came_first(
     [update] = await bot.get_updates(offset=-1, timeout=0)
     assert update.callback_query is not None
     assert update.callback_query.data == "Pegawai 001-000 (1)"
+
+
+def test_the_floor_is_a_first_come_first_served_token_bucket() -> None:
+    from bench.notify_latency import paced_floor
+
+    # A hundred taps at once through 25/s with a burst of 25: the first 25 go at the path's
+    # fastest, each later one a 25th of a second after the one before.
+    waits = paced_floor([0.0] * 100, 0.1, 25.0, 25.0)
+    assert waits[:25] == [0.1] * 25
+    assert waits[25] == 0.1 + 1 / 25
+    assert abs(waits[-1] - (0.1 + 75 / 25)) < 1e-9
+    # Taps slower than the bucket drains never wait for it.
+    assert max(paced_floor([n * 0.05 for n in range(100)], 0.1, 25.0, 25.0)) < 0.1 + 1e-9
+    # A pause refills the bucket, up to its burst only.
+    after_pause = paced_floor([0.0] * 30 + [10.0] * 30, 0.0, 25.0, 25.0)
+    assert after_pause[30:55] == [0.0] * 25 and after_pause[55] > 0
