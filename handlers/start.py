@@ -158,6 +158,12 @@ async def language_chosen(update: Update, context: SigapContext) -> None:
     await reload_sender(update, context)
     if is_private(update):
         await set_chat_commands(context, user.id, context.actor)
+    else:
+        # Chosen in a group (a complaint desk): the menu of their private chat follows, through
+        # the outbox, which fails only that row should they never have opened one.
+        await menus.refresh_menus(
+            services.db, [user.id], context_menus(context), services.clock.now()
+        )
     try:
         await query.edit_message_text(texts(language).t("language.changed"))
     except BadRequest:

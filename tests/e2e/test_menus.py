@@ -129,3 +129,14 @@ async def test_choosing_a_language_sets_the_menu_in_it(office) -> None:
     await agus.wait_for_edit()
     await eventually(lambda: "log" in _menu(office, agus))
     assert "lapor" not in _menu(office, agus)
+
+
+async def test_a_language_chosen_in_a_group_moves_the_private_menu(office) -> None:
+    agus = await office.employee(AGUS, first_name="Agus")
+    group = office.emulator.group("Meja aduan")
+    await agus.send("/bahasa", chat=group)
+    await group.wait_for(1)
+    await agus.press("🇬🇧 English", chat=group)
+    await group.wait_for_edit()
+    await eventually(lambda: "log" in _menu(office, agus))
+    assert "lapor" not in _menu(office, agus)
