@@ -34,7 +34,9 @@ def chat_menu(actor: Actor, command_menu: CommandMenu) -> list[BotCommand] | Non
 def menu_for(
     command_menu: CommandMenu, default_language: str, operators: Collection[int]
 ) -> MenuFor:
-    """The outbox payload of an account's menu, from its identity after a change."""
+    """The outbox payload of an account's menu, from its identity after a change. An import
+    queues thousands that differ only by audiences and language: each menu is built once."""
+    built: dict[tuple[tuple[Audience, ...], str, bool], dict[str, Any]] = {}
 
     def payload(telegram_id: int, identity: Identity) -> dict[str, Any]:
         actor = actor_from(
@@ -44,8 +46,11 @@ def menu_for(
             default_language=default_language,
             operators=operators,
         )
-        menu = chat_menu(actor, command_menu)
-        return menu_payload(None if menu is None else [c.to_dict() for c in menu])
+        key = (tuple(actor.audiences), actor.language, actor.language_chosen)
+        if key not in built:
+            menu = chat_menu(actor, command_menu)
+            built[key] = menu_payload(None if menu is None else [c.to_dict() for c in menu])
+        return built[key]
 
     return payload
 
