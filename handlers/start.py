@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from telegram import BotCommandScopeChat, Update
+from telegram import Update
 from telegram.error import BadRequest
 
 from domain.access import Action, Actor, Audience, admin_scope, allowed
@@ -10,8 +10,9 @@ from handlers import admin, citizen, complaints, desk, flow, worklog
 from handlers.callback import CallbackData
 from handlers.common import answer_button, buttons, is_private, reload_sender, reply
 from handlers.context import SigapContext
+from handlers.menus import context_menus, set_chat_commands
 from handlers.routes import Button, Command, Key, Route, citizen_keyboard, employee_keyboard
-from models import identity, survey
+from models import identity, menus, survey
 from models.identity import LinkOutcome
 from texts import LANGUAGES, Texts, texts
 from texts.format import listing
@@ -21,14 +22,6 @@ ROLE_ORDER = ("supervisor", "complaint_handler", "admin")
 
 # ``lang:id``, ``lang:en``: one verb per language of the catalogues.
 LANGUAGE = CallbackData("lang", dict.fromkeys(LANGUAGES, ""))
-
-
-async def set_chat_commands(context: SigapContext, chat_id: int, actor: Actor) -> None:
-    """Telegram's command menu for one person, for their roles and language."""
-    await context.bot.set_my_commands(
-        context.bot_data.command_menu(actor.audiences, actor.language),
-        scope=BotCommandScopeChat(chat_id),
-    )
 
 
 async def unit_name(context: SigapContext) -> str | None:
@@ -95,6 +88,10 @@ async def _redeem(update: Update, context: SigapContext, token: str) -> None:
         return
     if result.replaced_telegram_id is not None:
         services.identities.forget(result.replaced_telegram_id)
+        # The old account is no longer this employee: its menu goes back to the default.
+        await menus.refresh_menus(
+            services.db, [result.replaced_telegram_id], context_menus(context), services.clock.now()
+        )
     # Reload: from now on this person is an employee with a role-specific menu.
     await reload_sender(update, context)
     actor = context.actor
@@ -161,6 +158,12 @@ async def language_chosen(update: Update, context: SigapContext) -> None:
     await reload_sender(update, context)
     if is_private(update):
         await set_chat_commands(context, user.id, context.actor)
+    else:
+        # Chosen in a group (a complaint desk): the menu of their private chat follows, through
+        # the outbox, which fails only that row should they never have opened one.
+        await menus.refresh_menus(
+            services.db, [user.id], context_menus(context), services.clock.now()
+        )
     try:
         await query.edit_message_text(texts(language).t("language.changed"))
     except BadRequest:

@@ -17,6 +17,7 @@ from sqlmodel import col
 from models import audit
 from models.db import Database, rows_changed
 from models.identity import employee_contact
+from models.menus import MenuFor, queue_menus
 from models.outbox import enqueue
 from models.tables import Activity, Employee, Invite, TelegramLink, TelegramUser, Unit
 from models.types import stored_id
@@ -171,10 +172,12 @@ async def unlink_account(
     actor: str,
     now: datetime,
     notice: Callable[[str | None], dict[str, Any]],
+    menus: MenuFor | None = None,
 ) -> int | None:
     """Remove the link between the employee and their Telegram account (a lost or changed
-    phone); the old account is told, in its language, through the outbox. The Telegram id that
-    was linked, or None if there was no link."""
+    phone); the old account is told, in its language, through the outbox, and gets back the
+    menu of someone who is not an employee (``menus``). The Telegram id that was linked, or
+    None if there was no link."""
     async with db.write() as session:
         contact = await employee_contact(session, employee_id)
         if contact is None:
@@ -191,4 +194,6 @@ async def unlink_account(
             notice(contact.language),
             now=now,
         )
+        if menus is not None:
+            await queue_menus(session, [contact.telegram_id], menus, now)
     return contact.telegram_id

@@ -15,7 +15,8 @@ Life of a row::
                               └──▶ unknown   (in flight when the sender died: never resent)
 
 The payload is what the Bot API call needs, as JSON (build it with :func:`text_payload`,
-:func:`photo_payload` or :func:`document_payload`). Files are named by a path relative to the
+:func:`photo_payload`, :func:`document_payload` or, for a person's command menu,
+:func:`menu_payload`). Files are named by a path relative to the
 data folder, not stored in the row: a chart or XLSX is written once and may be large.
 """
 
@@ -39,6 +40,9 @@ from models.db import Database, insert_new
 from models.types import TelegramId, UTCDateTime, utcnow
 
 SEND_METHODS = ("sendMessage", "sendPhoto", "sendDocument")
+# A person's command menu (``BotCommandScopeChat`` of the row's chat): not a message, but a
+# call about one chat that must follow a change durably and paced like one (``menu_payload``).
+MENU_METHODS = ("setMyCommands", "deleteMyCommands")
 FILE_METHODS = {"sendPhoto": "photo", "sendDocument": "document"}
 MAX_KEY_LENGTH = 200
 MAX_ERROR_LENGTH = 500
@@ -145,6 +149,18 @@ def document_payload(
     )
 
 
+def menu_payload(commands: Sequence[dict[str, str]] | None) -> dict[str, Any]:
+    """The command menu of the row's chat: ``commands`` (``BotCommand.to_dict()`` each), or
+    None to remove the chat's own menu, so that Telegram shows the default one again."""
+    payload: dict[str, Any] = (
+        {"method": "deleteMyCommands"}
+        if commands is None
+        else {"method": "setMyCommands", "commands": [dict(c) for c in commands]}
+    )
+    validate_payload(payload)
+    return payload
+
+
 def _file_payload(
     method: str,
     path: str,
@@ -185,6 +201,9 @@ def validate_payload(payload: dict[str, Any]) -> None:
     stack) instead of becoming a ``failed`` row discovered later.
     """
     method = payload.get("method")
+    if method in MENU_METHODS:
+        _validate_menu(payload)
+        return
     if method not in SEND_METHODS:
         raise ValueError(f"outbox payload method must be one of {SEND_METHODS}, not {method!r}")
     if method == "sendMessage":
@@ -206,6 +225,17 @@ def validate_payload(payload: dict[str, Any]) -> None:
         json.dumps(payload)
     except (TypeError, ValueError) as exc:
         raise ValueError(f"outbox payload is not JSON: {exc}") from None
+
+
+def _validate_menu(payload: dict[str, Any]) -> None:
+    if payload["method"] == "deleteMyCommands":
+        return
+    commands = payload.get("commands")
+    if not isinstance(commands, list) or not all(
+        isinstance(c, dict) and isinstance(c.get("command"), str) and c.get("description")
+        for c in commands
+    ):
+        raise ValueError("a setMyCommands payload needs a list of commands with descriptions")
 
 
 # --- writing -------------------------------------------------------------------------------
@@ -338,7 +368,9 @@ _SENT = (
 )
 
 
-async def mark_sent_many(session: AsyncSession, sent: Sequence[tuple[int, int, datetime]]) -> None:
+async def mark_sent_many(
+    session: AsyncSession, sent: Sequence[tuple[int, int | None, datetime]]
+) -> None:
     """Rows sent (id, Telegram's message id, when) marked ``sent`` in one trip."""
     if sent:
         rows = [{"row": row, "telegram": telegram, "now": at} for row, telegram, at in sent]

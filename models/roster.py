@@ -22,6 +22,7 @@ from domain.roster import RosterProblem, RosterRow, scope_problems, validate_ros
 from models import audit
 from models.conversation import FlowEnd, finish_in, leave_counts
 from models.db import Database
+from models.menus import MenuFor, linked_accounts, queue_menus
 from models.tables import Employee, TelegramLink, TelegramUser, Unit
 
 
@@ -106,6 +107,7 @@ async def import_roster(
     scope: RosterScope = RosterScope(),
     file: dict[str, object] | None = None,
     conversation: FlowEnd | None = None,
+    menus: MenuFor | None = None,
 ) -> RosterResult:
     """Validate and apply a roster in one transaction: all rows or none.
 
@@ -114,6 +116,8 @@ async def import_roster(
     entry; ``conversation`` is the chat's preview, ended in the same transaction so that a
     second press of "Terapkan" applies nothing (``AlreadyApplied``), leaving the receipt that
     confirms the same counts to that press (a double tap, a redelivery after a kill).
+    ``menus``: the command menu of every linked person whose roles changed or who left (or
+    came back) is queued in the same transaction (``models.menus``).
     """
     result = RosterResult()
     try:
@@ -154,27 +158,39 @@ async def import_roster(
             result.refusals = _refusals(employees.values(), was_active, admins_before, new_admins)
             if dry_run or result.refusals:
                 raise _Rollback()
-            n = result.changes
-            counts: dict[str, Any] = {
-                "new": n.new,
-                "changed": n.changed,
-                "deactivated": n.deactivated,
-            }
-            audit.record(
-                session,
-                actor,
-                "roster.import",
-                f"unit:{scope.unit_code}" if scope.unit_code else "",
-                at=now,
-                rows=len(rows),
-                **counts,
-                **({"file": file} if file else {}),
-            )
-            await leave_counts(session, conversation, **counts)
+            if menus is not None:
+                accounts = await linked_accounts(session, before.menu_changes(employees.values()))
+                await queue_menus(session, accounts, menus, now)
+            await _record(session, result.changes, actor, now, scope, len(rows), file, conversation)
         result.saved = True
     except _Rollback:
         pass
     return result
+
+
+async def _record(
+    session: AsyncSession,
+    n: RosterChanges,
+    actor: str,
+    now: datetime,
+    scope: RosterScope,
+    rows: int,
+    file: dict[str, object] | None,
+    conversation: FlowEnd | None,
+) -> None:
+    """The import in the audit log, and its counts left for the chat's receipt."""
+    counts: dict[str, Any] = {"new": n.new, "changed": n.changed, "deactivated": n.deactivated}
+    audit.record(
+        session,
+        actor,
+        "roster.import",
+        f"unit:{scope.unit_code}" if scope.unit_code else "",
+        at=now,
+        rows=rows,
+        **counts,
+        **({"file": file} if file else {}),
+    )
+    await leave_counts(session, conversation, **counts)
 
 
 def _admins(employees: Iterable[Employee]) -> int:
@@ -237,6 +253,17 @@ class _Snapshot:
     def of(cls, employees: Iterable[Employee], units: dict[int | None, Unit]) -> _Snapshot:
         people = list(employees)
         return cls({e.nip: _fields(e, units, {p.id: p.nip for p in people}) for e in people})
+
+    def menu_changes(self, employees: Iterable[Employee]) -> list[int]:
+        """The employees whose menu may differ now: their roles changed, or they left or came
+        back (the people new in the file have no Telegram account yet)."""
+        return [
+            e.id
+            for e in employees
+            if e.id is not None
+            and (old := self.values.get(e.nip)) is not None
+            and (old["roles"], old["active"]) != (e.roles, "1" if e.active else "0")
+        ]
 
     def diff(
         self,

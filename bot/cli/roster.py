@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import csv
 from datetime import timedelta
+from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.cli.common import (
     CliError,
@@ -18,6 +20,9 @@ from bot.cli.common import (
 )
 from bot.cli.problems import file_error, print_problems
 from domain.roster import RosterFileError, read_roster
+
+if TYPE_CHECKING:
+    from models.menus import MenuFor
 
 
 def add_commands(commands: Subcommands) -> None:
@@ -78,6 +83,7 @@ async def roster_import(c: Command) -> None:
             now=c.now(),
             timezone=c.settings.timezone,
             scope=RosterScope(deactivate_missing=c.args.deactivate_missing),
+            menus=_menus(c),
         )
     if result.problems:
         print_problems(result.problems, c.tr, "roster")
@@ -104,6 +110,19 @@ async def roster_import(c: Command) -> None:
     if c.args.deactivate_missing:
         print(c.tr.plain("cli.roster_deactivated", count=n.deactivated))
     print(c.tr.plain("cli.roster_dry_run" if c.args.dry_run else "cli.roster_saved"))
+
+
+def _menus(c: Command) -> MenuFor:
+    """The menus of the people an import changes, queued for the bot's outbox sender (which
+    delivers them whichever process wrote them): the bot's own command tables."""
+    from bot.app import all_routes
+    from handlers.menus import menu_for
+    from handlers.routes import Command as Route
+    from handlers.routes import commands_for
+
+    commands = [route for route in all_routes() if isinstance(route, Route)]
+    settings = c.settings
+    return menu_for(partial(commands_for, commands), settings.default_language, settings.admin_ids)
 
 
 @command

@@ -25,6 +25,7 @@ from handlers.common import answer_button, buttons, reply
 from handlers.context import SigapContext
 from handlers.flow import Flow, FlowCall, Step, register
 from handlers.invite import invite_link
+from handlers.menus import context_menus
 from models import identity
 from models.admin_people import (
     PersonCard,
@@ -224,6 +225,7 @@ async def unlink_confirmed(update: Update, context: SigapContext, card: PersonCa
         actor=telegram_actor(context.actor.telegram_id),
         now=services.clock.now(),
         notice=notice,
+        menus=context_menus(context),
     )
     if old is None:
         await reply(update, context, context.texts.t("admin_people.not_linked_now", name=card.name))

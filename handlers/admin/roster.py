@@ -33,6 +33,7 @@ from handlers.admin.preview import (
 from handlers.common import answer_button
 from handlers.context import SigapContext
 from handlers.flow import FlowCall
+from handlers.menus import context_menus
 from models.admin import roster_lines
 from models.roster import AlreadyApplied, RosterResult, RosterScope, import_roster
 from services.admin_files import write_roster
@@ -125,6 +126,7 @@ async def _run(
             rows,
             timezone=services.settings.timezone,
             scope=roster_scope(scope),
+            menus=context_menus(context),
             **import_options(context, applying),
         )
     except AlreadyApplied:

@@ -31,11 +31,13 @@ from domain.worklog import (
     parse_quick_log,
 )
 from handlers.context import SigapContext
-from handlers.flow import Flow, FlowCall, Step, register
+from handlers.flow import Flow, FlowCall, Step, parse_button, register
+from handlers.settle import settle
 from handlers.worklog import corrections
 from handlers.worklog.shared import (
     DURATION_BUTTONS,
     actor_of,
+    edit_into_saved,
     employee_of,
     problem_text,
     send_saved,
@@ -194,6 +196,7 @@ async def _save_ready(call: FlowCall, data: dict[str, Any]) -> None:
     ready = [line for line in data["lines"] if _ready(line)]
     waiting = [line for line in data["lines"] if not _ready(line)]
     if not ready:
+        await settle(call.update, context)  # "save" answers in place only when it saves
         await call.goto(call.conversation.step, data)
         return
     services = context.services
@@ -207,7 +210,10 @@ async def _save_ready(call: FlowCall, data: dict[str, Any]) -> None:
             now=services.clock.now(),
             conversation=call.conversation,
             update_id=call.update.update_id,
-            then=("pending" if waiting else "saved", _without_edit(data) | {"lines": waiting}),
+            then=(
+                "pending" if waiting else "saved",
+                _without_edit(data) | {"lines": waiting, "saved_lines": ready},
+            ),
             numbers=[line["n"] for line in ready],
         )
     except activities.AlreadySaved:
@@ -217,27 +223,54 @@ async def _save_ready(call: FlowCall, data: dict[str, Any]) -> None:
 
 
 async def _confirm(call: FlowCall) -> None:
-    """The confirmation of the last save (``just_saved``), sent again to a redelivered press."""
+    """The confirmation of the last save (``just_saved``), given again to a redelivered press.
+    After "Simpan semua" the pressed summary becomes it (``Step.in_place``): one message that
+    says what was saved, rather than the summary marked as chosen and a "Tersimpan" below it."""
     tr, data, context = call.texts, call.data, call.context
     saved: list[list[int]] = data.get("just_saved") or []
     if not saved:
         return
+    services = context.services
     day = date.fromisoformat(data["work_date"])
-    count, minutes = await activities.minutes_on(context.services.db, employee_of(context), day)
-    text = tr.t(
-        "day.saved",
-        saved=len(saved),
-        date=format_date(day, tr.language),
-        count=count,
-        total=duration(minutes, tr.language),
-    )
-    await send_saved(
-        call.update, context, text, [i for _, i in saved], numbers=[n for n, _ in saved]
-    )
+    count, minutes = await activities.minutes_on(services.db, employee_of(context), day)
+    params = {
+        "saved": len(saved),
+        "date": format_date(day, tr.language),
+        "count": count,
+        "total": duration(minutes, tr.language),
+    }
+    lines = [_line_text(line, tr) for line in data.get("saved_lines", [])]
+    text = tr.t("day.saved", lines=Html("\n".join(lines)), **params)
+    while len(text) > MAX_SUMMARY and lines:  # a long day: the first lines, and the count
+        lines = lines[:-1]
+        text = tr.t("day.saved", lines=Html("\n".join([*lines, "…"])), **params)
+    ids, numbers = [i for _, i in saved], [n for n, _ in saved]
+    pressed = call.pressed
+    if _pressed(call) == "save" and pressed is not None:
+        if await edit_into_saved(call.update, context, text):
+            # A reply to it corrects these entries, as a reply to any "Tersimpan" does.
+            await daylog.remember_saved(
+                services.db,
+                pressed.chat_id,
+                pressed.message_id,
+                ids,
+                services.clock.now(),
+                numbers,
+            )
+            return
+    await send_saved(call.update, context, text, ids, numbers=numbers)
+
+
+def _pressed(call: FlowCall) -> str | None:
+    """The value of the flow button this update pressed (None for a message)."""
+    query = call.update.callback_query
+    press = parse_button(query.data or "") if query is not None else None
+    return press[1] if press is not None else None
 
 
 def _without_edit(data: dict[str, Any]) -> dict[str, Any]:
-    return {key: value for key, value in data.items() if key not in {"editing", "just_saved"}}
+    dropped = {"editing", "just_saved", "saved_lines"}
+    return {key: value for key, value in data.items() if key not in dropped}
 
 
 def _line(data: dict[str, Any], number: int | None) -> dict[str, Any] | None:
@@ -350,7 +383,9 @@ DAY_FLOW = register(
         "day",
         "summary",
         {
-            "summary": Step(prompt=_show_summary, on_button=_summary_button),
+            "summary": Step(
+                prompt=_show_summary, on_button=_summary_button, in_place=frozenset({"save"})
+            ),
             "line": Step(prompt=_ask_line, on_text=_line_text_answer, on_button=_line_button),
             "pending": Step(prompt=_ask_pending, on_text=_line_text_answer, on_button=_line_button),
             "saved": Step(prompt=_confirm, final=True),

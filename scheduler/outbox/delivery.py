@@ -125,7 +125,7 @@ class Delivery:
             return  # no longer pending: cancelled, blocked or taken meanwhile
 
         try:
-            sent = await call()
+            sent_id = await call()
         except RetryAfter as exc:
             self.pacing.record(chat_id, time.monotonic())
             self._on_retry_after(message, retry_after_seconds(exc))
@@ -160,14 +160,12 @@ class Delivery:
             self._on_transient(message, exc)
         else:
             self.pacing.record(chat_id, time.monotonic())
-            self._writes.sent(
-                message.id, sent.message_id, self._clock.now(), f"delivery of {message.key}"
-            )
+            self._writes.sent(message.id, sent_id, self._clock.now(), f"delivery of {message.key}")
             self.stats.sent += 1
-            if self._on_sent is not None:
+            if self._on_sent is not None and sent_id is not None:
                 # Still in the chat's lane: what the hook sends there comes before the next row.
                 try:
-                    await self._on_sent(message, sent.message_id)
+                    await self._on_sent(message, sent_id)
                 except Exception:
                     log.exception("on_sent hook failed for %s", message.key)
 

@@ -10,6 +10,8 @@ from typing import Any
 
 from telegram import (
     Bot,
+    BotCommand,
+    BotCommandScopeChat,
     ForceReply,
     InlineKeyboardMarkup,
     LinkPreviewOptions,
@@ -20,6 +22,9 @@ from telegram import (
 
 from models.outbox import FILE_METHODS, QueuedMessage
 
+# The call for a row: the id of the message it became, None for a call that sends none (a menu).
+Call = Callable[[], Awaitable[int | None]]
+
 ReplyMarkup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | ForceReply
 
 
@@ -27,13 +32,17 @@ class PayloadError(Exception):
     """A row that cannot be turned into a Bot API call (its file is missing, say)."""
 
 
-async def prepare_call(
-    bot: Bot, message: QueuedMessage, data_dir: Path | None
-) -> Callable[[], Awaitable[Message]]:
+async def prepare_call(bot: Bot, message: QueuedMessage, data_dir: Path | None) -> Call:
     """The call for this row, with any file already read: a missing file is a failure of
     the row, found before it is marked ``sending``."""
     payload = message.payload
     method = payload.get("method")
+    scope = BotCommandScopeChat(message.chat_id)
+    if method == "setMyCommands":
+        commands = [BotCommand(c["command"], c["description"]) for c in payload["commands"]]
+        return partial(_no_message, bot.set_my_commands(commands, scope=scope))
+    if method == "deleteMyCommands":
+        return partial(_no_message, bot.delete_my_commands(scope=scope))
     common: dict[str, Any] = {
         "chat_id": message.chat_id,
         "parse_mode": payload.get("parse_mode"),
@@ -45,10 +54,8 @@ async def prepare_call(
             LinkPreviewOptions(is_disabled=True) if payload.get("disable_link_preview") else None
         )
         return partial(
-            bot.send_message,
-            text=payload["text"],
-            link_preview_options=preview,
-            **common,
+            _message_id,
+            partial(bot.send_message, text=payload["text"], link_preview_options=preview, **common),
         )
     field = FILE_METHODS.get(str(method))
     if field is None:
@@ -57,8 +64,20 @@ async def prepare_call(
     filename = payload.get("filename") or Path(str(payload["file"])).name
     caption = payload.get("caption")
     if field == "photo":
-        return partial(bot.send_photo, photo=data, filename=filename, caption=caption, **common)
-    return partial(bot.send_document, document=data, filename=filename, caption=caption, **common)
+        send = partial(bot.send_photo, photo=data, filename=filename, caption=caption, **common)
+    else:
+        send = partial(
+            bot.send_document, document=data, filename=filename, caption=caption, **common
+        )
+    return partial(_message_id, send)
+
+
+async def _message_id(send: Callable[[], Awaitable[Message]]) -> int:
+    return (await send()).message_id
+
+
+async def _no_message(call: Awaitable[bool]) -> None:
+    await call
 
 
 async def _read_file(data_dir: Path | None, relative: str) -> bytes:

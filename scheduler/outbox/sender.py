@@ -30,7 +30,9 @@ log = logging.getLogger("sigap.outbox")
 # What scheduled jobs queue for many people at once: after every notice between two people
 # (a decision for the employee, a desk's answer for the citizen), and sharing what the bot's
 # replies leave of the overall rate (``others_rate``).
-BACKGROUND_KINDS = frozenset({"digest", "reminder", "nudge", "escalation"})
+# Menus (``menu``) go with them: an import that changes a thousand people's roles queues a
+# thousand, and nobody waits for one as for a notice.
+BACKGROUND_KINDS = frozenset({"digest", "reminder", "nudge", "escalation", "menu"})
 # What tells only the person who just acted about their own act (the offer to log a desk move
 # as an activity, in the head's private chat): after the notices another person is waiting
 # for, before the waves. Heads acting together queue one offer per move beside the notices

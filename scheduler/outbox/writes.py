@@ -45,7 +45,7 @@ class WriteQueue:
         self._lazy_delay = lazy_delay
         self._ops: list[tuple[Op, asyncio.Future[Any]]] = []
         self._claims: list[tuple[int, datetime, asyncio.Future[bool]]] = []
-        self._sent: list[tuple[tuple[int, int, datetime], asyncio.Future[None]]] = []
+        self._sent: list[tuple[tuple[int, int | None, datetime], asyncio.Future[None]]] = []
         self._flusher: asyncio.Task[None] | None = None
         self._timer: asyncio.TimerHandle | None = None
         # Outcomes a read of the due rows must see (a row back to ``pending``), queued or
@@ -65,7 +65,9 @@ class WriteQueue:
         self._start()
         return await future
 
-    def sent(self, message_id: int, telegram_message_id: int, now: datetime, what: str) -> None:
+    def sent(
+        self, message_id: int, telegram_message_id: int | None, now: datetime, what: str
+    ) -> None:
         """``models.outbox.mark_sent_many`` for this row, lazily (as :meth:`submit_lazy`)."""
         self._sent.append(((message_id, telegram_message_id, now), self._lazy_future(what)))
         self._later()
@@ -134,7 +136,7 @@ class WriteQueue:
         while self._queued:
             batch: list[tuple[Op, asyncio.Future[Any]]] = []
             claims: list[tuple[int, datetime, asyncio.Future[bool]]] = []
-            sent: list[tuple[tuple[int, int, datetime], asyncio.Future[None]]] = []
+            sent: list[tuple[tuple[int, int | None, datetime], asyncio.Future[None]]] = []
             taken = False
             try:
                 async with self._db.write() as session:

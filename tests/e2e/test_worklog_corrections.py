@@ -80,7 +80,7 @@ async def test_a_reply_under_a_day_names_its_line(office) -> None:
     await agus.send("1. Apel pagi 30 menit\n2. Rapat koordinasi 2 jam\n3. Input data 1 jam")
     await agus.wait_for(1)
     await agus.press("✅ Simpan semua")
-    [saved] = await agus.wait_for(1)
+    saved = await wait_for_saved(agus)  # the summary, edited: a reply to it corrects
     await agus.send("1 jam", reply_to=saved.raw)
     [which] = await agus.wait_for(1)
     assert "baris 1, 2, 3" in which.text and "2: 1 jam" in which.text

@@ -8,7 +8,8 @@ from sqlmodel import col
 from bot.polling import stop_bot
 from models.inbox import InboxUpdate
 from models.tables import Activity, Conversation
-from tests.e2e.harness import idle, restart, start_again
+from tests.e2e.harness import eventually, idle, restart, start_again
+from tests.e2e.saved_edit import wait_for_saved
 
 AGUS = "197508121999031007"
 
@@ -47,9 +48,17 @@ async def test_a_list_is_one_summary_saved_with_one_tap(office) -> None:
     ]
     assert await _activities(office) == []  # nothing saved before the tap
     await agus.press("✅ Simpan semua")
-    saved, ask = await agus.wait_for(2)
+    # One confirmation: the summary becomes it (what was saved, the day so far, the hint),
+    # with no "✔️ Simpan semua" left on it and no second "Tersimpan" below.
+    saved = await wait_for_saved(agus)
+    assert saved.message_id == summary.message_id and saved.button_texts == []
     assert "Tersimpan 3 kegiatan" in saved.text and "3 kegiatan, total 5 jam 30 menit" in saved.text
+    assert "1. Rapat koordinasi — 2 jam" in saved.text and "3. Apel pagi — 30 menit" in saved.text
+    assert "Cek lapangan banjir" not in saved.text and "Simpan semua" not in saved.text
+    assert "Balas pesan ini" in saved.text
+    [ask] = await agus.wait_for(1)
     assert "Baris 4" in ask.text and "berapa lama" in ask.text
+    assert sum("Tersimpan" in m.text for m in agus.messages) == 1
     rows = await _activities(office)
     assert [(a.description, a.quantity, a.output_unit, a.minutes, a.source) for a in rows] == [
         ("Rapat koordinasi", 1, "kegiatan", 120, "list"),
@@ -91,8 +100,10 @@ async def test_an_unreadable_line_does_not_block_the_others(office) -> None:
     [summary] = await agus.wait_for(1)
     assert "2. Rapat dgn lurah" in summary.text and "bisa berarti" in summary.text
     await agus.press("✅ Simpan semua")
-    saved, ask = await agus.wait_for(2)
+    saved = await wait_for_saved(agus)
+    [ask] = await agus.wait_for(1)
     assert "Tersimpan 2 kegiatan" in saved.text and "Baris 2" in ask.text
+    assert saved.message_id == summary.message_id
     # A reply to the confirmation names the line as typed (3), not its place in the saved two.
     await agus.send("3: 1 jam", reply_to=saved.raw)
     [changed] = await agus.wait_for(1)
@@ -113,7 +124,7 @@ async def test_a_redelivered_save_gets_the_same_confirmation_and_saves_nothing_t
     [summary] = await agus.wait_for(1)
     [[(_, save_data)], *_] = summary.buttons
     await agus.press("✅ Simpan semua")
-    [first] = await agus.wait_for(1)
+    first = await wait_for_saved(agus)
     assert "Tersimpan 2 kegiatan" in first.text
     await idle(office.db)
     async with office.db.read() as session:
@@ -134,9 +145,14 @@ async def test_a_redelivered_save_gets_the_same_confirmation_and_saves_nothing_t
         session.add(
             InboxUpdate(id=press["update_id"], payload=press, received_at=office.clock.now())
         )
+    edits = len(office.emulator.calls_by_method("editMessageText"))
     await start_again(office)
-    [again] = await agus.wait_for(1)
-    assert again.text == first.text
+    await idle(office.db)
+    await eventually(lambda: len(office.emulator.calls_by_method("editMessageText")) > edits)
+    # Told again in the same place: the summary already is the confirmation (Telegram's "not
+    # modified"), and no second "Tersimpan" arrives.
+    assert agus.messages[-1].message_id == summary.message_id
+    assert agus.messages[-1].text == first.text
     assert len(await _activities(office)) == 2
     # The next message is read as usual: the finished day does not hold it.
     await agus.send("Rapat evaluasi 1 jam")
@@ -149,7 +165,8 @@ async def test_a_day_in_progress_survives_a_restart(office) -> None:
     await agus.send("1. Apel pagi 30 menit\n2. Rapat koordinasi")
     await agus.wait_for(1)
     await agus.press("✅ Simpan semua")
-    await agus.wait_for(2)
+    await wait_for_saved(agus)
+    await agus.wait_for(1)
     await restart(office)
     await agus.send("1,5 jam")
     [saved] = await agus.wait_for(1)

@@ -97,7 +97,7 @@ async def test_the_reminder_offers_yesterday_and_routines(office) -> None:
     assert "3. Input SIAK — 40 berkas · 3 jam" in summary.text
     assert await _today(office, AGUS) == []  # copied into a summary, not saved
     await agus.press("✅ Simpan semua")
-    [saved] = await agus.wait_for(1)
+    saved = await wait_for_saved(agus)
     assert "Tersimpan 3 kegiatan" in saved.text
     assert [a.source for a in await _today(office, AGUS)] == ["copy"] * 3
 
@@ -143,7 +143,7 @@ async def test_actions_for_a_five_activity_day(office) -> None:
     await as_list.send("\n".join(f"{n}. {_typed(e)}" for n, e in enumerate(FIVE, start=1)))
     await as_list.wait_for(1)
     await as_list.press("✅ Simpan semua")
-    await as_list.wait_for(1)
+    await wait_for_saved(as_list.person)
 
     routines = Counted(await office.employee(RIZKY))
     await _seed(office, RIZKY, FIVE, EARLIER)
@@ -154,7 +154,7 @@ async def test_actions_for_a_five_activity_day(office) -> None:
     await routines.press("🔁 Semua rutin (5)")
     await routines.wait_for(1)
     await routines.press("✅ Simpan semua")
-    await routines.wait_for(1)
+    await wait_for_saved(routines.person)
 
     for nip in (AGUS, SUSANTI, RIZKY):
         entries = await _today(office, nip)
