@@ -140,3 +140,24 @@ async def test_a_language_chosen_in_a_group_moves_the_private_menu(office) -> No
     await group.wait_for_edit()
     await eventually(lambda: "log" in _menu(office, agus))
     assert "lapor" not in _menu(office, agus)
+
+
+async def test_start_sets_a_stale_menu_again(office) -> None:
+    # A release that changed the command tables (or a menu call that failed) left Agus's chat
+    # with an old menu; he sends /start, as people do when something looks off, and has his own.
+    from telegram import BotCommand, BotCommandScopeChat
+
+    agus = await office.employee(AGUS, first_name="Agus")
+    mine = _menu(office, agus)
+    await office.application.bot.set_my_commands(
+        [BotCommand("lama", "perintah lama")], scope=BotCommandScopeChat(agus.chat_id)
+    )
+    assert _menu(office, agus) == ["lama"]
+    await agus.send("/start")
+    await agus.wait_for(1)  # the greeting comes first, the menu after it
+    await eventually(lambda: _menu(office, agus) == mine)
+    # A citizen with no menu of their own keeps the default one: nothing is sent for them.
+    citizen = office.user(first_name="Warga")
+    await citizen.send("/start")
+    await citizen.wait_for(1)
+    assert _menu(office, citizen) == []
