@@ -57,6 +57,7 @@ from handlers import (
 )
 from handlers.common import load_sender
 from handlers.context import BotData, SigapContext
+from handlers.menus import CommandMenu
 from handlers.routes import Button, Command, Key, Route, as_key, commands_for, key_labels
 from models.db import Database
 from models.identity import IdentityCache
@@ -150,6 +151,13 @@ def all_routes() -> list[Route]:
     return [route for module in MODULES for route in module.ROUTES]
 
 
+def command_menu(routes: Sequence[Route] | None = None) -> CommandMenu:
+    """Telegram's menu for a person's audiences and language, from the modules' commands (the
+    Application's, and what ``sigap roster import`` queues for the people it changes)."""
+    commands = [route for route in routes or all_routes() if isinstance(route, Command)]
+    return partial(commands_for, commands)
+
+
 def build_application(
     settings: Settings, *, db: Database | None = None, clock: Clock | None = None
 ) -> SigapApplication:
@@ -204,10 +212,9 @@ def build_application(
         .build()
     )
     routes = all_routes()
-    commands = [route for route in routes if isinstance(route, Command)]
     data = app_data(application)
     data.services = services
-    data.command_menu = partial(commands_for, commands)
+    data.command_menu = command_menu(routes)
     # Notifications that are not replies go through the outbox, paced by its own sender on a
     # Bot without PTB's rate limiter (the sender handles 429s itself).
     notifier = outbox_bot(

@@ -61,11 +61,15 @@ def context_menus(context: SigapContext) -> MenuFor:
     return menu_for(context.bot_data.command_menu, settings.default_language, settings.admin_ids)
 
 
-async def set_chat_commands(context: SigapContext, chat_id: int, actor: Actor) -> None:
-    """Telegram's command menu for one person, for their roles and language, now."""
+async def set_chat_commands(
+    context: SigapContext, chat_id: int, actor: Actor, *, own_only: bool = False
+) -> None:
+    """Telegram's command menu for one person, for their roles and language, now.
+    ``own_only``: nothing for someone with no menu of their own (their chat has none to mend)."""
     scope = BotCommandScopeChat(chat_id)
     menu = chat_menu(actor, context.bot_data.command_menu)
     if menu is None:
-        await context.bot.delete_my_commands(scope=scope)
+        if not own_only:
+            await context.bot.delete_my_commands(scope=scope)
     else:
         await context.bot.set_my_commands(menu, scope=scope)

@@ -12,7 +12,7 @@ from handlers import admin, citizen, complaints, desk, flow, worklog
 from handlers.callback import CallbackData
 from handlers.common import answer_button, buttons, is_private, reload_sender, reply
 from handlers.context import SigapContext
-from handlers.menus import chat_menu, context_menus, set_chat_commands
+from handlers.menus import context_menus, set_chat_commands
 from handlers.routes import Button, Command, Key, Route, citizen_keyboard, employee_keyboard
 from models import identity, menus, survey
 from models.identity import LinkOutcome
@@ -61,14 +61,13 @@ async def start(update: Update, context: SigapContext) -> None:
     organization = context.services.settings.organization
     unit = await unit_name(context) if actor.is_employee else None
     await reply(update, context, greeting(actor, tr, organization, unit), markup)
-    if chat_menu(actor, context.bot_data.command_menu) is not None:
-        # Set again: a release that changed the command tables, or a menu call that failed,
-        # reaches the person when they come back with /start (a citizen with no menu of their
-        # own sees the default one: nothing to send).
-        try:
-            await set_chat_commands(context, actor.telegram_id, actor)
-        except TelegramError as exc:
-            log.warning("could not set a chat's command menu: %s", exc)
+    # Set again: a release that changed the command tables, or a menu call that failed,
+    # reaches the person when they come back with /start (a citizen with no menu of their own
+    # sees the default one: nothing to send).
+    try:
+        await set_chat_commands(context, actor.telegram_id, actor, own_only=True)
+    except TelegramError as exc:
+        log.warning("could not set a chat's command menu: %s", exc)
 
 
 async def _redeem(update: Update, context: SigapContext, token: str) -> None:

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Iterator, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import Delete, Table, Update, event, literal_column
 from sqlalchemy import inspect as sa_inspect
@@ -442,6 +442,19 @@ async def insert_once(
     PostgreSQL, and a savepoint per row costs a round trip. ``table`` needs an ``id`` column.
     """
     return bool(await insert_new(session, table, [values], key=key))
+
+
+_Value = TypeVar("_Value")
+
+# Values in one IN list: well under SQLite's limit of bound parameters.
+IN_LIST_SIZE = 500
+
+
+def in_lists(values: Collection[_Value]) -> Iterator[list[_Value]]:
+    """``values`` in lists of at most :data:`IN_LIST_SIZE`, one statement's IN list each."""
+    every = list(values)
+    for start in range(0, len(every), IN_LIST_SIZE):
+        yield every[start : start + IN_LIST_SIZE]
 
 
 async def insert_new(

@@ -17,7 +17,7 @@ from sqlmodel import col
 
 from domain.access import Actor, parse_roles
 from models import audit
-from models.db import Database
+from models.db import Database, in_lists
 from models.tables import Employee, Invite, TelegramLink, TelegramUser, Unit
 from models.types import stored_id
 
@@ -74,9 +74,8 @@ async def identities_in(
 ) -> dict[int, Identity]:
     """``fetch_identity`` for many accounts, as the caller's transaction sees them."""
     found: dict[int, Identity] = {}
-    ids = list(telegram_ids)
-    for start in range(0, len(ids), 500):  # well under SQLite's limit of bound parameters
-        stmt = _IDENTITY.where(col(TelegramUser.id).in_(ids[start : start + 500]))
+    for some in in_lists(telegram_ids):
+        stmt = _IDENTITY.where(col(TelegramUser.id).in_(some))
         for telegram_id, language, blocked_at, employee, unit_code in (
             await session.execute(stmt)
         ).all():

@@ -24,7 +24,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from models.db import Database
+from models.db import Database, in_lists
 from models.identity import Identity, identities_in
 from models.outbox import OutboxMessage, OutboxStatus, enqueue_many
 from models.tables import TelegramLink
@@ -45,12 +45,12 @@ async def queue_menus(
     ids = sorted(set(telegram_ids))
     if not ids:
         return 0
-    for start in range(0, len(ids), 500):
+    for some in in_lists(ids):
         await session.execute(
             delete(OutboxMessage).where(
                 col(OutboxMessage.kind) == KIND,
                 col(OutboxMessage.status) == OutboxStatus.PENDING,
-                col(OutboxMessage.chat_id).in_(ids[start : start + 500]),
+                col(OutboxMessage.chat_id).in_(some),
             )
         )
     identities = await identities_in(session, ids)
@@ -65,11 +65,10 @@ async def queue_menus(
 
 async def linked_accounts(session: AsyncSession, employee_ids: Collection[int]) -> list[int]:
     """The Telegram accounts linked to these employees."""
-    ids = list(employee_ids)
     found: list[int] = []
-    for start in range(0, len(ids), 500):
+    for some in in_lists(employee_ids):
         stmt = select(col(TelegramLink.telegram_user_id)).where(
-            col(TelegramLink.employee_id).in_(ids[start : start + 500])
+            col(TelegramLink.employee_id).in_(some)
         )
         found += [int(tg) for tg in (await session.execute(stmt)).scalars()]
     return found

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 from datetime import timedelta
-from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -115,14 +114,11 @@ async def roster_import(c: Command) -> None:
 def _menus(c: Command) -> MenuFor:
     """The menus of the people an import changes, queued for the bot's outbox sender (which
     delivers them whichever process wrote them): the bot's own command tables."""
-    from bot.app import all_routes
+    from bot.app import command_menu
     from handlers.menus import menu_for
-    from handlers.routes import Command as Route
-    from handlers.routes import commands_for
 
-    commands = [route for route in all_routes() if isinstance(route, Route)]
     settings = c.settings
-    return menu_for(partial(commands_for, commands), settings.default_language, settings.admin_ids)
+    return menu_for(command_menu(), settings.default_language, settings.admin_ids)
 
 
 @command

@@ -37,12 +37,13 @@ async def prepare_call(bot: Bot, message: QueuedMessage, data_dir: Path | None) 
     the row, found before it is marked ``sending``."""
     payload = message.payload
     method = payload.get("method")
-    scope = BotCommandScopeChat(message.chat_id)
     if method == "setMyCommands":
         commands = [BotCommand(c["command"], c["description"]) for c in payload["commands"]]
-        return partial(_no_message, bot.set_my_commands(commands, scope=scope))
+        scope = BotCommandScopeChat(message.chat_id)
+        return partial(_no_message, partial(bot.set_my_commands, commands, scope=scope))
     if method == "deleteMyCommands":
-        return partial(_no_message, bot.delete_my_commands(scope=scope))
+        scope = BotCommandScopeChat(message.chat_id)
+        return partial(_no_message, partial(bot.delete_my_commands, scope=scope))
     common: dict[str, Any] = {
         "chat_id": message.chat_id,
         "parse_mode": payload.get("parse_mode"),
@@ -76,8 +77,10 @@ async def _message_id(send: Callable[[], Awaitable[Message]]) -> int:
     return (await send()).message_id
 
 
-async def _no_message(call: Awaitable[bool]) -> None:
-    await call
+async def _no_message(call: Callable[[], Awaitable[bool]]) -> None:
+    # Called only when the row is sent: a coroutine made beforehand would never be awaited
+    # for a row that is no longer pending when claimed.
+    await call()
 
 
 async def _read_file(data_dir: Path | None, relative: str) -> bytes:
